@@ -1,0 +1,3 @@
+from dockerlens.cli import main
+
+main()
