@@ -1,0 +1,62 @@
+"""The ``dockerlens`` command line.
+
+Each subcommand lives in its own module and is imported only when it runs: networkx and docker-py
+each cost a fifth of a second to import, and a pre-commit hook pays start-up on every commit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from dockerlens import __version__
+
+#: subcommand name -> "module:attribute" of its click command.
+COMMANDS: dict[str, str] = {
+    "parse": "dockerlens.commands.parse_cmd:parse",
+    "graph": "dockerlens.commands.graph_cmd:graph",
+    "analyze": "dockerlens.image.command:analyze",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name and err.name.startswith("dockerlens"):
+                return None
+            raise
+        command: click.Command = getattr(module, attribute)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="dockerlens")
+def cli() -> None:
+    """Lint Dockerfiles and analyse the layers of built container images.
+
+    \b
+    Exit codes: 0 success, 1 findings at or above the failure threshold,
+    2 bad input (a missing or unreadable file, a bad option, an unreachable engine).
+    Run `dockerlens COMMAND --help` for a command's options.
+    """
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="dockerlens")
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""One module per CLI subcommand; :mod:`dockerlens.cli` imports them lazily."""
