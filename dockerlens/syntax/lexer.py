@@ -89,15 +89,20 @@ class Lexer:
         # BuildKit >= 0.13 reads ``<<`` and the blanks after it as one token (``<< EOF``).
         self.heredoc_aware = heredoc_aware
 
-    def process_word(self, word: str, env: Mapping[str, str] | None = None) -> LexResult:
+    def process_word(
+        self, word: str, env: Mapping[str, str | None] | None = None
+    ) -> LexResult:
+        """Expand ``word``; a name mapped to None is known but of unknown value: kept as written."""
         return _Scan(self, word, env or {}).run()
 
-    def process_words(self, word: str, env: Mapping[str, str] | None = None) -> list[str]:
+    def process_words(
+        self, word: str, env: Mapping[str, str | None] | None = None
+    ) -> list[str]:
         return _Scan(self, word, env or {}).run().words
 
 
 class _Scan:
-    def __init__(self, lexer: Lexer, text: str, env: Mapping[str, str]) -> None:
+    def __init__(self, lexer: Lexer, text: str, env: Mapping[str, str | None]) -> None:
         self.lx = lexer
         self.text = text
         self.pos = 0
@@ -105,6 +110,7 @@ class _Scan:
         self.raw_escapes = lexer.raw_escapes
         self.matched: set[str] = set()
         self.unmatched: set[str] = set()
+        self.keep_verbatim = lexer.skip_unset_env
 
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
@@ -241,9 +247,14 @@ class _Scan:
         return "".join(out)
 
     def get_env(self, name: str) -> tuple[str, bool]:
+        self.keep_verbatim = self.lx.skip_unset_env
         if name in self.env:
             self.matched.add(name)
-            return self.env[name], True
+            value = self.env[name]
+            if value is None:
+                self.keep_verbatim = True
+                return "", False
+            return value, True
         self.unmatched.add(name)
         return "", False
 
@@ -254,7 +265,7 @@ class _Scan:
             if name == "":
                 return "$"
             value, found = self.get_env(name)
-            if not found and self.lx.skip_unset_env:
+            if not found and self.keep_verbatim:
                 return "$" + name
             return value
 
@@ -269,7 +280,7 @@ class _Scan:
         null_is_unset = False
         if ch == "}":
             value, found = self.get_env(name)
-            if not found and self.lx.skip_unset_env:
+            if not found and self.keep_verbatim:
                 return "${" + name + "}"
             return value
         if ch == "/":
@@ -291,7 +302,7 @@ class _Scan:
                 raise LexError("syntax error: missing '}'") from None
             raise
         value, is_set = self.get_env(name)
-        if self.lx.skip_unset_env and not is_set:
+        if self.keep_verbatim and not is_set:
             return "${" + name + chs + word + "}"
         if ch == "-":
             return word if (not is_set or (null_is_unset and value == "")) else value
@@ -329,7 +340,7 @@ class _Scan:
                 raise LexError("syntax error: missing '}'") from None
             raise
         value, is_set = self.get_env(name)
-        if self.lx.skip_unset_env and not is_set:
+        if self.keep_verbatim and not is_set:
             return "${" + name + "/" + pattern + "/" + replacement + "}"
         regex = _shell_pattern_to_regex(pattern, greedy=True, anchored=False)
         if replace_all:

@@ -1,0 +1,109 @@
+"""``dockerlens graph``: the instruction graph of one or more Dockerfiles."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from dockerlens.errors import UserError
+
+
+@click.command(name="graph")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["dot", "mermaid", "json"]),
+    default="dot",
+    show_default=True,
+    help="dot (Graphviz), mermaid (flowchart), or json (networkx node-link data plus a summary).",
+)
+@click.option("--target", help="The stage to build (name or index); default: the last stage.")
+@click.option(
+    "--image",
+    "images",
+    multiple=True,
+    metavar="PATH=NAME",
+    help="The image a Dockerfile builds, to find which Dockerfile another one is built FROM "
+    "and a build order. Repeatable.",
+)
+@click.option(
+    "--build-arg",
+    "build_args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A build argument, as `docker build --build-arg`. Repeatable.",
+)
+def graph(
+    paths: tuple[str, ...],
+    output_format: str,
+    target: str | None,
+    images: tuple[str, ...],
+    build_args: tuple[str, ...],
+) -> None:
+    """Print the instruction graph: stages, instructions in layer order, FROM / COPY --from /
+    RUN --mount=from edges, and ARG/ENV definition -> use edges.
+
+    The JSON form adds, per file, the stages the target needs, unused stages and references
+    to undefined stages; with several files and --image, the build order.
+    """
+    import networkx as nx
+
+    from dockerlens import graph as graphs
+    from dockerlens.model import build_model
+    from dockerlens.sources import read_source
+    from dockerlens.syntax.parser import parse
+
+    image_map = dict(_pair(item, "--image") for item in images)
+    args = dict(_pair(item, "--build-arg") for item in build_args)
+    models = []
+    combined = nx.DiGraph()
+    summaries = []
+    for path in paths:
+        source = read_source(path)
+        result = parse(source.text)
+        model = build_model(result, source.path, args)
+        models.append(model)
+        graphs.build_graph(model, combined)
+        try:
+            report = graphs.stage_report(model, target)
+        except KeyError:
+            raise UserError(f"{source.path}: no stage named {target!r}") from None
+        summaries.append(
+            {
+                "path": source.path,
+                "error": result.error.to_dict() if result.error else None,
+                "target": report.target,
+                "needed_stages": report.needed,
+                "unused_stages": report.unused,
+                "undefined_stage_references": [
+                    {"line": model.steps[r.step].line, "kind": r.kind, "reference": r.text}
+                    for r in report.undefined
+                ],
+            }
+        )
+    order = None
+    if len(models) > 1 or image_map:
+        try:
+            files_graph, order = graphs.build_order(models, image_map)
+        except graphs.BuildOrderError as err:
+            raise UserError(str(err)) from None
+        for a, b, data in files_graph.edges(data=True):
+            combined.add_edge(f"file:{a}", f"file:{b}", kind="builds-from", image=data["image"])
+    if output_format == "json":
+        data = json.loads(graphs.to_json(combined))
+        data["files"] = summaries
+        data["build_order"] = order
+        click.echo(json.dumps(data, indent=2))
+    elif output_format == "mermaid":
+        click.echo(graphs.to_mermaid(combined), nl=False)
+    else:
+        click.echo(graphs.to_dot(combined), nl=False)
+
+
+def _pair(item: str, option: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise UserError(f"{option} takes NAME=VALUE, got {item!r}")
+    return key, value

@@ -1,0 +1,484 @@
+"""What a Dockerfile means: stages, the variables each instruction sees, shells and scripts.
+
+Built once per file from the parser's instructions; the linter's rules and the instruction graph
+read it and never re-derive it. Variable scoping follows BuildKit's dispatcher: ARGs before the
+first FROM are visible only to FROM lines unless a stage re-declares them; ARG and ENV are per
+stage; a stage built FROM another inherits its ENV (not its ARGs); ENV wins over ARG.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dockerlens.imageref import ImageRef, parse_image_ref
+from dockerlens.shell import (
+    DEFAULT_LINUX_SHELL,
+    DEFAULT_WINDOWS_SHELL,
+    ShellKind,
+    ShellScript,
+    parse_shell,
+    shell_kind,
+)
+from dockerlens.syntax.lexer import Lexer, LexError
+from dockerlens.syntax.parser import Instruction, ParseResult
+
+#: ARGs BuildKit defines in the global scope without a declaration.
+AUTOMATIC_PLATFORM_ARGS = (
+    "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
+    "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+)
+#: Proxy ARGs every build knows (and does not record in the image history).
+PREDEFINED_ARGS = frozenset(
+    {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
+     "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"}
+)
+#: Instructions whose arguments BuildKit expands itself (RUN, CMD... leave it to the shell).
+EXPANDED_KEYWORDS = frozenset(
+    {"ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+     "ARG"}
+)
+_WINDOWS_BASE = re.compile(
+    r"(^|/)(windows|windowsservercore|nanoserver|servercore)([/:@-]|$)|windowsservercore|nanoserver",
+    re.IGNORECASE,
+)
+_SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    value: str | None
+    #: Index into ``Dockerfile.instructions`` of the ARG/ENV that set it; None when inherited
+    #: from an image or predefined.
+    defined_at: int | None
+    kind: str  # "arg" | "env" | "image" (set by the base image, value unknown)
+
+
+@dataclass
+class Step:
+    """An instruction in its context: its stage, and the variables and shell it sees."""
+
+    index: int
+    instruction: Instruction
+    stage: int | None
+    variables: dict[str, Variable]
+    shell: tuple[str, ...]
+    #: The expanded words for instructions BuildKit expands (``value`` otherwise).
+    expanded: tuple[str, ...] = ()
+    #: Expanded flags (``--from=$X`` ...), same order as ``instruction.flags``.
+    expanded_flags: tuple[str, ...] = ()
+    #: Names this instruction reads, and those it reads but nobody defined.
+    uses: frozenset[str] = frozenset()
+    undefined: frozenset[str] = frozenset()
+    _script: ShellScript | None = field(default=None, repr=False)
+    _script_done: bool = field(default=False, repr=False)
+
+    @property
+    def keyword(self) -> str:
+        return self.instruction.effective_keyword
+
+    @property
+    def line(self) -> int:
+        return self.instruction.start_line
+
+    def value_of(self, name: str) -> str | None:
+        variable = self.variables.get(name)
+        return variable.value if variable else None
+
+    def expand(self, word: str, escape: str = "\\") -> str:
+        """The word as BuildKit expands it with the variables this instruction sees."""
+        env = {k: v.value for k, v in self.variables.items()}
+        try:
+            return Lexer(escape).process_word(word, env).result
+        except LexError:
+            return word
+
+    def flag(self, name: str) -> str | None:
+        """The (expanded) value of ``--name=value``; "" for a bare ``--name``; None if absent."""
+        prefix = f"--{name}"
+        for flag in self.expanded_flags or self.instruction.flags:
+            if flag == prefix:
+                return ""
+            if flag.startswith(prefix + "="):
+                return flag[len(prefix) + 1 :]
+        return None
+
+    @property
+    def shell_kind(self) -> ShellKind:
+        return shell_kind(self.shell)
+
+    @property
+    def script(self) -> ShellScript | None:
+        """The shell syntax tree of a shell-form RUN (heredoc bodies included), else None."""
+        if not self._script_done:
+            self._script_done = True
+            text = shell_text(self.instruction)
+            if text is not None and self.shell_kind is ShellKind.POSIX:
+                self._script = parse_shell(text)
+        return self._script
+
+
+def shell_text(instruction: Instruction) -> str | None:
+    """The text a POSIX shell runs for a shell-form RUN, or None (exec form, not RUN)."""
+    if instruction.effective_keyword != "RUN" or instruction.json or not instruction.value:
+        return None
+    command = instruction.value[0]
+    docs = instruction.heredocs
+    if docs and command.strip() == _heredoc_word(command):
+        body = docs[0].body()
+        first = body.split("\n", 1)[0]
+        if first.startswith("#!") and not re.search(r"\b(sh|bash|ash|dash)\b", first):
+            return None
+        return body
+    if not docs:
+        return command
+    parts = [command, "\n"]
+    for doc in docs:
+        parts += [doc.content, doc.name, "\n"]
+    return "".join(parts)
+
+
+def _heredoc_word(command: str) -> str:
+    match = re.match(r"^\s*(\d*<<-?\s*\S+)\s*$", command)
+    return match.group(1) if match else ""
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None
+    #: The base as written and as expanded with the global ARGs.
+    base_text: str
+    base: str
+    #: The normalised image reference, None for ``scratch``, a stage or an unresolved variable.
+    base_ref: ImageRef | None
+    #: Index of the earlier stage this one is built FROM, if any.
+    base_stage: int | None
+    platform: str | None
+    #: Indexes into ``Dockerfile.steps``: the FROM first.
+    steps: list[int] = field(default_factory=list)
+    #: Stages that use this one (FROM, COPY --from, RUN --mount=from).
+    used_by: set[int] = field(default_factory=set)
+    shell: tuple[str, ...] = DEFAULT_LINUX_SHELL
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.base.lower() == "scratch"
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else str(self.index)
+
+
+@dataclass
+class StageReference:
+    """A use of another stage or image: FROM, ``COPY --from`` or ``RUN --mount=from=``."""
+
+    step: int
+    stage: int
+    kind: str  # "from" | "copy" | "mount"
+    text: str
+    target_stage: int | None
+    #: The image used when the reference names no stage.
+    image: ImageRef | None
+    #: True when it looks like a stage reference that does not resolve (a bad index, a name
+    #: of a later stage).
+    undefined: bool = False
+
+
+@dataclass
+class Dockerfile:
+    path: str
+    parse: ParseResult
+    steps: list[Step]
+    stages: list[Stage]
+    global_args: dict[str, Variable]
+    references: list[StageReference]
+
+    @property
+    def instructions(self) -> list[Instruction]:
+        return self.parse.instructions
+
+    def stage_by_name(self, name: str) -> Stage | None:
+        lowered = name.lower()
+        for stage in self.stages:
+            if stage.name is not None and stage.name.lower() == lowered:
+                return stage
+        return None
+
+    def resolve_stage(self, text: str, before: int | None = None) -> Stage | None:
+        """The stage ``text`` names (a name or an index), among stages before ``before``."""
+        limit = len(self.stages) if before is None else before
+        if text.isdigit():
+            index = int(text)
+            return self.stages[index] if index < limit else None
+        stage = self.stage_by_name(text)
+        return stage if stage is not None and stage.index < limit else None
+
+
+def build_model(
+    parse_result: ParseResult,
+    path: str = "Dockerfile",
+    build_args: Mapping[str, str] | None = None,
+) -> Dockerfile:
+    """Walk the instructions once, as BuildKit's dispatcher would, and record what each sees."""
+    return _Builder(parse_result, path, dict(build_args or {})).build()
+
+
+class _Builder:
+    def __init__(self, parse_result: ParseResult, path: str, build_args: dict[str, str]) -> None:
+        self.result = parse_result
+        self.path = path
+        self.build_args = build_args
+        self.escape = parse_result.escape_token
+        self.global_args: dict[str, Variable] = {
+            name: Variable(name, build_args.get(name, ""), None, "arg")
+            for name in AUTOMATIC_PLATFORM_ARGS
+        }
+        self.stages: list[Stage] = []
+        self.steps: list[Step] = []
+        self.references: list[StageReference] = []
+        self.stage_env: list[dict[str, Variable]] = []
+
+    def lexer(self) -> Lexer:
+        return Lexer(self.escape)
+
+    def expand(self, word: str, scope: Mapping[str, Variable]) -> tuple[str, set[str], set[str]]:
+        env = {k: v.value for k, v in scope.items()}
+        try:
+            res = self.lexer().process_word(word, env)
+        except LexError:
+            return word, set(), set()
+        return res.result, res.matched, res.unmatched
+
+    def build(self) -> Dockerfile:
+        scope: dict[str, Variable] = {}
+        stage: Stage | None = None
+        for index, instruction in enumerate(self.result.instructions):
+            keyword = instruction.keyword
+            if keyword == "FROM":
+                stage = self.start_stage(index, instruction)
+                scope = dict(self.stage_env[stage.index])
+                continue
+            visible = dict(scope) if stage is not None else dict(self.global_args)
+            step = Step(
+                index=index,
+                instruction=instruction,
+                stage=stage.index if stage is not None else None,
+                variables=visible,
+                shell=stage.shell if stage is not None else DEFAULT_LINUX_SHELL,
+            )
+            self.steps.append(step)
+            if stage is not None:
+                stage.steps.append(index)
+            self.annotate(step, visible)
+            if keyword == "ARG":
+                self.declare_args(index, instruction, scope if stage is not None else None)
+            elif keyword == "ENV" and stage is not None:
+                for key, value, _sep in instruction.pairs:
+                    expanded, _, _ = self.expand(value, scope)
+                    scope[key] = Variable(key, expanded, index, "env")
+                    self.stage_env[stage.index][key] = scope[key]
+            elif keyword == "SHELL" and stage is not None and instruction.json:
+                stage.shell = tuple(instruction.value)
+            if stage is not None and keyword in ("COPY", "ADD", "RUN"):
+                self.record_uses_of_stages(step, stage)
+        for ref in self.references:
+            if ref.target_stage is not None:
+                self.stages[ref.target_stage].used_by.add(ref.stage)
+            elif not ref.text.isdigit():
+                # A name that is only defined at or after the stage using it: BuildKit would
+                # pull an image of that name, which is almost never what was meant.
+                later = self.stages_named(ref.text)
+                ref.undefined = any(s.index >= ref.stage for s in later)
+        return Dockerfile(
+            path=self.path,
+            parse=self.result,
+            steps=self.steps,
+            stages=self.stages,
+            global_args=self.global_args,
+            references=self.references,
+        )
+
+    def annotate(self, step: Step, visible: Mapping[str, Variable]) -> None:
+        instruction = step.instruction
+        keyword = instruction.keyword
+        uses: set[str] = set()
+        undefined: set[str] = set()
+        flags = []
+        for flag in instruction.flags:
+            text, matched, unmatched = self.expand(flag, visible)
+            flags.append(text)
+            uses |= matched | unmatched
+            undefined |= unmatched
+        step.expanded_flags = tuple(flags)
+        if keyword in EXPANDED_KEYWORDS:
+            words = []
+            if keyword in ("ENV", "LABEL"):
+                for key, value, _sep in instruction.pairs:
+                    k_text, k_m, k_u = self.expand(key, visible)
+                    v_text, v_m, v_u = self.expand(value, visible)
+                    words += [k_text, v_text]
+                    uses |= k_m | k_u | v_m | v_u
+                    undefined |= k_u | v_u
+            elif keyword == "ARG":
+                for word in instruction.value:
+                    _, _, default = word.partition("=")
+                    text, matched, unmatched = self.expand(default, visible)
+                    words.append(word.partition("=")[0] + ("=" + text if "=" in word else ""))
+                    uses |= matched | unmatched
+                    undefined |= unmatched
+            else:
+                for word in instruction.value:
+                    text, matched, unmatched = self.expand(word, visible)
+                    words.append(text)
+                    uses |= matched | unmatched
+                    undefined |= unmatched
+            step.expanded = tuple(words)
+        else:
+            step.expanded = instruction.value
+            if keyword == "RUN" or instruction.effective_keyword == "RUN":
+                for text in (*instruction.value, *(h.content for h in instruction.heredocs)):
+                    for match in _SHELL_VAR.finditer(text):
+                        name = match.group(1) or match.group(2)
+                        if name in visible:
+                            uses.add(name)
+        step.uses = frozenset(uses)
+        step.undefined = frozenset(undefined - PREDEFINED_ARGS)
+
+    def declare_args(
+        self, index: int, instruction: Instruction, scope: dict[str, Variable] | None
+    ) -> None:
+        for word in instruction.value:
+            name, has_default, default = word.partition("=")
+            if scope is None:
+                value: str | None
+                if name in self.build_args:
+                    value = self.build_args[name]
+                elif has_default:
+                    value, _, _ = self.expand(default, self.global_args)
+                else:
+                    value = None
+                self.global_args[name] = Variable(name, value, index, "arg")
+                continue
+            if name in scope and scope[name].kind == "env":
+                continue  # ENV always wins over ARG
+            if name in self.build_args:
+                value = self.build_args[name]
+            elif has_default:
+                value, _, _ = self.expand(default, scope)
+            elif name in self.global_args:
+                value = self.global_args[name].value
+            else:
+                value = None
+            scope[name] = Variable(name, value, index, "arg")
+
+    def start_stage(self, index: int, instruction: Instruction) -> Stage:
+        words = list(instruction.value)
+        name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+        base_text = words[0] if words else ""
+        base, matched, unmatched = self.expand(base_text, self.global_args)
+        platform = None
+        for flag in instruction.flags:
+            if flag.startswith("--platform="):
+                platform, _, _ = self.expand(flag.partition("=")[2], self.global_args)
+        stage_index = len(self.stages)
+        base_stage = None
+        for earlier in self.stages:
+            if earlier.name is not None and earlier.name.lower() == base.lower():
+                base_stage = earlier.index
+        is_scratch = base.lower() == "scratch"
+        base_ref = None
+        if base_stage is None and not is_scratch and not unmatched:
+            base_ref = parse_image_ref(base)
+        # BuildKit gives every Linux stage a PATH, from the image or its default.
+        inherited: dict[str, Variable] = {"PATH": Variable("PATH", None, None, "image")}
+        if base_stage is not None:
+            inherited = dict(self.stage_env[base_stage])
+            shell = self.stages[base_stage].shell
+        elif _WINDOWS_BASE.search(base):
+            shell = DEFAULT_WINDOWS_SHELL
+        else:
+            shell = DEFAULT_LINUX_SHELL
+        stage = Stage(
+            index=stage_index,
+            name=name,
+            base_text=base_text,
+            base=base,
+            base_ref=base_ref,
+            base_stage=base_stage,
+            platform=platform,
+            steps=[index],
+            shell=shell,
+        )
+        self.stages.append(stage)
+        self.stage_env.append(inherited)
+        step = Step(
+            index=index,
+            instruction=instruction,
+            stage=stage_index,
+            variables=dict(self.global_args),
+            shell=shell,
+            expanded=(base, *words[1:]),
+            expanded_flags=tuple(
+                self.expand(f, self.global_args)[0] for f in instruction.flags
+            ),
+            uses=frozenset(matched | unmatched),
+            undefined=frozenset(unmatched - PREDEFINED_ARGS),
+        )
+        self.steps.append(step)
+        self.references.append(
+            StageReference(
+                step=index,
+                stage=stage_index,
+                kind="from",
+                text=base,
+                target_stage=base_stage,
+                image=base_ref,
+            )
+        )
+        return stage
+
+    def stages_named(self, name: str) -> list[Stage]:
+        lowered = name.lower()
+        return [s for s in self.stages if s.name is not None and s.name.lower() == lowered]
+
+    def record_uses_of_stages(self, step: Step, stage: Stage) -> None:
+        sources: list[tuple[str, str]] = []
+        copy_from = step.flag("from")
+        if copy_from is not None and step.keyword in ("COPY", "ADD"):
+            sources.append(("copy", copy_from))
+        if step.keyword == "RUN":
+            for flag in step.expanded_flags:
+                if flag.startswith("--mount="):
+                    for option in flag[len("--mount=") :].split(","):
+                        key, _, value = option.partition("=")
+                        if key.strip().lower() == "from" and value:
+                            sources.append(("mount", value))
+        for kind, text in sources:
+            target = None
+            undefined = False
+            if text.isdigit():
+                index = int(text)
+                if index < stage.index:
+                    target = index
+                else:
+                    undefined = True
+            else:
+                earlier = [s for s in self.stages_named(text) if s.index < stage.index]
+                if earlier:
+                    target = earlier[-1].index
+            image = parse_image_ref(text) if target is None and not undefined else None
+            self.references.append(
+                StageReference(
+                    step=step.index,
+                    stage=stage.index,
+                    kind=kind,
+                    text=text,
+                    target_stage=target,
+                    image=image,
+                    undefined=undefined,
+                )
+            )

@@ -1,0 +1,212 @@
+"""Shell scripts of RUN instructions, parsed with tree-sitter-bash.
+
+tree-sitter-bash ships wheels for every platform and parses a typical RUN in about 20 µs; bashlex
+fails on common constructs. Only POSIX-like shells are parsed: PowerShell and cmd are recognised
+and left alone.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_LINUX_SHELL = ("/bin/sh", "-c")
+DEFAULT_WINDOWS_SHELL = ("cmd", "/S", "/C")
+
+
+class ShellKind(enum.Enum):
+    POSIX = "posix"
+    POWERSHELL = "powershell"
+    CMD = "cmd"
+    OTHER = "other"
+
+
+def shell_kind(shell: tuple[str, ...]) -> ShellKind:
+    if not shell:
+        return ShellKind.OTHER
+    program = shell[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+    program = program.removesuffix(".exe")
+    if program in ("powershell", "pwsh"):
+        return ShellKind.POWERSHELL
+    if program == "cmd":
+        return ShellKind.CMD
+    if program in ("sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"):
+        return ShellKind.POSIX
+    return ShellKind.OTHER
+
+
+@dataclass(frozen=True)
+class Redirect:
+    operator: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """One simple command: ``apt-get install -y curl``."""
+
+    name: str
+    args: tuple[str, ...]
+    #: 1-based line within the script, and the byte span of the command in it.
+    line: int
+    start_byte: int
+    end_byte: int
+    redirects: tuple[Redirect, ...] = ()
+    #: How the command is joined to the one before it in its list: "&&", "||", ";", "|" or "".
+    joined_by: str = ""
+    in_subshell: bool = False
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *self.args)
+
+
+@dataclass
+class ShellScript:
+    """A parsed script: its syntax tree and the simple commands in it, in order."""
+
+    text: str
+    tree: Any
+    commands: list[Command] = field(default_factory=list)
+    has_errors: bool = False
+
+    def find(self, name: str) -> Iterator[Command]:
+        return (c for c in self.commands if c.name == name)
+
+    def node_types(self) -> set[str]:
+        seen: set[str] = set()
+        stack = [self.tree.root_node]
+        while stack:
+            node = stack.pop()
+            seen.add(node.type)
+            stack.extend(node.children)
+        return seen
+
+
+@functools.cache
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_bash
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+
+
+def parse_shell(text: str) -> ShellScript:
+    source = text.encode("utf-8", "surrogateescape")
+    tree = _parser().parse(source)
+    script = ShellScript(text=text, tree=tree, has_errors=tree.root_node.has_error)
+    _collect(tree.root_node, source, script.commands, in_subshell=False)
+    return script
+
+
+_WORD_NODES = frozenset(
+    {"word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "number",
+     "ansi_c_string", "translated_string", "command_substitution", "arithmetic_expansion"}
+)
+_JOINERS = frozenset({"&&", "||", ";", "|", "&", "|&"})
+
+
+def _text(node: Any, source: bytes) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
+
+
+def word_value(node: Any, source: bytes) -> str:
+    """The word with its quotes removed (expansions kept as written)."""
+    kind = node.type
+    if kind == "raw_string":
+        return _text(node, source)[1:-1]
+    if kind == "string":
+        inner = _text(node, source)
+        return inner[1:-1] if len(inner) >= 2 else inner
+    if kind == "concatenation":
+        return "".join(word_value(child, source) for child in node.children)
+    text = _text(node, source)
+    if kind == "word" and "\\" in text:
+        out = []
+        chars = iter(text)
+        for ch in chars:
+            out.append(next(chars, "") if ch == "\\" else ch)
+        return "".join(out)
+    return text
+
+
+def _collect(
+    node: Any, source: bytes, out: list[Command], *, in_subshell: bool, joiner: str = ""
+) -> None:
+    for child in node.children:
+        kind = child.type
+        if kind in _JOINERS:
+            joiner = kind
+            continue
+        if kind == "command":
+            out.append(_command(child, source, joiner, in_subshell, ()))
+        elif kind == "redirected_statement":
+            body = child.child_by_field_name("body")
+            redirects = tuple(
+                Redirect(_redirect_operator(r, source), _redirect_target(r, source))
+                for r in child.children
+                if r.type in ("file_redirect", "heredoc_redirect", "herestring_redirect")
+            )
+            if body is not None and body.type == "command":
+                out.append(_command(body, source, joiner, in_subshell, redirects))
+            elif body is not None:
+                _collect_nested(body, source, out, in_subshell, joiner)
+        else:
+            _collect_nested(child, source, out, in_subshell, joiner)
+        joiner = ""
+
+
+def _collect_nested(
+    node: Any, source: bytes, out: list[Command], in_subshell: bool, joiner: str
+) -> None:
+    if node.type == "command":
+        out.append(_command(node, source, joiner, in_subshell, ()))
+        return
+    nested = in_subshell or node.type == "subshell"
+    _collect(node, source, out, in_subshell=nested, joiner=joiner)
+
+
+def _redirect_operator(node: Any, source: bytes) -> str:
+    for child in node.children:
+        if not child.is_named:
+            return _text(child, source)
+    return ""
+
+
+def _redirect_target(node: Any, source: bytes) -> str:
+    dest = node.child_by_field_name("destination")
+    if dest is not None:
+        return word_value(dest, source)
+    named = [c for c in node.children if c.is_named and c.type != "file_descriptor"]
+    return word_value(named[-1], source) if named else ""
+
+
+def _command(
+    node: Any, source: bytes, joiner: str, in_subshell: bool, redirects: tuple[Redirect, ...]
+) -> Command:
+    name_node = node.child_by_field_name("name")
+    name = word_value(name_node.children[0], source) if name_node is not None else ""
+    args: list[str] = []
+    own_redirects = list(redirects)
+    for child in node.children:
+        if child is name_node or child.type == "variable_assignment":
+            continue
+        if child.type == "file_redirect":
+            own_redirects.append(
+                Redirect(_redirect_operator(child, source), _redirect_target(child, source))
+            )
+        elif child.type in _WORD_NODES:
+            args.append(word_value(child, source))
+    return Command(
+        name=name,
+        args=tuple(args),
+        line=node.start_point[0] + 1,
+        start_byte=node.start_byte,
+        end_byte=node.end_byte,
+        redirects=tuple(own_redirects),
+        joined_by=joiner,
+        in_subshell=in_subshell,
+    )
