@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_oracle() -> object:
+    """BuildKit's parser (the `dockerfile` package); in CI its absence fails instead of skipping."""
+    try:
+        import dockerfile
+    except ImportError:
+        if IN_CI:
+            pytest.fail("the `dockerfile` package (BuildKit's parser) is required in CI")
+        pytest.skip("the `dockerfile` package (BuildKit's parser) is not installed")
+    return dockerfile
