@@ -159,11 +159,11 @@ def build_order(
     (edge A -> B when B is built FROM A's image) and a topological order of the paths.
     """
     files = list(files)
-    produced = {}
+    produced: dict[str, str] = {}
     for path, name in images.items():
-        ref = parse_image_ref(name)
-        if ref is not None:
-            produced[str(ref)] = path
+        image = parse_image_ref(name)
+        if image is not None:
+            produced[str(image)] = path
     graph = nx.DiGraph()
     for df in files:
         graph.add_node(df.path, image=images.get(df.path))

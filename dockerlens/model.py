@@ -26,18 +26,45 @@ from dockerlens.syntax.parser import Instruction, ParseResult
 
 #: ARGs BuildKit defines in the global scope without a declaration.
 AUTOMATIC_PLATFORM_ARGS = (
-    "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
-    "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
 )
 #: Proxy ARGs every build knows (and does not record in the image history).
 PREDEFINED_ARGS = frozenset(
-    {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
-     "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"}
+    {
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "FTP_PROXY",
+        "ftp_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    }
 )
 #: Instructions whose arguments BuildKit expands itself (RUN, CMD... leave it to the shell).
 EXPANDED_KEYWORDS = frozenset(
-    {"ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
-     "ARG"}
+    {
+        "ADD",
+        "COPY",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "LABEL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+        "ARG",
+    }
 )
 _WINDOWS_BASE = re.compile(
     r"(^|/)(windows|windowsservercore|nanoserver|servercore)([/:@-]|$)|windowsservercore|nanoserver",
@@ -422,9 +449,7 @@ class _Builder:
             variables=dict(self.global_args),
             shell=shell,
             expanded=(base, *words[1:]),
-            expanded_flags=tuple(
-                self.expand(f, self.global_args)[0] for f in instruction.flags
-            ),
+            expanded_flags=tuple(self.expand(f, self.global_args)[0] for f in instruction.flags),
             uses=frozenset(matched | unmatched),
             undefined=frozenset(unmatched - PREDEFINED_ARGS),
         )

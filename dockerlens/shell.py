@@ -7,6 +7,7 @@ and left alone.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 from collections.abc import Iterator
@@ -103,8 +104,19 @@ def parse_shell(text: str) -> ShellScript:
 
 
 _WORD_NODES = frozenset(
-    {"word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "number",
-     "ansi_c_string", "translated_string", "command_substitution", "arithmetic_expansion"}
+    {
+        "word",
+        "string",
+        "raw_string",
+        "concatenation",
+        "simple_expansion",
+        "expansion",
+        "number",
+        "ansi_c_string",
+        "translated_string",
+        "command_substitution",
+        "arithmetic_expansion",
+    }
 )
 _JOINERS = frozenset({"&&", "||", ";", "|", "&", "|&"})
 
@@ -153,7 +165,12 @@ def _collect(
             if body is not None and body.type == "command":
                 out.append(_command(body, source, joiner, in_subshell, redirects))
             elif body is not None:
+                before = len(out)
                 _collect_nested(body, source, out, in_subshell, joiner)
+                if redirects and len(out) > before:
+                    # `a | b > f`: the redirect belongs to the pipeline's last command.
+                    last = out[-1]
+                    out[-1] = dataclasses.replace(last, redirects=last.redirects + redirects)
         else:
             _collect_nested(child, source, out, in_subshell, joiner)
         joiner = ""

@@ -13,7 +13,7 @@ def read(name: str) -> str:
 
 
 def test_heredoc_followed_directly_by_an_instruction() -> None:
-    result = parse("FROM a\nRUN <<EOF\necho hi\nEOF\nCMD [\"sh\"]\n")
+    result = parse('FROM a\nRUN <<EOF\necho hi\nEOF\nCMD ["sh"]\n')
     assert result.error is None
     run, cmd = result.instructions[1], result.instructions[2]
     assert run.heredocs[0].name == "EOF"
@@ -114,7 +114,10 @@ def test_flags_of_every_instruction() -> None:
     assert by_line[1].flags == ("--platform=$BUILDPLATFORM",)
     assert len(by_line[2].flags) == 4
     assert by_line[6].flags == (
-        "--from=build", "--chown=1000:1000", "--chmod=0755", "--link",
+        "--from=build",
+        "--chown=1000:1000",
+        "--chmod=0755",
+        "--link",
     )
     assert by_line[10].value[0] == "CMD" and by_line[10].json
     assert by_line[11].value == ("NONE",)
@@ -160,7 +163,7 @@ def test_errors_keep_what_was_read() -> None:
         "error_bad_escape.Dockerfile": (1, "invalid escape token"),
         "error_duplicate_directive.Dockerfile": (2, "only one syntax parser directive"),
         "error_no_instructions.Dockerfile": (2, "file with no instructions"),
-        "error_label_missing_equals.Dockerfile": (2, "can't find = in \"c\""),
+        "error_label_missing_equals.Dockerfile": (2, 'can\'t find = in "c"'),
     }
     for name, (line, message) in cases.items():
         result = parse(read(name))

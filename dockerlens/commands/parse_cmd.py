@@ -7,7 +7,8 @@ import json
 import click
 
 from dockerlens.sources import read_source
-from dockerlens.syntax.parser import Dialect, ParseResult, parse as parse_text
+from dockerlens.syntax.parser import Dialect, ParseResult
+from dockerlens.syntax.parser import parse as parse_text
 
 
 @click.command(name="parse")

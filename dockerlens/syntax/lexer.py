@@ -89,15 +89,11 @@ class Lexer:
         # BuildKit >= 0.13 reads ``<<`` and the blanks after it as one token (``<< EOF``).
         self.heredoc_aware = heredoc_aware
 
-    def process_word(
-        self, word: str, env: Mapping[str, str | None] | None = None
-    ) -> LexResult:
+    def process_word(self, word: str, env: Mapping[str, str | None] | None = None) -> LexResult:
         """Expand ``word``; a name mapped to None is known but of unknown value: kept as written."""
         return _Scan(self, word, env or {}).run()
 
-    def process_words(
-        self, word: str, env: Mapping[str, str | None] | None = None
-    ) -> list[str]:
+    def process_words(self, word: str, env: Mapping[str, str | None] | None = None) -> list[str]:
         return _Scan(self, word, env or {}).run().words
 
 
@@ -185,7 +181,9 @@ class _Scan:
         while True:
             ch = self.next()
             if ch == "":
-                raise LexError("unexpected end of statement while looking for matching single-quote")
+                raise LexError(
+                    "unexpected end of statement while looking for matching single-quote"
+                )
             if ch == "'":
                 if self.lx.raw_quotes:
                     out.append(ch)
@@ -201,7 +199,9 @@ class _Scan:
         while True:
             nxt = self.peek()
             if nxt == "":
-                raise LexError("unexpected end of statement while looking for matching double-quote")
+                raise LexError(
+                    "unexpected end of statement while looking for matching double-quote"
+                )
             if nxt == '"':
                 ch = self.next()
                 if self.lx.raw_quotes:
@@ -373,7 +373,9 @@ def _shell_pattern_to_regex(pattern: str, *, greedy: bool, anchored: bool) -> re
             nxt = pattern[i] if i < len(pattern) else ""
             i += 1
             if nxt not in ("*", "?", "\\"):
-                raise LexError(f"invalid pattern ({pattern}) in substitution: invalid escape '\\{nxt}'")
+                raise LexError(
+                    f"invalid pattern ({pattern}) in substitution: invalid escape '\\{nxt}'"
+                )
             out.append(re.escape(nxt))
         else:
             out.append(re.escape(tok))

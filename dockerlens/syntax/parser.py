@@ -342,9 +342,7 @@ class _Parser:
             original = line
             if heredocs:
                 original = line + "\n" + "".join(content_lines)
-            instructions.append(
-                _with(node, start_line, current_line, original, tuple(heredocs))
-            )
+            instructions.append(_with(node, start_line, current_line, original, tuple(heredocs)))
             comments = []
         if not instructions:
             raise _Error("file with no instructions", current_line)
@@ -452,9 +450,7 @@ class _Parser:
             return parsed, True
         return (rest,), False
 
-    def _health(
-        self, rest: str
-    ) -> tuple[tuple[str, ...], bool, tuple[tuple[str, str, str], ...]]:
+    def _health(self, rest: str) -> tuple[tuple[str, ...], bool, tuple[tuple[str, str, str], ...]]:
         view = latin1_view(rest)
         sep = 0
         while sep < len(view) and not is_space(view[sep]):
@@ -494,13 +490,11 @@ class _Parser:
         cooked = Lexer("\\", skip_unset_env=True, heredoc_aware=aware).process_words(rest)
         if len(cooked) != 1:
             return None
-        raw = Lexer(
-            "\\", raw_quotes=True, skip_unset_env=True, heredoc_aware=aware
-        ).process_words(rest)
+        raw = Lexer("\\", raw_quotes=True, skip_unset_env=True, heredoc_aware=aware).process_words(
+            rest
+        )
         if len(raw) != len(cooked):
-            raise LexError(
-                f"internal lexing of heredoc produced inconsistent results: {rest}"
-            )
+            raise LexError(f"internal lexing of heredoc produced inconsistent results: {rest}")
         name = cooked[0]
         quotes = name.count("'") + name.count('"')
         raw_quotes = raw[0].count("'") + raw[0].count('"')
@@ -557,8 +551,7 @@ def _name_val(rest: str, key: str, esc: str) -> tuple[tuple[str, str, str], ...]
     for word in words:
         if "=" not in word:
             raise _Error(
-                f"Syntax error - can't find = in {go_quote(word)}. "
-                "Must be of the form: name=value",
+                f"Syntax error - can't find = in {go_quote(word)}. Must be of the form: name=value",
                 0,
             )
         name, _, val = word.partition("=")

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dockerlens.cli import cli
+
+from .conftest import FIXTURES
+
+EXAMPLE = str(FIXTURES / "examples" / "Dockerfile")
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_parse_json_contract() -> None:
+    code, out, _ = run("parse", "--format", "json", EXAMPLE)
+    assert code == 0
+    (entry,) = json.loads(out)
+    assert entry["path"] == EXAMPLE and entry["error"] is None
+    first = entry["instructions"][0]
+    assert set(first) >= {
+        "cmd",
+        "sub_cmd",
+        "json",
+        "flags",
+        "value",
+        "start_line",
+        "end_line",
+        "heredocs",
+        "original",
+    }
+    heredoc_run = next(i for i in entry["instructions"] if i["heredocs"])
+    assert heredoc_run["heredocs"][0]["name"] == "EOF"
+
+
+def test_parse_reports_parse_errors_with_exit_1() -> None:
+    code, out, _ = run(
+        "parse", "--format", "json", str(FIXTURES / "parser" / "error_json_not_strings.Dockerfile")
+    )
+    assert code == 1
+    assert json.loads(out)[0]["error"]["line"] == 2
+
+
+def test_parse_reads_stdin() -> None:
+    code, out, _ = run("parse", "-", stdin="FROM alpine\nRUN true\n")
+    assert code == 0 and "<stdin>:2-2: RUN" in out
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing", "no such file"),
+        (lambda p: p, "is a directory"),
+        (lambda p: _write(p / "bin", b"FROM a\n\0\x01"), "binary file"),
+        (lambda p: _write(p / "latin1", b"FROM a\nLABEL x=\xe9\n"), ":2: not valid UTF-8"),
+        (lambda p: _write(p / "big", b"# x\n" * (2 * 1024 * 1024)), "larger than 4 MiB"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, make, message) -> None:  # type: ignore[no-untyped-def]
+    path = make(tmp_path)
+    for command in ("parse", "graph"):
+        code, out, err = run(command, str(path))
+        assert code == 2, (command, out, err)
+        assert err.startswith("dockerlens: error: ") and message in err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_graph_formats_and_target() -> None:
+    code, out, _ = run("graph", "--format", "json", "--target", "build", EXAMPLE)
+    assert code == 0
+    data = json.loads(out)
+    assert data["files"][0]["needed_stages"] == [0]
+    assert data["files"][0]["unused_stages"] == [1]
+    assert run("graph", EXAMPLE)[1].startswith("digraph")
+    assert run("graph", "--format", "mermaid", EXAMPLE)[1].startswith("flowchart")
+    code, _, err = run("graph", "--target", "nope", EXAMPLE)
+    assert code == 2 and "no stage named 'nope'" in err
+
+
+def test_graph_build_order(tmp_path: Path) -> None:
+    (tmp_path / "base").write_text("FROM debian:12\n")
+    (tmp_path / "app").write_text("FROM acme/base\n")
+    code, out, _ = run(
+        "graph",
+        "--format",
+        "json",
+        "--image",
+        f"{tmp_path / 'base'}=acme/base",
+        str(tmp_path / "app"),
+        str(tmp_path / "base"),
+    )
+    assert code == 0
+    assert json.loads(out)["build_order"] == [str(tmp_path / "base"), str(tmp_path / "app")]
+    code, _, err = run("graph", "--image", "nonsense", str(tmp_path / "app"))
+    assert code == 2 and "NAME=VALUE" in err
+
+
+def test_help_explains() -> None:
+    code, out, _ = run("--help")
+    assert code == 0 and "parse" in out and "graph" in out and "Exit codes" in out
+    code, out, _ = run("parse", "--help")
+    assert code == 0 and "--format" in out and "--dialect" in out
+
+
+def test_console_script_runs_without_importing_networkx() -> None:
+    probe = (
+        "import sys; from dockerlens.cli import main\n"
+        f"sys.argv = ['dockerlens', 'parse', {EXAMPLE!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "assert 'networkx' not in sys.modules, 'parse imported networkx'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
