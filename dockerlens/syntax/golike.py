@@ -14,9 +14,6 @@ GO_SPACE = frozenset(
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
     "\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_GO_SPACE_CLASS = "".join(sorted(GO_SPACE)).replace("\\", "\\\\")
-_LEADING_SPACE = re.compile(f"^[{re.escape(_GO_SPACE_CLASS)}]+")
-_TRAILING_SPACE = re.compile(f"[{re.escape(_GO_SPACE_CLASS)}]+\\Z")
 
 #: BuildKit's ``reWhitespace``: ``[\t\v\f\r ]+``.
 RE_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
@@ -26,13 +23,16 @@ def is_space(ch: str) -> bool:
     return ch in GO_SPACE
 
 
+GO_SPACE_CHARS = "".join(sorted(GO_SPACE))
+
+
 def trim_left_space(text: str) -> str:
-    return _LEADING_SPACE.sub("", text, count=1)
+    return text.lstrip(GO_SPACE_CHARS)
 
 
 def trim_space(text: str) -> str:
     """``strings.TrimSpace``."""
-    return _TRAILING_SPACE.sub("", _LEADING_SPACE.sub("", text, count=1), count=1)
+    return text.strip(GO_SPACE_CHARS)
 
 
 def split_whitespace(text: str, limit: int = -1) -> list[str]:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from dockerlens.syntax.golike import (
+    GO_SPACE_CHARS,
     from_latin1_view,
     go_quote,
     is_space,
@@ -207,7 +208,7 @@ def _trim_newline(line: str) -> str:
 
 
 def _is_comment(line: str) -> bool:
-    return trim_left_space(line).startswith("#")
+    return line.lstrip(GO_SPACE_CHARS).startswith("#")
 
 
 def _split_lines(text: str) -> list[str]:
@@ -253,15 +254,22 @@ class _Parser:
         return line
 
     def _process_line(self, token: str, strip_left: bool) -> tuple[str, bool]:
-        token = _trim_newline(token)
+        token = token.rstrip("\r\n")
         if strip_left:
-            token = trim_left_space(token)
-        ok = self.directives.possible(token)
-        if _is_comment(token):
+            token = token.lstrip(GO_SPACE_CHARS)
+        directives = self.directives
+        if directives.done:
+            directives.line += 1
+            ok = False
+        else:
+            ok = directives.possible(token)
+        if token.lstrip(GO_SPACE_CHARS).startswith("#"):
             token = ""
         return token, ok
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
+        if not line.rstrip(" \t").endswith(self.directives.escape):
+            return line, True
         regex = self.directives.continuation
         if regex.search(line):
             return regex.sub(lambda m: m.group(1) or "", line), False
@@ -559,8 +567,19 @@ def _name_val(rest: str, key: str, esc: str) -> tuple[tuple[str, str, str], ...]
     return tuple(pairs)
 
 
+_PYTHON_ONLY_SPACE = re.compile("[\x1c-\x1f]")
+
+
 def _parse_words(rest: str, esc: str) -> list[str]:
     """BuildKit's ``parseWords``: split on blanks, keeping quotes and escapes in the words."""
+    if (
+        rest.isascii()
+        and esc not in rest
+        and "'" not in rest
+        and '"' not in rest
+        and not _PYTHON_ONLY_SPACE.search(rest)
+    ):
+        return rest.split()
     words: list[str] = []
     in_spaces, in_word, in_quote = 0, 1, 2
     phase = in_spaces
