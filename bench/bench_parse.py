@@ -21,9 +21,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from oracle import oracle_outcome, our_outcome  # noqa: E402
+import contextlib
 
-from dockerlens.syntax.parser import Dialect, parse  # noqa: E402
+from oracle import oracle_outcome, our_outcome
+
+from dockerlens.syntax.parser import Dialect, parse
 
 
 def is_dockerfile(path: Path) -> bool:
@@ -70,10 +72,8 @@ def main() -> None:
 
     def buildkit() -> None:
         for text in texts:
-            try:
+            with contextlib.suppress(dockerfile.GoParseError):
                 dockerfile.parse_string(text)
-            except dockerfile.GoParseError:
-                pass
 
     theirs = best_of(args.repeat, buildkit)
     print(f"buildkit     {theirs:7.3f} s  {len(texts) / theirs:8.0f} files/s")
