@@ -124,3 +124,19 @@ def test_console_script_runs_without_importing_networkx() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_graph_build_order_from_project_config(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "Dockerfile").write_text("FROM debian:12\n")
+    (tmp_path / "app.Dockerfile").write_text("FROM registry.local/base:1\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.dockerlens.images]\n"base/Dockerfile" = "registry.local/base:1"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("graph", "--format", "json", "app.Dockerfile", "base/Dockerfile")
+    assert code == 0, err
+    assert json.loads(out)["build_order"] == ["base/Dockerfile", "app.Dockerfile"]
+    (tmp_path / "pyproject.toml").write_text("[tool.dockerlens]\nimages = 3\n")
+    code, _, err = run("graph", "app.Dockerfile")
+    assert code == 2 and "tool.dockerlens.images must be a table" in err

@@ -26,7 +26,8 @@ from dockerlens.errors import UserError
     multiple=True,
     metavar="PATH=NAME",
     help="The image a Dockerfile builds, to find which Dockerfile another one is built FROM "
-    "and a build order. Repeatable.",
+    "and a build order. Repeatable; adds to `images` in [tool.dockerlens] of pyproject.toml "
+    "or .dockerlens.toml (found from the current directory upward).",
 )
 @click.option(
     "--build-arg",
@@ -48,20 +49,26 @@ def graph(
     The JSON form adds, per file, the stages the target needs, unused stages and references
     to undefined stages; with several files and --image, the build order.
     """
+    from pathlib import Path
+
     import networkx as nx
 
     from dockerlens import graph as graphs
     from dockerlens.model import build_model
+    from dockerlens.project_config import image_mapping
     from dockerlens.sources import read_source
     from dockerlens.syntax.parser import parse
 
-    image_map = dict(_pair(item, "--image") for item in images)
+    image_map = image_mapping(Path.cwd())
+    for item in images:
+        path, name = _pair(item, "--image")
+        image_map[str(Path(path))] = name
     args = dict(_pair(item, "--build-arg") for item in build_args)
     models = []
     combined = nx.DiGraph()
     summaries = []
     for path in paths:
-        source = read_source(path)
+        source = read_source(str(Path(path)))
         result = parse(source.text)
         model = build_model(result, source.path, args)
         models.append(model)

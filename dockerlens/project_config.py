@@ -1,0 +1,68 @@
+"""The project's ``[tool.dockerlens]`` table (pyproject.toml) or ``.dockerlens.toml``.
+
+For now it holds ``images``: which image each Dockerfile builds, for the graph's build order.
+The lint configuration grows here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from dockerlens.errors import UserError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest ``.dockerlens.toml``, or pyproject.toml with ``[tool.dockerlens]``, upward."""
+    for folder in (start, *start.parents):
+        for name in (".dockerlens.toml", "pyproject.toml"):
+            path = folder / name
+            if not path.is_file():
+                continue
+            data = _load(path)
+            table = data if name == ".dockerlens.toml" else data.get("tool", {}).get("dockerlens")
+            if table is not None:
+                return path, table
+    return None
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as err:
+        raise UserError(f"{path}: invalid TOML: {err}") from None
+    except OSError as err:
+        raise UserError(f"{path}: cannot read: {err.strerror or err}") from None
+
+
+def image_mapping(start: Path) -> dict[str, str]:
+    """``images = {"path/to/Dockerfile" = "name:tag"}``, paths made relative to ``start``'s cwd."""
+    found = find_config(start)
+    if found is None:
+        return {}
+    path, table = found
+    images = table.get("images", {})
+    key = "tool.dockerlens.images" if path.name == "pyproject.toml" else "images"
+    if not isinstance(images, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in images.items()
+    ):
+        raise UserError(f"{path}: {key} must be a table of Dockerfile path = image name")
+    out = {}
+    for dockerfile, image in images.items():
+        resolved = (path.parent / dockerfile).resolve()
+        out[_display(resolved)] = image
+    return out
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
