@@ -35,7 +35,8 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
 def _load(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except tomllib.TOMLDecodeError as err:
         raise UserError(f"{path}: invalid TOML: {err}") from None
     except OSError as err:
