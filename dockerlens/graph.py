@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from dockerlens.imageref import parse_image_ref
-from dockerlens.model import Dockerfile, StageReference
+from dockerlens.model import Dockerfile, StageReference, Step
 
 
 def stage_id(df: Dockerfile, index: int) -> str:
@@ -36,15 +36,7 @@ def build_graph(df: Dockerfile, graph: nx.DiGraph | None = None) -> nx.DiGraph:
     graph = graph if graph is not None else nx.DiGraph()
     for step in df.steps:
         if step.stage is None:
-            graph.add_node(
-                instruction_id(df, step.line),
-                kind="instruction",
-                path=df.path,
-                line=step.line,
-                keyword=step.keyword,
-                stage=None,
-                label=f"{step.line}: {_short(step.instruction.original)}",
-            )
+            _add_instruction(graph, df, step)
     for stage in df.stages:
         graph.add_node(
             stage_id(df, stage.index),
@@ -58,17 +50,7 @@ def build_graph(df: Dockerfile, graph: nx.DiGraph | None = None) -> nx.DiGraph:
         )
         previous = None
         for step_index in stage.steps:
-            step = df.steps[step_index]
-            node = instruction_id(df, step.line)
-            graph.add_node(
-                node,
-                kind="instruction",
-                path=df.path,
-                line=step.line,
-                keyword=step.keyword,
-                stage=stage.index,
-                label=f"{step.line}: {_short(step.instruction.original)}",
-            )
+            node = _add_instruction(graph, df, df.steps[step_index])
             if previous is None:
                 graph.add_edge(stage_id(df, stage.index), node, kind="contains")
             else:
@@ -89,6 +71,20 @@ def build_graph(df: Dockerfile, graph: nx.DiGraph | None = None) -> nx.DiGraph:
                 var=name,
             )
     return graph
+
+
+def _add_instruction(graph: nx.DiGraph, df: Dockerfile, step: Step) -> str:
+    node = instruction_id(df, step.line)
+    graph.add_node(
+        node,
+        kind="instruction",
+        path=df.path,
+        line=step.line,
+        keyword=step.keyword,
+        stage=step.stage,
+        label=f"{step.line}: {_short(step.instruction.original)}",
+    )
+    return node
 
 
 def _add_reference(graph: nx.DiGraph, df: Dockerfile, ref: StageReference) -> None:
