@@ -1,0 +1,238 @@
+"""``dockerlens analyze``: the click command. Everything heavy is imported when it runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from dockerlens.errors import UserError
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Command]:
+    return click.option(name, metavar="VALUE", default=None, help=help_text)
+
+
+@click.command(
+    "analyze",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.argument("images", nargs=-1, required=True, metavar="IMAGE...")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--graph",
+    "graph_format",
+    type=click.Choice(["dot", "mermaid", "json"]),
+    default=None,
+    help="Print the graph of shared bases instead of the report.",
+)
+@click.option(
+    "--layers-only",
+    is_flag=True,
+    help="Sizes and sharing from image metadata alone, without reading layer content.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Wasted and largest files to list per image (0: every wasted file).",
+)
+@click.option(
+    "--platform", default=None, help="os/arch[/variant] to pick from a multi-platform index."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_threshold_option("--lowest-efficiency", "dive's lowestEfficiency: fail below this score (0-1).")
+@_threshold_option("--highest-wasted-bytes", "dive's highestWastedBytes: fail above (20MB, 1GiB).")
+@_threshold_option(
+    "--highest-user-wasted-percent", "dive's highestUserWastedPercent: fail above (0-1)."
+)
+@_threshold_option("--max-image-size", "Fail when an image is larger (20MB, 1GiB).")
+@_threshold_option("--max-layer-size", "Fail when a layer is larger.")
+@_threshold_option("--max-wasted-bytes", "Fail when an image wastes more (exact bytes).")
+@click.option(
+    "--dive-ci",
+    "dive_ci",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="dive's CI rules file (default: ./.dive-ci when it exists).",
+)
+@click.option("--no-dive-ci", is_flag=True, help="Ignore ./.dive-ci.")
+@click.option(
+    "--max-layer-bytes",
+    default="1TiB",
+    show_default=True,
+    help="Refuse a layer that expands past this (decompression bombs).",
+)
+@click.option(
+    "--max-entries",
+    type=click.IntRange(min=1),
+    default=20_000_000,
+    show_default=True,
+    help="Refuse a layer with more tar entries.",
+)
+def analyze(
+    images: tuple[str, ...],
+    output_format: str,
+    graph_format: str | None,
+    layers_only: bool,
+    top: int,
+    platform: str | None,
+    quiet: bool,
+    lowest_efficiency: str | None,
+    highest_wasted_bytes: str | None,
+    highest_user_wasted_percent: str | None,
+    max_image_size: str | None,
+    max_layer_size: str | None,
+    max_wasted_bytes: str | None,
+    dive_ci: str | None,
+    no_dive_ci: bool,
+    max_layer_bytes: str,
+    max_entries: int,
+) -> None:
+    """Exact layer sizes and wasted bytes of built images, and the bases they share.
+
+    \b
+    IMAGE is one of (skopeo's spelling):
+      NAME[:TAG], docker-daemon:NAME[:TAG]   an image in the local Docker Engine
+      docker-archive:PATH[:NAME:TAG]          `docker save` output (every image, or the one named)
+      oci-archive:PATH[:REF], oci:DIR[:REF]   an OCI image layout
+      docker://HOST/NAME:TAG                  a registry
+
+    Wasted bytes are file contents stored in a layer that the final file system cannot see.
+    "efficiency" is dive's score, computed as dive 0.13.1 does (see docs/analyze.md).
+    Exit 1 when a threshold is crossed, 2 on bad input.
+    """
+    from dockerlens.image.errors import ImageInputError
+
+    try:
+        _run(
+            images,
+            output_format=output_format,
+            graph_format=graph_format,
+            layers_only=layers_only,
+            top=top,
+            platform=platform,
+            quiet=quiet,
+            options={
+                "lowestEfficiency": lowest_efficiency,
+                "highestWastedBytes": highest_wasted_bytes,
+                "highestUserWastedPercent": highest_user_wasted_percent,
+                "max-image-size": max_image_size,
+                "max-layer-size": max_layer_size,
+                "max-wasted-bytes": max_wasted_bytes,
+            },
+            dive_ci=dive_ci,
+            no_dive_ci=no_dive_ci,
+            max_layer_bytes=max_layer_bytes,
+            max_entries=max_entries,
+        )
+    except ImageInputError as err:
+        raise UserError(str(err)) from None
+    except MemoryError:
+        raise UserError("out of memory while reading the image") from None
+
+
+def _settings(
+    options: dict[str, str | None], dive_ci: str | None, no_dive_ci: bool
+) -> dict[str, str]:
+    from dockerlens.image.thresholds import load_dive_ci, load_project_config
+
+    settings: dict[str, str] = {}
+    dive_ci_path = dive_ci
+    if dive_ci_path is None and not no_dive_ci and os.path.isfile(".dive-ci"):
+        dive_ci_path = ".dive-ci"
+    if dive_ci_path is not None:
+        settings.update(load_dive_ci(dive_ci_path))
+    settings.update(load_project_config(os.getcwd()))
+    settings.update({key: value for key, value in options.items() if value is not None})
+    return settings
+
+
+def _run(
+    images: tuple[str, ...],
+    *,
+    output_format: str,
+    graph_format: str | None,
+    layers_only: bool,
+    top: int,
+    platform: str | None,
+    quiet: bool,
+    options: dict[str, str | None],
+    dive_ci: str | None,
+    no_dive_ci: bool,
+    max_layer_bytes: str,
+    max_entries: int,
+) -> None:
+    from rich.console import Console
+
+    from dockerlens.image.archive import Limits
+    from dockerlens.image.pipeline import ScanCache, analyze_image
+    from dockerlens.image.progress import progress_reporter
+    from dockerlens.image.render import render_image, render_rules, render_sharing
+    from dockerlens.image.report import report_json
+    from dockerlens.image.sharing import compute_sharing, export_graph, sharing_graph
+    from dockerlens.image.sources import open_source, parse_source
+    from dockerlens.image.thresholds import Thresholds, evaluate
+    from dockerlens.image.units import parse_bytes
+
+    thresholds = Thresholds.from_settings(_settings(options, dive_ci, no_dive_ci))
+    limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries)
+    specs = [parse_source(text) for text in images]
+    show_progress = not quiet and sys.stderr.isatty()
+    with progress_reporter(show_progress) as reporter:
+        inputs = []
+        for spec in specs:
+            inputs.extend(
+                open_source(
+                    spec,
+                    limits,
+                    platform=platform,
+                    metadata_only=layers_only,
+                    progress=reporter.on_stream_layer,
+                )
+            )
+        reporter.expect(inputs)
+        cache = ScanCache(inputs)
+        results = [
+            analyze_image(
+                image,
+                top=top,
+                cache=cache,
+                layers_only=layers_only,
+                progress=reporter.on_layer,
+            )
+            for image in inputs
+        ]
+    sharing = compute_sharing(results)
+    rules = evaluate(results, thresholds)
+    if graph_format is not None:
+        click.echo(export_graph(sharing_graph(results), graph_format), nl=False)
+    elif output_format == "json":
+        click.echo(json.dumps(report_json(results, sharing, rules, top), indent=2))
+    else:
+        # Logs of CI jobs are not terminals: give tables room instead of rich's 80 columns.
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+        for result in results:
+            render_image(console, result, top)
+        render_sharing(console, results, sharing)
+        render_rules(console, rules)
+    failures = [rule for rule in rules if rule.status == "fail"]
+    if failures:
+        for rule in failures:
+            click.echo(f"dockerlens: threshold crossed: {rule.image}: {rule.message}", err=True)
+        sys.exit(1)

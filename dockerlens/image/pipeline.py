@@ -1,0 +1,121 @@
+"""Runs the analysis of each image: read its layers once, stack them, compute dive's figures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dockerlens.image.analysis import (
+    ImageFigures,
+    LayerFigures,
+    analyze_layers,
+    instruction_of,
+    layer_history,
+)
+from dockerlens.image.archive import ImageInput
+from dockerlens.image.dive_compat import DiveFigures, dive_figures
+from dockerlens.image.layerscan import LayerScan
+
+LayerProgress = Callable[[ImageInput, int], None]
+"""Told ``(image, layer index)`` after each layer has been read."""
+
+
+@dataclass(slots=True)
+class LayerResult:
+    index: int
+    diff_id: str
+    #: Σ tar-header sizes (dive's definition); the stored blob size with ``--layers-only``
+    size: int
+    created_by: str | None
+    instruction: str
+    media_type: str | None
+    stored_size: int | None
+    compression: str | None
+    figures: LayerFigures | None
+
+
+@dataclass(slots=True)
+class ImageResult:
+    image: ImageInput
+    layers: list[LayerResult]
+    figures: ImageFigures | None
+    dive: DiveFigures | None
+    history_matches_layers: bool
+
+    @property
+    def ref(self) -> str:
+        return self.image.ref
+
+    @property
+    def size(self) -> int:
+        return sum(layer.size for layer in self.layers)
+
+
+class ScanCache:
+    """Layers read once per run, however many of the analysed images share them."""
+
+    def __init__(self, images: list[ImageInput]) -> None:
+        uses = Counter(layer.diff_id for image in images for layer in image.layers)
+        self._shared = {diff_id for diff_id, count in uses.items() if count > 1}
+        self._scans: dict[str, LayerScan] = {}
+
+    def scan(self, image: ImageInput, index: int) -> LayerScan:
+        diff_id = image.layers[index].diff_id
+        cached = self._scans.get(diff_id)
+        if cached is not None:
+            return cached
+        scan = image.scan_layer(index)
+        if diff_id in self._shared:
+            self._scans[diff_id] = scan
+        return scan
+
+
+def analyze_image(
+    image: ImageInput,
+    *,
+    top: int,
+    cache: ScanCache,
+    layers_only: bool = False,
+    progress: LayerProgress | None = None,
+) -> ImageResult:
+    commands, consistent = layer_history(image.config, len(image.layers))
+    if layers_only:
+        layers = [
+            LayerResult(
+                index,
+                layer.diff_id,
+                layer.stored_size or 0,
+                commands[index],
+                instruction_of(commands[index]),
+                layer.media_type,
+                layer.stored_size,
+                None,
+                None,
+            )
+            for index, layer in enumerate(image.layers)
+        ]
+        return ImageResult(image, layers, None, None, consistent)
+
+    scans: list[LayerScan] = []
+    for index in range(len(image.layers)):
+        scans.append(cache.scan(image, index))
+        if progress is not None:
+            progress(image, index)
+    figures = analyze_layers(scans, top=top)
+    dive = dive_figures(scans)
+    layers = [
+        LayerResult(
+            index,
+            layer.diff_id,
+            scans[index].size,
+            commands[index],
+            instruction_of(commands[index]),
+            layer.media_type,
+            layer.stored_size,
+            scans[index].compression,
+            figures.layers[index],
+        )
+        for index, layer in enumerate(image.layers)
+    ]
+    return ImageResult(image, layers, figures, dive, consistent)

@@ -1,0 +1,60 @@
+"""The progress bar on stderr while layers are read (off when stderr is not a terminal)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dockerlens.image.archive import ImageInput
+
+
+class ProgressReporter:
+    """Receives the analysis's progress calls; draws them when a rich Progress is attached."""
+
+    def __init__(self, progress: Any | None) -> None:
+        self._progress = progress
+        self._task: Any | None = None
+        self._streamed = 0
+
+    def on_stream_layer(self, name: str, size: int) -> None:
+        """A layer went by in a streamed export (the engine, a compressed archive)."""
+        self._streamed += 1
+        if self._progress is None:
+            return
+        if self._task is None:
+            self._task = self._progress.add_task("reading layers", total=None)
+        self._progress.update(self._task, advance=1, description=f"read {name[-40:]}")
+
+    def expect(self, images: list[ImageInput]) -> None:
+        if self._progress is None:
+            return
+        total = sum(len(image.layers) for image in images)
+        if self._task is not None:
+            self._progress.remove_task(self._task)
+        self._task = self._progress.add_task("analysing layers", total=total)
+
+    def on_layer(self, image: ImageInput, index: int) -> None:
+        if self._progress is None or self._task is None:
+            return
+        self._progress.update(
+            self._task, advance=1, description=f"{image.ref} layer {index + 1}/{len(image.layers)}"
+        )
+
+
+@contextmanager
+def progress_reporter(enabled: bool) -> Iterator[ProgressReporter]:
+    if not enabled:
+        yield ProgressReporter(None)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        yield ProgressReporter(progress)

@@ -1,0 +1,146 @@
+"""The JSON report. Keys named in issue 5 are a contract: ``images[].ref/id/size/wasted_bytes/
+efficiency/layers[].diff_id/size/created_by/wasted/largest`` and ``shared_layers[].diff_id/size/
+images``. Keys may be added, never renamed."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from dockerlens.image.pipeline import ImageResult
+from dockerlens.image.sharing import Sharing, image_labels
+from dockerlens.image.thresholds import RuleResult
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _layer_label(result: ImageResult, index: int) -> str | None:
+    if 0 <= index < len(result.layers):
+        return result.layers[index].instruction
+    return None
+
+
+def image_json(result: ImageResult, top: int) -> dict[str, Any]:
+    figures = result.figures
+    dive = result.dive
+    layers = []
+    for layer in result.layers:
+        item: dict[str, Any] = {
+            "index": layer.index,
+            "diff_id": layer.diff_id,
+            "size": layer.size,
+            "created_by": layer.created_by,
+            "instruction": layer.instruction,
+            "media_type": layer.media_type,
+            "stored_size": layer.stored_size,
+            "compression": layer.compression,
+        }
+        if layer.figures is not None:
+            item.update(
+                {
+                    "entries": layer.figures.entries,
+                    "files_added": layer.figures.files_added,
+                    "files_changed": layer.figures.files_changed,
+                    "files_removed": layer.figures.files_removed,
+                    "wasted_bytes": layer.figures.wasted_bytes,
+                    "whiteouts_of_missing_paths": layer.figures.whiteouts_of_missing_paths,
+                }
+            )
+        layers.append(item)
+    limit = None if top <= 0 else top
+    wasted = [
+        {
+            "path": "/" + item.path,
+            "bytes": item.size,
+            "reason": item.reason,
+            "added_in_layer": item.added_in,
+            "added_by": _layer_label(result, item.added_in),
+            "hidden_in_layer": item.hidden_in,
+            "hidden_by": _layer_label(result, item.hidden_in),
+        }
+        for item in (figures.wasted[:limit] if figures is not None else [])
+    ]
+    largest = [
+        {
+            "path": "/" + item.path,
+            "bytes": item.size,
+            "layer": item.layer,
+            "added_by": _layer_label(result, item.layer),
+        }
+        for item in (figures.largest if figures is not None else [])
+    ]
+    document: dict[str, Any] = {
+        "ref": result.ref,
+        "id": result.image.id,
+        "tags": result.image.tags,
+        "source": result.image.source,
+        "size": result.size,
+        "wasted_bytes": figures.wasted_bytes if figures is not None else None,
+        "wasted_files": len(figures.wasted) if figures is not None else None,
+        "final_size": figures.final_size if figures is not None else None,
+        "final_files": figures.final_files if figures is not None else None,
+        "efficiency": dive.efficiency if dive is not None else None,
+        "dive": None,
+        "history_matches_layers": result.history_matches_layers,
+        "layers": layers,
+        "wasted": wasted,
+        "largest": largest,
+    }
+    if dive is not None:
+        limit_dive = dive.inefficient if limit is None else dive.inefficient[:limit]
+        document["dive"] = {
+            "efficiency": dive.efficiency,
+            "wasted_bytes": dive.wasted_bytes,
+            "user_wasted_percent": _finite(dive.user_wasted_percent),
+            "size": dive.size,
+            "user_size": dive.user_size,
+            "layers_cut_short": dive.layers_cut_short,
+            "inefficient_files": [
+                {"path": item.path, "count": item.count, "bytes": item.cumulative_size}
+                for item in limit_dive
+            ],
+        }
+    return document
+
+
+def report_json(
+    results: list[ImageResult],
+    sharing: Sharing,
+    rules: list[RuleResult],
+    top: int,
+) -> dict[str, Any]:
+    labels = image_labels(results)
+    return {
+        "images": [image_json(result, top) for result in results],
+        "shared_layers": [
+            {"diff_id": layer.diff_id, "size": layer.size, "images": layer.images}
+            for layer in sharing.shared_layers
+        ],
+        "sharing": {
+            "saved_bytes": sharing.saved_bytes,
+            "images": [
+                {
+                    "ref": label,
+                    "unique_bytes": sharing.unique_bytes[label],
+                    "shared_bytes": sharing.shared_bytes[label],
+                }
+                for label in labels
+            ],
+        },
+        "thresholds": {
+            "passed": not any(rule.status == "fail" for rule in rules),
+            "results": [
+                {
+                    "rule": rule.rule,
+                    "image": rule.image,
+                    "status": rule.status,
+                    "value": _finite(rule.value) if isinstance(rule.value, float) else rule.value,
+                    "threshold": rule.threshold,
+                    "message": rule.message,
+                }
+                for rule in rules
+            ],
+        },
+    }

@@ -1,0 +1,102 @@
+"""Image references as skopeo spells them, turned into :class:`ImageInput` objects.
+
+* ``NAME[:TAG]`` or ``docker-daemon:NAME[:TAG]``: the local Docker Engine (docker-py);
+* ``docker-archive:PATH[:NAME:TAG]``: ``docker save`` output, legacy or OCI layout;
+* ``oci-archive:PATH[:REF]`` and ``oci:DIR[:REF]``: OCI image layouts;
+* ``docker://HOST/NAME:TAG``: a registry (v2 API).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from dockerlens.image.archive import (
+    DirectoryStore,
+    ImageInput,
+    Limits,
+    ProgressCallback,
+    images_from_store,
+    open_archive,
+)
+from dockerlens.image.errors import ImageInputError
+
+TRANSPORTS = ("docker-archive", "oci-archive", "oci", "docker-daemon", "docker")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    transport: str
+    #: a file or directory for archives and layouts, the image reference otherwise
+    location: str
+    #: the image picked inside an archive or layout holding several
+    selector: str | None = None
+
+    def __str__(self) -> str:
+        if self.transport == "docker":
+            return f"docker://{self.location}"
+        text = f"{self.transport}:{self.location}"
+        return f"{text}:{self.selector}" if self.selector else text
+
+
+def _split_path(rest: str, transport: str) -> tuple[str, str | None]:
+    """``PATH[:REF]``: the longest prefix that exists on disk is the path (paths may hold ':')."""
+    pieces = rest.split(":")
+    for count in range(len(pieces), 0, -1):
+        candidate = ":".join(pieces[:count])
+        if candidate and os.path.exists(candidate):
+            selector = ":".join(pieces[count:]) or None
+            return candidate, selector
+    raise ImageInputError(f"{transport}: no such file or directory: {pieces[0] or rest!r}")
+
+
+def parse_source(text: str) -> SourceSpec:
+    """Parse one image argument."""
+    if not text:
+        raise ImageInputError("empty image reference")
+    if text.startswith("docker://"):
+        return SourceSpec("docker", text[len("docker://") :])
+    transport, colon, rest = text.partition(":")
+    if colon and transport in ("docker-archive", "oci-archive", "oci"):
+        path, selector = _split_path(rest, transport)
+        return SourceSpec(transport, path, selector)
+    if colon and transport == "docker-daemon":
+        return SourceSpec("docker-daemon", rest)
+    if colon and transport in ("docker-tar", "tar", "file", "dir", "containers-storage"):
+        raise ImageInputError(
+            f"unsupported transport {transport!r}: use docker-archive:, oci-archive:, oci:, "
+            "docker:// or an engine image name"
+        )
+    return SourceSpec("docker-daemon", text)
+
+
+def open_source(
+    spec: SourceSpec,
+    limits: Limits,
+    *,
+    platform: str | None = None,
+    metadata_only: bool = False,
+    progress: ProgressCallback | None = None,
+) -> list[ImageInput]:
+    """The images a source holds (several for a multi-image archive without a selector)."""
+    if spec.transport == "docker-daemon":
+        from dockerlens.image.engine import engine_images
+
+        return engine_images(spec.location, limits, metadata_only=metadata_only, progress=progress)
+    if spec.transport == "docker":
+        from dockerlens.image.registry import registry_images
+
+        images: list[ImageInput] = registry_images(spec.location, limits, platform=platform)
+        return images
+    if spec.transport == "oci":
+        store = DirectoryStore(spec.location, str(spec), limits)
+        return images_from_store(
+            store, str(spec), prefer="oci", selector=spec.selector, platform=platform
+        )
+    if os.path.isdir(spec.location):
+        raise ImageInputError(f"{spec}: {spec.location} is a directory (use oci:{spec.location})")
+    archive = open_archive(spec.location, str(spec), limits, progress)
+    prefer = "docker" if spec.transport == "docker-archive" else "oci"
+    return images_from_store(
+        archive, str(spec), prefer=prefer, selector=spec.selector, platform=platform
+    )
