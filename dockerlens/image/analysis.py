@@ -229,21 +229,24 @@ class _Stack:
 
 
 def analyze_layers(scans: Iterator[LayerScan] | list[LayerScan], top: int = 20) -> ImageFigures:
-    """Stack ``scans`` (bottom first) and account for every byte of file content."""
+    """Stack ``scans`` (bottom first) and account for every byte of file content.
+
+    ``top`` bounds the list of largest final files (0: all of them).
+    """
     stack = _Stack()
     for index, scan in enumerate(scans):
         stack.apply(index, scan)
-    final_size = 0
-    final_files = 0
+    visible = list(stack.visible_files())
+    final_size = sum(item.size for item in visible)
+    final_files = len(visible)
 
-    def counted() -> Iterator[VisibleFile]:
-        nonlocal final_size, final_files
-        for item in stack.visible_files():
-            final_size += item.size
-            final_files += 1
-            yield item
+    def by_size(item: VisibleFile) -> tuple[int, str]:
+        return item.size, item.path
 
-    largest = heapq.nlargest(top, counted(), key=lambda item: (item.size, item.path))
+    if top > 0:
+        largest = heapq.nlargest(top, visible, key=by_size)
+    else:
+        largest = sorted(visible, key=by_size, reverse=True)
     wasted = sorted(stack.wasted, key=lambda item: (-item.size, item.path))
     return ImageFigures(stack.layers, wasted, final_size, final_files, largest)
 
