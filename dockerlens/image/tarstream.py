@@ -205,12 +205,15 @@ class TarHeaderReader:
             self.position += BLOCK
             if block == bytes(BLOCK):
                 return
-            if not _checksum_ok(block):
+            if not looks_like_tar_header(block):
                 raise TarFormatError(
                     f"{self._what} is corrupt: bad header checksum at byte {header_offset}"
                 )
             typeflag = block[156:157]
-            size = _parse_number(block[124:136], "size")
+            try:
+                size = _parse_number(block[124:136], "size")
+            except TarFormatError as err:
+                raise TarFormatError(f"{self._what} is corrupt: {err}") from None
             if typeflag in (_GNU_LONGNAME, _GNU_LONGLINK, _PAX_LOCAL, _PAX_GLOBAL, _SOLARIS_PAX):
                 data = self.read_content(size, MAX_METADATA_RECORD, "an extended header")
                 if typeflag == _GNU_LONGNAME:
