@@ -8,7 +8,9 @@ layer's own file tree (a path with no entries below it in that layer), visited i
   summed over the whole subtree when that is a directory (0 for a file, 0 for a directory that
   no entry created explicitly); a whiteout of a path that does not exist below ends the walk of
   that layer (dive's behaviour, kept so the score matches dive's);
-* per key: ``cum`` += size, ``min`` = the smallest size seen, ``count`` += 1.
+* per key: ``cum`` += size, ``min`` = the smallest size seen, ``count`` += 1 (the key is
+  registered before the whiteout lookup, so a missing path leaves ``min = -1``: dive's score
+  then counts one byte less in the numerator, and so does this one).
 
 ``efficiency = Σ min / Σ cum`` over all keys (1.0 when Σ cum is 0); the inefficient files are the
 keys seen twice or more; ``wasted bytes = Σ cum`` over them (the live copy included);
@@ -181,6 +183,10 @@ def dive_figures(scans: Iterable[LayerScan]) -> DiveFigures:
             if node.children:
                 continue
             key_parts = _key(parts)
+            key = "/" + "/".join(key_parts)
+            # dive registers the path before sizing it: a whiteout of a missing path leaves a
+            # record with min -1, which lowers Σ min by one byte (and so the score) in dive too.
+            record = records.setdefault(key, [0, -1, 0])
             if parts[-1].startswith(_WHITEOUT):
                 previous = _get(lookup_tree, key_parts)
                 if previous is None:
@@ -189,13 +195,9 @@ def dive_figures(scans: Iterable[LayerScan]) -> DiveFigures:
                 size = _subtree_size(previous) if previous.is_dir else 0
             else:
                 size = node.size
-            key = "/" + "/".join(key_parts)
-            record = records.get(key)
-            if record is None:
-                records[key] = [size, size, 1]
-                continue
             record[0] += size
-            record[1] = min(record[1], size)
+            if record[1] < 0 or size < record[1]:
+                record[1] = size
             record[2] += 1
             if record[2] == 2:
                 inefficient_order.append(key)
