@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -32,6 +33,10 @@ class BoundedFile(io.RawIOBase):
         self._start = start
         self._length = length
         self._position = 0
+        try:
+            self._fd: int | None = file.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            self._fd = None
 
     def readable(self) -> bool:
         return True
@@ -53,8 +58,12 @@ class BoundedFile(io.RawIOBase):
             size = remaining
         if size == 0:
             return b""
-        self._file.seek(self._start + self._position)
-        data = self._file.read(size)
+        if self._fd is not None:
+            # One pread per header: no seek, no buffer refilled and thrown away.
+            data = os.pread(self._fd, size, self._start + self._position)
+        else:
+            self._file.seek(self._start + self._position)
+            data = self._file.read(size)
         self._position += len(data)
         return data
 

@@ -68,7 +68,7 @@ def _decode(raw: bytes) -> str:
 
 def _checksum_ok(block: bytes) -> bool:
     stored = _parse_number(block[148:156], "checksum")
-    unsigned = sum(block[:148]) + 256 + sum(block[156:])
+    unsigned = sum(block) - sum(block[148:156]) + 256  # the field itself counts as spaces
     if stored == unsigned:
         return True
     # Some old writers summed signed chars.
