@@ -233,9 +233,10 @@ def main() -> None:
             times.append(elapsed)
             peaks.append(peak)
         results[name] = (statistics.median(times), max(peaks))
+        median, peak = results[name]
         print(
-            f"{name:>10}: median {results[name][0]:6.2f} s over {args.runs} runs "
-            f"(min {min(times):.2f}, max {max(times):.2f}), peak RSS {results[name][1] / 1e6:.0f} MB"
+            f"{name:>10}: median {median:6.2f} s over {args.runs} runs "
+            f"(min {min(times):.2f}, max {max(times):.2f}), peak RSS {peak / 1e6:.0f} MB"
         )
     if len(results) == 2:
         ours, theirs = results["dockerlens"], results["dive"]
