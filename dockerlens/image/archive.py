@@ -426,7 +426,7 @@ def _is_attestation(descriptor: dict[str, Any]) -> bool:
     ) or _platform_of(descriptor) == "unknown/unknown"
 
 
-def _oci_image(
+def oci_image(
     store: BlobStore,
     source: str,
     descriptor: dict[str, Any],
@@ -456,7 +456,7 @@ def _oci_image(
                 f"{source}: {ref} has no {wanted} image (it has: {offered}); "
                 "pick one with --platform"
             )
-        return _oci_image(store, source, chosen[0], ref, platform, depth + 1)
+        return oci_image(store, source, chosen[0], ref, platform, depth + 1)
     config_descriptor = document.get("config")
     layer_descriptors = document.get("layers")
     if not isinstance(config_descriptor, dict) or not isinstance(layer_descriptors, list):
@@ -515,7 +515,7 @@ def _oci_images(
         if selector is not None and selector not in names and not _matches(selector, names):
             continue
         ref = short_name(names[0]) if names else ""
-        images.append(_oci_image(store, source, descriptor, ref, platform))
+        images.append(oci_image(store, source, descriptor, ref, platform))
     if not images:
         if selector is not None:
             raise ImageInputError(f"{source} holds no image named {selector}")

@@ -275,3 +275,25 @@ def test_thresholds_exit_1_with_the_reason(waste_image: str) -> None:
         cli, ["analyze", "-q", waste_image, "--max-wasted-bytes", "1635076"]
     )
     assert passing.exit_code == 0, passing.output
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_registry_source_gives_the_same_figures(
+    waste_archive: Path, busybox: str, skopeo_copy: Any, registry: str, compression: str
+) -> None:
+    reference = f"{registry}/dockerlens/waste:{compression}"
+    skopeo_copy(
+        f"docker-archive:{waste_archive}",
+        f"docker://{reference}",
+        "--dest-tls-verify=false",
+        "--dest-compress-format",
+        compression,
+        *(("--format", "oci") if compression == "zstd" else ()),  # v2s2 has no zstd
+    )
+    (image,) = analyze_json(f"docker://{reference}")["images"]
+    check_waste_figures(image, busybox)
+    assert {layer["compression"] for layer in image["layers"]} == {compression}
+    # The registry knows the compressed (download) size of each layer.
+    assert all(0 < layer["stored_size"] < layer["size"] + 10_000 for layer in image["layers"])
+    missing = CliRunner().invoke(cli, ["analyze", "-q", f"docker://{registry}/dockerlens/none:1"])
+    assert missing.exit_code == 2 and "no such image in the registry" in missing.stderr

@@ -1,0 +1,189 @@
+"""A registry through the distribution (v2) API: ``docker://HOST[:PORT]/NAME[:TAG|@DIGEST]``.
+
+Manifests and configs are fetched; each layer blob is streamed through the same header reader as
+archives (gzip and zstd sniffed), never stored. Anonymous bearer tokens are fetched when the
+registry asks for them. Loopback registries are spoken to over plain HTTP, others over HTTPS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from dockerlens.image.archive import (
+    MAX_JSON_BYTES,
+    MEDIA_DOCKER_LIST,
+    MEDIA_DOCKER_MANIFEST,
+    MEDIA_OCI_INDEX,
+    MEDIA_OCI_MANIFEST,
+    ImageInput,
+    Limits,
+    oci_image,
+    short_name,
+)
+from dockerlens.image.errors import ImageInputError
+from dockerlens.image.layerscan import LayerScan, scan_layer
+
+_MANIFEST_TYPES = ", ".join(
+    (MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST, MEDIA_OCI_MANIFEST, MEDIA_DOCKER_MANIFEST)
+)
+_LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+_TIMEOUT = 60
+
+
+def parse_registry_reference(reference: str) -> tuple[str, str, str]:
+    """``host[:port]/name[:tag|@digest]`` → (host, repository, tag or digest)."""
+    host, slash, rest = reference.partition("/")
+    if not slash or not ("." in host or ":" in host or host == "localhost"):
+        host, rest = "registry-1.docker.io", reference
+        if "/" not in rest:
+            rest = f"library/{rest}"
+    if "@" in rest:
+        name, _, ref = rest.partition("@")
+    else:
+        name, colon, tag = rest.rpartition(":")
+        if not colon or "/" in tag:
+            name, tag = rest, "latest"
+        ref = tag
+    if not re.fullmatch(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*", name or ""):
+        raise ImageInputError(f"docker://{reference}: malformed repository name {name!r}")
+    return host, name, ref
+
+
+class RegistryStore:
+    """Blob access to one repository; manifests are tried first, then blobs."""
+
+    def __init__(self, host: str, repository: str, description: str, limits: Limits) -> None:
+        self.description = description
+        scheme = "http" if host.split(":")[0] in _LOOPBACK or host.startswith("[::1]") else "https"
+        self._base = f"{scheme}://{host}/v2/{repository}"
+        self._limits = limits
+        self._token: str | None = None
+        self._repository = repository
+        self._documents: dict[str, Any] = {}
+
+    def _open(self, path: str, accept: str | None = None) -> Any:
+        url = f"{self._base}/{path}"
+        for attempt in range(2):
+            request = urllib.request.Request(url)
+            if accept:
+                request.add_header("Accept", accept)
+            if self._token:
+                request.add_header("Authorization", f"Bearer {self._token}")
+            try:
+                return urllib.request.urlopen(request, timeout=_TIMEOUT)
+            except urllib.error.HTTPError as err:
+                challenge = err.headers.get("WWW-Authenticate", "")
+                if err.code == 401 and attempt == 0 and challenge.lower().startswith("bearer"):
+                    self._token = self._fetch_token(challenge)
+                    continue
+                raise
+            except (urllib.error.URLError, OSError) as err:
+                reason = getattr(err, "reason", err)
+                raise ImageInputError(
+                    f"{self.description}: cannot reach the registry ({reason})"
+                ) from None
+        raise ImageInputError(f"{self.description}: the registry refused the credentials")
+
+    def _fetch_token(self, challenge: str) -> str:
+        fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+        realm = fields.pop("realm", None)
+        if realm is None:
+            raise ImageInputError(f"{self.description}: the registry's auth challenge has no realm")
+        fields.setdefault("scope", f"repository:{self._repository}:pull")
+        url = f"{realm}?{urllib.parse.urlencode(fields)}"
+        try:
+            with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
+                document = json.loads(response.read(MAX_JSON_BYTES))
+        except (urllib.error.URLError, OSError, ValueError) as err:
+            raise ImageInputError(f"{self.description}: cannot get a pull token ({err})") from None
+        token = document.get("token") or document.get("access_token")
+        if not isinstance(token, str):
+            raise ImageInputError(f"{self.description}: the token service sent no token")
+        return token
+
+    def manifest(self, reference: str) -> tuple[str, Any, str]:
+        """(media type, document, digest) of a manifest or index by tag or digest."""
+        try:
+            with self._open(f"manifests/{reference}", _MANIFEST_TYPES) as response:
+                data = response.read(MAX_JSON_BYTES + 1)
+                media_type = response.headers.get("Content-Type", "").split(";")[0]
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                raise ImageInputError(
+                    f"{self.description}: no such image in the registry"
+                ) from None
+            raise ImageInputError(f"{self.description}: registry error {err.code}") from None
+        if len(data) > MAX_JSON_BYTES:
+            raise ImageInputError(f"{self.description}: manifest too large")
+        try:
+            document = json.loads(data)
+        except ValueError:
+            raise ImageInputError(f"{self.description}: the manifest is not JSON") from None
+        if isinstance(document, dict) and isinstance(document.get("mediaType"), str):
+            media_type = document["mediaType"]
+        return media_type, document, "sha256:" + hashlib.sha256(data).hexdigest()
+
+    def remember(self, digest: str, document: Any) -> None:
+        self._documents[f"blobs/{digest.replace(':', '/')}"] = document
+
+    @staticmethod
+    def _digest(name: str) -> str:
+        parts = name.split("/")
+        return f"{parts[1]}:{parts[2]}"
+
+    def exists(self, name: str) -> bool:
+        return True
+
+    def stored_size(self, name: str) -> int | None:
+        return None
+
+    def read_json(self, name: str) -> Any:
+        if name in self._documents:
+            return self._documents[name]
+        digest = self._digest(name)
+        try:
+            _, document, _ = self.manifest(digest)
+        except ImageInputError:
+            try:
+                with self._open(f"blobs/{digest}") as response:
+                    data = response.read(MAX_JSON_BYTES + 1)
+            except urllib.error.HTTPError as err:
+                raise ImageInputError(f"{self.description}: blob {digest}: {err.code}") from None
+            if len(data) > MAX_JSON_BYTES:
+                raise ImageInputError(f"{self.description}: blob {digest} too large") from None
+            try:
+                document = json.loads(data)
+            except ValueError:
+                raise ImageInputError(f"{self.description}: blob {digest} is not JSON") from None
+        self._documents[name] = document
+        return document
+
+    def scan(self, name: str, what: str) -> LayerScan:
+        digest = self._digest(name)
+        try:
+            with self._open(f"blobs/{digest}") as response:
+                return scan_layer(
+                    response,
+                    seekable=False,
+                    what=what,
+                    max_bytes=self._limits.max_layer_bytes,
+                    max_entries=self._limits.max_entries,
+                )
+        except urllib.error.HTTPError as err:
+            raise ImageInputError(f"{what}: registry error {err.code}") from None
+
+
+def registry_images(reference: str, limits: Limits, *, platform: str | None) -> list[ImageInput]:
+    host, repository, ref = parse_registry_reference(reference)
+    source = f"docker://{reference}"
+    store = RegistryStore(host, repository, source, limits)
+    media_type, document, digest = store.manifest(ref)
+    store.remember(digest, document)
+    descriptor = {"mediaType": media_type, "digest": digest}
+    return [oci_image(store, source, descriptor, short_name(reference), platform)]
