@@ -218,3 +218,62 @@ def test_tar_members_after_absolute_paths_are_taken_from_the_root(
     )
     (image,) = analyze(f"docker-archive:{path}")["images"]
     assert wasted_paths(image) == {"/etc/x": (30, "overwritten")}
+
+
+def test_compressed_docker_save_is_read_as_a_stream(archives: Any, make_layer: Any) -> None:
+    import gzip
+
+    layers = reference_layers(make_layer)
+    plain = archives.docker_archive(
+        "plain.tar", [{"tag": "z:1", "layers": layers, "commands": ["A", "B", "C"]}]
+    )
+    packed = archives.directory / "packed.tar.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    (from_plain,) = analyze(f"docker-archive:{plain}")["images"]
+    (from_gzip,) = analyze(f"docker-archive:{packed}")["images"]
+    for key in ("ref", "id", "size", "wasted_bytes", "efficiency", "wasted", "layers"):
+        assert from_gzip[key] == from_plain[key], key
+
+
+def test_platform_is_picked_from_a_nested_index(archives: Any, make_layer: Any) -> None:
+    import hashlib
+
+    amd = [make_layer([("file", "amd64-only", 64)])]
+    arm = [make_layer([("file", "arm64-only", 128)])]
+    path = archives.oci_layout(
+        "multi",
+        [
+            {"tag": "amd", "layers": amd, "commands": ["A"]},
+            {"tag": "arm", "layers": arm, "commands": ["A"]},
+        ],
+    )
+    top = json.loads((path / "index.json").read_text())
+    children = []
+    for descriptor, arch in zip(top["manifests"], ("amd64", "arm64"), strict=True):
+        descriptor.pop("annotations")
+        children.append({**descriptor, "platform": {"os": "linux", "architecture": arch}})
+    nested = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": children,
+        }
+    ).encode()
+    digest = hashlib.sha256(nested).hexdigest()
+    (path / "blobs" / "sha256" / digest).write_bytes(nested)
+    top["manifests"] = [
+        {
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": f"sha256:{digest}",
+            "size": len(nested),
+            "annotations": {"org.opencontainers.image.ref.name": "multi"},
+        }
+    ]
+    (path / "index.json").write_text(json.dumps(top))
+    (arm_image,) = analyze("--platform", "linux/arm64", f"oci:{path}:multi")["images"]
+    assert arm_image["largest"][0]["path"] == "/arm64-only"
+    (amd_image,) = analyze("--platform", "linux/amd64", f"oci:{path}")["images"]
+    assert amd_image["largest"][0]["path"] == "/amd64-only"
+    missing = CliRunner().invoke(cli, ["analyze", "-q", "--platform", "linux/s390x", f"oci:{path}"])
+    assert missing.exit_code == 2
+    assert "has no linux/s390x image (it has: linux/amd64, linux/arm64)" in missing.stderr
