@@ -9,6 +9,7 @@ behaviour between releases, :class:`Dialect` names the release whose behaviour t
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import re
@@ -82,8 +83,6 @@ class Instruction:
     pairs: tuple[tuple[str, str, str], ...] = ()
     #: The ``# comment`` lines directly above the instruction.
     comments: tuple[str, ...] = ()
-    #: The text after the keyword (and after ONBUILD's keyword for ONBUILD), flags included.
-    args_text: str = ""
 
     @property
     def keyword(self) -> str:
@@ -254,16 +253,16 @@ class _Parser:
         return line
 
     def _process_line(self, token: str, strip_left: bool) -> tuple[str, bool]:
-        token = token.rstrip("\r\n")
+        token = _trim_newline(token)
         if strip_left:
-            token = token.lstrip(GO_SPACE_CHARS)
+            token = trim_left_space(token)
         directives = self.directives
         if directives.done:
             directives.line += 1
             ok = False
         else:
             ok = directives.possible(token)
-        if token.lstrip(GO_SPACE_CHARS).startswith("#"):
+        if _is_comment(token):
             token = ""
         return token, ok
 
@@ -350,7 +349,15 @@ class _Parser:
             original = line
             if heredocs:
                 original = line + "\n" + "".join(content_lines)
-            instructions.append(_with(node, start_line, current_line, original, tuple(heredocs)))
+            instructions.append(
+                dataclasses.replace(
+                    node,
+                    start_line=start_line,
+                    end_line=current_line,
+                    original=original,
+                    heredocs=tuple(heredocs),
+                )
+            )
             comments = []
         if not instructions:
             raise _Error("file with no instructions", current_line)
@@ -358,7 +365,7 @@ class _Parser:
     def _node_from_line(
         self, line: str, comments: tuple[str, ...], *, nested: bool = False
     ) -> Instruction:
-        cmd, flags, args, args_text = self._split_command(line)
+        cmd, flags, args = self._split_command(line)
         lower = cmd.lower()
         value: tuple[str, ...] = ()
         is_json = False
@@ -388,17 +395,16 @@ class _Parser:
             sub_flags=sub_flags,
             pairs=pairs,
             comments=comments,
-            args_text=args_text,
         )
 
-    def _split_command(self, line: str) -> tuple[str, tuple[str, ...], str, str]:
+    def _split_command(self, line: str) -> tuple[str, tuple[str, ...], str]:
         cmdline = split_whitespace(trim_space(line), 2)
         if len(cmdline) < 2:
-            return cmdline[0], (), "", ""
+            return cmdline[0], (), ""
         # BuildKit 0.12 escaped flags with a backslash whatever the escape directive said.
         flag_escape = "\\" if self.dialect is Dialect.V0_12 else self.directives.escape
         args, flags = _extract_builder_flags(cmdline[1], flag_escape)
-        return cmdline[0], tuple(flags), trim_space(args), cmdline[1]
+        return cmdline[0], tuple(flags), trim_space(args)
 
     def _dispatch(
         self, lower: str, args: str
@@ -518,26 +524,6 @@ _JSON_DECODER = json.JSONDecoder(
 def _can_contain_heredoc(node: Instruction) -> bool:
     keyword = (node.sub_cmd if node.cmd.lower() == "onbuild" else node.cmd) or ""
     return keyword.lower() in _HEREDOC_INSTRUCTIONS and not node.json
-
-
-def _with(
-    node: Instruction, start: int, end: int, original: str, heredocs: tuple[Heredoc, ...]
-) -> Instruction:
-    return Instruction(
-        cmd=node.cmd,
-        value=node.value,
-        start_line=start,
-        end_line=end,
-        original=original,
-        flags=node.flags,
-        json=node.json,
-        sub_cmd=node.sub_cmd,
-        sub_flags=node.sub_flags,
-        heredocs=heredocs,
-        pairs=node.pairs,
-        comments=node.comments,
-        args_text=node.args_text,
-    )
 
 
 def _whitespace_delimited(rest: str) -> tuple[str, ...]:
