@@ -73,6 +73,22 @@ _WINDOWS_BASE = re.compile(
 _SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
 
 
+def expand_word(
+    word: str, scope: Mapping[str, Variable], escape: str
+) -> tuple[str, set[str], set[str]]:
+    """``word`` as BuildKit expands it in ``scope``: the text, names found, names not found.
+
+    A variable of unknown value (set by the base image) is kept as written; a word BuildKit's
+    lexer rejects is returned unchanged.
+    """
+    env = {name: variable.value for name, variable in scope.items()}
+    try:
+        result = Lexer(escape).process_word(word, env)
+    except LexError:
+        return word, set(), set()
+    return result.result, result.matched, result.unmatched
+
+
 @dataclass(frozen=True)
 class Variable:
     name: str
@@ -92,6 +108,8 @@ class Step:
     stage: int | None
     variables: dict[str, Variable]
     shell: tuple[str, ...]
+    #: The file's escape character, which expansion honours.
+    escape: str = "\\"
     #: The expanded words for instructions BuildKit expands (``value`` otherwise).
     expanded: tuple[str, ...] = ()
     #: Expanded flags (``--from=$X`` ...), same order as ``instruction.flags``.
@@ -114,13 +132,9 @@ class Step:
         variable = self.variables.get(name)
         return variable.value if variable else None
 
-    def expand(self, word: str, escape: str = "\\") -> str:
+    def expand(self, word: str) -> str:
         """The word as BuildKit expands it with the variables this instruction sees."""
-        env = {k: v.value for k, v in self.variables.items()}
-        try:
-            return Lexer(escape).process_word(word, env).result
-        except LexError:
-            return word
+        return expand_word(word, self.variables, self.escape)[0]
 
     def flag(self, name: str) -> str | None:
         """The (expanded) value of ``--name=value``; "" for a bare ``--name``; None if absent."""
@@ -269,16 +283,8 @@ class _Builder:
         self.references: list[StageReference] = []
         self.stage_env: list[dict[str, Variable]] = []
 
-    def lexer(self) -> Lexer:
-        return Lexer(self.escape)
-
     def expand(self, word: str, scope: Mapping[str, Variable]) -> tuple[str, set[str], set[str]]:
-        env = {k: v.value for k, v in scope.items()}
-        try:
-            res = self.lexer().process_word(word, env)
-        except LexError:
-            return word, set(), set()
-        return res.result, res.matched, res.unmatched
+        return expand_word(word, scope, self.escape)
 
     def build(self) -> Dockerfile:
         scope: dict[str, Variable] = {}
@@ -296,6 +302,7 @@ class _Builder:
                 stage=stage.index if stage is not None else None,
                 variables=visible,
                 shell=stage.shell if stage is not None else DEFAULT_LINUX_SHELL,
+                escape=self.escape,
             )
             self.steps.append(step)
             if stage is not None:
@@ -334,35 +341,25 @@ class _Builder:
         keyword = instruction.keyword
         uses: set[str] = set()
         undefined: set[str] = set()
-        flags = []
-        for flag in instruction.flags:
-            text, matched, unmatched = self.expand(flag, visible)
-            flags.append(text)
-            uses |= matched | unmatched
-            undefined |= unmatched
-        step.expanded_flags = tuple(flags)
+
+        def expand(word: str) -> str:
+            text, matched, unmatched = self.expand(word, visible)
+            uses.update(matched, unmatched)
+            undefined.update(unmatched)
+            return text
+
+        step.expanded_flags = tuple(expand(flag) for flag in instruction.flags)
         if keyword in EXPANDED_KEYWORDS:
-            words = []
+            words: list[str] = []
             if keyword in ("ENV", "LABEL"):
                 for key, value, _sep in instruction.pairs:
-                    k_text, k_m, k_u = self.expand(key, visible)
-                    v_text, v_m, v_u = self.expand(value, visible)
-                    words += [k_text, v_text]
-                    uses |= k_m | k_u | v_m | v_u
-                    undefined |= k_u | v_u
+                    words += [expand(key), expand(value)]
             elif keyword == "ARG":
                 for word in instruction.value:
-                    _, _, default = word.partition("=")
-                    text, matched, unmatched = self.expand(default, visible)
-                    words.append(word.partition("=")[0] + ("=" + text if "=" in word else ""))
-                    uses |= matched | unmatched
-                    undefined |= unmatched
+                    name, has_default, default = word.partition("=")
+                    words.append(name + ("=" + expand(default) if has_default else ""))
             else:
-                for word in instruction.value:
-                    text, matched, unmatched = self.expand(word, visible)
-                    words.append(text)
-                    uses |= matched | unmatched
-                    undefined |= unmatched
+                words = [expand(word) for word in instruction.value]
             step.expanded = tuple(words)
         else:
             step.expanded = instruction.value
@@ -448,6 +445,7 @@ class _Builder:
             stage=stage_index,
             variables=dict(self.global_args),
             shell=shell,
+            escape=self.escape,
             expanded=(base, *words[1:]),
             expanded_flags=tuple(self.expand(f, self.global_args)[0] for f in instruction.flags),
             uses=frozenset(matched | unmatched),

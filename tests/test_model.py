@@ -145,3 +145,10 @@ def test_run_scripts_are_parsed() -> None:
     fed = m.steps[3].script
     assert fed is not None and fed.commands[0].name == "python3"
     assert m.steps[4].script is None  # exec form runs no shell
+
+
+def test_expansion_honours_the_escape_directive() -> None:
+    m = model("# escape=`\nFROM a\nENV A=x\nWORKDIR /`$A/$A\n")
+    workdir = m.steps[2]
+    assert workdir.expanded == ("/$A/x",)
+    assert workdir.expand("`$A-$A") == "$A-x"
