@@ -25,14 +25,14 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             path = folder / name
             if not path.is_file():
                 continue
-            data = _load(path)
+            data = load_toml(path)
             table = data if name == ".dockerlens.toml" else data.get("tool", {}).get("dockerlens")
             if table is not None:
                 return path, table
     return None
 
 
-def _load(path: Path) -> dict[str, Any]:
+def load_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             data: dict[str, Any] = tomllib.load(handle)

@@ -1,0 +1,22 @@
+"""The linter: the rule contract, the engine, configuration and the reporters.
+
+Rule authors need only what this module exports::
+
+    from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+"""
+
+from dockerlens.lint.context import LintContext
+from dockerlens.lint.rule import Category, Edit, Fix, Problem, Rule, Severity
+from dockerlens.model import Stage, Step
+
+__all__ = [
+    "Category",
+    "Edit",
+    "Fix",
+    "LintContext",
+    "Problem",
+    "Rule",
+    "Severity",
+    "Stage",
+    "Step",
+]

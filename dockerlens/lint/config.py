@@ -1,0 +1,483 @@
+"""Lint configuration: where it is found, what it may say, and what it means for one file.
+
+Sources, lowest first: a hadolint config (``.hadolint.yaml``, found where hadolint looks), the
+project's ``[tool.dockerlens]`` (pyproject.toml) or ``.dockerlens.toml`` (nearest upward from each
+linted file), then the command line. Anything unknown or mistyped stops the run with the file, the
+key and the reason: a silently dropped setting is a rule silently lost.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from dockerlens.errors import UserError
+from dockerlens.lint.engine import EnabledRule, LintSettings
+from dockerlens.lint.findings import PARSE_ERROR, RULE_CRASHED, UNUSED_PRAGMA
+from dockerlens.lint.registry import Registry, load_registry
+from dockerlens.lint.rule import Rule, Severity, option_key
+from dockerlens.project_config import find_config, load_toml
+
+DEFAULT_THRESHOLD = Severity.INFO
+#: Keys other commands own in the same table.
+FOREIGN_KEYS = frozenset({"images", "analyze"})
+#: Options several rules read, set once at the top of the config.
+SHARED_OPTIONS = ("trusted-registries", "label-schema", "strict-labels")
+HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
+
+
+class ConfigError(UserError):
+    pass
+
+
+@dataclass
+class Layer:
+    """One source's settings, validated, with selectors resolved to codes."""
+
+    origin: str
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shared_options: dict[str, Any] = field(default_factory=dict)
+    failure_threshold: Severity | None = None
+    exit_zero: bool | None = None
+    disable_ignore_pragma: bool | None = None
+    report_unused_pragmas: bool | None = None
+    overrides: list[Override] = field(default_factory=list)
+
+
+@dataclass
+class Override:
+    base: Path
+    globs: list[str]
+    layer: Layer
+
+    def matches(self, path: Path) -> bool:
+        try:
+            relative = PurePosixPath(path.resolve().relative_to(self.base).as_posix())
+        except ValueError:
+            return False
+        for glob in self.globs:
+            if "/" not in glob.rstrip("/") and fnmatch.fnmatch(relative.name, glob):
+                return True
+            if fnmatch.fnmatch(str(relative), glob) or relative.match(glob):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class FileSettings:
+    settings: LintSettings
+    failure_threshold: Severity
+    exit_zero: bool
+
+
+# ---------------------------------------------------------------- reading the sources
+
+
+class _Reader:
+    """Validates one table, naming the file and the key in every error."""
+
+    def __init__(self, origin: str, registry: Registry, prefix: str = "") -> None:
+        self.origin = origin
+        self.registry = registry
+        self.prefix = prefix
+
+    def fail(self, key: str, reason: str) -> ConfigError:
+        return ConfigError(f"{self.origin}: {self.prefix}{key}: {reason}")
+
+    def boolean(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, got {_show(value)}")
+        return value
+
+    def strings(self, key: str, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, f"expected a list of strings, got {_show(value)}")
+        return list(value)
+
+    def severity(self, key: str, value: Any) -> Severity:
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a severity name, got {_show(value)}")
+        try:
+            return Severity.parse(value)
+        except ValueError as err:
+            raise self.fail(key, str(err)) from None
+
+    def codes(self, key: str, selectors: Iterable[str], *, shellcheck: bool = True) -> list[str]:
+        codes: list[str] = []
+        for selector in selectors:
+            found = self.registry.select(selector)
+            if found:
+                codes += found
+            elif shellcheck and self.registry.knows(selector):
+                codes.append(selector.upper())
+            else:
+                raise self.fail(key, f"unknown rule {selector!r}")
+        return codes
+
+    def rule(self, key: str, selector: str) -> type[Rule]:
+        rule = self.registry.resolve(selector)
+        if rule is None:
+            raise self.fail(key, f"unknown rule {selector!r}")
+        return rule
+
+    def options(self, key: str, rule: type[Rule], table: Any) -> dict[str, Any]:
+        if not isinstance(table, dict):
+            raise self.fail(key, f"expected a table of options, got {_show(table)}")
+        fields = {option_key(f.name): f for f in rule.option_fields()}
+        hints = typing.get_type_hints(rule.Options) if fields else {}
+        out = {}
+        for name, value in table.items():
+            option = fields.get(name) or fields.get(name.replace("_", "-"))
+            if option is None:
+                known = ", ".join(fields) or "none"
+                raise self.fail(
+                    f"{key}.{name}", f"{rule.code} has no such option (options: {known})"
+                )
+            out[option.name] = self.typed(f"{key}.{name}", hints[option.name], value)
+        return out
+
+    def typed(self, key: str, tp: Any, value: Any) -> Any:
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if tp is bool:
+            return self.boolean(key, value)
+        if tp is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if tp is str and isinstance(value, str):
+            return value
+        if origin in (list, tuple) and isinstance(value, list):
+            item = args[0] if args else Any
+            items = [self.typed(f"{key}[{i}]", item, v) for i, v in enumerate(value)]
+            return tuple(items) if origin is tuple else items
+        if origin is dict and isinstance(value, dict):
+            return {
+                self.typed(key, args[0], k): self.typed(f"{key}.{k}", args[1], v)
+                for k, v in value.items()
+            }
+        if tp is Any:
+            return value
+        from dockerlens.lint.docs import _type_name
+
+        raise self.fail(key, f"expected {_type_name(tp)}, got {_show(value)}")
+
+
+def _show(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def read_dockerlens_table(
+    table: Mapping[str, Any], origin: str, base: Path, registry: Registry, prefix: str = ""
+) -> Layer:
+    reader = _Reader(origin, registry, prefix)
+    layer = Layer(origin)
+    for key, value in table.items():
+        if key in FOREIGN_KEYS or key == "plugin-paths":
+            continue
+        if key == "select":
+            layer.select = reader.codes(key, reader.strings(key, value))
+        elif key == "extend-select":
+            layer.extend_select = reader.codes(key, reader.strings(key, value))
+        elif key == "ignore":
+            layer.ignore = reader.codes(key, reader.strings(key, value))
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise reader.fail(key, f"expected a table of rule = severity, got {_show(value)}")
+            for selector, level in value.items():
+                for code in reader.codes(f"{key}.{selector}", [selector]):
+                    layer.severity[code] = reader.severity(f"{key}.{selector}", level)
+        elif key == "failure-threshold":
+            layer.failure_threshold = reader.severity(key, value)
+        elif key == "exit-zero":
+            layer.exit_zero = reader.boolean(key, value)
+        elif key == "disable-ignore-pragma":
+            layer.disable_ignore_pragma = reader.boolean(key, value)
+        elif key == "report-unused-pragmas":
+            layer.report_unused_pragmas = reader.boolean(key, value)
+        elif key == "rules":
+            if not isinstance(value, dict):
+                raise reader.fail(key, f"expected a table per rule, got {_show(value)}")
+            for selector, options in value.items():
+                rule = reader.rule(f"{key}.{selector}", selector)
+                layer.rule_options.setdefault(rule.code, {}).update(
+                    reader.options(f"{key}.{selector}", rule, options)
+                )
+        elif key in SHARED_OPTIONS:
+            layer.shared_options[key] = _shared(reader, registry, key, value)
+        elif key == "per-file-ignores" and not prefix:
+            if not isinstance(value, dict):
+                raise reader.fail(key, f"expected a table of glob = [rules], got {_show(value)}")
+            for glob, selectors in value.items():
+                sub = Layer(
+                    origin, ignore=reader.codes(f"{key}.{glob}", reader.strings(key, selectors))
+                )
+                layer.overrides.append(Override(base, [glob], sub))
+        elif key == "overrides" and not prefix:
+            layer.overrides += _overrides(reader, value, origin, base, registry)
+        else:
+            raise reader.fail(key, "unknown key")
+    return layer
+
+
+def _shared(reader: _Reader, registry: Registry, key: str, value: Any) -> Any:
+    name = key.replace("-", "_")
+    for rule in registry:
+        for option in rule.option_fields():
+            if option.name == name:
+                hints = typing.get_type_hints(rule.Options)
+                return reader.typed(key, hints[name], value)
+    raise reader.fail(key, "no installed rule reads this option")
+
+
+def _overrides(
+    reader: _Reader, value: Any, origin: str, base: Path, registry: Registry
+) -> list[Override]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise reader.fail("overrides", "expected an array of tables ([[overrides]])")
+    out = []
+    for index, table in enumerate(value):
+        prefix = f"{reader.prefix}overrides[{index}]."
+        rest = dict(table)
+        if "files" not in rest:
+            raise ConfigError(f"{origin}: {prefix}files: missing (a list of globs)")
+        globs = _Reader(origin, registry, prefix).strings("files", rest.pop("files"))
+        layer = read_dockerlens_table(rest, origin, base, registry, prefix)
+        out.append(Override(base, globs, layer))
+    return out
+
+
+def read_hadolint(path: Path, registry: Registry) -> Layer:
+    import yaml
+
+    origin = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{origin}: invalid YAML: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{origin}: cannot read: {err}") from None
+    if data is None:
+        return Layer(origin)
+    reader = _Reader(origin, registry)
+    if not isinstance(data, dict):
+        raise reader.fail("(top level)", f"expected a mapping, got {_show(data)}")
+    layer = Layer(origin)
+    for key, value in data.items():
+        if key == "ignored":
+            layer.ignore = reader.codes(key, reader.strings(key, value))
+        elif key == "override":
+            if not isinstance(value, dict):
+                raise reader.fail(
+                    key, f"expected a mapping of severity: [rules], got {_show(value)}"
+                )
+            # hadolint applies style, info, warning, error in turn: error wins.
+            for level in ("style", "info", "warning", "error"):
+                if level in value:
+                    for code in reader.codes(f"{key}.{level}", reader.strings(key, value[level])):
+                        layer.severity[code] = Severity(level)
+            unknown = set(value) - {"style", "info", "warning", "error"}
+            if unknown:
+                raise reader.fail(f"{key}.{sorted(unknown)[0]}", "not a severity")
+        elif key == "trustedRegistries":
+            layer.shared_options["trusted-registries"] = _shared(
+                reader, registry, "trusted-registries", reader.strings(key, value)
+            )
+        elif key == "label-schema":
+            layer.shared_options["label-schema"] = _shared(reader, registry, key, value)
+        elif key == "strict-labels":
+            layer.shared_options["strict-labels"] = _shared(
+                reader, registry, key, reader.boolean(key, value)
+            )
+        elif key == "failure-threshold":
+            text = value if isinstance(value, str) else ""
+            # hadolint's "none" and "ignore" fail on any finding, as style does.
+            text = "style" if text.lower() in ("none", "ignore") else text
+            layer.failure_threshold = reader.severity(key, text or value)
+        elif key == "no-fail":
+            layer.exit_zero = reader.boolean(key, value)
+        elif key == "disable-ignore-pragma":
+            layer.disable_ignore_pragma = reader.boolean(key, value)
+        elif key in ("format", "formats", "no-color", "verbose"):
+            continue  # output settings: the command line decides these here
+        else:
+            raise reader.fail(key, "unknown key (not a hadolint setting)")
+    return layer
+
+
+def hadolint_config_path(cwd: Path | None = None) -> Path | None:
+    """Where hadolint would find its config: the current directory, then the user's."""
+    home = Path.home()
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    candidates = [(cwd or Path.cwd()) / name for name in HADOLINT_NAMES]
+    candidates += [xdg / "hadolint.yaml", xdg / "hadolint.yml"]
+    candidates += [
+        home / ".hadolint" / name
+        for name in ("hadolint.yaml", "hadolint.yml", "config.yaml", "config.yml")
+    ]
+    candidates += [home / name for name in HADOLINT_NAMES]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+# ---------------------------------------------------------------- one file's settings
+
+
+@dataclass
+class CommandLine:
+    config: Path | None = None
+    no_config: bool = False
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    failure_threshold: str | None = None
+    exit_zero: bool = False
+    report_unused_pragmas: bool = False
+    disable_ignore_pragma: bool = False
+
+
+class ConfigResolver:
+    """Settings for each linted file, built once per configuration file."""
+
+    def __init__(self, command_line: CommandLine) -> None:
+        self.command_line = command_line
+        self._hadolint: Path | None = None
+        if command_line.config is not None and command_line.config.suffix in (".yaml", ".yml"):
+            self._hadolint = command_line.config
+        elif not command_line.no_config and command_line.config is None:
+            self._hadolint = hadolint_config_path()
+        self._projects: dict[Path, tuple[Path, dict[str, Any]] | None] = {}
+        self._layers: dict[Path | None, tuple[Registry, list[Layer]]] = {}
+
+    def for_file(self, path: Path) -> FileSettings:
+        registry, layers = self.layers_for(path.parent)
+        applied: list[Layer] = []
+        for layer in layers:
+            applied.append(layer)
+            applied += [o.layer for o in layer.overrides if o.matches(path)]
+        return settings_from_layers(registry, applied)
+
+    def layers_for(self, folder: Path) -> tuple[Registry, list[Layer]]:
+        project = self._project(folder)
+        key = project[0] if project else None
+        if key not in self._layers:
+            self._layers[key] = self._read_layers(project)
+        return self._layers[key]
+
+    def _project(self, folder: Path) -> tuple[Path, dict[str, Any]] | None:
+        if folder not in self._projects:
+            cli = self.command_line
+            found: tuple[Path, dict[str, Any]] | None = None
+            if cli.config is not None and cli.config.suffix not in (".yaml", ".yml"):
+                data = load_toml(cli.config)
+                if cli.config.name == "pyproject.toml":
+                    data = data.get("tool", {}).get("dockerlens", {})
+                found = (cli.config, data)
+            elif not cli.no_config and cli.config is None:
+                found = find_config(folder.resolve())
+            self._projects[folder] = found
+        return self._projects[folder]
+
+    def _read_layers(
+        self, project: tuple[Path, dict[str, Any]] | None
+    ) -> tuple[Registry, list[Layer]]:
+        registry = registry_for(project)
+        layers: list[Layer] = []
+        if self._hadolint is not None:
+            layers.append(read_hadolint(self._hadolint, registry))
+        if project is not None:
+            path, table = project
+            prefix = "tool.dockerlens." if path.name == "pyproject.toml" else ""
+            layers.append(read_dockerlens_table(table, str(path), path.parent, registry, prefix))
+        layers.append(self._command_line_layer(registry))
+        return registry, layers
+
+    def _command_line_layer(self, registry: Registry) -> Layer:
+        cli = self.command_line
+        reader = _Reader("command line", registry, "--")
+        layer = Layer("command line")
+        if cli.select is not None:
+            layer.select = reader.codes("select", cli.select)
+        layer.extend_select = reader.codes("extend-select", cli.extend_select)
+        layer.ignore = reader.codes("ignore", cli.ignore)
+        if cli.failure_threshold is not None:
+            layer.failure_threshold = reader.severity("failure-threshold", cli.failure_threshold)
+        if cli.exit_zero:
+            layer.exit_zero = True
+        if cli.report_unused_pragmas:
+            layer.report_unused_pragmas = True
+        if cli.disable_ignore_pragma:
+            layer.disable_ignore_pragma = True
+        return layer
+
+
+def registry_for(project: tuple[Path, dict[str, Any]] | None) -> Registry:
+    """The installed rules plus the project's local plugin folders."""
+    paths: tuple[Path, ...] = ()
+    if project is not None:
+        path, table = project
+        raw = table.get("plugin-paths", [])
+        key = "tool.dockerlens.plugin-paths" if path.name == "pyproject.toml" else "plugin-paths"
+        if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+            raise ConfigError(f"{path}: {key}: expected a list of folder paths")
+        paths = tuple(path.parent / p for p in raw)
+    return load_registry(paths)
+
+
+def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSettings:
+    """Merge layers (lowest first): a later ``select`` replaces, lists add up, scalars win."""
+    enabled = {rule.code for rule in registry if rule.default_enabled}
+    severity: dict[str, Severity] = {}
+    options: dict[str, dict[str, Any]] = {}
+    shared: dict[str, Any] = {}
+    threshold = DEFAULT_THRESHOLD
+    exit_zero = disable_pragmas = report_unused = False
+    ignored: set[str] = set()
+    for layer in layers:
+        if layer.select is not None:
+            enabled = set(layer.select)
+            ignored.clear()
+        enabled |= set(layer.extend_select)
+        ignored |= set(layer.ignore)
+        severity.update(layer.severity)
+        for code, values in layer.rule_options.items():
+            options.setdefault(code, {}).update(values)
+        shared.update(layer.shared_options)
+        threshold = layer.failure_threshold or threshold
+        exit_zero = layer.exit_zero if layer.exit_zero is not None else exit_zero
+        if layer.disable_ignore_pragma is not None:
+            disable_pragmas = layer.disable_ignore_pragma
+        if layer.report_unused_pragmas is not None:
+            report_unused = layer.report_unused_pragmas
+    rules = []
+    for rule in registry:
+        if rule.code not in enabled or rule.code in ignored:
+            continue
+        values = {}
+        for option in rule.option_fields():
+            shared_key = option_key(option.name)
+            if shared_key in shared:
+                values[option.name] = shared[shared_key]
+        values.update(options.get(rule.code, {}))
+        rules.append(
+            EnabledRule(rule, rule.Options(**values), severity.get(rule.code, rule.severity))
+        )
+    engine_codes = {
+        code.code: severity.get(code.code, code.severity)
+        for code in (PARSE_ERROR, RULE_CRASHED)
+        if code.code not in ignored
+    }
+    if (report_unused or UNUSED_PRAGMA.code in enabled - {r.code for r in registry}) and (
+        UNUSED_PRAGMA.code not in ignored
+    ):
+        engine_codes[UNUSED_PRAGMA.code] = severity.get(UNUSED_PRAGMA.code, UNUSED_PRAGMA.severity)
+    settings = LintSettings(tuple(rules), engine_codes, honour_pragmas=not disable_pragmas)
+    return FileSettings(settings, threshold, exit_zero)

@@ -1,0 +1,166 @@
+"""A rule's documentation: read from its docstring, rendered for ``dockerlens rules`` and docs/.
+
+The docstring has a one-line summary, then fixed sections in this order::
+
+    ## What it does
+    ## Why is this bad?
+    ## Example          (one or more ```dockerfile blocks, each must raise the rule)
+    ## Use instead      (one or more ```dockerfile blocks, none may raise it)
+
+and optionally more sections after them (``## Differences from hadolint``, ``## References``...).
+The options table is generated from the rule's ``Options`` dataclass, never written by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import typing
+from dataclasses import dataclass
+
+from dockerlens.lint.findings import EngineCode
+from dockerlens.lint.rule import Rule, option_key
+
+REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+_FENCE = re.compile(r"^```dockerfile[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+class DocError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    summary: str
+    sections: tuple[tuple[str, str], ...]
+
+    def section(self, title: str) -> str:
+        return next((body for name, body in self.sections if name == title), "")
+
+    @property
+    def examples(self) -> list[str]:
+        return _FENCE.findall(self.section("Example"))
+
+    @property
+    def counter_examples(self) -> list[str]:
+        return _FENCE.findall(self.section("Use instead"))
+
+
+def read_doc(rule: type[Rule]) -> RuleDoc:
+    """The docstring's summary and sections; DocError when the fixed sections are wrong."""
+    text = inspect.cleandoc(rule.__doc__ or "")
+    head, *rest = re.split(r"^## ", text, flags=re.MULTILINE)
+    summary = " ".join(head.split())
+    if not summary:
+        raise DocError(f"{rule.code}: the docstring has no summary line")
+    sections = []
+    for chunk in rest:
+        title, _, body = chunk.partition("\n")
+        sections.append((title.strip(), body.strip("\n")))
+    titles = [title for title, _ in sections]
+    if tuple(titles[: len(REQUIRED_SECTIONS)]) != REQUIRED_SECTIONS:
+        raise DocError(
+            f"{rule.code}: sections must start with {', '.join(REQUIRED_SECTIONS)}; "
+            f"found {', '.join(titles) or 'none'}"
+        )
+    doc = RuleDoc(summary, tuple(sections))
+    if not doc.examples or not doc.counter_examples:
+        raise DocError(f"{rule.code}: Example and Use instead need a ```dockerfile block each")
+    return doc
+
+
+def options_table(rule: type[Rule]) -> list[tuple[str, str, str, str]]:
+    """(key, type, default, description) for each option."""
+    rows = []
+    hints = typing.get_type_hints(rule.Options) if rule.option_fields() else {}
+    for option in rule.option_fields():
+        default: object
+        if option.default is not dataclasses.MISSING:
+            default = option.default
+        elif option.default_factory is not dataclasses.MISSING:
+            default = option.default_factory()
+        else:
+            default = None
+        type_name = _type_name(hints.get(option.name, option.type))
+        description = str(option.metadata.get("doc", ""))
+        rows.append((option_key(option.name), type_name, _toml(default), description))
+    return rows
+
+
+def _type_name(tp: object) -> str:
+    origin = typing.get_origin(tp)
+    if origin is None:
+        return getattr(tp, "__name__", str(tp))
+    args = ", ".join(_type_name(a) for a in typing.get_args(tp) if a is not Ellipsis)
+    return f"{getattr(origin, '__name__', str(origin))}[{args}]"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def render_markdown(rule: type[Rule]) -> str:
+    doc = read_doc(rule)
+    lines = [f"# {rule.code}: {rule.name}", "", doc.summary, ""]
+    lines += [
+        "| Severity | Category | Enabled by default | Also answers to |",
+        "|---|---|---|---|",
+        f"| {rule.severity.value} | {rule.category.value} | "
+        f"{'yes' if rule.default_enabled else 'no'} | "
+        f"{', '.join(f'`{a}`' for a in _aliases(rule)) or '-'} |",
+        "",
+    ]
+    for title, body in doc.sections:
+        lines += [f"## {title}", "", body, ""]
+    rows = options_table(rule)
+    if rows:
+        lines += ["## Options", "", "| Option | Type | Default | Meaning |", "|---|---|---|---|"]
+        lines += [f"| `{k}` | `{t}` | `{d}` | {m} |" for k, t, d, m in rows]
+        lines += [
+            "",
+            "Set in `[tool.dockerlens.rules." + rule.code + "]` (pyproject.toml) or "
+            "`[rules." + rule.code + "]` (.dockerlens.toml).",
+            "",
+        ]
+    lines += [
+        "---",
+        "",
+        f"Generated from the docstring of `{rule.__module__}.{rule.__qualname__}`; edit it there.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _aliases(rule: type[Rule]) -> list[str]:
+    return [i for i in rule.identifiers() if i not in (rule.code, rule.name)]
+
+
+def render_index(rules: list[type[Rule]], engine_codes: tuple[EngineCode, ...]) -> str:
+    lines = [
+        "# Rules",
+        "",
+        "Generated by `python -m dockerlens.lint.docgen`; each page comes from its rule's "
+        "docstring.",
+        "",
+        "| Code | Name | Severity | Category | Summary |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in rules:
+        summary = read_doc(rule).summary.replace("|", "\\|")
+        lines.append(
+            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | "
+            f"{rule.category.value} | {summary} |"
+        )
+    lines += ["", "Reported by the engine itself:", "", "| Code | Name | Severity | Meaning |"]
+    lines += ["|---|---|---|---|"]
+    lines += [f"| {e.code} | {e.name} | {e.severity.value} | {e.summary} |" for e in engine_codes]
+    return "\n".join(lines) + "\n"

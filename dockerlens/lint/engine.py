@@ -1,0 +1,258 @@
+"""One pass over a Dockerfile: parse, build the model, run every enabled rule, filter.
+
+The engine knows no rule and prints nothing: it takes the enabled rules (classes, their options
+and severities) and returns findings. Pragmas and BuildKit's ``# check=skip=`` directive are
+applied here, once, for every rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockerlens.lint import pragmas as pragma_scan
+from dockerlens.lint.context import LintContext
+from dockerlens.lint.findings import (
+    PARSE_ERROR,
+    RULE_CRASHED,
+    UNUSED_PRAGMA,
+    EngineCode,
+    Finding,
+    docs_url,
+)
+from dockerlens.lint.rule import Problem, Rule, Severity
+from dockerlens.model import Step, build_model
+from dockerlens.syntax.parser import parse
+
+
+@dataclass(frozen=True)
+class EnabledRule:
+    rule: type[Rule]
+    options: Any
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    rules: tuple[EnabledRule, ...]
+    #: Engine codes (parse error, unused pragma...) that are on, with their severity.
+    engine_codes: dict[str, Severity] = field(default_factory=dict)
+    honour_pragmas: bool = True
+    build_args: dict[str, str] = field(default_factory=dict)
+
+
+def lint_text(text: str, path: str, settings: LintSettings) -> list[Finding]:
+    lines = text.splitlines()
+    result = parse(text)
+    if result.error is not None:
+        error = result.error
+        finding = _engine_finding(
+            settings, PARSE_ERROR, path, error.line, error.message, error.end_line
+        )
+        return [finding] if finding else []
+    dockerfile = build_model(result, path, settings.build_args)
+    found = pragma_scan.scan(lines, result.instructions)
+    context = LintContext(dockerfile, lines)
+    _apply_shell_pragmas(context, found.shells)
+
+    raw: list[tuple[EnabledRule, Problem]] = []
+    crashes: list[Finding] = []
+    instances = [(enabled, enabled.rule(enabled.options)) for enabled in settings.rules]
+    by_keyword: dict[str, list[tuple[EnabledRule, Rule]]] = defaultdict(list)
+    for enabled, instance in instances:
+        for keyword in instance.on:
+            by_keyword[keyword].append((enabled, instance))
+
+    def run(enabled: EnabledRule, problems: Iterable[Problem], step: Step | None) -> None:
+        try:
+            raw.extend((enabled, problem) for problem in problems)
+        except Exception as err:  # a rule bug must not hide the other rules' findings
+            line = step.line if step is not None else 1
+            message = f"{enabled.rule.code} failed: {type(err).__name__}: {err}"
+            crash = _engine_finding(settings, RULE_CRASHED, path, line, message)
+            if crash:
+                crashes.append(crash)
+
+    for step in dockerfile.steps:
+        onbuild = step.instruction.sub_cmd is not None
+        for enabled, instance in by_keyword.get(step.keyword, ()):
+            if onbuild and not instance.onbuild:
+                continue
+            run(enabled, instance.check(step, context), step)
+    for enabled, instance in instances:
+        run(enabled, instance.finish(context), None)
+
+    findings = [_to_finding(enabled, problem, context) for enabled, problem in raw]
+    findings = _skip_checks(findings, result.directives, settings)
+    if settings.honour_pragmas:
+        findings = _suppress(findings, found.ignores, settings)
+        findings += _unused(found.ignores, settings, path)
+    findings += crashes
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _to_finding(enabled: EnabledRule, problem: Problem, context: LintContext) -> Finding:
+    rule = enabled.rule
+    step = problem.step
+    if step is not None:
+        line, column = step.line, 1
+        end_line = step.instruction.end_line
+        end_column = len(context.lines[end_line - 1]) + 1 if end_line <= len(context.lines) else 1
+        instruction_line = step.line
+        where = context.locate(step, problem.at) if problem.at else None
+        if where:
+            line, column, end_line, end_column = where
+    else:
+        line = column = end_line = end_column = 1
+        instruction_line = 0
+    if problem.line is not None:
+        line = end_line = problem.line
+        column, end_column = 1, len(context.lines[line - 1]) + 1
+    return Finding(
+        path=context.path,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        code=rule.code,
+        name=rule.name,
+        severity=enabled.severity,
+        message=problem.message or rule.message,
+        url=rule.url or docs_url(rule.code),
+        fix=problem.fix,
+        instruction_line=instruction_line,
+    )
+
+
+def _engine_finding(
+    settings: LintSettings,
+    code: EngineCode,
+    path: str,
+    line: int,
+    message: str,
+    end_line: int | None = None,
+) -> Finding | None:
+    severity = settings.engine_codes.get(code.code)
+    if severity is None:
+        return None
+    return Finding(
+        path=path,
+        line=line,
+        column=1,
+        end_line=end_line or line,
+        end_column=1,
+        code=code.code,
+        name=code.name,
+        severity=severity,
+        message=message,
+        url=docs_url(code.code),
+        instruction_line=line,
+    )
+
+
+def _identifiers(settings: LintSettings) -> dict[str, frozenset[str]]:
+    return {e.rule.code: frozenset(e.rule.identifiers()) for e in settings.rules}
+
+
+def _suppress(
+    findings: list[Finding], ignores: list[pragma_scan.IgnorePragma], settings: LintSettings
+) -> list[Finding]:
+    if not ignores:
+        return findings
+    identifiers = _identifiers(settings)
+    kept = []
+    for finding in findings:
+        names = identifiers.get(finding.code, frozenset({finding.code, finding.name}))
+        line = finding.instruction_line or finding.line
+        suppressed = False
+        for pragma in ignores:
+            code = pragma.covers(line, names)
+            if code is not None:
+                pragma.used.add(code)
+                suppressed = True
+        if not suppressed:
+            kept.append(finding)
+    return kept
+
+
+def _unused(
+    ignores: list[pragma_scan.IgnorePragma], settings: LintSettings, path: str
+) -> list[Finding]:
+    out = []
+    for pragma in ignores:
+        for code in pragma.codes:
+            if code in pragma.used or code.upper().startswith("SC"):
+                continue
+            finding = _engine_finding(
+                settings,
+                UNUSED_PRAGMA,
+                path,
+                pragma.line,
+                f"{pragma.source} pragma ignores {code}, which reports nothing here",
+            )
+            if finding:
+                out.append(finding)
+    return out
+
+
+def _skip_checks(findings: list[Finding], directives: Any, settings: LintSettings) -> list[Finding]:
+    """BuildKit's ``# check=skip=A,B;error=true`` directive, for the rules that answer to
+    BuildKit check names."""
+    value = next((d.value for d in directives if d.name.lower() == "check"), None)
+    if value is None:
+        return findings
+    skip: set[str] = set()
+    as_errors = False
+    for part in value.split(";"):
+        key, _, setting = part.partition("=")
+        key = key.strip().lower()
+        if key == "skip":
+            skip.update(s.strip() for s in setting.split(",") if s.strip())
+        elif key == "error":
+            as_errors = setting.strip().lower() == "true"
+    buildkit = {e.rule.code: e.rule.buildkit_name for e in settings.rules if e.rule.buildkit_name}
+    out = []
+    for finding in findings:
+        name = buildkit.get(finding.code)
+        if name is None:
+            out.append(finding)
+            continue
+        if "all" in skip or name in skip:
+            continue
+        if as_errors and finding.severity is not Severity.ERROR:
+            finding = _replace_severity(finding, Severity.ERROR)
+        out.append(finding)
+    return out
+
+
+def _replace_severity(finding: Finding, severity: Severity) -> Finding:
+    return dataclasses.replace(finding, severity=severity)
+
+
+def _apply_shell_pragmas(context: LintContext, shells: list[pragma_scan.ShellPragma]) -> None:
+    """``# hadolint shell=pwsh``: RUNs after it (to the next SHELL or the stage's end) are
+    written for that shell; before the first FROM it sets every stage's default."""
+    if not shells:
+        return
+    steps = context.steps
+    for pragma in shells:
+        first_after = next((s for s in steps if s.line > pragma.line), None)
+        if first_after is None:
+            continue
+        every_stage = first_after.stage is None or (
+            first_after.keyword == "FROM" and first_after.stage == 0
+        )
+        shelled: set[int | None] = set()
+        for step in steps[first_after.index :]:
+            if not every_stage and step.stage != first_after.stage:
+                break
+            if step.keyword == "SHELL" and step.instruction.sub_cmd is None:
+                shelled.add(step.stage)
+            if step.stage in shelled:
+                continue
+            context.pragma_shells[step.index] = pragma.shell
+            step.shell = (pragma.shell,)

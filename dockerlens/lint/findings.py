@@ -1,0 +1,78 @@
+"""What the linter reports: findings, and the codes the engine itself reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dockerlens.lint.rule import Fix, Severity
+
+DOCS_URL = "https://github.com/dockerlens/dockerlens/blob/main/docs/rules/{code}.md"
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    url: str
+    fix: Fix | None = None
+    #: The first line of the instruction at fault (0 for a file-wide finding): what an ignore
+    #: pragma above that instruction suppresses.
+    instruction_line: int = field(default=0, compare=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "url": self.url,
+            "fix": self.fix.to_dict() if self.fix else None,
+        }
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)
+
+
+@dataclass(frozen=True)
+class EngineCode:
+    """A code the engine reports itself (not a rule): documented and selectable like one."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+
+PARSE_ERROR = EngineCode(
+    "DL1000", "parse-error", Severity.ERROR, "The file is not a Dockerfile BuildKit would accept."
+)
+UNUSED_PRAGMA = EngineCode(
+    "DK100",
+    "unused-ignore-pragma",
+    Severity.INFO,
+    "An ignore pragma suppresses nothing (reported with --report-unused-pragmas).",
+)
+RULE_CRASHED = EngineCode(
+    "DK999",
+    "internal-error",
+    Severity.ERROR,
+    "A rule failed on this instruction (a dockerlens bug).",
+)
+ENGINE_CODES = (PARSE_ERROR, UNUSED_PRAGMA, RULE_CRASHED)
+
+
+def docs_url(code: str) -> str:
+    return DOCS_URL.format(code=code)

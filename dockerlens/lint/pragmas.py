@@ -1,0 +1,131 @@
+"""Ignore and shell pragmas in comments: dockerlens's own forms and hadolint's.
+
+dockerlens forms (a reason may follow `` -- ``)::
+
+    # dockerlens: ignore=DL3008,no-apt-lists -- pinned by the base image
+    # dockerlens: ignore-stage=DL3059       (the rest of this stage, or the next stage)
+    # dockerlens: ignore-file=DL3006        (the whole file)
+
+hadolint forms, with hadolint's semantics::
+
+    # hadolint ignore=DL3008,SC2086   the instruction on the very next line only
+    # hadolint global ignore=DL3006   the whole file
+    # hadolint stage ignore=DL3059    the stage after the next FROM, up to the following FROM
+    # hadolint shell=powershell       the shell RUNs are written for
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dockerlens.syntax.parser import Instruction
+
+_HADOLINT = re.compile(
+    r"^\s*#\s*hadolint\s+(?:(?P<scope>global|stage)\s+)?ignore\s*=\s*"
+    r"(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*(?:#.*)?$"
+)
+_HADOLINT_SHELL = re.compile(r"^\s*#\s*hadolint\s+shell\s*=\s*(?P<shell>\S+)\s*$")
+_DOCKERLENS = re.compile(
+    r"^\s*#\s*dockerlens:\s*(?P<kind>ignore|ignore-stage|ignore-file)\s*=\s*"
+    r"(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*(?:--.*)?$"
+)
+
+
+@dataclass
+class IgnorePragma:
+    line: int
+    codes: tuple[str, ...]
+    #: Inclusive line range whose findings it covers (by the finding's instruction line).
+    first: int
+    last: int
+    #: "next", "stage" or "file".
+    scope: str
+    source: str  # "dockerlens" | "hadolint"
+    used: set[str] = field(default_factory=set)
+
+    def covers(self, line: int, identifiers: frozenset[str]) -> str | None:
+        """The pragma code that suppresses a finding at ``line`` with these identifiers."""
+        if not self.first <= line <= self.last:
+            return None
+        for code in self.codes:
+            if code in identifiers:
+                return code
+        return None
+
+
+@dataclass
+class ShellPragma:
+    line: int
+    shell: str
+
+
+@dataclass
+class Pragmas:
+    ignores: list[IgnorePragma]
+    shells: list[ShellPragma]
+
+
+def scan(lines: list[str], instructions: list[Instruction]) -> Pragmas:
+    inside: set[int] = set()
+    for instruction in instructions:
+        inside.update(range(instruction.start_line + 1, instruction.end_line + 1))
+    from_lines = [i.start_line for i in instructions if i.keyword == "FROM"]
+    starts = sorted(i.start_line for i in instructions)
+    total = len(lines)
+    ignores: list[IgnorePragma] = []
+    shells: list[ShellPragma] = []
+    for number, text in enumerate(lines, start=1):
+        if number in inside or "#" not in text:
+            continue
+        stripped = text.lstrip()
+        if not stripped.startswith("#"):
+            continue
+        if match := _DOCKERLENS.match(text):
+            codes = _codes(match["codes"])
+            kind = match["kind"]
+            if kind == "ignore":
+                target = next((s for s in starts if s > number), None)
+                if target is not None:
+                    ignores.append(
+                        IgnorePragma(number, codes, target, target, "next", "dockerlens")
+                    )
+            elif kind == "ignore-file":
+                ignores.append(IgnorePragma(number, codes, 1, total, "file", "dockerlens"))
+            else:
+                first, last = _own_stage(number, from_lines, starts, total)
+                ignores.append(IgnorePragma(number, codes, first, last, "stage", "dockerlens"))
+        elif match := _HADOLINT.match(text):
+            codes = _codes(match["codes"])
+            scope = match["scope"]
+            if scope == "global":
+                ignores.append(IgnorePragma(number, codes, 1, total, "file", "hadolint"))
+            elif scope == "stage":
+                following = [f for f in from_lines if f > number]
+                first = following[0] + 1 if following else total + 1
+                last = following[1] - 1 if len(following) > 1 else total
+                ignores.append(IgnorePragma(number, codes, first, last, "stage", "hadolint"))
+            else:
+                ignores.append(
+                    IgnorePragma(number, codes, number + 1, number + 1, "next", "hadolint")
+                )
+        elif match := _HADOLINT_SHELL.match(text):
+            shells.append(ShellPragma(number, match["shell"]))
+    return Pragmas(ignores, shells)
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(code.strip() for code in text.split(",") if code.strip())
+
+
+def _own_stage(line: int, from_lines: list[int], starts: list[int], total: int) -> tuple[int, int]:
+    """The stage a dockerlens stage pragma covers: the one it sits in, or the next when it sits
+    directly above a FROM (its FROM line included)."""
+    following = next((s for s in starts if s > line), None)
+    if following is not None and following in from_lines:
+        first = following
+    else:
+        earlier = [f for f in from_lines if f < line]
+        first = earlier[-1] if earlier else 1
+    later = [f for f in from_lines if f > first]
+    return first, (later[0] - 1 if later else total)

@@ -1,0 +1,204 @@
+"""Finding rules: the ``dockerlens.rules`` entry-point group, and local plugin folders.
+
+The built-in rules register through that group exactly as a third-party rule pack does
+(``[project.entry-points."dockerlens.rules"] builtin = "dockerlens.rules"``). An entry point
+names a module or package; every :class:`Rule` subclass defined in it (or in any module of the
+package whose name does not start with ``_``) is a rule, unless the module has a
+``get_rules()`` function, which then says which.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import importlib.util
+import pkgutil
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from dockerlens.errors import UserError
+from dockerlens.lint.findings import ENGINE_CODES, EngineCode
+from dockerlens.lint.rule import Category, Rule, Severity
+
+ENTRY_POINT_GROUP = "dockerlens.rules"
+BUILTIN_ENTRY_POINT = "builtin"
+BUILTIN_PACKAGE = "dockerlens.rules"
+_CODE = re.compile(r"^[A-Z][A-Za-z]*[0-9]+$")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+class RegistryError(UserError):
+    pass
+
+
+@dataclass
+class Registry:
+    rules: dict[str, type[Rule]] = field(default_factory=dict)
+    #: Where each rule came from: the entry point's name, or the local plugin file.
+    origins: dict[str, str] = field(default_factory=dict)
+    _lookup: dict[str, str] = field(default_factory=dict)
+
+    def add(self, rule: type[Rule], origin: str) -> None:
+        _validate(rule, origin)
+        for identifier in rule.identifiers():
+            key = identifier.lower()
+            owner = self._lookup.get(key) or _engine_owner(key)
+            if owner is not None and owner != rule.code:
+                where = self.origins.get(owner, "the engine")
+                raise RegistryError(
+                    f"rule {rule.code} from {origin} reuses {identifier!r}, "
+                    f"already taken by {owner} from {where}"
+                )
+            self._lookup[key] = rule.code
+        self.rules[rule.code] = rule
+        self.origins[rule.code] = origin
+
+    def resolve(self, identifier: str) -> type[Rule] | None:
+        code = self._lookup.get(identifier.lower())
+        return self.rules[code] if code else None
+
+    def engine_code(self, identifier: str) -> EngineCode | None:
+        key = identifier.lower()
+        return next((e for e in ENGINE_CODES if key in (e.code.lower(), e.name)), None)
+
+    def select(self, selector: str) -> list[str]:
+        """Codes a selector names: a code, a name, an alias, or a code prefix (``DL30``)."""
+        exact = self.resolve(selector)
+        if exact is not None:
+            return [exact.code]
+        engine = self.engine_code(selector)
+        if engine is not None:
+            return [engine.code]
+        prefix = selector.upper()
+        codes = [code for code in self.rules if code.upper().startswith(prefix)]
+        codes += [e.code for e in ENGINE_CODES if e.code.startswith(prefix)]
+        return codes
+
+    def knows(self, selector: str) -> bool:
+        return bool(self.select(selector)) or is_shellcheck_code(selector)
+
+    def __iter__(self) -> Iterator[type[Rule]]:
+        return iter(sorted(self.rules.values(), key=lambda r: _code_key(r.code)))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def is_shellcheck_code(text: str) -> bool:
+    return re.fullmatch(r"SC\d{4}", text, re.IGNORECASE) is not None
+
+
+def _engine_owner(key: str) -> str | None:
+    return next((e.code for e in ENGINE_CODES if key in (e.code.lower(), e.name)), None)
+
+
+def _code_key(code: str) -> tuple[str, int]:
+    match = re.match(r"^(\D+)(\d+)$", code)
+    return (match.group(1), int(match.group(2))) if match else (code, 0)
+
+
+def _validate(rule: type[Rule], origin: str) -> None:
+    problems = []
+    if not _CODE.match(getattr(rule, "code", "")):
+        problems.append("code must be letters then digits (DL3008, ACME001)")
+    if not _NAME.match(getattr(rule, "name", "")):
+        problems.append("name must be kebab-case")
+    if not isinstance(getattr(rule, "severity", None), Severity):
+        problems.append("severity must be a Severity")
+    if not isinstance(getattr(rule, "category", None), Category):
+        problems.append("category must be a Category")
+    if problems:
+        label = getattr(rule, "code", rule.__qualname__)
+        raise RegistryError(f"rule {label} from {origin}: " + "; ".join(problems))
+
+
+def rules_in(module: ModuleType) -> list[type[Rule]]:
+    """The rules a module or package provides."""
+    get_rules = getattr(module, "get_rules", None)
+    if callable(get_rules):
+        return list(get_rules())
+    modules = [module]
+    if hasattr(module, "__path__"):
+        for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda m: m.name):
+            if not info.name.startswith("_"):
+                modules.append(importlib.import_module(f"{module.__name__}.{info.name}"))
+    return [rule for m in modules for rule in _defined_in(m)]
+
+
+def _defined_in(module: ModuleType) -> Iterable[type[Rule]]:
+    for value in vars(module).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, Rule)
+            and value.__module__ == module.__name__
+            and "code" in vars(value)
+        ):
+            yield value
+
+
+@functools.cache
+def _entry_point_rules() -> tuple[tuple[str, tuple[type[Rule], ...]], ...]:
+    from importlib.metadata import entry_points
+
+    found = []
+    seen_builtin = False
+    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if entry_point.value == BUILTIN_PACKAGE:
+            if seen_builtin:
+                continue
+            seen_builtin = True
+        try:
+            module = entry_point.load()
+        except Exception as err:
+            raise RegistryError(
+                f"rule plugin {entry_point.name!r} ({entry_point.value}) failed to load: "
+                f"{type(err).__name__}: {err}"
+            ) from None
+        found.append((entry_point.name, tuple(rules_in(module))))
+    if not seen_builtin:
+        # Running from a source tree that was never installed: no metadata, same rules.
+        module = importlib.import_module(BUILTIN_PACKAGE)
+        found.insert(0, (BUILTIN_ENTRY_POINT, tuple(rules_in(module))))
+    return tuple(found)
+
+
+def load_registry(plugin_paths: Iterable[Path] = ()) -> Registry:
+    registry = Registry()
+    for origin, rules in _entry_point_rules():
+        for rule in rules:
+            registry.add(rule, origin)
+    for folder in plugin_paths:
+        for path, rules in _local_rules(folder.resolve()):
+            for rule in rules:
+                registry.add(rule, str(path))
+    return registry
+
+
+@functools.cache
+def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...]:
+    if not folder.is_dir():
+        raise RegistryError(f"{folder}: plugin folder does not exist")
+    found = []
+    prefix = "dockerlens_local_" + hashlib.sha1(str(folder).encode()).hexdigest()[:10]
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        name = f"{prefix}.{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as err:
+            raise RegistryError(
+                f"{path}: local rule plugin failed to load: {type(err).__name__}: {err}"
+            ) from None
+        found.append((path, tuple(_defined_in(module))))
+    return tuple(found)

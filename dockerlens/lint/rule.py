@@ -1,0 +1,165 @@
+"""The rule contract: what a rule declares, what it sees, and what it reports.
+
+A rule is a small class in its own module: a code, a kebab-case name, a severity, a category,
+typed options with defaults, and a docstring whose fixed sections document it and whose
+``dockerfile`` blocks the test suite runs. The engine makes one instance per linted file, so a
+rule may keep per-file state on ``self``; everything shared (stages, shells, variable scope, the
+shell syntax tree of each RUN) lives in the model the engine hands over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from dockerlens.lint.context import LintContext
+    from dockerlens.model import Step
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    STYLE = "style"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe: error 3 ... style 0."""
+        return _RANKS[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.lower())
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of {names})") from None
+
+
+_RANKS = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1, Severity.STYLE: 0}
+
+
+class Category(enum.Enum):
+    BLOAT = "bloat"
+    SECURITY = "security"
+    CORRECTNESS = "correctness"
+    MAINTAINABILITY = "maintainability"
+    STYLE = "style"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two 1-based (line, column) positions, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+    def to_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that resolves a finding: a title and text edits that never overlap."""
+
+    title: str
+    edits: tuple[Edit, ...]
+    #: False when applying it may change what the image does (a human should look).
+    safe: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "title": self.title,
+            "safe": self.safe,
+            "edits": [edit.to_dict() for edit in self.edits],
+        }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule reports; the engine turns it into a :class:`~dockerlens.lint.findings.Finding`.
+
+    ``step`` is the instruction at fault (None for a file-wide problem). ``at`` is text inside
+    that instruction to point at (the first occurrence is marked); ``line`` overrides the
+    position outright. ``message`` defaults to the rule's ``message``.
+    """
+
+    step: Step | None
+    message: str | None = None
+    at: str | None = None
+    line: int | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a rule that has none."""
+
+
+class Rule:
+    """Base class of every rule, built-in or from a plugin.
+
+    Subclasses set the class attributes and override :meth:`check` (called for every
+    instruction whose keyword is in ``on``) and/or :meth:`finish` (called once at the end of the
+    file, for rules that decide only once they have seen everything).
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    category: ClassVar[Category]
+    #: The one-line message used when a problem does not bring its own.
+    message: ClassVar[str] = ""
+    #: Instruction keywords to visit (ONBUILD-wrapped ones only with ``onbuild``).
+    on: ClassVar[frozenset[str]] = frozenset()
+    #: Also visit ``ONBUILD <keyword>`` instructions, as if they ran in a child image.
+    onbuild: ClassVar[bool] = False
+    #: Other names that select, ignore and suppress this rule (BuildKit check names...).
+    aliases: ClassVar[tuple[str, ...]] = ()
+    #: The BuildKit build check this rule also is (``JSONArgsRecommended``...): it answers to
+    #: that name and to ``# check=skip=``.
+    buildkit_name: ClassVar[str | None] = None
+    #: False: off unless selected by code or name (or through the configuration).
+    default_enabled: ClassVar[bool] = True
+    #: A dataclass: each field is an option, with its type and default.
+    Options: ClassVar[type[Any]] = NoOptions
+    #: Options the docstring examples run with (a rule that does nothing unconfigured).
+    example_options: ClassVar[dict[str, Any]] = {}
+    #: Where the rule's long documentation lives, if not in the generated docs.
+    url: ClassVar[str | None] = None
+
+    def __init__(self, options: Any = None) -> None:
+        self.options: Any = options if options is not None else self.Options()
+
+    def check(self, step: Step, ctx: LintContext) -> Iterable[Problem]:
+        return ()
+
+    def finish(self, ctx: LintContext) -> Iterable[Problem]:
+        return ()
+
+    @classmethod
+    def identifiers(cls) -> Iterator[str]:
+        """Every name that refers to this rule: code, name, aliases."""
+        yield cls.code
+        yield cls.name
+        yield from cls.aliases
+        if cls.buildkit_name:
+            yield cls.buildkit_name
+
+    @classmethod
+    def option_fields(cls) -> tuple[dataclasses.Field[Any], ...]:
+        if not dataclasses.is_dataclass(cls.Options):
+            return ()
+        return dataclasses.fields(cls.Options)
+
+
+def option_key(field_name: str) -> str:
+    """The configuration spelling of an option: ``trusted_registries`` -> ``trusted-registries``."""
+    return field_name.replace("_", "-")

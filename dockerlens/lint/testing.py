@@ -1,0 +1,154 @@
+"""Testing rules, for dockerlens's own suite and for rule-pack authors.
+
+* :func:`check_examples` runs a rule's docstring examples: every ``Example`` block must raise the
+  rule, no ``Use instead`` block may, and when the rule offers fixes, fixing each ``Example`` must
+  give the ``Use instead`` block at the same position.
+* :func:`load_cases` reads extra cases kept as data (``fixtures/rules/<CODE>.yaml``)::
+
+      rule: DL3008
+      cases:
+        - name: pinned with a target release
+          pass: |
+            FROM debian:12
+            RUN apt-get install -y -t bookworm curl=7.88.1
+        - name: unpinned in an ONBUILD
+          fail: |
+            FROM debian:12
+            ONBUILD RUN apt-get install -y curl
+          lines: [2]            # optional: the lines findings must be on, in order
+          options: {}           # optional: this rule's options, as in the config
+          fix: |                # optional: the text once fixes are applied
+            ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dockerlens.lint.config import _Reader
+from dockerlens.lint.docs import read_doc
+from dockerlens.lint.engine import EnabledRule, LintSettings, lint_text
+from dockerlens.lint.findings import PARSE_ERROR, RULE_CRASHED, Finding
+from dockerlens.lint.fix import apply_fixes
+from dockerlens.lint.registry import Registry, load_registry
+from dockerlens.lint.rule import Rule
+
+
+def lint_with(
+    rule: type[Rule], text: str, options: dict[str, Any] | None = None, path: str = "Dockerfile"
+) -> list[Finding]:
+    """Findings of ``rule`` alone on ``text`` (parse errors and crashes included)."""
+    values = rule_options(rule, options or {}, "options")
+    enabled = EnabledRule(rule, rule.Options(**values), rule.severity)
+    engine = {c.code: c.severity for c in (PARSE_ERROR, RULE_CRASHED)}
+    return lint_text(text, path, LintSettings((enabled,), engine))
+
+
+def rule_options(rule: type[Rule], table: dict[str, Any], origin: str) -> dict[str, Any]:
+    registry = Registry()
+    return _Reader(origin, registry).options("options", rule, table)
+
+
+def check_examples(rule: type[Rule]) -> None:
+    doc = read_doc(rule)
+    options = dict(getattr(rule, "example_options", {}) or {})
+    for number, example in enumerate(doc.examples, start=1):
+        findings = lint_with(rule, example, options)
+        _no_engine_errors(rule, findings, f"Example {number}")
+        if not any(f.code == rule.code for f in findings):
+            raise AssertionError(f"{rule.code}: Example {number} does not raise it:\n{example}")
+    for number, counter in enumerate(doc.counter_examples, start=1):
+        findings = lint_with(rule, counter, options)
+        _no_engine_errors(rule, findings, f"Use instead {number}")
+        raised = [f for f in findings if f.code == rule.code]
+        if raised:
+            raise AssertionError(
+                f"{rule.code}: Use instead {number} raises it at line {raised[0].line}: "
+                f"{raised[0].message}\n{counter}"
+            )
+    for number, (example, counter) in enumerate(
+        zip(doc.examples, doc.counter_examples, strict=False), start=1
+    ):
+        findings = [f for f in lint_with(rule, example, options) if f.code == rule.code]
+        if any(f.fix for f in findings):
+            fixed = apply_fixes(example, findings)
+            if fixed != counter:
+                raise AssertionError(
+                    f"{rule.code}: fixing Example {number} gives\n{fixed}\nnot\n{counter}"
+                )
+
+
+def _no_engine_errors(rule: type[Rule], findings: list[Finding], where: str) -> None:
+    for finding in findings:
+        if finding.code in (PARSE_ERROR.code, RULE_CRASHED.code):
+            raise AssertionError(f"{rule.code}: {where}: {finding.code} {finding.message}")
+
+
+@dataclass
+class Case:
+    rule: str
+    name: str
+    text: str
+    should_fail: bool
+    lines: list[int] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    fix: str | None = None
+    source: str = ""
+
+
+def load_cases(path: Path) -> list[Case]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "rule" not in data or "cases" not in data:
+        raise ValueError(f"{path}: needs `rule:` and `cases:`")
+    unknown = set(data) - {"rule", "cases"}
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
+    cases = []
+    for index, raw in enumerate(data["cases"]):
+        where = f"{path}: cases[{index}]"
+        extra = set(raw) - {"name", "pass", "fail", "lines", "options", "fix"}
+        if extra:
+            raise ValueError(f"{where}: unknown keys {sorted(extra)}")
+        if ("pass" in raw) == ("fail" in raw):
+            raise ValueError(f"{where}: needs exactly one of pass/fail")
+        cases.append(
+            Case(
+                rule=str(data["rule"]),
+                name=str(raw.get("name", index)),
+                text=raw.get("fail", raw.get("pass")),
+                should_fail="fail" in raw,
+                lines=raw.get("lines"),
+                options=raw.get("options") or {},
+                fix=raw.get("fix"),
+                source=where,
+            )
+        )
+    return cases
+
+
+def run_case(case: Case, registry: Registry | None = None) -> None:
+    registry = registry or load_registry()
+    rule = registry.resolve(case.rule)
+    if rule is None:
+        raise AssertionError(f"{case.source}: unknown rule {case.rule}")
+    findings = lint_with(rule, case.text, case.options)
+    _no_engine_errors(rule, findings, case.source)
+    raised = [f for f in findings if f.code == rule.code]
+    label = f"{case.source} ({case.name})"
+    if case.should_fail and not raised:
+        raise AssertionError(f"{label}: expected {rule.code}, got nothing")
+    if not case.should_fail and raised:
+        found = ", ".join(f"line {f.line}: {f.message}" for f in raised)
+        raise AssertionError(f"{label}: expected no {rule.code}, got {found}")
+    if case.lines is not None and [f.line for f in raised] != case.lines:
+        raise AssertionError(
+            f"{label}: expected lines {case.lines}, got {[f.line for f in raised]}"
+        )
+    if case.fix is not None:
+        fixed = apply_fixes(case.text, raised)
+        if fixed != case.fix:
+            raise AssertionError(f"{label}: fixed text is\n{fixed}")

@@ -1,0 +1,70 @@
+"""Every rule's docstring is executed, every data case is run, and the docs match the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockerlens.lint.docgen import builtin_pages
+from dockerlens.lint.docs import read_doc
+from dockerlens.lint.registry import BUILTIN_ENTRY_POINT, load_registry
+from dockerlens.lint.testing import Case, check_examples, load_cases, run_case
+from tests.conftest import FIXTURES, ROOT
+
+REGISTRY = load_registry()
+RULES = list(REGISTRY)
+CASE_FILES = sorted((FIXTURES / "rules").glob("*.yaml"))
+CASES: list[Case] = [case for path in CASE_FILES for case in load_cases(path)]
+
+
+def test_builtin_rules_come_through_the_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    names = {e.name: e.value for e in entry_points(group="dockerlens.rules")}
+    assert names.get(BUILTIN_ENTRY_POINT) == "dockerlens.rules"
+    assert RULES and all(REGISTRY.origins[r.code] == BUILTIN_ENTRY_POINT for r in RULES)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_docstring_examples(rule: type) -> None:
+    check_examples(rule)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.name}")
+def test_data_cases(case: Case) -> None:
+    run_case(case, REGISTRY)
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_case_files_are_named_after_their_rule(path: Path) -> None:
+    rule = REGISTRY.resolve(path.stem)
+    assert rule is not None, f"{path.name}: no rule {path.stem}"
+    assert all(REGISTRY.resolve(c.rule) is rule for c in load_cases(path))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_one_rule_per_module(rule: type) -> None:
+    siblings = [r for r in RULES if r.__module__ == rule.__module__]
+    assert siblings == [rule]
+    assert rule.__module__.startswith("dockerlens.rules.")
+    assert rule.__module__.rsplit(".", 1)[1].startswith(rule.code.lower() + "_")
+
+
+def test_generated_docs_are_up_to_date() -> None:
+    folder = ROOT / "docs" / "rules"
+    pages = builtin_pages()
+    committed = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
+    stale = sorted(set(committed) - set(pages))
+    missing = sorted(set(pages) - set(committed))
+    changed = sorted(n for n in set(pages) & set(committed) if pages[n] != committed[n])
+    assert not (stale or missing or changed), (
+        f"docs/rules drifted (stale {stale}, missing {missing}, changed {changed}); "
+        "run: python -m dockerlens.lint.docgen docs/rules"
+    )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_summary_is_one_sentence(rule: type) -> None:
+    summary = read_doc(rule).summary
+    assert summary.endswith(".") and len(summary) <= 120
