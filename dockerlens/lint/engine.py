@@ -155,7 +155,8 @@ def _engine_finding(
 
 
 def _identifiers(settings: LintSettings) -> dict[str, frozenset[str]]:
-    return {e.rule.code: frozenset(e.rule.identifiers()) for e in settings.rules}
+    """Every name a pragma may use for each rule, compared case-insensitively."""
+    return {e.rule.code: frozenset(i.lower() for i in e.rule.identifiers()) for e in settings.rules}
 
 
 def _suppress(
@@ -166,7 +167,9 @@ def _suppress(
     identifiers = _identifiers(settings)
     kept = []
     for finding in findings:
-        names = identifiers.get(finding.code, frozenset({finding.code, finding.name}))
+        names = identifiers.get(
+            finding.code, frozenset({finding.code.lower(), finding.name.lower()})
+        )
         line = finding.instruction_line or finding.line
         suppressed = False
         for pragma in ignores:

@@ -49,7 +49,7 @@ class IgnorePragma:
         if not self.first <= line <= self.last:
             return None
         for code in self.codes:
-            if code in identifiers:
+            if code.lower() in identifiers:
                 return code
         return None
 

@@ -42,10 +42,17 @@ class Registry:
     #: Where each rule came from: the entry point's name, or the local plugin file.
     origins: dict[str, str] = field(default_factory=dict)
     _lookup: dict[str, str] = field(default_factory=dict)
+    #: BuildKit check name -> codes: one BuildKit check may be several hadolint rules
+    #: (MultipleInstructionsDisallowed is DL3012, DL4003 and DL4004).
+    _buildkit: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, rule: type[Rule], origin: str) -> None:
         _validate(rule, origin)
+        if rule.buildkit_name:
+            self._buildkit.setdefault(rule.buildkit_name.lower(), []).append(rule.code)
         for identifier in rule.identifiers():
+            if identifier == rule.buildkit_name:
+                continue
             key = identifier.lower()
             owner = self._lookup.get(key) or _engine_owner(key)
             if owner is not None and owner != rule.code:
@@ -59,7 +66,9 @@ class Registry:
         self.origins[rule.code] = origin
 
     def resolve(self, identifier: str) -> type[Rule] | None:
-        code = self._lookup.get(identifier.lower())
+        """The one rule an identifier names (a BuildKit name shared by several: the first)."""
+        key = identifier.lower()
+        code = self._lookup.get(key) or next(iter(self._buildkit.get(key, ())), None)
         return self.rules[code] if code else None
 
     def engine_code(self, identifier: str) -> EngineCode | None:
@@ -68,6 +77,9 @@ class Registry:
 
     def select(self, selector: str) -> list[str]:
         """Codes a selector names: a code, a name, an alias, or a code prefix (``DL30``)."""
+        shared = self._buildkit.get(selector.lower())
+        if shared:
+            return list(shared)
         exact = self.resolve(selector)
         if exact is not None:
             return [exact.code]
