@@ -479,5 +479,11 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         UNUSED_PRAGMA.code not in ignored
     ):
         engine_codes[UNUSED_PRAGMA.code] = severity.get(UNUSED_PRAGMA.code, UNUSED_PRAGMA.severity)
-    settings = LintSettings(tuple(rules), engine_codes, honour_pragmas=not disable_pragmas)
+    settings = LintSettings(
+        tuple(rules),
+        engine_codes,
+        honour_pragmas=not disable_pragmas,
+        ignored_external=frozenset(c for c in ignored if c not in registry.rules),
+        external_severity={c: s for c, s in severity.items() if c not in registry.rules},
+    )
     return FileSettings(settings, threshold, exit_zero)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from dockerlens.lint.pragmas import Pragmas
 from dockerlens.model import Dockerfile, Stage, Step
 
 
@@ -14,6 +15,8 @@ class LintContext:
 
     dockerfile: Dockerfile
     lines: list[str]
+    #: The file's ignore and shell pragmas (DL1001 reports the inline ones).
+    pragmas: Pragmas = field(default_factory=lambda: Pragmas([], []))
     #: Shell named by a ``# hadolint shell=`` pragma, per step index (engine-applied).
     pragma_shells: dict[int, str] = field(default_factory=dict)
 

@@ -42,9 +42,31 @@ class LintSettings:
     engine_codes: dict[str, Severity] = field(default_factory=dict)
     honour_pragmas: bool = True
     build_args: dict[str, str] = field(default_factory=dict)
+    #: Codes of checks outside the rule pass (ShellCheck's SCxxxx) that are ignored, and
+    #: severity overrides for them.
+    ignored_external: frozenset[str] = frozenset()
+    external_severity: dict[str, Severity] = field(default_factory=dict)
+    #: Run ShellCheck over RUN scripts (when it is installed).
+    shellcheck: bool = True
+
+
+@dataclass
+class FileResult:
+    """One file's findings, with what a later pass (ShellCheck) needs to add its own."""
+
+    path: str
+    findings: list[Finding]
+    settings: LintSettings
+    #: None when the file did not parse.
+    context: LintContext | None = None
+    pragmas: pragma_scan.Pragmas | None = None
 
 
 def lint_text(text: str, path: str, settings: LintSettings) -> list[Finding]:
+    return lint_file(text, path, settings).findings
+
+
+def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
     lines = text.splitlines()
     result = parse(text)
     if result.error is not None:
@@ -52,10 +74,11 @@ def lint_text(text: str, path: str, settings: LintSettings) -> list[Finding]:
         finding = _engine_finding(
             settings, PARSE_ERROR, path, error.line, error.message, error.end_line
         )
-        return [finding] if finding else []
+        return FileResult(path, [finding] if finding else [], settings)
     dockerfile = build_model(result, path, settings.build_args)
-    found = pragma_scan.scan(lines, result.instructions)
-    context = LintContext(dockerfile, lines)
+    directive_lines = {d.line for d in result.directives.values()}
+    found = pragma_scan.scan(lines, result.instructions, directive_lines)
+    context = LintContext(dockerfile, lines, pragmas=found)
     _apply_shell_pragmas(context, found.shells)
 
     raw: list[tuple[EnabledRule, Problem]] = []
@@ -92,7 +115,24 @@ def lint_text(text: str, path: str, settings: LintSettings) -> list[Finding]:
         findings += _unused(found.ignores, settings, path)
     findings += crashes
     findings.sort(key=lambda f: f.sort_key)
-    return findings
+    return FileResult(path, findings, settings, context, found)
+
+
+def add_external(result: FileResult, findings: list[Finding]) -> None:
+    """Add findings from outside the rule pass (ShellCheck), filtered like rules' findings:
+    ignore lists, severity overrides and pragmas."""
+    settings = result.settings
+    kept = []
+    for finding in findings:
+        if finding.code.upper() in settings.ignored_external:
+            continue
+        severity = settings.external_severity.get(finding.code.upper())
+        if severity is not None:
+            finding = dataclasses.replace(finding, severity=severity)
+        kept.append(finding)
+    if settings.honour_pragmas and result.pragmas is not None:
+        kept = _suppress(kept, result.pragmas.ignores, settings)
+    result.findings = sorted(result.findings + kept, key=lambda f: f.sort_key)
 
 
 def _to_finding(enabled: EnabledRule, problem: Problem, context: LintContext) -> Finding:
@@ -205,7 +245,7 @@ def _unused(
 def _skip_checks(findings: list[Finding], directives: Any, settings: LintSettings) -> list[Finding]:
     """BuildKit's ``# check=skip=A,B;error=true`` directive, for the rules that answer to
     BuildKit check names."""
-    value = next((d.value for d in directives if d.name.lower() == "check"), None)
+    value = next((d.value for d in directives.values() if d.name.lower() == "check"), None)
     if value is None:
         return findings
     skip: set[str] = set()

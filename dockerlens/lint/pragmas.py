@@ -12,6 +12,9 @@ hadolint forms, with hadolint's semantics::
     # hadolint global ignore=DL3006   the whole file
     # hadolint stage ignore=DL3059    the stage after the next FROM, up to the following FROM
     # hadolint shell=powershell       the shell RUNs are written for
+
+and BuildKit's per-instruction form, ``# check=skip=UndefinedVar`` directly above an
+instruction (at the top of the file the same text is the file-wide ``check`` directive).
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ _HADOLINT = re.compile(
     r"(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*(?:#.*)?$"
 )
 _HADOLINT_SHELL = re.compile(r"^\s*#\s*hadolint\s+shell\s*=\s*(?P<shell>\S+)\s*$")
+_BUILDKIT = re.compile(
+    r"^\s*#\s*check\s*=\s*skip\s*=\s*(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*$"
+)
 _DOCKERLENS = re.compile(
     r"^\s*#\s*dockerlens:\s*(?P<kind>ignore|ignore-stage|ignore-file)\s*=\s*"
     r"(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*(?:--.*)?$"
@@ -41,7 +47,7 @@ class IgnorePragma:
     last: int
     #: "next", "stage" or "file".
     scope: str
-    source: str  # "dockerlens" | "hadolint"
+    source: str  # "dockerlens" | "hadolint" | "buildkit"
     used: set[str] = field(default_factory=set)
 
     def covers(self, line: int, identifiers: frozenset[str]) -> str | None:
@@ -66,7 +72,9 @@ class Pragmas:
     shells: list[ShellPragma]
 
 
-def scan(lines: list[str], instructions: list[Instruction]) -> Pragmas:
+def scan(
+    lines: list[str], instructions: list[Instruction], directive_lines: set[int] | None = None
+) -> Pragmas:
     inside: set[int] = set()
     for instruction in instructions:
         inside.update(range(instruction.start_line + 1, instruction.end_line + 1))
@@ -76,7 +84,7 @@ def scan(lines: list[str], instructions: list[Instruction]) -> Pragmas:
     ignores: list[IgnorePragma] = []
     shells: list[ShellPragma] = []
     for number, text in enumerate(lines, start=1):
-        if number in inside or "#" not in text:
+        if number in inside or "#" not in text or number in (directive_lines or ()):
             continue
         stripped = text.lstrip()
         if not stripped.startswith("#"):
@@ -109,6 +117,11 @@ def scan(lines: list[str], instructions: list[Instruction]) -> Pragmas:
                 ignores.append(
                     IgnorePragma(number, codes, number + 1, number + 1, "next", "hadolint")
                 )
+        elif match := _BUILDKIT.match(text):
+            if number + 1 in starts:
+                nxt = number + 1
+                codes = _codes(match["codes"])
+                ignores.append(IgnorePragma(number, codes, nxt, nxt, "next", "buildkit"))
         elif match := _HADOLINT_SHELL.match(text):
             shells.append(ShellPragma(number, match["shell"]))
     return Pragmas(ignores, shells)
