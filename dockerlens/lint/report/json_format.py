@@ -1,0 +1,13 @@
+"""``--format json``: a list of findings (a contract: keys are added, never renamed)."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from dockerlens.lint.report import LintRun, ReportOptions
+
+
+def render(run: LintRun, stream: TextIO, options: ReportOptions) -> None:
+    json.dump([f.to_dict() for f in run.findings], stream, indent=2)
+    stream.write("\n")
