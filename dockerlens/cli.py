@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "parse": "dockerlens.commands.parse_cmd:parse",
     "graph": "dockerlens.commands.graph_cmd:graph",
     "analyze": "dockerlens.image.command:analyze",
+    "lint": "dockerlens.commands.lint_cmd:lint",
+    "rules": "dockerlens.commands.rules_cmd:rules",
 }
 
 

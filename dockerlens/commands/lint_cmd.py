@@ -1,0 +1,163 @@
+"""``dockerlens lint``: check Dockerfiles against the rules."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from dockerlens import __version__
+from dockerlens.errors import UserError
+from dockerlens.lint.config import CommandLine
+from dockerlens.lint.report import FORMATS, ReportOptions, reporter
+from dockerlens.lint.runner import run_lint
+
+SEVERITIES = ["error", "warning", "info", "style"]
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+@click.command(name="lint")
+@click.argument("paths", nargs=-1, metavar="[PATH|DIR|-]...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(list(FORMATS)),
+    default="text",
+    show_default=True,
+    help="text for people; json (a list of findings); sarif (GitHub code scanning); github "
+    "(workflow annotations); gitlab (Code Quality); checkstyle; junit.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (codes, names or code prefixes such as DL30; comma-separated or "
+    "repeated). Replaces the configured selection.",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="RULES",
+    help="Add rules to the selection (e.g. rules that are off by default, like DL3057).",
+)
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (or SC codes).")
+@click.option(
+    "--failure-threshold",
+    type=click.Choice(SEVERITIES, case_sensitive=False),
+    help="Exit 1 only for findings at this severity or above (default: info).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this configuration file (.dockerlens.toml, pyproject.toml or a hadolint YAML) "
+    "for every file instead of looking for one.",
+)
+@click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="auto: when writing to a terminal and NO_COLOR is not set.",
+)
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="The path of the file read from standard input, for reports and configuration.",
+)
+@click.option(
+    "--report-unused-pragmas",
+    is_flag=True,
+    help="Report ignore pragmas that suppress nothing (DK100).",
+)
+@click.option(
+    "--disable-ignore-pragma", is_flag=True, help="Do not honour ignore pragmas in Dockerfiles."
+)
+def lint(
+    paths: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    failure_threshold: str | None,
+    exit_zero: bool,
+    config: Path | None,
+    no_config: bool,
+    color: str,
+    statistics: bool,
+    stdin_filename: str | None,
+    report_unused_pragmas: bool,
+    disable_ignore_pragma: bool,
+) -> None:
+    """Lint Dockerfiles.
+
+    PATH is a Dockerfile (linted whatever its name), a directory (searched for Dockerfile,
+    Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile; .git, node_modules and what
+    .gitignore ignores are skipped) or - for standard input. With no PATH, the current
+    directory.
+
+    Configuration comes from [tool.dockerlens] in pyproject.toml or .dockerlens.toml, the
+    nearest one above each file, on top of a .hadolint.yaml where hadolint would find it; the
+    options here come last. `dockerlens rules` lists the rules; `dockerlens rules CODE`
+    explains one.
+
+    \b
+    Pragmas in a Dockerfile:
+      # dockerlens: ignore=DL3008,DL3009 -- reason     (the next instruction)
+      # dockerlens: ignore-stage=DL3059                (this stage)
+      # dockerlens: ignore-file=DL3006                 (the whole file)
+      # hadolint ignore=... / global ignore=... / stage ignore=... / shell=...
+
+    \b
+    Exit codes: 0 nothing at or above the failure threshold; 1 something is;
+    2 bad usage, configuration or input.
+    """
+    if no_config and config is not None:
+        raise UserError("--config and --no-config cannot be used together")
+    command_line = CommandLine(
+        config=config,
+        no_config=no_config,
+        select=_codes(select) if select else None,
+        extend_select=_codes(extend_select),
+        ignore=_codes(ignore),
+        failure_threshold=failure_threshold,
+        exit_zero=exit_zero,
+        report_unused_pragmas=report_unused_pragmas,
+        disable_ignore_pragma=disable_ignore_pragma,
+    )
+    outcome = run_lint(list(paths), command_line, stdin_filename)
+    render = reporter(output_format)
+    if output is not None:
+        try:
+            with output.open("w", encoding="utf-8") as stream:
+                render(outcome.run, stream, _options(color, stream, statistics))
+        except OSError as err:
+            raise UserError(f"{output}: cannot write: {err.strerror or err}") from None
+    else:
+        stdout = sys.stdout
+        render(outcome.run, stdout, _options(color, stdout, statistics))
+        stdout.flush()
+    sys.exit(1 if outcome.failed else 0)
+
+
+def _options(color: str, stream: TextIO, statistics: bool) -> ReportOptions:
+    if color == "auto":
+        use_color = stream.isatty() and not os.environ.get("NO_COLOR")
+    else:
+        use_color = color == "always"
+    return ReportOptions(color=use_color, statistics=statistics, tool_version=__version__)

@@ -1,0 +1,75 @@
+"""``dockerlens rules``: what each rule checks, from the same docstrings the tests run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from dockerlens.errors import UserError
+from dockerlens.lint.config import registry_for
+from dockerlens.lint.docs import read_doc, render_markdown
+from dockerlens.lint.findings import ENGINE_CODES
+from dockerlens.project_config import find_config
+
+
+@click.command(name="rules")
+@click.argument("codes", nargs=-1, metavar="[RULE]...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: a table (or one rule's page); json: the rules' metadata; markdown: the pages.",
+)
+def rules(codes: tuple[str, ...], output_format: str) -> None:
+    """List the rules, or explain the RULEs named (by code, name or BuildKit name).
+
+    Rules from installed plugins and from the project's plugin-paths are included.
+    """
+    registry = registry_for(find_config(Path.cwd()))
+    chosen = list(registry)
+    if codes:
+        chosen = []
+        for code in codes:
+            rule = registry.resolve(code)
+            if rule is None:
+                raise UserError(f"unknown rule {code!r} (dockerlens rules lists them)")
+            chosen.append(rule)
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.value,
+                        "category": r.category.value,
+                        "enabled_by_default": r.default_enabled,
+                        "aliases": [i for i in r.identifiers() if i not in (r.code, r.name)],
+                        "summary": read_doc(r).summary,
+                        "origin": registry.origins[r.code],
+                    }
+                    for r in chosen
+                ],
+                indent=2,
+            )
+        )
+    elif output_format == "markdown" or codes:
+        click.echo("\n".join(render_markdown(rule) for rule in chosen), nl=False)
+    else:
+        width = max([len(r.name) for r in chosen] + [len(e.name) for e in ENGINE_CODES])
+        for rule in chosen:
+            flag = " " if rule.default_enabled else "*"
+            click.echo(
+                f"{rule.code:<7} {rule.name:<{width}} {rule.severity.value:<7}{flag} "
+                f"{read_doc(rule).summary}"
+            )
+        for engine in ENGINE_CODES:
+            click.echo(
+                f"{engine.code:<7} {engine.name:<{width}} {engine.severity.value:<7}  "
+                f"{engine.summary}"
+            )
+        click.echo("\n* off by default: enable with --extend-select or extend-select in config.")
