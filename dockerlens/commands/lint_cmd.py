@@ -87,6 +87,11 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--disable-ignore-pragma", is_flag=True, help="Do not honour ignore pragmas in Dockerfiles."
 )
+@click.option(
+    "--shellcheck/--no-shellcheck",
+    default=None,
+    help="Check RUN scripts with ShellCheck (SC codes) when it is installed (default: on).",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -103,6 +108,7 @@ def lint(
     stdin_filename: str | None,
     report_unused_pragmas: bool,
     disable_ignore_pragma: bool,
+    shellcheck: bool | None,
 ) -> None:
     """Lint Dockerfiles.
 
@@ -139,6 +145,7 @@ def lint(
         exit_zero=exit_zero,
         report_unused_pragmas=report_unused_pragmas,
         disable_ignore_pragma=disable_ignore_pragma,
+        shellcheck=shellcheck,
     )
     outcome = run_lint(list(paths), command_line, stdin_filename)
     render = reporter(output_format)

@@ -50,6 +50,7 @@ class Layer:
     exit_zero: bool | None = None
     disable_ignore_pragma: bool | None = None
     report_unused_pragmas: bool | None = None
+    shellcheck: bool | None = None
     overrides: list[Override] = field(default_factory=list)
 
 
@@ -204,6 +205,8 @@ def read_dockerlens_table(
             layer.disable_ignore_pragma = reader.boolean(key, value)
         elif key == "report-unused-pragmas":
             layer.report_unused_pragmas = reader.boolean(key, value)
+        elif key == "shellcheck":
+            layer.shellcheck = reader.boolean(key, value)
         elif key == "rules":
             if not isinstance(value, dict):
                 raise reader.fail(key, f"expected a table per rule, got {_show(value)}")
@@ -342,6 +345,7 @@ class CommandLine:
     exit_zero: bool = False
     report_unused_pragmas: bool = False
     disable_ignore_pragma: bool = False
+    shellcheck: bool | None = None
 
 
 class ConfigResolver:
@@ -416,6 +420,7 @@ class ConfigResolver:
             layer.report_unused_pragmas = True
         if cli.disable_ignore_pragma:
             layer.disable_ignore_pragma = True
+        layer.shellcheck = cli.shellcheck
         return layer
 
 
@@ -440,6 +445,7 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
     shared: dict[str, Any] = {}
     threshold = DEFAULT_THRESHOLD
     exit_zero = disable_pragmas = report_unused = False
+    shellcheck = True
     ignored: set[str] = set()
     for layer in layers:
         if layer.select is not None:
@@ -457,6 +463,8 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
             disable_pragmas = layer.disable_ignore_pragma
         if layer.report_unused_pragmas is not None:
             report_unused = layer.report_unused_pragmas
+        if layer.shellcheck is not None:
+            shellcheck = layer.shellcheck
     rules = []
     for rule in registry:
         if rule.code not in enabled or rule.code in ignored:
@@ -485,5 +493,6 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         honour_pragmas=not disable_pragmas,
         ignored_external=frozenset(c for c in ignored if c not in registry.rules),
         external_severity={c: s for c, s in severity.items() if c not in registry.rules},
+        shellcheck=shellcheck,
     )
     return FileSettings(settings, threshold, exit_zero)
