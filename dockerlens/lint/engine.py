@@ -8,8 +8,9 @@ applied here, once, for every rule.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,9 +90,11 @@ def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
         for keyword in instance.on:
             by_keyword[keyword].append((enabled, instance))
 
-    def run(enabled: EnabledRule, problems: Iterable[Problem], step: Step | None) -> None:
+    def run(
+        enabled: EnabledRule, problems: Callable[[], Iterable[Problem]], step: Step | None
+    ) -> None:
         try:
-            raw.extend((enabled, problem) for problem in problems)
+            raw.extend((enabled, problem) for problem in problems())
         except Exception as err:  # a rule bug must not hide the other rules' findings
             line = step.line if step is not None else 1
             message = f"{enabled.rule.code} failed: {type(err).__name__}: {err}"
@@ -104,9 +107,9 @@ def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
         for enabled, instance in by_keyword.get(step.keyword, ()):
             if onbuild and not instance.onbuild:
                 continue
-            run(enabled, instance.check(step, context), step)
+            run(enabled, functools.partial(instance.check, step, context), step)
     for enabled, instance in instances:
-        run(enabled, instance.finish(context), None)
+        run(enabled, functools.partial(instance.finish, context), None)
 
     findings = [_to_finding(enabled, problem, context) for enabled, problem in raw]
     findings = _skip_checks(findings, result.directives, settings)
