@@ -1,0 +1,325 @@
+"""``dockerlens lint`` and ``dockerlens rules`` end to end: discovery, configuration, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dockerlens.cli import cli
+from tests.conftest import FIXTURES
+
+# Clean but for DL3007 in LATEST (USER: not running as root is a rule too).
+LATEST = "FROM debian:latest\nUSER nobody\n"
+CLEAN = "FROM debian:12.7\nUSER nobody\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project folder as the current directory, with no user-level hadolint config."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    root = tmp_path / "project"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    return root
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def lint(*args: str, stdin: str | None = None) -> tuple[int, list[dict[str, object]], str]:
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", *args], input=stdin)
+    findings = json.loads(result.stdout) if result.exit_code in (0, 1) and result.stdout else []
+    return result.exit_code, findings, result.stderr
+
+
+def codes(findings: list[dict[str, object]]) -> list[tuple[object, object]]:
+    return [(f["path"], f["code"]) for f in findings]
+
+
+def test_json_keys_are_the_contract(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    status, findings, _ = lint("Dockerfile")
+    assert status == 1
+    assert set(findings[0]) >= {
+        "path", "line", "column", "end_line", "code", "name", "severity", "message", "url", "fix",
+    }  # fmt: skip
+    assert findings[0]["path"] == "Dockerfile" and findings[0]["code"] == "DL3007"
+
+
+def test_directory_discovery(project: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    for name in [
+        "Dockerfile", "svc/Dockerfile.dev", "svc/api.Dockerfile", "db/x.dockerfile",
+        "podman/Containerfile", "node_modules/pkg/Dockerfile", "build/Dockerfile",
+        "svc/generated/Dockerfile", "README.md", "docs/Dockerfile-notes.txt",
+    ]:  # fmt: skip
+        write(project / name, LATEST)
+    write(project / ".gitignore", "build/\n")
+    write(project / "svc" / ".gitignore", "generated\n")
+    status, findings, _ = lint(".")
+    assert status == 1
+    assert sorted(str(p) for p, _ in codes(findings)) == sorted(
+        [
+            "Dockerfile",
+            "db/x.dockerfile",
+            "podman/Containerfile",
+            "svc/Dockerfile.dev",
+            "svc/api.Dockerfile",
+        ]
+    )
+    # A file named on the command line is linted whatever its name or ignore status.
+    status, findings, _ = lint("build/Dockerfile", "README.md")
+    assert [p for p, _ in codes(findings)] == ["build/Dockerfile", "README.md"]
+
+
+def test_no_path_means_the_current_directory(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    assert lint()[0] == 1
+
+
+def test_stdin_with_a_filename_for_reports_and_config(project: Path) -> None:
+    write(project / "sub" / ".dockerlens.toml", 'ignore = ["DL3007"]\n')
+    status, findings, _ = lint("-", stdin=LATEST)
+    assert (status, codes(findings)) == (1, [("-", "DL3007")])
+    status, findings, _ = lint("--stdin-filename", "sub/Dockerfile", "-", stdin=LATEST)
+    assert (status, findings) == (0, [])
+
+
+def test_exit_codes(project: Path) -> None:
+    write(project / "Dockerfile", CLEAN)
+    write(project / "bad.Dockerfile", LATEST)
+    assert lint("Dockerfile")[0] == 0
+    assert lint("bad.Dockerfile")[0] == 1
+    assert lint("bad.Dockerfile", "--exit-zero")[0] == 0
+    assert lint("bad.Dockerfile", "--failure-threshold", "error")[0] == 0
+    status, _, err = lint("missing")
+    assert status == 2 and "missing: no such file" in err
+    assert lint("Dockerfile", "--select", "NOPE1")[0] == 2
+    assert lint("Dockerfile", "--config", "x.toml", "--no-config")[0] == 2
+
+
+def test_parse_error_is_a_finding_with_its_code(project: Path) -> None:
+    write(project / "Dockerfile", "FROM a\nENV onlyone\n")
+    status, findings, _ = lint("Dockerfile")
+    assert status == 1 and codes(findings) == [("Dockerfile", "DL1000")]
+
+
+def test_bad_input_is_one_line_and_exit_2(project: Path) -> None:
+    (project / "Dockerfile").write_bytes(b"FROM a\n\xff\n")
+    status, _, err = lint("Dockerfile")
+    assert status == 2 and err.strip() == (
+        "dockerlens: error: Dockerfile:2: not valid UTF-8 (byte 0xff at offset 7)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--select", "DL"], ["DL3007"]),
+        (["--select", "DL30"], ["DL3007"]),
+        (["--select", "latest-base-image"], ["DL3007"]),
+        (["--ignore", "latest-base-image"], []),
+        (["--select", "DL3007", "--ignore", "DL3007"], []),
+    ],
+)
+def test_select_and_ignore(project: Path, args: list[str], expected: list[str]) -> None:
+    write(project / "Dockerfile", LATEST)
+    _, findings, _ = lint("Dockerfile", *args)
+    assert [f["code"] for f in findings if f["code"] == "DL3007"] == expected
+
+
+def test_output_file(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    status, _, _ = lint("Dockerfile", "--output", "report.json")
+    assert status == 1
+    assert json.loads((project / "report.json").read_text())[0]["code"] == "DL3007"
+    status, _, err = lint("Dockerfile", "--output", str(project / "no" / "such" / "r.json"))
+    assert status == 2 and "cannot write" in err
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_nearest_config_upward_from_each_file(project: Path) -> None:
+    write(project / "pyproject.toml", '[tool.dockerlens]\nignore = ["DL3007"]\n')
+    write(project / "Dockerfile", LATEST)
+    write(project / "app" / "Dockerfile", LATEST)
+    write(project / "other" / ".dockerlens.toml", "select = []\n")
+    write(project / "other" / "Dockerfile", LATEST)
+    write(project / "strict" / ".dockerlens.toml", 'select = ["DL"]\n')
+    write(project / "strict" / "Dockerfile", LATEST)
+    _, findings, _ = lint(".")
+    assert codes(findings) == [("strict/Dockerfile", "DL3007")]
+    assert lint(".", "--no-config")[0] == 1
+    assert len(lint(".", "--no-config")[1]) == 4
+
+
+def test_per_file_overrides(project: Path) -> None:
+    write(
+        project / ".dockerlens.toml",
+        'per-file-ignores = { "legacy/*" = ["DL3007"] }\n'
+        "[[overrides]]\n"
+        'files = ["*.dev.Dockerfile"]\n'
+        'severity = { DL3007 = "style" }\n',
+    )
+    write(project / "legacy" / "Dockerfile", LATEST)
+    write(project / "app.dev.Dockerfile", LATEST)
+    write(project / "Dockerfile", LATEST)
+    _, findings, _ = lint(".")
+    assert [(f["path"], f["severity"]) for f in findings] == [
+        ("Dockerfile", "warning"),
+        ("app.dev.Dockerfile", "style"),
+    ]
+    # style is under the default threshold (info): only the plain Dockerfile fails.
+    assert lint("app.dev.Dockerfile")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("selct = []\n", ".dockerlens.toml: selct: unknown key"),
+        ("ignore = 'DL3007'\n", "ignore: expected a list of strings, got str 'DL3007'"),
+        ('ignore = ["DL9999"]\n', "ignore: unknown rule 'DL9999'"),
+        ('failure-threshold = "fatal"\n', "failure-threshold: unknown severity 'fatal'"),
+        ("exit-zero = 1\n", "exit-zero: expected true or false, got int 1"),
+        ("[rules.DL3007]\nfoo = 1\n", "rules.DL3007.foo: DL3007 has no such option"),
+        ("[rules.NOPE]\n", "rules.NOPE: unknown rule 'NOPE'"),
+        ("[[overrides]]\nignore = []\n", "overrides[0].files: missing"),
+        ('[[overrides]]\nfiles = ["x"]\nbogus = 1\n', "overrides[0].bogus: unknown key"),
+        ("plugin-paths = ['nowhere']\n", "nowhere: plugin folder does not exist"),
+        ("select = [\n", ".dockerlens.toml: invalid TOML"),
+    ],
+)
+def test_invalid_config_stops_with_file_key_and_reason(
+    project: Path, config: str, message: str
+) -> None:
+    write(project / ".dockerlens.toml", config)
+    write(project / "Dockerfile", CLEAN)
+    status, _, err = lint("Dockerfile")
+    assert status == 2, err
+    assert message in err and "Traceback" not in err
+
+
+def test_pyproject_keys_are_named_with_their_table(project: Path) -> None:
+    write(project / "pyproject.toml", "[tool.dockerlens]\nignor = []\n")
+    write(project / "Dockerfile", CLEAN)
+    status, _, err = lint("Dockerfile")
+    assert status == 2 and "pyproject.toml: tool.dockerlens.ignor: unknown key" in err
+
+
+def test_local_plugin_folder_with_options(project: Path) -> None:
+    plugins = project / "lint_rules"
+    plugins.mkdir()
+    source = FIXTURES / "plugins" / "local_rules" / "every_run.py"
+    (plugins / "every_run.py").write_text(source.read_text())
+    write(
+        project / ".dockerlens.toml",
+        'plugin-paths = ["lint_rules"]\n[rules.every-run]\nword = "here:"\n',
+    )
+    write(project / "Dockerfile", "FROM debian:12\nRUN true\nUSER nobody\n")
+    _, findings, _ = lint("Dockerfile")
+    assert [(f["code"], f["message"]) for f in findings] == [("TST001", "here: here")]
+    assert lint("Dockerfile", "--config", str(project / ".dockerlens.toml"))[0] == 1
+    result = CliRunner().invoke(cli, ["rules", "TST001"])
+    assert result.exit_code == 0 and "# TST001: every-run" in result.stdout
+
+
+# ------------------------------------------------------------------ hadolint compatibility
+
+
+def test_hadolint_yaml_in_the_current_directory(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    write(project / ".hadolint.yaml", "ignored:\n  - DL3007\n")
+    assert lint("Dockerfile") == (0, [], "")
+    write(project / ".hadolint.yaml", "override:\n  error:\n    - DL3007\n")
+    _, findings, _ = lint("Dockerfile")
+    assert findings[0]["severity"] == "error"
+    write(project / ".hadolint.yaml", "failure-threshold: error\n")
+    assert lint("Dockerfile")[0] == 0
+    write(project / ".hadolint.yaml", "no-fail: true\n")
+    assert lint("Dockerfile")[0] == 0
+    write(project / ".hadolint.yaml", "format: json\nno-color: true\n")
+    assert lint("Dockerfile")[0] == 1
+    # dockerlens's own config sits on top of hadolint's
+    write(project / ".hadolint.yaml", "ignored: [DL3007]\n")
+    write(project / ".dockerlens.toml", 'extend-select = ["DL3007"]\nignore = []\n')
+    assert lint("Dockerfile")[0] == 0
+
+
+def test_hadolint_yaml_in_the_users_config_folder(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    write(Path(os.environ["XDG_CONFIG_HOME"]) / "hadolint.yaml", "ignored: [DL3007]\n")
+    assert lint("Dockerfile")[0] == 0
+    write(project / ".hadolint.yml", "ignored: []\n")
+    assert lint("Dockerfile")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("ignored: DL3007\n", "ignored: expected a list of strings"),
+        ("ignord: [DL3007]\n", "ignord: unknown key (not a hadolint setting)"),
+        ("ignored: [DL9998]\n", "ignored: unknown rule 'DL9998'"),
+        ("override:\n  fatal: [DL3007]\n", "override.fatal: not a severity"),
+        ("ignored: [\n", "invalid YAML"),
+    ],
+)
+def test_invalid_hadolint_yaml_stops(project: Path, config: str, message: str) -> None:
+    write(project / "Dockerfile", CLEAN)
+    write(project / ".hadolint.yaml", config)
+    status, _, err = lint("Dockerfile")
+    assert status == 2 and ".hadolint.yaml" in err and message in err
+
+
+def test_hadolint_yaml_through_config_option(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    write(project / "ci" / "hadolint.yaml", "ignored: [DL3007, SC2086]\n")
+    assert lint("Dockerfile", "--config", "ci/hadolint.yaml")[0] == 0
+
+
+def test_hadolint_pragmas_keep_working(project: Path) -> None:
+    write(project / "Dockerfile", "# hadolint ignore=DL3007\n" + LATEST)
+    assert lint("Dockerfile")[0] == 0
+    assert lint("Dockerfile", "--disable-ignore-pragma")[0] == 1
+    write(project / "Dockerfile", "# hadolint ignore=DL3007\n" + CLEAN)
+    _, findings, _ = lint("Dockerfile", "--report-unused-pragmas")
+    assert [f["code"] for f in findings] == ["DK100"]
+
+
+# ------------------------------------------------------------------ rules command and start-up
+
+
+def test_rules_command() -> None:
+    result = CliRunner().invoke(cli, ["rules"])
+    assert result.exit_code == 0 and "DL3007" in result.stdout and "DL1000" in result.stdout
+    result = CliRunner().invoke(cli, ["rules", "latest-base-image"])
+    assert result.stdout.startswith("# DL3007: latest-base-image")
+    result = CliRunner().invoke(cli, ["rules", "--format", "json"])
+    assert {"code", "name", "severity", "summary"} <= set(json.loads(result.stdout)[0])
+    result = CliRunner().invoke(cli, ["rules", "XX1"])
+    assert result.exit_code == 2 and "unknown rule 'XX1'" in result.stderr
+
+
+def test_lint_imports_neither_networkx_nor_docker(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    code = (
+        "import sys\n"
+        "from dockerlens.cli import cli\n"
+        "try:\n"
+        "    cli.main(['lint', '--format', 'json', 'Dockerfile'], prog_name='dockerlens')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('networkx', 'docker', 'rich') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
