@@ -170,3 +170,13 @@ def test_local_plugin_rules_load_from_a_folder(tmp_path: Path) -> None:
     rule = registry.resolve("every-run")
     assert rule is not None and rule.code == "TST001"
     assert registry.origins["TST001"].endswith("every_run.py")
+
+
+@pytest.mark.parametrize("group", ["console_scripts", "dockerlens.rules", "pytest11"])
+def test_entry_point_scan_agrees_with_importlib_metadata(group: str) -> None:
+    from importlib.metadata import entry_points as metadata_entry_points
+
+    from dockerlens.lint.registry import entry_points
+
+    expected = {(e.name, e.value) for e in metadata_entry_points(group=group)}
+    assert set(entry_points(group)) == expected
