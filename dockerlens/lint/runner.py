@@ -9,7 +9,6 @@ from pathlib import Path
 
 from dockerlens.lint.config import CommandLine, ConfigResolver
 from dockerlens.lint.discover import discover
-from dockerlens.lint.docs import DocError, read_doc
 from dockerlens.lint.engine import FileResult, lint_file
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.report import LintRun
@@ -42,13 +41,7 @@ def run_lint(
         run.files.append(shown)
         run.sources[shown] = source.text.splitlines()
         for enabled in file_settings.settings.rules:
-            if enabled.rule.code not in run.rules:
-                run.rules[enabled.rule.code] = (
-                    enabled.rule.name,
-                    enabled.severity.value,
-                    _summary(enabled.rule),
-                    enabled.rule.url or "",
-                )
+            run.enabled.setdefault(enabled.rule.code, (enabled.rule, enabled.severity))
     run.notes += _external_passes(results)
     for result in results:
         run.findings += result.findings
@@ -64,13 +57,6 @@ def run_lint(
 def _external_passes(results: list[FileResult]) -> list[str]:
     """Checks that run over every file at once (ShellCheck batches scripts across files)."""
     return []
-
-
-def _summary(rule: type) -> str:
-    try:
-        return read_doc(rule).summary
-    except DocError:
-        return ""
 
 
 def _display(path: str) -> str:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from dockerlens.lint.findings import Finding
+from dockerlens.lint.findings import Finding, docs_url
+from dockerlens.lint.rule import Rule, Severity
 
 #: format name -> module in this package.
 FORMATS: dict[str, str] = {
@@ -37,9 +38,25 @@ class LintRun:
     sources: dict[str, list[str]] = field(default_factory=dict)
     #: Notes for the reader (e.g. "ShellCheck not found: SC checks skipped").
     notes: list[str] = field(default_factory=list)
-    #: code -> (name, severity, summary, url) of every rule that was enabled, for formats that
-    #: describe rules (SARIF).
-    rules: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+    #: Every rule that was enabled, with its (possibly configured) severity.
+    enabled: dict[str, tuple[type[Rule], Severity]] = field(default_factory=dict)
+
+    @property
+    def rules(self) -> dict[str, tuple[str, str, str, str]]:
+        """code -> (name, severity, summary, url), for formats that describe rules (SARIF).
+
+        Computed on demand: reading every docstring is not worth it for the other formats.
+        """
+        from dockerlens.lint.docs import DocError, read_doc
+
+        out = {}
+        for code, (rule, severity) in self.enabled.items():
+            try:
+                summary = read_doc(rule).summary
+            except DocError:
+                summary = ""
+            out[code] = (rule.name, severity.value, summary, rule.url or docs_url(code))
+        return out
 
 
 @dataclass(frozen=True)
