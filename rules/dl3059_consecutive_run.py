@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.model import shell_text
+from dockerlens.shell import ShellKind, parse_shell
+
+
+@dataclass
+class Options:
+    max_commands: int = field(
+        default=1,
+        metadata={
+            "doc": "A `RUN` running more simple commands than this (or following one that "
+            "does) is taken as kept apart on purpose."
+        },
+    )
+
+
+class ConsecutiveRun(Rule):
+    """Two short `RUN` instructions follow each other and could be one.
+
+    ## What it does
+    Flags a `RUN` that directly follows another `RUN` (comments in between do not count) with
+    the same flags (`--mount`, `--network`, `--security`), when each of the two runs a single
+    command (see `max-commands`) and neither is a heredoc script.
+
+    ## Why is this bad?
+    Every `RUN` adds a layer. Files a later `RUN` deletes still weigh in the earlier layer,
+    and each layer costs a little to build, push and pull. Two one-liners in a row are usually
+    one step split by accident.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12
+    RUN apt-get update
+    RUN apt-get install -y --no-install-recommends curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12
+    RUN apt-get update && apt-get install -y --no-install-recommends curl
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    RUN <<EOF
+    apt-get update
+    EOF
+    RUN <<EOF
+    apt-get install -y --no-install-recommends curl
+    EOF
+    ```
+
+    ## Differences from hadolint
+    hadolint also asks to merge heredoc `RUN`s (hadolint issue #805), which are scripts
+    written as separate steps on purpose; dockerlens leaves a `RUN` alone when it or the one
+    before it is a heredoc.
+
+    hadolint's source exempts RUNs of three commands or more, but its shell parser reports
+    every command twice, so in practice any `RUN` of two commands or more is exempt. dockerlens
+    counts each command once (commands inside `$(...)` included, as hadolint does) and keeps
+    the behaviour hadolint actually has as the default, `max-commands = 1`.
+
+    hadolint reads PowerShell and cmd lines as sh, and counts no command in a line sh cannot
+    parse (most PowerShell), so it asks to merge even long scripts there; dockerlens counts the
+    top-level statements of those lines.
+    """
+
+    code = "DL3059"
+    name = "consecutive-run"
+    severity = Severity.INFO
+    category = Category.BLOAT
+    message = "Multiple consecutive `RUN` instructions. Consider consolidation."
+    on = frozenset({"RUN"})
+    Options = Options
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        if step.index == 0:
+            return
+        previous = ctx.dockerfile.steps[step.index - 1]
+        # ONBUILD RUN (or anything but a plain RUN) in between breaks the sequence.
+        if previous.instruction.keyword != "RUN" or step.instruction.keyword != "RUN":
+            return
+        if sorted(previous.instruction.flags) != sorted(step.instruction.flags):
+            return
+        if previous.instruction.heredocs or step.instruction.heredocs:
+            return
+        limit = self.options.max_commands
+        if count_commands(previous) > limit or count_commands(step) > limit:
+            return
+        yield Problem(step)
+
+
+def count_commands(step: Step) -> int:
+    """How many commands the RUN runs: simple commands in the sh syntax tree, ``$(...)``
+    included; for PowerShell and cmd, the statements of the line."""
+    script = step.script
+    if script is not None:
+        return _command_nodes(script.tree.root_node)
+    instruction = step.instruction
+    if instruction.json:
+        return _command_nodes(parse_shell(" ".join(instruction.value)).tree.root_node)
+    text = shell_text(instruction) or ""
+    if step.shell_kind is ShellKind.POWERSHELL:
+        return _statements(text, separators=(";", "&&", "||", "|", "\n"), escape="`", quotes="\"'")
+    if step.shell_kind is ShellKind.CMD:
+        return _statements(text, separators=("&&", "||", "&", "|", "\n"), escape="^", quotes='"')
+    return _command_nodes(parse_shell(text).tree.root_node)
+
+
+def _command_nodes(root: Any) -> int:
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in ("declaration_command", "unset_command") or (
+            node.type == "command" and node.child_by_field_name("name") is not None
+        ):
+            count += 1
+        stack.extend(node.children)
+    return count
+
+
+def _statements(text: str, separators: tuple[str, ...], escape: str, quotes: str) -> int:
+    """Top-level statements of a PowerShell or cmd line: pieces between separators, outside
+    quotes and brackets."""
+    count = 0
+    current = False
+    depth = 0
+    quote = ""
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == escape:
+            index += 2
+            current = True
+            continue
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in quotes:
+            quote = char
+            current = True
+        elif char in "({[":
+            depth += 1
+            current = True
+        elif char in ")}]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            separator = next((s for s in separators if text.startswith(s, index)), None)
+            if separator is not None:
+                count += int(current)
+                current = False
+                index += len(separator)
+                continue
+            if not char.isspace():
+                current = True
+        index += 1
+    return count + int(current)
