@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+
+
+class UntaggedBaseImage(Rule):
+    """A base image has neither a tag nor a digest, so the build pulls whatever `latest` is.
+
+    ## What it does
+    Flags a `FROM` whose image, once the global `ARG` defaults are expanded, names no tag and no
+    digest. `scratch` and earlier stages are not images and pass.
+
+    ## Why is this bad?
+    An untagged image is `latest`: the same Dockerfile builds on a different base from one day
+    to the next, and nobody reading it can tell which version it was written for.
+
+    ## Example
+    ```dockerfile
+    FROM debian
+    ```
+
+    ```dockerfile
+    ARG BASE=python
+    FROM ${BASE}
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12.7-slim
+    ```
+
+    ```dockerfile
+    ARG BASE=python:3.12-slim
+    FROM ${BASE}
+    ```
+
+    ## Differences from hadolint
+    hadolint judges the text as written: every `FROM ${IMAGE}` passes whatever the default of
+    `IMAGE` is, while `FROM registry/app${SUFFIX}` fails even when `SUFFIX` defaults to `:1.2`.
+    dockerlens expands the global `ARG` defaults first and judges the image the build would
+    pull. A build argument without a default (or a tag that stays a variable) is not judged;
+    `FROM ${REGISTRY}/python` still fails, since the image name carries no tag whatever the
+    registry is.
+    """
+
+    code = "DL3006"
+    name = "untagged-base-image"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = "Always tag the version of an image explicitly"
+    on = frozenset({"FROM"})
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        stage = ctx.stage_of(step)
+        if stage is None or stage.base_stage is not None or stage.is_scratch:
+            return
+        base = stage.base
+        if not base or "@" in base:
+            return
+        last = base.rsplit("/", 1)[-1]
+        if "$" in last or ":" in last:
+            return  # a tag (or what may become one) is there
+        message = None
+        if base != stage.base_text:
+            message = f"{self.message} (`{stage.base_text}` is `{base}`)"
+        yield Problem(step, message=message, at=stage.base_text)
