@@ -1,0 +1,179 @@
+"""``--format text``: for people at a terminal.
+
+One block per finding: ``path:line:col: CODE severity message``, then the source lines at
+fault behind a gutter of line numbers, with ``^^^`` under the span when it lies on one line.
+A summary line follows; with ``--statistics`` a count per code replaces the blocks (as
+``ruff --statistics`` does). The run's notes come last. ANSI colour only when asked for.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import TextIO
+
+from dockerlens.lint.findings import Finding
+from dockerlens.lint.report import LintRun, ReportOptions
+from dockerlens.lint.rule import Severity
+
+#: A span longer than this shows its first lines and its last one.
+MAX_EXCERPT_LINES = 5
+TAB_WIDTH = 4
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_SEVERITY_COLORS = {
+    Severity.ERROR: "\x1b[1;31m",
+    Severity.WARNING: "\x1b[33m",
+    Severity.INFO: "\x1b[36m",
+    Severity.STYLE: "\x1b[35m",
+}
+_GUTTER_COLOR = "\x1b[34m"
+_PASS_COLOR = "\x1b[32m"
+_NOTE_COLOR = "\x1b[33m"
+_SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.STYLE)
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if self.enabled and text else text
+
+
+def render(run: LintRun, stream: TextIO, options: ReportOptions) -> None:
+    paint = _Painter(options.color)
+    out: list[str] = []
+    if options.statistics:
+        out += _statistics(run.findings, paint)
+    else:
+        for finding in run.findings:
+            out += _block(finding, run.sources.get(finding.path), paint)
+            out.append("")
+    if out and out[-1] != "":
+        out.append("")
+    out.append(_summary(run, paint))
+    out += [f"{paint('note:', _NOTE_COLOR)} {_clean(note)}" for note in run.notes]
+    stream.write("\n".join(out) + "\n")
+
+
+def _block(finding: Finding, lines: list[str] | None, paint: _Painter) -> list[str]:
+    severity = finding.severity
+    message, *more = _clean(finding.message).split("\n")
+    header = (
+        f"{paint(_clean(finding.path), _BOLD)}:{finding.line}:{finding.column}: "
+        f"{paint(finding.code, _BOLD)} {paint(severity.value, _SEVERITY_COLORS[severity])} "
+        f"{message}"
+    )
+    out = [header, *(f"    {line}" for line in more)]
+    out += _excerpt(finding, lines or [], paint)
+    if finding.fix is not None:
+        out.append(f"  = help: {_clean(finding.fix.title)}")
+    return out
+
+
+def _excerpt(finding: Finding, lines: list[str], paint: _Painter) -> list[str]:
+    first = finding.line
+    last = max(finding.end_line, first)
+    if last > first and finding.end_column <= 1:
+        last -= 1  # the span ends before the first character of its last line
+    last = min(last, len(lines))
+    if first < 1 or first > last:
+        return []
+    numbers = list(range(first, last + 1))
+    if len(numbers) > MAX_EXCERPT_LINES:
+        numbers = [*numbers[: MAX_EXCERPT_LINES - 2], 0, numbers[-1]]  # 0: the elision
+    width = len(str(numbers[-1]))
+    blank = paint(" " * width + " |", _GUTTER_COLOR)
+    out = []
+    for number in numbers:
+        if number == 0:
+            out.append(paint("." * width + " |", _GUTTER_COLOR) + " ...")
+            continue
+        text = _display(lines[number - 1])
+        gutter = paint(f"{number:>{width}} |", _GUTTER_COLOR)
+        out.append(f"{gutter} {text}".rstrip())
+    single = finding.end_line == first and finding.end_column > finding.column
+    if single:
+        line = lines[first - 1]
+        start = _width(line[: finding.column - 1])
+        length = max(1, _width(line[finding.column - 1 : finding.end_column - 1]))
+        marker = paint("^" * length, _SEVERITY_COLORS[finding.severity])
+        out.append(f"{blank} {' ' * start}{marker}")
+    return out
+
+
+def _statistics(findings: list[Finding], paint: _Painter) -> list[str]:
+    counts = Counter(f.code for f in findings)
+    names = {f.code: f.name for f in findings}
+    if not counts:
+        return []
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    count_width = len(str(rows[0][1]))
+    code_width = max(len(code) for code in counts)
+    return [
+        f"{count:>{count_width}}  {paint(code, _BOLD)}{' ' * (code_width - len(code))}  "
+        f"{names[code]}"
+        for code, count in rows
+    ]
+
+
+def _summary(run: LintRun, paint: _Painter) -> str:
+    files = len(run.files)
+    if not run.findings:
+        return paint("All checks passed", _PASS_COLOR) + f": {_plural(files, 'file')}."
+    by_severity = Counter(f.severity for f in run.findings)
+    parts = []
+    for severity in _SEVERITY_ORDER:
+        count = by_severity.get(severity, 0)
+        if not count:
+            continue
+        # "info" and "style" are uncountable: 2 errors, 2 warnings, 2 info, 2 style.
+        text = _plural(count, severity.value) if severity.rank >= 2 else f"{count} {severity.value}"
+        parts.append(paint(text, _SEVERITY_COLORS[severity]))
+    with_findings = len({f.path for f in run.findings})
+    total = max(files, with_findings)
+    where = _plural(total, "file")
+    if with_findings < total:
+        where = f"{with_findings} of {where}"
+    return f"Found {_plural(len(run.findings), 'problem')} ({', '.join(parts)}) in {where}."
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _clean(text: str) -> str:
+    """Control characters (terminal escapes in a hostile file...) made visible; newlines kept."""
+    return "".join(_visible(char) if char != "\n" else char for char in text.replace("\r\n", "\n"))
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␛, ␀...
+    if code == 0x7F:
+        return "\u2421"
+    if 0x80 <= code < 0xA0:
+        return "\ufffd"
+    return char
+
+
+def _display(line: str) -> str:
+    return "".join(" " * TAB_WIDTH if char == "\t" else _visible(char) for char in line)
+
+
+def _width(text: str) -> int:
+    """Terminal cells ``text`` takes once displayed (tabs expanded, wide characters count 2)."""
+    total = 0
+    for char in text:
+        if char == "\t":
+            total += TAB_WIDTH
+        elif unicodedata.combining(char):
+            continue
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            total += 2
+        else:
+            total += 1
+    return total
