@@ -1,0 +1,451 @@
+"""What the layer rules (DK2xx) share: where each step writes, and which paths a RUN touches.
+
+An image is a stack of layers, and a layer is the set of files one step wrote. Nothing a later
+step does shrinks an earlier layer: deleting a file only hides it behind a whiteout, and
+changing its owner or mode copies the whole file into the new layer. So the layer rules ask
+what a ``COPY``/``ADD`` wrote, and whether a later ``RUN`` of the same stage deletes, moves or
+re-writes it.
+
+Paths are compared as text once BuildKit's expansion has been applied: a variable nobody
+defined stays as written (``$APP_HOME/bin``), which still compares equal to the same text
+elsewhere. Relative paths are resolved against the ``WORKDIR`` in effect, inherited from the
+stage a stage is built ``FROM``. Globs (``*``, ``?``, ``[...]``) match one path component.
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dockerlens.lint.commands import args_without_flags, commands, has_flag, is_archive, is_url
+from dockerlens.lint.context import LintContext
+from dockerlens.model import Stage, Step
+from dockerlens.shell import Command
+
+_GLOB = re.compile(r"[*?\[]")
+#: Words a path taken from a shell command must not contain to be judged.
+_UNKNOWABLE = ("$(", "`", "<(", ">(")
+
+
+def is_glob(text: str) -> bool:
+    return _GLOB.search(text) is not None
+
+
+def normalize(path: str) -> str:
+    """A clean absolute (or ``$VAR``-rooted) path, without a trailing slash."""
+    rooted = path.startswith("/")
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    text = "/".join(parts)
+    return "/" + text if rooted or not text else text
+
+
+def resolve(path: str, cwd: str | None) -> str | None:
+    """``path`` made absolute against ``cwd``; None when that cannot be known.
+
+    A path starting with a variable (``$APP/x``) is kept rooted at the variable; one starting
+    with ``~`` or holding a command substitution is unknown.
+    """
+    if not path or path.startswith("~") or any(mark in path for mark in _UNKNOWABLE):
+        return None
+    if path.startswith(("/", "$")):
+        return normalize(path)
+    if cwd is None:
+        return None
+    return normalize(f"{cwd}/{path}")
+
+
+def parts(path: str) -> list[str]:
+    return [part for part in path.split("/") if part]
+
+
+def _same_part(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if is_glob(a) and fnmatch.fnmatchcase(b, a):
+        return True
+    return is_glob(b) and fnmatch.fnmatchcase(a, b)
+
+
+class Relation(enum.Enum):
+    SAME = "same"
+    INSIDE = "inside"  # the first path is inside the second
+    CONTAINS = "contains"  # the first path is an ancestor of the second
+
+
+def relation(a: str, b: str) -> Relation | None:
+    """How path ``a`` stands to path ``b`` (either may hold globs), or None if apart."""
+    pa, pb = parts(a), parts(b)
+    if not all(_same_part(x, y) for x, y in zip(pa, pb, strict=False)):
+        return None
+    if len(pa) == len(pb):
+        return Relation.SAME
+    return Relation.INSIDE if len(pa) > len(pb) else Relation.CONTAINS
+
+
+# --- WORKDIR ----------------------------------------------------------------------------------
+
+
+def workdirs(ctx: LintContext) -> dict[int, str]:
+    """The working directory each step starts in (step index -> absolute path).
+
+    A stage starts in ``/``, or where the stage it is built ``FROM`` ended. ``ONBUILD
+    WORKDIR`` does not apply to the image being built.
+    """
+    out: dict[int, str] = {}
+    ends: dict[int, str] = {}
+    for stage in ctx.stages:
+        cwd = ends.get(stage.base_stage, "/") if stage.base_stage is not None else "/"
+        for step in ctx.stage_steps(stage):
+            out[step.index] = cwd
+            instruction = step.instruction
+            if instruction.keyword == "WORKDIR" and step.expanded:
+                cwd = resolve(step.expanded[0], cwd) or cwd
+        ends[stage.index] = cwd
+    return out
+
+
+# --- COPY and ADD -----------------------------------------------------------------------------
+
+
+class Kind(enum.Enum):
+    FILE = "file"
+    DIR = "dir"
+    #: Not known from the text: a file, or a directory whose contents were copied.
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Written:
+    """A path a COPY/ADD wrote: a file, or a directory it filled."""
+
+    path: str
+    kind: Kind
+    #: The source it came from, as written (expanded).
+    source: str
+
+
+@dataclass(frozen=True)
+class Copy:
+    step: Step
+    sources: tuple[str, ...]
+    #: The destination, resolved against the WORKDIR.
+    dest: str
+    #: The destination names a directory (trailing slash, several sources, a glob...).
+    into_dir: bool
+    written: tuple[Written, ...]
+
+    @property
+    def keyword(self) -> str:
+        return self.step.instruction.effective_keyword
+
+    @property
+    def from_stage(self) -> str | None:
+        return self.step.flag("from")
+
+
+def _heredoc_name(word: str) -> str | None:
+    match = re.match(r"^<<-?(['\"]?)([A-Za-z0-9_.-]+)\1$", word)
+    return match.group(2) if match else None
+
+
+def _looks_like_file(name: str) -> bool:
+    """A basename that names a file rather than a directory (``app.py``, ``go.sum``)."""
+    stem, dot, ext = name.rpartition(".")
+    return bool(dot and stem and ext and ext != "d")
+
+
+def copy_of(step: Step, cwd: str | None) -> Copy | None:
+    """What a COPY or ADD wrote, or None when it cannot be told (no destination)."""
+    if step.keyword not in ("COPY", "ADD"):
+        return None
+    words = [w for w in step.expanded if w]
+    if len(words) < 2:
+        return None
+    *sources, dest_word = words
+    dest = resolve(dest_word, cwd)
+    if dest is None:
+        return None
+    into_dir = (
+        dest_word.endswith("/")
+        or dest_word in (".", "..")
+        or len(sources) > 1
+        or any(is_glob(s) for s in sources)
+    )
+    is_add = step.keyword == "ADD"
+    written: list[Written] = []
+    for source in sources:
+        heredoc = _heredoc_name(source)
+        if heredoc is not None:
+            path = f"{dest}/{heredoc}" if into_dir else dest
+            written.append(Written(normalize(path), Kind.FILE, source))
+            continue
+        if is_url(source) or source.startswith("git@"):
+            name = posixpath.basename(source.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
+            if source.endswith(".git") or "#" in source or source.startswith("git@"):
+                written.append(Written(dest, Kind.DIR, source))
+            else:
+                path = f"{dest}/{name}" if into_dir else dest
+                written.append(Written(normalize(path), Kind.FILE, source))
+            continue
+        stripped = source.rstrip("/")
+        name = posixpath.basename(stripped)
+        if (
+            source.endswith("/")
+            or name in ("", ".", "..", "*")
+            or (is_add and is_archive(source) and step.flag("from") is None)
+        ):
+            written.append(Written(dest, Kind.DIR, source))
+        elif is_glob(name):
+            written.append(Written(normalize(f"{dest}/{name}"), Kind.UNKNOWN, source))
+        elif _looks_like_file(name):
+            path = f"{dest}/{name}" if into_dir else dest
+            written.append(Written(normalize(path), Kind.FILE, source))
+        elif into_dir:
+            # A file of that name, or a directory whose contents land in the destination.
+            written.append(Written(normalize(f"{dest}/{name}"), Kind.UNKNOWN, source))
+            written.append(Written(dest, Kind.DIR, source))
+        else:
+            written.append(Written(dest, Kind.UNKNOWN, source))
+    return Copy(step, tuple(sources), dest, into_dir, tuple(written))
+
+
+def lineage(ctx: LintContext, stage: Stage) -> list[Stage]:
+    """The stage and the stages it is built ``FROM``, oldest first: their layers are its own."""
+    chain = [stage]
+    while chain[-1].base_stage is not None and len(chain) <= len(ctx.stages):
+        chain.append(ctx.stages[chain[-1].base_stage])
+    return chain[::-1]
+
+
+def stage_copies(ctx: LintContext, stage: Stage, cwds: dict[int, str]) -> list[Copy]:
+    """The COPY/ADD instructions whose layers are below the stage's own (those of the stages
+    it is built ``FROM`` included), ONBUILD ones left out, in order."""
+    out = []
+    steps = [step for member in lineage(ctx, stage) for step in ctx.stage_steps(member)]
+    for step in steps:
+        if step.instruction.sub_cmd is not None:
+            continue
+        copy = copy_of(step, cwds.get(step.index))
+        if copy is not None:
+            out.append(copy)
+    return out
+
+
+# --- RUN ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Located:
+    """A simple command of a RUN and the directory it runs in (None: unknown)."""
+
+    command: Command
+    cwd: str | None
+    index: int
+
+
+def located_commands(step: Step, cwd: str | None) -> Iterator[Located]:
+    """The RUN's commands with the directory each runs in, following ``cd``.
+
+    A ``cd`` inside a subshell lasts until the subshell ends; ``cd`` to somewhere unknown
+    (``cd``, ``cd -``, ``cd $(...)``) makes the directory unknown.
+    """
+    outer = cwd
+    current = cwd
+    inside = False
+    for index, command in enumerate(commands(step)):
+        if inside and not command.in_subshell:
+            current = outer
+        inside = command.in_subshell
+        yield Located(command, current, index)
+        if posixpath.basename(command.name) == "cd":
+            words = args_without_flags(command)
+            target = words[0] if words else None
+            new = resolve(step.expand(target), current) if target and target != "-" else None
+            current = new
+            if not command.in_subshell:
+                outer = new
+
+
+def path_args(step: Step, located: Located, words: list[str]) -> list[str]:
+    """The words as absolute paths (expanded with the ENV/ARGs the RUN sees); unknowable words
+    are left out."""
+    out = []
+    for word in words:
+        if any(mark in word for mark in _UNKNOWABLE):
+            continue
+        path = resolve(step.expand(word), located.cwd)
+        if path is not None:
+            out.append(path)
+    return out
+
+
+_WRITE_REDIRECTS = frozenset({">", ">|", "&>", ">>", "&>>"})
+#: Options naming the file a downloader writes.
+_OUTPUT_FLAGS = {"curl": ("-o", "--output"), "wget": ("-O", "--output-document")}
+
+
+def written_by(step: Step, located: Located) -> list[str]:
+    """Paths a command writes anew (redirects, ``cp``/``mv``/``ln``/``install`` targets,
+    ``mkdir``, ``touch``, downloads): files of this RUN's own layer, not copies of older ones."""
+    command = located.command
+    name = command_name(command)
+    words: list[str] = [r.target for r in command.redirects if r.operator in _WRITE_REDIRECTS]
+    plain = args_without_flags(command)
+    if name in ("cp", "mv", "ln", "install", "rsync") and len(plain) >= 2:
+        words.append(plain[-1])
+    elif name in ("mkdir", "touch"):
+        words += plain
+    elif name in _OUTPUT_FLAGS:
+        short, long = _OUTPUT_FLAGS[name]
+        args = list(command.args)
+        for index, arg in enumerate(args):
+            if arg in (short, long) and index + 1 < len(args):
+                words.append(args[index + 1])
+            elif arg.startswith(long + "="):
+                words.append(arg.split("=", 1)[1])
+    return path_args(step, located, words)
+
+
+def command_name(command: Command) -> str:
+    return posixpath.basename(command.name)
+
+
+# --- archives -------------------------------------------------------------------------------
+
+#: Archive names ADD does not unpack, or hadolint's DL3010 does not know.
+OTHER_ARCHIVE_EXTENSIONS = (".zip", ".7z", ".rar", ".zst", ".tzst", ".lz4")
+_DECOMPRESSORS = frozenset(
+    {
+        "unzip",
+        "gunzip",
+        "bunzip2",
+        "unlzma",
+        "unxz",
+        "zgz",
+        "uncompress",
+        "zcat",
+        "gzcat",
+        "unzstd",
+        "zstdcat",
+        "unrar",
+        "lz4cat",
+    }
+)
+
+
+def any_archive(path: str) -> bool:
+    name = posixpath.basename(path.rstrip("/"))
+    return is_archive(path) or name.endswith(OTHER_ARCHIVE_EXTENSIONS)
+
+
+def extracts(command: Command) -> bool:
+    """The command unpacks an archive named among its arguments."""
+    name = command_name(command)
+    args = command.args
+    if name in _DECOMPRESSORS:
+        return True
+    if name in ("tar", "bsdtar"):
+        if has_flag(command, "x", "extract", "get"):
+            return True
+        # Old-style `tar xzf file`: the first word is a cluster of letters without a dash.
+        return bool(args) and re.fullmatch(r"[a-zA-Z]*x[a-zA-Z]*", args[0]) is not None
+    if name in ("7z", "7za", "7zr"):
+        return bool(args) and args[0] in ("x", "e")
+    if name in ("zstd", "xz", "gzip", "bzip2", "lz4"):
+        return has_flag(command, "d", "decompress")
+    return False
+
+
+def names_archive(command: Command, path: str) -> bool:
+    """One of the command's arguments has the basename of ``path``."""
+    base = posixpath.basename(path.rstrip("/"))
+    return any(posixpath.basename(arg.rstrip("/")) == base for arg in command.args)
+
+
+# --- secrets --------------------------------------------------------------------------------
+
+_SECRET_NAMES = frozenset(
+    {
+        ".env",
+        ".npmrc",
+        ".pypirc",
+        ".netrc",
+        "_netrc",
+        ".git-credentials",
+        ".dockercfg",
+        ".htpasswd",
+        ".pgpass",
+        ".my.cnf",
+        ".s3cfg",
+        ".boto",
+        ".vault-token",
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "id_ecdsa_sk",
+        "id_ed25519_sk",
+        "credentials",
+        "credentials.json",
+        "client_secret.json",
+        "service-account.json",
+        "service_account.json",
+        "gcloud-service-key.json",
+        "secrets.json",
+        "secrets.yaml",
+        "secrets.yml",
+        "secret.json",
+        "secret.yaml",
+        "secret.yml",
+        "kubeconfig",
+        ".kube/config",
+        ".docker/config.json",
+        ".aws/credentials",
+        ".ssh",
+        ".aws",
+        ".gnupg",
+    }
+)
+#: Suffixes of private keys and keystores.
+_SECRET_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".asc.key")
+#: Names of a ``.pem`` that holds a certificate (public), not a key.
+_CERT_WORDS = re.compile(r"(cert|crt|chain|bundle|ca|root|public|pub|trust)", re.IGNORECASE)
+_ENV_SAMPLE = re.compile(
+    r"^\.env\.(example|sample|template|dist|defaults?|test|ci|local\.example|tpl)$"
+)
+
+
+def secret_kind(source: str) -> str | None:
+    """Why the copied path looks like a secret (its name), or None."""
+    path = source.rstrip("/")
+    name = posixpath.basename(path)
+    if not name or (is_glob(name) and name not in ("*.pem", "*.key", ".env*", "id_*")):
+        return None
+    tail = "/".join(parts(path)[-2:])
+    if name in _SECRET_NAMES or tail in _SECRET_NAMES:
+        if name == "credentials" and not tail.endswith(".aws/credentials"):
+            return None
+        return name
+    if name.startswith(".env"):
+        if name == ".env" or (name.startswith(".env.") and not _ENV_SAMPLE.match(name)):
+            return name
+        return None
+    if name.endswith(_SECRET_SUFFIXES):
+        return name
+    if name.endswith(".pem"):
+        stem = name[: -len(".pem")]
+        if "key" in stem.lower() or not _CERT_WORDS.search(stem):
+            return name
+    return None

@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.layers import (
+    Copy,
+    Kind,
+    Located,
+    Relation,
+    Written,
+    command_name,
+    located_commands,
+    path_args,
+    relation,
+    stage_copies,
+    workdirs,
+    written_by,
+)
+
+_TOOLS = ("chown", "chmod", "chgrp")
+#: Flags that do not change which files are touched.
+_HARMLESS = frozenset(
+    {"-R", "--recursive", "-v", "--verbose", "-c", "--changes", "-f", "--silent", "--quiet"}
+)
+_VALUED = ("--from=", "--reference=")
+_OCTAL = re.compile(r"^[0-7]{3,4}$")
+_SYMBOLIC = re.compile(r"^-[rwxXst]+$")
+_WITHIN = (Relation.SAME, Relation.INSIDE)
+#: Directories whose entries are files (a name there without an extension is a program).
+_FILE_DIRS = frozenset({"bin", "sbin", "libexec"})
+_RECURSIVE = re.compile(r"^-[A-Za-z]*R[A-Za-z]*$")
+
+
+@dataclass(frozen=True)
+class _Call:
+    """``chown [-R] OWNER PATH...`` taken apart."""
+
+    located: Located
+    tool: str
+    spec: str | None
+    targets: list[str]
+    recursive: bool
+    #: Only flags that change nothing about which files are touched.
+    plain: bool
+
+
+def _call(located: Located) -> _Call | None:
+    command = located.command
+    tool = command_name(command)
+    if tool not in _TOOLS:
+        return None
+    spec: str | None = None
+    targets: list[str] = []
+    is_recursive = False
+    plain = True
+    reference = False
+    for arg in command.args:
+        if arg == "--recursive" or _RECURSIVE.match(arg):
+            is_recursive = True
+            plain = plain and (arg in _HARMLESS or set(arg[1:]) <= set("Rvcf"))
+            continue
+        if arg.startswith(_VALUED):
+            reference = reference or arg.startswith("--reference=")
+            plain = False
+            continue
+        if tool == "chmod" and spec is None and _SYMBOLIC.match(arg):
+            spec = arg
+            continue
+        if arg.startswith("-") and arg not in ("-", "--"):
+            plain = plain and arg in _HARMLESS
+            continue
+        if spec is None and not reference:
+            spec = arg
+        else:
+            targets.append(arg)
+    if not targets:
+        return None
+    return _Call(located, tool, spec, targets, is_recursive, plain)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    copy: Copy
+    written: Written
+    target: str
+    relation: Relation
+
+
+class ChownAfterCopy(Rule):
+    """A later `RUN` changes the owner or mode of files a `COPY` wrote, so they are stored twice.
+
+    ## What it does
+    Flags a `chown`, `chgrp` or `chmod` in a `RUN` that changes files an earlier `COPY` or
+    `ADD` of the same stage (or of a stage it is built `FROM`) wrote: the copy's destination,
+    a path inside it, or (with `-R`) a directory holding it. Relative paths are resolved
+    against the `WORKDIR` and any `cd` before the command. Only stages whose layers ship are
+    checked: the final stage and stages another is built `FROM`.
+
+    Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download),
+    and a plain (not `-R`) change of a copied directory, which rewrites only the directory
+    entry.
+
+    When the `RUN` does nothing else and changes exactly the copy's destination, the fix moves
+    the owner (or octal mode) onto the copy as `--chown=` (`--chmod=`) and deletes the `RUN`.
+
+    ## Why is this bad?
+    Layers are immutable. Changing the owner or the mode of a file that lives in a lower layer
+    makes the storage driver copy the whole file into the new layer with the new metadata, so
+    every byte the copy wrote is stored (and pushed, pulled, unpacked) twice: a `chown -R` of
+    a 300 MB application tree adds 300 MB to the image. `COPY --chown=user:group` and
+    `COPY --chmod=755` set the metadata while writing, in one layer.
+
+    ## Example
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY . .
+    RUN chown -R node:node /app
+    USER node
+    ```
+
+    ```dockerfile
+    FROM debian:12-slim
+    COPY entrypoint.sh /usr/local/bin/entrypoint.sh
+    RUN chmod 755 /usr/local/bin/entrypoint.sh
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY --chown=node:node . .
+    USER node
+    ```
+
+    ```dockerfile
+    FROM debian:12-slim
+    COPY --chmod=755 entrypoint.sh /usr/local/bin/entrypoint.sh
+    ```
+
+    ## Fix safety
+    The fix is safe when the copy wrote a single file. For a directory it is marked unsafe:
+    `COPY --chown` sets the owner of what it writes and of the directories it creates, but
+    leaves a destination directory that already existed (made by `WORKDIR`, say) as it was,
+    where `chown -R` also changed that directory itself. Create the directory with the right
+    owner first if the application writes into it.
+
+    `COPY --chmod` takes an octal mode, so a symbolic `chmod +x` is reported without a fix.
+    Both flags need BuildKit (the default builder since Docker 23); the legacy builder knows
+    `--chown` only.
+
+    ## References
+    - [Dockerfile reference: COPY --chown --chmod](https://docs.docker.com/reference/dockerfile/#copy---chown---chmod)
+    """
+
+    code = "DK201"
+    name = "chown-after-copy"
+    severity = Severity.WARNING
+    category = Category.BLOAT
+    message = "Files changed by chown/chmod after COPY are stored twice: use COPY --chown/--chmod"
+    on = frozenset({"RUN"})
+
+    def __init__(self, options: object = None) -> None:
+        super().__init__(options)
+        self._cwds: dict[int, str] | None = None
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        stage = ctx.stage_of(step)
+        if step.instruction.sub_cmd is not None or not ctx.ships_layers(stage):
+            return
+        assert stage is not None
+        if self._cwds is None:
+            self._cwds = workdirs(ctx)
+        copies = [c for c in stage_copies(ctx, stage, self._cwds) if c.step.index < step.index]
+        if not copies:
+            return
+        located = list(located_commands(step, self._cwds.get(step.index)))
+        fresh: list[str] = []
+        for item in located:
+            call = _call(item)
+            if call is None:
+                fresh += written_by(step, item)
+                continue
+            hits = [
+                hit
+                for hit in _hits(step, call, copies)
+                if not any(relation(hit.target, new) in _WITHIN for new in fresh)
+            ]
+            if not hits:
+                continue
+            first = hits[0]
+            keyword = first.copy.keyword
+            flag = "chmod" if call.tool == "chmod" else "chown"
+            message = (
+                f"`{call.tool}` of {first.target} stores again the files `{keyword}` wrote at "
+                f"line {first.copy.step.line}: set them with `{keyword} --{flag}=` instead"
+            )
+            fix = _fix(step, ctx, call, hits, single=len(located) == 1)
+            yield Problem(step, message=message, at=call.tool, fix=fix)
+
+
+def _hits(step: Step, call: _Call, copies: list[Copy]) -> list[_Hit]:
+    hits = []
+    for target in path_args(step, call.located, call.targets):
+        if target == "/":
+            continue
+        for copy in reversed(copies):
+            hit = _touches(copy, target, call.recursive)
+            if hit is not None:
+                hits.append(hit)
+                break
+    return hits
+
+
+def _touches(copy: Copy, target: str, is_recursive: bool) -> _Hit | None:
+    for written in copy.written:
+        found = relation(target, written.path)
+        if found is None:
+            continue
+        if found is Relation.SAME:
+            # A directory's own inode is all a plain chown of it rewrites.
+            if not is_recursive and not _is_file(written):
+                continue
+        elif found is Relation.INSIDE:
+            if written.path == "/" or written.kind is Kind.FILE:
+                continue
+        elif not is_recursive:
+            continue
+        return _Hit(copy, written, target, found)
+    return None
+
+
+def _is_file(written: Written) -> bool:
+    """The copy wrote a file there (a directory of unknown kind has a name like a program in
+    a ``bin`` directory, or an extension)."""
+    if written.kind is not Kind.UNKNOWN:
+        return written.kind is Kind.FILE
+    head, _, name = written.path.rpartition("/")
+    return head.rpartition("/")[2] in _FILE_DIRS or "." in name.lstrip(".")
+
+
+def _fix(step: Step, ctx: LintContext, call: _Call, hits: list[_Hit], single: bool) -> Fix | None:
+    instruction = step.instruction
+    if not single or instruction.flags or instruction.heredocs or not call.plain:
+        return None
+    if len(call.targets) != 1 or len(hits) != 1 or call.spec is None:
+        return None
+    hit = hits[0]
+    if hit.relation is not Relation.SAME or "$" in call.spec:
+        return None
+    written = hit.written
+    if written.path != hit.copy.dest and written.kind is not Kind.FILE:
+        return None
+    copy_step = hit.copy.step
+    if call.tool == "chmod":
+        if not _OCTAL.match(call.spec) or copy_step.flag("chmod") is not None:
+            return None
+        flag = f"--chmod={call.spec}"
+    else:
+        if copy_step.flag("chown") is not None:
+            return None
+        owner = call.spec if call.tool == "chown" else f":{call.spec}"
+        flag = f"--chown={owner}"
+    line = copy_step.instruction.start_line
+    match = re.match(r"\s*\S+\s+", ctx.lines[line - 1])
+    if match is None:
+        return None
+    column = match.end() + 1
+    edits = (
+        Edit(line, column, line, column, flag + " "),
+        Edit(instruction.start_line, 1, instruction.end_line + 1, 1, ""),
+    )
+    return Fix(
+        title=f"Set the {'mode' if call.tool == 'chmod' else 'owner'} on the "
+        f"{hit.copy.keyword} and drop the RUN",
+        edits=edits,
+        safe=written.kind is Kind.FILE,
+    )
