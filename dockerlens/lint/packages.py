@@ -1,0 +1,464 @@
+"""Package-manager commands of a RUN, as the package rules (DL3008, DL3013, DL3033...) read them.
+
+What these rules share beyond :mod:`dockerlens.lint.commands`:
+
+* **Which commands.** A program is known by its basename (``/opt/venv/bin/pip`` is pip), the
+  command behind a wrapper is what runs (``sudo``, ``env``, ``xargs``, ``gosu user``...), and
+  the script of ``sh -c '...'`` or ``su user -c '...'`` is read as more commands.
+* **Which words.** Variables whose value is known are expanded: the ARG and ENV values the RUN
+  sees, and plain assignments earlier in the same script (``PKGS="a=1 b=2"; apt-get install
+  $PKGS``). A word that is nothing but a variable is split into words, as the shell does.
+  A word whose value cannot be known (a variable without a value, ``$(...)``) keeps its text.
+* **Judging package lists.** :func:`unpinned` skips words that are nothing but an unknown value
+  (they may hold anything, pinned packages included) and judges every other word by its text.
+* **Cleanups.** :func:`removes` (an ``rm`` of a directory or of everything in it) and
+  :func:`cache_mounted` (a BuildKit cache or tmpfs mount keeps a directory out of the layer).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dockerlens.lint.commands import commands, mounts
+from dockerlens.lint.context import LintContext
+from dockerlens.model import Step, Variable, expand_word
+from dockerlens.shell import Command, parse_shell, word_value
+
+#: A reference to a variable or the output of a command, as it appears in a word.
+_REFERENCE = re.compile(
+    r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`"
+)
+_WHOLE_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"})
+_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class _Wrapper:
+    """A program that runs the command given after its own options (and operands)."""
+
+    #: Options that take the next word as their value (short ones as single letters).
+    values: frozenset[str] = frozenset()
+    #: Words after the options and before the command (``gosu USER cmd``).
+    operands: int = 0
+    #: ``NAME=value`` words may come before the command.
+    assignments: bool = False
+    #: Options with which it runs nothing (``command -v``, ``sudo -l``).
+    not_with: frozenset[str] = frozenset()
+
+
+def _w(
+    values: str = "", operands: int = 0, assignments: bool = False, not_with: str = ""
+) -> _Wrapper:
+    return _Wrapper(frozenset(values.split()), operands, assignments, frozenset(not_with.split()))
+
+
+_WRAPPERS: dict[str, _Wrapper] = {
+    "sudo": _w(
+        "u g h p C D r t T U user group host prompt close-from chdir role type "
+        "command-timeout other-user",
+        assignments=True,
+        not_with="l v V e K list validate version edit remove-timestamp",
+    ),
+    "doas": _w("u C"),
+    "env": _w("u C S unset chdir split-string", assignments=True),
+    "xargs": _w(
+        "a d E I L n P s arg-file delimiter eof replace max-lines max-args max-procs "
+        "max-chars process-slot-var"
+    ),
+    "nice": _w("n adjustment"),
+    "nohup": _w(),
+    "time": _w("f o format output"),
+    "command": _w(not_with="v V"),
+    "exec": _w("a"),
+    "stdbuf": _w("i o e input output error"),
+    "timeout": _w("s k signal kill-after", operands=1),
+    "gosu": _w(operands=1),
+    "su-exec": _w(operands=1),
+    "eatmydata": _w(),
+}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command of a RUN as the package rules read it.
+
+    ``command`` has the program's basename as its name (wrappers removed) and its arguments
+    with known variables expanded, so the helpers of :mod:`dockerlens.lint.commands` apply to
+    it; ``origins`` gives, for each argument, the word as written (to point at it).
+    """
+
+    command: Command
+    origins: tuple[str, ...]
+    #: Order among the RUN's invocations.
+    position: int
+
+    @property
+    def name(self) -> str:
+        return self.command.name
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return self.command.args
+
+    def has(self, *words: str) -> bool:
+        """hadolint's ``cmdHasArgs``: any of ``words`` among the arguments, anywhere."""
+        return any(word in self.command.args for word in words)
+
+    def is_(self, names: str | Iterable[str], *subcommands: str) -> bool:
+        """The program is (one of) ``names`` and, if given, any of ``subcommands`` is an
+        argument."""
+        wanted = {names} if isinstance(names, str) else set(names)
+        return self.name in wanted and (not subcommands or self.has(*subcommands))
+
+    def operands(self, values: Iterable[str] = ()) -> list[Word]:
+        """Arguments that are not options, nor the value of an option in ``values``
+        (``-t bookworm``, ``--virtual .deps``; not ``--virtual=.deps``, a single word)."""
+        return [Word(arg, origin) for arg, origin in _operands(self.args, self.origins, values)]
+
+
+@dataclass(frozen=True)
+class Word:
+    """An argument: its text (known variables expanded) and the word as written."""
+
+    text: str
+    origin: str
+
+    @property
+    def opaque(self) -> bool:
+        """Nothing but values that cannot be known (``$PKGS`` without a value, ``$(cat f)``):
+        it may hold anything."""
+        return self.text == "" or _is_references(self.text)
+
+    @property
+    def unknown(self) -> bool:
+        """Holds at least one value that cannot be known."""
+        return _REFERENCE.search(self.text) is not None
+
+
+def _is_references(text: str) -> bool:
+    return not _REFERENCE.sub("", text).strip() and bool(_REFERENCE.search(text))
+
+
+def stand_in(text: str, value: str) -> str:
+    """``text`` with every unknown value replaced by ``value`` (``pkg-${V}`` -> ``pkg-0``)."""
+    return _REFERENCE.sub(value, text)
+
+
+def _operands(
+    args: Sequence[str], origins: Sequence[str], values: Iterable[str]
+) -> Iterator[tuple[str, str]]:
+    takes_value = set(values)
+    skip = False
+    for arg, origin in zip(args, origins, strict=True):
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            continue
+        if arg == "-" or not arg.startswith("-"):
+            yield arg, origin
+            continue
+        if arg.startswith("--"):
+            name, has_value, _ = arg[2:].partition("=")
+            skip = not has_value and name in takes_value
+            continue
+        for index, letter in enumerate(arg[1:]):
+            if letter in takes_value:
+                # getopt: the value is the rest of the word, or the next word.
+                skip = index == len(arg) - 2
+                break
+
+
+def invocations(step: Step) -> list[Invocation]:
+    """The commands of a RUN, wrappers removed, ``sh -c`` scripts read, variables expanded."""
+    resolver = _Resolver(step)
+    out: list[Invocation] = []
+    for command in commands(step):
+        for inner in _unwrapped(command, 0):
+            out.append(resolver.invocation(inner, command.start_byte, len(out)))
+    return out
+
+
+def find(step: Step, names: str | Iterable[str], *subcommands: str) -> list[Invocation]:
+    """The invocations of ``names`` with any of ``subcommands`` among their arguments."""
+    return [inv for inv in invocations(step) if inv.is_(names, *subcommands)]
+
+
+def _unwrapped(command: Command, depth: int) -> Iterator[Command]:
+    """The command itself, or what its wrapper runs, or the commands of its ``-c`` script."""
+    words = list(command.words)
+    while depth < _MAX_DEPTH:
+        inner = _unwrap(words)
+        if inner is None:
+            break
+        if not inner:
+            return
+        words = inner
+        depth += 1
+    program = posixpath.basename(words[0]) if words else ""
+    script = _script_argument(program, words) if depth < _MAX_DEPTH else None
+    if script is not None:
+        for nested in parse_shell(script).commands:
+            yield from _unwrapped(nested, depth + 1)
+        return
+    yield replace(command, name=words[0] if words else "", args=tuple(words[1:]))
+
+
+def _unwrap(words: list[str]) -> list[str] | None:
+    """What a wrapper runs ([] for nothing); None when ``words`` is no wrapper."""
+    if not words:
+        return None
+    spec = _WRAPPERS.get(posixpath.basename(words[0]))
+    if spec is None:
+        return None
+    index = 1
+    while index < len(words):
+        word = words[index]
+        if word == "--":
+            index += 1
+            break
+        if word == "-" or not word.startswith("-"):
+            break
+        if word.startswith("--"):
+            name, has_value, _ = word[2:].partition("=")
+            if name in spec.not_with:
+                return []
+            if not has_value and name in spec.values:
+                index += 1
+        else:
+            for position, letter in enumerate(word[1:]):
+                if letter in spec.not_with:
+                    return []
+                if letter in spec.values:
+                    if position == len(word) - 2:
+                        index += 1
+                    break
+        index += 1
+    if spec.assignments:
+        while index < len(words) and _ASSIGNMENT.match(words[index]):
+            index += 1
+    index += spec.operands
+    return words[index:]
+
+
+def _script_argument(program: str, words: list[str]) -> str | None:
+    """The script of ``sh -c SCRIPT`` or ``su [user] -c SCRIPT``."""
+    if program in _SHELLS:
+        saw_c = False
+        index = 1
+        while index < len(words):
+            word = words[index]
+            if word in ("-o", "+o"):
+                index += 2
+                continue
+            if word.startswith(("-", "+")) and not word.startswith("--"):
+                saw_c = saw_c or "c" in word[1:]
+            elif not word.startswith("--"):
+                return word if saw_c else None
+            index += 1
+        return None
+    if program in ("su", "runuser"):
+        for index, word in enumerate(words):
+            if word in ("-c", "--command") and index + 1 < len(words):
+                return words[index + 1]
+            if word.startswith("--command="):
+                return word.partition("=")[2]
+    return None
+
+
+class _Resolver:
+    """Expands the variables of a RUN's words where their value is known."""
+
+    def __init__(self, step: Step) -> None:
+        onbuild = step.instruction.sub_cmd is not None
+        self.scope: dict[str, Variable] = {}
+        for name, variable in step.variables.items():
+            if onbuild and variable.kind == "arg":
+                # An ONBUILD RUN runs in a child build, where this build's ARGs are unset.
+                variable = Variable(name, None, variable.defined_at, variable.kind)
+            self.scope[name] = variable
+        self.assignments = _assignments(step)
+        self._scopes: dict[int, dict[str, Variable]] = {}
+
+    def scope_at(self, byte: int) -> dict[str, Variable]:
+        scope = self._scopes.get(byte)
+        if scope is None:
+            scope = dict(self.scope)
+            for start, name, value in self.assignments:
+                if start >= byte:
+                    break
+                known = None
+                if value is not None:
+                    text, ok = _expand(value, scope)
+                    known = text if ok else None
+                scope[name] = Variable(name, known, None, "shell")
+            self._scopes[byte] = scope
+        return scope
+
+    def invocation(self, command: Command, anchor: int, position: int) -> Invocation:
+        scope = self.scope_at(anchor)
+        words: list[str] = []
+        origins: list[str] = []
+        for word in command.words:
+            for text in _split(word, scope):
+                words.append(text)
+                origins.append(word)
+        if not words:
+            words, origins = [""], [""]
+        expanded = replace(
+            command, name=posixpath.basename(words[0]) if words[0] else "", args=tuple(words[1:])
+        )
+        return Invocation(expanded, tuple(origins[1:]), position)
+
+
+def _expand(word: str, scope: dict[str, Variable]) -> tuple[str, bool]:
+    """``word`` with its known variables expanded, and whether every value was known."""
+    if "$" not in word and "`" not in word:
+        return word, True
+    if "$(" in word or "`" in word:
+        return word, False
+    text, matched, unmatched = expand_word(word, scope, "\\")
+    if unmatched:
+        return word, False
+    known = all(scope[name].value is not None for name in matched if name in scope)
+    return text, known and _REFERENCE.search(text) is None
+
+
+def _split(word: str, scope: dict[str, Variable]) -> list[str]:
+    text, known = _expand(word, scope)
+    if known and _WHOLE_VARIABLE.fullmatch(word):
+        return text.split()
+    return [text]
+
+
+def _assignments(step: Step) -> list[tuple[int, str, str | None]]:
+    """``NAME=value`` assignments of the RUN's script, in order: (byte, name, value as
+    written); None for a value set another way (a ``for`` loop variable, ``read``)."""
+    script = step.script
+    if script is None:
+        return []
+    source = script.text.encode("utf-8", "surrogateescape")
+    out: list[tuple[int, str, str | None]] = []
+    stack = [script.tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "variable_assignment":
+            name_node = node.child_by_field_name("name")
+            value_node = node.child_by_field_name("value")
+            if name_node is not None:
+                name = _node_text(name_node, source)
+                value = word_value(value_node, source) if value_node is not None else ""
+                out.append((node.start_byte, name, value))
+        elif node.type == "for_statement":
+            variable = node.child_by_field_name("variable")
+            if variable is not None:
+                out.append((node.start_byte, _node_text(variable, source), None))
+        stack.extend(reversed(node.children))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
+def _node_text(node: Any, source: bytes) -> str:
+    text: bytes = source[node.start_byte : node.end_byte]
+    return text.decode("utf-8", "surrogateescape")
+
+
+# --- judging package lists -------------------------------------------------------------------
+
+
+def unpinned(words: Iterable[Word], pinned: Callable[[str], bool]) -> Word | None:
+    """The first word that ``pinned`` rejects; words of unknown value only are not judged."""
+    for word in words:
+        if word.opaque:
+            continue
+        if not pinned(word.text):
+            return word
+    return None
+
+
+# --- cleanups --------------------------------------------------------------------------------
+
+
+def removes(invocation: Invocation, directory: str) -> bool:
+    """An ``rm`` that deletes ``directory``, everything in it, or a directory above it."""
+    if invocation.name != "rm":
+        return False
+    for word in invocation.operands():
+        path = word.text
+        while path.endswith(("/*", "/", "*")) and len(path) > 1:
+            path = path[:-2] if path.endswith("/*") else path[:-1]
+        if path and path != "/" and (directory == path or directory.startswith(path + "/")):
+            return True
+    return False
+
+
+def cache_mounted(step: Step, directory: str, *fragments: str) -> bool:
+    """A cache or tmpfs mount over ``directory`` or a directory above it, or (hadolint's test)
+    one whose target contains any of ``fragments``."""
+    for mount in mounts(step):
+        if mount.type not in ("cache", "tmpfs"):
+            continue
+        target = mount.target.rstrip("/") or "/"
+        if directory == target or directory.startswith(target.rstrip("/") + "/"):
+            return True
+        if any(fragment in mount.target for fragment in (directory, *fragments)):
+            return True
+    return False
+
+
+def last_index(invocations: Iterable[Invocation], test: Callable[[Invocation], bool]) -> int:
+    """Position of the last invocation passing ``test``, -1 if none."""
+    return max((inv.position for inv in invocations if test(inv)), default=-1)
+
+
+# --- configuration written by earlier RUNs ---------------------------------------------------
+
+
+def earlier_runs(ctx: LintContext, step: Step) -> Iterator[Step]:
+    """The RUNs of this stage before ``step``, then those of the stages it is built FROM."""
+    stage = ctx.stage_of(step)
+    seen: set[int] = set()
+    first = True
+    while stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        for other in ctx.stage_steps(stage):
+            if other.keyword == "RUN" and (not first or other.index < step.index):
+                yield other
+        first = False
+        stage = ctx.stages[stage.base_stage] if stage.base_stage is not None else None
+
+
+def run_text(step: Step) -> str:
+    """The text a RUN runs (its script, or its exec-form words)."""
+    script = step.script
+    if script is not None:
+        return script.text
+    return " ".join(step.instruction.value)
+
+
+# --- pointing at findings --------------------------------------------------------------------
+
+
+def pick_at(ctx: LintContext, step: Step, *candidates: str) -> str | None:
+    """The first candidate found in the instruction's source (what ``Problem.at`` marks)."""
+    for candidate in candidates:
+        if candidate and ctx.locate(step, candidate) is not None:
+            return candidate
+    return None
+
+
+def at_word(ctx: LintContext, step: Step, word: Word) -> str | None:
+    return pick_at(ctx, step, word.origin, word.text)
+
+
+def at_command(ctx: LintContext, step: Step, invocation: Invocation, *words: str) -> str | None:
+    """Text to mark for an invocation: ``name word`` as written, else its name."""
+    name = invocation.name
+    written = [f"{name} {word}" for word in words]
+    return pick_at(ctx, step, *written, name)

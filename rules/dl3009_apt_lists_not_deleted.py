@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import has_flag
+from dockerlens.lint.packages import Invocation, at_command, cache_mounted, invocations, removes
+
+LISTS = "/var/lib/apt/lists"
+
+
+def _updates_lists(invocation: Invocation) -> bool:
+    if invocation.is_(("apt-get", "apt", "aptitude"), "update"):
+        return True
+    # add-apt-repository refreshes the lists itself unless told not to.
+    return invocation.name == "add-apt-repository" and not has_flag(
+        invocation.command, "n", "no-update"
+    )
+
+
+def _deletes_lists(invocation: Invocation) -> bool:
+    return removes(invocation, LISTS) or invocation.is_(("apt-get", "apt"), "dist-clean")
+
+
+class AptListsNotDeleted(Rule):
+    """A `RUN` downloads the apt package lists and leaves them in the image.
+
+    ## What it does
+    Flags a `RUN` that runs `apt-get update` (or `apt update`, `aptitude update`,
+    `add-apt-repository`) without deleting `/var/lib/apt/lists` afterwards in the same `RUN`.
+    A BuildKit cache or tmpfs mount over the lists directory keeps them out of the layer and
+    is fine too. Only stages whose layers end up in an image are checked: the final stage and
+    stages other stages are built `FROM` (and every `ONBUILD RUN`, which runs in a child
+    image).
+
+    ## Why is this bad?
+    The lists are tens of megabytes that nothing needs at run time, and they are stale as soon
+    as the image is built. Deleting them in a later `RUN` does not help: they stay in the
+    earlier layer.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12
+    RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12
+    RUN apt-get update \\
+     && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\
+     && rm -rf /var/lib/apt/lists/*
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\
+        apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8
+    ```
+
+    ## Differences from hadolint
+    - The deletion must come after the last update: `rm -rf /var/lib/apt/lists/* && apt-get
+      update` leaves fresh lists behind. hadolint accepts any `rm` with `-rf` or that path,
+      anywhere in the `RUN` (so `rm -rf /tmp/build` passes there).
+    - Any `rm` of the lists counts (`rm -rf /var/lib/apt/lists`, `rm -fr /var/lib/apt/*`), and
+      so does `apt-get dist-clean` (apt 2.7+), which deletes them.
+    - A cache or tmpfs mount on `/var/lib/apt` is enough; hadolint also wants one on
+      `/var/cache/apt`, which does not hold the lists.
+    - `add-apt-repository` counts as an update (it refreshes the lists unless given `-n`), and
+      the commands are found behind wrappers such as `sudo` and inside `sh -c` scripts.
+    """
+
+    code = "DL3009"
+    name = "apt-lists-not-deleted"
+    severity = Severity.INFO
+    category = Category.BLOAT
+    message = "Delete the apt lists (/var/lib/apt/lists) after installing something"
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        onbuild = step.instruction.sub_cmd is not None
+        if not onbuild and not ctx.ships_layers(ctx.stage_of(step)):
+            return
+        found = invocations(step)
+        updates = [inv for inv in found if _updates_lists(inv)]
+        if not updates:
+            return
+        last_update = updates[-1].position
+        if any(inv.position > last_update and _deletes_lists(inv) for inv in found):
+            return
+        if cache_mounted(step, LISTS):
+            return
+        yield Problem(step, at=at_command(ctx, step, updates[-1], "update"))
