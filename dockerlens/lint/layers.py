@@ -272,10 +272,24 @@ def located_commands(step: Step, cwd: str | None) -> Iterator[Located]:
         if posixpath.basename(command.name) == "cd":
             words = args_without_flags(command)
             target = words[0] if words else None
-            new = resolve(step.expand(target), current) if target and target != "-" else None
+            new = resolve(expand_known(step, target), current) if target and target != "-" else None
             current = new
             if not command.in_subshell:
                 outer = new
+
+
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand_known(step: Step, word: str) -> str:
+    """``word`` with the ARG/ENV variables of known value the RUN sees replaced; any other
+    ``$NAME`` (set by the script, or by the base image) is kept as written."""
+
+    def value(match: re.Match[str]) -> str:
+        found = step.value_of(match.group(1) or match.group(2))
+        return found if found is not None else match.group(0)
+
+    return _VARIABLE.sub(value, word)
 
 
 def path_args(step: Step, located: Located, words: list[str]) -> list[str]:
@@ -285,7 +299,7 @@ def path_args(step: Step, located: Located, words: list[str]) -> list[str]:
     for word in words:
         if any(mark in word for mark in _UNKNOWABLE):
             continue
-        path = resolve(step.expand(word), located.cwd)
+        path = resolve(expand_known(step, word), located.cwd)
         if path is not None:
             out.append(path)
     return out
@@ -448,4 +462,53 @@ def secret_kind(source: str) -> str | None:
         stem = name[: -len(".pem")]
         if "key" in stem.lower() or not _CERT_WORDS.search(stem):
             return name
+    return None
+
+
+# --- pointing at findings -------------------------------------------------------------------
+
+
+def mark(ctx: LintContext, step: Step, command: Command) -> str | None:
+    """Text of the instruction to point at for ``command``: its words as written if they can
+    be found on one line, else its name."""
+    candidates: list[str] = []
+    script = step.script
+    if script is not None and command.end_byte > command.start_byte:
+        raw = script.text.encode("utf-8", "surrogateescape")[command.start_byte : command.end_byte]
+        first = raw.decode("utf-8", "surrogateescape").split("\n", 1)[0]
+        first = first.split("\\", 1)[0].rstrip()
+        words = first.split()
+        candidates += [" ".join(words[:n]) for n in range(min(len(words), 3), 0, -1)]
+    candidates.append(command.name)
+    for candidate in candidates:
+        if candidate and ctx.locate(step, candidate) is not None:
+            return candidate
+    return None
+
+
+def runs_after(ctx: LintContext, copy: Copy, step: Step) -> Iterator[Step]:
+    """The RUNs between a copy and ``step`` (included) in the stage's lineage."""
+    stage = ctx.stage_of(step)
+    if stage is None:
+        return
+    for member in lineage(ctx, stage):
+        for other in ctx.stage_steps(member):
+            if (
+                other.keyword == "RUN"
+                and other.instruction.sub_cmd is None
+                and copy.step.index < other.index <= step.index
+            ):
+                yield other
+
+
+def extracted_later(ctx: LintContext, copy: Copy, written: Written, until: Step) -> Step | None:
+    """The first RUN after the copy (up to ``until``) that unpacks the archive it wrote."""
+    if not (any_archive(written.path) or any_archive(written.source)):
+        return None
+    for run in runs_after(ctx, copy, until):
+        for command in commands(run):
+            if extracts(command) and (
+                names_archive(command, written.path) or names_archive(command, written.source)
+            ):
+                return run
     return None
