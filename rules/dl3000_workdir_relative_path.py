@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class WorkdirRelativePath(Rule):
+    """The first `WORKDIR` of a stage is a relative path, which depends on the base image's.
+
+    ## What it does
+    Flags a relative `WORKDIR` (once build arguments and variables are expanded) when no
+    `WORKDIR` was set before it in the stage or in the stages it is built from. Later relative
+    paths are fine: they are relative to a directory this Dockerfile chose.
+
+    ## Why is this bad?
+    A relative `WORKDIR` is resolved against the working directory the base image left behind.
+    When the base image changes it, files land somewhere else and commands run elsewhere, with
+    no change to the Dockerfile.
+
+    ## Example
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR app
+    ```
+
+    ```dockerfile
+    FROM node:22-slim
+    ARG APP=app
+    WORKDIR ${APP}
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    ```
+
+    ```dockerfile
+    FROM node:22-slim AS base
+    WORKDIR /srv
+    FROM base
+    WORKDIR app
+    ```
+
+    ## Differences from hadolint
+    hadolint flags every relative `WORKDIR` and passes every path that starts with a variable.
+    dockerlens follows BuildKit's `WorkdirRelativePath` check: only the first `WORKDIR` of a
+    stage counts (a stage built `FROM` an earlier one inherits that earlier stage's choice),
+    and a variable whose value is known is expanded before judging. A path whose variables are
+    unknown (set by the base image) is not judged.
+    """
+
+    code = "DL3000"
+    name = "workdir-relative-path"
+    severity = Severity.ERROR
+    category = Category.CORRECTNESS
+    message = "Use absolute WORKDIR"
+    on = frozenset({"WORKDIR"})
+    buildkit_name = "WorkdirRelativePath"
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        stage = ctx.stage_of(step)
+        if stage is None or _workdir_set_before(ctx, step):
+            return
+        raw = _unquote(step.instruction.value[0]) if step.instruction.value else ""
+        path = step.expanded[0] if step.expanded else raw
+        if raw.startswith("$") and (step.undefined or "$" in path or not path):
+            return  # set from variables whose value the Dockerfile does not know
+        if not path or path.startswith(("/", "\\", "$")) or _DRIVE.match(path):
+            return
+        yield Problem(step, at=step.instruction.value[0])
+
+
+def _workdir_set_before(ctx: LintContext, step: Step) -> bool:
+    stage = ctx.stage_of(step)
+    before: int | None = step.index
+    seen: set[int] = set()
+    while stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        for other in ctx.stage_steps(stage):
+            if before is not None and other.index >= before:
+                break
+            if other.keyword == "WORKDIR" and other.instruction.sub_cmd is None:
+                return True
+        before = None
+        stage = ctx.stages[stage.base_stage] if stage.base_stage is not None else None
+    return False
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text

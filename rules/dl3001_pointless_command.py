@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import commands
+
+#: hadolint's list (its message also names ifconfig, which it does not check).
+POINTLESS = frozenset({"free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim"})
+
+
+class PointlessCommand(Rule):
+    """A RUN uses an interactive or system command that means nothing while an image is built.
+
+    ## What it does
+    Flags a `RUN` (or `ONBUILD RUN`) that runs `ssh`, `vim`, `shutdown`, `service`, `ps`,
+    `free`, `top`, `kill` or `mount`.
+
+    ## Why is this bad?
+    A build step runs once, without a terminal, in a container with no init system and no
+    services: an editor waits for input that never comes, `service` and `shutdown` act on
+    an init that is not there, and `ps`, `top` or `free` describe the build container, not
+    the one that will run. Such a line is usually copied from a shell session.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12
+    RUN service nginx start
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    RUN apt-get update && apt-get install -y vim && vim /etc/nginx/nginx.conf
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12
+    CMD ["nginx", "-g", "daemon off;"]
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    COPY nginx.conf /etc/nginx/nginx.conf
+    ```
+
+    ## Differences from hadolint
+    The command is matched by its base name, so `/usr/bin/vim` counts as `vim`.
+    """
+
+    code = "DL3001"
+    name = "pointless-command"
+    severity = Severity.INFO
+    category = Category.CORRECTNESS
+    message = (
+        "For some bash commands it makes no sense running them in a Docker container like "
+        "`ssh`, `vim`, `shutdown`, `service`, `ps`, `free`, `top`, `kill`, `mount`, `ifconfig`"
+    )
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        if any(posixpath.basename(c.name) in POINTLESS for c in commands(step)):
+            yield Problem(step)
