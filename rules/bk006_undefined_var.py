@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from dockerlens.rules.bk005_undefined_arg_in_from import suggest
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
+from dockerlens.model import AUTOMATIC_PLATFORM_ARGS, Variable, expand_word
+from dockerlens.syntax.lexer import Lexer, LexError
+
+_VARIABLE = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+_HEREDOC_WORD = re.compile(r"^\d*<<-?\S")
+
+
+class UndefinedVar(Rule):
+    """An instruction that BuildKit expands uses a variable that nothing defines.
+
+    ## What it does
+    Flags `$name` and `${name...}` in the instructions BuildKit expands itself (`ENV`, `LABEL`,
+    `ARG` defaults, `COPY` and `ADD` paths, flags and unquoted heredocs, `WORKDIR`, `USER`,
+    `VOLUME`, `STOPSIGNAL`, `RUN --mount` options) when no `ARG` or `ENV` of the stage (or of
+    the stage it is built from) defines it: BuildKit's `UndefinedVar` build check. Like
+    BuildKit, it suggests a defined name that is close (`$PAHT` -> did you mean `$PATH`?).
+    Shell-form `RUN`, `CMD` and `ENTRYPOINT` are left alone: the shell expands those.
+
+    Stages built on an image inherit that image's environment, which dockerlens does not see.
+    There, it reports only the names it can tell are mistakes: a global `ARG` that the stage
+    did not declare again, a name that the stage defines only later, and a likely typo of a
+    defined name. The `strict` option reports every name, as BuildKit would for an image that
+    sets no such variable.
+
+    ## Why is this bad?
+    An undefined variable expands to an empty string without any error: `COPY $SRC /app`
+    copies the whole context, `WORKDIR $APP_HOME` goes to `/`, `ENV PATH=$PAHT:/opt/bin` drops
+    the system path. Global `ARG`s are the classic case: they are visible to `FROM` lines
+    only, until a stage declares them again with a bare `ARG NAME`.
+
+    ## Example
+    ```dockerfile
+    FROM alpine:3.20
+    COPY $SRC /app/
+    ARG SRC=build/
+    ```
+
+    ```dockerfile
+    ARG VERSION=1.4.2
+    FROM alpine:3.20
+    LABEL org.opencontainers.image.version=$VERSION
+    ```
+
+    ```dockerfile
+    FROM alpine:3.20
+    ENV PATH=$PAHT:/opt/app/bin
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM alpine:3.20
+    ARG SRC=build/
+    COPY $SRC /app/
+    ```
+
+    ```dockerfile
+    ARG VERSION=1.4.2
+    FROM alpine:3.20
+    ARG VERSION
+    LABEL org.opencontainers.image.version=$VERSION
+    ```
+
+    ```dockerfile
+    FROM alpine:3.20
+    ENV PATH=$PATH:/opt/app/bin
+    ```
+
+    ## Differences from BuildKit
+    - BuildKit reads the base image's environment from the registry; dockerlens does not (see
+      above and the `strict` option). Every stage is assumed to have `PATH`.
+    - A name is reported once per instruction, where BuildKit may repeat it for each word.
+    - Build arguments given on the command line are not consulted for `ARG` defaults.
+    - Proxy variables (`HTTP_PROXY`...) count as defined.
+
+    ## References
+    - BuildKit: https://docs.docker.com/go/dockerfile/rule/undefined-var/
+    """
+
+    code = "BK006"
+    name = "undefined-var"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = "Variables should be defined before their use"
+    on = frozenset(
+        {"ENV", "LABEL", "ARG", "COPY", "ADD", "WORKDIR", "USER", "VOLUME", "STOPSIGNAL", "RUN"}
+    )
+    buildkit_name = "UndefinedVar"
+
+    @dataclass(frozen=True)
+    class Options:
+        strict: bool = field(
+            default=False,
+            metadata={
+                "doc": "Also report names in stages built on an image, whose environment "
+                "dockerlens cannot see (BuildKit reads it from the registry and stays silent "
+                "for the variables the image sets)."
+            },
+        )
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        stage = ctx.stage_of(step)
+        if stage is None:
+            return
+        scope = dict(step.variables)
+        for name in _inherited_args(ctx, stage):
+            scope.setdefault(name, Variable(name, None, None, "arg"))
+        found: list[str] = []
+        #: Names this very instruction defines before using them (``ENV A=1 B=$A``).
+        too_early: set[str] = set()
+
+        def expand(word: str) -> set[str]:
+            _, _, unmatched = expand_word(word, scope, step.escape)
+            found.extend(n for n in sorted(unmatched) if n not in found)
+            return unmatched
+
+        instruction = step.instruction
+        keyword = step.keyword
+        if keyword in ("ENV", "LABEL"):
+            keys: set[str] = set()
+            for key, value, _sep in instruction.pairs:
+                too_early.update((expand(key) | expand(value)) & keys)
+                if keyword == "ENV":
+                    keys.add(key)
+        elif keyword == "ARG":
+            for word in instruction.value:
+                name, has_default, default = word.partition("=")
+                if has_default:
+                    expand(default)
+                if name:
+                    scope[name] = Variable(name, None, step.index, "arg")
+        elif keyword in ("COPY", "ADD"):
+            names = ("chown", "chmod", "checksum") if keyword == "ADD" else ("chown", "chmod")
+            for flag in instruction.flags:
+                key, _, value = flag[2:].partition("=")
+                if key in names:
+                    expand(value)
+            for word in instruction.value:
+                if not _is_heredoc(word):
+                    expand(word)
+            raw = Lexer("\\", skip_process_quotes=True)
+            env = {name: variable.value for name, variable in scope.items()}
+            for doc in instruction.heredocs:
+                if not doc.expand:
+                    continue
+                try:
+                    result = raw.process_word(doc.body(), env)
+                except LexError:
+                    continue
+                found.extend(n for n in sorted(result.unmatched) if n not in found)
+        elif keyword == "RUN":
+            for flag in instruction.flags:
+                if flag.startswith("--mount="):
+                    for option in flag[len("--mount=") :].split(","):
+                        _, has_value, value = option.partition("=")
+                        if has_value:
+                            expand(value)
+        else:
+            for word in instruction.value:
+                expand(word)
+        if not found:
+            return
+        known = self.options.strict or _env_is_known(ctx, stage)
+        later = _defined_later(ctx, stage, step)
+        options = list(scope)
+        for name in found:
+            match = suggest(name, options)
+            if not known and not (
+                match or name in later or name in too_early or name in ctx.dockerfile.global_args
+            ):
+                continue
+            message = f"Usage of undefined variable '${name}'"
+            if match:
+                message += f" (did you mean ${match}?)"
+            at = f"${{{name}" if f"${{{name}" in instruction.original else f"${name}"
+            yield Problem(step, message=message, at=at)
+
+
+def _is_heredoc(word: str) -> bool:
+    return _HEREDOC_WORD.match(word) is not None
+
+
+def _bases(ctx: LintContext, stage: Stage) -> list[Stage]:
+    """The earlier stages this one may be built FROM: the one it names, or, for a base with
+    variables the model cannot resolve (``FROM base-$TARGETARCH``), every stage whose name fits."""
+    if stage.base_stage is not None:
+        return [ctx.stages[stage.base_stage]]
+    if "$" not in stage.base_text:
+        return []
+    parts: list[str] = []
+    position = 0
+    for match in _VARIABLE.finditer(stage.base_text):
+        parts.append(re.escape(stage.base_text[position : match.start()]))
+        name = match.group(0).strip("${}")
+        variable = ctx.dockerfile.global_args.get(name)
+        if variable is None or variable.value is None or name in AUTOMATIC_PLATFORM_ARGS:
+            parts.append(".*")
+        else:
+            parts.append(re.escape(variable.value))
+        position = match.end()
+    parts.append(re.escape(stage.base_text[position:]))
+    if not "".join(p for p in parts if p != ".*"):
+        return []
+    pattern = re.compile("".join(parts), re.IGNORECASE)
+    return [
+        s
+        for s in ctx.stages[: stage.index]
+        if s.name is not None and pattern.fullmatch(s.name) is not None
+    ]
+
+
+def _ancestors(ctx: LintContext, stage: Stage) -> list[Stage]:
+    out: list[Stage] = []
+    todo = [stage]
+    while todo:
+        for base in _bases(ctx, todo.pop()):
+            if base not in out:
+                out.append(base)
+                todo.append(base)
+    return out
+
+
+def _inherited_args(ctx: LintContext, stage: Stage) -> list[str]:
+    """ARGs of the stages this one is built FROM: BuildKit carries them over."""
+    names: list[str] = []
+    for ancestor in _ancestors(ctx, stage):
+        for step in ctx.stage_steps(ancestor):
+            if step.instruction.sub_cmd is not None:
+                continue
+            if step.keyword == "ARG":
+                names += [w.partition("=")[0] for w in step.instruction.value]
+            elif step.keyword == "ENV" and stage.base_stage is None:
+                names += [key for key, _value, _sep in step.instruction.pairs]
+    return names
+
+
+def _env_is_known(ctx: LintContext, stage: Stage) -> bool:
+    """True when the stage's environment comes from the Dockerfile alone (built on scratch)."""
+    bases = _bases(ctx, stage)
+    if not bases:
+        return stage.base_stage is None and "$" not in stage.base_text and stage.is_scratch
+    return all(_env_is_known(ctx, base) for base in bases)
+
+
+def _defined_later(ctx: LintContext, stage: Stage, step: Step) -> set[str]:
+    names: set[str] = set()
+    for later in ctx.stage_steps(stage):
+        if later.index <= step.index or later.instruction.sub_cmd is not None:
+            continue
+        if later.keyword == "ARG":
+            names.update(w.partition("=")[0] for w in later.instruction.value)
+        elif later.keyword == "ENV":
+            names.update(key for key, _value, _sep in later.instruction.pairs)
+    return names
