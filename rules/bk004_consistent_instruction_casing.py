@@ -52,6 +52,11 @@ class ConsistentInstructionCasing(Rule):
     ## Fix
     Rewrites the keyword in the majority casing (safe).
 
+    ## Differences from BuildKit
+    A `# check=skip=ConsistentInstructionCasing` comment directly above an instruction
+    silences it for that instruction; BuildKit honours only the file-wide directive for this
+    check.
+
     ## References
     - BuildKit: https://docs.docker.com/go/dockerfile/rule/consistent-instruction-casing/
     """

@@ -246,7 +246,7 @@ def _env_is_known(ctx: LintContext, stage: Stage) -> bool:
     """True when the stage's environment comes from the Dockerfile alone (built on scratch)."""
     bases = _bases(ctx, stage)
     if not bases:
-        return stage.base_stage is None and "$" not in stage.base_text and stage.is_scratch
+        return stage.base_stage is None and stage.is_scratch
     return all(_env_is_known(ctx, base) for base in bases)
 
 

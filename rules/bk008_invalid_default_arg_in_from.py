@@ -71,7 +71,9 @@ class InvalidDefaultArgInFrom(Rule):
     ## Differences from BuildKit
     The predefined platform arguments take the values of a `linux/amd64` build. Image
     references are checked with dockerlens's reference parser, which does not validate the
-    registry host name or the 255-character limit.
+    registry host name or the 255-character limit. A `# check=skip=InvalidDefaultArgInFrom`
+    comment directly above a `FROM` silences it for that line; BuildKit honours only the
+    file-wide directive for this check.
 
     ## References
     - BuildKit: https://docs.docker.com/go/dockerfile/rule/invalid-default-arg-in-from/
