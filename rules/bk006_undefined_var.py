@@ -23,13 +23,15 @@ class UndefinedVar(Rule):
     `VOLUME`, `STOPSIGNAL`, `RUN --mount` options) when no `ARG` or `ENV` of the stage (or of
     the stage it is built from) defines it: BuildKit's `UndefinedVar` build check. Like
     BuildKit, it suggests a defined name that is close (`$PAHT` -> did you mean `$PATH`?).
-    Shell-form `RUN`, `CMD` and `ENTRYPOINT` are left alone: the shell expands those.
+    The commands of `RUN`, `CMD` and `ENTRYPOINT` are left alone: the shell expands the shell
+    form, and BuildKit never expands the exec form.
 
     Stages built on an image inherit that image's environment, which dockerlens does not see.
     There, it reports only the names it can tell are mistakes: a global `ARG` that the stage
-    did not declare again, a name that the stage defines only later, and a likely typo of a
-    defined name. The `strict` option reports every name, as BuildKit would for an image that
-    sets no such variable.
+    did not declare again, a name that the stage defines only later (or earlier in the same
+    `ENV`, whose pairs all see the environment from before the instruction), and a likely typo
+    of a defined name. The `strict` option reports every name, as BuildKit would for an image
+    that sets no such variable.
 
     ## Why is this bad?
     An undefined variable expands to an empty string without any error: `COPY $SRC /app`
@@ -76,7 +78,9 @@ class UndefinedVar(Rule):
 
     ## Differences from BuildKit
     - BuildKit reads the base image's environment from the registry; dockerlens does not (see
-      above and the `strict` option). Every stage is assumed to have `PATH`.
+      above and the `strict` option). Every stage is assumed to have `PATH`. A global `ARG`
+      used in a stage that did not declare it again is reported even on an image that might
+      set a variable of that name (BuildKit would then silently use the image's value).
     - A name is reported once per instruction, where BuildKit may repeat it for each word.
     - Build arguments given on the command line are not consulted for `ARG` defaults.
     - Proxy variables (`HTTP_PROXY`...) count as defined.
