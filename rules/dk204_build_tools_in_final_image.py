@@ -1,0 +1,329 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import has_flag
+from dockerlens.lint.packages import Invocation, at_command, invocations
+
+#: Options of apt-get, apk, yum/dnf and zypper whose value is the next word.
+_VALUE_OPTIONS = (
+    "t",
+    "target-release",
+    "o",
+    "option",
+    "c",
+    "config-file",
+    "virtual",
+    "X",
+    "repository",
+    "p",
+    "root",
+    "arch",
+    "setopt",
+    "enablerepo",
+    "disablerepo",
+    "x",
+    "exclude",
+    "installroot",
+    "releasever",
+    "r",
+    "repo",
+)
+_COMPILERS = frozenset(
+    {
+        "gcc",
+        "g++",
+        "gcc-c++",
+        "c++",
+        "clang",
+        "llvm",
+        "gfortran",
+        "build-essential",
+        "build-base",
+        "alpine-sdk",
+        "musl-dev",
+        "linux-headers",
+        "libc6-dev",
+        "libc-dev",
+        "glibc-devel",
+        "kernel-headers",
+        "golang",
+        "golang-go",
+        "go",
+        "rustc",
+        "cargo",
+        "nasm",
+        "yasm",
+    }
+)
+_VERSIONED_COMPILER = re.compile(r"^(gcc|g\+\+|clang|llvm|gfortran|cpp)-?\d+(\.\d+)*$")
+_GROUPS = frozenset({"Development Tools", "development", "devel_basis", "devel_C_C++"})
+_INSTALLERS = {
+    "apt-get": ("install",),
+    "apt": ("install",),
+    "aptitude": ("install",),
+    "apk": ("add",),
+    "yum": ("install", "groupinstall"),
+    "dnf": ("install", "groupinstall"),
+    "microdnf": ("install",),
+    "tdnf": ("install",),
+    "zypper": ("install", "in"),
+}
+_REMOVERS = {
+    "apt-get": ("purge", "remove", "autoremove"),
+    "apt": ("purge", "remove", "autoremove"),
+    "aptitude": ("purge", "remove"),
+    "apk": ("del",),
+    "yum": ("remove", "erase", "autoremove", "groupremove"),
+    "dnf": ("remove", "erase", "autoremove", "groupremove"),
+    "microdnf": ("remove",),
+    "tdnf": ("remove", "erase", "autoremove"),
+    "zypper": ("remove", "rm"),
+}
+
+
+def package_name(word: str) -> str:
+    """The package a word names, without version (``gcc=4:12.2``, ``gcc~12``), architecture
+    or release (``gcc:amd64``, ``gcc/bookworm``)."""
+    return re.split(r"[=~<>:/]", word, maxsplit=1)[0]
+
+
+def is_build_tool(word: str) -> bool:
+    name = package_name(word)
+    return (
+        name in _COMPILERS
+        or _VERSIONED_COMPILER.match(name) is not None
+        or name.endswith(("-dev", "-devel"))
+        or word in _GROUPS
+    )
+
+
+@dataclass(frozen=True)
+class _Install:
+    invocation: Invocation
+    tools: list[str]
+    #: apk's ``--virtual NAME``: the group ``apk del NAME`` removes.
+    virtual: str | None
+
+
+def _subcommand(invocation: Invocation, table: dict[str, tuple[str, ...]]) -> str | None:
+    wanted = table.get(invocation.name)
+    if not wanted:
+        return None
+    words = [w.text for w in invocation.operands(_VALUE_OPTIONS)]
+    if invocation.name in ("yum", "dnf") and words[:2] in (
+        ["group", "install"],
+        ["groups", "install"],
+    ):
+        return "groupinstall"
+    return next((w for w in words if w in wanted), None)
+
+
+def _install(invocation: Invocation) -> _Install | None:
+    sub = _subcommand(invocation, _INSTALLERS)
+    if sub is None:
+        return None
+    words = [w.text for w in invocation.operands(_VALUE_OPTIONS)]
+    packages = words[words.index(sub) + 1 :] if sub in words else words
+    tools = [w for w in packages if w not in ("install", "group", "groups") and is_build_tool(w)]
+    if not tools:
+        return None
+    virtual = None
+    args = list(invocation.args)
+    for index, arg in enumerate(args):
+        if arg in ("-t", "--virtual") and index + 1 < len(args):
+            virtual = args[index + 1]
+        elif arg.startswith("--virtual="):
+            virtual = arg.split("=", 1)[1]
+    return _Install(invocation, tools, virtual)
+
+
+def _removed(install: _Install, later: list[Invocation]) -> set[str]:
+    """The build tools of ``install`` that a later command of the RUN removes."""
+    gone: set[str] = set()
+    marked_auto = False
+    for invocation in later:
+        if invocation.name == "apt-mark" and invocation.has("auto"):
+            marked_auto = True
+        sub = _subcommand(invocation, _REMOVERS)
+        if sub is None:
+            continue
+        words = {package_name(w.text) for w in invocation.operands(_VALUE_OPTIONS)}
+        if install.virtual is not None and install.virtual in words:
+            return set(install.tools)
+        automatic = sub == "autoremove" or has_flag(invocation.command, "auto-remove")
+        if marked_auto and automatic:
+            # `apt-mark auto '.*'; apt-mark manual $saved; apt-get purge --auto-remove`.
+            return set(install.tools)
+        gone |= {tool for tool in install.tools if package_name(tool) in words}
+    return gone
+
+
+#: Files that say the context holds an application whose dependencies get installed.
+MANIFESTS = frozenset(
+    {
+        "package.json",
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "requirements.txt",
+        "pyproject.toml",
+        "poetry.lock",
+        "Pipfile",
+        "Pipfile.lock",
+        "setup.py",
+        "uv.lock",
+        "Gemfile",
+        "Gemfile.lock",
+        "composer.json",
+        "composer.lock",
+        "go.mod",
+        "go.sum",
+        "Cargo.toml",
+        "Cargo.lock",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "mix.exs",
+        "CMakeLists.txt",
+        "Makefile",
+    }
+)
+
+
+def builds_application(ctx: LintContext) -> bool:
+    """The image runs an application built from the context: it sets a `CMD` or
+    `ENTRYPOINT`, and copies in the whole context, a source directory or a dependency
+    manifest. Toolchain, CI and base images, which copy scripts and configuration at most or
+    leave the command to their users, are not."""
+    runs = any(
+        s.keyword in ("CMD", "ENTRYPOINT") and s.instruction.sub_cmd is None for s in ctx.steps
+    )
+    if not runs:
+        return False
+    for step in ctx.steps:
+        if step.keyword not in ("COPY", "ADD") or step.instruction.sub_cmd is not None:
+            continue
+        if step.flag("from") is not None:
+            continue
+        for source in step.expanded[:-1]:
+            name = source.rstrip("/").rsplit("/", 1)[-1]
+            if source.startswith(("http://", "https://", "git@", "<<")):
+                continue
+            if name in ("", ".", "*", "src", "app", "lib", "cmd") or name in MANIFESTS:
+                return True
+            if name.startswith("requirements") and name.endswith(".txt"):
+                return True
+    return False
+
+
+class BuildToolsInFinalImage(Rule):
+    """A single-stage image installs compilers or `-dev` packages and ships them.
+
+    ## What it does
+    In a Dockerfile with one stage, flags a `RUN` whose package manager (`apt-get`, `apk`,
+    `yum`, `dnf`, `microdnf`, `zypper`) installs build tools: compilers (`gcc`, `g++`,
+    `clang`, `build-essential`, `build-base`, `golang`, `rustc`...), C library headers
+    (`musl-dev`, `linux-headers`, `libc6-dev`), any `-dev`/`-devel` package, or the
+    "Development Tools" group, unless the same `RUN` removes them again (by name, through
+    apk's `--virtual` group, or with `apt-mark auto` and `apt-get purge --auto-remove`).
+    Only application images are checked: the Dockerfile sets a `CMD` or `ENTRYPOINT` and
+    copies in the whole context (`COPY . .`), a source directory (`src/`, `app/`...), or a
+    dependency manifest (`requirements.txt`, `package.json`, `go.mod`, `Gemfile`,
+    `pom.xml`...). Toolchain, CI and base images, and dev-container Dockerfiles (under
+    `.devcontainer/`), ship their tools on purpose and are skipped.
+
+    ## Why is this bad?
+    A compiler and its headers are needed to build, not to run: `build-essential` alone adds
+    about 250 MB to a Debian image, and every `-dev` package brings headers and static
+    libraries the application never opens. They also widen what an attacker finds in a
+    running container. Removing them in a later `RUN` frees nothing: layers are immutable,
+    and the packages stay in the layer that installed them.
+
+    A multi-stage build installs the tools in a build stage and copies only the result (a
+    binary, a virtualenv, wheels) into a slim final stage; the final image never holds them.
+    Where one stage must do it all, install, build and remove in a single `RUN`.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    RUN apt-get update \\
+     && apt-get install -y --no-install-recommends gcc libpq-dev \\
+     && rm -rf /var/lib/apt/lists/*
+    COPY requirements.txt .
+    RUN pip install --no-cache-dir -r requirements.txt
+    CMD ["python", "-m", "app"]
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim AS build
+    RUN apt-get update \\
+     && apt-get install -y --no-install-recommends gcc libpq-dev \\
+     && rm -rf /var/lib/apt/lists/*
+    COPY requirements.txt .
+    RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
+
+    FROM python:3.12-slim
+    RUN apt-get update \\
+     && apt-get install -y --no-install-recommends libpq5 \\
+     && rm -rf /var/lib/apt/lists/*
+    RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \\
+        pip install --no-cache-dir /wheels/*
+    CMD ["python", "-m", "app"]
+    ```
+
+    ```dockerfile
+    FROM alpine:3.20
+    RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\
+     && pip install --no-cache-dir psycopg2==2.9.9 \\
+     && apk del .build-deps
+    ```
+
+    ## Not reported
+    A Dockerfile that already has several stages: its final stage was chosen, and may need
+    the tools (a CI or SDK image). This rule is a heuristic (severity info): an image whose
+    purpose is to compile things, such as a toolchain or CI image, ships its compilers
+    rightly; ignore the rule there.
+    """
+
+    code = "DK204"
+    name = "build-tools-in-final-image"
+    severity = Severity.INFO
+    category = Category.BLOAT
+    message = "Build tools installed in the only stage ship with the image: use a build stage"
+    on = frozenset({"RUN"})
+
+    def __init__(self, options: object = None) -> None:
+        super().__init__(options)
+        self._application: bool | None = None
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        if len(ctx.stages) != 1 or step.instruction.sub_cmd is not None:
+            return
+        if ".devcontainer" in ctx.path.replace("\\", "/").split("/"):
+            return
+        if self._application is None:
+            self._application = builds_application(ctx)
+        if not self._application:
+            return
+        calls = invocations(step)
+        for invocation in calls:
+            install = _install(invocation)
+            if install is None:
+                continue
+            later = [c for c in calls if c.position > invocation.position]
+            kept = [t for t in install.tools if t not in _removed(install, later)]
+            if not kept:
+                continue
+            shown = ", ".join(f"`{package_name(t)}`" for t in kept[:4])
+            more = f" and {len(kept) - 4} more" if len(kept) > 4 else ""
+            message = (
+                f"{shown}{more} (build tools) ship with this single-stage image: install "
+                "them in a build stage and copy only what it builds"
+            )
+            yield Problem(step, message=message, at=at_command(ctx, step, invocation))
+            return
