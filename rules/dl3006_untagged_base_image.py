@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
 
 
 class UntaggedBaseImage(Rule):
@@ -40,7 +41,9 @@ class UntaggedBaseImage(Rule):
     hadolint judges the text as written: every `FROM ${IMAGE}` passes whatever the default of
     `IMAGE` is, while `FROM registry/app${SUFFIX}` fails even when `SUFFIX` defaults to `:1.2`.
     dockerlens expands the global `ARG` defaults first and judges the image the build would
-    pull. A build argument without a default (or a tag that stays a variable) is not judged;
+    pull. A build argument without a default (or a tag that stays a variable) is not judged,
+    nor is a base that uses a platform argument (`FROM base-${TARGETARCH}`), whose value
+    depends on the platform being built;
     `FROM ${REGISTRY}/python` still fails, since the image name carries no tag whatever the
     registry is.
     """
@@ -56,6 +59,8 @@ class UntaggedBaseImage(Rule):
         stage = ctx.stage_of(step)
         if stage is None or stage.base_stage is not None or stage.is_scratch:
             return
+        if step.uses & set(AUTOMATIC_PLATFORM_ARGS):
+            return  # `FROM base-$TARGETARCH`: which stage or image depends on the platform
         base = stage.base
         if not base or "@" in base:
             return

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
+
+#: ``$TARGETARCH``, ``${BUILDOS}``...: values that depend on the platform being built.
+_PLATFORM_ARG = re.compile(r"\$\{?(" + "|".join(AUTOMATIC_PLATFORM_ARGS) + r")\b")
 
 
 class CopyFromUnknownStage(Rule):
@@ -57,7 +62,8 @@ class CopyFromUnknownStage(Rule):
     hadolint accepts only earlier stage names, indexes and values containing `:`, so an image
     without a tag (`--from=hello-world`, `--from=gloursdocker/docker`) or a build argument
     (`--from=$IMAGE`) is reported (its issue 859). dockerlens accepts every image reference
-    and leaves unresolved build arguments alone, and instead reports what is most likely a
+    and leaves unresolved build arguments alone (platform arguments such as `$TARGETARCH`
+    included: `--from=build-${TARGETARCH}`), and instead reports what is most likely a
     mistake: a later stage, a bad index, an invalid reference, or a near miss of a stage name.
     A reference to the stage's own name is left to DL3023.
     """
@@ -71,7 +77,10 @@ class CopyFromUnknownStage(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
-        if stage is None:
+        written = step.instruction.flags
+        if stage is None or any(
+            f.startswith("--from=") and _PLATFORM_ARG.search(f) for f in written
+        ):
             return
         for ref in ctx.dockerfile.references:
             if ref.step != step.index or ref.kind != "copy" or ref.target_stage is not None:

@@ -6,6 +6,9 @@ from typing import Any, ClassVar
 
 from dockerlens.imageref import DEFAULT_DOMAIN
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity
+from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
+
+_PLATFORM_ARGS = frozenset(AUTOMATIC_PLATFORM_ARGS)
 
 
 class UntrustedRegistry(Rule):
@@ -79,6 +82,9 @@ class UntrustedRegistry(Rule):
                 continue
             if ref.text.lower() == "scratch":
                 continue
+            step = ctx.steps[ref.step]
+            if ref.kind == "from" and step.uses & _PLATFORM_ARGS:
+                continue  # `FROM base-$TARGETARCH`: the stage or image depends on the platform
             domain = ref.image.domain if ref.image is not None else _literal_registry(ref.text)
             if domain is None:
                 continue
@@ -86,7 +92,6 @@ class UntrustedRegistry(Rule):
             if any(_matches(pattern, name) for pattern in allowed for name in names):
                 continue
             reported.add(ref.step)
-            step = ctx.steps[ref.step]
             message = f"{self.message} (`{domain}` is not trusted)"
             at = {"copy": "--from", "mount": "from="}.get(ref.kind, ctx.stages[ref.stage].base_text)
             yield Problem(step, message=message, at=at)
