@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import mounts
+from dockerlens.lint.packages import Invocation, at_command, invocations
+
+#: Sources that copy the whole build context.
+WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/"})
+_INFO_FLAGS = frozenset({"--version", "-v", "-V", "--help", "-h"})
+
+
+def copies_whole_context(step: Step) -> bool:
+    if step.keyword not in ("COPY", "ADD") or step.flag("from") is not None:
+        return False
+    return any(source in WHOLE_CONTEXT for source in step.expanded[:-1])
+
+
+def _operands(invocation: Invocation) -> list[str]:
+    return [word.text for word in invocation.operands()]
+
+
+def _bare(invocation: Invocation) -> bool:
+    return not _operands(invocation) and not any(a in _INFO_FLAGS for a in invocation.args)
+
+
+def _npm(inv: Invocation) -> bool:
+    words = _operands(inv)
+    if inv.name != "npm" or not words:
+        return False
+    if words[0] in ("ci", "clean-install", "install-clean"):
+        return True
+    # `npm install` of the manifest, not of named packages.
+    return words[0] in ("install", "i") and len(words) == 1
+
+
+def _yarn(inv: Invocation) -> bool:
+    return inv.name == "yarn" and (_bare(inv) or _operands(inv)[:1] == ["install"])
+
+
+def _pnpm(inv: Invocation) -> bool:
+    words = _operands(inv)
+    return inv.name == "pnpm" and (words[:1] == ["fetch"] or words == ["install"] or words == ["i"])
+
+
+def _pip(inv: Invocation) -> bool:
+    is_pip = inv.name.startswith("pip") and inv.name not in ("pipenv", "pipx")
+    is_module = inv.name.startswith("python") and inv.has("pip")
+    return (is_pip or is_module) and inv.has("install") and inv.has("-r", "--requirement")
+
+
+def _uv(inv: Invocation) -> bool:
+    words = _operands(inv)
+    return inv.name == "uv" and (
+        words[:1] == ["sync"] or (words[:2] == ["pip", "install"] and inv.has("-r"))
+    )
+
+
+def _go(inv: Invocation) -> bool:
+    words = _operands(inv)
+    if inv.name != "go":
+        return False
+    if words[:2] == ["mod", "download"]:
+        return True
+    return words[:1] in (["build"], ["install"]) and not any("@" in w for w in words[1:])
+
+
+def _is(name: str, *subcommands: str, bare: bool = False) -> Callable[[Invocation], bool]:
+    def test(inv: Invocation) -> bool:
+        if inv.name != name:
+            return False
+        return (bare and _bare(inv)) or _operands(inv)[:1] in ([s] for s in subcommands)
+
+    return test
+
+
+@dataclass(frozen=True)
+class Installer:
+    name: str
+    installs: Callable[[Invocation], bool]
+    #: What to copy before installing.
+    manifests: str
+    #: A cache mount whose target holds one of these keeps a re-run cheap.
+    cache_fragments: tuple[str, ...]
+    #: Without this file in the context there is nothing to download (Go, Cargo).
+    needs: str | None = None
+
+
+INSTALLERS: tuple[Installer, ...] = (
+    Installer("npm", _npm, "package.json package-lock.json", (".npm",)),
+    Installer("yarn", _yarn, "package.json yarn.lock", ("yarn",)),
+    Installer("pnpm", _pnpm, "package.json pnpm-lock.yaml", ("pnpm",)),
+    Installer("pip", _pip, "the requirements file", (".cache/pip", "/root/.cache")),
+    Installer(
+        "poetry", _is("poetry", "install", "sync"), "pyproject.toml poetry.lock", (".cache",)
+    ),
+    Installer("pipenv", _is("pipenv", "install", "sync"), "Pipfile Pipfile.lock", (".cache",)),
+    Installer("uv", _uv, "pyproject.toml uv.lock", (".cache/uv", "/root/.cache")),
+    Installer("bundler", _is("bundle", "install", bare=True), "Gemfile Gemfile.lock", ("bundle",)),
+    Installer(
+        "composer", _is("composer", "install", "i"), "composer.json composer.lock", ("composer",)
+    ),
+    Installer("go", _go, "go.mod go.sum", ("go-build", "pkg/mod"), needs="go.sum"),
+    Installer(
+        "cargo",
+        _is("cargo", "build", "b", "fetch", "install"),
+        "Cargo.toml Cargo.lock",
+        ("cargo", "registry", "target"),
+        needs="Cargo.lock",
+    ),
+)
+
+
+class CopyAllBeforeInstall(Rule):
+    """The whole build context is copied before a dependency install, so any change re-runs it.
+
+    ## What it does
+    Flags the first dependency install of each package manager in a stage when it comes after
+    a `COPY . <dest>` (or `ADD`, or `*`) of the whole build context in that stage, and no
+    install of that manager ran before the copy. Recognised installs: `npm ci`/`npm install`
+    (without package names), `yarn`/`yarn install`, `pnpm install`/`fetch`,
+    `pip install -r`, `poetry install`, `pipenv install`/`sync`, `uv sync`,
+    `uv pip install -r`, `bundle install`, `composer install`, `go mod download`,
+    `go build`/`install`, `cargo build`/`fetch`/`install`.
+
+    ## Why is this bad?
+    BuildKit reuses a cached layer only while everything before it is unchanged, and a
+    `COPY` is unchanged only when every file it copies is. Copying the whole context first
+    ties the install to every source file: one edited line re-runs the install, downloads
+    every dependency again and builds a new, identical dependency layer, which registries and
+    nodes must store and pull once more. Copying only the manifest and lock file first keeps
+    the install cached until the dependencies themselves change.
+
+    ## Example
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY . .
+    RUN npm ci --omit=dev
+    CMD ["node", "server.js"]
+    ```
+
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY . .
+    RUN pip install --no-cache-dir -r requirements.txt
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY package.json package-lock.json ./
+    RUN npm ci --omit=dev
+    COPY . .
+    CMD ["node", "server.js"]
+    ```
+
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY requirements.txt .
+    RUN pip install --no-cache-dir -r requirements.txt
+    COPY . .
+    ```
+
+    ## Not reported
+    - An install whose `RUN` has a BuildKit cache mount for that manager's cache: the re-run
+      then finds every download in the cache and costs little.
+    - Go and Cargo builds when the context (the Dockerfile's directory) is known and has no
+      `go.sum` / `Cargo.lock`: without dependencies there is nothing to download.
+    - `ONBUILD` instructions, which run in other builds.
+
+    This is a heuristic about build speed, hence severity info.
+    """
+
+    code = "DK205"
+    name = "copy-all-before-install"
+    severity = Severity.INFO
+    category = Category.BLOAT
+    message = "Dependencies are installed after the whole context is copied: copy lock files first"
+    on = frozenset({"RUN"})
+
+    def __init__(self, options: object = None) -> None:
+        super().__init__(options)
+        #: (stage, manager) pairs already reported or installed before the whole copy.
+        self._done: set[tuple[int, str]] = set()
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        stage = ctx.stage_of(step)
+        if stage is None or step.instruction.sub_cmd is not None:
+            return
+        whole = None
+        for other in ctx.stage_steps(stage):
+            if other.index >= step.index:
+                break
+            if other.instruction.sub_cmd is None and copies_whole_context(other):
+                whole = other
+                break
+        calls = invocations(step)
+        for installer in INSTALLERS:
+            key = (stage.index, installer.name)
+            if key in self._done:
+                continue
+            found = next((c for c in calls if installer.installs(c)), None)
+            if found is None:
+                continue
+            self._done.add(key)
+            if whole is None or self._cached(step, installer) or self._no_deps(ctx, installer):
+                continue
+            message = (
+                f"`{installer.name}` installs dependencies after `{whole.keyword}` of the whole "
+                f"context at line {whole.line}: any change re-runs it; copy "
+                f"{installer.manifests} first, install, then copy the rest"
+            )
+            yield Problem(step, message=message, at=at_command(ctx, step, found))
+
+    def _cached(self, step: Step, installer: Installer) -> bool:
+        return any(
+            mount.type == "cache" and any(f in mount.target for f in installer.cache_fragments)
+            for mount in mounts(step)
+        )
+
+    def _no_deps(self, ctx: LintContext, installer: Installer) -> bool:
+        if installer.needs is None:
+            return False
+        folder = context_dir(ctx)
+        return folder is not None and not (folder / installer.needs).exists()
+
+
+def context_dir(ctx: LintContext) -> Path | None:
+    """The build context, taken as the Dockerfile's directory; None without a file."""
+    if ctx.path in ("-", "<stdin>", ""):
+        return None
+    folder = Path(ctx.path).parent
+    return folder if folder.is_dir() else None
