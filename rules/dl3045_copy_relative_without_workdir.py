@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class CopyRelativeWithoutWorkdir(Rule):
+    """`COPY` or `ADD` to a relative destination in a stage that never set a `WORKDIR`.
+
+    ## What it does
+    Flags a `COPY` or `ADD` whose destination (once variables with known values are expanded)
+    is a relative path, when no `WORKDIR` came before it in the stage or in the stages it is
+    built `FROM`.
+
+    ## Why is this bad?
+    A relative destination is resolved against the working directory, which this Dockerfile
+    never chose: it is whatever the base image set, or `/`. The files land somewhere else the
+    day the base image changes its `WORKDIR`.
+
+    ## Example
+    ```dockerfile
+    FROM node:22-slim
+    COPY package.json .
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    ADD app.tar.gz app/
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /usr/src/app
+    COPY package.json .
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    ENV APP=/opt/app
+    ADD app.tar.gz $APP/
+    ```
+
+    ## Differences from hadolint
+    hadolint checks `COPY` only; `ADD` resolves its destination the same way and is checked
+    too. hadolint passes every destination that starts with a variable; dockerlens expands
+    variables whose values the Dockerfile knows (`ENV APP=app` then `COPY . $APP` is
+    relative) and skips only those it cannot know. hadolint tracks `WORKDIR` by image name,
+    so `FROM debian` twice shares one; dockerlens follows the stages themselves.
+    """
+
+    code = "DL3045"
+    name = "copy-relative-without-workdir"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = "`COPY` to a relative destination without `WORKDIR` set."
+    on = frozenset({"COPY", "ADD"})
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        words = step.instruction.value
+        if ctx.stage_of(step) is None or len(words) < 2:
+            return
+        raw = words[-1]
+        dest = step.expanded[-1] if len(step.expanded) == len(words) else raw
+        if "$" in raw and (step.undefined or "$" in dest):
+            return  # depends on variables whose value the Dockerfile does not know
+        if not dest or dest.startswith(("/", "\\")) or _DRIVE.match(dest):
+            return
+        if _workdir_set_before(ctx, step):
+            return
+        message = None if step.keyword == "COPY" else self.message.replace("COPY", "ADD")
+        yield Problem(step, message=message, at=raw)
+
+
+def _workdir_set_before(ctx: LintContext, step: Step) -> bool:
+    """A WORKDIR earlier in the stage, or anywhere in the stages it is built FROM."""
+    stage = ctx.stage_of(step)
+    before: int | None = step.index
+    seen: set[int] = set()
+    while stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        for other in ctx.stage_steps(stage):
+            if before is not None and other.index >= before:
+                break
+            if other.keyword == "WORKDIR" and other.instruction.sub_cmd is None:
+                return True
+        before = None
+        stage = ctx.stages[stage.base_stage] if stage.base_stage is not None else None
+    return False

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import has_args, has_flag
+
+from .dl3046_useradd_high_uid import present_commands
+
+
+class WgetWithoutProgress(Rule):
+    """`wget` prints its default progress bar into the build log.
+
+    ## What it does
+    Flags a `wget` run without `--progress=...`, `-q` (`--quiet`), `-nv` (`--no-verbose`),
+    `-o` (`--output-file`) or `-a` (`--append-output`).
+
+    ## Why is this bad?
+    Without a terminal, `wget`'s progress display falls back to one line of dots per few
+    kilobytes: a large download fills the build log with thousands of lines and hides what
+    matters.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12
+    RUN wget https://example.com/app.tar.gz
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12
+    RUN wget --progress=dot:giga https://example.com/app.tar.gz
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    RUN wget -nv https://example.com/app.tar.gz
+    ```
+
+    ## Differences from hadolint
+    Commands inside `$(...)` are checked too, as hadolint does; `wget --version` and
+    `wget --help`, which download nothing, are not reported.
+    """
+
+    code = "DL3047"
+    name = "wget-without-progress"
+    severity = Severity.INFO
+    category = Category.STYLE
+    message = (
+        "Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>`. "
+        "Or consider using `-q` or `-nv` (shorthands for `--quiet` or `--no-verbose`)."
+    )
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        for command in present_commands(step):
+            if posixpath.basename(command.name) != "wget":
+                continue
+            if has_flag(command, "progress", "q", "quiet", "o", "output-file"):
+                continue
+            if has_flag(command, "a", "append-output", "no-verbose") or has_args(command, "-nv"):
+                continue
+            if has_flag(command, "V", "version", "h", "help"):
+                continue
+            yield Problem(step, at=command.name)
+            return
