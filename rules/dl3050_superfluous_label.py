@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+
+from .dl3048_invalid_label_key import labels
+from .dl3049_missing_label import LABEL_TYPES, check_schema
+
+
+@dataclass
+class Options:
+    label_schema: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "doc": "Labels every image should carry, each with the type of its value: "
+            + ", ".join(LABEL_TYPES)
+            + " (hadolint's `label-schema`; set once at the top of the configuration)."
+        },
+    )
+    strict_labels: bool = field(
+        default=False,
+        metadata={
+            "doc": "Report labels the schema does not list (hadolint's `strict-labels`; set "
+            "once at the top of the configuration)."
+        },
+    )
+
+    def __post_init__(self) -> None:
+        check_schema(self.label_schema)
+
+
+class SuperfluousLabel(Rule):
+    """A `LABEL` sets a label that the strict label schema does not list.
+
+    ## What it does
+    With `strict-labels` on, reports every label key that is not in the `label-schema`.
+    With an empty schema, every label is reported.
+
+    ## Why is this bad?
+    A strict schema is the complete list of labels an organisation's images carry. Labels
+    outside it are typos of schema labels (`org.opencontainers.image.licence`) or metadata
+    nobody agreed to maintain.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12
+    LABEL org.opencontainers.image.licence="MIT"
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12
+    LABEL org.opencontainers.image.licenses="MIT"
+    ```
+
+    ## Differences from hadolint
+    Each superfluous key is reported, where hadolint reports the instruction once.
+    """
+
+    code = "DL3050"
+    name = "superfluous-label"
+    severity = Severity.INFO
+    category = Category.MAINTAINABILITY
+    message = "Superfluous label(s) present."
+    on = frozenset({"LABEL"})
+    Options = Options
+    example_options: ClassVar[dict[str, Any]] = {
+        "label-schema": {"org.opencontainers.image.licenses": "spdx"},
+        "strict-labels": True,
+    }
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        if not self.options.strict_labels:
+            return
+        schema: dict[str, str] = self.options.label_schema
+        for label in labels(step):
+            key = label.key if label.key is not None else label.raw_key
+            if key not in schema:
+                yield Problem(step, message=f"Superfluous label `{key}` present.", at=label.raw_key)
