@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+
+#: Words that name a secret on their own.
+SECRET_WORDS = frozenset(
+    {
+        "apikey",
+        "credential",
+        "credentials",
+        "pass",
+        "passwd",
+        "password",
+        "pword",
+        "secret",
+        "token",
+    }
+)
+#: ...also at the end of a word written without separators (``DBPASSWORD``, ``apiToken``).
+SECRET_ENDINGS = ("apikey", "passwd", "password", "secret", "token")
+#: Words that name a secret only sometimes (``KEY`` is often a public key's fingerprint).
+WEAK_WORDS = frozenset({"auth", "key"})
+#: Words that make ``key`` a secret when they come just before it (``API_KEY``).
+KEY_KINDS = frozenset(
+    {
+        "access",
+        "account",
+        "api",
+        "app",
+        "application",
+        "auth",
+        "client",
+        "consumer",
+        "deploy",
+        "encryption",
+        "hmac",
+        "jwt",
+        "licence",
+        "license",
+        "master",
+        "private",
+        "secret",
+        "service",
+        "session",
+        "ssh",
+        "storage",
+        "subscription",
+    }
+)
+#: Words saying the variable is about a secret, not the secret (BuildKit's allow-list:
+#: public, file, version; and more of the same kind).
+NOT_SECRET = frozenset(
+    {
+        "dir",
+        "enabled",
+        "file",
+        "files",
+        "length",
+        "method",
+        "mode",
+        "name",
+        "path",
+        "plugin",
+        "public",
+        "size",
+        "type",
+        "uri",
+        "url",
+        "version",
+    }
+)
+#: Words that make a weak word public: keys named for verifying downloads.
+PUBLIC_KEY_WORDS = frozenset(
+    {"fingerprint", "gnupg", "gpg", "id", "ids", "keyring", "keyserver", "pgp"}
+)
+#: Names that are secrets though no word says so.
+KNOWN_SECRETS = frozenset({"AWS_ACCESS_KEY_ID"})
+_FINGERPRINTS = re.compile(r"^(?:(?:0x)?[0-9A-Fa-f]{16,40}[\s,]*)+$")
+_PATH = re.compile(r"^[\w.~-]*/[\w./~-]*$|\.(?:key|pem|crt|p12|pfx|jks|asc|gpg)$")
+
+
+def words(name: str) -> list[str]:
+    """``MY_apiToken`` -> ``my``, ``api``, ``token``."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+
+
+def looks_secret(name: str, values: list[str]) -> bool:
+    """The heuristic: see the rule's documentation. ``values``: what the variable may hold."""
+    if name.upper() in KNOWN_SECRETS:
+        return True
+    parts = words(name)
+    if any(part in NOT_SECRET for part in parts):
+        return False
+    for index, part in enumerate(parts):
+        if part in SECRET_WORDS or part.endswith(SECRET_ENDINGS):
+            return True
+        if part == "key" and index > 0 and parts[index - 1] in KEY_KINDS:
+            return True
+    if not any(part in WEAK_WORDS for part in parts):
+        return False
+    if any(part in PUBLIC_KEY_WORDS for part in parts):
+        return False
+    if any(
+        part == "key" and index > 0 and parts[index - 1].isdigit()
+        for index, part in enumerate(parts)
+    ):
+        return False  # the key of a numbered entry: Filters__0__Key
+    # A key's fingerprint, or where a key file lives, is no secret.
+    return not any(_FINGERPRINTS.match(value) or _PATH.search(value) for value in values)
+
+
+class SecretsInArgOrEnv(Rule):
+    """An `ARG` or `ENV` name says it holds a secret (a password, a token, an API key).
+
+    ## What it does
+    Flags `ARG` and `ENV` (also in `ONBUILD`) whose name looks like a secret's.
+
+    ## Why is this bad?
+    `ENV` values are stored in the image's configuration, and build arguments used by a
+    `RUN` end up in the image history: anyone who can pull the image can read them. Secrets
+    belong in `RUN --mount=type=secret`, which never writes them into the image.
+
+    ## Example
+    ```dockerfile
+    FROM node:22-slim
+    ARG NPM_TOKEN
+    RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > ~/.npmrc && npm ci
+    ```
+
+    ```dockerfile
+    FROM postgres:17
+    ENV POSTGRES_PASSWORD=hunter2
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22-slim
+    RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    ARG USERNAME=vscode
+    ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D
+    ENV POSTGRES_PASSWORD_FILE=/run/secrets/db_password
+    ```
+
+    ## How names are judged
+    A name is split into words at `_`, `-`, `.` and lower-to-upper case changes
+    (`apiToken` is `api`, `token`). It looks like a secret when:
+
+    * a word is `password`, `passwd`, `pword`, `pass`, `secret`, `token`, `apikey`,
+      `credential(s)`, or ends with `password`, `passwd`, `secret`, `token` or `apikey`
+      (`DBPASSWORD`);
+    * or `key` follows a word naming a secret key: `api`, `access`, `secret`, `private`,
+      `client`, `app`, `license`, `encryption`, `master`, `session`, `ssh`, `jwt`... (`API_KEY`);
+    * or a word is `key` or `auth` on its own, unless the name also has `gpg`, `pgp`,
+      `gnupg`, `keyring`, `keyserver`, `fingerprint` or `id`, or is the key of a numbered
+      entry (`Filters__0__Key`), or the value (or the default of an `ARG` of that name) is a
+      list of key fingerprints or a file path: `GPG_KEY`,
+      `SWIFT_SIGNING_KEY=8A7495662C3CD4AE...` and `SERVER_KEY=certs/server.key` name public
+      keys and files, not secrets;
+
+    and no word says the variable is *about* a secret: `public`, `file`, `version` (BuildKit's
+    allow-list), `path`, `dir`, `url`, `uri`, `name`, `type`, `method`, `mode`, `plugin`,
+    `enabled`, `length`, `size`. `AWS_ACCESS_KEY_ID` is always reported.
+
+    ## Differences from hadolint
+    One rule answers to both hadolint's DL3064 and BuildKit's `SecretsUsedInArgOrEnv`, with
+    fewer false positives than either. hadolint matches substrings and a fixed list of 48
+    names: `USERNAME`, `CI_DEPLOY_USER`, `TRAVIS_OS_NAME` or `TOKENIZERS_PARALLELISM` are
+    reported, `DB_PASS` is not. BuildKit matches whole words with an allow-list, but reports
+    every `KEY`, such as the `GPG_KEY` fingerprints of the official images. Each offending
+    name is reported (hadolint reports the instruction once).
+
+    ## References
+    - [BuildKit's SecretsUsedInArgOrEnv](https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/)
+    - [Build secrets](https://docs.docker.com/build/building/secrets/)
+    """
+
+    code = "DL3064"
+    name = "secrets-in-arg-or-env"
+    severity = Severity.WARNING
+    category = Category.SECURITY
+    message = "Potentially sensitive data should not be used in the `ARG` or `ENV` commands"
+    on = frozenset({"ARG", "ENV"})
+    onbuild = True
+    buildkit_name = "SecretsUsedInArgOrEnv"
+
+    def __init__(self, options: object = None) -> None:
+        super().__init__(options)
+        self._defaults: dict[str, list[str]] | None = None
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        keyword = step.keyword
+        for name, value in _definitions(step):
+            values = [value] if value else []
+            # ENV X=$X re-exports an ARG: what the ARG holds tells what X is.
+            values += self._arg_defaults(ctx).get(name, [])
+            if looks_secret(name, values):
+                yield Problem(
+                    step,
+                    message=f'{self.message} ({keyword} "{name}")',
+                    at=name,
+                )
+
+    def _arg_defaults(self, ctx: LintContext) -> dict[str, list[str]]:
+        """The defaults every ARG of the file gives each name."""
+        if self._defaults is None:
+            self._defaults = {}
+            for step in ctx.steps:
+                if step.keyword == "ARG":
+                    for name, default in _definitions(step):
+                        if default:
+                            self._defaults.setdefault(name, []).append(default)
+        return self._defaults
+
+
+def _definitions(step: Step) -> list[tuple[str, str | None]]:
+    """(name, value as expanded) of each variable the instruction sets."""
+    instruction = step.instruction
+    if step.keyword == "ENV":
+        expanded = step.expanded if len(step.expanded) == 2 * len(instruction.pairs) else ()
+        return [
+            (key, expanded[2 * i + 1] if expanded else value)
+            for i, (key, value, _) in enumerate(instruction.pairs)
+        ]
+    out: list[tuple[str, str | None]] = []
+    for i, word in enumerate(instruction.value):
+        text = step.expanded[i] if len(step.expanded) == len(instruction.value) else word
+        name, has_default, default = text.partition("=")
+        out.append((name, default if has_default else None))
+    return out

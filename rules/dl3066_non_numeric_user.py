@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.model import expand_word
+from dockerlens.shell import DEFAULT_WINDOWS_SHELL
+
+
+class NonNumericUser(Rule):
+    """`USER` names the user instead of giving its numeric UID.
+
+    ## What it does
+    Flags a `USER` whose user part (before `:`) is not a number, once variables whose values
+    the Dockerfile knows are expanded. Windows stages are left alone.
+
+    ## Why is this bad?
+    A name means something only inside the image's `/etc/passwd`. Tools outside it cannot
+    tell who the process runs as: Kubernetes' `runAsNonRoot` refuses to start a container
+    whose user is a name, since it cannot check that the name is not root, and volume
+    ownership on the host is by number.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12
+    RUN useradd -u 10001 app
+    USER app
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    ARG USERNAME=vscode
+    USER $USERNAME
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12
+    RUN useradd -u 10001 app
+    USER 10001
+    ```
+
+    ```dockerfile
+    FROM debian:12
+    ARG APP_UID
+    USER ${APP_UID}:10001
+    ```
+
+    ## Differences from hadolint
+    hadolint passes any user that mentions an `ARG` declared earlier in the file, whatever its
+    value, and reports any other variable. dockerlens expands the variables: an `ARG` whose
+    default is a name (`ARG USERNAME=vscode`) is reported, a variable whose value is a number
+    passes, and a variable of unknown value (an `ARG` without default, an `ENV` of the base
+    image) is not judged. Windows images have no numeric user ids, so their stages are not
+    checked.
+    """
+
+    code = "DL3066"
+    name = "non-numeric-user"
+    severity = Severity.INFO
+    category = Category.SECURITY
+    message = "Non-numeric user-id may not be resolvable by host system"
+    on = frozenset({"USER"})
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        stage = ctx.stage_of(step)
+        if stage is None or not step.instruction.value or _is_windows(ctx, step):
+            return
+        raw = step.instruction.value[0]
+        text, matched, unmatched = expand_word(raw, step.variables, step.escape)
+        if unmatched or any(step.variables[name].value is None for name in matched):
+            return
+        user = text.split(":", 1)[0]
+        if user and not user.isdigit():
+            yield Problem(step, at=raw)
+
+
+def _is_windows(ctx: LintContext, step: Step) -> bool:
+    stage = ctx.stage_of(step)
+    seen: set[int] = set()
+    while stage is not None and stage.base_stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        stage = ctx.stages[stage.base_stage]
+    if stage is None:
+        return False
+    return ctx.steps[stage.steps[0]].shell == DEFAULT_WINDOWS_SHELL

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+
+
+class CopyEntireFilesystem(Rule):
+    """`COPY --from` copies the whole root filesystem of a stage or image over `/`.
+
+    ## What it does
+    Flags a `COPY --from=...` with `/` among its sources and `/` as its destination.
+
+    ## Why is this bad?
+    The whole filesystem of the source, package databases, `/etc/passwd` and caches
+    included, is laid over this stage's: files silently replace each other, and the layer
+    holds a second operating system. Copy the directories the application needs.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12 AS build
+    RUN make install DESTDIR=/out
+    FROM debian:12
+    COPY --from=build / /
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12 AS build
+    RUN make install DESTDIR=/out
+    FROM debian:12
+    COPY --from=build /out/ /
+    ```
+
+    ```dockerfile
+    FROM debian:12 AS rootfs
+    RUN make install DESTDIR=/out
+    FROM scratch
+    COPY --from=rootfs / /
+    ```
+
+    ## Differences from hadolint
+    Copying everything into a `FROM scratch` stage (flattening an image into one layer) is
+    what `COPY --from=x / /` is for, and is not reported. Spellings of the root such as
+    `/.` count as `/`.
+    """
+
+    code = "DL3067"
+    name = "copy-entire-filesystem"
+    severity = Severity.WARNING
+    category = Category.BLOAT
+    message = "Do not copy an entire filesystem from another stage"
+    on = frozenset({"COPY"})
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        stage = ctx.stage_of(step)
+        if stage is None or step.flag("from") is None or step.instruction.sub_cmd is not None:
+            return
+        words = step.expanded if len(step.expanded) == len(step.instruction.value) else ()
+        if len(words) < 2 or not _is_root(words[-1]):
+            return
+        if not any(_is_root(source) for source in words[:-1]):
+            return
+        if _built_from_scratch(ctx, stage.index):
+            return
+        yield Problem(step)
+
+
+def _is_root(path: str) -> bool:
+    return path.startswith("/") and posixpath.normpath(path) in ("/", "//")
+
+
+def _built_from_scratch(ctx: LintContext, index: int) -> bool:
+    stage = ctx.stages[index]
+    seen: set[int] = set()
+    while stage.base_stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        stage = ctx.stages[stage.base_stage]
+    return stage.is_scratch
