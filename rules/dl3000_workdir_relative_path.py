@@ -63,11 +63,12 @@ class WorkdirRelativePath(Rule):
     buildkit_name = "WorkdirRelativePath"
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        stage = ctx.stage_of(step)
-        if stage is None or _workdir_set_before(ctx, step):
+        if _workdir_set_before(ctx, step):
             return
         raw = _unquote(step.instruction.value[0]) if step.instruction.value else ""
-        path = step.expanded[0] if step.expanded else raw
+        path = raw
+        if "$" in raw and step.expanded:
+            path = _unquote(step.expanded[0])
         if raw.startswith("$") and (step.undefined or "$" in path or not path):
             return  # set from variables whose value the Dockerfile does not know
         if not path or path.startswith(("/", "\\", "$")) or _DRIVE.match(path):

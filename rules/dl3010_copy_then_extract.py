@@ -97,7 +97,10 @@ class CopyThenExtract(Rule):
                         yield Problem(copy, at=_written(copy, name))
 
     def _remember(self, step: Step) -> None:
-        words = step.expanded or step.instruction.value
+        raw = step.instruction.value
+        expanded = step.expanded if len(step.expanded) == len(raw) else raw
+        # Expanded only where a variable is: expansion also eats Windows backslashes.
+        words = [e if "$" in r else r for r, e in zip(raw, expanded, strict=True)]
         if len(words) < 2:
             return
         target = _basename(words[-1])
