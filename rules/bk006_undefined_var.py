@@ -30,8 +30,9 @@ class UndefinedVar(Rule):
     There, it reports only the names it can tell are mistakes: a global `ARG` that the stage
     did not declare again, a name that the stage defines only later (or earlier in the same
     `ENV`, whose pairs all see the environment from before the instruction), and a likely typo
-    of a defined name. The `strict` option reports every name, as BuildKit would for an image
-    that sets no such variable.
+    of a defined name (`$DIR_ASSET` for `DIR_ASSETS`, but not `$GOPATH` for `PATH`). The
+    `strict` option reports every name, as BuildKit would for an image that sets no such
+    variable.
 
     ## Why is this bad?
     An undefined variable expands to an empty string without any error: `COPY $SRC /app`
@@ -177,8 +178,11 @@ class UndefinedVar(Rule):
         options = list(scope)
         for name in found:
             match = suggest(name, options)
+            # On an image, `$GOPATH` next to a defined `PATH` is more likely the image's own
+            # variable than a typo: a name that merely extends a defined one is no evidence.
+            typo = bool(match) and match not in name
             if not known and not (
-                match or name in later or name in too_early or name in ctx.dockerfile.global_args
+                typo or name in later or name in too_early or name in ctx.dockerfile.global_args
             ):
                 continue
             message = f"Usage of undefined variable '${name}'"
