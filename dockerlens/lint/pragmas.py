@@ -30,7 +30,7 @@ _HADOLINT = re.compile(
 )
 _HADOLINT_SHELL = re.compile(r"^\s*#\s*hadolint\s+shell\s*=\s*(?P<shell>\S+)\s*$")
 _BUILDKIT = re.compile(
-    r"^\s*#\s*check\s*=\s*skip\s*=\s*(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*$"
+    r"^\s*#\s*check\s*=\s*skip\s*=\s*(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)(?:\s.*)?$"
 )
 _DOCKERLENS = re.compile(
     r"^\s*#\s*dockerlens:\s*(?P<kind>ignore|ignore-stage|ignore-file)\s*=\s*"
@@ -118,10 +118,12 @@ def scan(
                     IgnorePragma(number, codes, number + 1, number + 1, "next", "hadolint")
                 )
         elif match := _BUILDKIT.match(text):
-            if number + 1 in starts:
-                nxt = number + 1
+            # BuildKit reads it anywhere in the comment block directly above an instruction.
+            target = next((s for s in starts if s > number), None)
+            block = range(number + 1, target or number + 1)
+            if target is not None and all(lines[i - 1].lstrip().startswith("#") for i in block):
                 codes = _codes(match["codes"])
-                ignores.append(IgnorePragma(number, codes, nxt, nxt, "next", "buildkit"))
+                ignores.append(IgnorePragma(number, codes, target, target, "next", "buildkit"))
         elif match := _HADOLINT_SHELL.match(text):
             shells.append(ShellPragma(number, match["shell"]))
     return Pragmas(ignores, shells)
