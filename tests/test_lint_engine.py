@@ -112,7 +112,8 @@ def test_file_wide_problem_from_finish() -> None:
         # BuildKit's per-instruction form, by check name
         ("FROM a\n# check=skip=FlagRunCheck\nRUN x\nRUN y\n", [(4, "TST100")]),
         ("FROM a\n# check=skip=FlagRunCheck // why\n# more\nRUN x\n", []),
-        ("FROM a\n# check=skip=FlagRunCheck\n\nRUN x\n", [(4, "TST100")]),
+        ("FROM a\n# check=skip=FlagRunCheck\n\nRUN x\n", []),
+        ("FROM a\n# check=skip=FlagRunCheck\n#\nRUN x\n", [(4, "TST100")]),
         # a pragma on a continuation line inside an instruction is not a pragma
         (
             "FROM a\nRUN x \\\n# hadolint ignore=TST100\n  && y\nRUN z\n",

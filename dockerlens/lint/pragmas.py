@@ -118,10 +118,13 @@ def scan(
                     IgnorePragma(number, codes, number + 1, number + 1, "next", "hadolint")
                 )
         elif match := _BUILDKIT.match(text):
-            # BuildKit reads it anywhere in the comment block directly above an instruction.
+            # BuildKit reads it anywhere in the comments above an instruction: blank lines do
+            # not end that block, an empty "#" line does.
             target = next((s for s in starts if s > number), None)
-            block = range(number + 1, target or number + 1)
-            if target is not None and all(lines[i - 1].lstrip().startswith("#") for i in block):
+            between = [lines[i - 1].strip() for i in range(number + 1, target or number + 1)]
+            if target is not None and all(
+                line == "" or (line.startswith("#") and line[1:].strip()) for line in between
+            ):
                 codes = _codes(match["codes"])
                 ignores.append(IgnorePragma(number, codes, target, target, "next", "buildkit"))
         elif match := _HADOLINT_SHELL.match(text):
