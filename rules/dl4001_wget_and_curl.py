@@ -43,7 +43,9 @@ class WgetAndCurl(Rule):
     ```
 
     ## Differences from hadolint
-    The command is matched by its base name, so `/usr/bin/curl` counts as `curl`.
+    The command is matched by its base name, so `/usr/bin/curl` counts as `curl`. hadolint
+    keeps one tally of `ONBUILD RUN`s for the whole file; dockerlens keeps one per stage,
+    since each stage's triggers run in a different child image.
     """
 
     code = "DL4001"
