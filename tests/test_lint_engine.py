@@ -183,3 +183,29 @@ def test_entry_point_scan_agrees_with_importlib_metadata(group: str) -> None:
 
     expected = {(e.name, e.value) for e in metadata_entry_points(group=group)}
     assert set(entry_points(group)) == expected
+
+
+class Experimental(FlagRun):
+    code = "TST105"
+    name = "experimental-check"
+    buildkit_name = "ExperimentalCheck"
+    default_enabled = False
+
+
+@pytest.mark.parametrize(
+    ("directive", "expected"),
+    [
+        ("", []),
+        ("# check=experimental=ExperimentalCheck\n", [(3, "TST105")]),
+        ("# check=experimental=all;skip=all\n", [(3, "TST105")]),
+        ("# check=experimental=Other\n", []),
+    ],
+)
+def test_experimental_checks_are_switched_on_by_the_directive(
+    directive: str, expected: list[tuple[int, str]]
+) -> None:
+    dormant = (EnabledRule(Experimental, None, Severity.WARNING),)
+    settings = LintSettings((), ENGINE, experimental=dormant)
+    text = directive + "FROM a\nRUN x\n"
+    found = [(f.line - (not directive), f.code) for f in lint_text(text, "Dockerfile", settings)]
+    assert found == expected

@@ -465,9 +465,13 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
             report_unused = layer.report_unused_pragmas
         if layer.shellcheck is not None:
             shellcheck = layer.shellcheck
-    rules = []
+    rules: list[EnabledRule] = []
+    experimental: list[EnabledRule] = []
     for rule in registry:
-        if rule.code not in enabled or rule.code in ignored:
+        if rule.code in ignored:
+            continue
+        dormant = rule.code not in enabled
+        if dormant and (rule.default_enabled or not rule.buildkit_name):
             continue
         values = {}
         for option in rule.option_fields():
@@ -475,9 +479,9 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
             if shared_key in shared:
                 values[option.name] = shared[shared_key]
         values.update(options.get(rule.code, {}))
-        rules.append(
-            EnabledRule(rule, rule.Options(**values), severity.get(rule.code, rule.severity))
-        )
+        level = severity.get(rule.code, rule.severity)
+        chosen = EnabledRule(rule, rule.Options(**values), level)
+        (experimental if dormant else rules).append(chosen)
     engine_codes = {
         code.code: severity.get(code.code, code.severity)
         for code in (PARSE_ERROR, RULE_CRASHED)
@@ -494,5 +498,6 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         ignored_external=frozenset(c for c in ignored if c not in registry.rules),
         external_severity={c: s for c, s in severity.items() if c not in registry.rules},
         shellcheck=shellcheck,
+        experimental=tuple(experimental),
     )
     return FileSettings(settings, threshold, exit_zero)

@@ -49,6 +49,8 @@ class LintSettings:
     external_severity: dict[str, Severity] = field(default_factory=dict)
     #: Run ShellCheck over RUN scripts (when it is installed).
     shellcheck: bool = True
+    #: Off-by-default BuildKit checks a file may switch on with ``# check=experimental=``.
+    experimental: tuple[EnabledRule, ...] = ()
 
 
 @dataclass
@@ -84,7 +86,12 @@ def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
 
     raw: list[tuple[EnabledRule, Problem]] = []
     crashes: list[Finding] = []
-    instances = [(enabled, enabled.rule(enabled.options)) for enabled in settings.rules]
+    check = _check_directive(result.directives)
+    wanted = check.experimental
+    rules = settings.rules + tuple(
+        e for e in settings.experimental if "all" in wanted or e.rule.buildkit_name in wanted
+    )
+    instances = [(enabled, enabled.rule(enabled.options)) for enabled in rules]
     by_keyword: dict[str, list[tuple[EnabledRule, Rule]]] = defaultdict(list)
     for enabled, instance in instances:
         for keyword in instance.on:
@@ -112,7 +119,7 @@ def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
         run(enabled, functools.partial(instance.finish, context), None)
 
     findings = [_to_finding(enabled, problem, context) for enabled, problem in raw]
-    findings = _skip_checks(findings, result.directives, settings)
+    findings = _skip_checks(findings, check, rules)
     if settings.honour_pragmas:
         findings = _suppress(findings, found.ignores, settings)
         findings += _unused(found.ignores, settings, path)
@@ -245,31 +252,50 @@ def _unused(
     return out
 
 
-def _skip_checks(findings: list[Finding], directives: Any, settings: LintSettings) -> list[Finding]:
-    """BuildKit's ``# check=skip=A,B;error=true`` directive, for the rules that answer to
-    BuildKit check names."""
+@dataclass(frozen=True)
+class CheckDirective:
+    """BuildKit's ``# check=skip=A,B;error=true;experimental=C``."""
+
+    skip: frozenset[str] = frozenset()
+    error: bool = False
+    experimental: frozenset[str] = frozenset()
+
+
+def _check_directive(directives: Any) -> CheckDirective:
     value = next((d.value for d in directives.values() if d.name.lower() == "check"), None)
     if value is None:
-        return findings
-    skip: set[str] = set()
-    as_errors = False
+        return CheckDirective()
+    parts: dict[str, str] = {}
     for part in value.split(";"):
         key, _, setting = part.partition("=")
-        key = key.strip().lower()
-        if key == "skip":
-            skip.update(s.strip() for s in setting.split(",") if s.strip())
-        elif key == "error":
-            as_errors = setting.strip().lower() == "true"
-    buildkit = {e.rule.code: e.rule.buildkit_name for e in settings.rules if e.rule.buildkit_name}
+        parts[key.strip().lower()] = setting.strip()
+
+    def names(key: str) -> frozenset[str]:
+        return frozenset(n.strip() for n in parts.get(key, "").split(",") if n.strip())
+
+    return CheckDirective(
+        names("skip"), parts.get("error", "").lower() == "true", names("experimental")
+    )
+
+
+def _skip_checks(
+    findings: list[Finding], check: CheckDirective, rules: tuple[EnabledRule, ...]
+) -> list[Finding]:
+    """Apply the check directive to the rules that answer to BuildKit check names. As in
+    BuildKit, ``skip`` does not apply to checks switched on by ``experimental``."""
+    if check == CheckDirective():
+        return findings
+    buildkit = {e.rule.code: e.rule.buildkit_name for e in rules if e.rule.buildkit_name}
     out = []
     for finding in findings:
         name = buildkit.get(finding.code)
         if name is None:
             out.append(finding)
             continue
-        if "all" in skip or name in skip:
+        experimental = name in check.experimental or "all" in check.experimental
+        if not experimental and ("all" in check.skip or name in check.skip):
             continue
-        if as_errors and finding.severity is not Severity.ERROR:
+        if check.error and finding.severity is not Severity.ERROR:
             finding = _replace_severity(finding, Severity.ERROR)
         out.append(finding)
     return out
