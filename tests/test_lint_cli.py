@@ -15,8 +15,8 @@ from dockerlens.cli import cli
 from tests.conftest import FIXTURES
 
 # Clean but for DL3007 in LATEST (USER: not running as root is a rule too).
-LATEST = "FROM debian:latest\nUSER nobody\n"
-CLEAN = "FROM debian:12.7\nUSER nobody\n"
+LATEST = "FROM debian:latest\nUSER 10001\n"
+CLEAN = "FROM debian:12.7\nUSER 10001\n"
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_nearest_config_upward_from_each_file(project: Path) -> None:
     write(project / "app" / "Dockerfile", LATEST)
     write(project / "other" / ".dockerlens.toml", "select = []\n")
     write(project / "other" / "Dockerfile", LATEST)
-    write(project / "strict" / ".dockerlens.toml", 'select = ["DL"]\n')
+    write(project / "strict" / ".dockerlens.toml", 'select = ["DL3007"]\n')
     write(project / "strict" / "Dockerfile", LATEST)
     _, findings, _ = lint(".")
     assert codes(findings) == [("strict/Dockerfile", "DL3007")]
@@ -226,7 +226,7 @@ def test_local_plugin_folder_with_options(project: Path) -> None:
         project / ".dockerlens.toml",
         'plugin-paths = ["lint_rules"]\n[rules.every-run]\nword = "here:"\n',
     )
-    write(project / "Dockerfile", "FROM debian:12\nRUN true\nUSER nobody\n")
+    write(project / "Dockerfile", "FROM debian:12\nRUN true\nUSER 10001\n")
     _, findings, _ = lint("Dockerfile")
     assert [(f["code"], f["message"]) for f in findings] == [("TST001", "here: here")]
     assert lint("Dockerfile", "--config", str(project / ".dockerlens.toml"))[0] == 1
