@@ -60,3 +60,102 @@ def test_dk204_reports_an_application_image(tmp_path: Path) -> None:
 
 def test_dk204_skips_dev_containers(tmp_path: Path) -> None:
     assert findings("DK204", tmp_path, APP_WITH_GCC, name=".devcontainer/Dockerfile") == []
+
+
+COPY_ALL = "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+
+
+def make(folder: Path, *paths: str, ignore: str | None = None) -> None:
+    """Files and directories (ending in /) in the context, and its .dockerignore."""
+    for path in paths:
+        target = folder / path
+        if path.endswith("/"):
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("", encoding="utf-8")
+    if ignore is not None:
+        (folder / ".dockerignore").write_text(ignore, encoding="utf-8")
+
+
+def messages(
+    code: str, folder: Path, text: str, name: str = "Dockerfile", **options: object
+) -> list[str]:
+    rule = REGISTRY.resolve(code)
+    assert rule is not None
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    found = lint_with(rule, text, options=dict(options), path=str(path))
+    return [f.message for f in found if f.code == code]
+
+
+def test_dk208_no_dockerignore(tmp_path: Path) -> None:
+    make(tmp_path, ".git/", "package.json")
+    [message] = messages("DK208", tmp_path, COPY_ALL)
+    assert "no .dockerignore" in message and ".git, node_modules" in message
+
+
+def test_dk208_no_dockerignore_in_an_empty_context_still_counts(tmp_path: Path) -> None:
+    assert len(messages("DK208", tmp_path, COPY_ALL)) == 1
+
+
+def test_dk208_complete_dockerignore(tmp_path: Path) -> None:
+    make(tmp_path, ".git/", "package.json", ".venv/", ignore=".git\nnode_modules\n.venv\n")
+    assert messages("DK208", tmp_path, COPY_ALL) == []
+
+
+def test_dk208_missing_entries_are_named(tmp_path: Path) -> None:
+    make(tmp_path, ".git/", "package.json", "env/pyvenv.cfg", ignore=".git\n*.md\n")
+    [message] = messages("DK208", tmp_path, COPY_ALL)
+    assert "copies node_modules, env into the image" in message
+
+
+def test_dk208_docker_matching_rules(tmp_path: Path) -> None:
+    # `**/` crosses directories; an allow-list (`*` then `!src`) excludes everything else.
+    make(tmp_path, ".git/", "node_modules/", ignore="**/node_modules\n*\n!src\n!package.json\n")
+    assert messages("DK208", tmp_path, COPY_ALL) == []
+
+
+def test_dk208_an_exception_can_bring_git_back(tmp_path: Path) -> None:
+    make(tmp_path, ".git/", ignore=".git\n!.git\n")
+    [message] = messages("DK208", tmp_path, COPY_ALL)
+    assert "copies .git into" in message
+
+
+def test_dk208_dockerfile_specific_ignore_file_wins(tmp_path: Path) -> None:
+    make(tmp_path, ".git/", ignore="*.md\n")
+    (tmp_path / "app.Dockerfile.dockerignore").write_text(".git\n", encoding="utf-8")
+    assert messages("DK208", tmp_path, COPY_ALL, name="app.Dockerfile") == []
+    assert len(messages("DK208", tmp_path, COPY_ALL)) == 1
+
+
+def test_dk208_copy_exclude_flag(tmp_path: Path) -> None:
+    make(tmp_path, ".git/", ignore="*.md\n")
+    text = "FROM alpine:3.20\nCOPY --exclude=.git . /src\n"
+    assert messages("DK208", tmp_path, text) == []
+
+
+def test_dk208_must_exclude_option(tmp_path: Path) -> None:
+    make(tmp_path, ignore=".git\n")
+    [message] = messages("DK208", tmp_path, COPY_ALL, must_exclude=["dist"])
+    assert "copies dist into" in message
+
+
+def test_dk208_context_option(tmp_path: Path) -> None:
+    make(tmp_path, ".git/", ignore=".git\n")
+    text = "FROM alpine:3.20\nCOPY . /src\n"
+    assert len(messages("DK208", tmp_path, text, name="docker/Dockerfile")) == 1
+    assert messages("DK208", tmp_path, text, name="docker/Dockerfile", context="..") == []
+
+
+def test_dk208_only_whole_context_copies(tmp_path: Path) -> None:
+    make(tmp_path, ".git/")
+    text = "FROM alpine:3.20\nCOPY src/ /src/\nCOPY --from=build . /out\n"
+    assert messages("DK208", tmp_path, text) == []
+
+
+def test_dk208_standard_input_has_no_context() -> None:
+    rule = REGISTRY.resolve("DK208")
+    assert rule is not None
+    assert lint_with(rule, COPY_ALL, path="-") == []

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.dockerignore import PatternMatcher, find, load
+
+#: Sources that copy the whole build context.
+WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/"})
+_NO_CONTEXT = frozenset({"", "-", "<stdin>"})
+#: Manifests that say a directory of installed dependencies will sit next to them.
+_NODE_MANIFESTS = ("package.json",)
+#: Names virtualenvs are usually given (a directory holding `pyvenv.cfg` is one whatever its
+#: name).
+_VENV_NAMES = (".venv", "venv")
+
+
+def whole_context_source(step: Step) -> str | None:
+    """The source that copies the whole context (as written), if any."""
+    if step.flag("from") is not None:
+        return None
+    for written, source in zip(step.instruction.value, step.expanded[:-1], strict=False):
+        if source in WHOLE_CONTEXT:
+            return written
+    return None
+
+
+def expected_exclusions(context: Path) -> list[str]:
+    """What the context holds that an image should not: the Git directory, installed Node
+    modules (or a manifest saying they will be there), virtualenvs."""
+    found: list[str] = []
+    if (context / ".git").exists():
+        found.append(".git")
+    if (context / "node_modules").exists() or any((context / m).is_file() for m in _NODE_MANIFESTS):
+        found.append("node_modules")
+    try:
+        entries = sorted(p for p in context.iterdir() if p.is_dir())
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.name in _VENV_NAMES or (entry / "pyvenv.cfg").is_file():
+            found.append(entry.name)
+    return found
+
+
+@dataclass(frozen=True)
+class _Ignore:
+    #: The ignore file's patterns; None when there is no ignore file.
+    matcher: PatternMatcher | None
+    #: Candidates the context holds.
+    present: list[str]
+
+
+class UnfilteredContextCopy(Rule):
+    """`COPY .` copies the context with no `.dockerignore` keeping `.git` or `node_modules` out.
+
+    ## What it does
+    Flags the first `COPY .` (or `ADD .`, `COPY *`) of the whole build context when the build
+    context (the Dockerfile's directory, or the `context` option) has no ignore file
+    (`<Dockerfile>.dockerignore` next to the Dockerfile, else `.dockerignore` at the root of
+    the context), or has one that does not exclude what it holds among:
+
+    - `.git`, when the context has one;
+    - `node_modules`, when it exists or a `package.json` says it will;
+    - virtualenvs: `.venv`, `venv`, or any directory holding a `pyvenv.cfg`;
+    - every path listed in the `must-exclude` option, whether it exists or not.
+
+    The ignore file is matched with Docker's own rules (`!` exceptions included), and a
+    `COPY --exclude=` pattern counts too. Files read from standard input have no context and
+    are not checked.
+
+    ## Why is this bad?
+    Everything in the context is sent to the builder and written into the `COPY` layer. The
+    Git history can be larger than the code and holds every secret ever committed, even ones
+    deleted since; `node_modules` and virtualenvs are built for the host (another OS, another
+    libc) and overwrite or bloat what the image installs itself; all of it is stored, pushed
+    and pulled with the image. And since any change to those files (a `git fetch`, an
+    `npm install` on the host) changes the `COPY`, every later step loses its cache.
+
+    ## Example
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY . .
+    CMD ["node", "server.js"]
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY package.json server.js ./
+    CMD ["node", "server.js"]
+    ```
+
+    (The examples assume an ignore file holding `*.md` and a context whose `.git` must be
+    kept out: `must-exclude = [".git"]`.) A `.dockerignore` such as:
+
+    ```
+    .git
+    node_modules
+    .venv
+    ```
+
+    makes `COPY . .` fine as well.
+
+    ## Not reported
+    A copy from another stage (`COPY --from`), and `ONBUILD` instructions, whose context is
+    another build's.
+    """
+
+    code = "DK208"
+    name = "unfiltered-context-copy"
+    severity = Severity.WARNING
+    category = Category.BLOAT
+    message = "The whole context is copied without a .dockerignore keeping .git and the like out"
+    on = frozenset({"COPY", "ADD"})
+    example_options: ClassVar[dict[str, Any]] = {"patterns": ["*.md"], "must_exclude": [".git"]}
+
+    @dataclass(frozen=True)
+    class Options:
+        context: str = field(
+            default="",
+            metadata={
+                "doc": "The build context directory, relative to the Dockerfile's directory "
+                '(`docker build -f docker/Dockerfile .` is `context = ".."`); empty: the '
+                "Dockerfile's directory."
+            },
+        )
+        patterns: list[str] = field(
+            default_factory=list,
+            metadata={
+                "doc": "Ignore patterns to use instead of reading an ignore file, written as "
+                "its lines."
+            },
+        )
+        must_exclude: list[str] = field(
+            default_factory=list,
+            metadata={
+                "doc": "Paths (relative to the context) the ignore file must exclude even when "
+                "they do not exist at lint time, such as build output (`dist`, `target`)."
+            },
+        )
+
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self._ignore: _Ignore | None = None
+        self._reported = False
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        if self._reported or step.instruction.sub_cmd is not None:
+            return
+        source = whole_context_source(step)
+        if source is None:
+            return
+        if self._ignore is None:
+            self._ignore = self._load(ctx)
+        ignore = self._ignore
+        if ignore.matcher is None and not self.options.patterns:
+            if ctx.path in _NO_CONTEXT:
+                return
+            self._reported = True
+            listed = f" ({', '.join(ignore.present)} among it)" if ignore.present else ""
+            message = (
+                f"`{step.keyword} {source}` copies the whole context{listed} and there is no "
+                ".dockerignore to keep files out"
+            )
+            yield Problem(step, message=message, at=source)
+            return
+        wanted = [*self.options.must_exclude, *ignore.present]
+        excluded = [f.split("=", 1)[1] for f in step.expanded_flags if f.startswith("--exclude=")]
+        extra = PatternMatcher(excluded) if excluded else None
+        kept = [
+            path
+            for path in dict.fromkeys(wanted)
+            if not (ignore.matcher is not None and ignore.matcher.matches(path))
+            and not (extra is not None and extra.matches(path))
+        ]
+        if kept:
+            self._reported = True
+            names = ", ".join(kept)
+            message = (
+                f"`{step.keyword} {source}` copies {names} into the image: add "
+                f"{'it' if len(kept) == 1 else 'them'} to .dockerignore"
+            )
+            yield Problem(step, message=message, at=source)
+
+    def _load(self, ctx: LintContext) -> _Ignore:
+        context = _context(ctx, self.options.context)
+        present = expected_exclusions(context) if context is not None else []
+        patterns: list[str] | None = list(self.options.patterns) or None
+        if patterns is None and context is not None:
+            found = find(Path(ctx.path), context if self.options.context else None)
+            if found is not None:
+                try:
+                    patterns = load(found)
+                except OSError:
+                    patterns = []
+        matcher = None
+        if patterns is not None:
+            try:
+                matcher = PatternMatcher(patterns)
+            except ValueError:
+                matcher = PatternMatcher([])  # BuildKit refuses a malformed pattern anyway
+        return _Ignore(matcher, present)
+
+
+def _context(ctx: LintContext, option: str) -> Path | None:
+    if ctx.path in _NO_CONTEXT:
+        return None
+    folder = Path(ctx.path).parent
+    if option:
+        folder = folder / option
+    return folder if folder.is_dir() else None
