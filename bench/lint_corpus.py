@@ -12,15 +12,16 @@ file named like a Dockerfile is. ``--files N`` keeps the first N (sorted by path
 
 Both tools lint the same relative paths from CORPUS_DIR with no configuration, json output, in
 batches of ``--batch`` files per process; a batch that crashes (an exit code other than 0 and 1,
-a traceback, unreadable output, a timeout) is re-run file by file so that one bad file is named
-and the others still count. dockerlens runs with every DL rule selected (``--extend-select DL``:
-hadolint runs all of its rules), ShellCheck as configured by default (on when a ``shellcheck``
-binary is found; ``--no-shellcheck`` to skip it). hadolint's findings are cached in
-bench/results/ by file content and hadolint version (``--no-cache`` to ignore the cache).
+a traceback, unreadable output, a timeout) is split in halves until the files at fault are
+alone, so that each bad file is named and the others still count. Both run their default rule
+sets (dockerlens's defaults follow hadolint's: DL3057 is off in both), dockerlens with ShellCheck
+as by default (on when a ``shellcheck`` binary is found; ``--no-shellcheck`` to skip it). hadolint's
+findings are cached in bench/results/ by file content and hadolint version (``--no-cache``).
 
 Printed: per code, how many findings each tool has, how many agree on the same file and line,
 how many more agree on the same instruction but another line (hadolint gives the instruction's
-first line, dockerlens the line at fault), and how many only one tool has; then the crashes (DK999
+first line, dockerlens the line at fault), how many more dockerlens findings repeat a code that
+hadolint reports once for that instruction, and how many only one tool has; then the crashes (DK999
 findings, bad exit codes, tracebacks, timeouts), the files dockerlens could not read, and the
 parse failures (DL1000) on files BuildKit's own parser (the ``dockerfile`` package) accepts. The
 disagreements, crashes and parse failures go to a JSON file for review (default
@@ -147,31 +148,29 @@ def run_tool(
     batch: int,
     normalise: Any,
 ) -> ToolRun:
-    """Findings of ``command + files`` in batches; a batch that fails is re-run file by file."""
+    """Findings of ``command + files`` in batches; a batch that fails is split in halves until
+    the files at fault are alone, so the others' findings still count."""
     result = ToolRun()
     start = time.perf_counter()
     chunks = [files[i : i + batch] for i in range(0, len(files), batch)]
-    for number, chunk in enumerate(chunks, start=1):
-        if sys.stderr.isatty():
-            print(f"  {tool}: batch {number}/{len(chunks)}", end="\r", file=sys.stderr, flush=True)
-        timeout = 60 + 2 * len(chunk)
-        code, out, err = _run([*command, *chunk], cwd, timeout)
+
+    def run_chunk(chunk: list[str]) -> None:
+        code, out, err = _run([*command, *chunk], cwd, 60 + 2 * len(chunk))
         result.processes += 1
         problem = _verdict(tool, code, out, err)
         if problem is None:
-            result.findings += [normalise(f) for f in json.loads(out or "[]")]
-            continue
-        if len(chunk) == 1:
+            result.findings.extend(normalise(f) for f in json.loads(out or "[]"))
+        elif len(chunk) == 1:
             result.problems.append(Problem(tool, problem[0], chunk[0], problem[1]))
-            continue
-        for path in chunk:  # find the file(s) at fault; keep the others' findings
-            code, out, err = _run([*command, path], cwd, 60)
-            result.processes += 1
-            problem = _verdict(tool, code, out, err)
-            if problem is None:
-                result.findings += [normalise(f) for f in json.loads(out or "[]")]
-            else:
-                result.problems.append(Problem(tool, problem[0], path, problem[1]))
+        else:
+            middle = len(chunk) // 2
+            run_chunk(chunk[:middle])
+            run_chunk(chunk[middle:])
+
+    for number, chunk in enumerate(chunks, start=1):
+        if sys.stderr.isatty():
+            print(f"  {tool}: batch {number}/{len(chunks)}", end="\r", file=sys.stderr, flush=True)
+        run_chunk(chunk)
     if sys.stderr.isatty():
         print(" " * 40, end="\r", file=sys.stderr, flush=True)
     result.seconds = time.perf_counter() - start
@@ -270,6 +269,9 @@ class Tally:
     hadolint: int = 0
     same_line: int = 0
     same_instruction: int = 0
+    #: More dockerlens findings of the code in an instruction where hadolint has one: hadolint
+    #: reports a code once per instruction (its findings are a set of code, line, message).
+    repeats: int = 0
     only_dockerlens: list[dict[str, Any]] = field(default_factory=list)
     only_hadolint: list[dict[str, Any]] = field(default_factory=list)
 
@@ -301,16 +303,27 @@ def compare(
             else:
                 rest.append(finding)
         start_of = starts.get(path, {})
+
+        def instruction(finding: dict[str, Any], start_of: dict[int, int] = start_of) -> int:
+            line: int = finding["line"]
+            return start_of.get(line, line)
+
+        matched = {instruction(f) for f in other if f not in rest}
         unmatched = []
         for finding in rest:  # then the same instruction
-            key = start_of.get(finding["line"], finding["line"])
-            match = next((m for m in left if start_of.get(m["line"], m["line"]) == key), None)
+            key = instruction(finding)
+            match = next((m for m in left if instruction(m) == key), None)
             if match is not None:
                 left.remove(match)
                 tally.same_instruction += 1
+                matched.add(key)
             else:
                 unmatched.append(finding)
-        tally.only_dockerlens += left
+        for finding in left:
+            if instruction(finding) in matched:
+                tally.repeats += 1
+            else:
+                tally.only_dockerlens.append(finding)
         tally.only_hadolint += unmatched
     return tallies
 
@@ -368,7 +381,7 @@ def main() -> None:
     hadolint = find_tool("hadolint", args.hadolint)
     if dockerlens is None:
         sys.exit("dockerlens not found beside this Python: pip install -e .")
-    command = [dockerlens, "lint", "--no-config", "--format", "json", "--extend-select", "DL"]
+    command = [dockerlens, "lint", "--no-config", "--format", "json"]
     if args.no_shellcheck:
         command.append("--no-shellcheck")
     ours = run_tool("dockerlens", command, files, corpus, args.batch, dockerlens_finding)
@@ -408,7 +421,7 @@ def main() -> None:
 
     print()
     header = f"{'code':<8} {'rule':>6} {'dockerlens':>10} {'hadolint':>9} {'same line':>9} "
-    header += f"{'same instr':>10} {'only dl':>8} {'only hl':>8}"
+    header += f"{'same instr':>10} {'repeats':>8} {'only dl':>8} {'only hl':>8}"
     print(header)
     print("-" * len(header))
     totals = Tally()
@@ -416,18 +429,20 @@ def main() -> None:
     for code, t in rows:
         print(
             f"{code:<8} {has_rule(code):>6} {t.dockerlens:>10} {t.hadolint:>9} {t.same_line:>9} "
-            f"{t.same_instruction:>10} {len(t.only_dockerlens):>8} {len(t.only_hadolint):>8}"
+            f"{t.same_instruction:>10} {t.repeats:>8} {len(t.only_dockerlens):>8} "
+            f"{len(t.only_hadolint):>8}"
         )
         totals.dockerlens += t.dockerlens
         totals.hadolint += t.hadolint
         totals.same_line += t.same_line
         totals.same_instruction += t.same_instruction
+        totals.repeats += t.repeats
         totals.only_dockerlens += t.only_dockerlens
         totals.only_hadolint += t.only_hadolint
     print("-" * len(header))
     print(
         f"{'all':<8} {'':>6} {totals.dockerlens:>10} {totals.hadolint:>9} {totals.same_line:>9} "
-        f"{totals.same_instruction:>10} {len(totals.only_dockerlens):>8} "
+        f"{totals.same_instruction:>10} {totals.repeats:>8} {len(totals.only_dockerlens):>8} "
         f"{len(totals.only_hadolint):>8}"
     )
     # Codes both tools can report: hadolint's (DL, SC) that dockerlens implements too.
@@ -435,13 +450,15 @@ def main() -> None:
         c for c in tallies if has_rule(c) in ("yes", "sc", "engine") and c.startswith(("DL", "SC"))
     ]
     agree = sum(tallies[c].same_line + tallies[c].same_instruction for c in both)
+    repeats = sum(tallies[c].repeats for c in both)
+    only_ours = sum(len(tallies[c].only_dockerlens) for c in both)
+    only_theirs = sum(len(tallies[c].only_hadolint) for c in both)
     theirs_on_ours = sum(tallies[c].hadolint for c in both)
-    ours_on_both = sum(tallies[c].dockerlens for c in both)
     if theirs_on_ours:
         print(
-            f"on the codes both tools have: {agree} agree, {ours_on_both - agree} only dockerlens, "
-            f"{theirs_on_ours - agree} only hadolint "
-            f"({100 * agree / max(1, theirs_on_ours):.1f}% of hadolint's findings matched)"
+            f"on the codes both tools have: {agree} pairs agree (+{repeats} repeats), "
+            f"{only_ours} only dockerlens, {only_theirs} only hadolint "
+            f"({100 * agree / theirs_on_ours:.1f}% of hadolint's findings matched)"
         )
     print(
         "rule: yes = dockerlens has it; no = it does not (yet); sc = ShellCheck; engine = "
@@ -506,6 +523,7 @@ def main() -> None:
                 "hadolint": t.hadolint,
                 "same_line": t.same_line,
                 "same_instruction": t.same_instruction,
+                "repeats": t.repeats,
                 "only_dockerlens": len(t.only_dockerlens),
                 "only_hadolint": len(t.only_hadolint),
             }
