@@ -34,6 +34,8 @@ AUTOMATIC_PLATFORM_ARGS = (
     "TARGETOS",
     "TARGETARCH",
     "TARGETVARIANT",
+    "BUILDOSVERSION",
+    "TARGETOSVERSION",
 )
 #: Proxy ARGs every build knows (and does not record in the image history).
 PREDEFINED_ARGS = frozenset(
@@ -274,8 +276,10 @@ class _Builder:
         self.path = path
         self.build_args = build_args
         self.escape = parse_result.escape_token
+        # Their values depend on the machine and the --platform of the build: unknown unless
+        # given, so `FROM base-$TARGETARCH` stays unresolved rather than becoming `base-`.
         self.global_args: dict[str, Variable] = {
-            name: Variable(name, build_args.get(name, ""), None, "arg")
+            name: Variable(name, build_args.get(name), None, "arg")
             for name in AUTOMATIC_PLATFORM_ARGS
         }
         self.stages: list[Stage] = []

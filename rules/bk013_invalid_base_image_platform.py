@@ -99,12 +99,13 @@ class InvalidBaseImagePlatform(Rule):
         stage = ctx.stage_of(step)
         if stage is None or stage.base_stage is not None or not stage.platform:
             return
-        if "$" in stage.platform or stage.is_scratch:
+        if stage.is_scratch:
             return
         actual = image_platform(stage.base)
         if actual is None:
             return
-        parts = stage.platform.lower().split("/")
+        # Parts still holding a variable (the build's own TARGETARCH...) are unknown.
+        parts = ["" if "$" in part else part for part in stage.platform.lower().split("/")]
         wanted_os = parts[0]
         wanted_arch = _ARCH_ALIASES.get(parts[1], parts[1]) if len(parts) > 1 else ""
         image_os, image_arch = actual
