@@ -154,6 +154,7 @@ def _collect(
             joiner = kind
             continue
         if kind == "command":
+            _substitutions(child, source, out)
             out.append(_command(child, source, joiner, in_subshell, ()))
         elif kind == "redirected_statement":
             body = child.child_by_field_name("body")
@@ -163,6 +164,7 @@ def _collect(
                 if r.type in ("file_redirect", "heredoc_redirect", "herestring_redirect")
             )
             if body is not None and body.type == "command":
+                _substitutions(body, source, out)
                 out.append(_command(body, source, joiner, in_subshell, redirects))
             elif body is not None:
                 before = len(out)
@@ -171,6 +173,12 @@ def _collect(
                     # `a | b > f`: the redirect belongs to the pipeline's last command.
                     last = out[-1]
                     out[-1] = dataclasses.replace(last, redirects=last.redirects + redirects)
+            for redirect in child.children:
+                # `cat <<EOF | sh`: the pipeline after a heredoc start lives inside the redirect.
+                if redirect.type == "heredoc_redirect":
+                    for part in redirect.children:
+                        if part.type in ("pipeline", "command", "list"):
+                            _collect_nested(part, source, out, in_subshell, "|")
         else:
             _collect_nested(child, source, out, in_subshell, joiner)
         joiner = ""
@@ -180,10 +188,23 @@ def _collect_nested(
     node: Any, source: bytes, out: list[Command], in_subshell: bool, joiner: str
 ) -> None:
     if node.type == "command":
+        _substitutions(node, source, out)
         out.append(_command(node, source, joiner, in_subshell, ()))
         return
     nested = in_subshell or node.type == "subshell"
     _collect(node, source, out, in_subshell=nested, joiner=joiner)
+
+
+def _substitutions(command: Any, source: bytes, out: list[Command]) -> None:
+    """Commands inside ``$(...)`` or backticks in a command's words, which run before it (in a
+    subshell): ``echo $(apt-get install x)`` runs apt-get."""
+    stack = [c for c in command.children if c.type != "command_name"]
+    while stack:
+        node = stack.pop(0)
+        if node.type == "command_substitution":
+            _collect(node, source, out, in_subshell=True)
+        elif node.type in ("string", "concatenation", "command_name"):
+            stack[:0] = list(node.children)
 
 
 def _redirect_operator(node: Any, source: bytes) -> str:

@@ -152,3 +152,21 @@ def test_expansion_honours_the_escape_directive() -> None:
     workdir = m.steps[2]
     assert workdir.expanded == ("/$A/x",)
     assert workdir.expand("`$A-$A") == "$A-x"
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        # commands in a substitution run first, in a subshell
+        ("echo $(apt-get install x) && y", ["apt-get+", "echo", "y"]),
+        ('echo "a $(id -u) b" `pwd`', ["id+", "pwd+", "echo"]),
+        # the pipeline after a heredoc start is inside the redirect in the syntax tree
+        ("cat <<EOF | bash -e\nls\nEOF\n", ["cat", "bash"]),
+        ("(cd /x && make)", ["cd+", "make+"]),
+    ],
+)
+def test_commands_of_a_script(script: str, expected: list[str]) -> None:
+    from dockerlens.shell import parse_shell
+
+    commands = parse_shell(script).commands
+    assert [c.name + ("+" if c.in_subshell else "") for c in commands] == expected
