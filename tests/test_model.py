@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from dockerlens.imageref import parse_image_ref, split_image_ref
 from dockerlens.model import build_model
 from dockerlens.shell import ShellKind
