@@ -45,15 +45,31 @@ def commands(step: Step) -> list[Command]:
     if step.keyword != "RUN" or not instruction.json or not instruction.value:
         return []
     words = instruction.value
-    if (
-        len(words) >= 3
-        and posixpath.basename(words[0]) in ("sh", "bash", "ash", "dash", "zsh")
-        and words[1] in ("-c", "-ec", "-ex", "-xc", "-eux", "-exc")
-    ):
-        return parse_shell(words[2]).commands
+    inline = _dash_c_script(words)
+    if inline is not None:
+        return parse_shell(inline).commands
     if step.shell_kind is not ShellKind.POSIX and not words[0].startswith("/"):
         return []
     return [Command(name=words[0], args=tuple(words[1:]), line=1, start_byte=0, end_byte=0)]
+
+
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
+
+
+def _dash_c_script(words: tuple[str, ...]) -> str | None:
+    """The script of ``["bash", "-o", "pipefail", "-ec", "script"]``, else None."""
+    if not words or posixpath.basename(words[0]) not in _SHELLS:
+        return None
+    index = 1
+    while index < len(words) and words[index].startswith("-"):
+        word = words[index]
+        if word in ("-o", "+o"):
+            index += 2
+            continue
+        if not word.startswith("--") and "c" in word[1:]:
+            return words[index + 1] if index + 1 < len(words) else None
+        index += 1
+    return None
 
 
 def flags(command: Command) -> list[str]:
