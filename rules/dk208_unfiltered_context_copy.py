@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.dockerignore import PatternMatcher, find, load
+from dockerlens.lint.dockerignore import PatternMatcher
+from dockerlens.lint.layers import NO_CONTEXT, build_context, ignore_patterns, matcher_of
 
 #: Sources that copy the whole build context.
 WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/"})
-_NO_CONTEXT = frozenset({"", "-", "<stdin>"})
 #: Manifests that say a directory of installed dependencies will sit next to them.
 _NODE_MANIFESTS = ("package.json",)
 #: Names virtualenvs are usually given (a directory holding `pyvenv.cfg` is one whatever its
@@ -160,7 +160,7 @@ class UnfilteredContextCopy(Rule):
             self._ignore = self._load(ctx)
         ignore = self._ignore
         if ignore.matcher is None and not self.options.patterns:
-            if ctx.path in _NO_CONTEXT:
+            if ctx.path in NO_CONTEXT:
                 return
             self._reported = True
             listed = f" ({', '.join(ignore.present)} among it)" if ignore.present else ""
@@ -189,29 +189,9 @@ class UnfilteredContextCopy(Rule):
             yield Problem(step, message=message, at=source)
 
     def _load(self, ctx: LintContext) -> _Ignore:
-        context = _context(ctx, self.options.context)
+        context = build_context(ctx, self.options.context)
         present = expected_exclusions(context) if context is not None else []
-        patterns: list[str] | None = list(self.options.patterns) or None
-        if patterns is None and context is not None:
-            found = find(Path(ctx.path), context if self.options.context else None)
-            if found is not None:
-                try:
-                    patterns = load(found)
-                except OSError:
-                    patterns = []
-        matcher = None
-        if patterns is not None:
-            try:
-                matcher = PatternMatcher(patterns)
-            except ValueError:
-                matcher = PatternMatcher([])  # BuildKit refuses a malformed pattern anyway
-        return _Ignore(matcher, present)
-
-
-def _context(ctx: LintContext, option: str) -> Path | None:
-    if ctx.path in _NO_CONTEXT:
-        return None
-    folder = Path(ctx.path).parent
-    if option:
-        folder = folder / option
-    return folder if folder.is_dir() else None
+        patterns = list(self.options.patterns) or ignore_patterns(
+            ctx, context, self.options.context
+        )
+        return _Ignore(matcher_of(patterns), present)

@@ -159,3 +159,42 @@ def test_dk208_standard_input_has_no_context() -> None:
     rule = REGISTRY.resolve("DK208")
     assert rule is not None
     assert lint_with(rule, COPY_ALL, path="-") == []
+
+
+def test_dk209_secrets_in_the_whole_context(tmp_path: Path) -> None:
+    make(tmp_path, ".env", "app.js", "deploy/id_rsa", "node_modules/pkg/.env", ".ssh/config")
+    [message] = messages("DK209", tmp_path, COPY_ALL)
+    assert "copies .env, .ssh, deploy/id_rsa from the build context" in message
+
+
+def test_dk209_context_secrets_kept_out_by_dockerignore(tmp_path: Path) -> None:
+    make(tmp_path, ".env", "deploy/id_rsa", ignore=".env\n**/id_rsa\n")
+    assert messages("DK209", tmp_path, COPY_ALL) == []
+
+
+def test_dk209_context_secrets_kept_out_by_copy_exclude(tmp_path: Path) -> None:
+    make(tmp_path, ".env")
+    text = "FROM node:22-slim\nCOPY --exclude=.env . /app\n"
+    assert messages("DK209", tmp_path, text) == []
+
+
+def test_dk209_a_copied_directory(tmp_path: Path) -> None:
+    make(tmp_path, "config/app.yaml", "config/secrets.yaml")
+    text = "FROM alpine:3.20\nCOPY config/ /etc/app/\n"
+    [message] = messages("DK209", tmp_path, text)
+    assert "copies config/secrets.yaml from" in message
+
+
+def test_dk209_globs_judged_against_the_context(tmp_path: Path) -> None:
+    text = "FROM nginx:1.27\nCOPY certs/*.pem /etc/nginx/tls/\n"
+    make(tmp_path, "certs/fullchain.pem", "certs/ca.pem")
+    assert messages("DK209", tmp_path, text) == []
+    make(tmp_path, "certs/server-key.pem")
+    [message] = messages("DK209", tmp_path, text)
+    assert "certs/server-key.pem" in message
+
+
+def test_dk209_builder_stage_context_is_not_reported(tmp_path: Path) -> None:
+    make(tmp_path, ".env")
+    text = "FROM node:22 AS build\nCOPY . .\nFROM nginx:1.27\nCOPY --from=build /dist /srv\n"
+    assert messages("DK209", tmp_path, text) == []

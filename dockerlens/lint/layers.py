@@ -20,7 +20,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+from dockerlens.lint import dockerignore
 from dockerlens.lint.commands import args_without_flags, commands, has_flag, is_archive, is_url
 from dockerlens.lint.context import LintContext
 from dockerlens.model import Stage, Step
@@ -399,19 +401,19 @@ _SECRET_NAMES = frozenset(
         "_netrc",
         ".git-credentials",
         ".dockercfg",
-        ".htpasswd",
         ".pgpass",
         ".my.cnf",
         ".s3cfg",
         ".boto",
         ".vault-token",
+        ".ssh",
+        ".gnupg",
         "id_rsa",
         "id_dsa",
         "id_ecdsa",
         "id_ed25519",
         "id_ecdsa_sk",
         "id_ed25519_sk",
-        "credentials",
         "credentials.json",
         "client_secret.json",
         "service-account.json",
@@ -424,44 +426,46 @@ _SECRET_NAMES = frozenset(
         "secret.yaml",
         "secret.yml",
         "kubeconfig",
-        ".kube/config",
-        ".docker/config.json",
-        ".aws/credentials",
-        ".ssh",
-        ".aws",
-        ".gnupg",
     }
 )
-#: Suffixes of private keys and keystores.
-_SECRET_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".asc.key")
-#: Names of a ``.pem`` that holds a certificate (public), not a key.
-_CERT_WORDS = re.compile(r"(cert|crt|chain|bundle|ca|root|public|pub|trust)", re.IGNORECASE)
-_ENV_SAMPLE = re.compile(
-    r"^\.env\.(example|sample|template|dist|defaults?|test|ci|local\.example|tpl)$"
+#: Secrets known by their directory: ``.aws/credentials``, ``.docker/config.json``.
+_SECRET_TAILS = frozenset(
+    {".aws/credentials", ".docker/config.json", ".kube/config", ".ssh/config", ".aws/config"}
 )
+#: Private keys and key stores.
+_KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8")
+#: Words in the name of a ``.pem`` or key store that holds certificates (public), not keys.
+_PUBLIC_WORDS = re.compile(
+    r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts)", re.IGNORECASE
+)
+#: ``prod.env``, ``secrets.env``: environment files named after a deployment or for secrets
+#: (``meta.env``, ``versions.env`` are build information).
+_ENV_FILE = re.compile(
+    r"^(prod|production|staging|stage|dev|development|local|secrets?|credentials)\.env$",
+    re.IGNORECASE,
+)
+_SAMPLE = re.compile(r"(example|sample|template|dist|default|tpl|test|dummy|fake)", re.IGNORECASE)
 
 
 def secret_kind(source: str) -> str | None:
-    """Why the copied path looks like a secret (its name), or None."""
+    """The copied name, when it looks like a secret (a private key, credentials, a dotenv
+    file); None otherwise, and for globs, whose matches the text does not tell."""
     path = source.rstrip("/")
     name = posixpath.basename(path)
-    if not name or (is_glob(name) and name not in ("*.pem", "*.key", ".env*", "id_*")):
+    if not name or is_glob(name) or name.startswith("<<"):
+        return None
+    if _SAMPLE.search(name):
         return None
     tail = "/".join(parts(path)[-2:])
-    if name in _SECRET_NAMES or tail in _SECRET_NAMES:
-        if name == "credentials" and not tail.endswith(".aws/credentials"):
-            return None
+    if name in _SECRET_NAMES or tail in _SECRET_TAILS:
         return name
-    if name.startswith(".env"):
-        if name == ".env" or (name.startswith(".env.") and not _ENV_SAMPLE.match(name)):
-            return name
-        return None
-    if name.endswith(_SECRET_SUFFIXES):
+    if name.startswith(".env.") or _ENV_FILE.match(name):
         return name
-    if name.endswith(".pem"):
-        stem = name[: -len(".pem")]
-        if "key" in stem.lower() or not _CERT_WORDS.search(stem):
-            return name
+    stem = name.rsplit(".", 1)[0]
+    if name.endswith(_KEY_SUFFIXES):
+        return None if _PUBLIC_WORDS.search(stem) and not name.endswith(".key") else name
+    if name.endswith(".pem") and ("key" in stem.lower() or not _PUBLIC_WORDS.search(stem)):
+        return name
     return None
 
 
@@ -512,3 +516,43 @@ def extracted_later(ctx: LintContext, copy: Copy, written: Written, until: Step)
             ):
                 return run
     return None
+
+
+# --- the build context --------------------------------------------------------------------
+
+#: Paths meaning "no file": the Dockerfile came on standard input and has no context.
+NO_CONTEXT = frozenset({"", "-", "<stdin>"})
+
+
+def build_context(ctx: LintContext, relative: str = "") -> Path | None:
+    """The build context: the Dockerfile's directory, or ``relative`` to it; None when the
+    Dockerfile has no file (standard input) or the directory does not exist."""
+    if ctx.path in NO_CONTEXT:
+        return None
+    folder = Path(ctx.path).parent
+    if relative:
+        folder = folder / relative
+    return folder if folder.is_dir() else None
+
+
+def ignore_patterns(ctx: LintContext, context: Path | None, relative: str = "") -> list[str] | None:
+    """The patterns of the ignore file a build would read (``<Dockerfile>.dockerignore``, else
+    the context's ``.dockerignore``); None when there is none."""
+    if context is None:
+        return None
+    found = dockerignore.find(Path(ctx.path), context if relative else None)
+    if found is None:
+        return None
+    try:
+        return dockerignore.load(found)
+    except OSError:
+        return []
+
+
+def matcher_of(patterns: list[str] | None) -> dockerignore.PatternMatcher | None:
+    if patterns is None:
+        return None
+    try:
+        return dockerignore.PatternMatcher(patterns)
+    except ValueError:
+        return dockerignore.PatternMatcher([])  # BuildKit refuses a malformed pattern anyway

@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import is_url
+from dockerlens.lint.dockerignore import PatternMatcher
+from dockerlens.lint.layers import (
+    Kind,
+    build_context,
+    copy_of,
+    ignore_patterns,
+    is_glob,
+    matcher_of,
+    secret_kind,
+    workdirs,
+)
+
+#: Directories never searched for secrets (their own rules cover them, or they are huge).
+_PRUNE = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".cache"})
+_MAX_DEPTH = 4
+_MAX_ENTRIES = 5000
+
+
+def context_secrets(
+    context: Path, source: str, matcher: PatternMatcher | None, excluded: PatternMatcher | None
+) -> list[str]:
+    """Files under ``source`` (a directory or glob of the context) that look like secrets and
+    that neither the ignore file nor ``COPY --exclude`` keeps out; paths relative to the
+    context."""
+    source = source.strip("/") or "."
+    roots: list[Path]
+    if is_glob(source):
+        try:
+            roots = sorted(context.glob(source))
+        except (ValueError, OSError):
+            return []
+    else:
+        roots = [context / source]
+    found: list[str] = []
+    seen = 0
+
+    def kept(relative: str) -> bool:
+        return not any(m is not None and m.matches(relative) for m in (matcher, excluded))
+
+    for root in roots:
+        if root.is_file():
+            relative = root.relative_to(context).as_posix()
+            if secret_kind(relative) and kept(relative):
+                found.append(relative)
+            continue
+        if not root.is_dir():
+            continue
+        base_depth = len(root.relative_to(context).parts)
+        for folder, dirs, files in os.walk(root):
+            here = Path(folder)
+            relative_dir = here.relative_to(context).as_posix()
+            depth = len(here.relative_to(context).parts) - base_depth
+            secret_dirs = [d for d in dirs if secret_kind(d)]
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if d not in _PRUNE
+                and d not in secret_dirs
+                and depth < _MAX_DEPTH
+                and kept(_join(relative_dir, d))
+            )
+            for name in sorted([*files, *secret_dirs]):
+                seen += 1
+                relative = _join(relative_dir, name)
+                if secret_kind(relative) and kept(relative) and relative not in found:
+                    found.append(relative)
+            if seen > _MAX_ENTRIES:
+                return found
+    return found
+
+
+def _join(folder: str, name: str) -> str:
+    return name if folder in ("", ".") else f"{folder}/{name}"
+
+
+class SecretCopiedIntoLayer(Rule):
+    """A `COPY` or `ADD` puts a secret (a key, credentials, a `.env`) into a layer of the image.
+
+    ## What it does
+    Flags a `COPY` or `ADD` in a stage whose layers ship (the final stage, or one another is
+    built `FROM`; and `ONBUILD` ones) that copies something that looks like a secret:
+
+    - private keys: `id_rsa`, `id_ed25519`..., `*.key`, `*.p12`/`*.pfx`/`*.jks` key stores,
+      and `*.pem` files unless the name says certificate (`cert.pem`, `ca.pem`,
+      `fullchain.pem`, `truststore.jks`);
+    - credentials: `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`, `.aws/credentials`,
+      `.docker/config.json`, `.pgpass`, `kubeconfig`, `.ssh`, `credentials.json`,
+      `service-account.json`, `secrets.yaml`...;
+    - dotenv files: `.env`, `.env.production`, and `<deployment>.env` such as `prod.env`
+      or `secrets.env` (not `meta.env`, nor `.env.example`, `.sample`, `.template` and
+      the like).
+
+    The name is judged by the source and by the destination (`COPY npmrc /root/.npmrc`).
+    When the Dockerfile's directory (the build context) is at hand, the files a directory,
+    a glob or the whole context (`COPY . .`) would copy are looked at too (four levels deep),
+    minus what `.dockerignore` and `COPY --exclude` keep out.
+
+    ## Why is this bad?
+    Layers are immutable and travel with the image: anyone who can pull it can read every
+    file in every layer (`docker save`, `crane export`). Deleting the file in a later `RUN`
+    only hides it: it stays, byte for byte, in the layer that copied it. An npm token, a
+    deploy key or a production `.env` in an image is a leaked secret.
+
+    A build step that needs a secret can mount it for the duration of that `RUN` only:
+    `RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci` with
+    `docker build --secret id=npmrc,src=$HOME/.npmrc`. Secrets the application needs at run
+    time belong in the runtime's secrets or environment, not in the image; files in the
+    context that no step needs belong in `.dockerignore`.
+
+    ## Example
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY package.json package-lock.json .npmrc ./
+    RUN npm ci && rm .npmrc
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY package.json package-lock.json ./
+    RUN --mount=type=secret,id=npmrc,target=/app/.npmrc npm ci
+    ```
+
+    ## Not reported
+    Stages whose layers are left behind (read only through `COPY --from`) are not reported:
+    their layers stay on the builder. (A registry cache exported with `mode=max` does carry
+    them; a secret mount is still the better way.) Globs are judged only against a context
+    at hand, since `*.pem` may well be certificates.
+    """
+
+    code = "DK209"
+    name = "secret-copied-into-layer"
+    severity = Severity.WARNING
+    category = Category.SECURITY
+    message = "A secret is copied into a layer, where deleting it later does not remove it"
+    on = frozenset({"COPY", "ADD"})
+    onbuild = True
+
+    @dataclass(frozen=True)
+    class Options:
+        context: str = field(
+            default="",
+            metadata={
+                "doc": "The build context directory, relative to the Dockerfile's directory; "
+                "empty: the Dockerfile's directory."
+            },
+        )
+
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self._cwds: dict[int, str] | None = None
+        self._context: Path | None = None
+        self._matcher: PatternMatcher | None = None
+        self._loaded = False
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        onbuild = step.instruction.sub_cmd is not None
+        if not onbuild and not ctx.ships_layers(ctx.stage_of(step)):
+            return
+        if self._cwds is None:
+            self._cwds = workdirs(ctx)
+        copy = copy_of(step, self._cwds.get(step.index, "/"))
+        if copy is None:
+            return
+        keyword = copy.keyword
+        for written in copy.written:
+            source = written.source
+            name = secret_kind(source) if not source.startswith("<<") else None
+            if name is None and written.kind is not Kind.DIR:
+                name = secret_kind(written.path)
+            if name is not None:
+                message = (
+                    f"`{keyword}` puts {name} into a layer of the image, where deleting it "
+                    "later does not remove it: mount it with `RUN --mount=type=secret` where "
+                    "a step needs it"
+                )
+                yield Problem(step, message=message, at=_at(step, source, name))
+                return
+        found = self._in_context(ctx, step, copy.sources)
+        if found:
+            shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+            message = (
+                f"`{keyword}` copies {shown} from the build context into the image: keep "
+                "them out with .dockerignore, and mount secrets a step needs with "
+                "`RUN --mount=type=secret`"
+            )
+            yield Problem(step, message=message)
+
+    def _in_context(self, ctx: LintContext, step: Step, sources: tuple[str, ...]) -> list[str]:
+        if step.flag("from") is not None or step.instruction.sub_cmd is not None:
+            return []
+        if not self._loaded:
+            self._loaded = True
+            self._context = build_context(ctx, self.options.context)
+            patterns = ignore_patterns(ctx, self._context, self.options.context)
+            self._matcher = matcher_of(patterns)
+        context = self._context
+        if context is None:
+            return []
+        excludes = [f.split("=", 1)[1] for f in step.expanded_flags if f.startswith("--exclude=")]
+        excluded = matcher_of(excludes) if excludes else None
+        found: list[str] = []
+        for source in sources:
+            if is_url(source) or source.startswith(("<<", "git@")) or "$" in source:
+                continue
+            if ".." in source.split("/"):
+                continue
+            for path in context_secrets(context, source, self._matcher, excluded):
+                if path not in found:
+                    found.append(path)
+        return found
+
+
+def _at(step: Step, source: str, name: str) -> str | None:
+    for word in step.instruction.value:
+        if word.rstrip("/").endswith(name) or word == source:
+            return word
+    return posixpath.basename(source) or None
