@@ -47,11 +47,10 @@ class NonNumericUser(Rule):
     ```
 
     ## Differences from hadolint
-    hadolint passes any user that mentions an `ARG` declared earlier in the file, whatever its
-    value, and reports any other variable. dockerlens expands the variables: an `ARG` whose
-    default is a name (`ARG USERNAME=vscode`) is reported, a variable whose value is a number
-    passes, and a variable of unknown value (an `ARG` without default, an `ENV` of the base
-    image) is not judged. Windows images have no numeric user ids, so their stages are not
+    Like hadolint, a user that comes from an `ARG` passes whatever its default: the build
+    chooses it. Other variables are expanded rather than reported on sight: an `ENV` whose
+    value is a number passes, one whose value is a name is reported, and a variable of unknown
+    value (an `ENV` of the base image) is not judged. Windows images have no numeric user ids, so their stages are not
     checked.
     """
 
@@ -68,7 +67,11 @@ class NonNumericUser(Rule):
             return
         raw = step.instruction.value[0]
         text, matched, unmatched = expand_word(raw, step.variables, step.escape)
-        if unmatched or any(step.variables[name].value is None for name in matched):
+        # A user named by a build argument is the builder's choice (hadolint #1226 exempts it).
+        if unmatched or any(
+            step.variables[name].value is None or step.variables[name].kind == "arg"
+            for name in matched
+        ):
             return
         user = text.split(":", 1)[0]
         if user and not user.isdigit():
