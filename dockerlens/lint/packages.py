@@ -9,6 +9,8 @@ What these rules share beyond :mod:`dockerlens.lint.commands`:
   sees, and plain assignments earlier in the same script (``PKGS="a=1 b=2"; apt-get install
   $PKGS``). A word that is nothing but a variable is split into words, as the shell does.
   A word whose value cannot be known (a variable without a value, ``$(...)``) keeps its text.
+* **Windows.** The text of a PowerShell or cmd ``RUN`` is read like an sh script, as hadolint
+  does: the package-manager commands in it (``pip install``, ``npm install``) look the same.
 * **Judging package lists.** :func:`unpinned` skips words that are nothing but an unknown value
   (they may hold anything, pinned packages included) and judges every other word by its text.
 * **Cleanups.** :func:`removes` (an ``rm`` of a directory or of everything in it) and
@@ -19,14 +21,15 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from dockerlens.lint.commands import commands, mounts
 from dockerlens.lint.context import LintContext
-from dockerlens.model import Step, Variable, expand_word
-from dockerlens.shell import Command, parse_shell, word_value
+from dockerlens.model import Step, Variable, expand_word, shell_text
+from dockerlens.shell import Command, ShellKind, parse_shell, word_value
 
 #: A reference to a variable or the output of a command, as it appears in a word.
 _REFERENCE = re.compile(
@@ -50,6 +53,11 @@ class _Wrapper:
     assignments: bool = False
     #: Options with which it runs nothing (``command -v``, ``sudo -l``).
     not_with: frozenset[str] = frozenset()
+
+
+def names(text: str) -> frozenset[str]:
+    """The space-separated words of ``text`` (option tables)."""
+    return frozenset(text.split())
 
 
 def _w(
@@ -116,6 +124,15 @@ class Invocation:
         wanted = {names} if isinstance(names, str) else set(names)
         return self.name in wanted and (not subcommands or self.has(*subcommands))
 
+    def until(self, word: str) -> Invocation:
+        """The invocation without its arguments from the first ``word`` on (``--``)."""
+        if word not in self.args:
+            return self
+        cut = self.args.index(word)
+        return Invocation(
+            replace(self.command, args=self.args[:cut]), self.origins[:cut], self.position
+        )
+
     def operands(self, values: Iterable[str] = ()) -> list[Word]:
         """Arguments that are not options, nor the value of an option in ``values``
         (``-t bookworm``, ``--virtual .deps``; not ``--virtual=.deps``, a single word)."""
@@ -176,13 +193,38 @@ def _operands(
 
 
 def invocations(step: Step) -> list[Invocation]:
-    """The commands of a RUN, wrappers removed, ``sh -c`` scripts read, variables expanded."""
+    """The commands of a RUN, wrappers removed, ``sh -c`` scripts read, variables expanded.
+
+    Every package rule asks for the same RUN, so the answer is kept for the last few RUNs.
+    """
+    cached = _CACHE.get(id(step))
+    if cached is not None and cached[0] is step:
+        return list(cached[1])
     resolver = _Resolver(step)
     out: list[Invocation] = []
-    for command in commands(step):
+    for command in commands(step) or _other_shell_commands(step):
         for inner in _unwrapped(command, 0):
             out.append(resolver.invocation(inner, command.start_byte, len(out)))
-    return out
+    found = tuple(out)
+    _CACHE[id(step)] = (step, found)
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return list(found)
+
+
+#: Recent answers of :func:`invocations` by step identity (the step is kept, so its id is
+#: not reused while the entry lives).
+_CACHE: OrderedDict[int, tuple[Step, tuple[Invocation, ...]]] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def _other_shell_commands(step: Step) -> list[Command]:
+    """The commands of a PowerShell or cmd RUN, read as sh would read them (as hadolint does):
+    ``pip install x`` or ``npm install -g y`` mean the same there."""
+    if step.shell_kind is ShellKind.POSIX:
+        return []
+    text = shell_text(step.instruction)
+    return parse_shell(text).commands if text else []
 
 
 def find(step: Step, names: str | Iterable[str], *subcommands: str) -> list[Invocation]:
@@ -284,25 +326,28 @@ class _Resolver:
                 variable = Variable(name, None, variable.defined_at, variable.kind)
             self.scope[name] = variable
         self.assignments = _assignments(step)
-        self._scopes: dict[int, dict[str, Variable]] = {}
+        # scope_at walks the assignments forward as the commands come in order.
+        self._scope: dict[str, Variable] = dict(self.scope)
+        self._next = 0
+        self._byte = 0
 
     def scope_at(self, byte: int) -> dict[str, Variable]:
-        scope = self._scopes.get(byte)
-        if scope is None:
-            scope = dict(self.scope)
-            for start, name, value in self.assignments:
-                if start >= byte:
-                    break
-                known = None
-                if value is not None:
-                    text, ok = _expand(value, scope)
-                    known = text if ok else None
-                scope[name] = Variable(name, known, None, "shell")
-            self._scopes[byte] = scope
-        return scope
+        """The variables a command starting at ``byte`` of the script sees."""
+        if byte < self._byte:
+            self._scope, self._next, self._byte = dict(self.scope), 0, 0
+        while self._next < len(self.assignments) and self.assignments[self._next][0] < byte:
+            _start, name, value = self.assignments[self._next]
+            known = None
+            if value is not None:
+                text, ok = _expand(value, self._scope)
+                known = text if ok else None
+            self._scope = {**self._scope, name: Variable(name, known, None, "shell")}
+            self._next += 1
+        self._byte = byte
+        return self._scope
 
     def invocation(self, command: Command, anchor: int, position: int) -> Invocation:
-        scope = self.scope_at(anchor)
+        scope = self.scope_at(anchor) if any("$" in w or "`" in w for w in command.words) else {}
         words: list[str] = []
         origins: list[str] = []
         for word in command.words:
@@ -462,3 +507,86 @@ def at_command(ctx: LintContext, step: Step, invocation: Invocation, *words: str
     name = invocation.name
     written = [f"{name} {word}" for word in words]
     return pick_at(ctx, step, *written, name)
+
+
+# --- values and configuration ----------------------------------------------------------------
+
+TRUTHY = frozenset({"1", "true", "on", "yes"})
+
+
+def known_value(step: Step, name: str) -> str | None:
+    """The value of an ARG or ENV the RUN sees, None when unset or unknown (in an ``ONBUILD
+    RUN`` only ENV counts: this build's ARGs are unset in the child build)."""
+    variable = _Resolver(step).scope.get(name)
+    return variable.value if variable is not None else None
+
+
+def configured(ctx: LintContext, step: Step, pattern: re.Pattern[str]) -> bool:
+    """Some RUN of this stage up to ``step``, or of the stages it is built FROM, has text
+    matching ``pattern`` (a setting written to a package manager's configuration)."""
+    if pattern.search(run_text(step)):
+        return True
+    return any(pattern.search(run_text(other)) for other in earlier_runs(ctx, step))
+
+
+# --- pip -------------------------------------------------------------------------------------
+
+
+def pip_call(invocation: Invocation) -> Invocation | None:
+    """pip's own view of an invocation: ``pip``, ``pip3.12``, ``pipx`` (not ``pipenv``), or
+    ``python -m pip`` (the name is then the module and the arguments those after it)."""
+    name = invocation.name
+    if name.startswith("pip"):
+        return None if name.startswith("pipenv") else invocation
+    if not name.startswith("python"):
+        return None
+    args = invocation.args
+    for index, arg in enumerate(args):
+        if arg == "-m" and index + 1 < len(args):
+            module, rest = args[index + 1], index + 2
+        elif arg.startswith("-m") and len(arg) > 2 and not arg.startswith("--"):
+            module, rest = arg[2:], index + 1
+        else:
+            continue
+        if not module.startswith("pip") or module.startswith("pipenv"):
+            return None
+        command = replace(invocation.command, name=module, args=args[rest:])
+        return Invocation(command, invocation.origins[rest:], invocation.position)
+    return None
+
+
+# --- rpm-based package managers (yum, dnf, microdnf) -----------------------------------------
+
+_RPM_VERSION_PART = re.compile(r"[A-Za-z0-9.~^_:+]*")
+
+
+def rpm_pinned(package: str) -> bool:
+    """``name-version[-release]``: after the first ``-``, every ``-``-separated part is made of
+    version characters and one starts with a digit; ``.rpm`` files carry their version. An
+    unknown value stands in for a version (``pkg-${VERSION}``)."""
+    if package.endswith(".rpm"):
+        return True
+    parts = stand_in(package, "0").split("-")[1:]
+    return (
+        bool(parts)
+        and all(_RPM_VERSION_PART.fullmatch(part) for part in parts)
+        and any(part[:1].isdigit() for part in parts)
+    )
+
+
+#: yum/dnf/microdnf options whose value is the next word.
+RPM_VALUE_OPTIONS = names(
+    "c config d debuglevel e errorlevel x exclude R randomwait enablerepo disablerepo repo "
+    "repoid setopt releasever installroot downloaddir destdir forcearch comment from-repo "
+    "repofrompath"
+)
+
+
+def cleaned_after(
+    found: Sequence[Invocation],
+    installs: Sequence[Invocation],
+    cleans: Callable[[Invocation], bool],
+) -> bool:
+    """Some invocation passing ``cleans`` comes after the last of ``installs``."""
+    last = max(inv.position for inv in installs)
+    return any(inv.position > last and cleans(inv) for inv in found)

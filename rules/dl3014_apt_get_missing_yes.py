@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import flags, has_flag
+from dockerlens.lint.packages import Invocation, at_command, configured, find
+
+_QUIET_LEVEL = re.compile(r"--?q(uiet)?=(\d+)")
+_ASSUME_YES_OPTION = re.compile(r"(?i)APT::Get::Assume-?Yes=(1|true|yes|on)")
+#: ``APT::Get::Assume-Yes "true";`` written to apt's configuration by a RUN.
+_ASSUME_YES_CONFIG = re.compile(r"(?i)APT::Get::Assume-?Yes\s+\\?\"?(1|true|yes|on)\b")
+
+
+def _answers_yes(invocation: Invocation) -> bool:
+    command = invocation.command
+    if has_flag(command, "y", "yes", "assume-yes"):
+        return True
+    # apt-get: a quiet level of 2 or more implies -y.
+    found = flags(command)
+    if found.count("q") >= 2 or found.count("quiet") >= 2:
+        return True
+    for arg in command.args:
+        level = _QUIET_LEVEL.fullmatch(arg)
+        if level and int(level.group(2)) >= 2:
+            return True
+        if _ASSUME_YES_OPTION.search(arg):
+            return True
+    return False
+
+
+class AptGetMissingYes(Rule):
+    """`apt-get install` runs without `-y`, so it stops at the confirmation prompt.
+
+    ## What it does
+    Flags a `RUN` whose `apt-get install` has neither `-y` (`--yes`, `--assume-yes`) nor a
+    quiet level of 2 or more (`-qq`, `-q=2`), which implies it.
+
+    ## Why is this bad?
+    A build has no terminal to answer apt-get's "Do you want to continue?" question. apt-get
+    aborts as soon as the install needs more than the named packages, so the build fails on
+    whatever day a new dependency appears.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12
+    RUN apt-get update && apt-get install --no-install-recommends curl=7.88.1-10+deb12u8
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM debian:12
+    RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8
+    ```
+
+    ## Differences from hadolint
+    - Any quiet level of 2 or more counts (`-qqq`, `-q=3`); hadolint wants exactly 2.
+    - `-o APT::Get::Assume-Yes=true`, and `APT::Get::Assume-Yes "true";` written to apt's
+      configuration by a `RUN` of this stage or of a stage it is built `FROM`, count as `-y`.
+    - `apt-get` is found behind wrappers such as `sudo`, in `sh -c` scripts and by path.
+    """
+
+    code = "DL3014"
+    name = "apt-get-missing-yes"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = "Use the `-y` switch to avoid manual input `apt-get -y install <package>`"
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        for invocation in find(step, "apt-get", "install"):
+            if _answers_yes(invocation) or configured(ctx, step, _ASSUME_YES_CONFIG):
+                continue
+            yield Problem(step, at=at_command(ctx, step, invocation, "install"))
+            return

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.packages import at_word, find, names, unpinned
+
+#: npm's spellings of install (``npm i``, ``npm add``...).
+_INSTALL = names("install i add in ins inst insta instal isnt isnta isntal isntall")
+#: npm options whose value is the next word.
+_VALUE_OPTIONS = names(
+    "loglevel registry prefix cache userconfig globalconfig omit include only location w workspace"
+)
+_GIT = ("git://", "git+ssh://", "git+http://", "git+https://", "git+file://")
+_HOSTED = ("github:", "gitlab:", "bitbucket:", "gist:")
+_SHORTHAND = re.compile(r"[\w.-]+/[\w.-]+(#.*)?")
+_TARBALLS = (".tar", ".tar.gz", ".tgz")
+_FOLDERS = ("/", "./", "../", "~/", "file:")
+
+
+def _pinned(package: str) -> bool:
+    if package.endswith(_TARBALLS) or package.startswith(_FOLDERS) or package in (".", ".."):
+        return True
+    if package.startswith(_GIT + _HOSTED) or _SHORTHAND.fullmatch(package):
+        return "#" in package
+    name = package.split("/", 1)[1] if package.startswith("@") and "/" in package else package
+    return "@" in name
+
+
+class NpmUnpinned(Rule):
+    """`npm install` names a package without a version.
+
+    ## What it does
+    Flags a `RUN` whose `npm install` (or `npm i`, `npm add`) names a package without a
+    version, tag or commit: `typescript` rather than `typescript@5.6.3`. Git URLs and GitHub
+    shorthands need a `#commit-ish`; tarballs and folders count as pinned. A bare
+    `npm install`, which installs what `package.json` and the lock file say, is fine.
+
+    ## Why is this bad?
+    An unpinned package is the latest release on the day of the build: the same Dockerfile
+    builds different images over time, and a new major version can break it without any
+    change to the Dockerfile.
+
+    ## Example
+    ```dockerfile
+    FROM node:22-slim
+    RUN npm install -g typescript
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM node:22-slim
+    RUN npm install -g typescript@5.6.3
+    ```
+
+    ```dockerfile
+    FROM node:22-slim
+    COPY package.json package-lock.json ./
+    RUN npm ci
+    ```
+
+    ## Differences from hadolint
+    - `npm i`, `npm add` and npm's other spellings of install are checked; hadolint only
+      knows `npm install`.
+    - GitHub-style shorthands (`user/repo#v1.2.0`, `github:user/repo#v1.2.0`) are pinned by
+      their `#ref`, `.` and `file:` paths are folders.
+    - Variables whose value is known are expanded, a word that is only a variable of unknown
+      value is not judged; more option values are not taken for packages (`--prefix`,
+      `--cache`, `--omit`...); `npm` is found behind wrappers, in `sh -c`/`su -c` scripts and
+      by path.
+    """
+
+    code = "DL3016"
+    name = "npm-unpinned"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = (
+        "Pin versions in npm. Instead of `npm install <package>` use `npm install "
+        "<package>@<version>`"
+    )
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        for invocation in find(step, "npm"):
+            operands = invocation.operands(_VALUE_OPTIONS)
+            if not operands or operands[0].text not in _INSTALL:
+                continue
+            word = unpinned(operands[1:], _pinned)
+            if word is not None:
+                yield Problem(step, at=at_word(ctx, step, word))
+                return

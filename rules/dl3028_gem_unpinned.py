@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.packages import at_word, find, names, unpinned
+
+#: gem install options whose value is the next word.
+_VALUE_OPTIONS = names(
+    "i install-dir n bindir build-root P trust-policy platform s source config-file "
+    "target-rbconfig without"
+)
+
+
+def _pinned(gem: str) -> bool:
+    return ":" in gem or gem.endswith(".gem")
+
+
+class GemUnpinned(Rule):
+    """`gem install` names a gem without a version.
+
+    ## What it does
+    Flags a `RUN` whose `gem install` (or `gem i`) names a gem without a version: `rails`
+    rather than `rails:7.2.1`, and with no `-v`/`--version`. Local `.gem` files count as
+    pinned.
+
+    ## Why is this bad?
+    Without a version, RubyGems installs the latest release on the day of the build, so the
+    same Dockerfile builds different images over time and a new major version can break it.
+
+    ## Example
+    ```dockerfile
+    FROM ruby:3.3-slim
+    RUN gem install --no-document bundler
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM ruby:3.3-slim
+    RUN gem install --no-document bundler:2.5.22
+    ```
+
+    ```dockerfile
+    FROM ruby:3.3-slim
+    RUN gem install bundler --version 2.5.22
+    ```
+
+    ## Differences from hadolint
+    - hadolint takes the word after every option for its value, so `gem install
+      --no-document bundler` passes there; dockerlens knows which options take a value.
+    - Local `.gem` files are not reported; variables whose value is known are expanded and a
+      word that is only a variable of unknown value is not judged; `gem` is found behind
+      wrappers, in `sh -c` scripts and by path.
+    """
+
+    code = "DL3028"
+    name = "gem-unpinned"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = (
+        "Pin versions in gem install. Instead of `gem install <gem>` use `gem install "
+        "<gem>:<version>`"
+    )
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        for invocation in find(step, "gem", "install", "i"):
+            args = invocation.args
+            if "-v" in args or "--version" in args:
+                continue
+            if any(arg.startswith("--version=") for arg in args):
+                continue
+            # What follows `--` is for the gem's build, not gems.
+            operands = invocation.until("--").operands(_VALUE_OPTIONS)
+            gems = [w for w in operands if w.text not in ("install", "i")]
+            word = unpinned(gems, _pinned)
+            if word is not None:
+                yield Problem(step, at=at_word(ctx, step, word))
+                return

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.packages import RPM_VALUE_OPTIONS, at_word, find, rpm_pinned, unpinned
+
+
+def _module_pinned(module: str) -> bool:
+    return ":" in module
+
+
+class YumUnpinned(Rule):
+    """`yum install` names a package without a version.
+
+    ## What it does
+    Flags a `RUN` whose `yum install` names a package without a version: `httpd` rather than
+    `httpd-2.4.6`. A package counts as pinned when what follows its first `-` looks like a
+    version (every `-`-separated part made of letters, digits and `.~^_:+`, one part starting
+    with a digit); `.rpm` files carry their version. For `yum module install`, a module needs
+    its stream (`nodejs:20`).
+
+    ## Why is this bad?
+    Without a version, yum installs whatever the repositories hold on the day of the build, so
+    the same Dockerfile builds different images over time and an upgrade can slip in
+    unnoticed.
+
+    ## Example
+    ```dockerfile
+    FROM centos:7
+    RUN yum install -y httpd && yum clean all
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM centos:7
+    RUN yum install -y httpd-2.4.6 && yum clean all
+    ```
+
+    ## Differences from hadolint
+    - Variables whose value is known are expanded and judged (`httpd-$HTTPD_VERSION` with an
+      `ARG` default). A variable of unknown value stands for a version where it sits
+      (`httpd-${VERSION}` passes, `${NAME}-devel` does not); a word that is only such a
+      variable is not judged. hadolint passes any word with `${X}` when `X` is a declared
+      `ARG` or `ENV`, and fails every other `$`.
+    - A `.rpm` file without a `-` in its name passes.
+    - The values of `--enablerepo`, `--setopt`, `-x` and other options are not taken for
+      packages (`yum --enablerepo epel install` is not "package epel, unpinned").
+    - `yum` is found behind wrappers such as `sudo`, in `sh -c` scripts and by path.
+    """
+
+    code = "DL3033"
+    name = "yum-unpinned"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = "Specify version with `yum install -y <package>-<version>`."
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        for invocation in find(step, "yum", "install"):
+            pinned = _module_pinned if invocation.has("module") else rpm_pinned
+            words = invocation.operands(RPM_VALUE_OPTIONS)
+            packages = [w for w in words if w.text not in ("install", "module")]
+            word = unpinned(packages, pinned)
+            if word is not None:
+                yield Problem(step, at=at_word(ctx, step, word))
+                return

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import has_flag
+from dockerlens.lint.packages import at_command, find
+
+
+class DnfMissingYes(Rule):
+    """`dnf install` runs without `-y`, so it stops at the confirmation prompt.
+
+    ## What it does
+    Flags a `RUN` whose `dnf` or `microdnf` `install`, `groupinstall` or `localinstall` has
+    neither `-y` nor `--assumeyes`.
+
+    ## Why is this bad?
+    A build has no terminal to answer "Is this ok [y/N]": dnf reads no answer, cancels the
+    transaction, and the build fails. microdnf asks too since version 3.7.
+
+    ## Example
+    ```dockerfile
+    FROM fedora:41
+    RUN dnf install httpd-2.4.62 && dnf clean all
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM fedora:41
+    RUN dnf install -y httpd-2.4.62 && dnf clean all
+    ```
+
+    ## Differences from hadolint
+    `dnf` and `microdnf` are also found behind wrappers such as `sudo`, in `sh -c` scripts and
+    by path.
+    """
+
+    code = "DL3038"
+    name = "dnf-missing-yes"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = "Use the -y switch to avoid manual input `dnf install -y <package>`"
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        tools = ("dnf", "microdnf")
+        for invocation in find(step, tools, "install", "groupinstall", "localinstall"):
+            if not has_flag(invocation.command, "y", "assumeyes"):
+                yield Problem(step, at=at_command(ctx, step, invocation))
+                return

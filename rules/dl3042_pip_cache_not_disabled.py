@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import has_flag
+from dockerlens.lint.packages import (
+    TRUTHY,
+    at_command,
+    cache_mounted,
+    invocations,
+    known_value,
+    pip_call,
+    run_text,
+)
+
+_SET_IN_SCRIPT = re.compile(r"PIP_NO_CACHE_DIR=[\"']?([A-Za-z0-9]+)")
+
+
+class PipCacheNotDisabled(Rule):
+    """`pip install` keeps its download cache in the image.
+
+    ## What it does
+    Flags a `RUN` whose `pip install` (also `pip3` and `python -m pip`) has no
+    `--no-cache-dir`, unless the cache is turned off otherwise: `PIP_NO_CACHE_DIR` set to a
+    true value (`1`, `true`, `on`, `yes`) by an `ENV` or `ARG` the `RUN` sees or in the `RUN`
+    itself, or a BuildKit cache or tmpfs mount over pip's cache (`/root/.cache/pip`). `pipx`
+    and `pipenv` manage their own environments and are left alone.
+
+    ## Why is this bad?
+    pip keeps every wheel it downloads or builds under `~/.cache/pip`. In an image that cache
+    is never used again, and it can weigh as much as the installed packages themselves.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    RUN pip install flask==3.0.3
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    RUN pip install --no-cache-dir flask==3.0.3
+    ```
+
+    ```dockerfile
+    FROM python:3.12-slim
+    ENV PIP_NO_CACHE_DIR=1
+    RUN pip install flask==3.0.3
+    ```
+
+    ```dockerfile
+    FROM python:3.12-slim
+    RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0.3
+    ```
+
+    ## Differences from hadolint
+    - `PIP_NO_CACHE_DIR` is read from the variables the `RUN` sees: an `ARG` counts too (build
+      arguments are in the environment of `RUN`), the value is read case-insensitively, and an
+      `ENV` set before an `ONBUILD RUN` counts (hadolint only sees an `ONBUILD ENV` there).
+    - A cache mount over `/root/.cache` or `/root` counts, as well as any target containing
+      `.cache/pip` (hadolint's test).
+    - `python -m pip` is found whatever comes between `pip` and `install`; pip is found by
+      path, behind wrappers such as `sudo` and in `sh -c` scripts.
+    """
+
+    code = "DL3042"
+    name = "pip-cache-not-disabled"
+    severity = Severity.WARNING
+    category = Category.BLOAT
+    message = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        value = known_value(step, "PIP_NO_CACHE_DIR")
+        if value is not None and value.lower() in TRUTHY:
+            return
+        set_here = _SET_IN_SCRIPT.search(run_text(step))
+        if set_here and set_here.group(1).lower() in TRUTHY:
+            return
+        if cache_mounted(step, "/root/.cache/pip", ".cache/pip"):
+            return
+        for invocation in invocations(step):
+            call = pip_call(invocation)
+            if call is None or "install" not in call.args:
+                continue
+            if call.name.startswith("pipx") or has_flag(call.command, "no-cache-dir"):
+                continue
+            yield Problem(step, at=at_command(ctx, step, invocation, "install"))
+            return

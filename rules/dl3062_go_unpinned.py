@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.packages import Invocation, Word, at_word, find, names, unpinned
+
+#: go build flags whose value is the next word (go spells long flags with one dash).
+_VALUE_FLAGS = names(
+    "C p tags ldflags gcflags asmflags gccgoflags o mod modfile pkgdir toolexec buildmode "
+    "compiler installsuffix overlay pgo exec covermode coverpkg"
+)
+#: Queries that name no fixed version (`@none` removes a dependency).
+_MOVING = ("@latest", "@upgrade", "@patch", "@none", "@master", "@main", "@HEAD")
+
+
+def _operands(invocation: Invocation) -> list[Word]:
+    out: list[Word] = []
+    skip = False
+    for arg, origin in zip(invocation.args, invocation.origins, strict=True):
+        if skip:
+            skip = False
+        elif arg.startswith("-") and arg != "-":
+            name, has_value, _ = arg.lstrip("-").partition("=")
+            skip = not has_value and name in _VALUE_FLAGS
+        else:
+            out.append(Word(arg, origin))
+    return out
+
+
+def _pinned(package: str) -> bool:
+    if package.startswith((".", "/")) or package.endswith(".go"):
+        return True  # a local package or file
+    path, at, _version = package.partition("@")
+    if at:
+        return not package.endswith(_MOVING)
+    # Only a module path whose first element looks like a host name (github.com/...) is
+    # downloaded; others are the standard library or the main module's own packages.
+    return "." not in path.split("/", 1)[0]
+
+
+class GoUnpinned(Rule):
+    """`go install` or `go run` fetches a module without a version.
+
+    ## What it does
+    Flags a `RUN` whose `go install`, `go get` or `go run` names a remote package without a
+    fixed version: `golang.org/x/tools/gopls` or `...@latest` rather than
+    `golang.org/x/tools/gopls@v0.16.2`. Local packages (`.`, `./cmd/app`, `main.go`) are
+    fine. For `go run`, only the package is checked, not the program's arguments.
+
+    ## Why is this bad?
+    Without a version, or with `@latest`, Go resolves the newest release on the day of the
+    build, so the same Dockerfile builds different binaries over time.
+
+    ## Example
+    ```dockerfile
+    FROM golang:1.23
+    RUN go install golang.org/x/tools/gopls@latest
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM golang:1.23
+    RUN go install golang.org/x/tools/gopls@v0.16.2
+    ```
+
+    ## Differences from hadolint
+    - `@upgrade`, `@patch` and branch names `@master`, `@main` and `@HEAD` move like `@latest`.
+    - hadolint checks only the `go run` commands of a `RUN` that has one, skipping its
+      `go install`s; dockerlens checks both.
+    - The values of build flags (`-tags netgo`, `-ldflags "..."`, `-o bin`) are not taken for
+      packages, `.go` files are local, and a path whose first element has no dot (`std`,
+      `cmd/go`, a main module named without a domain) is not a download and is not judged.
+    - Variables whose value is known are expanded (`gopls@$GOPLS_VERSION`), a word that is
+      only a variable of unknown value is not judged; `go` is found by path
+      (`/usr/local/go/bin/go`), behind wrappers and in `sh -c` scripts.
+    """
+
+    code = "DL3062"
+    name = "go-unpinned"
+    severity = Severity.WARNING
+    category = Category.CORRECTNESS
+    message = (
+        "Pin versions in go. Instead of `go install <package>` use `go install <package>@<version>`"
+    )
+    on = frozenset({"RUN"})
+    onbuild = True
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        for invocation in find(step, "go", "install", "get", "run"):
+            operands = _operands(invocation)
+            if not operands or operands[0].text not in ("install", "get", "run"):
+                continue
+            if operands[0].text == "run":
+                packages = operands[1:2]
+            else:
+                packages = [w for w in operands[1:] if w.text != "tool"]
+            word = unpinned(packages, _pinned)
+            if word is not None:
+                yield Problem(step, at=at_word(ctx, step, word))
+                return
