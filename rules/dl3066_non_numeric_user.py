@@ -29,8 +29,8 @@ class NonNumericUser(Rule):
 
     ```dockerfile
     FROM debian:12
-    ARG USERNAME=vscode
-    USER $USERNAME
+    ENV APP_USER=app
+    USER $APP_USER
     ```
 
     ## Use instead
@@ -50,8 +50,8 @@ class NonNumericUser(Rule):
     Like hadolint, a user that comes from an `ARG` passes whatever its default: the build
     chooses it. Other variables are expanded rather than reported on sight: an `ENV` whose
     value is a number passes, one whose value is a name is reported, and a variable of unknown
-    value (an `ENV` of the base image) is not judged. Windows images have no numeric user ids, so their stages are not
-    checked.
+    value (an `ENV` of the base image) is not judged. Windows images have no numeric user ids,
+    so their stages are not checked.
     """
 
     code = "DL3066"
