@@ -480,7 +480,12 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
                 values[option.name] = shared[shared_key]
         values.update(options.get(rule.code, {}))
         level = severity.get(rule.code, rule.severity)
-        chosen = EnabledRule(rule, rule.Options(**values), level)
+        try:
+            chosen = EnabledRule(rule, rule.Options(**values), level)
+        except (TypeError, ValueError) as err:
+            origins = ", ".join(layer.origin for layer in layers if rule.code in layer.rule_options)
+            where = origins or "configuration"
+            raise ConfigError(f"{where}: rules.{rule.code}: {err}") from None
         (experimental if dormant else rules).append(chosen)
     engine_codes = {
         code.code: severity.get(code.code, code.severity)
