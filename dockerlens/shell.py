@@ -196,12 +196,12 @@ def _collect_nested(
 
 
 def _substitutions(command: Any, source: bytes, out: list[Command]) -> None:
-    """Commands inside ``$(...)`` or backticks in a command's words, which run before it (in a
-    subshell): ``echo $(apt-get install x)`` runs apt-get."""
+    """Commands inside ``$(...)``, backticks or ``<(...)`` in a command's words, which run
+    before it (in a subshell): ``echo $(apt-get install x)`` runs apt-get."""
     stack = [c for c in command.children if c.type != "command_name"]
     while stack:
         node = stack.pop(0)
-        if node.type == "command_substitution":
+        if node.type in ("command_substitution", "process_substitution"):
             _collect(node, source, out, in_subshell=True)
         elif node.type in ("string", "concatenation", "command_name"):
             stack[:0] = list(node.children)

@@ -165,6 +165,7 @@ def test_expansion_honours_the_escape_directive() -> None:
         # the pipeline after a heredoc start is inside the redirect in the syntax tree
         ("cat <<EOF | bash -e\nls\nEOF\n", ["cat", "bash"]),
         ("(cd /x && make)", ["cd+", "make+"]),
+        ("diff <(sort a) b", ["sort+", "diff"]),
     ],
 )
 def test_commands_of_a_script(script: str, expected: list[str]) -> None:
