@@ -198,3 +198,9 @@ def test_dk209_builder_stage_context_is_not_reported(tmp_path: Path) -> None:
     make(tmp_path, ".env")
     text = "FROM node:22 AS build\nCOPY . .\nFROM nginx:1.27\nCOPY --from=build /dist /srv\n"
     assert messages("DK209", tmp_path, text) == []
+
+
+def test_dk301_skips_dev_containers(tmp_path: Path) -> None:
+    text = 'FROM mcr.microsoft.com/devcontainers/python:3.12\nCMD ["sleep", "infinity"]\n'
+    assert findings("DK301", tmp_path, text) == [1]
+    assert findings("DK301", tmp_path, text, name=".devcontainer/Dockerfile") == []
