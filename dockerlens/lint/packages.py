@@ -63,7 +63,7 @@ def names(text: str) -> frozenset[str]:
 def _w(
     values: str = "", operands: int = 0, assignments: bool = False, not_with: str = ""
 ) -> _Wrapper:
-    return _Wrapper(frozenset(values.split()), operands, assignments, frozenset(not_with.split()))
+    return _Wrapper(names(values), operands, assignments, names(not_with))
 
 
 _WRAPPERS: dict[str, _Wrapper] = {
@@ -118,10 +118,10 @@ class Invocation:
         """hadolint's ``cmdHasArgs``: any of ``words`` among the arguments, anywhere."""
         return any(word in self.command.args for word in words)
 
-    def is_(self, names: str | Iterable[str], *subcommands: str) -> bool:
-        """The program is (one of) ``names`` and, if given, any of ``subcommands`` is an
+    def is_(self, programs: str | Iterable[str], *subcommands: str) -> bool:
+        """The program is (one of) ``programs`` and, if given, any of ``subcommands`` is an
         argument."""
-        wanted = {names} if isinstance(names, str) else set(names)
+        wanted = {programs} if isinstance(programs, str) else set(programs)
         return self.name in wanted and (not subcommands or self.has(*subcommands))
 
     def until(self, word: str) -> Invocation:
@@ -151,11 +151,6 @@ class Word:
         """Nothing but values that cannot be known (``$PKGS`` without a value, ``$(cat f)``):
         it may hold anything."""
         return self.text == "" or _is_references(self.text)
-
-    @property
-    def unknown(self) -> bool:
-        """Holds at least one value that cannot be known."""
-        return _REFERENCE.search(self.text) is not None
 
 
 def _is_references(text: str) -> bool:
@@ -227,9 +222,9 @@ def _other_shell_commands(step: Step) -> list[Command]:
     return parse_shell(text).commands if text else []
 
 
-def find(step: Step, names: str | Iterable[str], *subcommands: str) -> list[Invocation]:
-    """The invocations of ``names`` with any of ``subcommands`` among their arguments."""
-    return [inv for inv in invocations(step) if inv.is_(names, *subcommands)]
+def find(step: Step, programs: str | Iterable[str], *subcommands: str) -> list[Invocation]:
+    """The invocations of ``programs`` with any of ``subcommands`` among their arguments."""
+    return [inv for inv in invocations(step) if inv.is_(programs, *subcommands)]
 
 
 def _unwrapped(command: Command, depth: int) -> Iterator[Command]:
@@ -393,7 +388,8 @@ def _assignments(step: Step) -> list[tuple[int, str, str | None]]:
     stack = [script.tree.root_node]
     while stack:
         node = stack.pop()
-        if node.type == "variable_assignment":
+        if node.type == "variable_assignment" and node.parent.type != "command":
+            # (`X=1 cmd` sets X for cmd alone.)
             name_node = node.child_by_field_name("name")
             value_node = node.child_by_field_name("value")
             if name_node is not None:
@@ -447,7 +443,7 @@ def cache_mounted(step: Step, directory: str, *fragments: str) -> bool:
     """A cache or tmpfs mount over ``directory`` or a directory above it, or (hadolint's test)
     one whose target contains any of ``fragments``."""
     for mount in mounts(step):
-        if mount.type not in ("cache", "tmpfs"):
+        if mount.type not in ("cache", "tmpfs") or not mount.target:
             continue
         target = mount.target.rstrip("/") or "/"
         if directory == target or directory.startswith(target.rstrip("/") + "/"):
@@ -455,11 +451,6 @@ def cache_mounted(step: Step, directory: str, *fragments: str) -> bool:
         if any(fragment in mount.target for fragment in (directory, *fragments)):
             return True
     return False
-
-
-def last_index(invocations: Iterable[Invocation], test: Callable[[Invocation], bool]) -> int:
-    """Position of the last invocation passing ``test``, -1 if none."""
-    return max((inv.position for inv in invocations if test(inv)), default=-1)
 
 
 # --- configuration written by earlier RUNs ---------------------------------------------------
