@@ -388,8 +388,7 @@ def _assignments(step: Step) -> list[tuple[int, str, str | None]]:
     stack = [script.tree.root_node]
     while stack:
         node = stack.pop()
-        if node.type == "variable_assignment" and node.parent.type != "command":
-            # (`X=1 cmd` sets X for cmd alone.)
+        if node.type == "variable_assignment" and _persists(node, source):
             name_node = node.child_by_field_name("name")
             value_node = node.child_by_field_name("value")
             if name_node is not None:
@@ -403,6 +402,22 @@ def _assignments(step: Step) -> list[tuple[int, str, str | None]]:
         stack.extend(reversed(node.children))
     out.sort(key=lambda item: item[0])
     return out
+
+
+#: POSIX special built-ins: an assignment written before one stays set afterwards.
+_SPECIAL_BUILTINS = names(
+    ": . break continue eval exec exit export readonly return set shift times trap unset"
+)
+
+
+def _persists(assignment: Any, source: bytes) -> bool:
+    """``X=1`` alone sets X for what follows; ``X=1 cmd`` only for cmd, unless cmd is a special
+    built-in (``buildDeps='...' set -x && apt-get install $buildDeps`` works in sh)."""
+    parent = assignment.parent
+    if parent is None or parent.type != "command":
+        return True
+    name = parent.child_by_field_name("name")
+    return name is not None and _node_text(name, source) in _SPECIAL_BUILTINS
 
 
 def _node_text(node: Any, source: bytes) -> str:
