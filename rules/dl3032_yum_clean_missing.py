@@ -28,9 +28,9 @@ class YumCleanMissing(Rule):
     out of the layer and is fine too.
 
     ## Why is this bad?
-    yum keeps the repository metadata it downloaded under `/var/cache/yum`: often more than a
-    hundred megabytes that nothing needs at run time. Cleaning in a later `RUN` does not help;
-    the files stay in the earlier layer.
+    yum keeps the repository metadata it downloaded under `/var/cache/yum`: tens of megabytes
+    or more, which nothing needs at run time. Cleaning in a later `RUN` does not help; the
+    files stay in the earlier layer.
 
     ## Example
     ```dockerfile

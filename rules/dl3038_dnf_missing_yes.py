@@ -16,7 +16,7 @@ class DnfMissingYes(Rule):
 
     ## Why is this bad?
     A build has no terminal to answer "Is this ok [y/N]": dnf reads no answer, cancels the
-    transaction, and the build fails. microdnf asks too since version 3.7.
+    transaction, and the build fails. Current microdnf asks as well.
 
     ## Example
     ```dockerfile

@@ -32,9 +32,9 @@ class DnfCleanMissing(Rule):
     the cache keeps it out of the layer and is fine too.
 
     ## Why is this bad?
-    dnf keeps the repository metadata it downloaded, often more than a hundred megabytes that
-    nothing needs at run time. Cleaning in a later `RUN` does not help; the files stay in the
-    earlier layer.
+    dnf keeps the repository metadata it downloaded: tens of megabytes or more, which nothing
+    needs at run time. Cleaning in a later `RUN` does not help; the files stay in the earlier
+    layer.
 
     ## Example
     ```dockerfile
