@@ -20,6 +20,7 @@ from dockerlens.lint.findings import Finding
 from dockerlens.lint.fix import apply_fixes
 from dockerlens.lint.rule import Severity
 from dockerlens.lint.runner import _external_passes, run_lint
+from dockerlens.model import shell_text
 from tests.conftest import IN_CI, ROOT
 
 SETTINGS = LintSettings(())
@@ -222,6 +223,28 @@ def test_heredoc_shebang_decides(program: str) -> None:
     assert codes(check(text, program)) == [(8, "SC2154"), (11, "SC3010")]
 
 
+def test_scripts_are_the_text_the_model_says_the_shell_runs() -> None:
+    """The checked text is ``shell_text``'s (heredoc shebang line aside), and every position
+    maps back to the very same characters of the Dockerfile."""
+    checked = 0
+    for path in sorted(_fixture_dockerfiles()):
+        [result] = results_of([path.read_text(encoding="utf-8")])
+        if result.context is None:
+            continue
+        for script in shellcheck.scripts_of(result):
+            runs = shell_text(script.step.instruction)
+            body = script.text.split("\n", script.header)[script.header]
+            assert runs is not None and runs.rstrip("\n").endswith(body.rstrip("\n")), path
+            assert script.lines is not None, (path, script.step.line)
+            for text, segments in zip(body.split("\n"), script.lines, strict=False):
+                for s in segments:
+                    source = result.context.lines[s.line - 1]
+                    piece = source[s.source_column : s.source_column + s.length]
+                    assert piece == text[s.column : s.column + s.length], (path, s)
+            checked += 1
+    assert checked >= 10
+
+
 # --- positions ------------------------------------------------------------------------------
 
 
@@ -311,7 +334,7 @@ def test_ignore_pragma_above_the_run_covers_every_line_of_it(program: str) -> No
         # hadolint ignore=SC2086
         RUN echo a \\
             && echo $x
-        # dockerlens: ignore=shellcheck
+        # dockerlens: ignore=SC2086,SC2154 -- both forms of pragma
         RUN echo $y
         """
     )

@@ -16,8 +16,8 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
   processes as there are cores, each given a share of similar size.
 
-An SC finding's ``name`` is ``shellcheck``: an ignore pragma naming ``shellcheck`` silences
-every SC finding of the instruction below it.
+SC findings are filtered like rules' findings (``add_external``): ignore lists, severity
+overrides, and ignore pragmas by their RUN's first line. Their ``name`` is ``shellcheck``.
 """
 
 from __future__ import annotations
@@ -295,14 +295,19 @@ def build_script(step: Step, lines: list[str], *, declare_all: bool = False) -> 
     body_start = instruction.end_line + 1 - sum(_count_lines(d.content) + 1 for d in docs)
     shebang = shebang_for(step.shell)
     if docs and _HEREDOC_ONLY.match(command):
+        # BuildKit runs a heredoc that starts with a shebang as a script of its own.
         body = _split(docs[0].body())
-        mapping: list[list[Segment]] | None = _body_segments(lines, body_start, body)
         if body and body[0].startswith("#!"):
             shebang = _shebang_line_shell(body[0])
+        if shebang is None:
+            return None
+        mapping: list[list[Segment]] | None = _body_segments(lines, body_start, body)
+        if body and body[0].startswith("#!"):
             body = body[1:]
-            if mapping is not None:
-                mapping = mapping[1:]
+            mapping = mapping[1:] if mapping is not None else None
     else:
+        if shebang is None:
+            return None
         body = [command]
         first = _command_segments(
             lines, instruction.start_line, body_start - 1, command, step.escape
@@ -315,8 +320,6 @@ def build_script(step: Step, lines: list[str], *, declare_all: bool = False) -> 
             body += tail
             rest = _body_segments(lines, body_start, tail)
             mapping = mapping + rest if mapping is not None and rest is not None else None
-    if shebang is None:
-        return None
     script = "".join(line + "\n" for line in body)
     header = [shebang, *declarations(step, script, every=declare_all)]
     text = "\n".join(header) + "\n" + script
