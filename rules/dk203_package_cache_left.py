@@ -564,8 +564,17 @@ class PackageCacheLeft(Rule):
     apt's lists (DL3009), `apk add` without `--no-cache` (DL3019), `yum` (DL3032), `zypper`
     (DL3036), `dnf`/`microdnf` (DL3040), `pip install` (DL3042) and `yarn install` (DL3060).
     This rule covers the managers those rules do not know, and the gaps they leave: `yarn`
-    run without the word `install` (bare `yarn`, `yarn add`), the index `apk update` writes
-    even when every `apk add` has `--no-cache`, and apt's downloaded `.deb` files.
+    run without the word `install` (bare `yarn`, `yarn add`) in a `RUN` that has no
+    `yarn install`, the index `apk update` writes even when every `apk add` has
+    `--no-cache` (so DL3019 is silent), and apt's downloaded `.deb` files.
+
+    Go's module cache filled by an earlier `RUN go mod download` is that `RUN`'s finding;
+    a later `go build` adds only its build cache.
+
+    pnpm and uv hard-link packages from their store or cache into `node_modules` or the
+    virtualenv when both are on one filesystem, so there the duplicate costs less than a
+    full copy (the store's index and metadata, plus anything not linked); a cache mount
+    still keeps all of it out.
 
     apt's `.deb` files are reported only when the Dockerfile turns off the `docker-clean`
     hook of the Debian and Ubuntu images (deleting `/etc/apt/apt.conf.d/docker-clean`, or
@@ -597,6 +606,9 @@ class PackageCacheLeft(Rule):
             managers.append(APT_ARCHIVES)
         if all(has_flag(c.command, "no-cache") for c in calls if c.is_("apk", "add", "upgrade")):
             managers.append(APK_INDEX)
+        if any(c.is_("yarn", "install") for c in calls):
+            # DL3060 judges yarn's cache in a RUN with `yarn install`.
+            managers = [m for m in managers if m.name != "yarn"]
         for manager in managers:
             installs = [c for c in calls if manager.installs(c)]
             if not installs:
