@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import args_without_flags
 from dockerlens.lint.layers import (
     Copy,
     Kind,
@@ -99,9 +100,9 @@ class ChownAfterCopy(Rule):
     against the `WORKDIR` and any `cd` before the command. Only stages whose layers ship are
     checked: the final stage and stages another is built `FROM`.
 
-    Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download),
-    and a plain (not `-R`) change of a copied directory, which rewrites only the directory
-    entry.
+    Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download);
+    a path the same `RUN` deletes afterwards (it should not be copied at all: DK202); and a
+    plain (not `-R`) change of a copied directory, which rewrites only the directory entry.
 
     When the `RUN` does nothing else and changes exactly the copy's destination, the fix moves
     the owner (or octal mode) onto the copy as `--chown=` (`--chmod=`) and deletes the `RUN`.
@@ -184,10 +185,13 @@ class ChownAfterCopy(Rule):
             if call is None:
                 fresh += written_by(step, item)
                 continue
+            # Deleted later in the RUN: pointless to copy at all, which DK202 reports.
+            gone = _deleted_after(step, located, item.index)
             hits = [
                 hit
                 for hit in _hits(step, call, copies)
                 if not any(relation(hit.target, new) in _WITHIN for new in fresh)
+                and not any(relation(hit.target, path) in _WITHIN for path in gone)
             ]
             if not hits:
                 continue
@@ -200,6 +204,15 @@ class ChownAfterCopy(Rule):
             )
             fix = _fix(step, ctx, call, hits, single=len(located) == 1)
             yield Problem(step, message=message, at=call.tool, fix=fix)
+
+
+def _deleted_after(step: Step, located: list[Located], index: int) -> list[str]:
+    """Paths an ``rm`` after command ``index`` of the RUN deletes."""
+    out: list[str] = []
+    for item in located[index + 1 :]:
+        if command_name(item.command) == "rm":
+            out += path_args(step, item, args_without_flags(item.command))
+    return out
 
 
 def _hits(step: Step, call: _Call, copies: list[Copy]) -> list[_Hit]:
