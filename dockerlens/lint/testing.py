@@ -23,6 +23,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,13 +42,24 @@ from dockerlens.lint.rule import Rule
 
 
 def lint_with(
-    rule: type[Rule], text: str, options: dict[str, Any] | None = None, path: str = "Dockerfile"
+    rule: type[Rule], text: str, options: dict[str, Any] | None = None, path: str | None = None
 ) -> list[Finding]:
-    """Findings of ``rule`` alone on ``text`` (parse errors and crashes included)."""
+    """Findings of ``rule`` alone on ``text`` (parse errors and crashes included).
+
+    Without ``path`` the file sits alone in an empty build context, so rules that read the
+    context (``.dockerignore``...) give the same answer wherever the tests run.
+    """
     values = rule_options(rule, options or {}, "options")
     enabled = EnabledRule(rule, rule.Options(**values), rule.severity)
     engine = {c.code: c.severity for c in (PARSE_ERROR, RULE_CRASHED)}
-    return lint_text(text, path, LintSettings((enabled,), engine))
+    return lint_text(text, path or _empty_context(), LintSettings((enabled,), engine))
+
+
+@functools.cache
+def _empty_context() -> str:
+    folder = tempfile.mkdtemp(prefix="dockerlens-example-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return os.path.join(folder, "Dockerfile")
 
 
 def rule_options(rule: type[Rule], table: dict[str, Any], origin: str) -> dict[str, Any]:
