@@ -68,3 +68,31 @@ def test_generated_docs_are_up_to_date() -> None:
 def test_summary_is_one_sentence(rule: type) -> None:
     summary = read_doc(rule).summary
     assert summary.endswith(".") and len(summary) <= 120
+
+
+HADOLINT_CODES = (
+    ["DL1001"]
+    + [f"DL{n}" for n in range(3000, 3068) if n not in (3005, 3017, 3031, 3039)]
+    + ["DL4000", "DL4001", "DL4003", "DL4004", "DL4005", "DL4006"]
+)
+BUILDKIT_CHECKS = """StageNameCasing FromAsCasing NoEmptyContinuation ConsistentInstructionCasing
+DuplicateStageName ReservedStageName JSONArgsRecommended MaintainerDeprecated UndefinedArgInFrom
+WorkdirRelativePath UndefinedVar MultipleInstructionsDisallowed LegacyKeyValueFormat
+RedundantTargetPlatform SecretsUsedInArgOrEnv InvalidDefaultArgInFrom
+FromPlatformFlagConstDisallowed CopyIgnoredFile InvalidDefinitionDescription ExposeProtoCasing
+ExposeInvalidFormat InvalidBaseImagePlatform""".split()
+
+
+def test_every_hadolint_rule_has_its_code() -> None:
+    assert len(HADOLINT_CODES) == 71
+    assert [c for c in HADOLINT_CODES if c not in REGISTRY.rules] == []
+
+
+def test_every_buildkit_check_answers_to_its_name() -> None:
+    assert len(BUILDKIT_CHECKS) == 22
+    assert [name for name in BUILDKIT_CHECKS if not REGISTRY.select(name)] == []
+    assert sorted(REGISTRY.select("MultipleInstructionsDisallowed")) == [
+        "DL3012",
+        "DL4003",
+        "DL4004",
+    ]
