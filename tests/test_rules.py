@@ -75,12 +75,30 @@ HADOLINT_CODES = (
     + [f"DL{n}" for n in range(3000, 3068) if n not in (3005, 3017, 3031, 3039)]
     + ["DL4000", "DL4001", "DL4003", "DL4004", "DL4005", "DL4006"]
 )
-BUILDKIT_CHECKS = """StageNameCasing FromAsCasing NoEmptyContinuation ConsistentInstructionCasing
-DuplicateStageName ReservedStageName JSONArgsRecommended MaintainerDeprecated UndefinedArgInFrom
-WorkdirRelativePath UndefinedVar MultipleInstructionsDisallowed LegacyKeyValueFormat
-RedundantTargetPlatform SecretsUsedInArgOrEnv InvalidDefaultArgInFrom
-FromPlatformFlagConstDisallowed CopyIgnoredFile InvalidDefinitionDescription ExposeProtoCasing
-ExposeInvalidFormat InvalidBaseImagePlatform""".split()
+BUILDKIT_CHECKS = [
+    "StageNameCasing",
+    "FromAsCasing",
+    "NoEmptyContinuation",
+    "ConsistentInstructionCasing",
+    "DuplicateStageName",
+    "ReservedStageName",
+    "JSONArgsRecommended",
+    "MaintainerDeprecated",
+    "UndefinedArgInFrom",
+    "WorkdirRelativePath",
+    "UndefinedVar",
+    "MultipleInstructionsDisallowed",
+    "LegacyKeyValueFormat",
+    "RedundantTargetPlatform",
+    "SecretsUsedInArgOrEnv",
+    "InvalidDefaultArgInFrom",
+    "FromPlatformFlagConstDisallowed",
+    "CopyIgnoredFile",
+    "InvalidDefinitionDescription",
+    "ExposeProtoCasing",
+    "ExposeInvalidFormat",
+    "InvalidBaseImagePlatform",
+]
 
 
 def test_every_hadolint_rule_has_its_code() -> None:
