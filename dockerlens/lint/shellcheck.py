@@ -241,15 +241,10 @@ class _NameIndex:
     """The names (of more than 3 characters) a word may be within edit distance 2 of."""
 
     def __init__(self, names: frozenset[str]) -> None:
-        self.owners: dict[str, list[str]] = {}
-        for name in names:
-            if len(name) > 3:
-                for key in _near(name):
-                    self.owners.setdefault(key, []).append(name)
-        self.lengths = range(
-            min((len(n) for n in names if len(n) > 3), default=0) - 2,
-            max((len(n) for n in names if len(n) > 3), default=0) + 3,
-        )
+        self.names = [name for name in names if len(name) > 3]
+        self.keys = frozenset().union(*(_near(name) for name in self.names))
+        lengths = [len(name) for name in self.names] or [0]
+        self.lengths = range(min(lengths) - 2, max(lengths) + 3)
         self.cache: dict[str, frozenset[str]] = {}
 
     def near(self, word: str) -> frozenset[str]:
@@ -258,8 +253,8 @@ class _NameIndex:
             found = frozenset()
             if len(word) in self.lengths:
                 keys = _near(word)
-                if not self.owners.keys().isdisjoint(keys):
-                    found = frozenset(n for k in keys for n in self.owners.get(k, ()))
+                if not self.keys.isdisjoint(keys):
+                    found = frozenset(n for n in self.names if not _near(n).isdisjoint(keys))
             if len(self.cache) < 1 << 16:
                 self.cache[word] = found
         return found
@@ -360,29 +355,32 @@ def _command_segments(
     flags, continuations, comment lines) comes from. None if the lines do not add up."""
     if not 1 <= first <= last <= len(lines):
         return None
-    continuation = re.compile(re.escape(escape) + r"[ \t]*$")
     remaining = len(value)
     segments: list[Segment] = []
     for number in range(last, first - 1, -1):
         if remaining == 0:
             break
         source = lines[number - 1]
+        # A continuation is the escape character, then only blanks (BuildKit's rule).
+        trimmed = source.rstrip(" \t")
         if number == last:
             candidates = [source.rstrip()]
-            match = continuation.search(source)
-            if match:
-                candidates.append(source[: match.start()].rstrip())
+            if trimmed.endswith(escape):
+                candidates.append(trimmed[:-1].rstrip())
         else:
-            stripped = source.strip()
+            stripped = trimmed.strip()
             if not stripped or stripped.startswith("#"):
                 continue  # BuildKit drops blank and comment lines inside a continuation
-            match = continuation.search(source)
-            if not match:
+            if not trimmed.endswith(escape):
                 return None
-            candidates = [source[: match.start()]]
+            candidates = [trimmed[:-1]]
         for piece in candidates:
-            take = min(len(piece), remaining)
-            if value[remaining - take : remaining] == piece[len(piece) - take :]:
+            if len(piece) <= remaining:
+                found = value.endswith(piece, 0, remaining)
+            else:  # the line the command starts on, after the keyword and flags
+                found = piece.endswith(value[:remaining])
+            if found:
+                take = min(len(piece), remaining)
                 segments.append(Segment(remaining - take, number, len(piece) - take, take))
                 remaining -= take
                 break
