@@ -310,6 +310,12 @@ def test_positions_with_a_backtick_escape_and_the_onbuild_keyword(program: str) 
     assert first.instruction_line == 3
 
 
+def test_columns_count_characters_and_tabs_as_one(program: str) -> None:
+    text = "FROM debian:12\nRUN echo 'ünï 🐳'\t$x\n"
+    [found] = [f for f in check(text, program) if f.code == "SC2154"]
+    assert (found.line, found.column, marked(text, found)) == (2, 18, "$x")
+
+
 def test_fixes_map_back_to_the_dockerfile(program: str) -> None:
     text = dockerfile(
         """
