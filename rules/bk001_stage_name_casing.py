@@ -52,35 +52,9 @@ class StageNameCasing(Rule):
             return
         name = words[2]
         fix = None
-        span = word_span(ctx, step, 2)
+        span = ctx.word_span(step, 2)
         if span is not None:
             line, start, end = span
             edit = Edit(line, start, line, end, name.lower())
             fix = Fix(f"Rename the stage to {name.lower()!r}", (edit,))
         yield Problem(step, message=f"Stage name '{name}' should be lowercase", at=name, fix=fix)
-
-
-def word_span(ctx: LintContext, step: Step, index: int) -> tuple[int, int, int] | None:
-    """(line, column, end column) of the ``index``-th argument of a one-line instruction, when
-    the source shows it exactly as parsed (flags excluded)."""
-    instruction = step.instruction
-    if instruction.start_line != instruction.end_line:
-        return None
-    text = ctx.lines[instruction.start_line - 1]
-    words: list[tuple[int, int]] = []
-    position = 0
-    while position < len(text):
-        while position < len(text) and text[position] in " \t\ufeff":
-            position += 1
-        start = position
-        while position < len(text) and text[position] not in " \t":
-            position += 1
-        if position > start:
-            words.append((start, position))
-    args = [w for w in words[1:] if not text[w[0] : w[1]].startswith("--")]
-    if index >= len(args):
-        return None
-    start, end = args[index]
-    if text[start:end] != instruction.value[index]:
-        return None
-    return instruction.start_line, start + 1, end + 1

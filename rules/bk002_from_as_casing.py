@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.rules.bk001_stage_name_casing import word_span
-
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 
 
@@ -63,7 +61,7 @@ class FromAsCasing(Rule):
         if words[1] == wanted:
             return
         fix = None
-        span = word_span(ctx, step, 1)
+        span = ctx.word_span(step, 1)
         if span is not None:
             line, start, end = span
             fix = Fix(f"Write {wanted!r}", (Edit(line, start, line, end, wanted),))

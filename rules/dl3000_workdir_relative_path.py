@@ -63,7 +63,7 @@ class WorkdirRelativePath(Rule):
     buildkit_name = "WorkdirRelativePath"
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if _workdir_set_before(ctx, step):
+        if ctx.ran_before(step, "WORKDIR"):
             return
         raw = _unquote(step.instruction.value[0]) if step.instruction.value else ""
         path = raw
@@ -74,22 +74,6 @@ class WorkdirRelativePath(Rule):
         if not path or path.startswith(("/", "\\", "$")) or _DRIVE.match(path):
             return
         yield Problem(step, at=step.instruction.value[0])
-
-
-def _workdir_set_before(ctx: LintContext, step: Step) -> bool:
-    stage = ctx.stage_of(step)
-    before: int | None = step.index
-    seen: set[int] = set()
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        for other in ctx.stage_steps(stage):
-            if before is not None and other.index >= before:
-                break
-            if other.keyword == "WORKDIR" and other.instruction.sub_cmd is None:
-                return True
-        before = None
-        stage = ctx.stages[stage.base_stage] if stage.base_stage is not None else None
-    return False
 
 
 def _unquote(text: str) -> str:

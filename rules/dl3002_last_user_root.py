@@ -81,19 +81,12 @@ class LastUserRoot(Rule):
                 yield Problem(step, at=step.instruction.value[0])
 
 
-def _last_user(ctx: LintContext, stage: Stage | None) -> Step | None:
+def _last_user(ctx: LintContext, stage: Stage) -> Step | None:
     """The USER the image of ``stage`` ends with, following the stages it is built FROM."""
-    seen: set[int] = set()
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        users = [
-            s
-            for s in ctx.stage_steps(stage)
-            if s.keyword == "USER" and s.instruction.sub_cmd is None
-        ]
+    for member in ctx.lineage(stage):
+        users = ctx.own_steps(member, "USER")
         if users:
             return users[-1]
-        stage = ctx.stages[stage.base_stage] if stage.base_stage is not None else None
     return None
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 
 
 class JsonArgsRecommended(Rule):
@@ -70,22 +70,6 @@ class JsonArgsRecommended(Rule):
             return
         if step.keyword == "HEALTHCHECK" and instruction.value[0].upper() != "CMD":
             return  # HEALTHCHECK NONE
-        stage = ctx.stage_of(step)
-        if stage is not None and _shell_was_set(ctx, stage, step.index):
+        if ctx.ran_before(step, "SHELL"):
             return
         yield Problem(step)
-
-
-def _shell_was_set(ctx: LintContext, stage: Stage | None, before: int | None) -> bool:
-    """A SHELL instruction ran in the stage before ``before`` or in a stage it is built on."""
-    seen: set[int] = set()
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        for other in ctx.stage_steps(stage):
-            if before is not None and other.index >= before:
-                break
-            if other.keyword == "SHELL" and other.instruction.sub_cmd is None:
-                return True
-        before = None
-        stage = ctx.stages[stage.base_stage] if stage.base_stage is not None else None
-    return False

@@ -70,24 +70,7 @@ class CopyRelativeWithoutWorkdir(Rule):
             return  # depends on variables whose value the Dockerfile does not know
         if not dest or dest.startswith(("/", "\\")) or _DRIVE.match(dest):
             return
-        if _workdir_set_before(ctx, step):
+        if ctx.ran_before(step, "WORKDIR"):
             return
         message = None if step.keyword == "COPY" else self.message.replace("COPY", "ADD")
         yield Problem(step, message=message, at=raw)
-
-
-def _workdir_set_before(ctx: LintContext, step: Step) -> bool:
-    """A WORKDIR earlier in the stage, or anywhere in the stages it is built FROM."""
-    stage = ctx.stage_of(step)
-    before: int | None = step.index
-    seen: set[int] = set()
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        for other in ctx.stage_steps(stage):
-            if before is not None and other.index >= before:
-                break
-            if other.keyword == "WORKDIR" and other.instruction.sub_cmd is None:
-                return True
-        before = None
-        stage = ctx.stages[stage.base_stage] if stage.base_stage is not None else None
-    return False

@@ -80,10 +80,7 @@ class NonNumericUser(Rule):
 
 def _is_windows(ctx: LintContext, step: Step) -> bool:
     stage = ctx.stage_of(step)
-    seen: set[int] = set()
-    while stage is not None and stage.base_stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        stage = ctx.stages[stage.base_stage]
     if stage is None:
         return False
-    return ctx.steps[stage.steps[0]].shell == DEFAULT_WINDOWS_SHELL
+    root = ctx.root_stage(stage)
+    return ctx.steps[root.steps[0]].shell == DEFAULT_WINDOWS_SHELL

@@ -62,19 +62,10 @@ class CopyEntireFilesystem(Rule):
             return
         if not any(_is_root(source) for source in words[:-1]):
             return
-        if _built_from_scratch(ctx, stage.index):
+        if ctx.root_stage(stage).is_scratch:
             return
         yield Problem(step)
 
 
 def _is_root(path: str) -> bool:
     return path.startswith("/") and posixpath.normpath(path) in ("/", "//")
-
-
-def _built_from_scratch(ctx: LintContext, index: int) -> bool:
-    stage = ctx.stages[index]
-    seen: set[int] = set()
-    while stage.base_stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        stage = ctx.stages[stage.base_stage]
-    return stage.is_scratch

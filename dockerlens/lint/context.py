@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dockerlens.lint.pragmas import Pragmas
@@ -38,6 +39,52 @@ class LintContext:
     def stage_steps(self, stage: Stage) -> list[Step]:
         return [self.dockerfile.steps[i] for i in stage.steps]
 
+    def own_steps(self, stage: Stage, keyword: str) -> list[Step]:
+        """The stage's ``keyword`` instructions, ``ONBUILD`` triggers left out (they run in the
+        images built FROM this one, not in it)."""
+        return [
+            step
+            for step in self.stage_steps(stage)
+            if step.keyword == keyword and step.instruction.sub_cmd is None
+        ]
+
+    def lineage(self, stage: Stage | None) -> list[Stage]:
+        """The stage, then the stage it is built ``FROM``, and so on up to the one built on an
+        image (or ``scratch``): whatever these stages do is in its image. Empty for None.
+
+        Only the ``FROM`` the model resolves counts (``base_stage``); a base only the build can
+        name (``FROM base-$TARGETARCH``) ends the chain (see :mod:`dockerlens.lint.stages`).
+        """
+        chain: list[Stage] = []
+        seen: set[int] = set()
+        while stage is not None and stage.index not in seen:
+            seen.add(stage.index)
+            chain.append(stage)
+            stage = self.stages[stage.base_stage] if stage.base_stage is not None else None
+        return chain
+
+    def root_stage(self, stage: Stage) -> Stage:
+        """The last of :meth:`lineage`: the stage whose ``FROM`` names an image or ``scratch``."""
+        return self.lineage(stage)[-1]
+
+    def steps_before(self, step: Step) -> Iterator[Step]:
+        """What ran before ``step`` in its image: the earlier steps of its stage, in order, then
+        every step of the stage it is built ``FROM``, and so on (:meth:`lineage`). ``ONBUILD``
+        triggers are included; filter on ``instruction.sub_cmd`` to leave them out."""
+        for number, stage in enumerate(self.lineage(self.stage_of(step))):
+            for other in self.stage_steps(stage):
+                if number == 0 and other.index >= step.index:
+                    break
+                yield other
+
+    def ran_before(self, step: Step, keyword: str) -> bool:
+        """A ``keyword`` instruction (not an ``ONBUILD`` trigger) came before ``step`` in its
+        image: earlier in its stage, or anywhere in the stages it is built ``FROM``."""
+        return any(
+            other.keyword == keyword and other.instruction.sub_cmd is None
+            for other in self.steps_before(step)
+        )
+
     @property
     def final_stage(self) -> Stage | None:
         return self.dockerfile.stages[-1] if self.dockerfile.stages else None
@@ -62,6 +109,32 @@ class LintContext:
         """The source lines of the instruction (heredoc bodies included)."""
         instruction = step.instruction
         return self.lines[instruction.start_line - 1 : instruction.end_line]
+
+    def word_span(self, step: Step, index: int) -> tuple[int, int, int] | None:
+        """(line, column, end column) of the ``index``-th argument of a one-line instruction
+        (flags not counted), when the source shows it exactly as parsed: where a fix may
+        rewrite it."""
+        instruction = step.instruction
+        if instruction.start_line != instruction.end_line:
+            return None
+        text = self.lines[instruction.start_line - 1]
+        words: list[tuple[int, int]] = []
+        position = 0
+        while position < len(text):
+            while position < len(text) and text[position] in " \t\ufeff":
+                position += 1
+            start = position
+            while position < len(text) and text[position] not in " \t":
+                position += 1
+            if position > start:
+                words.append((start, position))
+        args = [w for w in words[1:] if not text[w[0] : w[1]].startswith("--")]
+        if index >= len(args):
+            return None
+        start, end = args[index]
+        if text[start:end] != instruction.value[index]:
+            return None
+        return instruction.start_line, start + 1, end + 1
 
     def locate(self, step: Step, text: str) -> tuple[int, int, int, int] | None:
         """(line, column, end_line, end_column) of the first ``text`` in the instruction."""

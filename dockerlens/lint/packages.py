@@ -473,16 +473,7 @@ def cache_mounted(step: Step, directory: str, *fragments: str) -> bool:
 
 def earlier_runs(ctx: LintContext, step: Step) -> Iterator[Step]:
     """The RUNs of this stage before ``step``, then those of the stages it is built FROM."""
-    stage = ctx.stage_of(step)
-    seen: set[int] = set()
-    first = True
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        for other in ctx.stage_steps(stage):
-            if other.keyword == "RUN" and (not first or other.index < step.index):
-                yield other
-        first = False
-        stage = ctx.stages[stage.base_stage] if stage.base_stage is not None else None
+    return (other for other in ctx.steps_before(step) if other.keyword == "RUN")
 
 
 def run_text(step: Step) -> str:
