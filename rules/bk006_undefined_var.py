@@ -4,13 +4,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from dockerlens.rules.bk005_undefined_arg_in_from import suggest
-
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
-from dockerlens.model import AUTOMATIC_PLATFORM_ARGS, Variable, expand_word
+from dockerlens.lint.stages import possible_ancestors, possible_bases
+from dockerlens.lint.suggest import suggest
+from dockerlens.model import Variable, expand_word
 from dockerlens.syntax.lexer import Lexer, LexError
 
-_VARIABLE = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
 _HEREDOC_WORD = re.compile(r"^\d*<<-?\S")
 
 
@@ -196,50 +195,10 @@ def _is_heredoc(word: str) -> bool:
     return _HEREDOC_WORD.match(word) is not None
 
 
-def _bases(ctx: LintContext, stage: Stage) -> list[Stage]:
-    """The earlier stages this one may be built FROM: the one it names, or, for a base with
-    variables the model cannot resolve (``FROM base-$TARGETARCH``), every stage whose name fits."""
-    if stage.base_stage is not None:
-        return [ctx.stages[stage.base_stage]]
-    if "$" not in stage.base_text:
-        return []
-    parts: list[str] = []
-    position = 0
-    for match in _VARIABLE.finditer(stage.base_text):
-        parts.append(re.escape(stage.base_text[position : match.start()]))
-        name = match.group(0).strip("${}")
-        variable = ctx.dockerfile.global_args.get(name)
-        if variable is None or variable.value is None or name in AUTOMATIC_PLATFORM_ARGS:
-            parts.append(".*")
-        else:
-            parts.append(re.escape(variable.value))
-        position = match.end()
-    parts.append(re.escape(stage.base_text[position:]))
-    if not "".join(p for p in parts if p != ".*"):
-        return []
-    pattern = re.compile("".join(parts), re.IGNORECASE)
-    return [
-        s
-        for s in ctx.stages[: stage.index]
-        if s.name is not None and pattern.fullmatch(s.name) is not None
-    ]
-
-
-def _ancestors(ctx: LintContext, stage: Stage) -> list[Stage]:
-    out: list[Stage] = []
-    todo = [stage]
-    while todo:
-        for base in _bases(ctx, todo.pop()):
-            if base not in out:
-                out.append(base)
-                todo.append(base)
-    return out
-
-
 def _inherited_args(ctx: LintContext, stage: Stage) -> list[str]:
     """ARGs of the stages this one is built FROM: BuildKit carries them over."""
     names: list[str] = []
-    for ancestor in _ancestors(ctx, stage):
+    for ancestor in possible_ancestors(ctx, stage):
         for step in ctx.stage_steps(ancestor):
             if step.instruction.sub_cmd is not None:
                 continue
@@ -252,7 +211,7 @@ def _inherited_args(ctx: LintContext, stage: Stage) -> list[str]:
 
 def _env_is_known(ctx: LintContext, stage: Stage) -> bool:
     """True when the stage's environment comes from the Dockerfile alone (built on scratch)."""
-    bases = _bases(ctx, stage)
+    bases = possible_bases(ctx, stage)
     if not bases:
         return stage.base_stage is None and stage.is_scratch
     return all(_env_is_known(ctx, base) for base in bases)

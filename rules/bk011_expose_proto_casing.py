@@ -3,8 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
-
-_PROTOCOLS = frozenset({"", "tcp", "udp", "sctp"})
+from dockerlens.lint.ports import PROTOCOLS, container_part, expose_ports
 
 
 class ExposeProtoCasing(Rule):
@@ -50,22 +49,10 @@ class ExposeProtoCasing(Rule):
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for written, port in expose_ports(step):
             port_part, _, proto = container_part(port).partition("/")
-            if not port_part or proto.lower() not in _PROTOCOLS or proto == proto.lower():
+            if not port_part or proto.lower() not in PROTOCOLS or proto == proto.lower():
                 continue
             message = f"Defined protocol '{port}' in EXPOSE instruction should be lowercase"
             yield Problem(step, message=message, at=written, fix=_fix(ctx, step, written))
-
-
-def expose_ports(step: Step) -> Iterator[tuple[str, str]]:
-    """(word as written, port spec) for each port an EXPOSE declares, variables expanded."""
-    for written, expanded in zip(step.instruction.value, step.expanded, strict=False):
-        for port in expanded.split():
-            yield written, port
-
-
-def container_part(port: str) -> str:
-    """The ``port[/proto]`` after any ``ip:`` and ``host:`` parts."""
-    return port.rsplit(":", 1)[-1]
 
 
 def _fix(ctx: LintContext, step: Step, written: str) -> Fix | None:

@@ -2,11 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.rules.bk011_expose_proto_casing import expose_ports
-
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-
-_PROTOCOLS = frozenset({"", "tcp", "udp", "sctp"})
+from dockerlens.lint.ports import PROTOCOLS, expose_ports
 
 
 class ExposeInvalidFormat(Rule):
@@ -62,7 +59,7 @@ class ExposeInvalidFormat(Rule):
             address = ":".join(parts[:-2])
             host = parts[-2]
             port_part, _, proto = parts[-1].partition("/")
-            if not port_part or proto.lower() not in _PROTOCOLS:
+            if not port_part or proto.lower() not in PROTOCOLS:
                 continue  # BuildKit rejects it before checking
             if address or host:
                 message = (
