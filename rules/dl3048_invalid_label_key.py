@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.model import expand_word
+from dockerlens.lint.labels import labels
 
 _VALID = re.compile(r"^[a-z]([a-z0-9._/-]*[a-z0-9])?$")
 _RESERVED = ("com.docker.", "io.docker.", "org.dockerproject.")
@@ -70,37 +69,3 @@ def is_valid_key(key: str) -> bool:
         and "--" not in key
         and not key.startswith(_RESERVED)
     )
-
-
-@dataclass(frozen=True)
-class Label:
-    """One key=value pair of a LABEL: as written, and as the build sees it."""
-
-    raw_key: str
-    raw_value: str
-    #: None when it uses a variable whose value the Dockerfile does not know (an ARG's
-    #: default counts as known).
-    key: str | None
-    #: None when it depends on a build argument or a value the Dockerfile does not know:
-    #: only the build knows it.
-    value: str | None
-
-
-def labels(step: Step) -> list[Label]:
-    """The pairs of a LABEL instruction, expanded where the Dockerfile knows the values."""
-    return [
-        Label(raw_key, raw_value, _known(step, raw_key, args=True), _known(step, raw_value))
-        for raw_key, raw_value, _ in step.instruction.pairs
-    ]
-
-
-def _known(step: Step, word: str, args: bool = False) -> str | None:
-    text, matched, unmatched = expand_word(word, step.variables, step.escape)
-    if unmatched:
-        return None
-    for name in matched:
-        variable = step.variables[name]
-        # An image's ENV is unknown; a value from an ARG is whatever the build passes.
-        if variable.value is None or (variable.kind == "arg" and not args):
-            return None
-    return text

@@ -5,21 +5,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-
-from .dl3048_invalid_label_key import labels
-from .dl3049_missing_label import LABEL_TYPES, check_schema
+from dockerlens.lint.labels import SchemaOptions, labels
 
 
 @dataclass
-class Options:
-    label_schema: dict[str, str] = field(
-        default_factory=dict,
-        metadata={
-            "doc": "Labels every image should carry, each with the type of its value: "
-            + ", ".join(LABEL_TYPES)
-            + " (hadolint's `label-schema`; set once at the top of the configuration)."
-        },
-    )
+class Options(SchemaOptions):
     strict_labels: bool = field(
         default=False,
         metadata={
@@ -27,9 +17,6 @@ class Options:
             "once at the top of the configuration)."
         },
     )
-
-    def __post_init__(self) -> None:
-        check_schema(self.label_schema)
 
 
 class SuperfluousLabel(Rule):

@@ -4,9 +4,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-
-from .dl3048_invalid_label_key import labels
-from .dl3049_missing_label import SchemaOptions
+from dockerlens.lint.labels import SchemaOptions, labels
 
 
 class EmptyLabel(Rule):

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-
-from .dl3049_missing_label import SchemaOptions, bad_typed_labels
+from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
 
 _PCT = r"%[0-9A-Fa-f]{2}"
 _UNRESERVED_SUB = r"A-Za-z0-9\-._~!$&'()*+,;="

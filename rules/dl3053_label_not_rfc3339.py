@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-
-from .dl3049_missing_label import SchemaOptions, bad_typed_labels
+from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
 
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?"

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-
-from .dl3049_missing_label import SchemaOptions, bad_typed_labels
+from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
 
 #: Common SPDX license ids (the license list has about 700; these cover the licenses images
 #: are published under in practice). Families with many versions are patterns below.

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-
-from .dl3049_missing_label import SchemaOptions, bad_typed_labels
+from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
 
 _HASH = re.compile(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
 

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-
-from .dl3049_missing_label import SchemaOptions, bad_typed_labels
+from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
 
 _NUMBER = r"(?:0|[1-9]\d*)"
 _IDENTIFIER = rf"(?:{_NUMBER}|\d*[A-Za-z-][0-9A-Za-z-]*)"

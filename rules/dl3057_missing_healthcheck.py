@@ -3,8 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage
-
-from .dl3049_missing_label import inherited, own_steps, target_stages
+from dockerlens.lint.stages import inherited, target_stages
 
 
 class MissingHealthcheck(Rule):
@@ -64,4 +63,4 @@ class MissingHealthcheck(Rule):
 
 
 def _healthchecks(ctx: LintContext, stage: Stage) -> set[str]:
-    return {"HEALTHCHECK"} if own_steps(ctx, stage, "HEALTHCHECK") else set()
+    return {"HEALTHCHECK"} if ctx.own_steps(stage, "HEALTHCHECK") else set()
