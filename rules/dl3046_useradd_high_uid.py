@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands, has_flag
 from dockerlens.model import expand_word
-from dockerlens.shell import Command, parse_shell
+from dockerlens.shell import Command
 
 #: UIDs with more digits than this make lastlog and faillog files of many megabytes.
 MAX_UID_DIGITS = 5
@@ -65,7 +65,7 @@ class UseraddHighUid(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for command in present_commands(step):
+        for command in commands(step):
             if posixpath.basename(command.name) != "useradd":
                 continue
             if has_flag(command, "l", "no-log-init"):
@@ -104,23 +104,3 @@ def known_value(step: Step, word: str) -> str | None:
     if "$" in text or "`" in text:
         return None
     return text
-
-
-def present_commands(step: Step) -> list[Command]:
-    """Every simple command of the RUN, those inside ``$(...)`` and ``<(...)`` included."""
-    found = commands(step)
-    script = step.script
-    if script is None:
-        return found
-    known = {command.start_byte for command in found}
-    source = script.text.encode("utf-8", "surrogateescape")
-    extra: list[Command] = []
-    stack = [script.tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "command" and node.start_byte not in known:
-            text = source[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
-            extra.extend(parse_shell(text).commands[:1])
-            known.add(node.start_byte)
-        stack.extend(node.children)
-    return found + extra

@@ -4,9 +4,7 @@ import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import has_args, has_flag
-
-from .dl3046_useradd_high_uid import present_commands
+from dockerlens.lint.commands import commands, has_args, has_flag
 
 
 class WgetWithoutProgress(Rule):
@@ -55,7 +53,7 @@ class WgetWithoutProgress(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for command in present_commands(step):
+        for command in commands(step):
             if posixpath.basename(command.name) != "wget":
                 continue
             if has_flag(command, "progress", "q", "quiet", "o", "output-file"):
