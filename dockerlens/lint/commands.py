@@ -1,5 +1,17 @@
 """What rules ask of a RUN: its commands, their flags and arguments, its mounts.
 
+Two views of the commands:
+
+* :func:`commands` is the simple commands as the script is written (hadolint's view, where
+  ``sudo apt-get install x`` is the command ``sudo``), those inside ``$(...)``, backticks,
+  ``<(...)`` and a heredoc's pipeline included.
+* :func:`effective_commands` is what actually runs: the command behind a wrapper (``sudo``,
+  ``env``, ``xargs``, ``gosu user``, ``timeout 10``, ``nice``...) and the commands of a nested
+  ``sh -c '...'`` or ``su user -c '...'`` script. Use it where a rule is about a program
+  running at all, whoever starts it.
+
+A program is known by its base name (:func:`program`): ``/usr/bin/curl`` is curl.
+
 Flag reading follows hadolint so that codes carried over mean the same thing: any word starting
 with ``-`` is a flag; ``--name=value`` is the flag ``name``; ``-abc`` is the flags a, b and c;
 ``--`` and ``-`` are not flags.
@@ -8,8 +20,9 @@ with ``-`` is a flag; ``--name=value`` is the flag ``name``; ``-abc`` is the fla
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from dockerlens.model import Step
 from dockerlens.shell import Command, ShellKind, parse_shell
@@ -45,7 +58,7 @@ def commands(step: Step) -> list[Command]:
     if step.keyword != "RUN" or not instruction.json or not instruction.value:
         return []
     words = instruction.value
-    inline = _dash_c_script(words)
+    inline = shell_script(words) if posixpath.basename(words[0]) in SHELLS else None
     if inline is not None:
         return parse_shell(inline).commands
     if step.shell_kind is not ShellKind.POSIX and not words[0].startswith("/"):
@@ -53,23 +66,181 @@ def commands(step: Step) -> list[Command]:
     return [Command(name=words[0], args=tuple(words[1:]), line=1, start_byte=0, end_byte=0)]
 
 
-_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
+def program(command: Command) -> str:
+    """The program a command runs, by its base name: ``/usr/bin/sudo`` is ``sudo``."""
+    return posixpath.basename(command.name)
 
 
-def _dash_c_script(words: tuple[str, ...]) -> str | None:
-    """The script of ``["bash", "-o", "pipefail", "-ec", "script"]``, else None."""
-    if not words or posixpath.basename(words[0]) not in _SHELLS:
+#: POSIX shells, by base name.
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
+
+
+def shell_script(words: Sequence[str]) -> str | None:
+    """The script of ``sh -c SCRIPT`` (any of :data:`SHELLS`, by base name, with options such
+    as ``-o pipefail``, ``-e`` or ``-ec`` around the ``-c``) or of ``su [user] -c SCRIPT``
+    (``runuser`` too); None for any other command."""
+    name = posixpath.basename(words[0]) if words else ""
+    if name in SHELLS:
+        saw_c = False
+        index = 1
+        while index < len(words):
+            word = words[index]
+            if word in ("-o", "+o"):
+                index += 2
+                continue
+            if word.startswith(("-", "+")) and not word.startswith("--"):
+                saw_c = saw_c or "c" in word[1:]
+            elif not word.startswith("--"):
+                return word if saw_c else None
+            index += 1
+        return None
+    if name in ("su", "runuser"):
+        for index, word in enumerate(words):
+            if word in ("-c", "--command") and index + 1 < len(words):
+                return words[index + 1]
+            if word.startswith("--command="):
+                return word.partition("=")[2]
+    return None
+
+
+# --- what runs: wrappers and nested scripts ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Wrapper:
+    """A program that runs the command given after its own options (and operands)."""
+
+    #: Options that take the next word as their value (short ones as single letters).
+    values: frozenset[str] = frozenset()
+    #: Words after the options and before the command (``gosu USER cmd``).
+    operands: int = 0
+    #: ``NAME=value`` words may come before the command.
+    assignments: bool = False
+    #: Options with which it runs nothing (``command -v``, ``sudo -l``).
+    not_with: frozenset[str] = frozenset()
+
+
+def _w(
+    values: str = "", operands: int = 0, assignments: bool = False, not_with: str = ""
+) -> _Wrapper:
+    return _Wrapper(frozenset(values.split()), operands, assignments, frozenset(not_with.split()))
+
+
+_WRAPPERS: dict[str, _Wrapper] = {
+    "sudo": _w(
+        "u g h p C D r t T U user group host prompt close-from chdir role type "
+        "command-timeout other-user",
+        assignments=True,
+        not_with="l v V e K list validate version edit remove-timestamp",
+    ),
+    "doas": _w("u C"),
+    "env": _w("u C S unset chdir split-string", assignments=True),
+    "xargs": _w(
+        "a d E I L n P s arg-file delimiter eof replace max-lines max-args max-procs "
+        "max-chars process-slot-var"
+    ),
+    "nice": _w("n adjustment"),
+    "nohup": _w(),
+    "time": _w("f o format output"),
+    "command": _w(not_with="v V"),
+    "exec": _w("a"),
+    "stdbuf": _w("i o e input output error"),
+    "timeout": _w("s k signal kill-after", operands=1),
+    "gosu": _w(operands=1),
+    "su-exec": _w(operands=1),
+    "eatmydata": _w(),
+}
+#: Wrappers and nested scripts are followed this many levels deep.
+_MAX_DEPTH = 4
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def unwrap(words: Sequence[str]) -> list[str] | None:
+    """The words of the command a wrapper runs (``sudo -u app make`` -> ``make``); [] when it
+    runs nothing (``sudo -l``, ``command -v x``, a bare ``env``); None when ``words`` is no
+    wrapper."""
+    if not words:
+        return None
+    spec = _WRAPPERS.get(posixpath.basename(words[0]))
+    if spec is None:
         return None
     index = 1
-    while index < len(words) and words[index].startswith("-"):
+    while index < len(words):
         word = words[index]
-        if word in ("-o", "+o"):
-            index += 2
-            continue
-        if not word.startswith("--") and "c" in word[1:]:
-            return words[index + 1] if index + 1 < len(words) else None
+        if word == "--":
+            index += 1
+            break
+        if word == "-" or not word.startswith("-"):
+            break
+        if word.startswith("--"):
+            name, has_value, _ = word[2:].partition("=")
+            if name in spec.not_with:
+                return []
+            if not has_value and name in spec.values:
+                index += 1
+        else:
+            for position, letter in enumerate(word[1:]):
+                if letter in spec.not_with:
+                    return []
+                if letter in spec.values:
+                    if position == len(word) - 2:
+                        index += 1
+                    break
         index += 1
-    return None
+    if spec.assignments:
+        while index < len(words) and _ASSIGNMENT.match(words[index]):
+            index += 1
+    index += spec.operands
+    return list(words[index:])
+
+
+def unwrapped(command: Command, *, wrappers: bool = False) -> Iterator[Command]:
+    """What ``command`` runs: itself; for a wrapper, the command it runs; for ``sh -c SCRIPT``
+    or ``su -c SCRIPT``, the commands of the script; and so on, a few levels deep. With
+    ``wrappers``, each wrapper and each ``sh -c`` is given as well, before what it runs.
+
+    The commands keep ``command``'s line and bytes (a nested script's point at the whole
+    ``sh -c '...'``), and a nested script's commands are ``in_subshell``: they run in a shell
+    of their own.
+    """
+    yield from _unwrapped(command, 0, wrappers)
+
+
+def _unwrapped(command: Command, depth: int, wrappers: bool) -> Iterator[Command]:
+    words = list(command.words)
+    while depth < _MAX_DEPTH:
+        inner = unwrap(words)
+        if inner is None:
+            break
+        if wrappers:
+            yield replace(command, name=words[0], args=tuple(words[1:]))
+        if not inner:
+            return
+        words = inner
+        depth += 1
+    current = replace(command, name=words[0] if words else "", args=tuple(words[1:]))
+    script = shell_script(words) if depth < _MAX_DEPTH else None
+    if script is None:
+        yield current
+        return
+    if wrappers:
+        yield current
+    for nested in parse_shell(script).commands:
+        inside = replace(
+            nested,
+            line=command.line,
+            start_byte=command.start_byte,
+            end_byte=command.end_byte,
+            in_subshell=True,
+        )
+        yield from _unwrapped(inside, depth + 1, wrappers)
+
+
+def effective_commands(step: Step, *, wrappers: bool = False) -> list[Command]:
+    """The commands a RUN runs, through wrappers and into nested ``sh -c`` scripts
+    (:func:`unwrapped` of each of :func:`commands`). Names stay as written: compare them with
+    :func:`program` or :func:`is_command`."""
+    return [inner for command in commands(step) for inner in unwrapped(command, wrappers=wrappers)]
 
 
 def flags(command: Command) -> list[str]:

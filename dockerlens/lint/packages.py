@@ -2,9 +2,10 @@
 
 What these rules share beyond :mod:`dockerlens.lint.commands`:
 
-* **Which commands.** A program is known by its basename (``/opt/venv/bin/pip`` is pip), the
-  command behind a wrapper is what runs (``sudo``, ``env``, ``xargs``, ``gosu user``...), and
-  the script of ``sh -c '...'`` or ``su user -c '...'`` is read as more commands.
+* **Which commands.** What runs, as :func:`dockerlens.lint.commands.effective_commands`
+  reads it: the command behind a wrapper (``sudo``, ``env``, ``xargs``, ``gosu user``...) and
+  the commands of ``sh -c '...'`` or ``su user -c '...'``. A program is known by its basename
+  (``/opt/venv/bin/pip`` is pip), once its variables are expanded (``$PIP install``).
 * **Which words.** Variables whose value is known are expanded: the ARG and ENV values the RUN
   sees, and plain assignments earlier in the same script (``PKGS="a=1 b=2"; apt-get install
   $PKGS``). A word that is nothing but a variable is split into words, as the shell does.
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dockerlens.lint.commands import commands, mounts
+from dockerlens.lint.commands import effective_commands, mounts, unwrapped
 from dockerlens.lint.context import LintContext
 from dockerlens.model import Step, Variable, expand_word, shell_text
 from dockerlens.shell import Command, ShellKind, parse_shell, word_value
@@ -36,60 +37,11 @@ _REFERENCE = re.compile(
     r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`"
 )
 _WHOLE_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"})
-_MAX_DEPTH = 4
-
-
-@dataclass(frozen=True)
-class _Wrapper:
-    """A program that runs the command given after its own options (and operands)."""
-
-    #: Options that take the next word as their value (short ones as single letters).
-    values: frozenset[str] = frozenset()
-    #: Words after the options and before the command (``gosu USER cmd``).
-    operands: int = 0
-    #: ``NAME=value`` words may come before the command.
-    assignments: bool = False
-    #: Options with which it runs nothing (``command -v``, ``sudo -l``).
-    not_with: frozenset[str] = frozenset()
 
 
 def names(text: str) -> frozenset[str]:
     """The space-separated words of ``text`` (option tables)."""
     return frozenset(text.split())
-
-
-def _w(
-    values: str = "", operands: int = 0, assignments: bool = False, not_with: str = ""
-) -> _Wrapper:
-    return _Wrapper(names(values), operands, assignments, names(not_with))
-
-
-_WRAPPERS: dict[str, _Wrapper] = {
-    "sudo": _w(
-        "u g h p C D r t T U user group host prompt close-from chdir role type "
-        "command-timeout other-user",
-        assignments=True,
-        not_with="l v V e K list validate version edit remove-timestamp",
-    ),
-    "doas": _w("u C"),
-    "env": _w("u C S unset chdir split-string", assignments=True),
-    "xargs": _w(
-        "a d E I L n P s arg-file delimiter eof replace max-lines max-args max-procs "
-        "max-chars process-slot-var"
-    ),
-    "nice": _w("n adjustment"),
-    "nohup": _w(),
-    "time": _w("f o format output"),
-    "command": _w(not_with="v V"),
-    "exec": _w("a"),
-    "stdbuf": _w("i o e input output error"),
-    "timeout": _w("s k signal kill-after", operands=1),
-    "gosu": _w(operands=1),
-    "su-exec": _w(operands=1),
-    "eatmydata": _w(),
-}
 
 
 @dataclass(frozen=True)
@@ -197,9 +149,11 @@ def invocations(step: Step) -> list[Invocation]:
         return list(cached[1])
     resolver = _Resolver(step)
     out: list[Invocation] = []
-    for command in commands(step) or _other_shell_commands(step):
-        for inner in _unwrapped(command, 0):
-            out.append(resolver.invocation(inner, command.start_byte, len(out)))
+    found_commands = effective_commands(step) or [
+        inner for command in _other_shell_commands(step) for inner in unwrapped(command)
+    ]
+    for command in found_commands:
+        out.append(resolver.invocation(command, command.start_byte, len(out)))
     found = tuple(out)
     _CACHE[id(step)] = (step, found)
     if len(_CACHE) > _CACHE_SIZE:
@@ -225,88 +179,6 @@ def _other_shell_commands(step: Step) -> list[Command]:
 def find(step: Step, programs: str | Iterable[str], *subcommands: str) -> list[Invocation]:
     """The invocations of ``programs`` with any of ``subcommands`` among their arguments."""
     return [inv for inv in invocations(step) if inv.is_(programs, *subcommands)]
-
-
-def _unwrapped(command: Command, depth: int) -> Iterator[Command]:
-    """The command itself, or what its wrapper runs, or the commands of its ``-c`` script."""
-    words = list(command.words)
-    while depth < _MAX_DEPTH:
-        inner = _unwrap(words)
-        if inner is None:
-            break
-        if not inner:
-            return
-        words = inner
-        depth += 1
-    program = posixpath.basename(words[0]) if words else ""
-    script = _script_argument(program, words) if depth < _MAX_DEPTH else None
-    if script is not None:
-        for nested in parse_shell(script).commands:
-            yield from _unwrapped(nested, depth + 1)
-        return
-    yield replace(command, name=words[0] if words else "", args=tuple(words[1:]))
-
-
-def _unwrap(words: list[str]) -> list[str] | None:
-    """What a wrapper runs ([] for nothing); None when ``words`` is no wrapper."""
-    if not words:
-        return None
-    spec = _WRAPPERS.get(posixpath.basename(words[0]))
-    if spec is None:
-        return None
-    index = 1
-    while index < len(words):
-        word = words[index]
-        if word == "--":
-            index += 1
-            break
-        if word == "-" or not word.startswith("-"):
-            break
-        if word.startswith("--"):
-            name, has_value, _ = word[2:].partition("=")
-            if name in spec.not_with:
-                return []
-            if not has_value and name in spec.values:
-                index += 1
-        else:
-            for position, letter in enumerate(word[1:]):
-                if letter in spec.not_with:
-                    return []
-                if letter in spec.values:
-                    if position == len(word) - 2:
-                        index += 1
-                    break
-        index += 1
-    if spec.assignments:
-        while index < len(words) and _ASSIGNMENT.match(words[index]):
-            index += 1
-    index += spec.operands
-    return words[index:]
-
-
-def _script_argument(program: str, words: list[str]) -> str | None:
-    """The script of ``sh -c SCRIPT`` or ``su [user] -c SCRIPT``."""
-    if program in _SHELLS:
-        saw_c = False
-        index = 1
-        while index < len(words):
-            word = words[index]
-            if word in ("-o", "+o"):
-                index += 2
-                continue
-            if word.startswith(("-", "+")) and not word.startswith("--"):
-                saw_c = saw_c or "c" in word[1:]
-            elif not word.startswith("--"):
-                return word if saw_c else None
-            index += 1
-        return None
-    if program in ("su", "runuser"):
-        for index, word in enumerate(words):
-            if word in ("-c", "--command") and index + 1 < len(words):
-                return words[index + 1]
-            if word.startswith("--command="):
-                return word.partition("=")[2]
-    return None
 
 
 class _Resolver:
