@@ -16,10 +16,11 @@ Dockerfile written to a temporary folder is linted. Both tools print their defau
 tty) to a pipe; while dockerlens's text reporter does not exist yet, its json reporter stands in
 (said in the output).
 
-Corpus (``--corpus DIR``): the first N Dockerfiles under DIR (sorted paths; the names ``dockerlens
-lint DIR`` looks for, or with ``--manifest`` the rows of kind ``dockerfile``) are linted by one
-process per tool over all of them, json output, best of ``--runs``, printed as files/s and the
-ratio, with ShellCheck on and off:
+Corpus (``--corpus DIR``): N Dockerfiles under DIR, spread evenly over their sorted paths (the
+names ``dockerlens lint DIR`` looks for, or with ``--manifest`` the rows of kind ``dockerfile``;
+all of them without ``--files``), are linted by one process per tool over all of them, json
+output, best of ``--runs``, printed as wall time, files/s, CPU time (dockerlens runs ShellCheck
+on every core, hadolint on one) and the ratio, with ShellCheck on and off:
 
 * dockerlens: ``--shellcheck`` / ``--no-shellcheck`` (its ShellCheck pass needs the ``shellcheck``
   binary; without one, both runs do the same work and the output says so).
@@ -234,8 +235,10 @@ def insert_shell_pragma(text: str) -> str:
     return "".join(out)
 
 
-def corpus_run(command: list[str], cwd: str, out_path: Path) -> tuple[float, int, str]:
-    """One process over all files; stdout to a file (it can be megabytes)."""
+def corpus_run(command: list[str], cwd: str, out_path: Path) -> tuple[float, float, int, str]:
+    """Wall time, CPU time (user + system, the process and the children it waited for: the
+    ShellCheck processes dockerlens starts), exit code and stderr of one process over all files;
+    stdout goes to a file (it can be megabytes)."""
     with out_path.open("w", encoding="utf-8") as out:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -243,9 +246,10 @@ def corpus_run(command: list[str], cwd: str, out_path: Path) -> tuple[float, int
         )
         assert process.stderr is not None
         err = process.stderr.read().decode("utf-8", "replace")
-        _, status, _ = os.wait4(process.pid, 0)
+        _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - start
-    return elapsed, os.waitstatus_to_exitcode(status), err
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, os.waitstatus_to_exitcode(status), err
 
 
 def manifest_dockerfiles(manifest: Path) -> list[str]:
@@ -274,8 +278,10 @@ def corpus(args: argparse.Namespace, workdir: str) -> None:
         files = sorted(args.corpus / rel for rel in manifest_dockerfiles(args.manifest))
     else:
         files = sorted(p for p in args.corpus.rglob("*") if is_dockerfile(p))
-    if args.files:
-        files = files[: args.files]
+    if args.files and args.files < len(files):
+        # Spread over the sorted list, so a sample is not one repository's files.
+        step = len(files) / args.files
+        files = [files[int(i * step)] for i in range(args.files)]
     if not files:
         raise SystemExit(f"no Dockerfiles under {args.corpus}")
     size = sum(p.stat().st_size for p in files)
@@ -312,21 +318,23 @@ def corpus(args: argparse.Namespace, workdir: str) -> None:
         runs["hadolint, ShellCheck off"] = [hadolint, "-f", "json", "--no-fail", *pragma_paths]
     best: dict[str, float] = {}
     print(f"one process per tool over all files, best of {args.runs}, json output")
+    print(f"  {'':<27} {'wall':>7}    {'files/s':>8}  {'CPU':>7}")
     for name, command in runs.items():
         out_path = Path(workdir) / "out.json"
-        times = []
+        times: list[tuple[float, float]] = []
         for _ in range(args.runs):
-            elapsed, code, err = corpus_run(command, str(empty), out_path)
+            elapsed, cpu, code, err = corpus_run(command, str(empty), out_path)
             if code not in (0, 1):
                 tail = "\n".join(err.strip().splitlines()[-5:])
                 print(f"  {name:<27} exit {code}: {tail}")
                 break
-            times.append(elapsed)
+            times.append((elapsed, cpu))
         else:
-            best[name] = min(times)
+            wall, cpu = min(times)
+            best[name] = wall
             findings, sc = count_findings(out_path)
             print(
-                f"  {name:<27} {best[name]:7.2f} s  {len(files) / best[name]:8.1f} files/s  "
+                f"  {name:<27} {wall:7.2f} s  {len(files) / wall:8.1f}  {cpu:7.2f} s  "
                 f"{findings} findings ({sc} SC)"
             )
     for mode in ("on", "off"):
