@@ -45,7 +45,10 @@ class LatestBaseImage(Rule):
     name = "latest-base-image"
     severity = Severity.WARNING
     category = Category.CORRECTNESS
-    message = "Using latest is prone to errors if the image will ever update. Pin the version"
+    message = (
+        "Using latest is prone to errors if the image will ever update. "
+        "Pin the version explicitly to a release tag"
+    )
     on = frozenset({"FROM"})
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

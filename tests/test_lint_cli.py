@@ -62,6 +62,7 @@ def test_directory_discovery(project: Path) -> None:
         "Dockerfile", "svc/Dockerfile.dev", "svc/api.Dockerfile", "db/x.dockerfile",
         "podman/Containerfile", "node_modules/pkg/Dockerfile", "build/Dockerfile",
         "svc/generated/Dockerfile", "README.md", "docs/Dockerfile-notes.txt",
+        "svc/Dockerfile.dockerignore",
     ]:  # fmt: skip
         write(project / name, LATEST)
     write(project / ".gitignore", "build/\n")
@@ -254,6 +255,20 @@ def test_hadolint_yaml_in_the_current_directory(project: Path) -> None:
     write(project / ".hadolint.yaml", "ignored: [DL3007]\n")
     write(project / ".dockerlens.toml", 'extend-select = ["DL3007"]\nignore = []\n')
     assert lint("Dockerfile")[0] == 0
+
+
+def test_hadolint_yaml_may_name_rules_hadolint_removed(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    write(project / ".hadolint.yaml", "ignored: [DL3005, DL3007, SC2086]\n")
+    assert lint("Dockerfile")[0] == 0
+
+
+def test_selection_reaches_shellcheck_codes(project: Path) -> None:
+    write(project / "Dockerfile", "FROM debian:12\nRUN cd /x && echo $A\nUSER 10001\n")
+    _, findings, _ = lint("Dockerfile", "--select", "DL3003")
+    assert [f["code"] for f in findings] == ["DL3003"]
+    _, findings, _ = lint("Dockerfile", "--ignore", "SC", "--ignore", "DL3003")
+    assert findings == []
 
 
 def test_hadolint_yaml_in_the_users_config_folder(project: Path) -> None:

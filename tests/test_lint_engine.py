@@ -209,3 +209,8 @@ def test_experimental_checks_are_switched_on_by_the_directive(
     text = directive + "FROM a\nRUN x\n"
     found = [(f.line - (not directive), f.code) for f in lint_text(text, "Dockerfile", settings)]
     assert found == expected
+
+
+def test_unknown_instructions_are_parse_errors_and_the_rest_is_linted() -> None:
+    text = "FROM a\nFOO bar\nONBUILD BAR x\nRUN y\n"
+    assert lint(text) == [(2, "DL1000"), (3, "DL1000"), (4, "TST100")]

@@ -113,9 +113,9 @@ def lint(
     """Lint Dockerfiles.
 
     PATH is a Dockerfile (linted whatever its name), a directory (searched for Dockerfile,
-    Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile; .git, node_modules and what
-    .gitignore ignores are skipped) or - for standard input. With no PATH, the current
-    directory.
+    Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile, Containerfile.*; .git,
+    node_modules and what .gitignore ignores are skipped) or - for standard input. With no
+    PATH, the current directory.
 
     Configuration comes from [tool.dockerlens] in pyproject.toml or .dockerlens.toml, the
     nearest one above each file, on top of a .hadolint.yaml where hadolint would find it; the

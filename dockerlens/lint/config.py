@@ -19,7 +19,12 @@ from typing import Any
 from dockerlens.errors import UserError
 from dockerlens.lint.engine import EnabledRule, LintSettings
 from dockerlens.lint.findings import PARSE_ERROR, RULE_CRASHED, UNUSED_PRAGMA
-from dockerlens.lint.registry import Registry, load_registry
+from dockerlens.lint.registry import (
+    REMOVED_HADOLINT_CODES,
+    Registry,
+    is_shellcheck_code,
+    load_registry,
+)
 from dockerlens.lint.rule import Rule, Severity, option_key
 from dockerlens.project_config import find_config, load_toml
 
@@ -112,14 +117,16 @@ class _Reader:
         except ValueError as err:
             raise self.fail(key, str(err)) from None
 
-    def codes(self, key: str, selectors: Iterable[str], *, shellcheck: bool = True) -> list[str]:
+    def codes(self, key: str, selectors: Iterable[str], *, hadolint: bool = False) -> list[str]:
         codes: list[str] = []
         for selector in selectors:
             found = self.registry.select(selector)
             if found:
                 codes += found
-            elif shellcheck and self.registry.knows(selector):
+            elif is_shellcheck_code(selector):
                 codes.append(selector.upper())
+            elif hadolint and selector.upper() in REMOVED_HADOLINT_CODES:
+                continue  # hadolint removed the rule; its files may still name it
             else:
                 raise self.fail(key, f"unknown rule {selector!r}")
         return codes
@@ -277,7 +284,7 @@ def read_hadolint(path: Path, registry: Registry) -> Layer:
     layer = Layer(origin)
     for key, value in data.items():
         if key == "ignored":
-            layer.ignore = reader.codes(key, reader.strings(key, value))
+            layer.ignore = reader.codes(key, reader.strings(key, value), hadolint=True)
         elif key == "override":
             if not isinstance(value, dict):
                 raise reader.fail(
@@ -286,7 +293,8 @@ def read_hadolint(path: Path, registry: Registry) -> Layer:
             # hadolint applies style, info, warning, error in turn: error wins.
             for level in ("style", "info", "warning", "error"):
                 if level in value:
-                    for code in reader.codes(f"{key}.{level}", reader.strings(key, value[level])):
+                    listed = reader.strings(key, value[level])
+                    for code in reader.codes(f"{key}.{level}", listed, hadolint=True):
                         layer.severity[code] = Severity(level)
             unknown = set(value) - {"style", "info", "warning", "error"}
             if unknown:
@@ -447,10 +455,12 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
     exit_zero = disable_pragmas = report_unused = False
     shellcheck = True
     ignored: set[str] = set()
+    select_all_external = True
     for layer in layers:
         if layer.select is not None:
             enabled = set(layer.select)
             ignored.clear()
+            select_all_external = False
         enabled |= set(layer.extend_select)
         ignored |= set(layer.ignore)
         severity.update(layer.severity)
@@ -501,6 +511,9 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         engine_codes,
         honour_pragmas=not disable_pragmas,
         ignored_external=frozenset(c for c in ignored if c not in registry.rules),
+        selected_external=None
+        if select_all_external
+        else frozenset(c for c in enabled if is_shellcheck_code(c)),
         external_severity={c: s for c, s in severity.items() if c not in registry.rules},
         shellcheck=shellcheck,
         experimental=tuple(experimental),

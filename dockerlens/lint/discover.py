@@ -1,7 +1,8 @@
 """Which files ``dockerlens lint DIR`` lints.
 
 Named files are always linted. Directories are walked for ``Dockerfile``, ``Dockerfile.*``,
-``*.Dockerfile``, ``*.dockerfile``, ``Containerfile`` and ``Containerfile.*``, skipping ``.git``,
+``*.Dockerfile``, ``*.dockerfile``, ``Containerfile`` and ``Containerfile.*`` (not
+``*.dockerignore``, BuildKit's per-Dockerfile ignore files), skipping ``.git``,
 ``node_modules`` and whatever the ``.gitignore`` files on the way (and the repository's
 ``.git/info/exclude``) ignore, with git's own matching rules.
 """
@@ -27,6 +28,9 @@ ALWAYS_SKIPPED = frozenset({".git", "node_modules"})
 
 
 def is_dockerfile_name(name: str) -> bool:
+    # Dockerfile.dockerignore is BuildKit's per-Dockerfile ignore file, not a Dockerfile.
+    if name.endswith(".dockerignore"):
+        return False
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in PATTERNS)
 
 

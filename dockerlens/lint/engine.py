@@ -28,6 +28,15 @@ from dockerlens.lint.rule import Problem, Rule, Severity
 from dockerlens.model import Step, build_model
 from dockerlens.syntax.parser import parse
 
+#: What BuildKit's dispatcher knows; its parser accepts any word, its build stops on others.
+INSTRUCTIONS = frozenset(
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
+        "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
+        "WORKDIR",
+    }
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class EnabledRule:
@@ -46,6 +55,8 @@ class LintSettings:
     #: Codes of checks outside the rule pass (ShellCheck's SCxxxx) that are ignored, and
     #: severity overrides for them.
     ignored_external: frozenset[str] = frozenset()
+    #: When a selection replaced the defaults: the SC codes or prefixes it names (None: all).
+    selected_external: frozenset[str] | None = None
     external_severity: dict[str, Severity] = field(default_factory=dict)
     #: Run ShellCheck over RUN scripts (when it is installed).
     shellcheck: bool = True
@@ -78,6 +89,19 @@ def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
             settings, PARSE_ERROR, path, error.line, error.message, error.end_line
         )
         return FileResult(path, [finding] if finding else [], settings)
+    unknown = [
+        _engine_finding(
+            settings,
+            PARSE_ERROR,
+            path,
+            instruction.start_line,
+            f"unknown instruction: {word} (docker build stops here)",
+            instruction.end_line,
+        )
+        for instruction in result.instructions
+        for word in dict.fromkeys((instruction.keyword, instruction.effective_keyword))
+        if word not in INSTRUCTIONS
+    ]
     dockerfile = build_model(result, path, settings.build_args)
     directive_lines = {d.line for d in result.directives.values()}
     found = pragma_scan.scan(lines, result.instructions, directive_lines)
@@ -124,6 +148,7 @@ def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
         findings = _suppress(findings, found.ignores, settings)
         findings += _unused(found.ignores, settings, path)
     findings += crashes
+    findings += [f for f in unknown if f is not None]
     findings.sort(key=lambda f: f.sort_key)
     return FileResult(path, findings, settings, context, found)
 
@@ -134,9 +159,13 @@ def add_external(result: FileResult, findings: list[Finding]) -> None:
     settings = result.settings
     kept = []
     for finding in findings:
-        if finding.code.upper() in settings.ignored_external:
+        code = finding.code.upper()
+        if any(code.startswith(prefix) for prefix in settings.ignored_external):
             continue
-        severity = settings.external_severity.get(finding.code.upper())
+        selected = settings.selected_external
+        if selected is not None and not any(code.startswith(prefix) for prefix in selected):
+            continue
+        severity = settings.external_severity.get(code)
         if severity is not None:
             finding = dataclasses.replace(finding, severity=severity)
         kept.append(finding)
@@ -235,17 +264,21 @@ def _suppress(
 def _unused(
     ignores: list[pragma_scan.IgnorePragma], settings: LintSettings, path: str
 ) -> list[Finding]:
+    running = {i for names in _identifiers(settings).values() for i in names}
     out = []
     for pragma in ignores:
         for code in pragma.codes:
             if code in pragma.used or code.upper().startswith("SC"):
                 continue
+            why = (
+                "which reports nothing here" if code.lower() in running else "which is not enabled"
+            )
             finding = _engine_finding(
                 settings,
                 UNUSED_PRAGMA,
                 path,
                 pragma.line,
-                f"{pragma.source} pragma ignores {code}, which reports nothing here",
+                f"{pragma.source} pragma ignores {code}, {why}",
             )
             if finding:
                 out.append(finding)

@@ -103,7 +103,12 @@ class Registry:
 
 
 def is_shellcheck_code(text: str) -> bool:
-    return re.fullmatch(r"SC\d{4}", text, re.IGNORECASE) is not None
+    """An SC code, or a prefix of SC codes (``SC``, ``SC20``): ShellCheck's findings."""
+    return re.fullmatch(r"SC\d{0,4}", text, re.IGNORECASE) is not None
+
+
+#: Codes hadolint has removed: a .hadolint.yaml may still name them.
+REMOVED_HADOLINT_CODES = frozenset({"DL3005", "DL3017", "DL3031", "DL3039"})
 
 
 def _engine_owner(key: str) -> str | None:
