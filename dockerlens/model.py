@@ -83,6 +83,8 @@ def expand_word(
     A variable of unknown value (set by the base image) is kept as written; a word BuildKit's
     lexer rejects is returned unchanged.
     """
+    if not any(special in word for special in ("$", "'", '"', escape)):
+        return word, set(), set()  # nothing to expand or unquote: most words
     env = {name: variable.value for name, variable in scope.items()}
     try:
         result = Lexer(escape).process_word(word, env)

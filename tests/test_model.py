@@ -173,3 +173,21 @@ def test_commands_of_a_script(script: str, expected: list[str]) -> None:
 
     commands = parse_shell(script).commands
     assert [c.name + ("+" if c.in_subshell else "") for c in commands] == expected
+
+
+def test_words_without_quotes_escapes_or_dollars_expand_to_themselves() -> None:
+    """expand_word skips BuildKit's lexer for them; the lexer must agree."""
+    import random
+    import string
+
+    from dockerlens.syntax.lexer import Lexer
+
+    chars = string.ascii_letters + string.digits + " \t/.-_:=@,{}()[]*?!~#%^&+|<>;\u00e9`"
+    rnd = random.Random(7)
+    for _ in range(20000):
+        word = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 12)))
+        for escape in ("\\", "`"):
+            if escape in word:
+                continue
+            result = Lexer(escape).process_word(word, {})
+            assert (result.result, result.matched, result.unmatched) == (word, set(), set())

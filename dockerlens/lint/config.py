@@ -368,6 +368,7 @@ class ConfigResolver:
             self._hadolint = hadolint_config_path()
         self._projects: dict[Path, tuple[Path, dict[str, Any]] | None] = {}
         self._layers: dict[Path | None, tuple[Registry, list[Layer]]] = {}
+        self._settings: dict[tuple[int, ...], FileSettings] = {}
 
     def for_file(self, path: Path) -> FileSettings:
         registry, layers = self.layers_for(path.parent)
@@ -375,7 +376,10 @@ class ConfigResolver:
         for layer in layers:
             applied.append(layer)
             applied += [o.layer for o in layer.overrides if o.matches(path)]
-        return settings_from_layers(registry, applied)
+        key = tuple(id(layer) for layer in applied)
+        if key not in self._settings:
+            self._settings[key] = settings_from_layers(registry, applied)
+        return self._settings[key]
 
     def layers_for(self, folder: Path) -> tuple[Registry, list[Layer]]:
         project = self._project(folder)

@@ -45,7 +45,7 @@ class EnabledRule:
     severity: Severity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: built once per config
 class LintSettings:
     rules: tuple[EnabledRule, ...]
     #: Engine codes (parse error, unused pragma...) that are on, with their severity.
@@ -233,6 +233,7 @@ def _engine_finding(
     )
 
 
+@functools.cache
 def _identifiers(settings: LintSettings) -> dict[str, frozenset[str]]:
     """Every name a pragma may use for each rule, compared case-insensitively."""
     return {e.rule.code: frozenset(i.lower() for i in e.rule.identifiers()) for e in settings.rules}

@@ -46,6 +46,7 @@ class Registry:
     #: BuildKit check name -> codes: one BuildKit check may be several hadolint rules
     #: (MultipleInstructionsDisallowed is DL3012, DL4003 and DL4004).
     _buildkit: dict[str, list[str]] = field(default_factory=dict)
+    _ordered: list[type[Rule]] | None = None
 
     def add(self, rule: type[Rule], origin: str) -> None:
         _validate(rule, origin)
@@ -96,7 +97,9 @@ class Registry:
         return bool(self.select(selector)) or is_shellcheck_code(selector)
 
     def __iter__(self) -> Iterator[type[Rule]]:
-        return iter(sorted(self.rules.values(), key=lambda r: _code_key(r.code)))
+        if self._ordered is None or len(self._ordered) != len(self.rules):
+            self._ordered = sorted(self.rules.values(), key=lambda r: _code_key(r.code))
+        return iter(self._ordered)
 
     def __len__(self) -> int:
         return len(self.rules)
