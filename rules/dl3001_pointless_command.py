@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import commands
+from dockerlens.lint.commands import effective_commands, program
 
 #: hadolint's list (its message also names ifconfig, which it does not check).
 POINTLESS = frozenset({"free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim"})
@@ -46,7 +45,10 @@ class PointlessCommand(Rule):
     ```
 
     ## Differences from hadolint
-    The command is matched by its base name, so `/usr/bin/vim` counts as `vim`.
+    The command is matched by its base name, so `/usr/bin/vim` counts as `vim`. A command
+    run through a wrapper (`sudo service nginx start`, `xargs kill`, `gosu app top`) or in a
+    nested `sh -c '...'` or `su -c '...'` script counts too; hadolint sees only the wrapper or
+    the shell.
     """
 
     code = "DL3001"
@@ -61,5 +63,5 @@ class PointlessCommand(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if any(posixpath.basename(c.name) in POINTLESS for c in commands(step)):
+        if any(program(c) in POINTLESS for c in effective_commands(step)):
             yield Problem(step)

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import commands
+from dockerlens.lint.commands import effective_commands, program
 
 
 class Sudo(Rule):
@@ -35,7 +34,11 @@ class Sudo(Rule):
     ```
 
     ## Differences from hadolint
-    The command is matched by its base name, so `/usr/bin/sudo` counts as `sudo`.
+    The command is matched by its base name, so `/usr/bin/sudo` counts as `sudo`. A `sudo`
+    run by another wrapper (`env VAR=1 sudo ...`, `xargs sudo ...`) or in a nested
+    `sh -c '...'` or `su -c '...'` script is reported too; hadolint sees only the outer
+    command. `sudo` written as an argument (`apt-get install sudo`, `command -v sudo`) is not
+    a run of it, as in hadolint.
     """
 
     code = "DL3004"
@@ -50,5 +53,6 @@ class Sudo(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if any(posixpath.basename(c.name) == "sudo" for c in commands(step)):
+        # sudo is a wrapper itself: keep the wrappers to see it (and one run by env, xargs, sh -c).
+        if any(program(c) == "sudo" for c in effective_commands(step, wrappers=True)):
             yield Problem(step)

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import args_without_flags, commands, flags
+from dockerlens.lint.commands import args_without_flags, effective_commands, flags, program
 from dockerlens.shell import Command
 
 #: Tar archives in the compressions ADD unpacks (none, gzip, bzip2, xz, zstd).
@@ -67,7 +66,9 @@ class CopyThenExtract(Rule):
     bzip2, xz or zstd): it copies a `.zip` or a lone `.gz` file as it is. dockerlens reports
     only archives `ADD` can unpack, and not an extraction using options `ADD` has no
     equivalent for (`--strip-components`, `--transform`). It also reads old-style bundled
-    options (`tar xzf app.tar.gz`) and `--file=app.tar`, which hadolint misses.
+    options (`tar xzf app.tar.gz`) and `--file=app.tar`, which hadolint misses, and an
+    extraction run through a wrapper (`sudo tar -xzf ...`) or in a nested `sh -c '...'`
+    script.
     """
 
     code = "DL3010"
@@ -112,12 +113,12 @@ class CopyThenExtract(Rule):
             self.archives.setdefault(name, []).append(step)
 
     def _extracted(self, step: Step) -> Iterator[str]:
-        for command in commands(step):
-            program = posixpath.basename(command.name)
-            if program == "tar" and _tar_extracts(command):
+        for command in effective_commands(step):
+            name = program(command)
+            if name == "tar" and _tar_extracts(command):
                 if TAR_OPTIONS_ADD_LACKS & set(flags(command)):
                     continue
-            elif program not in DECOMPRESSORS:
+            elif name not in DECOMPRESSORS:
                 continue
             for arg in args_without_flags(command):
                 name = _basename(arg)

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import commands, has_flag
+from dockerlens.lint.commands import effective_commands, has_flag, program
 from dockerlens.model import expand_word
 from dockerlens.shell import Command
 
@@ -53,7 +52,9 @@ class UseraddHighUid(Rule):
     hadolint reads only `-u VALUE`, so `--uid 1234567`, `--uid=1234567` and `-u1234567` pass;
     and it measures the text as written, so `-u $UID` (six characters) is reported whatever
     the value. dockerlens reads every spelling, expands `ARG` and `ENV` values it knows, and
-    leaves a UID it cannot know alone. Commands inside `$(...)` are checked as well.
+    leaves a UID it cannot know alone. Commands inside `$(...)` are checked as well, as are a
+    `useradd` run through a wrapper (`sudo useradd ...`) and one in a nested `sh -c '...'`
+    script, which hadolint does not see.
     """
 
     code = "DL3046"
@@ -65,8 +66,8 @@ class UseraddHighUid(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for command in commands(step):
-            if posixpath.basename(command.name) != "useradd":
+        for command in effective_commands(step):
+            if program(command) != "useradd":
                 continue
             if has_flag(command, "l", "no-log-init"):
                 continue

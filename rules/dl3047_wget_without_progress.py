@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import commands, has_args, has_flag
+from dockerlens.lint.commands import commands, has_args, has_flag, program
 
 
 class WgetWithoutProgress(Rule):
@@ -54,7 +53,7 @@ class WgetWithoutProgress(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for command in commands(step):
-            if posixpath.basename(command.name) != "wget":
+            if program(command) != "wget":
                 continue
             if has_flag(command, "progress", "q", "quiet", "o", "output-file"):
                 continue

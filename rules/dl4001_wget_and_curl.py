@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import commands
+from dockerlens.lint.commands import effective_commands, program
 
 _TOOLS = frozenset({"curl", "wget"})
 
@@ -43,7 +42,10 @@ class WgetAndCurl(Rule):
     ```
 
     ## Differences from hadolint
-    The command is matched by its base name, so `/usr/bin/curl` counts as `curl`. hadolint
+    The command is matched by its base name, so `/usr/bin/curl` counts as `curl`, and a
+    download run through a wrapper (`sudo`, `gosu app`, `xargs`) or in a nested `sh -c '...'`
+    or `su -c '...'` script counts too; hadolint sees only the wrapper or the shell. A check
+    such as `command -v curl` runs nothing and does not count, as in hadolint. hadolint
     keeps one tally of `ONBUILD RUN`s for the whole file; dockerlens keeps one per stage,
     since each stage's triggers run in a different child image.
     """
@@ -61,7 +63,7 @@ class WgetAndCurl(Rule):
         self.seen: dict[tuple[int | None, bool], set[str]] = {}
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        used = {posixpath.basename(c.name) for c in commands(step)} & _TOOLS
+        used = {program(c) for c in effective_commands(step)} & _TOOLS
         if not used:
             return
         seen = self.seen.setdefault((step.stage, step.instruction.sub_cmd is not None), set())

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import commands
+from dockerlens.lint.commands import effective_commands, program
 
 
 class LnBinSh(Rule):
@@ -29,6 +28,11 @@ class LnBinSh(Rule):
     FROM debian:12
     SHELL ["/bin/bash", "-o", "pipefail", "-c"]
     ```
+
+    ## Differences from hadolint
+    The command is matched by its base name (`/bin/ln`), and an `ln` run through a wrapper
+    (`sudo ln -sf /bin/bash /bin/sh`) or in a nested `sh -c '...'` script is reported too;
+    hadolint sees only a command written `ln`.
     """
 
     code = "DL4005"
@@ -40,7 +44,7 @@ class LnBinSh(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for command in commands(step):
-            if posixpath.basename(command.name) == "ln" and "/bin/sh" in command.args:
+        for command in effective_commands(step):
+            if program(command) == "ln" and "/bin/sh" in command.args:
                 yield Problem(step)
                 return
