@@ -338,3 +338,24 @@ def test_lint_imports_neither_networkx_nor_docker(project: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_many_files_are_linted_in_worker_processes_with_the_same_result(project: Path) -> None:
+    from dockerlens.lint.config import CommandLine
+    from dockerlens.lint.runner import PARALLEL_MIN_FILES, run_lint
+
+    for index in range(PARALLEL_MIN_FILES * 2):
+        write(project / f"s{index:02}" / "Dockerfile", LATEST if index % 3 else CLEAN)
+    write(project / "x" / ".dockerlens.toml", 'ignore = ["DL3007"]\n')
+    write(project / "x" / "Dockerfile", LATEST)
+    command_line = CommandLine(shellcheck=False)
+    alone = run_lint(["."], command_line, jobs=1)
+    shared = run_lint(["."], command_line, jobs=2)
+    assert shared.run.findings == alone.run.findings and shared.failed == alone.failed
+    assert shared.run.files == alone.run.files
+    latest = sum(1 for index in range(PARALLEL_MIN_FILES * 2) if index % 3)
+    assert len(alone.run.findings) == latest  # x/ ignores DL3007 through its own config
+
+    (project / "s07" / "Dockerfile").write_bytes(b"FROM a\n\xff\n")
+    status, _, err = lint(".")
+    assert status == 2 and "s07/Dockerfile:2: not valid UTF-8" in err

@@ -1,18 +1,30 @@
 """A lint run: find the files, read them, lint each with its own settings, then the passes that
-work across files (ShellCheck). Returns what the reporters show and the exit code."""
+work across files (ShellCheck). Returns what the reporters show and the exit code.
+
+Many files are split between worker processes, one per core: each lints its share and runs
+ShellCheck on it, so both the Python rule pass and ShellCheck use every core. Workers are
+forked after configuration and rules are loaded, so they start in no time and agree with the
+parent on every rule class.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockerlens.lint.config import CommandLine, ConfigResolver
+from dockerlens.errors import UserError
+from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
 from dockerlens.lint.discover import discover
 from dockerlens.lint.engine import FileResult, lint_file
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.report import LintRun
 from dockerlens.sources import read_source
+
+#: Below this many files a second process costs more than it saves.
+PARALLEL_MIN_FILES = 16
 
 
 @dataclass
@@ -21,44 +33,100 @@ class Outcome:
     failed: bool
 
 
+@dataclass
+class _Job:
+    path: str
+    shown: str
+    settings: FileSettings
+
+
+@dataclass
+class _Done:
+    findings: list[Finding]
+    lines: list[str]
+
+
 def run_lint(
-    targets: list[str], command_line: CommandLine, stdin_filename: str | None = None
+    targets: list[str],
+    command_line: CommandLine,
+    stdin_filename: str | None = None,
+    jobs: int | None = None,
 ) -> Outcome:
     paths = discover(targets or ["."])
     resolver = ConfigResolver(command_line)
-    results: list[FileResult] = []
-    run = LintRun(findings=[], files=[])
-    failing: list[Finding] = []
-    thresholds = {}
+    work = []
     for path in paths:
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)
-        source = read_source(path, display_name=shown)
         config_path = Path(stdin_filename or "Dockerfile") if path == "-" else Path(path)
-        file_settings = resolver.for_file(config_path.absolute())
-        result = lint_file(source.text, shown, file_settings.settings)
-        results.append(result)
-        thresholds[shown] = file_settings
-        run.files.append(shown)
-        run.sources[shown] = source.text.splitlines()
-        for enabled in file_settings.settings.rules:
-            run.enabled.setdefault(enabled.rule.code, (enabled.rule, enabled.severity))
-    run.notes += _external_passes(results)
-    for result in results:
+        work.append(_Job(path, shown, resolver.for_file(config_path.absolute())))
+    done, notes = _lint_all(work, jobs)
+    run = LintRun(findings=[], files=[], notes=notes)
+    failing: list[Finding] = []
+    for job, result in zip(work, done, strict=True):
+        run.files.append(job.shown)
+        run.sources[job.shown] = result.lines
         run.findings += result.findings
-        settings = thresholds[result.path]
-        if settings.exit_zero:
-            continue
-        failing += [
-            f for f in result.findings if f.severity.rank >= settings.failure_threshold.rank
-        ]
+        for enabled in job.settings.settings.rules:
+            run.enabled.setdefault(enabled.rule.code, (enabled.rule, enabled.severity))
+        if not job.settings.exit_zero:
+            threshold = job.settings.failure_threshold.rank
+            failing += [f for f in result.findings if f.severity.rank >= threshold]
     return Outcome(run, failed=bool(failing))
 
 
-def _external_passes(results: list[FileResult]) -> list[str]:
-    """Checks that run over every file at once (ShellCheck batches scripts across files)."""
+def _lint_all(work: list[_Job], jobs: int | None) -> tuple[list[_Done], list[str]]:
+    workers = min(jobs or _cores(), len(work) // (PARALLEL_MIN_FILES // 2) or 1)
+    stdin_used = any(job.path == "-" for job in work)
+    if workers < 2 or stdin_used or sys.platform == "win32" or len(work) < PARALLEL_MIN_FILES:
+        return _lint_share(work, shellcheck_jobs=None)
+    shares = [work[i::workers] for i in range(workers)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        parts = pool.map(_lint_share_safely, shares, chunksize=1)
+    done: list[_Done | None] = [None] * len(work)
+    notes: list[str] = []
+    for index, part in enumerate(parts):
+        if isinstance(part, str):
+            raise UserError(part)
+        results, share_notes = part
+        done[index::workers] = results
+        notes += [n for n in share_notes if n not in notes]
+    return [d for d in done if d is not None], notes
+
+
+def _lint_share_safely(work: list[_Job]) -> tuple[list[_Done], list[str]] | str:
+    """A worker's share; a bad file comes back as its message (raised in the parent)."""
+    try:
+        return _lint_share(work, shellcheck_jobs=1)
+    except UserError as err:
+        return err.format_message()
+
+
+def _lint_share(work: list[_Job], shellcheck_jobs: int | None) -> tuple[list[_Done], list[str]]:
+    results: list[FileResult] = []
+    sources: list[list[str]] = []
+    for job in work:
+        source = read_source(job.path, display_name=job.shown)
+        results.append(lint_file(source.text, job.shown, job.settings.settings))
+        sources.append(source.text.splitlines())
+    notes = _external_passes(results, shellcheck_jobs)
+    return [_Done(r.findings, lines) for r, lines in zip(results, sources, strict=True)], notes
+
+
+def _external_passes(results: list[FileResult], jobs: int | None = None) -> list[str]:
+    """Checks that run over many files at once (ShellCheck batches scripts across files)."""
+    if not any(r.settings.shellcheck and r.context is not None for r in results):
+        return []
     from dockerlens.lint import shellcheck  # only when a run gets this far
 
-    return shellcheck.check_results(results)
+    return shellcheck.check_results(results, jobs=jobs)
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def _display(path: str) -> str:
