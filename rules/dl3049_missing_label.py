@@ -51,7 +51,8 @@ class MissingLabel(Rule):
     from. hadolint also matches stages by image name, so two unnamed `FROM debian:12` stages
     share their labels; dockerlens follows the stages themselves. A stage built from a name
     only the build completes (`FROM base-$TARGETARCH`) inherits what all the stages that
-    name may be (`base-amd64`, `base-arm64`) have in common.
+    name may be (`base-amd64`, `base-arm64`) have in common; a global `ARG` in that name
+    stands for its default value, as in any `FROM`.
     """
 
     code = "DL3049"

@@ -46,7 +46,8 @@ class MissingHealthcheck(Rule):
     copies from. hadolint matches stages by image name, so two unnamed `FROM debian:12`
     stages share a health check; dockerlens follows the stages themselves. A stage built from
     a name only the build completes (`FROM base-$TARGETARCH`) has a health check when all the
-    stages that name may be have one.
+    stages that name may be have one; a global `ARG` in that name stands for its default
+    value, as in any `FROM`.
     """
 
     code = "DL3057"

@@ -5,12 +5,11 @@ import re
 from collections.abc import Iterator, Sequence
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import SHELLS, program
 from dockerlens.shell import ShellKind, ShellScript, parse_shell
 
 #: Shells whose `-o pipefail` hadolint trusts (plus ksh and mksh, which have it too).
 PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ash", "ksh", "mksh"})
-#: Shells a heredoc may be fed to as a script (`RUN <<EOF bash`, `RUN bash <<EOF`).
-POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
 _HEREDOC_MARKER = re.compile(r"\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\\?[^\s<>|&;]+)")
 
 
@@ -118,7 +117,7 @@ def _scripts(step: Step) -> Iterator[tuple[ShellScript, bool]]:
             words = first[2:].split()
             if words and posixpath.basename(words[0]) == "env":
                 words = words[1:]
-            if not words or posixpath.basename(words[0]) not in POSIX_SHELLS:
+            if not words or posixpath.basename(words[0]) not in SHELLS:
                 return
             yield parse_shell(body), _sets_pipefail(tuple(words))
         else:
@@ -127,7 +126,7 @@ def _scripts(step: Step) -> Iterator[tuple[ShellScript, bool]]:
     line = parse_shell(stripped)
     yield line, from_shell
     runner = line.commands[0] if len(line.commands) == 1 else None
-    if runner is None or posixpath.basename(runner.name) not in POSIX_SHELLS:
+    if runner is None or program(runner) not in SHELLS:
         return
     if any(_is_c_option(a) for a in runner.args):
         return  # `bash -c '...' <<EOF`: the heredoc is data
@@ -137,7 +136,7 @@ def _scripts(step: Step) -> Iterator[tuple[ShellScript, bool]]:
 
 
 def _exec_form(words: Sequence[str]) -> Iterator[tuple[ShellScript, bool]]:
-    if not words or posixpath.basename(words[0]) not in POSIX_SHELLS:
+    if not words or posixpath.basename(words[0]) not in SHELLS:
         return
     for index, word in enumerate(words[1:], start=1):
         if _is_c_option(word):
