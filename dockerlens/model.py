@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from dockerlens.imageref import ImageRef, parse_image_ref
 from dockerlens.shell import (
@@ -123,6 +124,9 @@ class Step:
     undefined: frozenset[str] = frozenset()
     _script: ShellScript | None = field(default=None, repr=False)
     _script_done: bool = field(default=False, repr=False)
+    #: Views derived from this step that several rules ask for (its commands, wrappers
+    #: removed...), computed once: ``memo.get(key)`` / ``memo[key] = value``.
+    memo: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def keyword(self) -> str:

@@ -51,6 +51,13 @@ def commands(step: Step) -> list[Command]:
 
     Empty for non-POSIX shells (PowerShell, cmd), whose scripts are not sh.
     """
+    found: list[Command] | None = step.memo.get(commands)
+    if found is None:
+        found = step.memo[commands] = _commands(step)
+    return list(found)
+
+
+def _commands(step: Step) -> list[Command]:
     script = step.script
     if script is not None:
         return script.commands
@@ -240,7 +247,14 @@ def effective_commands(step: Step, *, wrappers: bool = False) -> list[Command]:
     """The commands a RUN runs, through wrappers and into nested ``sh -c`` scripts
     (:func:`unwrapped` of each of :func:`commands`). Names stay as written: compare them with
     :func:`program` or :func:`is_command`."""
-    return [inner for command in commands(step) for inner in unwrapped(command, wrappers=wrappers)]
+    key = (effective_commands, wrappers)
+    found: list[Command] | None = step.memo.get(key)
+    if found is None:
+        found = [
+            inner for command in commands(step) for inner in unwrapped(command, wrappers=wrappers)
+        ]
+        step.memo[key] = found
+    return list(found)
 
 
 def flags(command: Command) -> list[str]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -142,11 +141,11 @@ def _operands(
 def invocations(step: Step) -> list[Invocation]:
     """The commands of a RUN, wrappers removed, ``sh -c`` scripts read, variables expanded.
 
-    Every package rule asks for the same RUN, so the answer is kept for the last few RUNs.
+    Every package rule asks for the same RUN, so the answer is kept on the step.
     """
-    cached = _CACHE.get(id(step))
-    if cached is not None and cached[0] is step:
-        return list(cached[1])
+    cached: tuple[Invocation, ...] | None = step.memo.get(invocations)
+    if cached is not None:
+        return list(cached)
     resolver = _Resolver(step)
     out: list[Invocation] = []
     found_commands = effective_commands(step) or [
@@ -155,16 +154,8 @@ def invocations(step: Step) -> list[Invocation]:
     for command in found_commands:
         out.append(resolver.invocation(command, command.start_byte, len(out)))
     found = tuple(out)
-    _CACHE[id(step)] = (step, found)
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    step.memo[invocations] = found
     return list(found)
-
-
-#: Recent answers of :func:`invocations` by step identity (the step is kept, so its id is
-#: not reused while the entry lives).
-_CACHE: OrderedDict[int, tuple[Step, tuple[Invocation, ...]]] = OrderedDict()
-_CACHE_SIZE = 64
 
 
 def _other_shell_commands(step: Step) -> list[Command]:
