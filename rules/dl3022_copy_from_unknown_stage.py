@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
@@ -111,5 +110,7 @@ def _near_stage(text: str, ctx: LintContext, before: int) -> str | None:
         return None
     names = [s.name for s in ctx.stages[:before] if s.name is not None]
     lowered = {n.lower(): n for n in names}
+    import difflib  # only when a name does not resolve
+
     close = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.8)
     return lowered[close[0]] if close else None

@@ -10,7 +10,6 @@ package whose name does not start with ``_``) is a rule, unless the module has a
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib
 import importlib.util
 import os
@@ -251,6 +250,8 @@ def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...
     if not folder.is_dir():
         raise RegistryError(f"{folder}: plugin folder does not exist")
     found = []
+    import hashlib
+
     prefix = "dockerlens_local_" + hashlib.sha1(str(folder).encode()).hexdigest()[:10]
     for path in sorted(folder.glob("*.py")):
         if path.name.startswith("_"):

@@ -9,7 +9,6 @@ parent on every rule class.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from dataclasses import dataclass
@@ -80,6 +79,8 @@ def _lint_all(work: list[_Job], jobs: int | None) -> tuple[list[_Done], list[str
     if workers < 2 or stdin_used or sys.platform == "win32" or len(work) < PARALLEL_MIN_FILES:
         return _lint_share(work, shellcheck_jobs=None)
     shares = [work[i::workers] for i in range(workers)]
+    import multiprocessing  # only for many files
+
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         parts = pool.map(_lint_share_safely, shares, chunksize=1)

@@ -32,7 +32,6 @@ import subprocess
 import sysconfig
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -437,6 +436,8 @@ def run_shellcheck(
         if len(batches) == 1:
             outcomes = [run(batches[0])]
         else:
+            from concurrent.futures import ThreadPoolExecutor  # pulls in logging: 8 ms
+
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 outcomes = list(pool.map(run, batches))
     for batch, process in outcomes:
