@@ -80,7 +80,14 @@ def lint_text(text: str, path: str, settings: LintSettings) -> list[Finding]:
     return lint_file(text, path, settings).findings
 
 
-def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
+def lint_file(
+    text: str,
+    path: str,
+    settings: LintSettings,
+    on_context: Callable[[LintContext], None] | None = None,
+) -> FileResult:
+    """Lint one file. ``on_context`` sees the file's model before the rules run (ShellCheck
+    starts on the scripts then, and works while the rules do)."""
     lines = text.splitlines()
     result = parse(text)
     if result.error is not None:
@@ -107,6 +114,8 @@ def lint_file(text: str, path: str, settings: LintSettings) -> FileResult:
     found = pragma_scan.scan(lines, result.instructions, directive_lines)
     context = LintContext(dockerfile, lines, pragmas=found)
     _apply_shell_pragmas(context, found.shells)
+    if on_context is not None:
+        on_context(context)
 
     raw: list[tuple[EnabledRule, Problem]] = []
     crashes: list[Finding] = []

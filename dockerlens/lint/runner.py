@@ -9,6 +9,7 @@ parent on every rule class.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass
@@ -104,21 +105,31 @@ def _lint_share_safely(work: list[_Job]) -> tuple[list[_Done], list[str]] | str:
 
 
 def _lint_share(work: list[_Job], shellcheck_jobs: int | None) -> tuple[list[_Done], list[str]]:
+    pipeline = None
+    if any(job.settings.settings.shellcheck for job in work):
+        from dockerlens.lint.shellcheck import Pipeline  # only when a run wants it
+
+        pipeline = Pipeline(jobs=shellcheck_jobs)
     results: list[FileResult] = []
     sources: list[list[str]] = []
     for job in work:
         source = read_source(job.path, display_name=job.shown)
-        results.append(lint_file(source.text, job.shown, job.settings.settings))
+        settings = job.settings.settings
+        hand_over = None
+        if pipeline is not None:
+            hand_over = functools.partial(pipeline.add, wanted=settings.shellcheck)
+        results.append(lint_file(source.text, job.shown, settings, hand_over))
         sources.append(source.text.splitlines())
-    notes = _external_passes(results, shellcheck_jobs)
+    notes = pipeline.finish(results) if pipeline is not None else []
     return [_Done(r.findings, lines) for r, lines in zip(results, sources, strict=True)], notes
 
 
 def _external_passes(results: list[FileResult], jobs: int | None = None) -> list[str]:
-    """Checks that run over many files at once (ShellCheck batches scripts across files)."""
+    """ShellCheck over already linted files, batched across them (what the run does while
+    linting, done afterwards)."""
     if not any(r.settings.shellcheck and r.context is not None for r in results):
         return []
-    from dockerlens.lint import shellcheck  # only when a run gets this far
+    from dockerlens.lint import shellcheck
 
     return shellcheck.check_results(results, jobs=jobs)
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import FileResult, add_external
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
@@ -145,45 +146,175 @@ def check_results(
     scripts one ShellCheck process reads (1: one process per script). ``declare_all``
     declares every ARG/ENV name in every script, as hadolint does (slower, same findings).
     """
-    wanted: list[tuple[FileResult, list[Script]]] = []
+    pipeline = Pipeline(
+        executable=executable,
+        jobs=jobs,
+        per_process=per_process,
+        declare_all=declare_all,
+        eager=False,
+    )
     for result in results:
-        if not result.settings.shellcheck or result.context is None:
-            continue
-        scripts = scripts_of(result, declare_all=declare_all)
-        if scripts:
-            wanted.append((result, scripts))
-    if not wanted:
-        return []
-    program = executable or find_shellcheck()
-    if program is None:
-        return [NOT_FOUND_NOTE]
-    unique: dict[str, int] = {}
-    for _, scripts in wanted:
+        if result.context is not None:
+            pipeline.add(result.context, result.settings.shellcheck)
+    return pipeline.finish(results)
+
+
+class Pipeline:
+    """ShellCheck alongside the rule pass.
+
+    Each file's scripts are handed over as soon as its model is built (:meth:`add`); with
+    ``eager``, a ShellCheck process starts whenever a core is free, on every script waiting by
+    then, so ShellCheck runs while Python lints the next files (or, for one file, while the
+    rules run). :meth:`finish` sends the rest in shares of similar size, waits, and adds the
+    findings to each file's result. Identical scripts are checked once per run.
+    """
+
+    def __init__(
+        self,
+        *,
+        executable: str | None = None,
+        jobs: int | None = None,
+        per_process: int = MAX_PER_PROCESS,
+        declare_all: bool = False,
+        eager: bool = True,
+    ) -> None:
+        self.program = executable or find_shellcheck()
+        self.jobs = max(1, jobs or available_cores())
+        self.per_process = max(1, per_process)
+        self.declare_all = declare_all
+        self.eager = eager
+        self.unique: dict[str, int] = {}
+        self.pending: list[int] = []
+        self.files: list[tuple[LintContext, list[Script]]] = []
+        self.running: list[tuple[list[int], subprocess.Popen[bytes], Path, Path]] = []
+        self.finished: list[tuple[list[int], int, Path, Path]] = []
+        self.missing = False
+        self._folder: str | None = None
+        self._env = {k: v for k, v in os.environ.items() if k != "SHELLCHECK_OPTS"}
+
+    @property
+    def folder(self) -> str:
+        if self._folder is None:
+            self._folder = tempfile.mkdtemp(prefix="dockerlens-sc-")
+        return self._folder
+
+    def add(self, context: LintContext, wanted: bool = True) -> None:
+        if not wanted:
+            return
+        scripts = _scripts(context, self.declare_all)
+        if not scripts:
+            return
+        if self.program is None:
+            self.missing = True
+            return
+        self.files.append((context, scripts))
         for script in scripts:
-            unique.setdefault(script.text, len(unique))
-    texts = list(unique)
-    comments, notes = run_shellcheck(program, texts, jobs=jobs, per_process=per_process)
-    for result, scripts in wanted:
-        findings: list[Finding] = []
-        for script in scripts:
-            for comment in comments[unique[script.text]]:
-                finding = to_finding(result, script, comment)
-                if finding is not None:
-                    findings.append(finding)
-        add_external(result, findings)
-    return notes
+            if script.text not in self.unique:
+                index = self.unique[script.text] = len(self.unique)
+                Path(self.folder, f"{index}.sh").write_text(
+                    script.text, encoding="utf-8", errors="replace"
+                )
+                self.pending.append(index)
+        if self.eager:
+            self._reap()
+            if len(self.running) < self.jobs and self.pending:
+                self._start(self.pending[: self.per_process])
+                del self.pending[: self.per_process]
+
+    def finish(self, results: Sequence[FileResult]) -> list[str]:
+        """Wait for ShellCheck and add its findings to the results (matched by context)."""
+        try:
+            if self.missing and not self.files:
+                return [NOT_FOUND_NOTE]
+            if self.pending:
+                free = max(1, self.jobs - len(self.running)) if self.eager else self.jobs
+                sizes = [len(self.texts[i]) for i in self.pending]
+                for batch in _batches(sizes, min(free, len(sizes)), self.per_process):
+                    self._start([self.pending[i] for i in batch])
+                self.pending = []
+            for batch, process, out, err in self.running:
+                process.wait()
+                self.finished.append((batch, process.returncode, out, err))
+            self.running = []
+            comments, notes = self._comments()
+            by_context = {id(r.context): r for r in results if r.context is not None}
+            for context, scripts in self.files:
+                result = by_context.get(id(context))
+                if result is None:
+                    continue
+                findings = [
+                    finding
+                    for script in scripts
+                    for comment in comments[self.unique[script.text]]
+                    if (finding := to_finding(result, script, comment)) is not None
+                ]
+                add_external(result, findings)
+            return notes
+        finally:
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+
+    @property
+    def texts(self) -> list[str]:
+        return list(self.unique)
+
+    def _start(self, batch: list[int]) -> None:
+        assert self.program is not None
+        number = len(self.running) + len(self.finished)
+        out = Path(self.folder, f"out-{number}.json")
+        err = Path(self.folder, f"err-{number}.txt")
+        # Files, not pipes: a full pipe would stall ShellCheck until finish() reads it.
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            process = subprocess.Popen(
+                [self.program, *OPTIONS, *(f"{index}.sh" for index in sorted(batch))],
+                cwd=self.folder,
+                env=self._env,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        self.running.append((sorted(batch), process, out, err))
+
+    def _reap(self) -> None:
+        still = []
+        for batch, process, out, err in self.running:
+            if process.poll() is None:
+                still.append((batch, process, out, err))
+            else:
+                self.finished.append((batch, process.returncode, out, err))
+        self.running = still
+
+    def _comments(self) -> tuple[list[list[dict[str, Any]]], list[str]]:
+        comments: list[list[dict[str, Any]]] = [[] for _ in self.unique]
+        notes: list[str] = []
+        for batch, returncode, out, err in self.finished:
+            try:
+                found = json.loads(out.read_bytes().decode("utf-8", "replace"))["comments"]
+            except (OSError, ValueError, KeyError, TypeError):
+                found = None
+            if found is None or returncode not in (0, 1):
+                reason = err.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                detail = f": {reason[0]}" if reason else ""
+                notes.append(
+                    f"ShellCheck failed (exit {returncode}){detail}: "
+                    f"SC checks may be missing for {len(batch)} RUN script(s)"
+                )
+            for comment in found or []:
+                stem = str(comment.get("file", "")).removesuffix(".sh")
+                if stem.isdigit() and int(stem) < len(comments):
+                    comments[int(stem)].append(comment)
+        return comments, notes
 
 
 def scripts_of(result: FileResult, *, declare_all: bool = False) -> list[Script]:
-    context = result.context
-    if context is None:
-        return []
-    out = []
-    for step in context.steps:
-        script = build_script(step, context.lines, declare_all=declare_all)
-        if script is not None:
-            out.append(script)
-    return out
+    return _scripts(result.context, declare_all) if result.context is not None else []
+
+
+def _scripts(context: LintContext, declare_all: bool) -> list[Script]:
+    return [
+        script
+        for step in context.steps
+        if (script := build_script(step, context.lines, declare_all=declare_all)) is not None
+    ]
 
 
 # --- building the scripts -----------------------------------------------------------------
@@ -401,63 +532,6 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def run_shellcheck(
-    executable: str,
-    texts: Sequence[str],
-    *,
-    jobs: int | None = None,
-    per_process: int = MAX_PER_PROCESS,
-) -> tuple[list[list[dict[str, Any]]], list[str]]:
-    """ShellCheck's json1 comments for each text, and notes about failures.
-
-    The texts are split into one share per core (largest first onto the lightest share), a
-    share is cut into ``per_process`` pieces if it is longer, and the shares run in parallel.
-    """
-    comments: list[list[dict[str, Any]]] = [[] for _ in texts]
-    if not texts:
-        return comments, []
-    jobs = max(1, min(jobs or available_cores(), len(texts)))
-    batches = _batches([len(t) for t in texts], jobs, max(1, per_process))
-    env = {k: v for k, v in os.environ.items() if k != "SHELLCHECK_OPTS"}
-    notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="dockerlens-sc-") as folder:
-        for index, text in enumerate(texts):
-            Path(folder, f"{index}.sh").write_text(text, encoding="utf-8", errors="replace")
-
-        def run(batch: list[int]) -> tuple[list[int], subprocess.CompletedProcess[bytes]]:
-            names = [f"{index}.sh" for index in batch]
-            process = subprocess.run(
-                [executable, *OPTIONS, *names], cwd=folder, env=env, capture_output=True
-            )
-            return batch, process
-
-        if len(batches) == 1:
-            outcomes = [run(batches[0])]
-        else:
-            from concurrent.futures import ThreadPoolExecutor  # pulls in logging: 8 ms
-
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                outcomes = list(pool.map(run, batches))
-    for batch, process in outcomes:
-        try:
-            found = json.loads(process.stdout.decode("utf-8", "replace"))["comments"]
-        except (ValueError, KeyError, TypeError):
-            found = None
-        if found is None or process.returncode not in (0, 1):
-            reason = process.stderr.decode("utf-8", "replace").strip().splitlines()
-            detail = f": {reason[0]}" if reason else ""
-            notes.append(
-                f"ShellCheck failed (exit {process.returncode}){detail}: "
-                f"SC checks may be missing for {len(batch)} RUN script(s)"
-            )
-        for comment in found or []:
-            name = str(comment.get("file", ""))
-            stem = name.removesuffix(".sh")
-            if stem.isdigit() and int(stem) < len(texts):
-                comments[int(stem)].append(comment)
-    return comments, notes
 
 
 def _batches(sizes: Sequence[int], jobs: int, per_process: int) -> list[list[int]]:
