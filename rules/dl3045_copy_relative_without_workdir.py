@@ -49,7 +49,8 @@ class CopyRelativeWithoutWorkdir(Rule):
     hadolint checks `COPY` only; `ADD` resolves its destination the same way and is checked
     too. hadolint passes every destination that starts with a variable; dockerlens expands
     variables whose values the Dockerfile knows (`ENV APP=app` then `COPY . $APP` is
-    relative) and skips only those it cannot know. hadolint tracks `WORKDIR` by image name,
+    relative) and skips a destination only when it starts with a value it cannot know
+    (`app_${VERSION}.zip` is relative whatever the value). hadolint tracks `WORKDIR` by image name,
     so `FROM debian` twice shares one; dockerlens follows the stages themselves.
     """
 
@@ -67,7 +68,11 @@ class CopyRelativeWithoutWorkdir(Rule):
         raw = words[-1]
         dest = step.expanded[-1] if len(step.expanded) == len(words) else raw
         if "$" in raw and (step.undefined or "$" in dest):
-            return  # depends on variables whose value the Dockerfile does not know
+            # A value the Dockerfile does not know: judged by the text before it, if any
+            # (`app_${VERSION}.zip` is relative whatever VERSION is; `$DEST` may be anything).
+            dest = dest.split("$", 1)[0]
+            if not dest:
+                return
         if not dest or dest.startswith(("/", "\\")) or _DRIVE.match(dest):
             return
         if ctx.ran_before(step, "WORKDIR"):
