@@ -28,8 +28,10 @@ def _bare(invocation: Invocation) -> bool:
 
 
 def _npm(inv: Invocation) -> bool:
+    if inv.name != "npm":
+        return False
     words = _operands(inv)
-    if inv.name != "npm" or not words:
+    if not words:
         return False
     if words[0] in ("ci", "clean-install", "install-clean"):
         return True
@@ -42,8 +44,10 @@ def _yarn(inv: Invocation) -> bool:
 
 
 def _pnpm(inv: Invocation) -> bool:
+    if inv.name != "pnpm":
+        return False
     words = _operands(inv)
-    return inv.name == "pnpm" and (words[:1] == ["fetch"] or words == ["install"] or words == ["i"])
+    return words[:1] == ["fetch"] or words == ["install"] or words == ["i"]
 
 
 def _pip(inv: Invocation) -> bool:
@@ -53,16 +57,16 @@ def _pip(inv: Invocation) -> bool:
 
 
 def _uv(inv: Invocation) -> bool:
+    if inv.name != "uv":
+        return False
     words = _operands(inv)
-    return inv.name == "uv" and (
-        words[:1] == ["sync"] or (words[:2] == ["pip", "install"] and inv.has("-r"))
-    )
+    return words[:1] == ["sync"] or (words[:2] == ["pip", "install"] and inv.has("-r"))
 
 
 def _go(inv: Invocation) -> bool:
-    words = _operands(inv)
     if inv.name != "go":
         return False
+    words = _operands(inv)
     if words[:2] == ["mod", "download"]:
         return True
     return words[:1] in (["build"], ["install"]) and not any("@" in w for w in words[1:])

@@ -243,6 +243,13 @@ def _split(word: str, scope: dict[str, Variable]) -> list[str]:
 def _assignments(step: Step) -> list[tuple[int, str, str | None]]:
     """``NAME=value`` assignments of the RUN's script, in order: (byte, name, value as
     written); None for a value set another way (a ``for`` loop variable, ``read``)."""
+    found: list[tuple[int, str, str | None]] | None = step.memo.get(_assignments)
+    if found is None:
+        found = step.memo[_assignments] = _find_assignments(step)
+    return found
+
+
+def _find_assignments(step: Step) -> list[tuple[int, str, str | None]]:
     script = step.script
     if script is None:
         return []
