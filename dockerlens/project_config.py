@@ -25,11 +25,29 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             path = folder / name
             if not path.is_file():
                 continue
-            data = load_toml(path)
-            table = data if name == ".dockerlens.toml" else data.get("tool", {}).get("dockerlens")
+            table = config_table(path)
             if table is not None:
                 return path, table
     return None
+
+
+def config_table(path: Path) -> dict[str, Any] | None:
+    """The dockerlens table of a config file: all of a ``.dockerlens.toml`` (or any other TOML
+    file), ``[tool.dockerlens]`` of a pyproject.toml (None when it has none)."""
+    data = load_toml(path)
+    if path.name != "pyproject.toml":
+        return data
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise UserError(f"{path}: tool: expected a table, got {type(tool).__name__} {tool!r}")
+    table = tool.get("dockerlens")
+    if table is not None and not isinstance(table, dict):
+        raise UserError(
+            f"{path}: tool.dockerlens: expected a table, got {type(table).__name__} {table!r}"
+        )
+    return table
 
 
 def load_toml(path: Path) -> dict[str, Any]:

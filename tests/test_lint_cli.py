@@ -185,6 +185,45 @@ def test_per_file_overrides(project: Path) -> None:
     assert lint("app.dev.Dockerfile")[0] == 0
 
 
+def test_pyproject_overrides_and_per_file_ignores(project: Path) -> None:
+    write(
+        project / "pyproject.toml",
+        "[tool.dockerlens.per-file-ignores]\n"
+        '"legacy/*" = ["DL3007"]\n'
+        "[[tool.dockerlens.overrides]]\n"
+        'files = ["*.dev.Dockerfile"]\n'
+        'severity = { DL3007 = "style" }\n',
+    )
+    write(project / "legacy" / "Dockerfile", LATEST)
+    write(project / "app.dev.Dockerfile", LATEST)
+    _, findings, err = lint(".")
+    assert err == ""
+    assert [(f["path"], f["severity"]) for f in findings] == [("app.dev.Dockerfile", "style")]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("tool = 1\n", "pyproject.toml: tool: expected a table, got int 1"),
+        ("tool = { dockerlens = [] }\n", "tool.dockerlens: expected a table, got list []"),
+        (
+            "[[tool.dockerlens.overrides]]\nfiles = ['x']\nplugin-paths = []\n",
+            "tool.dockerlens.overrides[0].plugin-paths: only at the top level",
+        ),
+        (
+            "[tool.dockerlens.per-file-ignores]\nx = 'DL3007'\n",
+            "tool.dockerlens.per-file-ignores.x: expected a list of strings",
+        ),
+    ],
+)
+def test_invalid_pyproject_stops(project: Path, config: str, message: str) -> None:
+    write(project / "pyproject.toml", config)
+    write(project / "Dockerfile", CLEAN)
+    status, _, err = lint("Dockerfile")
+    assert status == 2 and message in err and "Traceback" not in err, err
+    assert lint("Dockerfile", "--config", "pyproject.toml")[0] == 2
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [
@@ -286,7 +325,9 @@ def test_hadolint_yaml_in_the_users_config_folder(project: Path) -> None:
         ("ignord: [DL3007]\n", "ignord: unknown key (not a hadolint setting)"),
         ("ignored: [DL9998]\n", "ignored: unknown rule 'DL9998'"),
         ("override:\n  fatal: [DL3007]\n", "override.fatal: not a severity"),
-        ("ignored: [\n", "invalid YAML"),
+        ("ignored: [\n", "invalid YAML: line 2, column 1: expected the node content"),
+        ("override:\n  error: DL3007\n", "override.error: expected a list of strings"),
+        ("label-schema: {a: colour}\n", "label-schema: label 'a' has the unknown type"),
     ],
 )
 def test_invalid_hadolint_yaml_stops(project: Path, config: str, message: str) -> None:
@@ -294,6 +335,15 @@ def test_invalid_hadolint_yaml_stops(project: Path, config: str, message: str) -
     write(project / ".hadolint.yaml", config)
     status, _, err = lint("Dockerfile")
     assert status == 2 and ".hadolint.yaml" in err and message in err
+    assert err.count("\n") == 1  # one line
+
+
+def test_hadolint_yaml_empty_keys_are_absent_as_in_hadolint(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    # every entry commented out: hadolint reads the keys as not there
+    write(project / ".hadolint.yaml", "ignored:\n#  - DL3008\noverride:\n  error:\n")
+    _, findings, err = lint("Dockerfile")
+    assert err == "" and [(f["code"], f["severity"]) for f in findings] == [("DL3007", "warning")]
 
 
 def test_hadolint_yaml_through_config_option(project: Path) -> None:

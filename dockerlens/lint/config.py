@@ -26,7 +26,7 @@ from dockerlens.lint.registry import (
     load_registry,
 )
 from dockerlens.lint.rule import Rule, Severity, option_key
-from dockerlens.project_config import find_config, load_toml
+from dockerlens.project_config import config_table, find_config
 
 DEFAULT_THRESHOLD = Severity.INFO
 #: Keys other commands own in the same table.
@@ -185,12 +185,21 @@ def _show(value: Any) -> str:
 
 
 def read_dockerlens_table(
-    table: Mapping[str, Any], origin: str, base: Path, registry: Registry, prefix: str = ""
+    table: Mapping[str, Any],
+    origin: str,
+    base: Path,
+    registry: Registry,
+    prefix: str = "",
+    *,
+    nested: bool = False,
 ) -> Layer:
+    """``nested``: an ``[[overrides]]`` table, which may not hold per-file settings itself."""
     reader = _Reader(origin, registry, prefix)
     layer = Layer(origin)
     for key, value in table.items():
         if key in FOREIGN_KEYS or key == "plugin-paths":
+            if nested:
+                raise reader.fail(key, "only at the top level of the configuration")
             continue
         if key == "select":
             layer.select = reader.codes(key, reader.strings(key, value))
@@ -224,15 +233,14 @@ def read_dockerlens_table(
                 )
         elif key in SHARED_OPTIONS:
             layer.shared_options[key] = _shared(reader, registry, key, value)
-        elif key == "per-file-ignores" and not prefix:
+        elif key == "per-file-ignores" and not nested:
             if not isinstance(value, dict):
                 raise reader.fail(key, f"expected a table of glob = [rules], got {_show(value)}")
             for glob, selectors in value.items():
-                sub = Layer(
-                    origin, ignore=reader.codes(f"{key}.{glob}", reader.strings(key, selectors))
-                )
+                where = f"{key}.{glob}"
+                sub = Layer(origin, ignore=reader.codes(where, reader.strings(where, selectors)))
                 layer.overrides.append(Override(base, [glob], sub))
-        elif key == "overrides" and not prefix:
+        elif key == "overrides" and not nested:
             layer.overrides += _overrides(reader, value, origin, base, registry)
         else:
             raise reader.fail(key, "unknown key")
@@ -261,7 +269,7 @@ def _overrides(
         if "files" not in rest:
             raise ConfigError(f"{origin}: {prefix}files: missing (a list of globs)")
         globs = _Reader(origin, registry, prefix).strings("files", rest.pop("files"))
-        layer = read_dockerlens_table(rest, origin, base, registry, prefix)
+        layer = read_dockerlens_table(rest, origin, base, registry, prefix, nested=True)
         out.append(Override(base, globs, layer))
     return out
 
@@ -273,9 +281,11 @@ def read_hadolint(path: Path, registry: Registry) -> Layer:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
-        raise ConfigError(f"{origin}: invalid YAML: {err}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{origin}: cannot read: {err}") from None
+        raise ConfigError(f"{origin}: invalid YAML: {_yaml_problem(err)}") from None
+    except OSError as err:
+        raise ConfigError(f"{origin}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{origin}: cannot read: not valid UTF-8 ({err.reason})") from None
     if data is None:
         return Layer(origin)
     reader = _Reader(origin, registry)
@@ -283,6 +293,8 @@ def read_hadolint(path: Path, registry: Registry) -> Layer:
         raise reader.fail("(top level)", f"expected a mapping, got {_show(data)}")
     layer = Layer(origin)
     for key, value in data.items():
+        if value is None:
+            continue  # `ignored:` with every entry commented out: hadolint reads it as absent
         if key == "ignored":
             layer.ignore = reader.codes(key, reader.strings(key, value), hadolint=True)
         elif key == "override":
@@ -292,8 +304,8 @@ def read_hadolint(path: Path, registry: Registry) -> Layer:
                 )
             # hadolint applies style, info, warning, error in turn: error wins.
             for level in ("style", "info", "warning", "error"):
-                if level in value:
-                    listed = reader.strings(key, value[level])
+                if value.get(level) is not None:
+                    listed = reader.strings(f"{key}.{level}", value[level])
                     for code in reader.codes(f"{key}.{level}", listed, hadolint=True):
                         layer.severity[code] = Severity(level)
             unknown = set(value) - {"style", "info", "warning", "error"}
@@ -323,6 +335,16 @@ def read_hadolint(path: Path, registry: Registry) -> Layer:
         else:
             raise reader.fail(key, "unknown key (not a hadolint setting)")
     return layer
+
+
+def _yaml_problem(err: Exception) -> str:
+    """PyYAML's several-line message on one line: where, then what."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or getattr(err, "context", None)
+    text = " ".join(str(problem or err).split())
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {text}"
+    return text
 
 
 def hadolint_config_path(cwd: Path | None = None) -> Path | None:
@@ -393,10 +415,7 @@ class ConfigResolver:
             cli = self.command_line
             found: tuple[Path, dict[str, Any]] | None = None
             if cli.config is not None and cli.config.suffix not in (".yaml", ".yml"):
-                data = load_toml(cli.config)
-                if cli.config.name == "pyproject.toml":
-                    data = data.get("tool", {}).get("dockerlens", {})
-                found = (cli.config, data)
+                found = (cli.config, config_table(cli.config) or {})
             elif not cli.no_config and cli.config is None:
                 found = find_config(folder.resolve())
             self._projects[folder] = found
@@ -497,9 +516,14 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         try:
             chosen = EnabledRule(rule, rule.Options(**values), level)
         except (TypeError, ValueError) as err:
-            origins = ", ".join(layer.origin for layer in layers if rule.code in layer.rule_options)
-            where = origins or "configuration"
-            raise ConfigError(f"{where}: rules.{rule.code}: {err}") from None
+            # The value came from the rule's own table or from a shared option it reads.
+            read = {option_key(option.name) for option in rule.option_fields()}
+            origins = [layer.origin for layer in layers if rule.code in layer.rule_options]
+            if not origins:
+                # The last layer that sets a shared option is the one whose value counts.
+                setters = [layer.origin for layer in layers if read & set(layer.shared_options)]
+                raise ConfigError(f"{(setters or ['configuration'])[-1]}: {err}") from None
+            raise ConfigError(f"{', '.join(origins)}: rules.{rule.code}: {err}") from None
         (experimental if dormant else rules).append(chosen)
     engine_codes = {
         code.code: severity.get(code.code, code.severity)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from dockerlens.errors import UserError
 from dockerlens.lint.rule import Problem
 from dockerlens.model import Step, expand_word
 
@@ -69,10 +68,11 @@ class SchemaOptions:
 
 
 def check_schema(schema: dict[str, str]) -> None:
-    """Raise a :class:`UserError` for a type the schema does not know."""
+    """Raise ValueError for a type the schema does not know (the configuration reader turns it
+    into an error naming the file)."""
     for label, kind in schema.items():
         if kind not in LABEL_TYPES and kind != "":  # hadolint reads "" as text
-            raise UserError(
+            raise ValueError(
                 f"label-schema: label {label!r} has the unknown type {kind!r} "
                 f"(expected one of {', '.join(LABEL_TYPES)})"
             )
