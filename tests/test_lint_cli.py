@@ -148,6 +148,33 @@ def test_output_file(project: Path) -> None:
     assert status == 2 and "cannot write" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--output", "."], ".: cannot write: is a directory"),
+        (["--config", "missing.toml"], "missing.toml: cannot read: No such file or directory"),
+        (["--config", "missing.yaml"], "missing.yaml: cannot read: No such file or directory"),
+        (["--config", "."], ".: cannot read: Is a directory"),
+    ],
+)
+def test_bad_output_or_config_path_is_one_line(
+    project: Path, args: list[str], message: str
+) -> None:
+    write(project / "Dockerfile", CLEAN)
+    status, _, err = lint("Dockerfile", *args)
+    assert status == 2 and err == f"dockerlens: error: {message}\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_directory_search_skips_pipes_and_dangling_links(project: Path) -> None:
+    write(project / "Dockerfile", CLEAN)
+    os.mkfifo(project / "Dockerfile.pipe")  # reading it would block the run
+    (project / "sub").mkdir()
+    (project / "sub" / "Dockerfile").symlink_to(project / "nowhere")
+    (project / "Dockerfile.link").symlink_to(project / "Dockerfile")
+    assert lint(".") == (0, [], "")
+
+
 # ------------------------------------------------------------------ configuration
 
 

@@ -36,7 +36,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Write the report to FILE instead of standard output.",
 )
 @click.option(
@@ -61,7 +61,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # checked when read: one-line errors, exit 2
     help="Use this configuration file (.dockerlens.toml, pyproject.toml or a hadolint YAML) "
     "for every file instead of looking for one.",
 )
@@ -135,6 +135,8 @@ def lint(
     """
     if no_config and config is not None:
         raise UserError("--config and --no-config cannot be used together")
+    if output is not None and output.is_dir():
+        raise UserError(f"{output}: cannot write: is a directory")
     command_line = CommandLine(
         config=config,
         no_config=no_config,

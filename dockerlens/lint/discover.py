@@ -1,8 +1,9 @@
 """Which files ``dockerlens lint DIR`` lints.
 
-Named files are always linted. Directories are walked for ``Dockerfile``, ``Dockerfile.*``,
-``*.Dockerfile``, ``*.dockerfile``, ``Containerfile`` and ``Containerfile.*`` (not
-``*.dockerignore``, BuildKit's per-Dockerfile ignore files), skipping ``.git``,
+Named files are always linted. Directories are walked for regular files (or links to one)
+named ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``, ``Containerfile``
+and ``Containerfile.*`` (not ``*.dockerignore``, BuildKit's per-Dockerfile ignore files),
+skipping ``.git``,
 ``node_modules`` and whatever the ``.gitignore`` files on the way (and the repository's
 ``.git/info/exclude``) ignore, with git's own matching rules.
 """
@@ -65,8 +66,11 @@ def _walk(root: Path) -> list[str]:
             d for d in dirs if d not in ALWAYS_SKIPPED and not ignore.ignored(here / d, True)
         )
         for name in sorted(files):
-            if is_dockerfile_name(name) and not ignore.ignored(here / name, False):
-                out.append(os.path.normpath(str(here / name)))
+            path = here / name
+            # Only regular files (or links to one): a FIFO would block the run, and a dangling
+            # link is no Dockerfile.
+            if is_dockerfile_name(name) and path.is_file() and not ignore.ignored(path, False):
+                out.append(os.path.normpath(str(path)))
     return out
 
 
