@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.engine import EnabledRule, LintSettings, lint_text
+from dockerlens.lint.engine import EnabledRule, LintSettings, lint_file, lint_text
 from dockerlens.lint.findings import PARSE_ERROR, RULE_CRASHED, UNUSED_PRAGMA
 
 
@@ -67,6 +67,20 @@ def test_dispatch_by_keyword_and_position() -> None:
     findings = lint_text(text, "Dockerfile", settings)
     assert [(f.line, f.column, f.end_column) for f in findings] == [(2, 1, 4), (4, 3, 6)]
     assert {f.severity for f in findings} == {Severity.ERROR}
+
+
+def test_lines_are_the_parsers_lines() -> None:
+    # A form feed or U+2028 inside an instruction is no line break for BuildKit: findings,
+    # spans and the source lines handed to reporters count lines as the parser does.
+    text = "FROM a\nRUN echo a\u2028b\nRUN echo c\x0cd\r\nRUN y\n"
+    settings = LintSettings((EnabledRule(FlagRun, None, Severity.ERROR),), ENGINE)
+    result = lint_file(text, "Dockerfile", settings)
+    assert result.lines == ["FROM a", "RUN echo a\u2028b", "RUN echo c\x0cd", "RUN y"]
+    assert [(f.line, f.column, f.end_line, f.end_column) for f in result.findings] == [
+        (2, 1, 2, 4),
+        (3, 1, 3, 4),
+        (4, 1, 4, 4),
+    ]
 
 
 def test_onbuild_reaches_only_rules_that_ask() -> None:

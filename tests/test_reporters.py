@@ -152,6 +152,11 @@ def test_text_marker_counts_tabs_and_wide_characters() -> None:
     assert marker == "  | " + " " * 20 + "^^"
 
 
+def test_text_marker_skips_a_byte_order_mark() -> None:
+    run = LintRun([finding(1, 1, 1, 16)], ["Dockerfile"], {"Dockerfile": ["\ufeffFROM debian:12"]})
+    assert render("text", run).splitlines()[2] == "  | " + "^" * len("FROM debian:12")
+
+
 def test_text_multiline_span_has_lines_but_no_marker_and_long_spans_are_cut() -> None:
     run = LintRun([finding(2, 1, 3, 31)], ["Dockerfile"], {"Dockerfile": SOURCE})
     lines = render("text", run).splitlines()

@@ -26,7 +26,7 @@ from dockerlens.lint.findings import (
 )
 from dockerlens.lint.rule import Problem, Rule, Severity
 from dockerlens.model import Step, build_model
-from dockerlens.syntax.parser import parse
+from dockerlens.syntax.parser import parse, source_lines
 
 #: What BuildKit's dispatcher knows; its parser accepts any word, its build stops on others.
 INSTRUCTIONS = frozenset(
@@ -74,6 +74,8 @@ class FileResult:
     #: None when the file did not parse.
     context: LintContext | None = None
     pragmas: pragma_scan.Pragmas | None = None
+    #: The source lines, numbered as findings number them.
+    lines: list[str] = field(default_factory=list)
 
 
 def lint_text(text: str, path: str, settings: LintSettings) -> list[Finding]:
@@ -88,14 +90,14 @@ def lint_file(
 ) -> FileResult:
     """Lint one file. ``on_context`` sees the file's model before the rules run (ShellCheck
     starts on the scripts then, and works while the rules do)."""
-    lines = text.splitlines()
+    lines = source_lines(text)
     result = parse(text)
     if result.error is not None:
         error = result.error
         finding = _engine_finding(
             settings, PARSE_ERROR, path, error.line, error.message, error.end_line
         )
-        return FileResult(path, [finding] if finding else [], settings)
+        return FileResult(path, [finding] if finding else [], settings, lines=lines)
     unknown = [
         _engine_finding(
             settings,
@@ -159,7 +161,7 @@ def lint_file(
     findings += crashes
     findings += [f for f in unknown if f is not None]
     findings.sort(key=lambda f: f.sort_key)
-    return FileResult(path, findings, settings, context, found)
+    return FileResult(path, findings, settings, context, found, lines)
 
 
 def add_external(result: FileResult, findings: list[Finding]) -> None:

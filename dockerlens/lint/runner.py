@@ -111,7 +111,6 @@ def _lint_share(work: list[_Job], shellcheck_jobs: int | None) -> tuple[list[_Do
 
         pipeline = Pipeline(jobs=shellcheck_jobs)
     results: list[FileResult] = []
-    sources: list[list[str]] = []
     for job in work:
         source = read_source(job.path, display_name=job.shown)
         settings = job.settings.settings
@@ -119,9 +118,8 @@ def _lint_share(work: list[_Job], shellcheck_jobs: int | None) -> tuple[list[_Do
         if pipeline is not None:
             hand_over = functools.partial(pipeline.add, wanted=settings.shellcheck)
         results.append(lint_file(source.text, job.shown, settings, hand_over))
-        sources.append(source.text.splitlines())
     notes = pipeline.finish(results) if pipeline is not None else []
-    return [_Done(r.findings, lines) for r, lines in zip(results, sources, strict=True)], notes
+    return [_Done(r.findings, r.lines) for r in results], notes
 
 
 def _external_passes(results: list[FileResult], jobs: int | None = None) -> list[str]:

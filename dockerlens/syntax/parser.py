@@ -210,6 +210,15 @@ def _is_comment(line: str) -> bool:
     return line.lstrip(GO_SPACE_CHARS).startswith("#")
 
 
+def source_lines(text: str) -> list[str]:
+    """The file's lines as the parser numbers them, without their line ends: split at "\\n"
+    only (``str.splitlines`` also splits at form feeds, U+2028..., which BuildKit does not)."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
+
+
 def _split_lines(text: str) -> list[str]:
     lines = text.split("\n")
     out = [line + "\n" for line in lines[:-1]]

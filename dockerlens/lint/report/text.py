@@ -170,8 +170,8 @@ def _width(text: str) -> int:
     for char in text:
         if char == "\t":
             total += TAB_WIDTH
-        elif unicodedata.combining(char):
-            continue
+        elif unicodedata.combining(char) or unicodedata.category(char) == "Cf":
+            continue  # combining marks and invisible format characters (a BOM, U+200B...)
         elif unicodedata.east_asian_width(char) in ("W", "F"):
             total += 2
         else:
