@@ -10,29 +10,11 @@ from dockerlens.lint.layers import (
     Kind,
     Written,
     any_archive,
+    copy_of,
     extracted_later,
-    lineage,
-    stage_copies,
+    tar_copies_extracted,
     workdirs,
 )
-
-
-def dl3010_reports(ctx: LintContext) -> set[tuple[int, str | None]]:
-    """What DL3010 reports in this file: (COPY step index, archive text it points at).
-
-    DL3010 is run as the engine would run it, so the split between the two rules follows it
-    whatever it learns to recognise.
-    """
-    from dockerlens.rules.dl3010_copy_then_extract import CopyThenExtract
-
-    rule = CopyThenExtract()
-    out: set[tuple[int, str | None]] = set()
-    for step in ctx.steps:
-        if step.keyword in rule.on and step.instruction.sub_cmd is None:
-            for problem in rule.check(step, ctx):
-                if problem.step is not None:
-                    out.add((problem.step.index, problem.at))
-    return out
 
 
 class ArchiveCopiedThenExtracted(Rule):
@@ -91,8 +73,8 @@ class ArchiveCopiedThenExtracted(Rule):
     ## Split with hadolint's DL3010
     DL3010 reports a plain `COPY` of a tar archive unpacked by a later `RUN`, and asks for
     `ADD`, which unpacks it while copying: the same bytes, seen as a better instruction.
-    Whatever DL3010 reports, this rule does not (it asks DL3010), so one problem gets one
-    finding.
+    Whatever DL3010 reports, this rule does not (both read
+    `dockerlens.lint.layers.tar_copies_extracted`), so one problem gets one finding.
     """
 
     code = "DK207"
@@ -105,19 +87,16 @@ class ArchiveCopiedThenExtracted(Rule):
     def __init__(self, options: object = None) -> None:
         super().__init__(options)
         self._cwds: dict[int, str] | None = None
-        self._dl3010: set[tuple[int, str | None]] | None = None
+        self._dl3010: set[int] | None = None
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         if step.instruction.sub_cmd is not None:
             return
         if self._cwds is None:
             self._cwds = workdirs(ctx)
-        stage = ctx.stage_of(step)
-        if stage is None:
+        if ctx.stage_of(step) is None:
             return
-        copy = next(
-            (c for c in stage_copies(ctx, stage, self._cwds) if c.step.index == step.index), None
-        )
+        copy = copy_of(step, self._cwds.get(step.index))
         if copy is None:
             return
         for written in copy.written:
@@ -127,8 +106,8 @@ class ArchiveCopiedThenExtracted(Rule):
             if run is None:
                 continue
             if self._dl3010 is None:
-                self._dl3010 = dl3010_reports(ctx)
-            if any(index == step.index for index, _ in self._dl3010):
+                self._dl3010 = {tar.index for tar, _ in tar_copies_extracted(ctx)}
+            if step.index in self._dl3010:
                 return
             yield Problem(step, message=_message(copy, written, run), at=_at(step, written))
             return
@@ -141,7 +120,7 @@ class ArchiveCopiedThenExtracted(Rule):
             return None
         for stage in ctx.stages:
             steps = ctx.stage_steps(stage)
-            if not steps or home not in lineage(ctx, stage):
+            if not steps or home not in ctx.lineage(stage):
                 continue
             run = extracted_later(ctx, copy, written, steps[-1])
             if run is not None:

@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockerlens.lint import dockerignore
-from dockerlens.lint.commands import args_without_flags, commands, has_flag, is_archive, is_url
+from dockerlens.lint.commands import (
+    args_without_flags,
+    commands,
+    effective_commands,
+    flags,
+    has_flag,
+    is_archive,
+    is_url,
+    program,
+)
 from dockerlens.lint.context import LintContext
 from dockerlens.model import Stage, Step
 from dockerlens.shell import Command
@@ -223,19 +232,12 @@ def copy_of(step: Step, cwd: str | None) -> Copy | None:
     return Copy(step, tuple(sources), dest, into_dir, tuple(written))
 
 
-def lineage(ctx: LintContext, stage: Stage) -> list[Stage]:
-    """The stage and the stages it is built ``FROM``, oldest first: their layers are its own."""
-    chain = [stage]
-    while chain[-1].base_stage is not None and len(chain) <= len(ctx.stages):
-        chain.append(ctx.stages[chain[-1].base_stage])
-    return chain[::-1]
-
-
 def stage_copies(ctx: LintContext, stage: Stage, cwds: dict[int, str]) -> list[Copy]:
     """The COPY/ADD instructions whose layers are below the stage's own (those of the stages
     it is built ``FROM`` included), ONBUILD ones left out, in order."""
     out = []
-    steps = [step for member in lineage(ctx, stage) for step in ctx.stage_steps(member)]
+    # Oldest stage first: a stage comes after the one it is built FROM, so this is file order.
+    steps = [step for member in ctx.lineage(stage)[::-1] for step in ctx.stage_steps(member)]
     for step in steps:
         if step.instruction.sub_cmd is not None:
             continue
@@ -316,7 +318,7 @@ def written_by(step: Step, located: Located) -> list[str]:
     """Paths a command writes anew (redirects, ``cp``/``mv``/``ln``/``install`` targets,
     ``mkdir``, ``touch``, downloads): files of this RUN's own layer, not copies of older ones."""
     command = located.command
-    name = command_name(command)
+    name = program(command)
     words: list[str] = [r.target for r in command.redirects if r.operator in _WRITE_REDIRECTS]
     plain = args_without_flags(command)
     if name in ("cp", "mv", "ln", "install", "rsync") and len(plain) >= 2:
@@ -332,10 +334,6 @@ def written_by(step: Step, located: Located) -> list[str]:
             elif arg.startswith(long + "="):
                 words.append(arg.split("=", 1)[1])
     return path_args(step, located, words)
-
-
-def command_name(command: Command) -> str:
-    return posixpath.basename(command.name)
 
 
 # --- archives -------------------------------------------------------------------------------
@@ -368,7 +366,7 @@ def any_archive(path: str) -> bool:
 
 def extracts(command: Command) -> bool:
     """The command unpacks an archive named among its arguments."""
-    name = command_name(command)
+    name = program(command)
     args = command.args
     if name in _DECOMPRESSORS:
         return True
@@ -388,6 +386,110 @@ def names_archive(command: Command, path: str) -> bool:
     """One of the command's arguments has the basename of ``path``."""
     base = posixpath.basename(path.rstrip("/"))
     return any(posixpath.basename(arg.rstrip("/")) == base for arg in command.args)
+
+
+# hadolint's DL3010: a COPY of a tar archive that ADD would have unpacked. DK207 reports the
+# other copied-then-unpacked archives, and leaves these to DL3010.
+
+#: Tar archives in the compressions ADD unpacks (none, gzip, bzip2, xz, zstd).
+TAR_ARCHIVES = (
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tbz",
+    ".tb2",
+    ".tar.xz",
+    ".txz",
+    ".tar.zst",
+    ".tzst",
+)
+#: Decompressors that feed a tar archive to `tar` through a pipe.
+_TAR_DECOMPRESSORS = frozenset(
+    {"gunzip", "gzcat", "zcat", "bunzip2", "bzcat", "unxz", "xzcat", "zstdcat"}
+)
+#: tar options ADD cannot reproduce: the extraction is not a plain unpack.
+TAR_OPTIONS_ADD_LACKS = frozenset({"strip-components", "strip", "transform", "xform"})
+
+
+def tar_copies_extracted(ctx: LintContext) -> list[tuple[Step, str | None]]:
+    """Each ``COPY`` (not ``--from``, not ONBUILD) of a tar archive that ``ADD`` could unpack,
+    which a later ``RUN`` of the same stage unpacks plainly (``tar -x`` without
+    ``--strip-components``..., or a decompressor feeding ``tar``), with the word naming the
+    archive: what DL3010 reports, in file order."""
+    out: list[tuple[Step, str | None]] = []
+    archives: dict[str, list[Step]] = {}  # base name -> the COPY steps of this stage
+    reported: set[int] = set()
+    for step in ctx.steps:
+        if step.instruction.sub_cmd is not None:
+            continue
+        if step.keyword == "FROM":
+            archives = {}
+        elif step.keyword == "COPY":
+            if step.flag("from") is None:
+                _remember_tars(step, archives)
+        elif step.keyword == "RUN":
+            for name in _tars_extracted(step, archives):
+                for copy in archives.get(name, ()):
+                    if copy.index not in reported:
+                        reported.add(copy.index)
+                        out.append((copy, _word_ending(copy, name)))
+    return out
+
+
+def _remember_tars(step: Step, archives: dict[str, list[Step]]) -> None:
+    raw = step.instruction.value
+    expanded = step.expanded if len(step.expanded) == len(raw) else raw
+    # Expanded only where a variable is: expansion also eats Windows backslashes.
+    words = [e if "$" in r else r for r, e in zip(raw, expanded, strict=True)]
+    if len(words) < 2:
+        return
+    target = _base(words[-1])
+    if target.endswith(TAR_ARCHIVES):
+        names = [target]
+    else:
+        names = [n for n in (_base(w) for w in words[:-1]) if n.endswith(TAR_ARCHIVES)]
+    for name in names:
+        archives.setdefault(name, []).append(step)
+
+
+def _tars_extracted(step: Step, archives: dict[str, list[Step]]) -> Iterator[str]:
+    for command in effective_commands(step):
+        name = program(command)
+        if name == "tar" and _tar_extracts(command):
+            if TAR_OPTIONS_ADD_LACKS & set(flags(command)):
+                continue
+        elif name not in _TAR_DECOMPRESSORS:
+            continue
+        for arg in args_without_flags(command):
+            name = _base(arg)
+            if name in archives:
+                yield name
+        for arg in command.args:
+            if arg.startswith("--file="):
+                name = _base(arg[len("--file=") :])
+                if name in archives:
+                    yield name
+
+
+def _tar_extracts(command: Command) -> bool:
+    args = command.args
+    if any(a in ("--extract", "--get") for a in args):
+        return True
+    if any(a.startswith("-") and not a.startswith("--") and "x" in a for a in args):
+        return True
+    # Old-style bundled options without a dash: `tar xzf app.tar.gz`.
+    return bool(args) and not args[0].startswith("-") and "x" in args[0] and args[0].isalpha()
+
+
+def _base(path: str) -> str:
+    path = path.strip("\"'")
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _word_ending(step: Step, name: str) -> str | None:
+    return next((w for w in step.instruction.value if w.endswith(name)), None)
 
 
 # --- secrets --------------------------------------------------------------------------------
@@ -495,7 +597,7 @@ def runs_after(ctx: LintContext, copy: Copy, step: Step) -> Iterator[Step]:
     stage = ctx.stage_of(step)
     if stage is None:
         return
-    for member in lineage(ctx, stage):
+    for member in ctx.lineage(stage)[::-1]:
         for other in ctx.stage_steps(member):
             if (
                 other.keyword == "RUN"
