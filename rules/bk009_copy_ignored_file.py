@@ -3,15 +3,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.dockerignore import PatternMatcher, clean, find, load
+from dockerlens.lint.dockerignore import PatternMatcher, clean
+from dockerlens.lint.layers import build_context, ignore_patterns, matcher_of
 
 _HEREDOC_WORD = re.compile(r"^\d*<<-?\S")
 _REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|git@)")
-_NO_CONTEXT = frozenset({"", "-", "<stdin>"})
 
 
 class CopyIgnoredFile(Rule):
@@ -128,24 +127,13 @@ class CopyIgnoredFile(Rule):
 
 def _matcher(ctx: LintContext, options: CopyIgnoredFile.Options) -> PatternMatcher | None:
     if options.patterns:
-        patterns = list(options.patterns)
+        patterns: list[str] | None = list(options.patterns)
     else:
-        if ctx.path in _NO_CONTEXT:
-            return None
-        dockerfile = Path(ctx.path)
-        context = dockerfile.parent / options.context if options.context else None
-        found = find(dockerfile, context)
-        if found is None:
-            return None
-        try:
-            patterns = load(found)
-        except OSError:
-            return None
-    try:
-        matcher = PatternMatcher(patterns)
-    except ValueError:
-        return None  # BuildKit refuses to build with a malformed pattern
-    if not matcher.patterns or matcher.exclusions:
+        context = build_context(ctx, options.context)
+        patterns = ignore_patterns(ctx, context, options.context)
+    matcher = matcher_of(patterns)
+    # A malformed pattern (BuildKit refuses to build) or a `!` exception: nothing to judge.
+    if matcher is None or not matcher.patterns or matcher.exclusions:
         return None
     return matcher
 

@@ -5,14 +5,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import args_without_flags
+from dockerlens.lint.commands import args_without_flags, program
 from dockerlens.lint.layers import (
     Copy,
     Kind,
     Located,
     Relation,
     Written,
-    command_name,
     located_commands,
     path_args,
     relation,
@@ -50,7 +49,7 @@ class _Call:
 
 def _call(located: Located) -> _Call | None:
     command = located.command
-    tool = command_name(command)
+    tool = program(command)
     if tool not in _TOOLS:
         return None
     spec: str | None = None
@@ -210,7 +209,7 @@ def _deleted_after(step: Step, located: list[Located], index: int) -> list[str]:
     """Paths an ``rm`` after command ``index`` of the RUN deletes."""
     out: list[str] = []
     for item in located[index + 1 :]:
-        if command_name(item.command) == "rm":
+        if program(item.command) == "rm":
             out += path_args(step, item, args_without_flags(item.command))
     return out
 

@@ -3,12 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import args_without_flags, has_flag
+from dockerlens.lint.commands import args_without_flags, has_flag, program
 from dockerlens.lint.layers import (
     Copy,
     Relation,
     Written,
-    command_name,
     extracted_later,
     located_commands,
     mark,
@@ -112,7 +111,7 @@ class CopiedThenDeleted(Rule):
             return
         for located in located_commands(step, self._cwds.get(step.index)):
             command = located.command
-            tool = command_name(command)
+            tool = program(command)
             if tool == "rm":
                 words = args_without_flags(command)
             elif tool == "mv" and not has_flag(command, "t", "target-directory"):

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity
-from dockerlens.lint.layers import lineage
 
 #: Images known to run as a non-root user by default (fnmatch patterns on the image name
 #: as written after FROM, ARGs expanded, without its digest).
@@ -116,7 +115,7 @@ class MissingUser(Rule):
             return
         if ".devcontainer" in ctx.path.replace("\\", "/").split("/"):
             return
-        chain = lineage(ctx, final)
+        chain = ctx.lineage(final)[::-1]  # the stage built on an image first
         for stage in chain:
             for step in ctx.stage_steps(stage):
                 if step.keyword == "USER" and step.instruction.sub_cmd is None:
