@@ -117,7 +117,8 @@ class Step:
     escape: str = "\\"
     #: The expanded words for instructions BuildKit expands (``value`` otherwise).
     expanded: tuple[str, ...] = ()
-    #: Expanded flags (``--from=$X`` ...), same order as ``instruction.flags``.
+    #: Expanded flags (``--from=$X`` ...), same order as ``instruction.flags``; for ``ONBUILD
+    #: RUN --mount=...``, the wrapped instruction's flags (``sub_flags``) as written.
     expanded_flags: tuple[str, ...] = ()
     #: Names this instruction reads, and those it reads but nobody defined.
     uses: frozenset[str] = frozenset()
@@ -358,7 +359,12 @@ class _Builder:
             undefined.update(unmatched)
             return text
 
-        step.expanded_flags = tuple(expand(flag) for flag in instruction.flags)
+        if instruction.sub_cmd is not None:
+            # ONBUILD: the wrapped instruction's flags, as written (like its words: they are
+            # expanded in the child build, with its variables).
+            step.expanded_flags = instruction.sub_flags
+        else:
+            step.expanded_flags = tuple(expand(flag) for flag in instruction.flags)
         if keyword in EXPANDED_KEYWORDS:
             words: list[str] = []
             if keyword in ("ENV", "LABEL"):

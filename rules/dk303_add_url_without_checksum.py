@@ -70,8 +70,7 @@ class AddUrlWithoutChecksum(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        flags = step.instruction.sub_flags if step.instruction.sub_cmd else ()
-        if step.flag("checksum") is not None or any(f.startswith("--checksum") for f in flags):
+        if step.flag("checksum") is not None:  # ONBUILD ADD's own flags included
             return
         for written, source in zip(step.instruction.value, step.expanded[:-1], strict=False):
             if is_git(source):

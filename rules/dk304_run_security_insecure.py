@@ -45,11 +45,6 @@ class RunSecurityInsecure(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        instruction = step.instruction
-        flags = instruction.sub_flags if instruction.sub_cmd is not None else ()
-        value = step.flag("security") if instruction.sub_cmd is None else None
-        for flag in flags:
-            if flag.startswith("--security="):
-                value = flag.split("=", 1)[1]
+        value = step.flag("security")  # ONBUILD RUN's own flags included
         if value is not None and value.strip("\"'").lower() == "insecure":
             yield Problem(step, at="--security")
