@@ -44,10 +44,11 @@ class EnvSelfReference(Rule):
     ## Differences from hadolint
     hadolint finds references by text: it misses `${X:-default}` and sees one in a quoted
     `'$X'` or an escaped `\\$X`. dockerlens asks BuildKit's expansion which names a value uses.
-    A variable that already has a value in the stage (an earlier `ARG` or `ENV` of the stage,
-    `ENV` inherited from a parent stage, the image's `PATH`) is fine, as in hadolint; but
-    hadolint also accepts any name declared anywhere earlier in the file, even in another
-    stage where it is out of scope.
+    A variable that an earlier `ARG` or `ENV` of the stage (or an `ENV` inherited from a
+    parent stage) gave a value is fine, as in hadolint; but hadolint also accepts any name
+    declared anywhere earlier in the file, even in another stage where it is out of scope. A
+    variable only the base image sets counts as undefined, as in hadolint:
+    `ENV PATH=/a:$PATH PATH=/b:$PATH` loses `/a`.
     """
 
     code = "DL3044"
@@ -66,8 +67,9 @@ class EnvSelfReference(Rule):
         for index, (_, value, _) in enumerate(pairs):
             _, matched, unmatched = expand_word(value, step.variables, step.escape)
             for name in sorted((matched | unmatched) & keys):
-                if name in step.variables:
-                    continue
+                known = step.variables.get(name)
+                if known is not None and known.kind != "image":
+                    continue  # set by an earlier ARG or ENV: hadolint's exemption
                 if all(key != name for i, (key, _, _) in enumerate(pairs) if i != index):
                     continue  # only its own value uses it: ENV PATH=$PATH:/x
                 yield Problem(step, at=value or None)
