@@ -72,7 +72,9 @@ class Pipefail(Rule):
     * exec form, `RUN ["bash", "-o", "pipefail", "-c", "a | b"]`, judged by its own flags
       (the `SHELL` does not apply to it);
     * a `SHELL` inherited from the stage it is built `FROM`;
-    * `ksh` and `mksh` besides `bash`, `zsh` and `ash`.
+    * `ksh` and `mksh` besides `bash`, `zsh` and `ash`, named by any path
+      (`/usr/bin/bash`, `/usr/local/bin/zsh`): hadolint 2.15 accepts only `/bin/...`
+      (fixed after that release).
 
     Like hadolint, `/bin/sh -o pipefail` is not trusted (`dash` may lack the option), and a
     RUN that a PowerShell or cmd shell runs is not judged.
