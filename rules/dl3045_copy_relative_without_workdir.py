@@ -63,7 +63,7 @@ class CopyRelativeWithoutWorkdir(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         words = step.instruction.value
-        if ctx.stage_of(step) is None or len(words) < 2:
+        if len(words) < 2:  # before any FROM too (DL3061), as hadolint does
             return
         raw = words[-1]
         dest = step.expanded[-1] if len(step.expanded) == len(words) else raw
