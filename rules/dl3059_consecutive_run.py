@@ -64,7 +64,9 @@ class ConsecutiveRun(Rule):
     hadolint's source exempts RUNs of three commands or more, but its shell parser reports
     every command twice, so in practice any `RUN` of two commands or more is exempt. dockerlens
     counts each command once (commands inside `$(...)` included, as hadolint does) and keeps
-    the behaviour hadolint actually has as the default, `max-commands = 1`.
+    the behaviour hadolint actually has as the default, `max-commands = 1`. hadolint does not
+    count a command named through a variable (`yes | "$SDK/bin/sdkmanager" x` is one command
+    there, so that `RUN` is asked to merge); dockerlens counts it.
 
     hadolint reads PowerShell and cmd lines as sh, and counts no command in a line sh cannot
     parse (most PowerShell), so it asks to merge even long scripts there; dockerlens counts the
