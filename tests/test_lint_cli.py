@@ -212,6 +212,17 @@ def test_per_file_overrides(project: Path) -> None:
     assert lint("app.dev.Dockerfile")[0] == 0
 
 
+def test_override_globs_with_a_relative_config_option_and_links(project: Path) -> None:
+    write(project / "ci" / "lint.toml", 'per-file-ignores = { "./legacy/*" = ["DL3007"] }\n')
+    write(project / "ci" / "legacy" / "Dockerfile", LATEST)
+    (project / "ci" / "legacy" / "Dockerfile.link").symlink_to(project / "Dockerfile")
+    write(project / "Dockerfile", LATEST)
+    _, findings, err = lint("ci/legacy", "--config", "ci/lint.toml")
+    assert err == "" and findings == []
+    _, findings, _ = lint(".", "--config", "ci/lint.toml")
+    assert codes(findings) == [("Dockerfile", "DL3007")]
+
+
 def test_pyproject_overrides_and_per_file_ignores(project: Path) -> None:
     write(
         project / "pyproject.toml",

@@ -66,11 +66,19 @@ class Override:
     layer: Layer
 
     def matches(self, path: Path) -> bool:
-        try:
-            relative = PurePosixPath(path.resolve().relative_to(self.base).as_posix())
-        except ValueError:
-            return False
+        # The file as reached (a link named in the project) or as resolved.
+        for candidate in dict.fromkeys((Path(os.path.abspath(path)), path.resolve())):
+            try:
+                relative = PurePosixPath(candidate.relative_to(self.base).as_posix())
+            except ValueError:
+                continue
+            if self._matches(relative):
+                return True
+        return False
+
+    def _matches(self, relative: PurePosixPath) -> bool:
         for glob in self.globs:
+            glob = glob.removeprefix("./")
             if "/" not in glob.rstrip("/") and fnmatch.fnmatch(relative.name, glob):
                 return True
             if fnmatch.fnmatch(str(relative), glob) or relative.match(glob):
@@ -431,7 +439,10 @@ class ConfigResolver:
         if project is not None:
             path, table = project
             prefix = "tool.dockerlens." if path.name == "pyproject.toml" else ""
-            layers.append(read_dockerlens_table(table, str(path), path.parent, registry, prefix))
+            # Override globs are matched against resolved paths: the base must be one too
+            # (`--config .dockerlens.toml` names it relative to the current directory).
+            base = path.parent.resolve()
+            layers.append(read_dockerlens_table(table, str(path), base, registry, prefix))
         layers.append(self._command_line_layer(registry))
         return registry, layers
 
