@@ -148,6 +148,13 @@ def test_unused_pragmas_are_reported() -> None:
     assert lint(text) == [(2, "DK100"), (4, "DK100")]
 
 
+def test_pragmas_for_shellcheck_are_not_judged_before_it_runs() -> None:
+    # ShellCheck's findings are added after the rule pass: an SC code or the `shellcheck`
+    # name is left alone by DK100 (it used to call `shellcheck` "not enabled").
+    text = "FROM a\n# dockerlens: ignore=shellcheck\nCOPY a b\n# hadolint ignore=SC2086\nCOPY a b\n"
+    assert lint(text) == []
+
+
 def test_check_directive_skips_and_raises() -> None:
     assert lint("# check=skip=FlagRunCheck\nFROM a\nRUN x\n") == []
     assert lint("# check=skip=all\nFROM a\nRUN x\n") == []

@@ -280,8 +280,8 @@ def _unused(
     out = []
     for pragma in ignores:
         for code in pragma.codes:
-            if code in pragma.used or code.upper().startswith("SC"):
-                continue
+            if code in pragma.used or code.upper().startswith("SC") or code.lower() == "shellcheck":
+                continue  # ShellCheck's findings come after this: their pragmas are not judged
             why = (
                 "which reports nothing here" if code.lower() in running else "which is not enabled"
             )
