@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,27 +131,33 @@ def lint_file(
     for enabled, instance in instances:
         for keyword in instance.on:
             by_keyword[keyword].append((enabled, instance))
+    # Most rules only look at instructions: the base class's finish reports nothing.
+    finishing = [(e, i) for e, i in instances if type(i).finish is not Rule.finish]
 
-    def run(
-        enabled: EnabledRule, problems: Callable[[], Iterable[Problem]], step: Step | None
-    ) -> None:
-        try:
-            raw.extend((enabled, problem) for problem in problems())
-        except Exception as err:  # a rule bug must not hide the other rules' findings
-            line = step.line if step is not None else 1
-            message = f"{enabled.rule.code} failed: {type(err).__name__}: {err}"
-            crash = _engine_finding(settings, RULE_CRASHED, path, line, message)
-            if crash:
-                crashes.append(crash)
+    def crashed(enabled: EnabledRule, err: Exception, step: Step | None) -> None:
+        line = step.line if step is not None else 1
+        message = f"{enabled.rule.code} failed: {type(err).__name__}: {err}"
+        crash = _engine_finding(settings, RULE_CRASHED, path, line, message)
+        if crash:
+            crashes.append(crash)
 
+    # A rule bug must not hide the other rules' findings: each call is guarded on its own.
     for step in dockerfile.steps:
         onbuild = step.instruction.sub_cmd is not None
         for enabled, instance in by_keyword.get(step.keyword, ()):
             if onbuild and not instance.onbuild:
                 continue
-            run(enabled, functools.partial(instance.check, step, context), step)
-    for enabled, instance in instances:
-        run(enabled, functools.partial(instance.finish, context), None)
+            try:
+                for problem in instance.check(step, context):
+                    raw.append((enabled, problem))
+            except Exception as err:
+                crashed(enabled, err, step)
+    for enabled, instance in finishing:
+        try:
+            for problem in instance.finish(context):
+                raw.append((enabled, problem))
+        except Exception as err:
+            crashed(enabled, err, None)
 
     findings = [_to_finding(enabled, problem, context) for enabled, problem in raw]
     findings = _skip_checks(findings, check, rules)
