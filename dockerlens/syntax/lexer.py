@@ -7,11 +7,12 @@ that lexer, so that the value dockerlens says an instruction sees is the value B
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dockerlens.syntax.golike import is_space
+from dockerlens.syntax.golike import GO_SPACE, GO_SPACE_CHARS, is_space
 
 
 class LexError(ValueError):
@@ -19,6 +20,22 @@ class LexError(ValueError):
 
 
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
+#: A variable name, as far as it is ASCII (the rest is read character by character).
+_ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@functools.cache
+def _plain_run(escape: str, stop: str) -> re.Pattern[str]:
+    """Characters that only add themselves to the current word: taken a run at a time."""
+    special = "$<'\"" + escape + stop + GO_SPACE_CHARS
+    return re.compile(f"[^{re.escape(special)}]+")
+
+
+@functools.cache
+def _plain_quoted(escape: str) -> re.Pattern[str]:
+    """Characters inside double quotes that stand for themselves."""
+    special = '"$' + escape
+    return re.compile(f"[^{re.escape(special)}]+")
 
 
 @dataclass
@@ -51,6 +68,9 @@ class _Words:
         self.in_word = True
 
     def add_string(self, text: str) -> None:
+        if text and GO_SPACE.isdisjoint(text):
+            self.add_raw_string(text)  # no space to split on: most values
+            return
         for ch in text:
             self.add_char(ch)
 
@@ -135,6 +155,7 @@ class _Scan:
         words = _Words()
         esc = self.lx.escape_token
         quotes = not self.lx.skip_process_quotes
+        plain = _plain_run(esc, stop)
         while self.pos < len(self.text):
             ch = self.peek()
             if stop and ch == stop:
@@ -157,6 +178,12 @@ class _Scan:
                 result.append(tmp)
                 words.add_raw_string(tmp)
             else:
+                run = plain.match(self.text, self.pos)
+                if run is not None:
+                    self.pos = run.end()
+                    words.add_raw_string(run.group())
+                    result.append(run.group())
+                    continue
                 ch = self.next()
                 if ch == esc:
                     if self.raw_escapes:
@@ -174,21 +201,15 @@ class _Scan:
         return "".join(result), words.get_words()
 
     def single_quote(self) -> str:
-        out: list[str] = []
-        ch = self.next()
+        start = self.pos
+        end = self.text.find("'", start + 1)
+        if end < 0:
+            self.pos = len(self.text)
+            raise LexError("unexpected end of statement while looking for matching single-quote")
+        self.pos = end + 1
         if self.lx.raw_quotes:
-            out.append(ch)
-        while True:
-            ch = self.next()
-            if ch == "":
-                raise LexError(
-                    "unexpected end of statement while looking for matching single-quote"
-                )
-            if ch == "'":
-                if self.lx.raw_quotes:
-                    out.append(ch)
-                return "".join(out)
-            out.append(ch)
+            return self.text[start : end + 1]
+        return self.text[start + 1 : end]
 
     def double_quote(self) -> str:
         out: list[str] = []
@@ -196,7 +217,12 @@ class _Scan:
         if self.lx.raw_quotes:
             out.append(ch)
         esc = self.lx.escape_token
+        plain = _plain_quoted(esc)
         while True:
+            run = plain.match(self.text, self.pos)
+            if run is not None:
+                self.pos = run.end()
+                out.append(run.group())
             nxt = self.peek()
             if nxt == "":
                 raise LexError(
@@ -232,6 +258,12 @@ class _Scan:
         return "<<" + "".join(space)
 
     def name(self) -> str:
+        ascii_name = _ASCII_NAME.match(self.text, self.pos)
+        if ascii_name is not None:
+            end = ascii_name.end()
+            if end == len(self.text) or self.text[end].isascii():
+                self.pos = end
+                return ascii_name.group()
         out: list[str] = []
         while self.pos < len(self.text):
             ch = self.peek()
