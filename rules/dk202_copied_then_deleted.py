@@ -98,6 +98,7 @@ class CopiedThenDeleted(Rule):
     def __init__(self, options: object = None) -> None:
         super().__init__(options)
         self._cwds: dict[int, str] | None = None
+        self._copies: dict[int, list[Copy]] = {}  # per stage: asked again for every RUN
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
@@ -106,7 +107,9 @@ class CopiedThenDeleted(Rule):
         assert stage is not None
         if self._cwds is None:
             self._cwds = workdirs(ctx)
-        copies = [c for c in stage_copies(ctx, stage, self._cwds) if c.step.index < step.index]
+        if stage.index not in self._copies:
+            self._copies[stage.index] = stage_copies(ctx, stage, self._cwds)
+        copies = [c for c in self._copies[stage.index] if c.step.index < step.index]
         if not copies:
             return
         for located in located_commands(step, self._cwds.get(step.index)):

@@ -593,6 +593,10 @@ class PackageCacheLeft(Rule):
     on = frozenset({"RUN"})
     onbuild = True
 
+    def __init__(self, options: object = None) -> None:
+        super().__init__(options)
+        self._first_keeping: dict[int, int] | None = None
+
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         onbuild = step.instruction.sub_cmd is not None
         if not onbuild and not ctx.ships_layers(ctx.stage_of(step)):
@@ -624,7 +628,22 @@ class PackageCacheLeft(Rule):
     def _debs_kept(self, ctx: LintContext, step: Step, text: str) -> bool:
         if _KEEPS_DEBS.search(text):
             return True
-        return any(_KEEPS_DEBS.search(run_text(run)) for run in earlier_runs(ctx, step))
+        if self._first_keeping is None:
+            # Per stage, the first RUN (ONBUILD ones too) that keeps apt's .debs: one pass
+            # over the file rather than one over the earlier RUNs for every RUN.
+            self._first_keeping = {}
+            for run in ctx.steps:
+                if run.keyword != "RUN" or run.stage is None:
+                    continue
+                if _KEEPS_DEBS.search(run_text(run)):
+                    self._first_keeping.setdefault(run.stage, run.index)
+        # What earlier_runs(ctx, step) yields: this stage's RUNs before it, then the stages
+        # it is built FROM.
+        for number, stage in enumerate(ctx.lineage(ctx.stage_of(step))):
+            first = self._first_keeping.get(stage.index)
+            if first is not None and (number > 0 or first < step.index):
+                return True
+        return False
 
     def _filled_before(self, ctx: LintContext, step: Step, cache: Cache) -> bool:
         """An earlier RUN filled the cache already (its layer holds it, not this one's)."""

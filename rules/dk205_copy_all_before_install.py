@@ -193,18 +193,24 @@ class CopyAllBeforeInstall(Rule):
         super().__init__(options)
         #: (stage, manager) pairs already reported or installed before the whole copy.
         self._done: set[tuple[int, str]] = set()
+        self._whole: dict[int, Step | None] = {}
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
         if stage is None or step.instruction.sub_cmd is not None:
             return
-        whole = None
-        for other in ctx.stage_steps(stage):
-            if other.index >= step.index:
-                break
-            if other.instruction.sub_cmd is None and copies_whole_context(other):
-                whole = other
-                break
+        if stage.index not in self._whole:  # the stage's first copy of the whole context
+            self._whole[stage.index] = next(
+                (
+                    other
+                    for other in ctx.stage_steps(stage)
+                    if other.instruction.sub_cmd is None and copies_whole_context(other)
+                ),
+                None,
+            )
+        whole = self._whole[stage.index]
+        if whole is not None and whole.index >= step.index:
+            whole = None
         calls = invocations(step)
         for installer in INSTALLERS:
             key = (stage.index, installer.name)

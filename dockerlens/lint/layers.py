@@ -181,6 +181,14 @@ def copy_of(step: Step, cwd: str | None) -> Copy | None:
     """What a COPY or ADD wrote, or None when it cannot be told (no destination)."""
     if step.keyword not in ("COPY", "ADD"):
         return None
+    key = (copy_of, cwd)  # several rules ask, for every RUN after it
+    if key not in step.memo:
+        step.memo[key] = _copy_of(step, cwd)
+    found: Copy | None = step.memo[key]
+    return found
+
+
+def _copy_of(step: Step, cwd: str | None) -> Copy | None:
     words = [w for w in step.expanded if w]
     if len(words) < 2:
         return None
