@@ -72,8 +72,12 @@ class Invocation:
     def is_(self, programs: str | Iterable[str], *subcommands: str) -> bool:
         """The program is (one of) ``programs`` and, if given, any of ``subcommands`` is an
         argument."""
-        wanted = {programs} if isinstance(programs, str) else set(programs)
-        return self.name in wanted and (not subcommands or self.has(*subcommands))
+        if isinstance(programs, str):
+            if self.name != programs:
+                return False
+        elif self.name not in programs:
+            return False
+        return not subcommands or self.has(*subcommands)
 
     def until(self, word: str) -> Invocation:
         """The invocation without its arguments from the first ``word`` on (``--``)."""
@@ -143,9 +147,13 @@ def invocations(step: Step) -> list[Invocation]:
 
     Every package rule asks for the same RUN, so the answer is kept on the step.
     """
+    return list(_invocations(step))
+
+
+def _invocations(step: Step) -> tuple[Invocation, ...]:
     cached: tuple[Invocation, ...] | None = step.memo.get(invocations)
     if cached is not None:
-        return list(cached)
+        return cached
     resolver = _Resolver(step)
     out: list[Invocation] = []
     found_commands = effective_commands(step) or [
@@ -155,7 +163,7 @@ def invocations(step: Step) -> list[Invocation]:
         out.append(resolver.invocation(command, command.start_byte, len(out)))
     found = tuple(out)
     step.memo[invocations] = found
-    return list(found)
+    return found
 
 
 def _other_shell_commands(step: Step) -> list[Command]:
@@ -169,7 +177,7 @@ def _other_shell_commands(step: Step) -> list[Command]:
 
 def find(step: Step, programs: str | Iterable[str], *subcommands: str) -> list[Invocation]:
     """The invocations of ``programs`` with any of ``subcommands`` among their arguments."""
-    return [inv for inv in invocations(step) if inv.is_(programs, *subcommands)]
+    return [inv for inv in _invocations(step) if inv.is_(programs, *subcommands)]
 
 
 class _Resolver:
@@ -183,7 +191,7 @@ class _Resolver:
                 # An ONBUILD RUN runs in a child build, where this build's ARGs are unset.
                 variable = Variable(name, None, variable.defined_at, variable.kind)
             self.scope[name] = variable
-        self.assignments = _assignments(step)
+        self.step = step
         # scope_at walks the assignments forward as the commands come in order.
         self._scope: dict[str, Variable] = dict(self.scope)
         self._next = 0
@@ -193,8 +201,10 @@ class _Resolver:
         """The variables a command starting at ``byte`` of the script sees."""
         if byte < self._byte:
             self._scope, self._next, self._byte = dict(self.scope), 0, 0
-        while self._next < len(self.assignments) and self.assignments[self._next][0] < byte:
-            _start, name, value = self.assignments[self._next]
+        # Read only here: a RUN whose words expand nothing never needs its assignments.
+        assignments = _assignments(self.step)
+        while self._next < len(assignments) and assignments[self._next][0] < byte:
+            _start, name, value = assignments[self._next]
             known = None
             if value is not None:
                 text, ok = _expand(value, self._scope)
@@ -205,19 +215,22 @@ class _Resolver:
         return self._scope
 
     def invocation(self, command: Command, anchor: int, position: int) -> Invocation:
-        scope = self.scope_at(anchor) if any("$" in w or "`" in w for w in command.words) else {}
-        words: list[str] = []
-        origins: list[str] = []
-        for word in command.words:
-            for text in _split(word, scope):
-                words.append(text)
-                origins.append(word)
-        if not words:
-            words, origins = [""], [""]
-        expanded = replace(
-            command, name=posixpath.basename(words[0]) if words[0] else "", args=tuple(words[1:])
-        )
-        return Invocation(expanded, tuple(origins[1:]), position)
+        words: Sequence[str] = command.words
+        origins: Sequence[str] = words
+        if any("$" in w or "`" in w for w in words):
+            scope = self.scope_at(anchor)
+            words, origins = [], []
+            for word in command.words:
+                for text in _split(word, scope):
+                    words.append(text)
+                    origins.append(word)
+            if not words:
+                words, origins = [""], [""]
+        name = posixpath.basename(words[0])
+        args = tuple(words[1:])
+        if name != command.name or args != command.args:
+            command = replace(command, name=name, args=args)
+        return Invocation(command, tuple(origins[1:]), position)
 
 
 def _expand(word: str, scope: dict[str, Variable]) -> tuple[str, bool]:
