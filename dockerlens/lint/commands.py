@@ -214,7 +214,8 @@ def unwrapped(command: Command, *, wrappers: bool = False) -> Iterator[Command]:
 
 
 def _unwrapped(command: Command, depth: int, wrappers: bool) -> Iterator[Command]:
-    words = list(command.words)
+    written = list(command.words)
+    words = written
     while depth < _MAX_DEPTH:
         inner = unwrap(words)
         if inner is None:
@@ -225,7 +226,10 @@ def _unwrapped(command: Command, depth: int, wrappers: bool) -> Iterator[Command
             return
         words = inner
         depth += 1
-    current = replace(command, name=words[0] if words else "", args=tuple(words[1:]))
+    if words is written:
+        current = command  # no wrapper: most commands
+    else:
+        current = replace(command, name=words[0] if words else "", args=tuple(words[1:]))
     script = shell_script(words) if depth < _MAX_DEPTH else None
     if script is None:
         yield current
