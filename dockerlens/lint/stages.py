@@ -51,10 +51,12 @@ def possible_bases(ctx: LintContext, stage: Stage) -> list[Stage]:
 def possible_ancestors(ctx: LintContext, stage: Stage) -> list[Stage]:
     """Every stage this one may be built on, directly or not (:func:`possible_bases`, repeated)."""
     out: list[Stage] = []
+    seen: set[int] = set()  # by index: comparing stages field by field is slow
     todo = [stage]
     while todo:
         for base in possible_bases(ctx, todo.pop()):
-            if base not in out:
+            if base.index not in seen:
+                seen.add(base.index)
                 out.append(base)
                 todo.append(base)
     return out
