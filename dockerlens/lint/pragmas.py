@@ -3,7 +3,7 @@
 dockerlens forms (a reason may follow `` -- ``)::
 
     # dockerlens: ignore=DL3008,no-apt-lists -- pinned by the base image
-    # dockerlens: ignore-stage=DL3059       (the rest of this stage, or the next stage)
+    # dockerlens: ignore-stage=DL3059       (all of this stage; directly above a FROM, that stage)
     # dockerlens: ignore-file=DL3006        (the whole file)
 
 hadolint forms, with hadolint's semantics::
