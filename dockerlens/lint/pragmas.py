@@ -2,7 +2,7 @@
 
 dockerlens forms (a reason may follow `` -- ``)::
 
-    # dockerlens: ignore=DL3008,no-apt-lists -- pinned by the base image
+    # dockerlens: ignore=DL3008,apt-lists-not-deleted -- pinned by the base image
     # dockerlens: ignore-stage=DL3059       (all of this stage; directly above a FROM, that stage)
     # dockerlens: ignore-file=DL3006        (the whole file)
 
