@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.engine import EnabledRule, LintSettings, lint_file, lint_text
-from dockerlens.lint.findings import PARSE_ERROR, RULE_CRASHED, UNUSED_PRAGMA
+from dockerlens.lint.engine import EnabledRule, LintSettings, add_external, lint_file, lint_text
+from dockerlens.lint.findings import PARSE_ERROR, RULE_CRASHED, UNUSED_PRAGMA, Finding
 
 
 class FlagRun(Rule):
@@ -146,6 +146,25 @@ def test_disable_ignore_pragma() -> None:
 def test_unused_pragmas_are_reported() -> None:
     text = "FROM a\n# dockerlens: ignore=TST100,TST101\nRUN x\n# hadolint ignore=TST100\nCOPY a b\n"
     assert lint(text) == [(2, "DK100"), (4, "DK100")]
+
+
+def test_external_severity_by_code_or_prefix_longest_first() -> None:
+    settings = LintSettings(
+        (),
+        ENGINE,
+        external_severity={"SC": Severity.ERROR, "SC20": Severity.STYLE, "SC2086": Severity.INFO},
+    )
+    result = lint_file("FROM a\nRUN x\n", "Dockerfile", settings)
+
+    def sc(code: str) -> Finding:
+        return Finding("Dockerfile", 2, 1, 2, 2, code, "shellcheck", Severity.WARNING, "m", "u")
+
+    add_external(result, [sc("SC2086"), sc("SC2046"), sc("SC1091")])
+    assert [(f.code, f.severity) for f in result.findings] == [
+        ("SC1091", Severity.ERROR),
+        ("SC2046", Severity.STYLE),
+        ("SC2086", Severity.INFO),
+    ]
 
 
 def test_pragmas_for_shellcheck_are_not_judged_before_it_runs() -> None:

@@ -182,7 +182,9 @@ def add_external(result: FileResult, findings: list[Finding]) -> None:
         selected = settings.selected_external
         if selected is not None and not any(code.startswith(prefix) for prefix in selected):
             continue
-        severity = settings.external_severity.get(code)
+        # The longest code or prefix named (`severity = { SC = "style", SC2086 = "error" }`).
+        named = [p for p in settings.external_severity if code.startswith(p)]
+        severity = settings.external_severity[max(named, key=len)] if named else None
         if severity is not None:
             finding = dataclasses.replace(finding, severity=severity)
         kept.append(finding)
