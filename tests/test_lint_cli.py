@@ -413,6 +413,22 @@ def test_rules_command() -> None:
     assert result.exit_code == 2 and "unknown rule 'XX1'" in result.stderr
 
 
+@pytest.mark.parametrize("code", ["DL1000", "parse-error", "DK100", "DK999"])
+def test_rules_explains_the_engine_codes_it_lists(code: str) -> None:
+    result = CliRunner().invoke(cli, ["rules", code])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# D") and "the engine (not a rule)" in result.stdout
+
+
+def test_engine_code_urls_have_a_page() -> None:
+    from dockerlens.lint.findings import ENGINE_CODES, docs_url
+
+    rules_dir = Path(__file__).resolve().parent.parent / "docs" / "rules"
+    for code in ENGINE_CODES:
+        assert docs_url(code.code).endswith(f"/docs/rules/{code.code}.md")
+        assert (rules_dir / f"{code.code}.md").is_file()
+
+
 def test_lint_imports_neither_networkx_nor_docker(project: Path) -> None:
     write(project / "Dockerfile", LATEST)
     code = (

@@ -9,7 +9,7 @@ import click
 
 from dockerlens.errors import UserError
 from dockerlens.lint.config import registry_for
-from dockerlens.lint.docs import read_doc, render_markdown
+from dockerlens.lint.docs import read_doc, render_engine_markdown, render_markdown
 from dockerlens.lint.findings import ENGINE_CODES
 from dockerlens.project_config import find_config
 
@@ -33,11 +33,21 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
     chosen = list(registry)
     if codes:
         chosen = []
+        engine_pages = []
         for code in codes:
             rule = registry.resolve(code)
+            engine = registry.engine_code(code) if rule is None else None
+            if engine is not None:
+                engine_pages.append(render_engine_markdown(engine))
+                continue
             if rule is None:
                 raise UserError(f"unknown rule {code!r} (dockerlens rules lists them)")
             chosen.append(rule)
+        if engine_pages and output_format != "json":
+            # The engine's own codes (DL1000, DK100, DK999) have a page, not rule metadata.
+            pages = [*engine_pages, *(render_markdown(rule) for rule in chosen)]
+            click.echo("\n".join(pages), nl=False)
+            return
     if output_format == "json":
         click.echo(
             json.dumps(

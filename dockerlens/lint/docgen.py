@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dockerlens.lint.docs import render_index, render_markdown
+from dockerlens.lint.docs import render_engine_markdown, render_index, render_markdown
 from dockerlens.lint.findings import ENGINE_CODES
 from dockerlens.lint.registry import BUILTIN_ENTRY_POINT, load_registry
 
@@ -17,6 +17,8 @@ def builtin_pages() -> dict[str, str]:
     registry = load_registry()
     rules = [r for r in registry if registry.origins[r.code] == BUILTIN_ENTRY_POINT]
     pages = {f"{rule.code}.md": render_markdown(rule) for rule in rules}
+    # Findings of the engine's own codes link here too (findings.docs_url).
+    pages.update({f"{code.code}.md": render_engine_markdown(code) for code in ENGINE_CODES})
     pages["README.md"] = render_index(rules, ENGINE_CODES)
     return pages
 

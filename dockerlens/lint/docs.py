@@ -140,6 +140,29 @@ def render_markdown(rule: type[Rule]) -> str:
     return "\n".join(lines)
 
 
+def render_engine_markdown(code: EngineCode) -> str:
+    """The page of a code the engine reports itself (parse errors, unused pragmas...)."""
+    lines = [f"# {code.code}: {code.name}", "", code.summary, ""]
+    lines += [
+        "| Severity | Reported by |",
+        "|---|---|",
+        f"| {code.severity.value} | the engine (not a rule) |",
+        "",
+    ]
+    if code.detail:
+        lines += [code.detail, ""]
+    lines += [
+        f"Like a rule, it may be selected, ignored or given another severity as `{code.code}` "
+        f"or `{code.name}`.",
+        "",
+        "---",
+        "",
+        f"Generated from `{code.__class__.__module__}`; edit it there.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _aliases(rule: type[Rule]) -> list[str]:
     return [i for i in rule.identifiers() if i not in (rule.code, rule.name)]
 
@@ -162,5 +185,8 @@ def render_index(rules: list[type[Rule]], engine_codes: tuple[EngineCode, ...]) 
         )
     lines += ["", "Reported by the engine itself:", "", "| Code | Name | Severity | Meaning |"]
     lines += ["|---|---|---|---|"]
-    lines += [f"| {e.code} | {e.name} | {e.severity.value} | {e.summary} |" for e in engine_codes]
+    lines += [
+        f"| [{e.code}]({e.code}.md) | {e.name} | {e.severity.value} | {e.summary} |"
+        for e in engine_codes
+    ]
     return "\n".join(lines) + "\n"

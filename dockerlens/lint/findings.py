@@ -54,22 +54,39 @@ class EngineCode:
     name: str
     severity: Severity
     summary: str
+    #: What it means and what to do, for its page (``dockerlens rules CODE``, docs/rules/).
+    detail: str = ""
 
 
 PARSE_ERROR = EngineCode(
-    "DL1000", "parse-error", Severity.ERROR, "The file is not a Dockerfile BuildKit would accept."
+    "DL1000",
+    "parse-error",
+    Severity.ERROR,
+    "The file is not a Dockerfile BuildKit would accept.",
+    "BuildKit's parser rejects the file (an unterminated heredoc, a bad parser directive, "
+    "`ENV` without a value...), or an instruction BuildKit does not know stops the build "
+    "(`unknown instruction`). The message is BuildKit's. A file that does not parse gets no "
+    "other finding; after an unknown instruction the rest of the file is still linted. "
+    "hadolint reports its own parse errors under the same code.",
 )
 UNUSED_PRAGMA = EngineCode(
     "DK100",
     "unused-ignore-pragma",
     Severity.INFO,
     "An ignore pragma suppresses nothing (reported with --report-unused-pragmas).",
+    "An ignore pragma (`# dockerlens: ignore=`, `# hadolint ignore=`, `# check=skip=`) names a "
+    "rule that reports nothing where the pragma applies, or a rule that is not enabled: the "
+    "pragma can go. Off unless `--report-unused-pragmas` (or `report-unused-pragmas = true`) "
+    "is given, or DK100 is selected. ShellCheck codes are not judged.",
 )
 RULE_CRASHED = EngineCode(
     "DK999",
     "internal-error",
     Severity.ERROR,
     "A rule failed on this instruction (a dockerlens bug).",
+    "A rule raised an exception on this instruction; the message names the rule and the "
+    "error. The other rules' findings are still reported. Please report it with the "
+    "instruction that triggers it; meanwhile the failing rule can be ignored.",
 )
 ENGINE_CODES = (PARSE_ERROR, UNUSED_PRAGMA, RULE_CRASHED)
 
