@@ -98,6 +98,36 @@ def test_a_crashing_rule_is_reported_and_the_others_still_run() -> None:
     assert found == [(1, "DK999"), (2, "TST100")]
 
 
+class YieldsNonsense(Rule):
+    code = "TST105"
+    name = "yields-nonsense"
+    severity = Severity.INFO
+    category = Category.STYLE
+    on = frozenset({"RUN"})
+
+    def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        yield "not a problem"  # type: ignore[misc]
+
+    def finish(self, ctx: LintContext) -> Iterator[Problem]:
+        yield Problem(None, line=len(ctx.lines) + 5)
+
+
+class FailsToStart(Rule):
+    code = "TST106"
+    name = "fails-to-start"
+    severity = Severity.INFO
+    category = Category.STYLE
+
+    def __init__(self, options: object = None) -> None:
+        raise RuntimeError("no")
+
+
+def test_a_rule_yielding_nonsense_or_failing_to_start_is_its_own_crash() -> None:
+    # These used to escape the rule guard (a traceback for the whole run).
+    found = lint("FROM a\nRUN x\n", YieldsNonsense, FailsToStart, FlagRun)
+    assert found == [(1, "DK999"), (1, "DK999"), (2, "DK999"), (2, "TST100")]
+
+
 def test_file_wide_problem_from_finish() -> None:
     assert lint("FROM a\nFROM b\n", CountsStages) == [(1, "TST103")]
 

@@ -119,20 +119,13 @@ def lint_file(
     if on_context is not None:
         on_context(context)
 
-    raw: list[tuple[EnabledRule, Problem]] = []
+    raw: list[Finding] = []
     crashes: list[Finding] = []
     check = _check_directive(result.directives)
     wanted = check.experimental
     rules = settings.rules + tuple(
         e for e in settings.experimental if "all" in wanted or e.rule.buildkit_name in wanted
     )
-    instances = [(enabled, enabled.rule(enabled.options)) for enabled in rules]
-    by_keyword: dict[str, list[tuple[EnabledRule, Rule]]] = defaultdict(list)
-    for enabled, instance in instances:
-        for keyword in instance.on:
-            by_keyword[keyword].append((enabled, instance))
-    # Most rules only look at instructions: the base class's finish reports nothing.
-    finishing = [(e, i) for e, i in instances if type(i).finish is not Rule.finish]
 
     def crashed(enabled: EnabledRule, err: Exception, step: Step | None) -> None:
         line = step.line if step is not None else 1
@@ -141,6 +134,19 @@ def lint_file(
         if crash:
             crashes.append(crash)
 
+    instances = []
+    for enabled in rules:
+        try:
+            instances.append((enabled, enabled.rule(enabled.options)))
+        except Exception as err:  # a plugin's constructor: the other rules still run
+            crashed(enabled, err, None)
+    by_keyword: dict[str, list[tuple[EnabledRule, Rule]]] = defaultdict(list)
+    for enabled, instance in instances:
+        for keyword in instance.on:
+            by_keyword[keyword].append((enabled, instance))
+    # Most rules only look at instructions: the base class's finish reports nothing.
+    finishing = [(e, i) for e, i in instances if type(i).finish is not Rule.finish]
+
     # A rule bug must not hide the other rules' findings: each call is guarded on its own.
     for step in dockerfile.steps:
         onbuild = step.instruction.sub_cmd is not None
@@ -148,19 +154,20 @@ def lint_file(
             if onbuild and not instance.onbuild:
                 continue
             try:
+                # Made a finding at once: a bad problem (not a Problem, a line out of the
+                # file) is the rule's crash, not the run's.
                 for problem in instance.check(step, context):
-                    raw.append((enabled, problem))
+                    raw.append(_to_finding(enabled, problem, context))
             except Exception as err:
                 crashed(enabled, err, step)
     for enabled, instance in finishing:
         try:
             for problem in instance.finish(context):
-                raw.append((enabled, problem))
+                raw.append(_to_finding(enabled, problem, context))
         except Exception as err:
             crashed(enabled, err, None)
 
-    findings = [_to_finding(enabled, problem, context) for enabled, problem in raw]
-    findings = _skip_checks(findings, check, rules)
+    findings = _skip_checks(raw, check, rules)
     if settings.honour_pragmas:
         findings = _suppress(findings, found.ignores, settings)
         findings += _unused(found.ignores, settings, path)
@@ -194,6 +201,8 @@ def add_external(result: FileResult, findings: list[Finding]) -> None:
 
 
 def _to_finding(enabled: EnabledRule, problem: Problem, context: LintContext) -> Finding:
+    if not isinstance(problem, Problem):
+        raise TypeError(f"check/finish must yield Problem objects, not {type(problem).__name__}")
     rule = enabled.rule
     step = problem.step
     if step is not None:
@@ -208,6 +217,8 @@ def _to_finding(enabled: EnabledRule, problem: Problem, context: LintContext) ->
         line = column = end_line = end_column = 1
         instruction_line = 0
     if problem.line is not None:
+        if not 1 <= problem.line <= len(context.lines):
+            raise ValueError(f"Problem.line {problem.line} is outside the file")
         line = end_line = problem.line
         column, end_column = 1, len(context.lines[line - 1]) + 1
     return Finding(
