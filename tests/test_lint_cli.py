@@ -413,6 +413,29 @@ def test_rules_command() -> None:
     assert result.exit_code == 2 and "unknown rule 'XX1'" in result.stderr
 
 
+def test_plugin_rules_cannot_take_a_builtin_code_and_need_no_doc_layout(project: Path) -> None:
+    plugins = project / "lint_rules"
+    header = "from dockerlens.lint import Category, Rule, Severity\n\n\nclass R(Rule):\n"
+    body = '    code = "{code}"\n    name = "mine"\n'
+    body += "    severity = Severity.INFO\n    category = Category.STYLE\n"
+    write(plugins / "mine.py", header + body.format(code="DL3007"))
+    write(project / ".dockerlens.toml", 'plugin-paths = ["lint_rules"]\n')
+    write(project / "Dockerfile", CLEAN)
+    status, _, err = lint("Dockerfile")
+    assert status == 2 and "rule DL3007 from" in err and "reuses the code DL3007" in err
+    # a plugin rule with a one-line docstring: listed, and its page is a one-line error
+    # (plugin folders are loaded once per process: a new one)
+    write(
+        project / "acme" / "mine.py",
+        header + '    """Checks mine."""\n' + body.format(code="ACME1"),
+    )
+    write(project / ".dockerlens.toml", 'plugin-paths = ["acme"]\n')
+    result = CliRunner().invoke(cli, ["rules"])
+    assert result.exit_code == 0 and "Checks mine." in result.stdout
+    result = CliRunner().invoke(cli, ["rules", "ACME1"])
+    assert result.exit_code == 2 and "no page for ACME1" in result.stderr
+
+
 @pytest.mark.parametrize("code", ["DL1000", "parse-error", "DK100", "DK999"])
 def test_rules_explains_the_engine_codes_it_lists(code: str) -> None:
     result = CliRunner().invoke(cli, ["rules", code])

@@ -9,8 +9,10 @@ import click
 
 from dockerlens.errors import UserError
 from dockerlens.lint.config import registry_for
-from dockerlens.lint.docs import read_doc, render_engine_markdown, render_markdown
+from dockerlens.lint.docs import DocError, read_doc, render_engine_markdown, render_markdown
 from dockerlens.lint.findings import ENGINE_CODES
+from dockerlens.lint.registry import Registry
+from dockerlens.lint.rule import Rule
 from dockerlens.project_config import find_config
 
 
@@ -45,7 +47,7 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
             chosen.append(rule)
         if engine_pages and output_format != "json":
             # The engine's own codes (DL1000, DK100, DK999) have a page, not rule metadata.
-            pages = [*engine_pages, *(render_markdown(rule) for rule in chosen)]
+            pages = [*engine_pages, *(_page(rule, registry) for rule in chosen)]
             click.echo("\n".join(pages), nl=False)
             return
     if output_format == "json":
@@ -59,7 +61,7 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
                         "category": r.category.value,
                         "enabled_by_default": r.default_enabled,
                         "aliases": [i for i in r.identifiers() if i not in (r.code, r.name)],
-                        "summary": read_doc(r).summary,
+                        "summary": _summary(r),
                         "origin": registry.origins[r.code],
                     }
                     for r in chosen
@@ -68,14 +70,14 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
             )
         )
     elif output_format == "markdown" or codes:
-        click.echo("\n".join(render_markdown(rule) for rule in chosen), nl=False)
+        click.echo("\n".join(_page(rule, registry) for rule in chosen), nl=False)
     else:
         width = max([len(r.name) for r in chosen] + [len(e.name) for e in ENGINE_CODES])
         for rule in chosen:
             flag = " " if rule.default_enabled else "*"
             click.echo(
                 f"{rule.code:<7} {rule.name:<{width}} {rule.severity.value:<7}{flag} "
-                f"{read_doc(rule).summary}"
+                f"{_summary(rule)}"
             )
         for engine in ENGINE_CODES:
             click.echo(
@@ -83,3 +85,19 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
                 f"{engine.summary}"
             )
         click.echo("\n* off by default: enable with --extend-select or extend-select in config.")
+
+
+def _summary(rule: type[Rule]) -> str:
+    """The docstring's summary; a plugin's rule may not follow the docstring layout."""
+    try:
+        return read_doc(rule).summary
+    except DocError:
+        lines = [line.strip() for line in (rule.__doc__ or "").splitlines() if line.strip()]
+        return lines[0] if lines else ""
+
+
+def _page(rule: type[Rule], registry: Registry) -> str:
+    try:
+        return render_markdown(rule)
+    except DocError as err:
+        raise UserError(f"{registry.origins[rule.code]}: no page for {rule.code}: {err}") from None

@@ -49,6 +49,12 @@ class Registry:
 
     def add(self, rule: type[Rule], origin: str) -> None:
         _validate(rule, origin)
+        taken = self.rules.get(rule.code)
+        if taken is not None and taken is not rule:
+            raise RegistryError(
+                f"rule {rule.code} from {origin} reuses the code {rule.code}, already taken "
+                f"by {taken.name} from {self.origins[rule.code]}"
+            )
         if rule.buildkit_name:
             self._buildkit.setdefault(rule.buildkit_name.lower(), []).append(rule.code)
         for identifier in rule.identifiers():
