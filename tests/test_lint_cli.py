@@ -434,6 +434,10 @@ def test_plugin_rules_cannot_take_a_builtin_code_and_need_no_doc_layout(project:
     assert result.exit_code == 0 and "Checks mine." in result.stdout
     result = CliRunner().invoke(cli, ["rules", "ACME1"])
     assert result.exit_code == 2 and "no page for ACME1" in result.stderr
+    write(project / "exits" / "bye.py", "import sys\n\nsys.exit(3)\n")
+    write(project / ".dockerlens.toml", 'plugin-paths = ["exits"]\n')
+    status, _, err = lint("Dockerfile")
+    assert status == 2 and "bye.py: local rule plugin failed to load: SystemExit: 3" in err
 
 
 @pytest.mark.parametrize("code", ["DL1000", "parse-error", "DK100", "DK999"])

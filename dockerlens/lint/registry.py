@@ -227,7 +227,7 @@ def _entry_point_rules() -> tuple[tuple[str, tuple[type[Rule], ...]], ...]:
             module: ModuleType = importlib.import_module(module_name.strip())
             if attribute:
                 module = getattr(module, attribute.strip())
-        except Exception as err:
+        except (Exception, SystemExit) as err:  # a plugin may even call sys.exit
             raise RegistryError(
                 f"rule plugin {name!r} ({value}) failed to load: {type(err).__name__}: {err}"
             ) from None
@@ -270,7 +270,7 @@ def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as err:
+        except (Exception, SystemExit) as err:  # a plugin may even call sys.exit
             raise RegistryError(
                 f"{path}: local rule plugin failed to load: {type(err).__name__}: {err}"
             ) from None
