@@ -165,6 +165,21 @@ def test_bad_output_or_config_path_is_one_line(
     assert status == 2 and err == f"dockerlens: error: {message}\n"
 
 
+@pytest.mark.parametrize(
+    "fmt", ["text", "json", "sarif", "github", "gitlab", "checkstyle", "junit"]
+)
+def test_a_file_name_that_is_not_utf8(project: Path, fmt: str) -> None:
+    try:
+        (project / os.fsdecode(b"Dockerfile.\xfe")).write_text(LATEST)
+    except (OSError, UnicodeError):
+        pytest.skip("the file system wants UTF-8 names")
+    for extra in ([], ["-o", "report"]):
+        result = CliRunner().invoke(cli, ["lint", "--format", fmt, ".", *extra])
+        # exit 1 through sys.exit, not an exception (a UnicodeEncodeError before)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert b"Dockerfile." in (project / "report").read_bytes()
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
 def test_directory_search_skips_pipes_and_dangling_links(project: Path) -> None:
     write(project / "Dockerfile", CLEAN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -153,12 +154,15 @@ def lint(
     render = reporter(output_format)
     if output is not None:
         try:
-            with output.open("w", encoding="utf-8") as stream:
+            # A file name that is not UTF-8 is written back as the bytes it is (as `ls` does).
+            with output.open("w", encoding="utf-8", errors="surrogateescape") as stream:
                 render(outcome.run, stream, _options(color, stream, statistics))
         except OSError as err:
             raise UserError(f"{output}: cannot write: {err.strerror or err}") from None
     else:
         stdout = sys.stdout
+        if isinstance(stdout, io.TextIOWrapper) and stdout.encoding.lower() in ("utf-8", "utf8"):
+            stdout.reconfigure(errors="surrogateescape")  # the same for standard output
         render(outcome.run, stdout, _options(color, stdout, statistics))
         stdout.flush()
     sys.exit(1 if outcome.failed else 0)

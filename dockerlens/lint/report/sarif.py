@@ -146,7 +146,9 @@ def artifact_location(path: str) -> Json:
         return {"uri": pure.as_uri()}
     # quote() leaves only unreserved characters and "/" bare: a colon in the first segment
     # would otherwise read as a URI scheme.
-    return {"uri": quote(pure.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    # A file name that is not UTF-8 (surrogate-escaped bytes) is quoted byte for byte.
+    raw = pure.as_posix().encode("utf-8", "surrogateescape")
+    return {"uri": quote(raw, safe="/"), "uriBaseId": SRCROOT}
 
 
 def _finding_region(finding: Finding) -> Json:
