@@ -435,6 +435,18 @@ def test_a_failing_shellcheck_is_a_note(tmp_path: Path) -> None:
     assert "ShellCheck failed (exit 3): shellcheck: out of cheese" in note
 
 
+@pytest.mark.parametrize("content", ["#!/nonexistent/interpreter\n", "\x7fELF not really\n"])
+def test_a_shellcheck_that_cannot_start_is_one_note(tmp_path: Path, content: str) -> None:
+    fake = tmp_path / "shellcheck"
+    fake.write_text(content)
+    fake.chmod(0o755)
+    results = results_of(["FROM debian:12\nRUN echo $x\n", "FROM debian:12\nRUN echo $y\n"])
+    # a traceback (FileNotFoundError, OSError: Exec format error) before
+    notes = shellcheck.check_results(results, executable=str(fake), per_process=1)
+    assert len(notes) == 1 and notes[0].startswith("ShellCheck could not run (")
+    assert notes[0].endswith("): SC checks skipped")
+
+
 def test_the_lint_command_reports_sc_findings(
     program: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

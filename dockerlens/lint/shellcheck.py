@@ -189,6 +189,8 @@ class Pipeline:
         self.running: list[tuple[list[int], subprocess.Popen[bytes], Path, Path]] = []
         self.finished: list[tuple[list[int], int, Path, Path]] = []
         self.missing = False
+        #: Why ShellCheck could not be started, once it could not.
+        self.start_error: str | None = None
         self._folder: str | None = None
         self._env = {k: v for k, v in os.environ.items() if k != "SHELLCHECK_OPTS"}
 
@@ -237,6 +239,8 @@ class Pipeline:
                 self.finished.append((batch, process.returncode, out, err))
             self.running = []
             comments, notes = self._comments()
+            if self.start_error is not None:
+                notes.append(f"ShellCheck could not run ({self.start_error}): SC checks skipped")
             by_context = {id(r.context): r for r in results if r.context is not None}
             for context, scripts in self.files:
                 result = by_context.get(id(context))
@@ -263,15 +267,21 @@ class Pipeline:
         number = len(self.running) + len(self.finished)
         out = Path(self.folder, f"out-{number}.json")
         err = Path(self.folder, f"err-{number}.txt")
+        if self.start_error is not None:
+            return  # it could not be started before: its scripts go unchecked
         # Files, not pipes: a full pipe would stall ShellCheck until finish() reads it.
         with out.open("wb") as stdout, err.open("wb") as stderr:
-            process = subprocess.Popen(
-                [self.program, *OPTIONS, *(f"{index}.sh" for index in sorted(batch))],
-                cwd=self.folder,
-                env=self._env,
-                stdout=stdout,
-                stderr=stderr,
-            )
+            try:
+                process = subprocess.Popen(
+                    [self.program, *OPTIONS, *(f"{index}.sh" for index in sorted(batch))],
+                    cwd=self.folder,
+                    env=self._env,
+                    stdout=stdout,
+                    stderr=stderr,
+                )
+            except OSError as error:  # found, but not runnable (a bad interpreter, a bad binary)
+                self.start_error = f"{self.program}: {error.strerror or error}"
+                return
         self.running.append((sorted(batch), process, out, err))
 
     def _reap(self) -> None:
