@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.ports import container_part, expose_ports
 
 
 class InvalidPort(Rule):
@@ -39,7 +40,8 @@ class InvalidPort(Rule):
     ```
 
     ## Differences from hadolint
-    Build arguments are expanded first, so `ARG PORT=80800` then `EXPOSE $PORT` is reported.
+    Build arguments are expanded first, so `ARG PORT=80800` then `EXPOSE $PORT` is reported,
+    and so is each port of a variable that holds several (`ARG PORTS="80 70000"`).
     """
 
     code = "DL3011"
@@ -50,8 +52,10 @@ class InvalidPort(Rule):
     on = frozenset({"EXPOSE"})
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for raw, word in zip(step.instruction.value, step.expanded, strict=False):
-            if any(_too_large(end) for end in _ports(word)):
+        # A variable may hold several ports (`ARG PORTS="80 70000"`), and a port may come
+        # after an `ip:` and `host:` part (which BK012 reports).
+        for raw, port in expose_ports(step):
+            if any(_too_large(end) for end in _ports(container_part(port))):
                 yield Problem(step, at=raw)
                 return
 
