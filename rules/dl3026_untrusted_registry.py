@@ -49,7 +49,10 @@ class UntrustedRegistry(Rule):
     hadolint reads images as written, so `FROM ${REGISTRY}/app` is never judged (its issue
     315) and `COPY --from=0` is taken for an image on Docker Hub. dockerlens expands build
     arguments first, leaves unresolved ones alone, and knows stage indexes. An instruction
-    with several untrusted images is reported once.
+    with several untrusted images is reported once. The registry is read as Docker reads it:
+    a first component with a port or named `localhost` is a registry (hadolint takes
+    `localhost:5000/app` and `myreg:5000/app` for images on Docker Hub), and
+    `index.docker.io` is Docker Hub (hadolint reports it when only `docker.io` is trusted).
     """
 
     code = "DL3026"
