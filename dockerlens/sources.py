@@ -22,7 +22,12 @@ def read_source(path: str, display_name: str | None = None) -> Source:
     """Read ``path`` ("-" for stdin) as a Dockerfile, or raise :class:`UserError`."""
     name = display_name or ("<stdin>" if path == "-" else path)
     if path == "-":
-        data = sys.stdin.buffer.read(MAX_DOCKERFILE_BYTES + 1)
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise UserError(f"{name}: standard input is closed")
+        try:
+            data = sys.stdin.buffer.read(MAX_DOCKERFILE_BYTES + 1)
+        except OSError as err:
+            raise UserError(f"{name}: cannot read: {err.strerror or err}") from None
     else:
         try:
             if os.path.isdir(path):

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -469,6 +470,38 @@ def test_engine_code_urls_have_a_page() -> None:
     for code in ENGINE_CODES:
         assert docs_url(code.code).endswith(f"/docs/rules/{code.code}.md")
         assert (rules_dir / f"{code.code}.md").is_file()
+
+
+def _dockerlens(*args: str, **popen: Any) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "dockerlens", "lint", "--no-shellcheck", *args]
+    return subprocess.Popen(command, stderr=subprocess.PIPE, **popen)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file descriptors")
+def test_closed_or_failing_standard_streams_are_one_line(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    closed_stdin = _dockerlens("-", stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(0))
+    _, err = closed_stdin.communicate()
+    assert (
+        closed_stdin.returncode == 2 and err == b"dockerlens: error: -: standard input is closed\n"
+    )
+    closed_stdout = _dockerlens("Dockerfile", preexec_fn=lambda: os.close(1))
+    _, err = closed_stdout.communicate()
+    assert closed_stdout.returncode == 2 and err.startswith(b"dockerlens: error: standard output")
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "wb") as full:
+            no_space = _dockerlens("Dockerfile", stdout=full)
+            _, err = no_space.communicate()
+        assert no_space.returncode == 2 and b"cannot write the report" in err
+    # A reader that goes away (`| head`): no traceback, the usual exit code.
+    many = [f"Dockerfile.{n}" for n in range(40)]
+    for name in many:
+        write(project / name, LATEST * 200)
+    gone = _dockerlens(*many, stdout=subprocess.PIPE)
+    assert gone.stdout is not None
+    gone.stdout.close()
+    _, err = gone.communicate()
+    assert gone.returncode == 1 and b"Traceback" not in err and b"Error" not in err, err
 
 
 def test_lint_imports_neither_networkx_nor_docker(project: Path) -> None:

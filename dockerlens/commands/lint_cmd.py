@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -13,7 +14,7 @@ import click
 from dockerlens import __version__
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine
-from dockerlens.lint.report import FORMATS, ReportOptions, reporter
+from dockerlens.lint.report import FORMATS, LintRun, Reporter, ReportOptions, reporter
 from dockerlens.lint.runner import run_lint
 
 SEVERITIES = ["error", "warning", "info", "style"]
@@ -160,12 +161,25 @@ def lint(
         except OSError as err:
             raise UserError(f"{output}: cannot write: {err.strerror or err}") from None
     else:
-        stdout = sys.stdout
-        if isinstance(stdout, io.TextIOWrapper) and stdout.encoding.lower() in ("utf-8", "utf8"):
-            stdout.reconfigure(errors="surrogateescape")  # the same for standard output
-        render(outcome.run, stdout, _options(color, stdout, statistics))
-        stdout.flush()
+        _to_stdout(outcome.run, color, statistics, render)
     sys.exit(1 if outcome.failed else 0)
+
+
+def _to_stdout(run: LintRun, color: str, statistics: bool, render: Reporter) -> None:
+    stdout = sys.stdout
+    if stdout is None:  # started with standard output closed (`>&-`)
+        raise UserError("standard output is closed: use --output FILE")
+    if isinstance(stdout, io.TextIOWrapper) and stdout.encoding.lower() in ("utf-8", "utf8"):
+        stdout.reconfigure(errors="surrogateescape")  # the same for standard output
+    try:
+        render(run, stdout, _options(color, stdout, statistics))
+        stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing left to say, and nothing to say at exit.
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+    except OSError as err:
+        raise UserError(f"cannot write the report: {err.strerror or err}") from None
 
 
 def _options(color: str, stream: TextIO, statistics: bool) -> ReportOptions:
