@@ -400,6 +400,21 @@ def test_hadolint_yaml_empty_keys_are_absent_as_in_hadolint(project: Path) -> No
     assert err == "" and [(f["code"], f["severity"]) for f in findings] == [("DL3007", "warning")]
 
 
+def test_a_hadolint_folder_that_cannot_be_searched_is_no_config(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Path.is_file
+
+    def is_file(path: Path) -> bool:  # ~/.hadolint without read/search permission
+        if ".hadolint" in path.parts:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    write(project / "Dockerfile", CLEAN)
+    assert lint("Dockerfile") == (0, [], "")
+
+
 def test_hadolint_yaml_through_config_option(project: Path) -> None:
     write(project / "Dockerfile", LATEST)
     write(project / "ci" / "hadolint.yaml", "ignored: [DL3007, SC2086]\n")

@@ -366,7 +366,15 @@ def hadolint_config_path(cwd: Path | None = None) -> Path | None:
         for name in ("hadolint.yaml", "hadolint.yml", "config.yaml", "config.yml")
     ]
     candidates += [home / name for name in HADOLINT_NAMES]
-    return next((c for c in candidates if c.is_file()), None)
+    return next((c for c in candidates if _is_file(c)), None)
+
+
+def _is_file(path: Path) -> bool:
+    """is_file() that takes a folder it may not search (~/.hadolint) for "no such file"."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------- one file's settings
