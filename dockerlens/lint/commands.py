@@ -65,7 +65,7 @@ def _commands(step: Step) -> list[Command]:
     if step.keyword != "RUN" or not instruction.json or not instruction.value:
         return []
     words = instruction.value
-    inline = shell_script(words) if posixpath.basename(words[0]) in SHELLS else None
+    inline = shell_script(words) if basename(words[0]) in SHELLS else None
     if inline is not None:
         return parse_shell(inline).commands
     if step.shell_kind is not ShellKind.POSIX and not words[0].startswith("/"):
@@ -75,7 +75,12 @@ def _commands(step: Step) -> list[Command]:
 
 def program(command: Command) -> str:
     """The program a command runs, by its base name: ``/usr/bin/sudo`` is ``sudo``."""
-    return posixpath.basename(command.name)
+    return basename(command.name)
+
+
+def basename(path: str) -> str:
+    """``posixpath.basename`` of a str, without its checks: it runs for every command word."""
+    return path.rpartition("/")[2]
 
 
 #: POSIX shells, by base name.
@@ -86,7 +91,7 @@ def shell_script(words: Sequence[str]) -> str | None:
     """The script of ``sh -c SCRIPT`` (any of :data:`SHELLS`, by base name, with options such
     as ``-o pipefail``, ``-e`` or ``-ec`` around the ``-c``) or of ``su [user] -c SCRIPT``
     (``runuser`` too); None for any other command."""
-    name = posixpath.basename(words[0]) if words else ""
+    name = basename(words[0]) if words else ""
     if name in SHELLS:
         saw_c = False
         index = 1
@@ -168,7 +173,7 @@ def unwrap(words: Sequence[str]) -> list[str] | None:
     wrapper."""
     if not words:
         return None
-    spec = _WRAPPERS.get(posixpath.basename(words[0]))
+    spec = _WRAPPERS.get(basename(words[0]))
     if spec is None:
         return None
     index = 1
@@ -285,7 +290,7 @@ def has_args(command: Command, *words: str) -> bool:
 def is_command(command: Command, name: str, *subcommands: str) -> bool:
     """``name`` (by basename) with any of ``subcommands`` among its arguments (hadolint's
     ``cmdHasArgs``); with no subcommands, just the name."""
-    if posixpath.basename(command.name) != name:
+    if basename(command.name) != name:
         return False
     return not subcommands or has_args(command, *subcommands)
 

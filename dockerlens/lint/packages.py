@@ -20,13 +20,12 @@ What these rules share beyond :mod:`dockerlens.lint.commands`:
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dockerlens.lint.commands import effective_commands, mounts, unwrapped
+from dockerlens.lint.commands import basename, effective_commands, mounts, unwrapped
 from dockerlens.lint.context import LintContext
 from dockerlens.model import Step, Variable, expand_word, shell_text
 from dockerlens.shell import Command, ShellKind, parse_shell, word_value
@@ -177,7 +176,25 @@ def _other_shell_commands(step: Step) -> list[Command]:
 
 def find(step: Step, programs: str | Iterable[str], *subcommands: str) -> list[Invocation]:
     """The invocations of ``programs`` with any of ``subcommands`` among their arguments."""
-    return [inv for inv in _invocations(step) if inv.is_(programs, *subcommands)]
+    named = _by_name(step)
+    if isinstance(programs, str):
+        found = list(named.get(programs, ()))
+    else:
+        found = [inv for name in set(programs) for inv in named.get(name, ())]
+        found.sort(key=lambda inv: inv.position)
+    if subcommands:
+        found = [inv for inv in found if inv.has(*subcommands)]
+    return found
+
+
+def _by_name(step: Step) -> dict[str, list[Invocation]]:
+    """The RUN's invocations by program name (most rules look for one or two programs)."""
+    named: dict[str, list[Invocation]] | None = step.memo.get(_by_name)
+    if named is None:
+        named = step.memo[_by_name] = {}
+        for invocation in _invocations(step):
+            named.setdefault(invocation.name, []).append(invocation)
+    return named
 
 
 class _Resolver:
@@ -226,7 +243,7 @@ class _Resolver:
                     origins.append(word)
             if not words:
                 words, origins = [""], [""]
-        name = posixpath.basename(words[0])
+        name = basename(words[0])
         args = tuple(words[1:])
         if name != command.name or args != command.args:
             command = replace(command, name=name, args=args)
