@@ -143,8 +143,13 @@ def test_file_wide_problem_from_finish() -> None:
         # names work wherever codes do, case-insensitively
         ("FROM a\n# hadolint ignore=flag-run\nRUN x\n", []),
         ("FROM a\nRUN x\n# hadolint global ignore=TST100\n", []),
-        # hadolint's stage form: after the next FROM, up to the following FROM
+        # hadolint's stage form: above a FROM, that stage; inside a stage, the rest of it
         ("# hadolint stage ignore=TST100\nFROM a\nRUN x\nFROM b\nRUN y\n", [(5, "TST100")]),
+        (
+            "FROM a\nRUN x\n# hadolint stage ignore=TST100\nRUN y\nRUN z\nFROM b\nRUN w\n",
+            [(2, "TST100"), (7, "TST100")],
+        ),
+        ("ARG V\n# hadolint stage ignore=TST100\n\nFROM a\nRUN x\n", []),
         # dockerlens forms, with reasons; blank lines and comments may sit between
         ("FROM a\n# dockerlens: ignore=TST100 -- ok\n\n# note\nRUN x\nRUN y\n", [(6, "TST100")]),
         ("FROM a\nRUN x\n# dockerlens: ignore-file=TST100\n", []),

@@ -10,7 +10,7 @@ hadolint forms, with hadolint's semantics::
 
     # hadolint ignore=DL3008,SC2086   the instruction on the very next line only
     # hadolint global ignore=DL3006   the whole file
-    # hadolint stage ignore=DL3059    the stage after the next FROM, up to the following FROM
+    # hadolint stage ignore=DL3059    above a FROM: that stage; inside a stage: the rest of it
     # hadolint shell=powershell       the shell RUNs are written for
 
 and BuildKit's per-instruction form, ``# check=skip=UndefinedVar`` directly above an
@@ -109,9 +109,7 @@ def scan(
             if scope == "global":
                 ignores.append(IgnorePragma(number, codes, 1, total, "file", "hadolint"))
             elif scope == "stage":
-                following = [f for f in from_lines if f > number]
-                first = following[0] + 1 if following else total + 1
-                last = following[1] - 1 if len(following) > 1 else total
+                first, last = _hadolint_stage(number, from_lines, starts, total)
                 ignores.append(IgnorePragma(number, codes, first, last, "stage", "hadolint"))
             else:
                 ignores.append(
@@ -134,6 +132,22 @@ def scan(
 
 def _codes(text: str) -> tuple[str, ...]:
     return tuple(code.strip() for code in text.split(",") if code.strip())
+
+
+def _hadolint_stage(
+    line: int, from_lines: list[int], starts: list[int], total: int
+) -> tuple[int, int]:
+    """The lines a ``# hadolint stage ignore`` covers: above a FROM (or before the first one),
+    the stage after that FROM; inside a stage, the rest of that stage, as in hadolint (which
+    also leaves out the instruction right below it, and covers the next FROM line: quirks
+    not copied)."""
+    following = next((s for s in starts if s > line), None)
+    inside = following not in from_lines and any(f < line for f in from_lines)
+    later = [f for f in from_lines if f > line]
+    if inside:
+        return line + 1, (later[0] - 1 if later else total)
+    first = later[0] + 1 if later else total + 1
+    return first, (later[1] - 1 if len(later) > 1 else total)
 
 
 def _own_stage(line: int, from_lines: list[int], starts: list[int], total: int) -> tuple[int, int]:
