@@ -40,7 +40,8 @@ class CdInsteadOfWorkdir(Rule):
 
     ## Differences from hadolint
     hadolint flags every `cd`, including one in a subshell (its issue 422). dockerlens leaves
-    subshells alone.
+    subshells alone. A `RUN` that a PowerShell or cmd `SHELL` runs is not judged (hadolint
+    reads it as sh and flags a leading `cd`).
     """
 
     code = "DL3003"
