@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dockerlens.imageref import ImageRef, parse_image_ref
 from dockerlens.shell import (
@@ -94,8 +93,7 @@ def expand_word(
     return result.result, result.matched, result.unmatched
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     name: str
     value: str | None
     #: Index into ``Dockerfile.instructions`` of the ARG/ENV that set it; None when inherited
@@ -104,30 +102,51 @@ class Variable:
     kind: str  # "arg" | "env" | "image" (set by the base image, value unknown)
 
 
-@dataclass
 class Step:
-    """An instruction in its context: its stage, and the variables and shell it sees."""
+    """An instruction in its context: its stage, and the variables and shell it sees.
 
-    index: int
-    instruction: Instruction
-    stage: int | None
-    variables: dict[str, Variable]
-    shell: tuple[str, ...]
-    #: The file's escape character, which expansion honours.
-    escape: str = "\\"
-    #: The expanded words for instructions BuildKit expands (``value`` otherwise).
-    expanded: tuple[str, ...] = ()
-    #: Expanded flags (``--from=$X`` ...), same order as ``instruction.flags``; for ``ONBUILD
-    #: RUN --mount=...``, the wrapped instruction's flags (``sub_flags``) as written.
-    expanded_flags: tuple[str, ...] = ()
-    #: Names this instruction reads, and those it reads but nobody defined.
-    uses: frozenset[str] = frozenset()
-    undefined: frozenset[str] = frozenset()
-    _script: ShellScript | None = field(default=None, repr=False)
-    _script_done: bool = field(default=False, repr=False)
-    #: Views derived from this step that several rules ask for (its commands, wrappers
-    #: removed...), computed once: ``memo.get(key)`` / ``memo[key] = value``.
-    memo: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
+    The model's classes are plain classes, not dataclasses: every run makes them at start-up,
+    where a dataclass costs about a millisecond to make. Each is the only one of its kind in
+    its file, so they compare by identity.
+    """
+
+    def __init__(
+        self,
+        index: int,
+        instruction: Instruction,
+        stage: int | None,
+        variables: dict[str, Variable],
+        shell: tuple[str, ...],
+        escape: str = "\\",
+        expanded: tuple[str, ...] = (),
+        expanded_flags: tuple[str, ...] = (),
+        uses: frozenset[str] = frozenset(),
+        undefined: frozenset[str] = frozenset(),
+    ) -> None:
+        self.index = index
+        self.instruction = instruction
+        self.stage = stage
+        self.variables = variables
+        self.shell = shell
+        #: The file's escape character, which expansion honours.
+        self.escape = escape
+        #: The expanded words for instructions BuildKit expands (``value`` otherwise).
+        self.expanded = expanded
+        #: Expanded flags (``--from=$X`` ...), same order as ``instruction.flags``; for
+        #: ``ONBUILD RUN --mount=...``, the wrapped instruction's flags (``sub_flags``) as
+        #: written.
+        self.expanded_flags = expanded_flags
+        #: Names this instruction reads, and those it reads but nobody defined.
+        self.uses = uses
+        self.undefined = undefined
+        self._script: ShellScript | None = None
+        self._script_done = False
+        #: Views derived from this step that several rules ask for (its commands, wrappers
+        #: removed...), computed once: ``memo.get(key)`` / ``memo[key] = value``.
+        self.memo: dict[object, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Step({self.index}, {self.keyword}, line {self.line})"
 
     @property
     def keyword(self) -> str:
@@ -195,23 +214,39 @@ def _heredoc_word(command: str) -> str:
     return match.group(1) if match else ""
 
 
-@dataclass
 class Stage:
-    index: int
-    name: str | None
-    #: The base as written and as expanded with the global ARGs.
-    base_text: str
-    base: str
-    #: The normalised image reference, None for ``scratch``, a stage or an unresolved variable.
-    base_ref: ImageRef | None
-    #: Index of the earlier stage this one is built FROM, if any.
-    base_stage: int | None
-    platform: str | None
-    #: Indexes into ``Dockerfile.steps``: the FROM first.
-    steps: list[int] = field(default_factory=list)
-    #: Stages that use this one (FROM, COPY --from, RUN --mount=from).
-    used_by: set[int] = field(default_factory=set)
-    shell: tuple[str, ...] = DEFAULT_LINUX_SHELL
+    def __init__(
+        self,
+        index: int,
+        name: str | None,
+        base_text: str,
+        base: str,
+        base_ref: ImageRef | None,
+        base_stage: int | None,
+        platform: str | None,
+        steps: list[int] | None = None,
+        used_by: set[int] | None = None,
+        shell: tuple[str, ...] = DEFAULT_LINUX_SHELL,
+    ) -> None:
+        self.index = index
+        self.name = name
+        #: The base as written and as expanded with the global ARGs.
+        self.base_text = base_text
+        self.base = base
+        #: The normalised image reference, None for ``scratch``, a stage or an unresolved
+        #: variable.
+        self.base_ref = base_ref
+        #: Index of the earlier stage this one is built FROM, if any.
+        self.base_stage = base_stage
+        self.platform = platform
+        #: Indexes into ``Dockerfile.steps``: the FROM first.
+        self.steps: list[int] = steps if steps is not None else []
+        #: Stages that use this one (FROM, COPY --from, RUN --mount=from).
+        self.used_by: set[int] = used_by if used_by is not None else set()
+        self.shell = shell
+
+    def __repr__(self) -> str:
+        return f"Stage({self.index}, {self.name!r}, base {self.base!r})"
 
     @property
     def is_scratch(self) -> bool:
@@ -222,30 +257,50 @@ class Stage:
         return self.name if self.name is not None else str(self.index)
 
 
-@dataclass
 class StageReference:
     """A use of another stage or image: FROM, ``COPY --from`` or ``RUN --mount=from=``."""
 
-    step: int
-    stage: int
-    kind: str  # "from" | "copy" | "mount"
-    text: str
-    target_stage: int | None
-    #: The image used when the reference names no stage.
-    image: ImageRef | None
-    #: True when it looks like a stage reference that does not resolve (a bad index, a name
-    #: of a later stage).
-    undefined: bool = False
+    def __init__(
+        self,
+        step: int,
+        stage: int,
+        kind: str,
+        text: str,
+        target_stage: int | None,
+        image: ImageRef | None,
+        undefined: bool = False,
+    ) -> None:
+        self.step = step
+        self.stage = stage
+        self.kind = kind  # "from" | "copy" | "mount"
+        self.text = text
+        self.target_stage = target_stage
+        #: The image used when the reference names no stage.
+        self.image = image
+        #: True when it looks like a stage reference that does not resolve (a bad index, a
+        #: name of a later stage).
+        self.undefined = undefined
+
+    def __repr__(self) -> str:
+        return f"StageReference({self.kind} {self.text!r} in stage {self.stage})"
 
 
-@dataclass
 class Dockerfile:
-    path: str
-    parse: ParseResult
-    steps: list[Step]
-    stages: list[Stage]
-    global_args: dict[str, Variable]
-    references: list[StageReference]
+    def __init__(
+        self,
+        path: str,
+        parse: ParseResult,
+        steps: list[Step],
+        stages: list[Stage],
+        global_args: dict[str, Variable],
+        references: list[StageReference],
+    ) -> None:
+        self.path = path
+        self.parse = parse
+        self.steps = steps
+        self.stages = stages
+        self.global_args = global_args
+        self.references = references
 
     @property
     def instructions(self) -> list[Instruction]:

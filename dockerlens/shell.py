@@ -11,8 +11,8 @@ import dataclasses
 import enum
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 DEFAULT_LINUX_SHELL = ("/bin/sh", "-c")
 DEFAULT_WINDOWS_SHELL = ("cmd", "/S", "/C")
@@ -39,8 +39,7 @@ def shell_kind(shell: tuple[str, ...]) -> ShellKind:
     return ShellKind.OTHER
 
 
-@dataclass(frozen=True)
-class Redirect:
+class Redirect(NamedTuple):
     operator: str
     target: str
 
@@ -65,14 +64,17 @@ class Command:
         return (self.name, *self.args)
 
 
-@dataclass
 class ShellScript:
     """A parsed script: its syntax tree and the simple commands in it, in order."""
 
-    text: str
-    tree: Any
-    commands: list[Command] = field(default_factory=list)
-    has_errors: bool = False
+    # A plain class: a dataclass costs about a millisecond to make, at every start.
+    def __init__(
+        self, text: str, tree: Any, commands: list[Command] | None = None, has_errors: bool = False
+    ) -> None:
+        self.text = text
+        self.tree = tree
+        self.commands: list[Command] = commands if commands is not None else []
+        self.has_errors = has_errors
 
     def find(self, name: str) -> Iterator[Command]:
         return (c for c in self.commands if c.name == name)

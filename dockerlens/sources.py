@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockerlens.errors import UserError
 
@@ -12,8 +12,7 @@ from dockerlens.errors import UserError
 MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     path: str
     text: str
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from dockerlens.model import Step
 from dockerlens.shell import Command, ShellKind, parse_shell
@@ -118,8 +119,7 @@ def shell_script(words: Sequence[str]) -> str | None:
 # --- what runs: wrappers and nested scripts ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Wrapper:
+class _Wrapper(NamedTuple):
     """A program that runs the command given after its own options (and operands)."""
 
     #: Options that take the next word as their value (short ones as single letters).
@@ -322,8 +322,7 @@ def words_after(command: Command, word: str) -> list[str]:
     return args[args.index(word) + 1 :] if word in args else []
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(NamedTuple):
     type: str
     target: str
     options: dict[str, str]

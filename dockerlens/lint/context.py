@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from dockerlens.lint.pragmas import Pragmas
 from dockerlens.model import Dockerfile, Stage, Step
 
 
-@dataclass
 class LintContext:
     """The shared state of one linted file. The engine builds it; rules only read it."""
 
-    dockerfile: Dockerfile
-    lines: list[str]
-    #: The file's ignore and shell pragmas (DL1001 reports the inline ones).
-    pragmas: Pragmas = field(default_factory=lambda: Pragmas([], []))
-    #: Shell named by a ``# hadolint shell=`` pragma, per step index (engine-applied).
-    pragma_shells: dict[int, str] = field(default_factory=dict)
+    # A plain class: a dataclass costs about a millisecond to make, at every start.
+    def __init__(
+        self, dockerfile: Dockerfile, lines: list[str], pragmas: Pragmas | None = None
+    ) -> None:
+        self.dockerfile = dockerfile
+        self.lines = lines
+        #: The file's ignore and shell pragmas (DL1001 reports the inline ones).
+        self.pragmas = pragmas if pragmas is not None else Pragmas([], [])
+        #: Shell named by a ``# hadolint shell=`` pragma, per step index (engine-applied).
+        self.pragma_shells: dict[int, str] = {}
 
     @property
     def path(self) -> str:

@@ -12,7 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dockerlens.lint import pragmas as pragma_scan
 from dockerlens.lint.context import LintContext
@@ -38,8 +38,7 @@ INSTRUCTIONS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class EnabledRule:
+class EnabledRule(NamedTuple):
     rule: type[Rule]
     options: Any
     severity: Severity
@@ -64,18 +63,27 @@ class LintSettings:
     experimental: tuple[EnabledRule, ...] = ()
 
 
-@dataclass
 class FileResult:
     """One file's findings, with what a later pass (ShellCheck) needs to add its own."""
 
-    path: str
-    findings: list[Finding]
-    settings: LintSettings
-    #: None when the file did not parse.
-    context: LintContext | None = None
-    pragmas: pragma_scan.Pragmas | None = None
-    #: The source lines, numbered as findings number them.
-    lines: list[str] = field(default_factory=list)
+    # A plain class: a dataclass costs about a millisecond to make, at every start.
+    def __init__(
+        self,
+        path: str,
+        findings: list[Finding],
+        settings: LintSettings,
+        context: LintContext | None = None,
+        pragmas: pragma_scan.Pragmas | None = None,
+        lines: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.findings = findings
+        self.settings = settings
+        #: None when the file did not parse.
+        self.context = context
+        self.pragmas = pragmas
+        #: The source lines, numbered as findings number them.
+        self.lines: list[str] = lines if lines is not None else []
 
 
 def lint_text(text: str, path: str, settings: LintSettings) -> list[Finding]:
@@ -316,8 +324,7 @@ def _unused(
     return out
 
 
-@dataclass(frozen=True)
-class CheckDirective:
+class CheckDirective(NamedTuple):
     """BuildKit's ``# check=skip=A,B;error=true;experimental=C``."""
 
     skip: frozenset[str] = frozenset()

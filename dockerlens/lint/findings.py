@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dockerlens.lint.rule import Fix, Severity
 
@@ -46,8 +47,7 @@ class Finding:
         return (self.path, self.line, self.column, self.code)
 
 
-@dataclass(frozen=True)
-class EngineCode:
+class EngineCode(NamedTuple):
     """A code the engine reports itself (not a rule): documented and selectable like one."""
 
     code: str

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from dockerlens.lint.commands import basename, effective_commands, mounts, unwrapped
 from dockerlens.lint.context import LintContext
@@ -42,8 +42,7 @@ def names(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """One command of a RUN as the package rules read it.
 
     ``command`` has the program's basename as its name (wrappers removed) and its arguments
@@ -93,8 +92,7 @@ class Invocation:
         return [Word(arg, origin) for arg, origin in _operands(self.args, self.origins, values)]
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """An argument: its text (known variables expanded) and the word as written."""
 
     text: str

@@ -20,7 +20,7 @@ instruction (at the top of the file the same text is the file-wide ``check`` dir
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dockerlens.syntax.parser import Instruction
 
@@ -38,17 +38,22 @@ _DOCKERLENS = re.compile(
 )
 
 
-@dataclass
+# Plain classes and named tuples, not dataclasses: a dataclass costs about a millisecond to
+# make, at every start.
 class IgnorePragma:
-    line: int
-    codes: tuple[str, ...]
-    #: Inclusive line range whose findings it covers (by the finding's instruction line).
-    first: int
-    last: int
-    #: "next", "stage" or "file".
-    scope: str
-    source: str  # "dockerlens" | "hadolint" | "buildkit"
-    used: set[str] = field(default_factory=set)
+    def __init__(
+        self, line: int, codes: tuple[str, ...], first: int, last: int, scope: str, source: str
+    ) -> None:
+        self.line = line
+        self.codes = codes
+        #: Inclusive line range whose findings it covers (by the finding's instruction line).
+        self.first = first
+        self.last = last
+        #: "next", "stage" or "file".
+        self.scope = scope
+        self.source = source  # "dockerlens" | "hadolint" | "buildkit"
+        #: The codes that suppressed a finding.
+        self.used: set[str] = set()
 
     def covers(self, line: int, identifiers: frozenset[str]) -> str | None:
         """The pragma code that suppresses a finding at ``line`` with these identifiers."""
@@ -60,14 +65,12 @@ class IgnorePragma:
         return None
 
 
-@dataclass
-class ShellPragma:
+class ShellPragma(NamedTuple):
     line: int
     shell: str
 
 
-@dataclass
-class Pragmas:
+class Pragmas(NamedTuple):
     ignores: list[IgnorePragma]
     shells: list[ShellPragma]
 

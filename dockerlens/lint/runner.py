@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from dockerlens.errors import UserError
@@ -27,23 +26,24 @@ from dockerlens.sources import read_source
 PARALLEL_MIN_FILES = 16
 
 
-@dataclass
+# Plain classes, not dataclasses: a dataclass costs about a millisecond to make, at every start.
 class Outcome:
-    run: LintRun
-    failed: bool
+    def __init__(self, run: LintRun, failed: bool) -> None:
+        self.run = run
+        self.failed = failed
 
 
-@dataclass
 class _Job:
-    path: str
-    shown: str
-    settings: FileSettings
+    def __init__(self, path: str, shown: str, settings: FileSettings) -> None:
+        self.path = path
+        self.shown = shown
+        self.settings = settings
 
 
-@dataclass
 class _Done:
-    findings: list[Finding]
-    lines: list[str]
+    def __init__(self, findings: list[Finding], lines: list[str]) -> None:
+        self.findings = findings
+        self.lines = lines
 
 
 def run_lint(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from dockerlens.syntax.golike import GO_SPACE, GO_SPACE_CHARS, is_space
 
@@ -38,12 +37,15 @@ def _plain_quoted(escape: str) -> re.Pattern[str]:
     return re.compile(f"[^{re.escape(special)}]+")
 
 
-@dataclass
 class LexResult:
-    result: str
-    words: list[str]
-    matched: set[str] = field(default_factory=set)
-    unmatched: set[str] = field(default_factory=set)
+    # A plain class: a dataclass costs about a millisecond to make, at every start.
+    def __init__(
+        self, result: str, words: list[str], matched: set[str], unmatched: set[str]
+    ) -> None:
+        self.result = result
+        self.words = words
+        self.matched = matched
+        self.unmatched = unmatched
 
 
 class _Words:

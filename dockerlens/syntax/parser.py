@@ -13,7 +13,8 @@ import dataclasses
 import enum
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockerlens.syntax.golike import (
     GO_SPACE_CHARS,
@@ -45,8 +46,7 @@ class Dialect(enum.Enum):
     V0_12 = "0.12"
 
 
-@dataclass(frozen=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     name: str
     content: str
     file_descriptor: int = 0
@@ -110,8 +110,7 @@ class Instruction:
         }
 
 
-@dataclass(frozen=True)
-class ParseError:
+class ParseError(NamedTuple):
     line: int
     message: str
     end_line: int | None = None
@@ -120,26 +119,26 @@ class ParseError:
         return {"line": self.line, "message": self.message}
 
 
-@dataclass(frozen=True)
-class Directive:
+class Directive(NamedTuple):
     name: str
     value: str
     line: int
 
 
-@dataclass(frozen=True)
-class Warning_:
+class Warning_(NamedTuple):
     line: int
     message: str
 
 
-@dataclass
 class ParseResult:
-    instructions: list[Instruction]
-    error: ParseError | None = None
-    escape_token: str = "\\"
-    directives: dict[str, Directive] = field(default_factory=dict)
-    warnings: list[Warning_] = field(default_factory=list)
+    # A plain class (and named tuples above): a dataclass costs about a millisecond to make,
+    # at every start.
+    def __init__(self, instructions: list[Instruction]) -> None:
+        self.instructions = instructions
+        self.error: ParseError | None = None
+        self.escape_token = "\\"
+        self.directives: dict[str, Directive] = {}
+        self.warnings: list[Warning_] = []
 
 
 class _Error(Exception):
