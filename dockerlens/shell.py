@@ -7,11 +7,9 @@ and left alone.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 DEFAULT_LINUX_SHELL = ("/bin/sh", "-c")
@@ -44,8 +42,7 @@ class Redirect(NamedTuple):
     target: str
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One simple command: ``apt-get install -y curl``."""
 
     name: str
@@ -174,7 +171,7 @@ def _collect(
                 if redirects and len(out) > before:
                     # `a | b > f`: the redirect belongs to the pipeline's last command.
                     last = out[-1]
-                    out[-1] = dataclasses.replace(last, redirects=last.redirects + redirects)
+                    out[-1] = last._replace(redirects=last.redirects + redirects)
             for redirect in child.children:
                 # `cat <<EOF | sh`: the pipeline after a heredoc start lives inside the redirect.
                 if redirect.type == "heredoc_redirect":

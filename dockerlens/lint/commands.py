@@ -22,7 +22,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from typing import NamedTuple
 
 from dockerlens.model import Step
@@ -226,7 +225,7 @@ def _unwrapped(command: Command, depth: int, wrappers: bool) -> Iterator[Command
         if inner is None:
             break
         if wrappers:
-            yield replace(command, name=words[0], args=tuple(words[1:]))
+            yield command._replace(name=words[0], args=tuple(words[1:]))
         if not inner:
             return
         words = inner
@@ -234,7 +233,7 @@ def _unwrapped(command: Command, depth: int, wrappers: bool) -> Iterator[Command
     if words is written:
         current = command  # no wrapper: most commands
     else:
-        current = replace(command, name=words[0] if words else "", args=tuple(words[1:]))
+        current = command._replace(name=words[0] if words else "", args=tuple(words[1:]))
     script = shell_script(words) if depth < _MAX_DEPTH else None
     if script is None:
         yield current
@@ -242,8 +241,7 @@ def _unwrapped(command: Command, depth: int, wrappers: bool) -> Iterator[Command
     if wrappers:
         yield current
     for nested in parse_shell(script).commands:
-        inside = replace(
-            nested,
+        inside = nested._replace(
             line=command.line,
             start_byte=command.start_byte,
             end_byte=command.end_byte,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from dockerlens.lint.commands import basename, effective_commands, mounts, unwrapped
@@ -83,7 +82,7 @@ class Invocation(NamedTuple):
             return self
         cut = self.args.index(word)
         return Invocation(
-            replace(self.command, args=self.args[:cut]), self.origins[:cut], self.position
+            self.command._replace(args=self.args[:cut]), self.origins[:cut], self.position
         )
 
     def operands(self, values: Iterable[str] = ()) -> list[Word]:
@@ -244,7 +243,7 @@ class _Resolver:
         name = basename(words[0])
         args = tuple(words[1:])
         if name != command.name or args != command.args:
-            command = replace(command, name=name, args=args)
+            command = command._replace(name=name, args=args)
         return Invocation(command, tuple(origins[1:]), position)
 
 
@@ -445,7 +444,7 @@ def pip_call(invocation: Invocation) -> Invocation | None:
             continue
         if not module.startswith("pip") or module.startswith("pipenv"):
             return None
-        command = replace(invocation.command, name=module, args=args[rest:])
+        command = invocation.command._replace(name=module, args=args[rest:])
         return Invocation(command, invocation.origins[rest:], invocation.position)
     return None
 

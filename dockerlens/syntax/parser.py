@@ -9,11 +9,9 @@ behaviour between releases, :class:`Dialect` names the release whose behaviour t
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import json
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from dockerlens.syntax.golike import (
@@ -60,8 +58,7 @@ class Heredoc(NamedTuple):
         return self.content
 
 
-@dataclass(frozen=True)
-class Instruction:
+class Instruction(NamedTuple):
     """One instruction, with the fields of BuildKit's AST node.
 
     ``cmd`` keeps the keyword as written (BuildKit does); :attr:`keyword` is its upper-case form.
@@ -358,8 +355,7 @@ class _Parser:
             if heredocs:
                 original = line + "\n" + "".join(content_lines)
             instructions.append(
-                dataclasses.replace(
-                    node,
+                node._replace(
                     start_line=start_line,
                     end_line=current_line,
                     original=original,
