@@ -12,11 +12,6 @@ from typing import Any
 
 from dockerlens.errors import UserError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest ``.dockerlens.toml``, or pyproject.toml with ``[tool.dockerlens]``, upward."""
@@ -51,6 +46,11 @@ def config_table(path: Path) -> dict[str, Any] | None:
 
 
 def load_toml(path: Path) -> dict[str, Any]:
+    # Imported here: most runs read no TOML file, and tomllib takes milliseconds to import.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         with path.open("rb") as handle:
             data: dict[str, Any] = tomllib.load(handle)
