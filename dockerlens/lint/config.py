@@ -12,9 +12,8 @@ import fnmatch
 import os
 import typing
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from dockerlens.errors import UserError
 from dockerlens.lint.engine import EnabledRule, LintSettings
@@ -40,30 +39,32 @@ class ConfigError(UserError):
     pass
 
 
-@dataclass
+# Plain classes and a named tuple, not dataclasses: a dataclass costs about a millisecond to
+# make, at every start.
 class Layer:
     """One source's settings, validated, with selectors resolved to codes."""
 
-    origin: str
-    select: list[str] | None = None
-    extend_select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    severity: dict[str, Severity] = field(default_factory=dict)
-    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    shared_options: dict[str, Any] = field(default_factory=dict)
-    failure_threshold: Severity | None = None
-    exit_zero: bool | None = None
-    disable_ignore_pragma: bool | None = None
-    report_unused_pragmas: bool | None = None
-    shellcheck: bool | None = None
-    overrides: list[Override] = field(default_factory=list)
+    def __init__(self, origin: str, ignore: list[str] | None = None) -> None:
+        self.origin = origin
+        self.select: list[str] | None = None
+        self.extend_select: list[str] = []
+        self.ignore: list[str] = ignore if ignore is not None else []
+        self.severity: dict[str, Severity] = {}
+        self.rule_options: dict[str, dict[str, Any]] = {}
+        self.shared_options: dict[str, Any] = {}
+        self.failure_threshold: Severity | None = None
+        self.exit_zero: bool | None = None
+        self.disable_ignore_pragma: bool | None = None
+        self.report_unused_pragmas: bool | None = None
+        self.shellcheck: bool | None = None
+        self.overrides: list[Override] = []
 
 
-@dataclass
 class Override:
-    base: Path
-    globs: list[str]
-    layer: Layer
+    def __init__(self, base: Path, globs: list[str], layer: Layer) -> None:
+        self.base = base
+        self.globs = globs
+        self.layer = layer
 
     def matches(self, path: Path) -> bool:
         # The file as reached (a link named in the project) or as resolved.
@@ -86,8 +87,7 @@ class Override:
         return False
 
 
-@dataclass(frozen=True)
-class FileSettings:
+class FileSettings(NamedTuple):
     settings: LintSettings
     failure_threshold: Severity
     exit_zero: bool
@@ -380,18 +380,30 @@ def _is_file(path: Path) -> bool:
 # ---------------------------------------------------------------- one file's settings
 
 
-@dataclass
 class CommandLine:
-    config: Path | None = None
-    no_config: bool = False
-    select: list[str] | None = None
-    extend_select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    failure_threshold: str | None = None
-    exit_zero: bool = False
-    report_unused_pragmas: bool = False
-    disable_ignore_pragma: bool = False
-    shellcheck: bool | None = None
+    def __init__(
+        self,
+        config: Path | None = None,
+        no_config: bool = False,
+        select: list[str] | None = None,
+        extend_select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        failure_threshold: str | None = None,
+        exit_zero: bool = False,
+        report_unused_pragmas: bool = False,
+        disable_ignore_pragma: bool = False,
+        shellcheck: bool | None = None,
+    ) -> None:
+        self.config = config
+        self.no_config = no_config
+        self.select = select
+        self.extend_select: list[str] = extend_select if extend_select is not None else []
+        self.ignore: list[str] = ignore if ignore is not None else []
+        self.failure_threshold = failure_threshold
+        self.exit_zero = exit_zero
+        self.report_unused_pragmas = report_unused_pragmas
+        self.disable_ignore_pragma = disable_ignore_pragma
+        self.shellcheck = shellcheck
 
 
 class ConfigResolver:

@@ -19,8 +19,8 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dockerlens.lint import dockerignore
 from dockerlens.lint.commands import (
@@ -137,8 +137,9 @@ class Kind(enum.Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class Written:
+# Named tuples and a plain class, not dataclasses: a dataclass costs about a millisecond to
+# make, at every start.
+class Written(NamedTuple):
     """A path a COPY/ADD wrote: a file, or a directory it filled."""
 
     path: str
@@ -147,8 +148,7 @@ class Written:
     source: str
 
 
-@dataclass(frozen=True)
-class Copy:
+class Copy(NamedTuple):
     step: Step
     sources: tuple[str, ...]
     #: The destination, resolved against the WORKDIR.
@@ -258,13 +258,13 @@ def stage_copies(ctx: LintContext, stage: Stage, cwds: dict[int, str]) -> list[C
 # --- RUN ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Located:
     """A simple command of a RUN and the directory it runs in (None: unknown)."""
 
-    command: Command
-    cwd: str | None
-    index: int
+    def __init__(self, command: Command, cwd: str | None, index: int) -> None:
+        self.command = command
+        self.cwd = cwd
+        self.index = index
 
 
 def located_commands(step: Step, cwd: str | None) -> Iterator[Located]:

@@ -17,7 +17,6 @@ import pkgutil
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -36,16 +35,17 @@ class RegistryError(UserError):
     pass
 
 
-@dataclass
 class Registry:
-    rules: dict[str, type[Rule]] = field(default_factory=dict)
-    #: Where each rule came from: the entry point's name, or the local plugin file.
-    origins: dict[str, str] = field(default_factory=dict)
-    _lookup: dict[str, str] = field(default_factory=dict)
-    #: BuildKit check name -> codes: one BuildKit check may be several hadolint rules
-    #: (MultipleInstructionsDisallowed is DL3012, DL4003 and DL4004).
-    _buildkit: dict[str, list[str]] = field(default_factory=dict)
-    _ordered: list[type[Rule]] | None = None
+    # A plain class: a dataclass costs about a millisecond to make, at every start.
+    def __init__(self) -> None:
+        self.rules: dict[str, type[Rule]] = {}
+        #: Where each rule came from: the entry point's name, or the local plugin file.
+        self.origins: dict[str, str] = {}
+        self._lookup: dict[str, str] = {}
+        #: BuildKit check name -> codes: one BuildKit check may be several hadolint rules
+        #: (MultipleInstructionsDisallowed is DL3012, DL4003 and DL4004).
+        self._buildkit: dict[str, list[str]] = {}
+        self._ordered: list[type[Rule]] | None = None
 
     def add(self, rule: type[Rule], origin: str) -> None:
         _validate(rule, origin)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from dockerlens.lint.findings import Finding, docs_url
 from dockerlens.lint.rule import Rule, Severity
@@ -27,19 +26,30 @@ FORMATS: dict[str, str] = {
 }
 
 
-@dataclass
 class LintRun:
     """Everything a report may show."""
 
-    findings: list[Finding]
-    #: Every file linted, in order (files without findings included).
-    files: list[str]
-    #: Source lines per file, for excerpts.
-    sources: dict[str, list[str]] = field(default_factory=dict)
-    #: Notes for the reader (e.g. "ShellCheck not found: SC checks skipped").
-    notes: list[str] = field(default_factory=list)
-    #: Every rule that was enabled, with its (possibly configured) severity.
-    enabled: dict[str, tuple[type[Rule], Severity]] = field(default_factory=dict)
+    # A plain class (and a named tuple below): a dataclass costs about a millisecond to make,
+    # at every start.
+    def __init__(
+        self,
+        findings: list[Finding],
+        files: list[str],
+        sources: dict[str, list[str]] | None = None,
+        notes: list[str] | None = None,
+        enabled: dict[str, tuple[type[Rule], Severity]] | None = None,
+    ) -> None:
+        self.findings = findings
+        #: Every file linted, in order (files without findings included).
+        self.files = files
+        #: Source lines per file, for excerpts.
+        self.sources: dict[str, list[str]] = sources if sources is not None else {}
+        #: Notes for the reader (e.g. "ShellCheck not found: SC checks skipped").
+        self.notes: list[str] = notes if notes is not None else []
+        #: Every rule that was enabled, with its (possibly configured) severity.
+        self.enabled: dict[str, tuple[type[Rule], Severity]] = (
+            enabled if enabled is not None else {}
+        )
 
     @property
     def rules(self) -> dict[str, tuple[str, str, str, str]]:
@@ -59,8 +69,7 @@ class LintRun:
         return out
 
 
-@dataclass(frozen=True)
-class ReportOptions:
+class ReportOptions(NamedTuple):
     color: bool = False
     statistics: bool = False
     tool_version: str = ""
