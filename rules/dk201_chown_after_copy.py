@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import args_without_flags, program
@@ -34,8 +34,7 @@ _FILE_DIRS = frozenset({"bin", "sbin", "libexec"})
 _RECURSIVE = re.compile(r"^-[A-Za-z]*R[A-Za-z]*$")
 
 
-@dataclass(frozen=True)
-class _Call:
+class _Call(NamedTuple):
     """``chown [-R] OWNER PATH...`` taken apart."""
 
     located: Located
@@ -81,8 +80,7 @@ def _call(located: Located) -> _Call | None:
     return _Call(located, tool, spec, targets, is_recursive, plain)
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     copy: Copy
     written: Written
     target: str

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag, mounts
@@ -54,8 +54,7 @@ def first_operand(invocation: Invocation, *names: str) -> bool:
     return bool(words) and words[0] in names
 
 
-@dataclass(frozen=True)
-class Cache:
+class Cache(NamedTuple):
     """A directory a package manager fills."""
 
     what: str
@@ -73,8 +72,7 @@ class Cache:
     once: Callable[[Invocation], bool] | None = None
 
 
-@dataclass(frozen=True)
-class Manager:
+class Manager(NamedTuple):
     name: str
     installs: Callable[[Invocation], bool]
     caches: tuple[Cache, ...]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
@@ -101,8 +101,7 @@ def is_build_tool(word: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class _Install:
+class _Install(NamedTuple):
     invocation: Invocation
     tools: list[str]
     #: apk's ``--virtual NAME``: the group ``apk del NAME`` removes.

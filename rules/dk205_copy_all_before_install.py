@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import mounts
@@ -81,8 +81,7 @@ def _is(name: str, *subcommands: str, bare: bool = False) -> Callable[[Invocatio
     return test
 
 
-@dataclass(frozen=True)
-class Installer:
+class Installer(NamedTuple):
     name: str
     installs: Callable[[Invocation], bool]
     #: What to copy before installing.

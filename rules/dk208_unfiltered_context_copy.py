@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.dockerignore import PatternMatcher
@@ -46,8 +46,7 @@ def expected_exclusions(context: Path) -> list[str]:
     return found
 
 
-@dataclass(frozen=True)
-class _Ignore:
+class _Ignore(NamedTuple):
     #: The ignore file's patterns; None when there is no ignore file.
     matcher: PatternMatcher | None
     #: Candidates the context holds.
