@@ -32,9 +32,8 @@ import subprocess
 import sysconfig
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import FileResult, add_external
@@ -88,8 +87,9 @@ _WORD = _NAME
 _HEREDOC_ONLY = re.compile(r"^\s*(\d*<<-?\s*\S+)\s*$")
 
 
-@dataclass(frozen=True)
-class Segment:
+# A named tuple and a plain class, not dataclasses: a dataclass costs about a millisecond to
+# make, at every start.
+class Segment(NamedTuple):
     """A run of characters of a script line copied from one Dockerfile line (0-based columns)."""
 
     column: int
@@ -98,17 +98,19 @@ class Segment:
     length: int
 
 
-@dataclass
 class Script:
     """One RUN as the file ShellCheck reads, and the way back to the Dockerfile."""
 
-    step: Step
-    text: str
-    #: Lines before the RUN's own text (shebang and exports).
-    header: int
-    #: Per line of the RUN's text: where it comes from. None: positions are not known exactly
-    #: (every finding goes to the RUN's first line, as hadolint reports it).
-    lines: list[list[Segment]] | None
+    def __init__(
+        self, step: Step, text: str, header: int, lines: list[list[Segment]] | None
+    ) -> None:
+        self.step = step
+        self.text = text
+        #: Lines before the RUN's own text (shebang and exports).
+        self.header = header
+        #: Per line of the RUN's text: where it comes from. None: positions are not known
+        #: exactly (every finding goes to the RUN's first line, as hadolint reports it).
+        self.lines = lines
 
 
 # --- finding the program ------------------------------------------------------------------
