@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.stages import possible_ancestors, possible_bases
 from dockerlens.lint.suggest import suggest
 from dockerlens.model import Variable, expand_word
 from dockerlens.syntax.lexer import Lexer, LexError
 
-_HEREDOC_WORD = re.compile(r"^\d*<<-?\S")
+_HEREDOC_WORD = LazyPattern(r"^\d*<<-?\S")
 
 
 class UndefinedVar(Rule):

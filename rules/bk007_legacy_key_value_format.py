@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.lazyre import LazyPattern
 
-_LINE = re.compile(r"^(?P<head>\s*\S+\s+)(?P<key>\S+)(?P<gap>\s+)(?P<value>.*?)\s*$")
+_LINE = LazyPattern(r"^(?P<head>\s*\S+\s+)(?P<key>\S+)(?P<gap>\s+)(?P<value>.*?)\s*$")
 
 
 class LegacyKeyValueFormat(Rule):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -8,9 +7,10 @@ from typing import Any, ClassVar
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.dockerignore import PatternMatcher, clean
 from dockerlens.lint.layers import build_context, ignore_patterns, matcher_of
+from dockerlens.lint.lazyre import LazyPattern
 
-_HEREDOC_WORD = re.compile(r"^\d*<<-?\S")
-_REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|git@)")
+_HEREDOC_WORD = LazyPattern(r"^\d*<<-?\S")
+_REMOTE = LazyPattern(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|git@)")
 
 
 class CopyIgnoredFile(Rule):

@@ -4,9 +4,10 @@ import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.lazyre import LazyPattern
 
 #: Comments that are directives to a tool, never descriptions.
-_PRAGMA = re.compile(r"^(?:hadolint\b|dockerlens:|check\s*=|syntax\s*=|escape\s*=)", re.IGNORECASE)
+_PRAGMA = LazyPattern(r"^(?:hadolint\b|dockerlens:|check\s*=|syntax\s*=|escape\s*=)", re.IGNORECASE)
 
 
 class InvalidDefinitionDescription(Rule):

@@ -19,6 +19,7 @@ from dockerlens.lint.layers import (
     workdirs,
     written_by,
 )
+from dockerlens.lint.lazyre import LazyPattern
 
 _TOOLS = ("chown", "chmod", "chgrp")
 #: Flags that do not change which files are touched.
@@ -26,12 +27,12 @@ _HARMLESS = frozenset(
     {"-R", "--recursive", "-v", "--verbose", "-c", "--changes", "-f", "--silent", "--quiet"}
 )
 _VALUED = ("--from=", "--reference=")
-_OCTAL = re.compile(r"^[0-7]{3,4}$")
-_SYMBOLIC = re.compile(r"^-[rwxXst]+$")
+_OCTAL = LazyPattern(r"^[0-7]{3,4}$")
+_SYMBOLIC = LazyPattern(r"^-[rwxXst]+$")
 _WITHIN = (Relation.SAME, Relation.INSIDE)
 #: Directories whose entries are files (a name there without an extension is a program).
 _FILE_DIRS = frozenset({"bin", "sbin", "libexec"})
-_RECURSIVE = re.compile(r"^-[A-Za-z]*R[A-Za-z]*$")
+_RECURSIVE = LazyPattern(r"^-[A-Za-z]*R[A-Za-z]*$")
 
 
 class _Call(NamedTuple):

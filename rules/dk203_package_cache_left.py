@@ -7,13 +7,14 @@ from typing import NamedTuple
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag, mounts
 from dockerlens.lint.layers import Relation, is_glob, normalize, parts, relation
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, earlier_runs, invocations, run_text
 
 #: A cache moved somewhere the Dockerfile does not say.
 UNKNOWN = "?"
 _TRUTHY = frozenset({"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"})
-_HOME = re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root|/home/[^/]+)(?=/|$)")
-_BRACED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HOME = LazyPattern(r"^(?:~|\$HOME|\$\{HOME\}|/root|/home/[^/]+)(?=/|$)")
+_BRACED = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def home(path: str) -> str:
@@ -447,7 +448,7 @@ APK_INDEX = Manager(
     advice="drop `apk update` and use `apk add --no-cache`, or delete /var/cache/apk/* in this RUN",
 )
 #: Turning off Debian's docker-clean hook keeps every downloaded .deb.
-_KEEPS_DEBS = re.compile(
+_KEEPS_DEBS = LazyPattern(
     r"apt\.conf\.d/docker-clean|Keep-Downloaded-Packages\s*\"?(?:true|1)", re.IGNORECASE
 )
 

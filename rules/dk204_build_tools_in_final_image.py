@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, invocations
 
 #: Options of apt-get, apk, yum/dnf and zypper whose value is the next word.
@@ -59,7 +60,7 @@ _COMPILERS = frozenset(
         "yasm",
     }
 )
-_VERSIONED_COMPILER = re.compile(r"^(gcc|g\+\+|clang|llvm|gfortran|cpp)-?\d+(\.\d+)*$")
+_VERSIONED_COMPILER = LazyPattern(r"^(gcc|g\+\+|clang|llvm|gfortran|cpp)-?\d+(\.\d+)*$")
 _GROUPS = frozenset({"Development Tools", "development", "devel_basis", "devel_C_C++"})
 _INSTALLERS = {
     "apt-get": ("install",),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands
 from dockerlens.lint.layers import mark
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.shell import Command
 
 DOWNLOADERS = frozenset({"curl", "wget", "fetch"})
@@ -46,7 +47,7 @@ _CHECKERS = frozenset(
         "cosign",
     }
 )
-_SUBSTITUTED = re.compile(r"(?:\$\(|`|<\()\s*(?:\S*/)?(curl|wget|fetch)\b")
+_SUBSTITUTED = LazyPattern(r"(?:\$\(|`|<\()\s*(?:\S*/)?(curl|wget|fetch)\b")
 
 
 def _name(command: Command) -> str:

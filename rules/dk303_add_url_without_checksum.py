@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import is_url
+from dockerlens.lint.lazyre import LazyPattern
 
-_COMMIT = re.compile(r"#[0-9a-fA-F]{40}(?::|$)")
+_COMMIT = LazyPattern(r"#[0-9a-fA-F]{40}(?::|$)")
 
 
 def is_git(source: str) -> bool:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.lazyre import LazyPattern
 
-_DRIVE = re.compile(r"^[A-Za-z]:")
+_DRIVE = LazyPattern(r"^[A-Za-z]:")
 
 
 class WorkdirRelativePath(Rule):

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_word, invocations, names, pip_call, unpinned
 
 #: pip (and pipx) options whose value is the next word.
@@ -15,7 +15,7 @@ _VALUE_OPTIONS = names(
     "exists-action cert client-cert report C config-settings global-option pip-args suffix"
 )
 _VERSION_SYMBOLS = ("==", ">=", "<=", ">", "<", "!=", "~=")
-_VCS = re.compile(r"(git|hg|svn|bzr)(\+[a-z-]+)?://")
+_VCS = LazyPattern(r"(git|hg|svn|bzr)(\+[a-z-]+)?://")
 _ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
 
 

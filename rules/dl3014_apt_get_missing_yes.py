@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import flags, has_flag
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, configured, find
 
-_QUIET_LEVEL = re.compile(r"--?q(uiet)?=(\d+)")
-_ASSUME_YES_OPTION = re.compile(r"(?i)APT::Get::Assume-?Yes=(1|true|yes|on)")
+_QUIET_LEVEL = LazyPattern(r"--?q(uiet)?=(\d+)")
+_ASSUME_YES_OPTION = LazyPattern(r"(?i)APT::Get::Assume-?Yes=(1|true|yes|on)")
 #: ``APT::Get::Assume-Yes "true";`` written to apt's configuration by a RUN.
-_ASSUME_YES_CONFIG = re.compile(r"(?i)APT::Get::Assume-?Yes\s+\\?\"?(1|true|yes|on)\b")
+_ASSUME_YES_CONFIG = LazyPattern(r"(?i)APT::Get::Assume-?Yes\s+\\?\"?(1|true|yes|on)\b")
 
 
 def _answers_yes(invocation: Invocation) -> bool:

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, configured, find
 
-_RECOMMENDS_OFF = re.compile(r"(?i)APT::Install-Recommends=(0|false|no|off)")
+_RECOMMENDS_OFF = LazyPattern(r"(?i)APT::Install-Recommends=(0|false|no|off)")
 #: ``APT::Install-Recommends "false";`` written to apt's configuration by a RUN.
-_RECOMMENDS_OFF_CONFIG = re.compile(r"(?i)APT::Install-Recommends\s+\\?\"?(0|false|no|off)\b")
+_RECOMMENDS_OFF_CONFIG = LazyPattern(r"(?i)APT::Install-Recommends\s+\\?\"?(0|false|no|off)\b")
 
 
 class AptGetInstallRecommends(Rule):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_word, find, names, unpinned
 
 #: npm's spellings of install (``npm i``, ``npm add``...).
@@ -14,7 +14,7 @@ _VALUE_OPTIONS = names(
 )
 _GIT = ("git://", "git+ssh://", "git+http://", "git+https://", "git+file://")
 _HOSTED = ("github:", "gitlab:", "bitbucket:", "gist:")
-_SHORTHAND = re.compile(r"[\w.-]+/[\w.-]+(#.*)?")
+_SHORTHAND = LazyPattern(r"[\w.-]+/[\w.-]+(#.*)?")
 _TARBALLS = (".tar", ".tar.gz", ".tgz")
 _FOLDERS = ("/", "./", "../", "~/", "file:")
 

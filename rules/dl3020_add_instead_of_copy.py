@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import is_archive, is_url
+from dockerlens.lint.lazyre import LazyPattern
 
 #: Sources BuildKit's ADD fetches as a git repository (COPY cannot).
-_GIT = re.compile(r"^(git@[^:/]+:|git://|ssh://|git\+ssh://)")
+_GIT = LazyPattern(r"^(git@[^:/]+:|git://|ssh://|git\+ssh://)")
 #: Flags only ADD knows: the instruction cannot simply become a COPY.
 _ADD_ONLY_FLAGS = ("checksum", "keep-git-dir", "unpack")
 #: Flags COPY accepts as well.

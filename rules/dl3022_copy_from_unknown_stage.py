@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
 
 #: ``$TARGETARCH``, ``${BUILDOS}``...: values that depend on the platform being built.
-_PLATFORM_ARG = re.compile(r"\$\{?(" + "|".join(AUTOMATIC_PLATFORM_ARGS) + r")\b")
+_PLATFORM_ARG = LazyPattern(r"\$\{?(" + "|".join(AUTOMATIC_PLATFORM_ARGS) + r")\b")
 
 
 class CopyFromUnknownStage(Rule):

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import (
     TRUTHY,
     at_command,
@@ -15,7 +15,7 @@ from dockerlens.lint.packages import (
     run_text,
 )
 
-_SET_IN_SCRIPT = re.compile(r"PIP_NO_CACHE_DIR=[\"']?([A-Za-z0-9]+)")
+_SET_IN_SCRIPT = LazyPattern(r"PIP_NO_CACHE_DIR=[\"']?([A-Za-z0-9]+)")
 
 
 class PipCacheNotDisabled(Rule):

@@ -1,21 +1,21 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
+from dockerlens.lint.lazyre import LazyPattern
 
 _PCT = r"%[0-9A-Fa-f]{2}"
 _UNRESERVED_SUB = r"A-Za-z0-9\-._~!$&'()*+,;="
 _PCHAR = rf"(?:[{_UNRESERVED_SUB}:@]|{_PCT})"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
-_USERINFO = re.compile(rf"^(?:[{_UNRESERVED_SUB}:]|{_PCT})*$")
-_REG_NAME = re.compile(rf"^(?:[{_UNRESERVED_SUB}]|{_PCT})*$")
-_IP_LITERAL = re.compile(r"^\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]$")
-_PATH = re.compile(rf"^(?:{_PCHAR}|/)*$")
-_QUERY = re.compile(rf"^(?:{_PCHAR}|[/?])*$")
+_SCHEME = LazyPattern(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
+_USERINFO = LazyPattern(rf"^(?:[{_UNRESERVED_SUB}:]|{_PCT})*$")
+_REG_NAME = LazyPattern(rf"^(?:[{_UNRESERVED_SUB}]|{_PCT})*$")
+_IP_LITERAL = LazyPattern(r"^\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]$")
+_PATH = LazyPattern(rf"^(?:{_PCHAR}|/)*$")
+_QUERY = LazyPattern(rf"^(?:{_PCHAR}|[/?])*$")
 
 
 def is_absolute_uri(text: str) -> bool:

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
+from dockerlens.lint.lazyre import LazyPattern
 
-_TIMESTAMP = re.compile(
+_TIMESTAMP = LazyPattern(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?"
     r"(?:[Zz]|[+-](\d{2}):?(\d{2}))$"
 )

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
+from dockerlens.lint.lazyre import LazyPattern
 
 #: Common SPDX license ids (the license list has about 700; these cover the licenses images
 #: are published under in practice). Families with many versions are patterns below.
@@ -38,7 +39,7 @@ Unicode-DFS-2016 Unicode-TOU Unlicense UPL-1.0 Vim VSL-1.0 W3C W3C-19980720 W3C-
 Watcom-1.0 WTFPL X11 XFree86-1.1 Xnet xpp YPL-1.1 Zed Zend-2.0 Zimbra-1.3 Zimbra-1.4 Zlib
 zlib-acknowledgement ZPL-1.1 ZPL-2.0 ZPL-2.1
 """
-_FAMILIES = re.compile(
+_FAMILIES = LazyPattern(
     r"(GPL-(1\.0|2\.0|3\.0)|LGPL-(2\.0|2\.1|3\.0)|AGPL-(1\.0|3\.0)|GFDL-1\.[123])"
     r"(-only|-or-later)?"
     r"|GFDL-1\.[123](-no)?-invariants-(only|or-later)"
@@ -47,9 +48,9 @@ _FAMILIES = re.compile(
     re.IGNORECASE,
 )
 KNOWN_IDS = frozenset(i.lower() for i in _IDS.split())
-_TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z0-9.\-+:]+)")
-_REF = re.compile(r"^(DocumentRef-[A-Za-z0-9.\-]+:)?LicenseRef-[A-Za-z0-9.\-]+$")
-_EXCEPTION = re.compile(r"^[A-Za-z0-9.\-]+-exception(-[0-9.]+)?$|^[A-Za-z0-9.\-]+$")
+_TOKEN = LazyPattern(r"\s*(\(|\)|[A-Za-z0-9.\-+:]+)")
+_REF = LazyPattern(r"^(DocumentRef-[A-Za-z0-9.\-]+:)?LicenseRef-[A-Za-z0-9.\-]+$")
+_EXCEPTION = LazyPattern(r"^[A-Za-z0-9.\-]+-exception(-[0-9.]+)?$|^[A-Za-z0-9.\-]+$")
 
 
 def is_license_id(word: str) -> bool:

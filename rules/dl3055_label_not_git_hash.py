@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
+from dockerlens.lint.lazyre import LazyPattern
 
-_HASH = re.compile(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
+_HASH = LazyPattern(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
 
 
 def is_git_hash(text: str) -> bool:

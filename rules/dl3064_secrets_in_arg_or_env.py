@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.lazyre import LazyPattern
 
 #: Words that name a secret on their own.
 SECRET_WORDS = frozenset(
@@ -78,8 +79,8 @@ PUBLIC_KEY_WORDS = frozenset(
 )
 #: Names that are secrets though no word says so.
 KNOWN_SECRETS = frozenset({"AWS_ACCESS_KEY_ID"})
-_FINGERPRINTS = re.compile(r"^(?:(?:0x)?[0-9A-Fa-f]{16,40}[\s,]*)+$")
-_PATH = re.compile(r"^[\w.~-]*/[\w./~-]*$|\.(?:key|pem|crt|p12|pfx|jks|asc|gpg)$")
+_FINGERPRINTS = LazyPattern(r"^(?:(?:0x)?[0-9A-Fa-f]{16,40}[\s,]*)+$")
+_PATH = LazyPattern(r"^[\w.~-]*/[\w./~-]*$|\.(?:key|pem|crt|p12|pfx|jks|asc|gpg)$")
 
 
 def words(name: str) -> list[str]:

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Sequence
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import SHELLS, program
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.shell import ShellKind, ShellScript, parse_shell
 
 #: Shells whose `-o pipefail` hadolint trusts (plus ksh and mksh, which have it too).
 PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ash", "ksh", "mksh"})
-_HEREDOC_MARKER = re.compile(r"\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\\?[^\s<>|&;]+)")
+_HEREDOC_MARKER = LazyPattern(r"\d*<<-?\s*(?:\"[^\"]*\"|'[^']*'|\\?[^\s<>|&;]+)")
 
 
 class Pipefail(Rule):

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from dockerlens.lint.commands import basename, effective_commands, mounts, unwrapped
 from dockerlens.lint.context import LintContext
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import Step, Variable, expand_word, shell_text
 from dockerlens.shell import Command, ShellKind, parse_shell, word_value
 
@@ -415,7 +416,7 @@ def known_value(step: Step, name: str) -> str | None:
     return variable.value if variable is not None else None
 
 
-def configured(ctx: LintContext, step: Step, pattern: re.Pattern[str]) -> bool:
+def configured(ctx: LintContext, step: Step, pattern: re.Pattern[str] | LazyPattern) -> bool:
     """Some RUN of this stage up to ``step``, or of the stages it is built FROM, has text
     matching ``pattern`` (a setting written to a package manager's configuration)."""
     if pattern.search(run_text(step)):
