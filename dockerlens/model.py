@@ -125,6 +125,9 @@ class Step:
     ) -> None:
         self.index = index
         self.instruction = instruction
+        #: The keyword that runs (RUN for ``ONBUILD RUN``): what the engine dispatches on, and
+        #: what most rules ask first.
+        self.keyword = instruction.effective_keyword
         self.stage = stage
         self.variables = variables
         self.shell = shell
@@ -147,10 +150,6 @@ class Step:
 
     def __repr__(self) -> str:
         return f"Step({self.index}, {self.keyword}, line {self.line})"
-
-    @property
-    def keyword(self) -> str:
-        return self.instruction.effective_keyword
 
     @property
     def line(self) -> int:
