@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -118,6 +119,8 @@ _WORD_NODES = frozenset(
     }
 )
 _JOINERS = frozenset({"&&", "||", ";", "|", "&", "|&"})
+#: What every command or process substitution starts with.
+_SUBSTITUTION_START = re.compile(rb"\$\(|`|[<>]\(")
 
 
 def _text(node: Any, source: bytes) -> str:
@@ -197,6 +200,8 @@ def _collect_nested(
 def _substitutions(command: Any, source: bytes, out: list[Command]) -> None:
     """Commands inside ``$(...)``, backticks or ``<(...)`` in a command's words, which run
     before it (in a subshell): ``echo $(apt-get install x)`` runs apt-get."""
+    if not _SUBSTITUTION_START.search(source, command.start_byte, command.end_byte):
+        return  # none in the command's text: most commands
     stack = [c for c in command.children if c.type != "command_name"]
     while stack:
         node = stack.pop(0)
