@@ -101,6 +101,14 @@ class ConsecutiveRun(Rule):
 def count_commands(step: Step) -> int:
     """How many commands the RUN runs: simple commands in the sh syntax tree, ``$(...)``
     included; for PowerShell and cmd, the statements of the line."""
+    # Each RUN is counted as the one checked and again as the one before the next.
+    counted: int | None = step.memo.get(count_commands)
+    if counted is None:
+        counted = step.memo[count_commands] = _count_commands(step)
+    return counted
+
+
+def _count_commands(step: Step) -> int:
     script = step.script
     if script is not None:
         return _command_nodes(script.tree.root_node)

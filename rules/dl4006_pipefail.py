@@ -190,6 +190,8 @@ def _unsafe_pipe(script: ShellScript, protected: bool) -> bool:
 
 
 def _first_pipeline(script: ShellScript) -> int | None:
+    if "|" not in script.text:
+        return None  # no pipe operator, no pipeline: most scripts
     stack = [script.tree.root_node]
     first: int | None = None
     while stack:
