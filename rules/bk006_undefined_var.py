@@ -110,12 +110,20 @@ class UndefinedVar(Rule):
             },
         )
 
+    def __init__(self, options: object = None) -> None:
+        super().__init__(options)
+        #: The ARGs each stage inherits, by stage index.
+        self._inherited: dict[int, list[str]] = {}
+
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
-        if stage is None:
-            return
+        if stage is None or "$" not in step.instruction.original:
+            return  # no variable is used: most instructions
         scope = dict(step.variables)
-        for name in _inherited_args(ctx, stage):
+        inherited = self._inherited.get(stage.index)
+        if inherited is None:
+            inherited = self._inherited[stage.index] = _inherited_args(ctx, stage)
+        for name in inherited:
             scope.setdefault(name, Variable(name, None, None, "arg"))
         found: list[str] = []
         #: Names this very instruction defines before using them (``ENV A=1 B=$A``).
