@@ -212,6 +212,8 @@ class UnverifiedRemoteScript(Rule):
     def _find(self, step: Step) -> tuple[Command, str] | None:
         script = step.script
         source = script.text.encode("utf-8", "surrogateescape") if script is not None else b""
+        # A command's text is part of the script's: no match there, none in any command.
+        substituted = script is not None and _SUBSTITUTED.search(script.text) is not None
         cmds = commands(step)
         downloader: Command | None = None
         for command in cmds:
@@ -222,6 +224,8 @@ class UnverifiedRemoteScript(Rule):
                 return downloader, f"`{_name(downloader)} … | {program}` runs a download"
             if _name(command) in DOWNLOADERS:
                 downloader = command
+            if not substituted:
+                continue
             raw = source[command.start_byte : command.end_byte].decode("utf-8", "surrogateescape")
             match = _SUBSTITUTED.search(raw) if raw else None
             if match and (_interpreter(command) or _name(command) in ("eval", "source", ".")):
