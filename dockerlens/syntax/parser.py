@@ -274,10 +274,9 @@ class _Parser:
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
         if not line.rstrip(" \t").endswith(self.directives.escape):
             return line, True
-        regex = self.directives.continuation
-        if regex.search(line):
-            return regex.sub(lambda m: m.group(1) or "", line), False
-        return line, True
+        # One match at most (it ends the line); an unmatched group is replaced by nothing.
+        trimmed, found = self.directives.continuation.subn(r"\1", line)
+        return (trimmed, False) if found else (line, True)
 
     def run(self) -> None:
         current_line = 0
