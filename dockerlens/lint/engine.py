@@ -303,6 +303,8 @@ def _suppress(
 def _unused(
     ignores: list[pragma_scan.IgnorePragma], settings: LintSettings, path: str
 ) -> list[Finding]:
+    if not ignores:
+        return []
     running = {i for names in _identifiers(settings).values() for i in names}
     out = []
     for pragma in ignores:
