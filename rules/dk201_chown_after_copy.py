@@ -12,10 +12,10 @@ from dockerlens.lint.layers import (
     Located,
     Relation,
     Written,
+    copies_before,
     located_commands,
     path_args,
     relation,
-    stage_copies,
     workdirs,
     written_by,
 )
@@ -162,24 +162,15 @@ class ChownAfterCopy(Rule):
     message = "Files changed by chown/chmod after COPY are stored twice: use COPY --chown/--chmod"
     on = frozenset({"RUN"})
 
-    def __init__(self, options: object = None) -> None:
-        super().__init__(options)
-        self._cwds: dict[int, str] | None = None
-        self._copies: dict[int, list[Copy]] = {}  # per stage: asked again for every RUN
-
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
         if step.instruction.sub_cmd is not None or not ctx.ships_layers(stage):
             return
-        assert stage is not None
-        if self._cwds is None:
-            self._cwds = workdirs(ctx)
-        if stage.index not in self._copies:
-            self._copies[stage.index] = stage_copies(ctx, stage, self._cwds)
-        copies = [c for c in self._copies[stage.index] if c.step.index < step.index]
+        copies = copies_before(ctx, step)
         if not copies:
             return
-        located = list(located_commands(step, self._cwds.get(step.index)))
+        cwds = workdirs(ctx)
+        located = list(located_commands(step, cwds.get(step.index)))
         fresh: list[str] = []
         for item in located:
             call = _call(item)

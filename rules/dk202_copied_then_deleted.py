@@ -8,13 +8,13 @@ from dockerlens.lint.layers import (
     Copy,
     Relation,
     Written,
+    copies_before,
     extracted_later,
     located_commands,
     mark,
     path_args,
     relation,
     secret_kind,
-    stage_copies,
     workdirs,
 )
 
@@ -95,24 +95,15 @@ class CopiedThenDeleted(Rule):
     message = "Deleting or moving copied files leaves their bytes in the COPY layer"
     on = frozenset({"RUN"})
 
-    def __init__(self, options: object = None) -> None:
-        super().__init__(options)
-        self._cwds: dict[int, str] | None = None
-        self._copies: dict[int, list[Copy]] = {}  # per stage: asked again for every RUN
-
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
         if step.instruction.sub_cmd is not None or not ctx.ships_layers(stage):
             return
-        assert stage is not None
-        if self._cwds is None:
-            self._cwds = workdirs(ctx)
-        if stage.index not in self._copies:
-            self._copies[stage.index] = stage_copies(ctx, stage, self._cwds)
-        copies = [c for c in self._copies[stage.index] if c.step.index < step.index]
+        copies = copies_before(ctx, step)
         if not copies:
             return
-        for located in located_commands(step, self._cwds.get(step.index)):
+        cwds = workdirs(ctx)
+        for located in located_commands(step, cwds.get(step.index)):
             command = located.command
             tool = program(command)
             if tool == "rm":

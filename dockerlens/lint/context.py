@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from typing import Any
 
 from dockerlens.lint.pragmas import Pragmas
 from dockerlens.model import Dockerfile, Stage, Step
@@ -22,6 +23,9 @@ class LintContext:
         self.pragmas = pragmas if pragmas is not None else Pragmas([], [])
         #: Shell named by a ``# hadolint shell=`` pragma, per step index (engine-applied).
         self.pragma_shells: dict[int, str] = {}
+        #: Views of the whole file several rules ask for (working directories...), computed
+        #: once: ``memo.get(key)`` / ``memo[key] = value``, as ``Step.memo`` is per step.
+        self.memo: dict[object, Any] = {}
 
     @property
     def path(self) -> str:

@@ -112,8 +112,15 @@ def workdirs(ctx: LintContext) -> dict[int, str]:
     """The working directory each step starts in (step index -> absolute path).
 
     A stage starts in ``/``, or where the stage it is built ``FROM`` ended. ``ONBUILD
-    WORKDIR`` does not apply to the image being built.
+    WORKDIR`` does not apply to the image being built. Worked out once per file.
     """
+    found: dict[int, str] | None = ctx.memo.get(workdirs)
+    if found is None:
+        found = ctx.memo[workdirs] = _workdirs(ctx)
+    return found
+
+
+def _workdirs(ctx: LintContext) -> dict[int, str]:
     out: dict[int, str] = {}
     ends: dict[int, str] = {}
     for stage in ctx.stages:
@@ -238,6 +245,19 @@ def _copy_of(step: Step, cwd: str | None) -> Copy | None:
         else:
             written.append(Written(dest, Kind.UNKNOWN, source))
     return Copy(step, tuple(sources), dest, into_dir, tuple(written))
+
+
+def copies_before(ctx: LintContext, step: Step) -> list[Copy]:
+    """The copies (:func:`stage_copies`) whose layers are below ``step``; the stage's list is
+    worked out once per file."""
+    stage = ctx.stage_of(step)
+    if stage is None:
+        return []
+    key = (stage_copies, stage.index)
+    copies: list[Copy] | None = ctx.memo.get(key)
+    if copies is None:
+        copies = ctx.memo[key] = stage_copies(ctx, stage, workdirs(ctx))
+    return [copy for copy in copies if copy.step.index < step.index]
 
 
 def stage_copies(ctx: LintContext, stage: Stage, cwds: dict[int, str]) -> list[Copy]:
