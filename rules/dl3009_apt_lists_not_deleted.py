@@ -79,10 +79,7 @@ class AptListsNotDeleted(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        onbuild = step.instruction.sub_cmd is not None
-        stage = ctx.stage_of(step)
-        # Before any FROM (not a buildable file, DL3061) the RUN is judged, as hadolint does.
-        if not onbuild and stage is not None and not ctx.ships_layers(stage):
+        if not ctx.layer_kept(step):
             return
         found = invocations(step)
         updates = [inv for inv in found if _updates_lists(inv)]

@@ -111,6 +111,13 @@ class LintContext:
         """
         return stage is not None and (self.is_final(stage) or stage.index in self.base_stages)
 
+    def layer_kept(self, step: Step) -> bool:
+        """True when what ``step`` writes can end up in an image, as hadolint judges it: an
+        ONBUILD step (it runs in a child image), a step before any FROM (not a buildable file,
+        DL3061 reports it), or a step of a stage that :meth:`ships_layers`."""
+        stage = self.stage_of(step)
+        return step.instruction.sub_cmd is not None or stage is None or self.ships_layers(stage)
+
     def source(self, step: Step) -> list[str]:
         """The source lines of the instruction (heredoc bodies included)."""
         instruction = step.instruction
