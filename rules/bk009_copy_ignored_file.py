@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.dockerignore import PatternMatcher, clean
-from dockerlens.lint.layers import build_context, ignore_patterns, matcher_of
+from dockerlens.lint.layers import (
+    BuildContextOptions,
+    build_context,
+    ignore_patterns,
+    matcher_of,
+)
 from dockerlens.lint.lazyre import LazyPattern
 
 _HEREDOC_WORD = LazyPattern(r"^\d*<<-?\S")
@@ -77,22 +82,8 @@ class CopyIgnoredFile(Rule):
     example_options: ClassVar[dict[str, Any]] = {"patterns": ["*.md", "tests/"]}
 
     @dataclass(frozen=True)
-    class Options:
-        context: str = field(
-            default="",
-            metadata={
-                "doc": "The build context directory, relative to the Dockerfile's directory "
-                '(`docker build -f docker/Dockerfile .` is `context = ".."`); empty: the '
-                "Dockerfile's directory."
-            },
-        )
-        patterns: list[str] = field(
-            default_factory=list,
-            metadata={
-                "doc": "Ignore patterns to use instead of reading a `.dockerignore` file, "
-                "written as its lines."
-            },
-        )
+    class Options(BuildContextOptions):
+        pass
 
     def __init__(self, options: Any = None) -> None:
         super().__init__(options)

@@ -7,7 +7,13 @@ from typing import Any, ClassVar, NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.dockerignore import PatternMatcher
-from dockerlens.lint.layers import NO_CONTEXT, build_context, ignore_patterns, matcher_of
+from dockerlens.lint.layers import (
+    NO_CONTEXT,
+    BuildContextOptions,
+    build_context,
+    ignore_patterns,
+    matcher_of,
+)
 
 #: Sources that copy the whole build context.
 WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/"})
@@ -120,22 +126,7 @@ class UnfilteredContextCopy(Rule):
     example_options: ClassVar[dict[str, Any]] = {"patterns": ["*.md"], "must_exclude": [".git"]}
 
     @dataclass(frozen=True)
-    class Options:
-        context: str = field(
-            default="",
-            metadata={
-                "doc": "The build context directory, relative to the Dockerfile's directory "
-                '(`docker build -f docker/Dockerfile .` is `context = ".."`); empty: the '
-                "Dockerfile's directory."
-            },
-        )
-        patterns: list[str] = field(
-            default_factory=list,
-            metadata={
-                "doc": "Ignore patterns to use instead of reading an ignore file, written as "
-                "its lines."
-            },
-        )
+    class Options(BuildContextOptions):
         must_exclude: list[str] = field(
             default_factory=list,
             metadata={

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import is_url
 from dockerlens.lint.dockerignore import PatternMatcher
 from dockerlens.lint.layers import (
+    BuildContextOption,
     Kind,
     build_context,
     copy_of,
@@ -150,14 +151,8 @@ class SecretCopiedIntoLayer(Rule):
     onbuild = True
 
     @dataclass(frozen=True)
-    class Options:
-        context: str = field(
-            default="",
-            metadata={
-                "doc": "The build context directory, relative to the Dockerfile's directory; "
-                "empty: the Dockerfile's directory."
-            },
-        )
+    class Options(BuildContextOption):
+        pass
 
     def __init__(self, options: Any = None) -> None:
         super().__init__(options)

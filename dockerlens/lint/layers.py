@@ -19,6 +19,7 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -652,6 +653,33 @@ def extracted_later(ctx: LintContext, copy: Copy, written: Written, until: Step)
 
 #: Paths meaning "no file": the Dockerfile came on standard input and has no context.
 NO_CONTEXT = frozenset({"", "-", "<stdin>"})
+
+
+@dataclass(frozen=True)
+class BuildContextOption:
+    """The option of the rules that read the build context."""
+
+    context: str = field(
+        default="",
+        metadata={
+            "doc": "The build context directory, relative to the Dockerfile's directory "
+            '(`docker build -f docker/Dockerfile .` is `context = ".."`); empty: the '
+            "Dockerfile's directory."
+        },
+    )
+
+
+@dataclass(frozen=True)
+class BuildContextOptions(BuildContextOption):
+    """The options of the rules that read the build context's ignore file."""
+
+    patterns: list[str] = field(
+        default_factory=list,
+        metadata={
+            "doc": "Ignore patterns to use instead of reading the ignore file "
+            "(`<Dockerfile>.dockerignore` or `.dockerignore`), written as its lines."
+        },
+    )
 
 
 def build_context(ctx: LintContext, relative: str = "") -> Path | None:
