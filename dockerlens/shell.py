@@ -67,24 +67,17 @@ class ShellScript:
 
     # A plain class: a dataclass costs about a millisecond to make, at every start.
     def __init__(
-        self, text: str, tree: Any, commands: list[Command] | None = None, has_errors: bool = False
+        self, text: str, tree: Any, commands: tuple[Command, ...] = (), has_errors: bool = False
     ) -> None:
         self.text = text
         self.tree = tree
-        self.commands: list[Command] = commands if commands is not None else []
+        self.commands = commands
         self.has_errors = has_errors
+        #: What rules work out from the text alone, kept with it (see :func:`parse_shell`).
+        self.memo: dict[Any, Any] = {}
 
     def find(self, name: str) -> Iterator[Command]:
         return (c for c in self.commands if c.name == name)
-
-    def node_types(self) -> set[str]:
-        seen: set[str] = set()
-        stack = [self.tree.root_node]
-        while stack:
-            node = stack.pop()
-            seen.add(node.type)
-            stack.extend(node.children)
-        return seen
 
 
 @functools.cache
@@ -95,12 +88,16 @@ def _parser() -> Any:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_shell(text: str) -> ShellScript:
+    """The script's syntax tree and commands. Kept by text: a run of many Dockerfiles meets
+    the same scripts again (a project's variants, ``sh -c`` strings), and the result is never
+    changed by its users (its commands are a tuple)."""
     source = text.encode("utf-8", "surrogateescape")
     tree = _parser().parse(source)
-    script = ShellScript(text=text, tree=tree, has_errors=tree.root_node.has_error)
-    _collect(tree.root_node, source, script.commands, in_subshell=False)
-    return script
+    commands: list[Command] = []
+    _collect(tree.root_node, source, commands, in_subshell=False)
+    return ShellScript(text, tree, tuple(commands), tree.root_node.has_error)
 
 
 _WORD_NODES = frozenset(

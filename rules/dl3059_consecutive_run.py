@@ -6,7 +6,7 @@ from typing import Any
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.model import shell_text
-from dockerlens.shell import ShellKind, parse_shell
+from dockerlens.shell import ShellKind, ShellScript, parse_shell
 
 
 @dataclass
@@ -111,19 +111,26 @@ def count_commands(step: Step) -> int:
 def _count_commands(step: Step) -> int:
     script = step.script
     if script is not None:
-        return _command_nodes(script.tree.root_node)
+        return _command_nodes(script)
     instruction = step.instruction
     if instruction.json:
-        return _command_nodes(parse_shell(" ".join(instruction.value)).tree.root_node)
+        return _command_nodes(parse_shell(" ".join(instruction.value)))
     text = shell_text(instruction) or ""
     if step.shell_kind is ShellKind.POWERSHELL:
         return _statements(text, separators=(";", "&&", "||", "|", "\n"), escape="`", quotes="\"'")
     if step.shell_kind is ShellKind.CMD:
         return _statements(text, separators=("&&", "||", "&", "|", "\n"), escape="^", quotes='"')
-    return _command_nodes(parse_shell(text).tree.root_node)
+    return _command_nodes(parse_shell(text))
 
 
-def _command_nodes(root: Any) -> int:
+def _command_nodes(script: ShellScript) -> int:
+    counted: int | None = script.memo.get(_command_nodes)
+    if counted is None:
+        counted = script.memo[_command_nodes] = _count_nodes(script.tree.root_node)
+    return counted
+
+
+def _count_nodes(root: Any) -> int:
     count = 0
     stack = [root]
     while stack:

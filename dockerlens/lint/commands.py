@@ -51,13 +51,13 @@ def commands(step: Step) -> list[Command]:
 
     Empty for non-POSIX shells (PowerShell, cmd), whose scripts are not sh.
     """
-    found: list[Command] | None = step.memo.get(commands)
+    found: Sequence[Command] | None = step.memo.get(commands)
     if found is None:
         found = step.memo[commands] = _commands(step)
     return list(found)
 
 
-def _commands(step: Step) -> list[Command]:
+def _commands(step: Step) -> Sequence[Command]:
     script = step.script
     if script is not None:
         return script.commands

@@ -28,7 +28,7 @@ from dockerlens.lint.commands import basename, effective_commands, mounts, unwra
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import Step, Variable, expand_word, shell_text
-from dockerlens.shell import Command, ShellKind, parse_shell, word_value
+from dockerlens.shell import Command, ShellKind, ShellScript, parse_shell, word_value
 
 #: A reference to a variable or the output of a command, as it appears in a word.
 _REFERENCE = re.compile(
@@ -54,14 +54,13 @@ class Invocation(NamedTuple):
     origins: tuple[str, ...]
     #: Order among the RUN's invocations.
     position: int
+    #: ``command``'s name and arguments, as fields: the package rules read them very often.
+    name: str
+    args: tuple[str, ...]
 
-    @property
-    def name(self) -> str:
-        return self.command.name
-
-    @property
-    def args(self) -> tuple[str, ...]:
-        return self.command.args
+    @classmethod
+    def of(cls, command: Command, origins: tuple[str, ...], position: int) -> Invocation:
+        return cls(command, origins, position, command.name, command.args)
 
     def has(self, *words: str) -> bool:
         """hadolint's ``cmdHasArgs``: any of ``words`` among the arguments, anywhere."""
@@ -82,7 +81,7 @@ class Invocation(NamedTuple):
         if word not in self.args:
             return self
         cut = self.args.index(word)
-        return Invocation(
+        return Invocation.of(
             self.command._replace(args=self.args[:cut]), self.origins[:cut], self.position
         )
 
@@ -163,13 +162,13 @@ def _invocations(step: Step) -> tuple[Invocation, ...]:
     return found
 
 
-def _other_shell_commands(step: Step) -> list[Command]:
+def _other_shell_commands(step: Step) -> Sequence[Command]:
     """The commands of a PowerShell or cmd RUN, read as sh would read them (as hadolint does):
     ``pip install x`` or ``npm install -g y`` mean the same there."""
     if step.shell_kind is ShellKind.POSIX:
         return []
     text = shell_text(step.instruction)
-    return parse_shell(text).commands if text else []
+    return parse_shell(text).commands if text else ()
 
 
 def find(step: Step, programs: str | Iterable[str], *subcommands: str) -> list[Invocation]:
@@ -245,7 +244,7 @@ class _Resolver:
         args = tuple(words[1:])
         if name != command.name or args != command.args:
             command = command._replace(name=name, args=args)
-        return Invocation(command, tuple(origins[1:]), position)
+        return Invocation.of(command, tuple(origins[1:]), position)
 
 
 def _expand(word: str, scope: dict[str, Variable]) -> tuple[str, bool]:
@@ -270,17 +269,18 @@ def _split(word: str, scope: dict[str, Variable]) -> list[str]:
 
 def _assignments(step: Step) -> list[tuple[int, str, str | None]]:
     """``NAME=value`` assignments of the RUN's script, in order: (byte, name, value as
-    written); None for a value set another way (a ``for`` loop variable, ``read``)."""
-    found: list[tuple[int, str, str | None]] | None = step.memo.get(_assignments)
-    if found is None:
-        found = step.memo[_assignments] = _find_assignments(step)
-    return found
-
-
-def _find_assignments(step: Step) -> list[tuple[int, str, str | None]]:
+    written); None for a value set another way (a ``for`` loop variable, ``read``). Kept with
+    the script, which files of a run share."""
     script = step.script
     if script is None:
         return []
+    found: list[tuple[int, str, str | None]] | None = script.memo.get(_assignments)
+    if found is None:
+        found = script.memo[_assignments] = _script_assignments(script)
+    return found
+
+
+def _script_assignments(script: ShellScript) -> list[tuple[int, str, str | None]]:
     source = script.text.encode("utf-8", "surrogateescape")
     out: list[tuple[int, str, str | None]] = []
     stack = [script.tree.root_node]
@@ -446,7 +446,7 @@ def pip_call(invocation: Invocation) -> Invocation | None:
         if not module.startswith("pip") or module.startswith("pipenv"):
             return None
         command = invocation.command._replace(name=module, args=args[rest:])
-        return Invocation(command, invocation.origins[rest:], invocation.position)
+        return Invocation.of(command, invocation.origins[rest:], invocation.position)
     return None
 
 
