@@ -6,6 +6,7 @@ The lint configuration grows here.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,37 @@ from typing import Any
 from dockerlens.errors import UserError
 
 
-def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The nearest ``.dockerlens.toml``, or pyproject.toml with ``[tool.dockerlens]``, upward."""
+def find_config(
+    start: Path, known: dict[Path, tuple[Path, dict[str, Any]] | None] | None = None
+) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest ``.dockerlens.toml``, or pyproject.toml with ``[tool.dockerlens]``, upward.
+
+    ``known`` holds the answers for folders already searched (one run lints many files of the
+    same folders); it is filled in for every folder this search passes.
+    """
+    passed: list[Path] = []
+    found: tuple[Path, dict[str, Any]] | None = None
     for folder in (start, *start.parents):
-        for name in (".dockerlens.toml", "pyproject.toml"):
-            path = folder / name
-            if not path.is_file():
-                continue
-            table = config_table(path)
-            if table is not None:
-                return path, table
+        if known is not None and folder in known:
+            found = known[folder]
+            break
+        passed.append(folder)
+        found = _config_in(folder)
+        if found is not None:
+            break
+    if known is not None:
+        known.update(dict.fromkeys(passed, found))
+    return found
+
+
+def _config_in(folder: Path) -> tuple[Path, dict[str, Any]] | None:
+    for name in (".dockerlens.toml", "pyproject.toml"):
+        path = folder / name
+        if not os.path.isfile(path):
+            continue
+        table = config_table(path)
+        if table is not None:
+            return path, table
     return None
 
 

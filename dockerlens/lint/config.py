@@ -417,6 +417,8 @@ class ConfigResolver:
         elif not command_line.no_config and command_line.config is None:
             self._hadolint = hadolint_config_path()
         self._projects: dict[Path, tuple[Path, dict[str, Any]] | None] = {}
+        #: find_config's answers by resolved folder, ancestors included.
+        self._searched: dict[Path, tuple[Path, dict[str, Any]] | None] = {}
         self._layers: dict[Path | None, tuple[Registry, list[Layer]]] = {}
         self._settings: dict[tuple[int, ...], FileSettings] = {}
 
@@ -445,7 +447,7 @@ class ConfigResolver:
             if cli.config is not None and cli.config.suffix not in (".yaml", ".yml"):
                 found = (cli.config, config_table(cli.config) or {})
             elif not cli.no_config and cli.config is None:
-                found = find_config(folder.resolve())
+                found = find_config(folder.resolve(), self._searched)
             self._projects[folder] = found
         return self._projects[folder]
 
