@@ -75,6 +75,8 @@ class Cache(NamedTuple):
 
 class Manager(NamedTuple):
     name: str
+    #: The programs it is run as: ``installs`` is only asked about their invocations.
+    programs: frozenset[str]
     installs: Callable[[Invocation], bool]
     caches: tuple[Cache, ...]
     #: Options of the install command that keep the cache out (``--no-cache``).
@@ -220,6 +222,7 @@ def _uv_installs(invocation: Invocation) -> bool:
 MANAGERS: tuple[Manager, ...] = (
     Manager(
         "npm",
+        frozenset(["npm"]),
         _npm_installs,
         (
             Cache(
@@ -235,6 +238,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "pnpm",
+        frozenset(["pnpm"]),
         _is("pnpm", "install", "i", "add", "fetch", "update", "up", "upgrade", "install-test"),
         (
             Cache(
@@ -249,6 +253,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "yarn",
+        frozenset(["yarn"]),
         _yarn_installs,
         (
             Cache(
@@ -264,6 +269,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "gem",
+        frozenset(["bundle", "gem"]),
         _gem_installs,
         (
             Cache(
@@ -287,6 +293,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "composer",
+        frozenset(["composer"]),
         _is("composer", "install", "i", "update", "u", "upgrade", "require", "create-project"),
         (
             Cache(
@@ -302,6 +309,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "go",
+        frozenset(["go"]),
         lambda invocation: _go_builds(invocation) or _go_downloads(invocation),
         (
             Cache(
@@ -328,6 +336,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "cargo",
+        frozenset(["cargo"]),
         _is("cargo", "build", "b", "install", "fetch", "test", "t", "run", "r"),
         (
             Cache(
@@ -341,6 +350,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "conda",
+        frozenset(["conda", "mamba", "micromamba"]),
         _conda_installs,
         (
             Cache(
@@ -365,6 +375,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "poetry",
+        frozenset(["poetry"]),
         _is("poetry", "install", "add", "update", "sync"),
         (
             Cache(
@@ -380,6 +391,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "uv",
+        frozenset(["uv"]),
         _uv_installs,
         (
             Cache(
@@ -403,6 +415,7 @@ MANAGERS: tuple[Manager, ...] = (
     ),
     Manager(
         "pipenv",
+        frozenset(["pipenv"]),
         _is("pipenv", "install", "sync", "update"),
         (
             Cache(
@@ -421,6 +434,7 @@ MANAGERS: tuple[Manager, ...] = (
 _APT_INSTALLS = ("install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall")
 APT_ARCHIVES = Manager(
     "apt",
+    frozenset(["apt", "apt-get", "aptitude"]),
     lambda inv: inv.name in ("apt-get", "apt", "aptitude") and first_operand(inv, *_APT_INSTALLS),
     (
         Cache(
@@ -437,6 +451,7 @@ APT_ARCHIVES = Manager(
 )
 APK_INDEX = Manager(
     "apk",
+    frozenset(["apk"]),
     lambda inv: inv.name == "apk" and first_operand(inv, "update"),
     (
         Cache(
@@ -603,11 +618,14 @@ class PackageCacheLeft(Rule):
         calls = invocations(step)
         if not calls:
             return
+        run = {call.name for call in calls}
+        managers = [manager for manager in MANAGERS if not run.isdisjoint(manager.programs)]
         text = run_text(step)
-        managers = list(MANAGERS)
-        if self._debs_kept(ctx, step, text):
+        if not run.isdisjoint(APT_ARCHIVES.programs) and self._debs_kept(ctx, step, text):
             managers.append(APT_ARCHIVES)
-        if all(has_flag(c.command, "no-cache") for c in calls if c.is_("apk", "add", "upgrade")):
+        if "apk" in run and all(
+            has_flag(c.command, "no-cache") for c in calls if c.is_("apk", "add", "upgrade")
+        ):
             managers.append(APK_INDEX)
         if any(c.is_("yarn", "install") for c in calls):
             # DL3060 judges yarn's cache in a RUN with `yarn install`.
