@@ -12,10 +12,10 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from dockerlens.syntax.golike import (
-    GO_SPACE_CHARS,
     from_latin1_view,
     go_quote,
     is_space,
@@ -165,11 +165,6 @@ class _Directives:
         self.line = 0
         self.seen: dict[str, Directive] = {}
         self.escape = "\\"
-        self._set_continuation()
-
-    def _set_continuation(self) -> None:
-        e = re.escape(self.escape)
-        self.continuation = re.compile(f"([^{e}]){e}[ \\t]*\\Z|^{e}[ \\t]*\\Z")
 
     def possible(self, line: str) -> bool:
         self.line += 1
@@ -194,16 +189,11 @@ class _Directives:
             if value not in ("`", "\\"):
                 raise _Error(f"invalid escape token '{value}' does not match ` or \\", self.line)
             self.escape = value
-            self._set_continuation()
         return True
 
 
 def _trim_newline(line: str) -> str:
     return line.rstrip("\r\n")
-
-
-def _is_comment(line: str) -> bool:
-    return line.lstrip(GO_SPACE_CHARS).startswith("#")
 
 
 def source_lines(text: str) -> list[str]:
@@ -241,76 +231,77 @@ class _Parser:
         self.dialect = dialect
         self.directives = _Directives(dialect)
         self.result = ParseResult(instructions=[])
-        self.pos = 0
 
-    def _scan(self) -> str | None:
-        if self.pos >= len(self.lines):
-            return None
-        line = self.lines[self.pos]
-        if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogateescape")) > (
-            MAX_LINE_BYTES
-        ):
-            raise _Error(
-                f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES - 1}",
-                self.pos + 1,
-            )
-        self.pos += 1
-        return line
-
-    def _process_line(self, token: str, strip_left: bool) -> tuple[str, bool]:
-        token = _trim_newline(token)
-        if strip_left:
-            token = trim_left_space(token)
-        directives = self.directives
-        if directives.done:
-            directives.line += 1
-            ok = False
-        else:
-            ok = directives.possible(token)
-        if _is_comment(token):
-            token = ""
-        return token, ok
+    def _scan(self) -> Iterator[str]:
+        """bufio.Scanner over the lines, each with its line end: it stops at a line too long."""
+        for number, line in enumerate(self.lines, 1):
+            if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogateescape")) > (
+                MAX_LINE_BYTES
+            ):
+                raise _Error(
+                    f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES - 1}",
+                    number,
+                )
+            yield line
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
-        if not line.rstrip(" \t").endswith(self.directives.escape):
+        """BuildKit's ``trimContinuationCharacter``: the line without a continuation, and whether
+        the instruction ends there.
+
+        BuildKit replaces ``([^E])E[ \\t]*$|^E[ \\t]*$`` (E the escape character) by ``$1``: an
+        escape character that only blanks follow ends the line unless another one precedes it.
+        """
+        escape = self.directives.escape
+        trimmed = line.rstrip(" \t")
+        if not trimmed.endswith(escape) or trimmed[-2:-1] == escape:
             return line, True
-        # One match at most (it ends the line); an unmatched group is replaced by nothing.
-        trimmed, found = self.directives.continuation.subn(r"\1", line)
-        return (trimmed, False) if found else (line, True)
+        return trimmed[:-1], False
 
     def run(self) -> None:
         current_line = 0
         comments: list[str] = []
         instructions = self.result.instructions
-        while (token := self._scan()) is not None:
+        directives = self.directives
+        scanner = self._scan()
+        for token in scanner:
             if current_line == 0 and token.startswith("\ufeff"):
                 token = token[1:]
-            if _is_comment(token):
-                stripped = trim_left_space(token)
-                comment = trim_space(stripped[1:])
+            # processLine(d, token, true): the line without its end or leading blanks, which
+            # the directive parser sees (until the first line that is no directive); a comment
+            # becomes an empty line.
+            line = trim_left_space(_trim_newline(token))
+            is_comment = line.startswith("#")
+            if is_comment:
+                comment = trim_space(line[1:])
                 if comment == "":
                     comments = []
                 else:
                     comments.append(comment)
-            try:
-                line, directive = self._process_line(token, True)
-            except _Error as err:
-                raise _Error(err.message, current_line + 1) from None
-            if directive:
-                comments.pop()
+            if not directives.done:
+                try:
+                    directive = directives.possible(line)
+                except _Error as err:
+                    raise _Error(err.message, current_line + 1) from None
+                if directive:
+                    comments.pop()
             current_line += 1
+            if is_comment:
+                continue
             start_line = current_line
             line, end_of_line = self._trim_continuation(line)
             if end_of_line and line == "":
                 continue
             parts = [line]
             empty_continuation = False
-            while not end_of_line and (token := self._scan()) is not None:
-                piece, _ = self._process_line(token, False)
+            # The first line was no comment, so the directives are done: processLine(d, token,
+            # false) only trims the line end (and empties a comment, which is skipped anyway).
+            while not end_of_line and (following := next(scanner, None)) is not None:
                 current_line += 1
-                if _is_comment(token):
+                piece = _trim_newline(following)
+                stripped = trim_left_space(piece)
+                if stripped.startswith("#"):  # isComment
                     continue
-                if trim_left_space(_trim_newline(piece)) == "":
+                if stripped == "":  # isEmptyContinuationLine
                     empty_continuation = True
                     continue
                 piece, end_of_line = self._trim_continuation(piece)
@@ -333,17 +324,15 @@ class _Parser:
                     raise _Error(str(err), start_line, current_line) from None
                 for doc in found:
                     body: list[str] = []
-                    terminated = False
-                    while (token := self._scan()) is not None:
+                    for token in scanner:
                         current_line += 1
                         candidate = _trim_newline(token)
                         if doc.chomp:
                             candidate = candidate.lstrip("\t")
                         if candidate == doc.name:
-                            terminated = True
                             break
                         body.append(token)
-                    if not terminated:
+                    else:
                         raise _Error("unterminated heredoc", start_line, current_line)
                     content = "".join(body)
                     heredocs.append(
