@@ -208,7 +208,9 @@ class CopyAllBeforeInstall(Rule):
                 None,
             )
         whole = self._whole[stage.index]
-        if whole is not None and whole.index >= step.index:
+        if whole is None:
+            return  # no copy of the whole context in this stage: nothing to report in it
+        if whole.index >= step.index:
             whole = None
         calls = invocations(step)
         for installer in INSTALLERS:

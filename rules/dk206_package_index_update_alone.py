@@ -113,12 +113,13 @@ class PackageIndexUpdateAlone(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         calls = invocations(step)
+        updates = [c for c in calls if _updates(c)]
+        if not updates:
+            return
         if any(_runs_script(c) for c in calls):
             return  # a script may install what the update was for
         text = run_text(step)
-        for invocation in calls:
-            if not _updates(invocation):
-                continue
+        for invocation in updates:
             manager = "apk" if invocation.name == "apk" else "apt"
             if any(_uses_index(c, manager) for c in calls):
                 continue

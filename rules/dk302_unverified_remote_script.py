@@ -215,6 +215,8 @@ class UnverifiedRemoteScript(Rule):
         # A command's text is part of the script's: no match there, none in any command.
         substituted = script is not None and _SUBSTITUTED.search(script.text) is not None
         cmds = commands(step)
+        if not substituted and DOWNLOADERS.isdisjoint(_name(c) for c in cmds):
+            return None  # nothing downloads: most RUNs
         downloader: Command | None = None
         for command in cmds:
             if command.joined_by != "|":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -83,10 +84,12 @@ _FINGERPRINTS = LazyPattern(r"^(?:(?:0x)?[0-9A-Fa-f]{16,40}[\s,]*)+$")
 _PATH = LazyPattern(r"^[\w.~-]*/[\w./~-]*$|\.(?:key|pem|crt|p12|pfx|jks|asc|gpg)$")
 
 
-def words(name: str) -> list[str]:
-    """``MY_apiToken`` -> ``my``, ``api``, ``token``."""
+@functools.lru_cache(maxsize=4096)
+def words(name: str) -> tuple[str, ...]:
+    """``MY_apiToken`` -> ``my``, ``api``, ``token`` (kept: the same names come back in
+    every file, ``PATH``, ``LANG``...)."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+    return tuple(w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w)
 
 
 def looks_secret(name: str, values: list[str]) -> bool:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from dockerlens.model import Step
+from dockerlens.model import Step, shell_text
 from dockerlens.shell import Command, ShellKind, parse_shell
 
 ARCHIVE_EXTENSIONS = (
@@ -71,6 +71,20 @@ def _commands(step: Step) -> Sequence[Command]:
     if step.shell_kind is not ShellKind.POSIX and not words[0].startswith("/"):
         return []
     return [Command(name=words[0], args=tuple(words[1:]), line=1, start_byte=0, end_byte=0)]
+
+
+def may_run(step: Step, name: str) -> bool:
+    """False when no command of the RUN can be ``name``, wrappers and ``sh -c`` scripts
+    included: ``name`` is not in its text, even with quotes and backslashes left out. A quick
+    test before reading the commands."""
+    text: str | None = step.memo.get(may_run)
+    if text is None:
+        written = shell_text(step.instruction) or " ".join(step.instruction.value)
+        text = step.memo[may_run] = _UNQUOTED.sub("", written)
+    return name in text
+
+
+_UNQUOTED = re.compile(r"[\\\"']")
 
 
 def program(command: Command) -> str:
