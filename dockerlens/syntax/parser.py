@@ -10,12 +10,14 @@ behaviour between releases, :class:`Dialect` names the release whose behaviour t
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
 from dockerlens.syntax.golike import (
+    GO_SPACE_CHARS,
     from_latin1_view,
     go_quote,
     is_space,
@@ -196,6 +198,19 @@ def _trim_newline(line: str) -> str:
     return line.rstrip("\r\n")
 
 
+def _trim_continuation(line: str, escape: str) -> tuple[str, bool]:
+    """BuildKit's ``trimContinuationCharacter``: the line without a continuation, and whether
+    the instruction ends there.
+
+    BuildKit replaces ``([^E])E[ \\t]*$|^E[ \\t]*$`` (E the escape character) by ``$1``: an
+    escape character that only blanks follow ends the line unless another one precedes it.
+    """
+    trimmed = line.rstrip(" \t")
+    if not trimmed.endswith(escape) or trimmed[-2:-1] == escape:
+        return line, True
+    return trimmed[:-1], False
+
+
 def source_lines(text: str) -> list[str]:
     """The file's lines as the parser numbers them, without their line ends: split at "\\n"
     only (``str.splitlines`` also splits at form feeds, U+2028..., which BuildKit does not)."""
@@ -234,6 +249,11 @@ class _Parser:
 
     def _scan(self) -> Iterator[str]:
         """bufio.Scanner over the lines, each with its line end: it stops at a line too long."""
+        if max(map(len, self.lines), default=0) * 4 <= MAX_LINE_BYTES:
+            return iter(self.lines)  # no line can be too long (4 bytes a character at most)
+        return self._scan_long_lines()
+
+    def _scan_long_lines(self) -> Iterator[str]:
         for number, line in enumerate(self.lines, 1):
             if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogateescape")) > (
                 MAX_LINE_BYTES
@@ -243,19 +263,6 @@ class _Parser:
                     number,
                 )
             yield line
-
-    def _trim_continuation(self, line: str) -> tuple[str, bool]:
-        """BuildKit's ``trimContinuationCharacter``: the line without a continuation, and whether
-        the instruction ends there.
-
-        BuildKit replaces ``([^E])E[ \\t]*$|^E[ \\t]*$`` (E the escape character) by ``$1``: an
-        escape character that only blanks follow ends the line unless another one precedes it.
-        """
-        escape = self.directives.escape
-        trimmed = line.rstrip(" \t")
-        if not trimmed.endswith(escape) or trimmed[-2:-1] == escape:
-            return line, True
-        return trimmed[:-1], False
 
     def run(self) -> None:
         current_line = 0
@@ -288,7 +295,7 @@ class _Parser:
             if is_comment:
                 continue
             start_line = current_line
-            line, end_of_line = self._trim_continuation(line)
+            line, end_of_line = _trim_continuation(line, directives.escape)
             if end_of_line and line == "":
                 continue
             parts = [line]
@@ -297,14 +304,14 @@ class _Parser:
             # false) only trims the line end (and empties a comment, which is skipped anyway).
             while not end_of_line and (following := next(scanner, None)) is not None:
                 current_line += 1
-                piece = _trim_newline(following)
-                stripped = trim_left_space(piece)
+                piece = following.rstrip("\r\n")  # trimNewline
+                stripped = piece.lstrip(GO_SPACE_CHARS)  # trimLeadingWhitespace
                 if stripped.startswith("#"):  # isComment
                     continue
                 if stripped == "":  # isEmptyContinuationLine
                     empty_continuation = True
                     continue
-                piece, end_of_line = self._trim_continuation(piece)
+                piece, end_of_line = _trim_continuation(piece, directives.escape)
                 parts.append(piece)
             line = "".join(parts)
             if empty_continuation:
@@ -548,6 +555,26 @@ def _name_val(rest: str, key: str, esc: str) -> tuple[tuple[str, str, str], ...]
 _PYTHON_ONLY_SPACE = re.compile("[\x1c-\x1f]")
 
 
+@functools.cache
+def _word_pattern(esc: str) -> re.Pattern[str]:
+    """One word of ``parseWords``, whose state machine reads a word as a run of these tokens.
+
+    An escape character as the very last character of the text is dropped, outside quotes and
+    inside double quotes: no token takes it, so the word ends before it.
+    """
+    e = re.escape(esc)
+    blank = re.escape(GO_SPACE_CHARS)
+    return re.compile(
+        rf"""(?:
+            {e}.                                   # an escape and the character it escapes
+          | "(?:[^"{e}]|{e}.)*(?:"|(?={e}?\Z))    # double quotes, which escapes work in
+          | '[^']*(?:'|\Z)                        # single quotes, which they do not
+          | [^{blank}'"{e}]+                        # anything else but a blank
+        )+""",
+        re.VERBOSE | re.DOTALL,
+    )
+
+
 def _parse_words(rest: str, esc: str) -> list[str]:
     """BuildKit's ``parseWords``: split on blanks, keeping quotes and escapes in the words."""
     if (
@@ -558,64 +585,7 @@ def _parse_words(rest: str, esc: str) -> list[str]:
         and not _PYTHON_ONLY_SPACE.search(rest)
     ):
         return rest.split()
-    words: list[str] = []
-    in_spaces, in_word, in_quote = 0, 1, 2
-    phase = in_spaces
-    quote = ""
-    blank_ok = False
-    buf: list[str] = []
-    pos = 0
-    n = len(rest)
-    while pos <= n:
-        ch = rest[pos] if pos < n else ""
-        if phase == in_spaces:
-            if pos == n:
-                break
-            if is_space(ch):
-                pos += 1
-                continue
-            phase = in_word
-        if phase in (in_word, in_quote) and pos == n:
-            if blank_ok or buf:
-                words.append("".join(buf))
-            break
-        if phase == in_word:
-            if is_space(ch):
-                phase = in_spaces
-                if blank_ok or buf:
-                    words.append("".join(buf))
-                buf = []
-                blank_ok = False
-                pos += 1
-                continue
-            if ch in ("'", '"'):
-                quote = ch
-                blank_ok = True
-                phase = in_quote
-            if ch == esc:
-                if pos + 1 == n:
-                    pos += 1
-                    continue
-                buf.append(ch)
-                pos += 1
-                ch = rest[pos]
-            buf.append(ch)
-            pos += 1
-            continue
-        if phase == in_quote:
-            if ch == quote:
-                phase = in_word
-            if ch == esc and quote != "'":
-                if pos + 1 == n:
-                    phase = in_word
-                    pos += 1
-                    continue
-                pos += 1
-                buf.append(ch)
-                ch = rest[pos]
-            buf.append(ch)
-            pos += 1
-    return words
+    return _word_pattern(esc).findall(rest)
 
 
 def _extract_builder_flags(line: str, esc: str) -> tuple[str, list[str]]:
@@ -624,6 +594,9 @@ def _extract_builder_flags(line: str, esc: str) -> tuple[str, list[str]]:
     BuildKit walks this line byte by byte (not rune by rune), hence the Latin-1 view.
     """
     view = latin1_view(line)
+    rest = view.lstrip(GO_SPACE_CHARS)
+    if not rest.startswith("--"):
+        return from_latin1_view(rest), []  # no flag: what the loop below returns at once
     words: list[str] = []
     in_spaces, in_word, in_quote = 0, 1, 2
     phase = in_spaces
