@@ -220,14 +220,6 @@ def source_lines(text: str) -> list[str]:
     return [line.rstrip("\r") for line in lines]
 
 
-def _split_lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    out = [line + "\n" for line in lines[:-1]]
-    if lines[-1]:
-        out.append(lines[-1])
-    return out
-
-
 def parse(text: str, *, dialect: Dialect = Dialect.CURRENT) -> ParseResult:
     """Parse Dockerfile text. Never raises: a rejected file gives ``result.error``."""
     parser = _Parser(text, dialect)
@@ -242,21 +234,27 @@ def parse(text: str, *, dialect: Dialect = Dialect.CURRENT) -> ParseResult:
 
 class _Parser:
     def __init__(self, text: str, dialect: Dialect) -> None:
-        self.lines = _split_lines(text)
+        # The lines without their "\n": all have one but the last, when the text ends without.
+        self.lines = text.split("\n")
+        if self.lines[-1] == "":
+            self.lines.pop()
+        self.last_line_ends = text.endswith("\n")
         self.dialect = dialect
         self.directives = _Directives(dialect)
         self.result = ParseResult(instructions=[])
 
     def _scan(self) -> Iterator[str]:
-        """bufio.Scanner over the lines, each with its line end: it stops at a line too long."""
-        if max(map(len, self.lines), default=0) * 4 <= MAX_LINE_BYTES:
+        """bufio.Scanner over the lines (without their "\n"): it stops at a line too long."""
+        if max(map(len, self.lines), default=0) * 4 + 1 <= MAX_LINE_BYTES:
             return iter(self.lines)  # no line can be too long (4 bytes a character at most)
         return self._scan_long_lines()
 
     def _scan_long_lines(self) -> Iterator[str]:
+        last = len(self.lines)
         for number, line in enumerate(self.lines, 1):
-            if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogateescape")) > (
-                MAX_LINE_BYTES
+            newline = 1 if number < last or self.last_line_ends else 0
+            if len(line) * 4 + newline > MAX_LINE_BYTES and (
+                len(line.encode("utf-8", "surrogateescape")) + newline > MAX_LINE_BYTES
             ):
                 raise _Error(
                     f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES - 1}",
@@ -319,7 +317,8 @@ class _Parser:
                     Warning_(current_line, "Empty continuation line found in: " + line)
                 )
             try:
-                node = self._node_from_line(line, tuple(comments))
+                # Its lines as they are without heredocs (most instructions): set once.
+                node = self._node_from_line(line, tuple(comments), start_line, current_line)
             except _Error as err:
                 raise _Error(err.message, start_line, current_line) from None
             heredocs: list[Heredoc] = []
@@ -341,28 +340,31 @@ class _Parser:
                         body.append(token)
                     else:
                         raise _Error("unterminated heredoc", start_line, current_line)
-                    content = "".join(body)
+                    # Each line of the body had a "\n": a line follows it (the terminator).
+                    content = "".join([token + "\n" for token in body])
                     heredocs.append(
                         Heredoc(doc.name, content, doc.file_descriptor, doc.expand, doc.chomp)
                     )
                     content_lines.append(content + doc.name + "\n")
-            original = line
             if heredocs:
-                original = line + "\n" + "".join(content_lines)
-            instructions.append(
-                node._replace(
-                    start_line=start_line,
+                node = node._replace(
                     end_line=current_line,
-                    original=original,
+                    original=line + "\n" + "".join(content_lines),
                     heredocs=tuple(heredocs),
                 )
-            )
+            instructions.append(node)
             comments = []
         if not instructions:
             raise _Error("file with no instructions", current_line)
 
     def _node_from_line(
-        self, line: str, comments: tuple[str, ...], *, nested: bool = False
+        self,
+        line: str,
+        comments: tuple[str, ...],
+        start_line: int = 0,
+        end_line: int = 0,
+        *,
+        nested: bool = False,
     ) -> Instruction:
         cmd, flags, args = self._split_command(line)
         lower = cmd.lower()
@@ -385,8 +387,8 @@ class _Parser:
         return Instruction(
             cmd=cmd,
             value=value,
-            start_line=0,
-            end_line=0,
+            start_line=start_line,
+            end_line=end_line,
             original=line,
             flags=flags,
             json=is_json,
