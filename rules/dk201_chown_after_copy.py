@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import args_without_flags, may_run, program
+from dockerlens.lint.commands import args_without_flags, program
 from dockerlens.lint.layers import (
     Copy,
     Kind,
@@ -161,12 +161,11 @@ class ChownAfterCopy(Rule):
     category = Category.BLOAT
     message = "Files changed by chown/chmod after COPY are stored twice: use COPY --chown/--chmod"
     on = frozenset({"RUN"})
+    run_mentions = frozenset(_TOOLS)
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
         if step.instruction.sub_cmd is not None or not ctx.ships_layers(stage):
-            return
-        if not any(may_run(step, tool) for tool in _TOOLS):
             return
         copies = copies_before(ctx, step)
         if not copies:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import effective_commands, may_run, program
+from dockerlens.lint.commands import effective_commands, program
 
 
 class Sudo(Rule):
@@ -50,11 +50,10 @@ class Sudo(Rule):
         "enforce root"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"sudo"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if not may_run(step, "sudo"):
-            return
         # sudo is a wrapper itself: keep the wrappers to see it (and one run by env, xargs, sh -c).
         if any(program(c) == "sudo" for c in effective_commands(step, wrappers=True)):
             yield Problem(step)

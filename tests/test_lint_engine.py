@@ -289,3 +289,25 @@ def test_experimental_checks_are_switched_on_by_the_directive(
 def test_unknown_instructions_are_parse_errors_and_the_rest_is_linted() -> None:
     text = "FROM a\nFOO bar\nONBUILD BAR x\nRUN y\n"
     assert lint(text) == [(2, "DL1000"), (3, "DL1000"), (4, "TST100")]
+
+
+class FlagAptRun(FlagRun):
+    code = "TST104"
+    name = "flag-apt-run"
+    run_mentions = frozenset({"apt-get", "apt"})
+    onbuild = True
+    buildkit_name = None
+
+
+def test_a_rule_with_run_mentions_sees_only_the_runs_that_mention_them() -> None:
+    text = (
+        "FROM debian\n"
+        "RUN echo hello\n"
+        "RUN a'pt'-get update\n"
+        "ONBUILD RUN apt-get update\n"
+        "ONBUILD RUN true\n"
+        "WORKDIR /apt\n"
+        "ARG INSTALL=apt-get\n"
+        "RUN $INSTALL install -y curl\n"
+    )
+    assert lint(text, FlagAptRun) == [(3, "TST104"), (4, "TST104"), (8, "TST104")]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dockerlens.lint.commands import effective_commands, may_run, program
+from dockerlens.lint.commands import effective_commands, mentionable_text, program
+from dockerlens.lint.packages import invocations
 from dockerlens.model import Step, build_model
 from dockerlens.shell import parse_shell
 from dockerlens.syntax.parser import parse
@@ -25,27 +26,32 @@ RUNS = [
     "RUN c\\hown app /app",
     "RUN apt-get install -y curl",
     "RUN $(echo sudo) id",
+    "ARG PIP=pip3\nRUN $PIP install flask",
+    "ENV APT=apt-get\nRUN \"$APT\" install -y curl",
+    "ARG TOOL\nRUN $TOOL install x",
 ]
 
 
-def _run_steps(text: str) -> list[Step]:
-    dockerfile = build_model(parse(f"FROM scratch\n{text}\n"), "Dockerfile", {})
+def _run_steps(text: str, build_args: dict[str, str] | None = None) -> list[Step]:
+    dockerfile = build_model(parse(f"FROM scratch\n{text}\n"), "Dockerfile", build_args or {})
     return [step for step in dockerfile.steps if step.keyword == "RUN"]
 
 
 @pytest.mark.parametrize("text", RUNS)
-@pytest.mark.parametrize("name", ["sudo", "chown", "chmod", "apt-get", "id"])
-def test_may_run_is_true_whenever_a_command_has_that_name(text: str, name: str) -> None:
-    for step in _run_steps(text):
-        runs = any(program(c) == name for c in effective_commands(step, wrappers=True))
-        if runs:
-            assert may_run(step, name)
+@pytest.mark.parametrize("name", ["sudo", "chown", "chmod", "apt-get", "id", "pip3", "npm"])
+def test_every_program_a_run_runs_is_in_its_mentionable_text(text: str, name: str) -> None:
+    for build_args in ({}, {"TOOL": "npm"}):
+        for step in _run_steps(text, build_args):
+            written = any(program(c) == name for c in effective_commands(step, wrappers=True))
+            expanded = any(call.name == name for call in invocations(step))
+            if written or expanded:
+                assert name in mentionable_text(step)
 
 
-def test_may_run_is_false_when_the_name_is_not_in_the_text() -> None:
+def test_the_mentionable_text_leaves_out_what_no_program_is_named_by() -> None:
     (step,) = _run_steps("RUN apt-get install -y curl")
-    assert not may_run(step, "sudo")
-    assert may_run(step, "apt-get")
+    assert "sudo" not in mentionable_text(step)
+    assert "apt-get" in mentionable_text(step)
 
 
 def test_parsed_scripts_are_shared_and_cannot_be_changed() -> None:

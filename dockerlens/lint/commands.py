@@ -73,15 +73,16 @@ def _commands(step: Step) -> Sequence[Command]:
     return [Command(name=words[0], args=tuple(words[1:]), line=1, start_byte=0, end_byte=0)]
 
 
-def may_run(step: Step, name: str) -> bool:
-    """False when no command of the RUN can be ``name``, wrappers and ``sh -c`` scripts
-    included: ``name`` is not in its text, even with quotes and backslashes left out. A quick
-    test before reading the commands."""
-    text: str | None = step.memo.get(may_run)
+def mentionable_text(step: Step) -> str:
+    """The RUN's text as :attr:`dockerlens.lint.rule.Rule.run_mentions` is matched against:
+    quotes and backslashes left out, and the values of the variables it sees added. Every
+    command's name (wrappers and ``sh -c`` scripts included, variables expanded) is in it."""
+    text: str | None = step.memo.get(mentionable_text)
     if text is None:
         written = shell_text(step.instruction) or " ".join(step.instruction.value)
-        text = step.memo[may_run] = _UNQUOTED.sub("", written)
-    return name in text
+        values = [variable.value for variable in step.variables.values() if variable.value]
+        text = step.memo[mentionable_text] = _UNQUOTED.sub("", "\n".join([written, *values]))
+    return text
 
 
 _UNQUOTED = re.compile(r"[\\\"']")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from dockerlens.lint import pragmas as pragma_scan
+from dockerlens.lint.commands import mentionable_text
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.findings import (
     PARSE_ERROR,
@@ -158,9 +159,16 @@ def lint_file(
     # A rule bug must not hide the other rules' findings: each call is guarded on its own.
     for step in dockerfile.steps:
         onbuild = step.instruction.sub_cmd is not None
+        run_text: str | None = None
         for enabled, instance in by_keyword.get(step.keyword, ()):
             if onbuild and not instance.onbuild:
                 continue
+            mentions = instance.run_mentions
+            if mentions and step.keyword == "RUN":
+                if run_text is None:
+                    run_text = mentionable_text(step)
+                if not any(word in run_text for word in mentions):
+                    continue
             try:
                 # Made a finding at once: a bad problem (not a Problem, a line out of the
                 # file) is the rule's crash, not the run's.

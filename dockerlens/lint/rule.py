@@ -118,6 +118,11 @@ class Rule:
     on: ClassVar[frozenset[str]] = frozenset()
     #: Also visit ``ONBUILD <keyword>`` instructions, as if they ran in a child image.
     onbuild: ClassVar[bool] = False
+    #: For a RUN, words one of which its text must hold for :meth:`check` to be called: the
+    #: programs the rule is about (``{"apt-get"}``). The text is read with quotes and
+    #: backslashes left out and the values of the variables the RUN sees added, so
+    #: ``s'u'do`` and ``$PIP install`` count. Empty: every RUN.
+    run_mentions: ClassVar[frozenset[str]] = frozenset()
     #: Other names that select, ignore and suppress this rule (BuildKit check names...).
     aliases: ClassVar[tuple[str, ...]] = ()
     #: The BuildKit build check this rule also is (``JSONArgsRecommended``...): it answers to
