@@ -160,9 +160,15 @@ _HEREDOC_WORD = {
 }
 
 
+_VALID_DIRECTIVES = {
+    Dialect.CURRENT: frozenset({"syntax", "escape", "check"}),
+    Dialect.V0_12: frozenset({"syntax", "escape"}),
+}
+
+
 class _Directives:
     def __init__(self, dialect: Dialect) -> None:
-        self.valid = {"syntax", "escape"} | ({"check"} if dialect is Dialect.CURRENT else set())
+        self.valid = _VALID_DIRECTIVES[dialect]
         self.done = False
         self.line = 0
         self.seen: dict[str, Directive] = {}
@@ -274,7 +280,7 @@ class _Parser:
             # processLine(d, token, true): the line without its end or leading blanks, which
             # the directive parser sees (until the first line that is no directive); a comment
             # becomes an empty line.
-            line = trim_left_space(_trim_newline(token))
+            line = token.rstrip("\r\n").lstrip(GO_SPACE_CHARS)  # trimNewline, trimLeadingWhitespace
             is_comment = line.startswith("#")
             if is_comment:
                 comment = trim_space(line[1:])
@@ -296,22 +302,25 @@ class _Parser:
             line, end_of_line = _trim_continuation(line, directives.escape)
             if end_of_line and line == "":
                 continue
-            parts = [line]
             empty_continuation = False
-            # The first line was no comment, so the directives are done: processLine(d, token,
-            # false) only trims the line end (and empties a comment, which is skipped anyway).
-            while not end_of_line and (following := next(scanner, None)) is not None:
-                current_line += 1
-                piece = following.rstrip("\r\n")  # trimNewline
-                stripped = piece.lstrip(GO_SPACE_CHARS)  # trimLeadingWhitespace
-                if stripped.startswith("#"):  # isComment
-                    continue
-                if stripped == "":  # isEmptyContinuationLine
-                    empty_continuation = True
-                    continue
-                piece, end_of_line = _trim_continuation(piece, directives.escape)
-                parts.append(piece)
-            line = "".join(parts)
+            if not end_of_line:
+                parts = [line]
+                # The first line was no comment, so the directives are done: processLine(d,
+                # token, false) only trims the line end (and empties a comment, skipped anyway).
+                for following in scanner:
+                    current_line += 1
+                    piece = following.rstrip("\r\n")  # trimNewline
+                    stripped = piece.lstrip(GO_SPACE_CHARS)  # trimLeadingWhitespace
+                    if stripped.startswith("#"):  # isComment
+                        continue
+                    if stripped == "":  # isEmptyContinuationLine
+                        empty_continuation = True
+                        continue
+                    piece, end_of_line = _trim_continuation(piece, directives.escape)
+                    parts.append(piece)
+                    if end_of_line:
+                        break
+                line = "".join(parts)
             if empty_continuation:
                 self.result.warnings.append(
                     Warning_(current_line, "Empty continuation line found in: " + line)
@@ -384,18 +393,20 @@ class _Parser:
                     value, pairs = child.value, child.pairs
         else:
             value, is_json, pairs = self._dispatch(lower, args)
+        # The fields in order: a call with keywords costs three times as much, at every line.
         return Instruction(
-            cmd=cmd,
-            value=value,
-            start_line=start_line,
-            end_line=end_line,
-            original=line,
-            flags=flags,
-            json=is_json,
-            sub_cmd=sub_cmd,
-            sub_flags=sub_flags,
-            pairs=pairs,
-            comments=comments,
+            cmd,
+            value,
+            start_line,
+            end_line,
+            line,  # original
+            flags,
+            is_json,  # json
+            sub_cmd,
+            sub_flags,
+            (),  # heredocs
+            pairs,
+            comments,
         )
 
     def _split_command(self, line: str) -> tuple[str, tuple[str, ...], str]:
