@@ -94,6 +94,7 @@ class CopiedThenDeleted(Rule):
     category = Category.BLOAT
     message = "Deleting or moving copied files leaves their bytes in the COPY layer"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"rm", "mv"})
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)

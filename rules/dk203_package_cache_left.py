@@ -605,6 +605,7 @@ class PackageCacheLeft(Rule):
     category = Category.BLOAT
     message = "A package manager leaves its cache in this layer"
     on = frozenset({"RUN"})
+    run_mentions = frozenset().union(*(m.programs for m in (*MANAGERS, APT_ARCHIVES, APK_INDEX)))
     onbuild = True
 
     def __init__(self, options: object = None) -> None:

@@ -296,6 +296,7 @@ class BuildToolsInFinalImage(Rule):
     category = Category.BLOAT
     message = "Build tools installed in the only stage ship with the image: use a build stage"
     on = frozenset({"RUN"})
+    run_mentions = frozenset(_INSTALLERS)
 
     def __init__(self, options: object = None) -> None:
         super().__init__(options)

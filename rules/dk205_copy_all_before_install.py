@@ -187,6 +187,10 @@ class CopyAllBeforeInstall(Rule):
     category = Category.BLOAT
     message = "Dependencies are installed after the whole context is copied: copy lock files first"
     on = frozenset({"RUN"})
+    # Each installer's test names its program (pip: also `python -m pip`).
+    run_mentions = frozenset(
+        {"npm", "yarn", "pnpm", "pip", "poetry", "uv", "bundle", "composer", "go", "cargo"}
+    )
 
     def __init__(self, options: object = None) -> None:
         super().__init__(options)

@@ -109,6 +109,7 @@ class PackageIndexUpdateAlone(Rule):
     category = Category.BLOAT
     message = "Package index updated in a RUN of its own: update and install in the same RUN"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"update"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

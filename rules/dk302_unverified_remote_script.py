@@ -196,6 +196,7 @@ class UnverifiedRemoteScript(Rule):
     category = Category.SECURITY
     message = "A script downloaded from the network is run without verifying its checksum"
     on = frozenset({"RUN"})
+    run_mentions = DOWNLOADERS  # piped, substituted or saved and run
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

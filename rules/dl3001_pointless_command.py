@@ -60,6 +60,7 @@ class PointlessCommand(Rule):
         "`ssh`, `vim`, `shutdown`, `service`, `ps`, `free`, `top`, `kill`, `mount`, `ifconfig`"
     )
     on = frozenset({"RUN"})
+    run_mentions = POINTLESS
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

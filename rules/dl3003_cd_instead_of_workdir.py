@@ -50,6 +50,7 @@ class CdInsteadOfWorkdir(Rule):
     category = Category.MAINTAINABILITY
     message = "Use WORKDIR to switch to a directory"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"cd"})
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         if any(c.name == "cd" and not c.in_subshell for c in commands(step)):

@@ -86,6 +86,7 @@ class AptGetUnpinned(Rule):
         "`apt-get install <package>=<version>`"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"apt-get"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -76,6 +76,7 @@ class AptListsNotDeleted(Rule):
     category = Category.BLOAT
     message = "Delete the apt lists (/var/lib/apt/lists) after installing something"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"apt"})  # apt-get, aptitude, add-apt-repository
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

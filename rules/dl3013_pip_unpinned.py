@@ -81,6 +81,7 @@ class PipUnpinned(Rule):
         "<package>==<version>` or `pip install --requirement <requirements file>`"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"pip"})  # pip3, python -m pip
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -67,6 +67,7 @@ class AptGetMissingYes(Rule):
     category = Category.CORRECTNESS
     message = "Use the `-y` switch to avoid manual input `apt-get -y install <package>`"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"apt-get"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -57,6 +57,7 @@ class AptGetInstallRecommends(Rule):
     category = Category.BLOAT
     message = "Avoid additional packages by specifying `--no-install-recommends`"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"apt-get"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

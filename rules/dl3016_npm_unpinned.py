@@ -80,6 +80,7 @@ class NpmUnpinned(Rule):
         "<package>@<version>`"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"npm"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -54,6 +54,7 @@ class ApkUnpinned(Rule):
         "Pin versions in apk add. Instead of `apk add <package>` use `apk add <package>=<version>`"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"apk"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -53,6 +53,7 @@ class ApkAddWithoutNoCache(Rule):
         "`/var/cache/apk/*` when done installing packages"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"apk"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

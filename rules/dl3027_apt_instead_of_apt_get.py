@@ -42,6 +42,7 @@ class AptInsteadOfAptGet(Rule):
         "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"apt"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

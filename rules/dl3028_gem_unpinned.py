@@ -62,6 +62,7 @@ class GemUnpinned(Rule):
         "<gem>:<version>`"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"gem"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

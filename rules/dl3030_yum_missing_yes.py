@@ -40,6 +40,7 @@ class YumMissingYes(Rule):
     category = Category.CORRECTNESS
     message = "Use the -y switch to avoid manual input `yum install -y <package>`"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"yum"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

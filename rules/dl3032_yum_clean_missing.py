@@ -64,6 +64,7 @@ class YumCleanMissing(Rule):
     category = Category.BLOAT
     message = "`yum clean all` missing after yum command."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"yum"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

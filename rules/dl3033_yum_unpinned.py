@@ -55,6 +55,7 @@ class YumUnpinned(Rule):
     category = Category.CORRECTNESS
     message = "Specify version with `yum install -y <package>-<version>`."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"yum"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -42,6 +42,7 @@ class ZypperMissingNonInteractive(Rule):
     category = Category.CORRECTNESS
     message = "Non-interactive switch missing from `zypper` command: `zypper install -y`"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"zypper"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

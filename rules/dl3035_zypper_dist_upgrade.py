@@ -40,6 +40,7 @@ class ZypperDistUpgrade(Rule):
     category = Category.CORRECTNESS
     message = "Do not use `zypper dist-upgrade`."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"zypper"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

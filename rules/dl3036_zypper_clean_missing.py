@@ -56,6 +56,7 @@ class ZypperCleanMissing(Rule):
     category = Category.BLOAT
     message = "`zypper clean` missing after zypper use."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"zypper"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

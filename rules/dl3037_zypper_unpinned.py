@@ -63,6 +63,7 @@ class ZypperUnpinned(Rule):
     category = Category.CORRECTNESS
     message = "Specify version with `zypper install -y <package>=<version>`."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"zypper"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -41,6 +41,7 @@ class DnfMissingYes(Rule):
     category = Category.CORRECTNESS
     message = "Use the -y switch to avoid manual input `dnf install -y <package>`"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"dnf"})  # microdnf
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -68,6 +68,7 @@ class DnfCleanMissing(Rule):
     category = Category.BLOAT
     message = "`dnf clean all` missing after dnf command."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"dnf"})  # microdnf
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

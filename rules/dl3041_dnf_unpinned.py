@@ -55,6 +55,7 @@ class DnfUnpinned(Rule):
     category = Category.CORRECTNESS
     message = "Specify version with `dnf install -y <package>-<version>`."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"dnf"})  # microdnf
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

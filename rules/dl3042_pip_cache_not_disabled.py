@@ -71,6 +71,7 @@ class PipCacheNotDisabled(Rule):
     category = Category.BLOAT
     message = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"pip"})  # pip3, pipx, python -m pip
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -63,6 +63,7 @@ class UseraddHighUid(Rule):
     category = Category.BLOAT
     message = "`useradd` without flag `-l` and high UID will result in excessively large Image."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"useradd"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

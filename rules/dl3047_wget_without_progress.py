@@ -49,6 +49,7 @@ class WgetWithoutProgress(Rule):
         "Or consider using `-q` or `-nv` (shorthands for `--quiet` or `--no-verbose`)."
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"wget"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

@@ -101,6 +101,7 @@ class YarnCacheCleanMissing(Rule):
     category = Category.BLOAT
     message = "`yarn cache clean` missing after `yarn install` was run."
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"yarn"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

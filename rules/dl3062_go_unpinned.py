@@ -84,6 +84,7 @@ class GoUnpinned(Rule):
         "Pin versions in go. Instead of `go install <package>` use `go install <package>@<version>`"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"go"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

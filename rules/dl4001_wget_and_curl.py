@@ -56,6 +56,7 @@ class WgetAndCurl(Rule):
     category = Category.BLOAT
     message = "Either use Wget or Curl but not both"
     on = frozenset({"RUN"})
+    run_mentions = _TOOLS
     onbuild = True
 
     def __init__(self, options: object = None) -> None:

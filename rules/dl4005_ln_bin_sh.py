@@ -41,6 +41,7 @@ class LnBinSh(Rule):
     category = Category.MAINTAINABILITY
     message = "Use SHELL to change the default shell"
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"ln"})
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

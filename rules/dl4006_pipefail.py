@@ -90,6 +90,7 @@ class Pipefail(Rule):
         "explicitly setting your SHELL to /bin/ash, or disable this check"
     )
     on = frozenset({"RUN"})
+    run_mentions = frozenset({"|"})  # no pipe, no pipeline
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         if step.shell_kind is not ShellKind.POSIX:

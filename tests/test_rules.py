@@ -114,3 +114,38 @@ def test_every_buildkit_check_answers_to_its_name() -> None:
         "DL4003",
         "DL4004",
     ]
+
+
+def _texts_with_runs() -> list[str]:
+    """Every example and data case that has a RUN: the pool the next test runs over."""
+    texts = [
+        text
+        for rule in RULES
+        for text in (*read_doc(rule).examples, *read_doc(rule).counter_examples)
+    ]
+    texts += [case.text for path in CASE_FILES for case in load_cases(path)]
+    return sorted({text for text in texts if "RUN" in text})
+
+
+def test_run_mentions_never_hide_a_finding() -> None:
+    """A rule's ``run_mentions`` only saves time: without it, the same findings."""
+    from dockerlens.lint.engine import EnabledRule, LintSettings, lint_text
+    from dockerlens.lint.testing import rule_options
+
+    declaring = [rule for rule in RULES if rule.run_mentions]
+    assert declaring
+    unfiltered = [type(r.__name__, (r,), {"run_mentions": frozenset()}) for r in declaring]
+
+    def settings(rules: list[type]) -> LintSettings:
+        enabled = []
+        for rule in rules:
+            options = rule.Options(**rule_options(rule, dict(rule.example_options), "options"))
+            enabled.append(EnabledRule(rule, options, rule.severity))
+        return LintSettings(tuple(enabled))
+
+    filtered_settings, unfiltered_settings = settings(declaring), settings(unfiltered)
+    pool = _texts_with_runs()
+    assert len(pool) > 500
+    for text in pool:
+        expected = lint_text(text, "Dockerfile", unfiltered_settings)
+        assert lint_text(text, "Dockerfile", filtered_settings) == expected, text

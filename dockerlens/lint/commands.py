@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from dockerlens.model import Step, shell_text
+from dockerlens.model import Step
 from dockerlens.shell import Command, ShellKind, parse_shell
 
 ARCHIVE_EXTENSIONS = (
@@ -79,7 +79,8 @@ def mentionable_text(step: Step) -> str:
     command's name (wrappers and ``sh -c`` scripts included, variables expanded) is in it."""
     text: str | None = step.memo.get(mentionable_text)
     if text is None:
-        written = shell_text(step.instruction) or " ".join(step.instruction.value)
+        instruction = step.instruction
+        written = "\n".join([*instruction.value, *(doc.content for doc in instruction.heredocs)])
         values = [variable.value for variable in step.variables.values() if variable.value]
         text = step.memo[mentionable_text] = _UNQUOTED.sub("", "\n".join([written, *values]))
     return text
