@@ -141,7 +141,7 @@ class _Scan:
         return ""
 
     def run(self) -> LexResult:
-        result, words = self.stop_on("", self.raw_escapes)
+        result, words = self._stop_on("")  # self.raw_escapes is the lexer's already
         return LexResult(result, words, self.matched, self.unmatched)
 
     def stop_on(self, stop: str, raw_escapes: bool) -> tuple[str, list[str]]:
@@ -214,11 +214,19 @@ class _Scan:
         return self.text[start + 1 : end]
 
     def double_quote(self) -> str:
+        esc = self.lx.escape_token
+        end = self.text.find('"', self.pos + 1)
+        if end > 0:
+            inside = self.text[self.pos + 1 : end]
+            if "$" not in inside and esc not in inside:
+                # Nothing to expand or unescape before the closing quote: what the loop gives.
+                start = self.pos
+                self.pos = end + 1
+                return self.text[start : end + 1] if self.lx.raw_quotes else inside
         out: list[str] = []
         ch = self.next()
         if self.lx.raw_quotes:
             out.append(ch)
-        esc = self.lx.escape_token
         plain = _plain_quoted(esc)
         while True:
             run = plain.match(self.text, self.pos)
