@@ -250,7 +250,7 @@ class _Parser:
         self.result = ParseResult(instructions=[])
 
     def _scan(self) -> Iterator[str]:
-        """bufio.Scanner over the lines (without their "\n"): it stops at a line too long."""
+        """bufio.Scanner over the lines (without their "\\n"): it stops at a line too long."""
         if max(map(len, self.lines), default=0) * 4 + 1 <= MAX_LINE_BYTES:
             return iter(self.lines)  # no line can be too long (4 bytes a character at most)
         return self._scan_long_lines()
