@@ -110,6 +110,21 @@ ATOMS = [
 dockerfile_text = st.lists(st.sampled_from(ATOMS), min_size=0, max_size=40).map("".join)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RUN <<\ufeff",  # found by hypothesis: Go's scanner skips a word's leading BOM
+        "RUN <<\ufeffEOF\nx\nEOF\n",
+        "COPY <<\ufeffEOF /a\nx\nEOF\n",
+    ],
+)
+def test_a_byte_order_mark_at_the_start_of_a_word_agrees_with_buildkit(text: str) -> None:
+    dockerfile = require_oracle()
+    expected = oracle_outcome(dockerfile, text)
+    assert expected is not None
+    assert our_outcome(text) == expected
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dockerfile_text)
 def test_random_input_agrees_with_buildkit(text: str) -> None:

@@ -123,7 +123,9 @@ class _Scan:
     def __init__(self, lexer: Lexer, text: str, env: Mapping[str, str | None]) -> None:
         self.lx = lexer
         self.text = text
-        self.pos = 0
+        # Go's text/scanner, which BuildKit's lexer reads each word with, skips a byte-order
+        # mark at its start.
+        self.pos = 1 if text.startswith("\ufeff") else 0
         self.env = env
         self.raw_escapes = lexer.raw_escapes
         self.matched: set[str] = set()
