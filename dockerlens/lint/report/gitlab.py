@@ -50,7 +50,7 @@ def render(run: LintRun, stream: TextIO, options: ReportOptions) -> None:
         }
         for finding, fingerprint in zip(run.findings, fingerprints(run), strict=True)
     ]
-    json.dump(issues, stream, indent=2, ensure_ascii=False)
+    stream.write(json.dumps(issues, indent=2, ensure_ascii=False))
     stream.write("\n")
 
 

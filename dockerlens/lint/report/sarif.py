@@ -38,7 +38,7 @@ Json = dict[str, Any]
 
 
 def render(run: LintRun, stream: TextIO, options: ReportOptions) -> None:
-    json.dump(build(run, options), stream, indent=2, ensure_ascii=False)
+    stream.write(json.dumps(build(run, options), indent=2, ensure_ascii=False))
     stream.write("\n")
 
 
