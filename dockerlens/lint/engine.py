@@ -155,19 +155,21 @@ def lint_file(
             by_keyword[keyword].append((enabled, instance))
     # Most rules only look at instructions: the base class's finish reports nothing.
     finishing = [(e, i) for e, i in instances if type(i).finish is not Rule.finish]
+    mention_words = frozenset().union(*(i.run_mentions for _, i in instances))
 
     # A rule bug must not hide the other rules' findings: each call is guarded on its own.
     for step in dockerfile.steps:
         onbuild = step.instruction.sub_cmd is not None
-        run_text: str | None = None
+        mentioned: frozenset[str] | None = None
         for enabled, instance in by_keyword.get(step.keyword, ()):
             if onbuild and not instance.onbuild:
                 continue
             mentions = instance.run_mentions
             if mentions and step.keyword == "RUN":
-                if run_text is None:
+                if mentioned is None:  # each word looked for once per RUN, not once per rule
                     run_text = mentionable_text(step)
-                if not any(word in run_text for word in mentions):
+                    mentioned = frozenset(word for word in mention_words if word in run_text)
+                if mentions.isdisjoint(mentioned):
                     continue
             try:
                 # Made a finding at once: a bad problem (not a Problem, a line out of the
