@@ -84,7 +84,7 @@ def expand_word(
     A variable of unknown value (set by the base image) is kept as written; a word BuildKit's
     lexer rejects is returned unchanged.
     """
-    if not any(special in word for special in ("$", "'", '"', escape)):
+    if "$" not in word and "'" not in word and '"' not in word and escape not in word:
         return word, set(), set()  # nothing to expand or unquote: most words
     if "'" not in word and '"' not in word and escape not in word and word.isascii():
         references = _SIMPLE_REFERENCE.findall(word)
