@@ -73,22 +73,6 @@ def _commands(step: Step) -> Sequence[Command]:
     return [Command(name=words[0], args=tuple(words[1:]), line=1, start_byte=0, end_byte=0)]
 
 
-def mentionable_text(step: Step) -> str:
-    """The RUN's text as :attr:`dockerlens.lint.rule.Rule.run_mentions` is matched against:
-    quotes and backslashes left out, and the values of the variables it sees added. Every
-    command's name (wrappers and ``sh -c`` scripts included, variables expanded) is in it."""
-    text: str | None = step.memo.get(mentionable_text)
-    if text is None:
-        instruction = step.instruction
-        written = "\n".join([*instruction.value, *(doc.content for doc in instruction.heredocs)])
-        values = [variable.value for variable in step.variables.values() if variable.value]
-        text = step.memo[mentionable_text] = _UNQUOTED.sub("", "\n".join([written, *values]))
-    return text
-
-
-_UNQUOTED = re.compile(r"[\\\"']")
-
-
 def program(command: Command) -> str:
     """The program a command runs, by its base name: ``/usr/bin/sudo`` is ``sudo``."""
     return basename(command.name)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from dockerlens.lint import pragmas as pragma_scan
-from dockerlens.lint.commands import mentionable_text
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.findings import (
     PARSE_ERROR,
@@ -25,6 +24,7 @@ from dockerlens.lint.findings import (
     Finding,
     docs_url,
 )
+from dockerlens.lint.packages import mentionable_text
 from dockerlens.lint.rule import Problem, Rule, Severity
 from dockerlens.model import Step, build_model
 from dockerlens.syntax.parser import parse, source_lines

@@ -194,6 +194,26 @@ def _by_name(step: Step) -> dict[str, list[Invocation]]:
     return named
 
 
+def mentionable_text(step: Step) -> str:
+    """The RUN's text as :attr:`dockerlens.lint.rule.Rule.run_mentions` is matched against:
+    its words and heredoc bodies, the values of the variables it sees and, when a word refers
+    to a variable, the words of its invocations once expanded (``$A$B``, ``p${X}ip``), all with
+    quotes and backslashes left out. Every command name and argument a rule reads, as written,
+    unwrapped or expanded, is in it."""
+    text: str | None = step.memo.get(mentionable_text)
+    if text is None:
+        instruction = step.instruction
+        parts = [*instruction.value, *(doc.content for doc in instruction.heredocs)]
+        if any("$" in part or "`" in part for part in parts):
+            parts += [word for call in _invocations(step) for word in (call.name, *call.args)]
+        parts += [variable.value for variable in step.variables.values() if variable.value]
+        text = step.memo[mentionable_text] = _UNQUOTED.sub("", "\n".join(parts))
+    return text
+
+
+_UNQUOTED = re.compile(r"[\\\"']")
+
+
 class _Resolver:
     """Expands the variables of a RUN's words where their value is known."""
 
