@@ -85,7 +85,8 @@ def expand_word(
     lexer rejects is returned unchanged.
     """
     if "$" not in word and "'" not in word and '"' not in word and escape not in word:
-        return word, set(), set()  # nothing to expand or unquote: most words
+        if not word.startswith("\ufeff"):  # which the lexer drops, as BuildKit's does
+            return word, set(), set()  # nothing to expand or unquote: most words
     if "'" not in word and '"' not in word and escape not in word and word.isascii():
         references = _SIMPLE_REFERENCE.findall(word)
         if len(references) == word.count("$"):

@@ -553,3 +553,27 @@ def test_many_files_are_linted_in_worker_processes_with_the_same_result(project:
     (project / "s07" / "Dockerfile").write_bytes(b"FROM a\n\xff\n")
     status, _, err = lint(".")
     assert status == 2 and "s07/Dockerfile:2: not valid UTF-8" in err
+
+
+@pytest.mark.parametrize(
+    ("sizes", "expected"),
+    [
+        ([1] * 50 + [100_000], [50, 1]),  # a big last file still gets a worker of its own
+        ([0] * 10, [5, 5]),  # empty files are spread too
+        ([100] * 9, [5, 4]),
+        ([100], [1]),
+    ],
+)
+def test_workers_get_runs_of_neighbouring_files_of_about_equal_bytes(
+    tmp_path: Path, sizes: list[int], expected: list[int]
+) -> None:
+    from dockerlens.lint.runner import _Job, _shares
+
+    jobs = []
+    for index, size in enumerate(sizes):
+        path = tmp_path / f"{index:03}.Dockerfile"
+        path.write_text("#" * size)
+        jobs.append(_Job(str(path), str(path), None))  # type: ignore[arg-type]
+    shares = _shares(jobs, 2)
+    assert [len(share) for share in shares] == expected
+    assert [job for share in shares for job in share] == jobs  # the files' order is kept

@@ -191,3 +191,9 @@ def test_words_without_quotes_escapes_or_dollars_expand_to_themselves() -> None:
                 continue
             result = Lexer(escape).process_word(word, {})
             assert (result.result, result.matched, result.unmatched) == (word, set(), set())
+
+
+def test_a_byte_order_mark_starting_a_word_is_dropped_as_buildkit_does() -> None:
+    # Go's text/scanner, which BuildKit's lexer reads every word with, skips it.
+    steps = model("FROM scratch\nARG X=\nWORKDIR \ufeff/app\nWORKDIR \ufeff/srv$X\n").steps
+    assert [step.expanded for step in steps[2:]] == [("/app",), ("/srv",)]

@@ -101,19 +101,20 @@ def _shares(work: list[_Job], workers: int) -> list[list[_Job]]:
     of one image in sibling folders) share most of their RUN scripts, which each worker
     checks once: 400 corpus files make 704 distinct scripts in two runs of neighbours, 806 in
     two interleaved shares."""
-    sizes = []
+    weights = []
     for job in work:
         try:
-            sizes.append(os.stat(job.path).st_size)
+            size = os.stat(job.path).st_size
         except OSError:
-            sizes.append(0)  # reading it will say what is wrong
-    total = sum(sizes)
+            size = 0  # reading it will say what is wrong
+        weights.append(size + 1)  # an empty file costs something too
+    total = sum(weights)
     shares: list[list[_Job]] = [[] for _ in range(workers)]
     reached = 0
-    for job, size in zip(work, sizes, strict=True):
-        share = min(workers - 1, reached * workers // total) if total else 0
-        shares[share].append(job)
-        reached += size
+    for job, weight in zip(work, weights, strict=True):
+        # By the file's middle: a big file after many small ones gets a share of its own.
+        shares[min(workers - 1, (reached + weight // 2) * workers // total)].append(job)
+        reached += weight
     return [share for share in shares if share]
 
 
