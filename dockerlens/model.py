@@ -84,9 +84,10 @@ def expand_word(
     A variable of unknown value (set by the base image) is kept as written; a word BuildKit's
     lexer rejects is returned unchanged.
     """
-    if "$" not in word and "'" not in word and '"' not in word and escape not in word:
-        if not word.startswith("\ufeff"):  # which the lexer drops, as BuildKit's does
-            return word, set(), set()  # nothing to expand or unquote: most words
+    # Nothing to expand or unquote: most words (a leading byte-order mark the lexer drops).
+    plain = "$" not in word and "'" not in word and '"' not in word and escape not in word
+    if plain and not word.startswith("\ufeff"):
+        return word, set(), set()
     if "'" not in word and '"' not in word and escape not in word and word.isascii():
         references = _SIMPLE_REFERENCE.findall(word)
         if len(references) == word.count("$"):
