@@ -10,8 +10,10 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Iterator
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, TypeVar
+
+T = TypeVar("T")
 
 DEFAULT_LINUX_SHELL = ("/bin/sh", "-c")
 DEFAULT_WINDOWS_SHELL = ("cmd", "/S", "/C")
@@ -73,8 +75,16 @@ class ShellScript:
         self.tree = tree
         self.commands = commands
         self.has_errors = has_errors
-        #: What rules work out from the text alone, kept with it (see :func:`parse_shell`).
-        self.memo: dict[Any, Any] = {}
+        self._derived: dict[Callable[[ShellScript], Any], Any] = {}
+
+    def derived(self, compute: Callable[[ShellScript], T]) -> T:
+        """``compute(self)``, worked out once: what rules read from the text alone is kept
+        with the script, which the steps and files with the same text share (see
+        :func:`parse_shell`)."""
+        if compute not in self._derived:
+            self._derived[compute] = compute(self)
+        found: T = self._derived[compute]
+        return found
 
     def find(self, name: str) -> Iterator[Command]:
         return (c for c in self.commands if c.name == name)

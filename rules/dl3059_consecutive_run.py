@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.model import shell_text
@@ -124,15 +123,12 @@ def _count_commands(step: Step) -> int:
 
 
 def _command_nodes(script: ShellScript) -> int:
-    counted: int | None = script.memo.get(_command_nodes)
-    if counted is None:
-        counted = script.memo[_command_nodes] = _count_nodes(script.tree.root_node)
-    return counted
+    return script.derived(_count_nodes)
 
 
-def _count_nodes(root: Any) -> int:
+def _count_nodes(script: ShellScript) -> int:
     count = 0
-    stack = [root]
+    stack = [script.tree.root_node]
     while stack:
         node = stack.pop()
         if node.type in ("declaration_command", "unset_command") or (

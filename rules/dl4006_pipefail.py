@@ -193,10 +193,7 @@ def _unsafe_pipe(script: ShellScript, protected: bool) -> bool:
 def _first_pipeline(script: ShellScript) -> int | None:
     if "|" not in script.text:
         return None  # no pipe operator, no pipeline: most scripts
-    if _first_pipeline not in script.memo:
-        script.memo[_first_pipeline] = _find_first_pipeline(script)
-    found: int | None = script.memo[_first_pipeline]
-    return found
+    return script.derived(_find_first_pipeline)
 
 
 def _find_first_pipeline(script: ShellScript) -> int | None:

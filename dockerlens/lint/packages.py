@@ -294,10 +294,7 @@ def _assignments(step: Step) -> list[tuple[int, str, str | None]]:
     script = step.script
     if script is None:
         return []
-    found: list[tuple[int, str, str | None]] | None = script.memo.get(_assignments)
-    if found is None:
-        found = script.memo[_assignments] = _script_assignments(script)
-    return found
+    return script.derived(_script_assignments)
 
 
 def _script_assignments(script: ShellScript) -> list[tuple[int, str, str | None]]:
