@@ -3,11 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.packages import RPM_VALUE_OPTIONS, at_word, find, rpm_pinned, unpinned
-
-
-def _module_pinned(module: str) -> bool:
-    return ":" in module
+from dockerlens.lint.packages import at_word, find, rpm_unpinned
 
 
 class YumUnpinned(Rule):
@@ -60,10 +56,7 @@ class YumUnpinned(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for invocation in find(step, "yum", "install"):
-            pinned = _module_pinned if invocation.has("module") else rpm_pinned
-            words = invocation.operands(RPM_VALUE_OPTIONS)
-            packages = [w for w in words if w.text not in ("install", "module")]
-            word = unpinned(packages, pinned)
+            word = rpm_unpinned(invocation)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word))
                 return

@@ -494,6 +494,18 @@ RPM_VALUE_OPTIONS = names(
 )
 
 
+def rpm_unpinned(install: Invocation) -> Word | None:
+    """The first package a yum/dnf/microdnf ``install`` names without its version (for
+    ``module install``, a module without its stream: ``nodejs`` rather than ``nodejs:20``)."""
+    pinned = _stream_given if install.has("module") else rpm_pinned
+    words = install.operands(RPM_VALUE_OPTIONS)
+    return unpinned([w for w in words if w.text not in ("install", "module")], pinned)
+
+
+def _stream_given(module: str) -> bool:
+    return ":" in module
+
+
 def cleaned_after(
     found: Sequence[Invocation],
     installs: Sequence[Invocation],
