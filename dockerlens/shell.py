@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
@@ -85,9 +85,6 @@ class ShellScript:
             self._derived[compute] = compute(self)
         found: T = self._derived[compute]
         return found
-
-    def find(self, name: str) -> Iterator[Command]:
-        return (c for c in self.commands if c.name == name)
 
 
 @functools.cache
