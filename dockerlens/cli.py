@@ -17,7 +17,7 @@ from dockerlens import __version__
 COMMANDS: dict[str, str] = {
     "parse": "dockerlens.commands.parse_cmd:parse",
     "graph": "dockerlens.commands.graph_cmd:graph",
-    "analyze": "dockerlens.image.command:analyze",
+    "analyze": "dockerlens.commands.analyze_cmd:analyze",
     "lint": "dockerlens.commands.lint_cmd:lint",
     "rules": "dockerlens.commands.rules_cmd:rules",
 }

@@ -10,16 +10,9 @@ import os
 import re
 from typing import Any
 
-from dockerlens.image.archive import (
-    ImageInput,
-    LayerRef,
-    Limits,
-    ProgressCallback,
-    images_from_store,
-    short_name,
-    stream_store,
-)
+from dockerlens.image.archive import images_from_store, short_name, stream_store
 from dockerlens.image.errors import ImageInputError
+from dockerlens.image.model import ImageInput, LayerRef, Limits, ProgressCallback
 
 _CHUNK = 1 << 20
 _METADATA_ONLY = re.compile(

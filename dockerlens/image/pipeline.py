@@ -13,9 +13,9 @@ from dockerlens.image.analysis import (
     instruction_of,
     layer_history,
 )
-from dockerlens.image.archive import ImageInput
 from dockerlens.image.dive_compat import DiveFigures, dive_figures
 from dockerlens.image.layerscan import LayerScan
+from dockerlens.image.model import ImageInput
 
 LayerProgress = Callable[[ImageInput, int], None]
 """Told ``(image, layer index)`` after each layer has been read."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from dockerlens.image.archive import ImageInput
+from dockerlens.image.model import ImageInput
 
 
 class ProgressReporter:

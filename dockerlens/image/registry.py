@@ -21,13 +21,12 @@ from dockerlens.image.archive import (
     MEDIA_DOCKER_MANIFEST,
     MEDIA_OCI_INDEX,
     MEDIA_OCI_MANIFEST,
-    ImageInput,
-    Limits,
     oci_image,
     short_name,
 )
 from dockerlens.image.errors import ImageInputError
 from dockerlens.image.layerscan import LayerScan, scan_layer
+from dockerlens.image.model import ImageInput, Limits
 
 _MANIFEST_TYPES = ", ".join(
     (MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST, MEDIA_OCI_MANIFEST, MEDIA_DOCKER_MANIFEST)

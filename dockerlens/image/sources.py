@@ -11,15 +11,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from dockerlens.image.archive import (
-    DirectoryStore,
-    ImageInput,
-    Limits,
-    ProgressCallback,
-    images_from_store,
-    open_archive,
-)
+from dockerlens.image.archive import DirectoryStore, images_from_store, open_archive
 from dockerlens.image.errors import ImageInputError
+from dockerlens.image.model import ImageInput, Limits, ProgressCallback
 
 TRANSPORTS = ("docker-archive", "oci-archive", "oci", "docker-daemon", "docker")
 

@@ -1,4 +1,5 @@
-"""``dockerlens analyze``: the click command. Everything heavy is imported when it runs."""
+"""``dockerlens analyze``: the click command and its orchestration. Everything heavy is imported
+when it runs."""
 
 from __future__ import annotations
 
@@ -180,7 +181,7 @@ def _run(
 ) -> None:
     from rich.console import Console
 
-    from dockerlens.image.archive import Limits
+    from dockerlens.image.model import Limits
     from dockerlens.image.pipeline import ScanCache, analyze_image
     from dockerlens.image.progress import progress_reporter
     from dockerlens.image.render import render_image, render_rules, render_sharing

@@ -1,0 +1,65 @@
+"""The image model every source produces: an image's config and ordered layers, where to read
+them from, and the limits a layer is read under."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dockerlens.image.errors import ImageInputError
+from dockerlens.image.layerscan import DEFAULT_MAX_ENTRIES, LayerScan
+from dockerlens.image.streams import DEFAULT_MAX_LAYER_BYTES
+
+ProgressCallback = Callable[[str, int], None]
+"""Told ``(layer description, bytes read)`` each time a layer has been read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES
+    max_entries: int = DEFAULT_MAX_ENTRIES
+
+
+class BlobStore(Protocol):
+    description: str
+
+    def exists(self, name: str) -> bool: ...
+
+    def read_json(self, name: str) -> Any: ...
+
+    def stored_size(self, name: str) -> int | None: ...
+
+    def scan(self, name: str, what: str) -> LayerScan: ...
+
+
+@dataclass(slots=True)
+class LayerRef:
+    """One layer of an image as its manifest lists it."""
+
+    diff_id: str
+    #: the member (docker save) or blob path (OCI) holding the layer
+    member: str
+    media_type: str | None = None
+    #: the blob's size as stored: compressed for registry/OCI layouts, the tar length otherwise
+    stored_size: int | None = None
+
+
+@dataclass(slots=True)
+class ImageInput:
+    """An image to analyse: its config and its ordered layers, readable from ``store``."""
+
+    ref: str
+    id: str
+    config: dict[str, Any]
+    layers: list[LayerRef]
+    store: BlobStore | None
+    source: str
+    tags: list[str] = field(default_factory=list)
+
+    def scan_layer(self, index: int) -> LayerScan:
+        if self.store is None:
+            raise ImageInputError(f"{self.ref}: layer content is not available from this source")
+        layer = self.layers[index]
+        what = f"{self.source}: layer {index + 1} ({layer.member})"
+        return self.store.scan(layer.member, what)
