@@ -12,13 +12,13 @@ import unicodedata
 from collections import Counter
 from typing import TextIO
 
+from dockerlens.display import TAB_WIDTH, visible_keeping_newlines, visible_source_line
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.report import LintRun, ReportOptions
 from dockerlens.lint.rule import Severity
 
 #: A span longer than this shows its first lines and its last one.
 MAX_EXCERPT_LINES = 5
-TAB_WIDTH = 4
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -54,22 +54,22 @@ def render(run: LintRun, stream: TextIO, options: ReportOptions) -> None:
     if out and out[-1] != "":
         out.append("")
     out.append(_summary(run, paint))
-    out += [f"{paint('note:', _NOTE_COLOR)} {_clean(note)}" for note in run.notes]
+    out += [f"{paint('note:', _NOTE_COLOR)} {visible_keeping_newlines(note)}" for note in run.notes]
     stream.write("\n".join(out) + "\n")
 
 
 def _block(finding: Finding, lines: list[str] | None, paint: _Painter) -> list[str]:
     severity = finding.severity
-    message, *more = _clean(finding.message).split("\n")
+    message, *more = visible_keeping_newlines(finding.message).split("\n")
     header = (
-        f"{paint(_clean(finding.path), _BOLD)}:{finding.line}:{finding.column}: "
+        f"{paint(visible_keeping_newlines(finding.path), _BOLD)}:{finding.line}:{finding.column}: "
         f"{paint(finding.code, _BOLD)} {paint(severity.value, _SEVERITY_COLORS[severity])} "
         f"{message}"
     )
     out = [header, *(f"    {line}" for line in more)]
     out += _excerpt(finding, lines or [], paint)
     if finding.fix is not None:
-        out.append(f"  = help: {_clean(finding.fix.title)}")
+        out.append(f"  = help: {visible_keeping_newlines(finding.fix.title)}")
     return out
 
 
@@ -91,7 +91,7 @@ def _excerpt(finding: Finding, lines: list[str], paint: _Painter) -> list[str]:
         if number == 0:
             out.append(paint("." * width + " |", _GUTTER_COLOR) + " ...")
             continue
-        text = _display(lines[number - 1])
+        text = visible_source_line(lines[number - 1])
         gutter = paint(f"{number:>{width}} |", _GUTTER_COLOR)
         out.append(f"{gutter} {text}".rstrip())
     single = finding.end_line == first and finding.end_column > finding.column
@@ -142,26 +142,6 @@ def _summary(run: LintRun, paint: _Painter) -> str:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-#: Control characters made visible: C0 as the Control Pictures block (␛, ␀...), DEL as ␡,
-#: C1 as U+FFFD. Tables for str.translate: a character at a time in Python is 10x slower.
-_VISIBLE: dict[int, int | str] = {
-    **{code: 0x2400 + code for code in range(0x20)},
-    0x7F: 0x2421,
-    **{code: 0xFFFD for code in range(0x80, 0xA0)},
-}
-_KEEP_NEWLINES = {code: shown for code, shown in _VISIBLE.items() if code != ord("\n")}
-_SHOW_LINE: dict[int, int | str] = {**_VISIBLE, ord("\t"): " " * TAB_WIDTH}
-
-
-def _clean(text: str) -> str:
-    """Control characters (terminal escapes in a hostile file...) made visible; newlines kept."""
-    return text.replace("\r\n", "\n").translate(_KEEP_NEWLINES)
-
-
-def _display(line: str) -> str:
-    return line.translate(_SHOW_LINE)
 
 
 def _width(text: str) -> int:
