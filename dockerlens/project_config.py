@@ -1,7 +1,8 @@
-"""The project's ``[tool.dockerlens]`` table (pyproject.toml) or ``.dockerlens.toml``.
+"""The project's ``[tool.dockerlens]`` table (pyproject.toml) or ``.dockerlens.toml``: the one
+configuration loader of lint, analyze and graph, found from the current folder upwards.
 
-For now it holds ``images``: which image each Dockerfile builds, for the graph's build order.
-The lint configuration grows here.
+Lint reads the whole table (``dockerlens.lint.config``), analyze its ``analyze`` table
+(thresholds), graph its ``images`` table (which image each Dockerfile builds).
 """
 
 from __future__ import annotations
@@ -83,14 +84,23 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise UserError(f"{path}: cannot read: {err.strerror or err}") from None
 
 
+def project_section(start: Path, name: str) -> tuple[Path, str, Any] | None:
+    """``(config file, key as the user writes it, value)`` of the ``name`` entry of the nearest
+    configuration from ``start`` upwards; None when that configuration has no such entry."""
+    found = find_config(start)
+    if found is None or name not in found[1]:
+        return None
+    path, table = found
+    key = f"tool.dockerlens.{name}" if path.name == "pyproject.toml" else name
+    return path, key, table[name]
+
+
 def image_mapping(start: Path) -> dict[str, str]:
     """``images = {"path/to/Dockerfile" = "name:tag"}``, paths made relative to ``start``'s cwd."""
-    found = find_config(start)
+    found = project_section(start, "images")
     if found is None:
         return {}
-    path, table = found
-    images = table.get("images", {})
-    key = "tool.dockerlens.images" if path.name == "pyproject.toml" else "images"
+    path, key, images = found
     if not isinstance(images, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in images.items()
     ):

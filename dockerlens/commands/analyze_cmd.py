@@ -4,14 +4,22 @@ when it runs."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from dockerlens.errors import UserError
+
+if TYPE_CHECKING:
+    from dockerlens.image.pipeline import ImageResult
+    from dockerlens.image.sharing import Sharing
+    from dockerlens.image.thresholds import RuleResult
+
+#: text and json are analyze's own report; the others are lint's reporters, given the findings.
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle")
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -29,17 +37,18 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     "-f",
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Report format.",
+    help="Report format. text and json are the full report; sarif, github, gitlab, junit and "
+    "checkstyle give the crossed thresholds as findings located at the image.",
 )
 @click.option(
     "--graph",
     "graph_format",
     type=click.Choice(["dot", "mermaid", "json"]),
     default=None,
-    help="Print the graph of shared bases instead of the report.",
+    help="Print the graph of shared bases instead of the report (not with --format).",
 )
 @click.option(
     "--layers-only",
@@ -120,6 +129,13 @@ def analyze(
     """
     from dockerlens.image.errors import ImageInputError
 
+    context = click.get_current_context()
+    format_given = context.get_parameter_source("output_format") != ParameterSource.DEFAULT
+    if graph_format is not None and format_given and output_format != "text":
+        raise UserError(
+            f"--graph {graph_format} prints the graph instead of the report: drop "
+            f"--format {output_format} (--graph json is the graph as JSON)"
+        )
     try:
         _run(
             images,
@@ -148,22 +164,6 @@ def analyze(
         raise UserError("out of memory while reading the image") from None
 
 
-def _settings(
-    options: dict[str, str | None], dive_ci: str | None, no_dive_ci: bool
-) -> dict[str, str]:
-    from dockerlens.image.thresholds import load_dive_ci, load_project_config
-
-    settings: dict[str, str] = {}
-    dive_ci_path = dive_ci
-    if dive_ci_path is None and not no_dive_ci and os.path.isfile(".dive-ci"):
-        dive_ci_path = ".dive-ci"
-    if dive_ci_path is not None:
-        settings.update(load_dive_ci(dive_ci_path))
-    settings.update(load_project_config(os.getcwd()))
-    settings.update({key: value for key, value in options.items() if value is not None})
-    return settings
-
-
 def _run(
     images: tuple[str, ...],
     *,
@@ -179,34 +179,30 @@ def _run(
     max_layer_bytes: str,
     max_entries: int,
 ) -> None:
-    from rich.console import Console
-
     from dockerlens.image.model import Limits
     from dockerlens.image.pipeline import ScanCache, analyze_image
     from dockerlens.image.progress import progress_reporter
-    from dockerlens.image.render import render_image, render_rules, render_sharing
-    from dockerlens.image.report import report_json
-    from dockerlens.image.sharing import compute_sharing, export_graph, sharing_graph
-    from dockerlens.image.sources import open_source, parse_source
-    from dockerlens.image.thresholds import Thresholds, evaluate
+    from dockerlens.image.sharing import compute_sharing
+    from dockerlens.image.sources import check_platform, open_source, parse_source
+    from dockerlens.image.thresholds import Thresholds, analyze_settings, evaluate
     from dockerlens.image.units import parse_bytes
 
-    thresholds = Thresholds.from_settings(_settings(options, dive_ci, no_dive_ci))
+    thresholds = Thresholds.from_settings(analyze_settings(options, dive_ci, no_dive_ci))
     limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries)
     specs = [parse_source(text) for text in images]
     show_progress = not quiet and sys.stderr.isatty()
     with progress_reporter(show_progress) as reporter:
         inputs = []
         for spec in specs:
-            inputs.extend(
-                open_source(
-                    spec,
-                    limits,
-                    platform=platform,
-                    metadata_only=layers_only,
-                    progress=reporter.on_stream_layer,
-                )
+            opened = open_source(
+                spec,
+                limits,
+                platform=platform,
+                metadata_only=layers_only,
+                progress=reporter.on_stream_layer,
             )
+            check_platform(opened, platform, str(spec))
+            inputs.extend(opened)
         reporter.expect(inputs)
         cache = ScanCache(inputs)
         results = [
@@ -221,19 +217,45 @@ def _run(
         ]
     sharing = compute_sharing(results)
     rules = evaluate(results, thresholds)
-    if graph_format is not None:
-        click.echo(export_graph(sharing_graph(results), graph_format), nl=False)
-    elif output_format == "json":
-        click.echo(json.dumps(report_json(results, sharing, rules, top), indent=2))
-    else:
-        # Logs of CI jobs are not terminals: give tables room instead of rich's 80 columns.
-        console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-        for result in results:
-            render_image(console, result, top)
-        render_sharing(console, results, sharing)
-        render_rules(console, rules)
+    _print(results, sharing, rules, output_format, graph_format, top)
     failures = [rule for rule in rules if rule.status == "fail"]
     if failures:
+        from dockerlens.display import visible
+
         for rule in failures:
-            click.echo(f"dockerlens: threshold crossed: {rule.image}: {rule.message}", err=True)
+            message = visible(f"{rule.image}: {rule.message}")
+            click.echo(f"dockerlens: threshold crossed: {message}", err=True)
         sys.exit(1)
+
+
+def _print(
+    results: list[ImageResult],
+    sharing: Sharing,
+    rules: list[RuleResult],
+    output_format: str,
+    graph_format: str | None,
+    top: int,
+) -> None:
+    if graph_format is not None:
+        from dockerlens.image.sharing import export_graph, sharing_graph
+
+        click.echo(export_graph(sharing_graph(results), graph_format), nl=False)
+    elif output_format == "json":
+        from dockerlens.image.report import report_json
+
+        click.echo(json.dumps(report_json(results, sharing, rules, top), indent=2))
+    elif output_format == "text":
+        from dockerlens.image.render import make_console, render_report
+
+        render_report(make_console(sys.stdout.isatty()), results, sharing, rules, top)
+    else:
+        from dockerlens import __version__
+        from dockerlens.image.findings import threshold_findings, threshold_notes
+        from dockerlens.lint.report import LintRun, ReportOptions, reporter
+
+        run = LintRun(
+            threshold_findings(rules),
+            [result.ref for result in results],
+            notes=threshold_notes(rules),
+        )
+        reporter(output_format)(run, sys.stdout, ReportOptions(tool_version=__version__))

@@ -402,7 +402,9 @@ def oci_image(
                 f"{source}: {ref} has no {wanted} image (it has: {offered}); "
                 "pick one with --platform"
             )
-        return oci_image(store, source, chosen[0], ref, platform, depth + 1)
+        image = oci_image(store, source, chosen[0], ref, platform, depth + 1)
+        image.platform = image.platform or _platform_of(chosen[0])
+        return image
     config_descriptor = document.get("config")
     layer_descriptors = document.get("layers")
     if not isinstance(config_descriptor, dict) or not isinstance(layer_descriptors, list):
@@ -498,10 +500,14 @@ def open_archive(
     """A store for an archive file; compressed archives are read once as a stream."""
     try:
         with open(path, "rb") as probe:
-            head = probe.read(4)
+            head = probe.read(512)
     except OSError as err:
         raise ImageInputError(f"cannot open {path}: {err.strerror or err}") from None
     if sniff_compression(head) == "none":
+        if head and not looks_like_tar_header(head):
+            raise ImageInputError(
+                f"{source} is not a tar archive (nor a gzip or zstd compressed one)"
+            )
         try:
             return TarFileStore(path, source, limits)
         except TarFormatError as err:

@@ -74,29 +74,105 @@ def _inspect(client: Any, reference: str) -> dict[str, Any]:
     return attrs
 
 
+#: The diff_id of a layer that changes nothing (an empty tar: 1,024 zero bytes).
+EMPTY_LAYER_DIFF_ID = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+
+
+def pair_history(steps: list[tuple[str | None, int]], diff_ids: list[str]) -> list[int | None]:
+    """Which history step (``(created_by, size)``, oldest first) made each layer; None where the
+    history allows more than one answer.
+
+    The Engine API's history does not say which steps made a layer. What is known: a step with
+    bytes made one; a metadata instruction (ENV, LABEL...) with none made none; a layer with the
+    empty diff_id came from a 0-byte step. A 0-byte RUN or COPY is the open question: BuildKit
+    keeps its layer, the legacy builder drops it. Every pairing that respects those facts is
+    considered, and a layer is paired only when all of them agree on its step.
+    """
+    candidates = [
+        index
+        for index, (created_by, size) in enumerate(steps)
+        if size > 0 or not _METADATA_ONLY.match(created_by or "")
+    ]
+    count, layers = len(candidates), len(diff_ids)
+
+    def may_pair(position: int, layer: int) -> bool:
+        return diff_ids[layer] != EMPTY_LAYER_DIFF_ID or steps[candidates[position]][1] == 0
+
+    def may_skip(position: int) -> bool:
+        return steps[candidates[position]][1] == 0
+
+    # ahead[p][j]: candidates[p:] can make layers[j:]; behind[p][j]: candidates[:p] made layers[:j]
+    ahead = [[False] * (layers + 1) for _ in range(count + 1)]
+    ahead[count][layers] = True
+    for position in range(count - 1, -1, -1):
+        for layer in range(layers, -1, -1):
+            ahead[position][layer] = (may_skip(position) and ahead[position + 1][layer]) or (
+                layer < layers and may_pair(position, layer) and ahead[position + 1][layer + 1]
+            )
+    behind = [[False] * (layers + 1) for _ in range(count + 1)]
+    behind[0][0] = True
+    for position in range(count):
+        for layer in range(layers + 1):
+            if not behind[position][layer]:
+                continue
+            if may_skip(position):
+                behind[position + 1][layer] = True
+            if layer < layers and may_pair(position, layer):
+                behind[position + 1][layer + 1] = True
+    paired: list[int | None] = []
+    for layer in range(layers):
+        choices = [
+            candidates[position]
+            for position in range(count)
+            if behind[position][layer]
+            and may_pair(position, layer)
+            and ahead[position + 1][layer + 1]
+        ]
+        paired.append(choices[0] if len(choices) == 1 else None)
+    return paired
+
+
 def _metadata_image(client: Any, reference: str, attrs: dict[str, Any]) -> ImageInput:
     """Layers, sizes and history from ``inspect`` and ``history`` alone."""
     diff_ids = list((attrs.get("RootFS") or {}).get("Layers") or [])
     history = list(reversed(client.api.history(attrs["Id"])))
-    if len(history) == len(diff_ids):
-        with_layers = history
-    else:
-        with_layers = [
-            h
-            for h in history
-            if h.get("Size", 0) > 0 or not _METADATA_ONLY.match(h.get("CreatedBy") or "")
-        ]
-    matched = len(with_layers) == len(diff_ids)
+    steps = [(entry.get("CreatedBy"), int(entry.get("Size") or 0)) for entry in history]
+    paired = pair_history(steps, diff_ids)
     layers = []
     config_history = []
-    for index, diff_id in enumerate(diff_ids):
-        entry = with_layers[index] if matched else {}
-        layers.append(LayerRef(diff_id, "", None, entry.get("Size")))
-        config_history.append({"created_by": entry.get("CreatedBy")})
-    config = {"rootfs": {"type": "layers", "diff_ids": diff_ids}, "history": config_history}
+    for diff_id, step in zip(diff_ids, paired, strict=True):
+        if step is None:
+            size = 0 if diff_id == EMPTY_LAYER_DIFF_ID else None
+            layers.append(LayerRef(diff_id, "", None, size))
+            config_history.append({"created_by": None})
+        else:
+            layers.append(LayerRef(diff_id, "", None, steps[step][1]))
+            config_history.append({"created_by": steps[step][0]})
+    config = {
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": config_history,
+        "os": attrs.get("Os"),
+        "architecture": attrs.get("Architecture"),
+        "variant": attrs.get("Variant"),
+    }
     tags = [short_name(t) for t in attrs.get("RepoTags") or []]
+    unpaired = paired.count(None)
+    note = None
+    if unpaired:
+        note = (
+            f"the engine's history of {reference} allows more than one pairing with its layers: "
+            f"{unpaired} of {len(diff_ids)} layers left without an instruction "
+            "(run without --layers-only to read the image's own history)"
+        )
     return ImageInput(
-        short_name(reference), attrs["Id"], config, layers, None, f"docker-daemon:{reference}", tags
+        short_name(reference),
+        attrs["Id"],
+        config,
+        layers,
+        None,
+        f"docker-daemon:{reference}",
+        tags,
+        history_note=note,
     )
 
 

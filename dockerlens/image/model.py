@@ -56,6 +56,10 @@ class ImageInput:
     store: BlobStore | None
     source: str
     tags: list[str] = field(default_factory=list)
+    #: why the history could not be paired with every layer (None when it could)
+    history_note: str | None = None
+    #: os/arch[/variant] as the image index that led to it says (None: the config says)
+    platform: str | None = None
 
     def scan_layer(self, index: int) -> LayerScan:
         if self.store is None:

@@ -42,6 +42,8 @@ class ImageResult:
     figures: ImageFigures | None
     dive: DiveFigures | None
     history_matches_layers: bool
+    #: why some layers have no instruction, when the history could not be paired with them
+    history_note: str | None = None
 
     @property
     def ref(self) -> str:
@@ -50,6 +52,11 @@ class ImageResult:
     @property
     def size(self) -> int:
         return sum(layer.size for layer in self.layers)
+
+
+def shown_count(total: int, top: int) -> int:
+    """How many items of a list ``--top`` shows (0: all)."""
+    return total if top <= 0 else min(total, top)
 
 
 class ScanCache:
@@ -80,6 +87,12 @@ def analyze_image(
     progress: LayerProgress | None = None,
 ) -> ImageResult:
     commands, consistent = layer_history(image.config, len(image.layers))
+    consistent = consistent and image.history_note is None
+    note = image.history_note
+    if not consistent and note is None:
+        note = (
+            "the config history does not match the layers one to one; instructions may be missing"
+        )
     if layers_only:
         layers = [
             LayerResult(
@@ -95,7 +108,7 @@ def analyze_image(
             )
             for index, layer in enumerate(image.layers)
         ]
-        return ImageResult(image, layers, None, None, consistent)
+        return ImageResult(image, layers, None, None, consistent, note)
 
     scans: list[LayerScan] = []
     for index in range(len(image.layers)):
@@ -118,4 +131,4 @@ def analyze_image(
         )
         for index, layer in enumerate(image.layers)
     ]
-    return ImageResult(image, layers, figures, dive, consistent)
+    return ImageResult(image, layers, figures, dive, consistent, note)

@@ -1,25 +1,70 @@
-"""The text report: rich tables with human sizes and a bar per layer."""
+"""The text report: rich tables with human sizes and a bar per layer.
+
+Everything an image holds (paths, history, tags) is printed literally: rich markup and emoji
+codes are off, control characters are made visible (``dockerlens.display``). Layers are numbered
+as JSON's ``index`` (from 0). The report of one image is a list of sections
+(:data:`IMAGE_SECTIONS`), each a function of the console, the image's result and ``--top``: a
+new table is one more function in that list.
+"""
 
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dockerlens.image.pipeline import ImageResult
+from dockerlens.display import visible
+from dockerlens.image.pipeline import ImageResult, shown_count
 from dockerlens.image.sharing import Sharing, image_labels
 from dockerlens.image.thresholds import RuleResult
 from dockerlens.image.units import human_size
 
 _BAR_WIDTH = 20
+#: Logs of CI jobs are not terminals: tables get this room instead of rich's 80 columns.
+_WIDTH_WITHOUT_TERMINAL = 160
+#: History commands can be kilobytes long: the table shows this much of one.
+_INSTRUCTION_CHARS = 160
+
+Section = Callable[[Console, ImageResult, int], None]
 
 
-def _bar(size: int, largest: int) -> Text:
-    if largest <= 0 or size <= 0:
+def make_console(is_terminal: bool) -> Console:
+    """The report's console: literal text, ``NO_COLOR`` honoured (no bold either), ``COLUMNS``
+    honoured, 160 columns when stdout is not a terminal and ``COLUMNS`` is not set."""
+    width = None if is_terminal or os.environ.get("COLUMNS") else _WIDTH_WITHOUT_TERMINAL
+    no_color = os.environ.get("NO_COLOR", "") != ""
+    return Console(
+        markup=False,
+        emoji=False,
+        highlight=False,
+        width=width,
+        color_system=None if no_color else "auto",
+    )
+
+
+def render_report(
+    console: Console,
+    results: list[ImageResult],
+    sharing: Sharing,
+    rules: list[RuleResult],
+    top: int,
+) -> None:
+    for result in results:
+        for section in IMAGE_SECTIONS:
+            section(console, result, top)
+        console.print()
+    render_sharing(console, results, sharing)
+    render_rules(console, rules)
+
+
+def _bar(size: int, largest: int, width: int) -> Text:
+    if largest <= 0 or size <= 0 or width <= 0:
         return Text("")
-    cells = max(1, round(_BAR_WIDTH * size / largest))
+    cells = max(1, round(width * size / largest))
     return Text("█" * cells, style="cyan")
 
 
@@ -27,30 +72,51 @@ def _short(digest: str) -> str:
     return digest.split(":")[-1][:12]
 
 
-def render_image(console: Console, result: ImageResult, top: int) -> None:
+def _instruction(text: str, limit: int = _INSTRUCTION_CHARS) -> str:
+    shown = visible(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _table(title: str | None = None) -> Table:
+    # One space between columns: 80 columns must hold the layer table's numbers.
+    return Table(
+        title=title,
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+        collapse_padding=True,
+        header_style="bold",
+    )
+
+
+def _header(console: Console, result: ImageResult, top: int) -> None:
     image = result.image
     console.print(
-        Text(f"{result.ref}", style="bold"), Text(f"  {_short(image.id)}  {image.source}")
+        Text(visible(result.ref), style="bold"),
+        Text(f"  {_short(image.id)}  {visible(image.source)}"),
     )
-    layers = Table(box=None, pad_edge=False, header_style="bold")
+
+
+def _layer_table(console: Console, result: ImageResult, top: int) -> None:
+    # The bar gives way first, then the instruction column shrinks and wraps; the numbers stay.
+    bar_width = min(_BAR_WIDTH, max(0, (console.width - 80) // 2))
+    layers = _table()
     layers.add_column("#", justify="right", no_wrap=True)
     layers.add_column("size", justify="right", no_wrap=True)
-    layers.add_column("", no_wrap=True, min_width=_BAR_WIDTH)
+    if bar_width:
+        layers.add_column("", no_wrap=True, min_width=bar_width)
     full = result.figures is not None
     if full:
-        layers.add_column("+", justify="right")
-        layers.add_column("~", justify="right")
-        layers.add_column("-", justify="right")
-        layers.add_column("wasted", justify="right")
-    layers.add_column("diff_id")
-    layers.add_column("instruction", overflow="ellipsis", no_wrap=True, max_width=70)
+        for name in ("+", "~", "-", "wasted"):
+            layers.add_column(name, justify="right", no_wrap=True)
+    layers.add_column("diff_id", no_wrap=True)
+    layers.add_column("instruction", overflow="fold", min_width=10)
     largest = max((layer.size for layer in result.layers), default=0)
     for layer in result.layers:
-        row: list[str | Text] = [
-            str(layer.index + 1),
-            human_size(layer.size),
-            _bar(layer.size, largest),
-        ]
+        known = layer.figures is not None or layer.stored_size is not None
+        row: list[str | Text] = [str(layer.index), human_size(layer.size) if known else "?"]
+        if bar_width:
+            row.append(_bar(layer.size, largest, bar_width))
         if layer.figures is not None:
             row += [
                 str(layer.figures.files_added),
@@ -58,19 +124,20 @@ def render_image(console: Console, result: ImageResult, top: int) -> None:
                 str(layer.figures.files_removed),
                 human_size(layer.figures.wasted_bytes) if layer.figures.wasted_bytes else "",
             ]
-        row += [_short(layer.diff_id), layer.instruction]
+        row += [_short(layer.diff_id), _instruction(layer.instruction)]
         layers.add_row(*row)
     console.print(layers)
-    if not result.history_matches_layers:
-        console.print(
-            "note: the config history does not match the layers one to one; "
-            "instructions may be missing",
-            style="yellow",
-        )
+
+
+def _history_note(console: Console, result: ImageResult, top: int) -> None:
+    if result.history_note is not None:
+        console.print(f"note: {visible(result.history_note)}", style="yellow")
+
+
+def _totals(console: Console, result: ImageResult, top: int) -> None:
     figures, dive = result.figures, result.dive
     if figures is None or dive is None:
         console.print(f"image size {human_size(result.size)} (stored layer sizes, --layers-only)")
-        console.print()
         return
     percent = dive.user_wasted_percent
     percent_text = "n/a (one layer)" if math.isnan(percent) else f"{percent:.2%}"
@@ -89,57 +156,90 @@ def render_image(console: Console, result: ImageResult, top: int) -> None:
         f"dive-compatible: efficiency {dive.efficiency:.4%}, wasted bytes {dive.wasted_bytes}, "
         f"user wasted percent {percent_text}"
     )
-    limit = None if top <= 0 else top
-    if figures.wasted:
-        table = Table(title="wasted", title_justify="left", box=None, header_style="bold")
-        table.add_column("size", justify="right")
-        table.add_column("path")
-        table.add_column("added by")
-        table.add_column("hidden by")
-        table.add_column("why")
-        for item in figures.wasted[:limit]:
-            table.add_row(
-                human_size(item.size),
-                "/" + item.path,
-                f"{item.added_in + 1}: {result.layers[item.added_in].instruction[:40]}",
-                f"{item.hidden_in + 1}: {result.layers[item.hidden_in].instruction[:40]}",
-                item.reason,
-            )
-        console.print(table)
-    if figures.largest:
-        table = Table(title="largest files", title_justify="left", box=None, header_style="bold")
-        table.add_column("size", justify="right")
-        table.add_column("path")
-        table.add_column("layer", justify="right")
-        for visible in figures.largest:
-            table.add_row(human_size(visible.size), "/" + visible.path, str(visible.layer + 1))
-        console.print(table)
-    console.print()
+
+
+def _layer_label(result: ImageResult, index: int) -> str:
+    return f"{index}: {_instruction(result.layers[index].instruction, 40)}"
+
+
+def _more(console: Console, left_out: int, what: str) -> None:
+    if left_out > 0:
+        console.print(f"… and {left_out} more {what}; --top 0 shows all")
+
+
+def _wasted_table(console: Console, result: ImageResult, top: int) -> None:
+    figures = result.figures
+    if figures is None or not figures.wasted:
+        return
+    shown = shown_count(len(figures.wasted), top)
+    table = _table("wasted")
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("path", overflow="fold")
+    table.add_column("added by", overflow="fold")
+    table.add_column("hidden by", overflow="fold")
+    table.add_column("why", overflow="fold")
+    for item in figures.wasted[:shown]:
+        table.add_row(
+            human_size(item.size),
+            visible("/" + item.path),
+            _layer_label(result, item.added_in),
+            _layer_label(result, item.hidden_in),
+            item.reason,
+        )
+    console.print(table)
+    _more(console, len(figures.wasted) - shown, "wasted files")
+
+
+def _largest_table(console: Console, result: ImageResult, top: int) -> None:
+    figures = result.figures
+    if figures is None or not figures.largest:
+        return
+    table = _table("largest files")
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("layer", justify="right", no_wrap=True)
+    table.add_column("path", overflow="fold")
+    for item in figures.largest:
+        table.add_row(human_size(item.size), str(item.layer), visible("/" + item.path))
+    console.print(table)
+    _more(console, figures.final_files - len(figures.largest), "files")
+
+
+#: The report of one image, in order.
+IMAGE_SECTIONS: list[Section] = [
+    _header,
+    _layer_table,
+    _history_note,
+    _totals,
+    _wasted_table,
+    _largest_table,
+]
 
 
 def render_sharing(console: Console, results: list[ImageResult], sharing: Sharing) -> None:
     if len(results) < 2:
         return
-    table = Table(title="images", title_justify="left", box=None, header_style="bold")
-    table.add_column("image")
-    table.add_column("size", justify="right")
-    table.add_column("shared", justify="right")
-    table.add_column("unique", justify="right")
+    table = _table("images")
+    table.add_column("image", overflow="fold")
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("shared", justify="right", no_wrap=True)
+    table.add_column("unique", justify="right", no_wrap=True)
     for label, result in zip(image_labels(results), results, strict=True):
         table.add_row(
-            label,
+            visible(label),
             human_size(result.size),
             human_size(sharing.shared_bytes[label]),
             human_size(sharing.unique_bytes[label]),
         )
     console.print(table)
     if sharing.shared_layers:
-        shared = Table(title="shared layers", title_justify="left", box=None, header_style="bold")
-        shared.add_column("diff_id")
-        shared.add_column("size", justify="right")
-        shared.add_column("images")
+        shared = _table("shared layers")
+        shared.add_column("diff_id", no_wrap=True)
+        shared.add_column("size", justify="right", no_wrap=True)
+        shared.add_column("images", overflow="fold")
         for layer in sharing.shared_layers:
-            shared.add_row(_short(layer.diff_id), human_size(layer.size), ", ".join(layer.images))
+            shared.add_row(
+                _short(layer.diff_id), human_size(layer.size), visible(", ".join(layer.images))
+            )
         console.print(shared)
     console.print(
         f"bytes saved by sharing: {human_size(sharing.saved_bytes)} ({sharing.saved_bytes} B)"
@@ -148,10 +248,9 @@ def render_sharing(console: Console, results: list[ImageResult], sharing: Sharin
 
 
 def render_rules(console: Console, rules: list[RuleResult]) -> None:
-    if not rules:
-        return
     for rule in rules:
         style = {"pass": "green", "fail": "bold red", "skip": "yellow"}[rule.status]
         console.print(
-            Text(f"{rule.status.upper()}: ", style=style), Text(f"{rule.image}: {rule.message}")
+            Text(f"{rule.status.upper()}: ", style=style),
+            Text(visible(f"{rule.image}: {rule.message}")),
         )

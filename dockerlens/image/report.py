@@ -1,13 +1,18 @@
 """The JSON report. Keys named in issue 5 are a contract: ``images[].ref/id/size/wasted_bytes/
 efficiency/layers[].diff_id/size/created_by/wasted/largest`` and ``shared_layers[].diff_id/size/
-images``. Keys may be added, never renamed."""
+images``. Keys may be added, never renamed.
+
+A list cut by ``--top`` says how much it left out (``wasted_omitted``, ``largest_omitted``,
+``dive.inefficient_files_omitted``); ``findings`` holds the crossed thresholds as lint findings.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from dockerlens.image.pipeline import ImageResult
+from dockerlens.image.findings import threshold_findings
+from dockerlens.image.pipeline import ImageResult, shown_count
 from dockerlens.image.sharing import Sharing, image_labels
 from dockerlens.image.thresholds import RuleResult
 
@@ -49,7 +54,7 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
                 }
             )
         layers.append(item)
-    limit = None if top <= 0 else top
+    shown_wasted = shown_count(len(figures.wasted), top) if figures is not None else 0
     wasted = [
         {
             "path": "/" + item.path,
@@ -60,7 +65,7 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
             "hidden_in_layer": item.hidden_in,
             "hidden_by": _layer_label(result, item.hidden_in),
         }
-        for item in (figures.wasted[:limit] if figures is not None else [])
+        for item in (figures.wasted[:shown_wasted] if figures is not None else [])
     ]
     largest = [
         {
@@ -87,9 +92,12 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
         "layers": layers,
         "wasted": wasted,
         "largest": largest,
+        "wasted_omitted": len(figures.wasted) - shown_wasted if figures is not None else 0,
+        "largest_omitted": figures.final_files - len(largest) if figures is not None else 0,
+        "history_note": result.history_note,
     }
     if dive is not None:
-        limit_dive = dive.inefficient if limit is None else dive.inefficient[:limit]
+        shown_dive = shown_count(len(dive.inefficient), top)
         document["dive"] = {
             "efficiency": dive.efficiency,
             "wasted_bytes": dive.wasted_bytes,
@@ -99,8 +107,9 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
             "layers_cut_short": dive.layers_cut_short,
             "inefficient_files": [
                 {"path": item.path, "count": item.count, "bytes": item.cumulative_size}
-                for item in limit_dive
+                for item in dive.inefficient[:shown_dive]
             ],
+            "inefficient_files_omitted": len(dive.inefficient) - shown_dive,
         }
     return document
 
@@ -139,8 +148,10 @@ def report_json(
                     "value": _finite(rule.value) if isinstance(rule.value, float) else rule.value,
                     "threshold": rule.threshold,
                     "message": rule.message,
+                    "layer": rule.layer,
                 }
                 for rule in rules
             ],
         },
+        "findings": [finding.to_dict() for finding in threshold_findings(rules)],
     }

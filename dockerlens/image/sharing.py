@@ -153,6 +153,12 @@ def _quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def _dot_label(text: str) -> str:
+    """``text`` as a dot string: each line break becomes dot's own ``\\n`` escape (a centred line
+    break), and backslashes and quotes in the text are escaped so they print as themselves."""
+    return "\\n".join(_quote(line) for line in text.split("\n"))
+
+
 def export_graph(graph: networkx.DiGraph, fmt: str) -> str:
     """The sharing graph as Graphviz dot, Mermaid, or node-link JSON."""
     if fmt == "json":
@@ -163,9 +169,9 @@ def export_graph(graph: networkx.DiGraph, fmt: str) -> str:
 
     def caption(node: str, attrs: dict[str, Any]) -> str:
         if attrs["kind"] == "image":
-            return f"{attrs['label']}\\n{attrs['layers']} layers, {_human(attrs['size'])}"
+            return f"{attrs['label']}\n{attrs['layers']} layers, {_human(attrs['size'])}"
         return (
-            f"shared base: {attrs['layers']} layers, {_human(attrs['size'])}\\n"
+            f"shared base: {attrs['layers']} layers, {_human(attrs['size'])}\n"
             f"{len(attrs['images'])} images"
         )
 
@@ -176,7 +182,7 @@ def export_graph(graph: networkx.DiGraph, fmt: str) -> str:
             attrs = graph.nodes[node]
             shape = "box" if attrs["kind"] == "image" else "ellipse"
             lines.append(
-                f'  "{_quote(node)}" [shape={shape}, label="{_quote(caption(node, attrs))}"];'
+                f'  "{_quote(node)}" [shape={shape}, label="{_dot_label(caption(node, attrs))}"];'
             )
         for source, target in sorted(graph.edges):
             lines.append(f'  "{_quote(source)}" -> "{_quote(target)}";')
@@ -187,7 +193,7 @@ def export_graph(graph: networkx.DiGraph, fmt: str) -> str:
         lines = ["graph LR"]
         for node in ordered:
             attrs = graph.nodes[node]
-            text = caption(node, attrs).replace("\\n", "<br/>").replace('"', "#quot;")
+            text = caption(node, attrs).replace('"', "#quot;").replace("\n", "<br/>")
             lines.append(
                 f'  {ids[node]}["{text}"]'
                 if attrs["kind"] == "image"

@@ -76,7 +76,14 @@ def open_source(
     if spec.transport == "docker-daemon":
         from dockerlens.image.engine import engine_images
 
-        return engine_images(spec.location, limits, metadata_only=metadata_only, progress=progress)
+        try:
+            return engine_images(
+                spec.location, limits, metadata_only=metadata_only, progress=progress
+            )
+        except ImageInputError as err:
+            if os.path.isfile(spec.location):
+                raise ImageInputError(f"{err}; {_file_hint(spec.location)}") from None
+            raise
     if spec.transport == "docker":
         from dockerlens.image.registry import registry_images
 
@@ -94,3 +101,48 @@ def open_source(
     return images_from_store(
         archive, str(spec), prefer=prefer, selector=spec.selector, platform=platform
     )
+
+
+def _file_hint(path: str) -> str:
+    """What to write for a file given without a transport (a name is first an engine image)."""
+    from dockerlens.image.tarstream import looks_like_tar_header
+
+    try:
+        with open(path, "rb") as file:
+            head = file.read(512)
+    except OSError:
+        head = b""
+    hint = (
+        f"{path} is a file: to read it as an archive, write docker-archive:{path} "
+        f"(docker save) or oci-archive:{path} (an OCI layout)"
+    )
+    from dockerlens.image.streams import sniff_compression
+
+    if sniff_compression(head) == "none" and not looks_like_tar_header(head):
+        hint += f", though {path} is not a tar archive"
+    return hint
+
+
+def _platform_of(image: ImageInput) -> str:
+    if image.platform is not None:
+        return image.platform
+    config = image.config
+    parts = [str(config.get("os") or "?"), str(config.get("architecture") or "?")]
+    if config.get("variant"):
+        parts.append(str(config["variant"]))
+    return "/".join(parts)
+
+
+def _platform_matches(wanted: str, image: ImageInput) -> bool:
+    have = _platform_of(image).split("/")
+    want = wanted.split("/")
+    # "linux/arm64" matches a linux/arm64/v8 image; "linux/arm/v7" needs the variant.
+    return have[: len(want)] == want if len(want) >= 2 else False
+
+
+def check_platform(images: list[ImageInput], platform: str | None, source: str) -> None:
+    """``--platform`` that none of a source's images is for is an error, not ignored."""
+    if platform is None or any(_platform_matches(platform, image) for image in images):
+        return
+    offered = ", ".join(sorted({_platform_of(image) for image in images}))
+    raise ImageInputError(f"{source}: no image for --platform {platform} (it has: {offered})")

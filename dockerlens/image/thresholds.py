@@ -11,6 +11,7 @@ dive rules it does not set take dive's defaults (lowestEfficiency 0.9, highestUs
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,8 @@ class RuleResult:
     value: float | int | None
     threshold: float | int | None
     message: str
+    #: the layer (its index) a per-layer rule speaks of
+    layer: int | None = None
 
 
 def _canonical(key: str) -> str:
@@ -77,26 +80,39 @@ def load_project_config(directory: str) -> dict[str, str]:
     """Thresholds from the ``analyze`` table of the project's dockerlens configuration.
 
     That is ``[analyze]`` in ``.dockerlens.toml`` or ``[tool.dockerlens.analyze]`` in
-    ``pyproject.toml``, found from ``directory`` upwards.
+    ``pyproject.toml``, found from ``directory`` upwards (the loader lint and graph use).
     """
-    from dockerlens.project_config import find_config
+    from dockerlens.project_config import project_section
 
-    found = find_config(Path(directory))
+    found = project_section(Path(directory), "analyze")
     if found is None:
         return {}
-    path, table = found
-    analyze = table.get("analyze")
-    if analyze is None:
-        return {}
+    path, key, analyze = found
     if not isinstance(analyze, dict):
-        raise ImageInputError(f"{path}: 'analyze' must be a table")
+        raise ImageInputError(f"{path}: {key!r} must be a table")
     settings = {}
-    for key, value in analyze.items():
-        canonical = _canonical(str(key))
+    for name, value in analyze.items():
+        canonical = _canonical(str(name))
         if canonical not in DIVE_KEYS + OWN_KEYS:
             known = ", ".join(DIVE_KEYS + OWN_KEYS)
-            raise ImageInputError(f"{path}: unknown analyze setting {key!r} (known: {known})")
+            raise ImageInputError(f"{path}: unknown analyze setting {name!r} (known: {known})")
         settings[canonical] = str(value)
+    return settings
+
+
+def analyze_settings(
+    options: dict[str, str | None], dive_ci: str | None, no_dive_ci: bool
+) -> dict[str, str]:
+    """The thresholds in force: command-line options over the project configuration over
+    ``.dive-ci`` (``dive_ci``, else ``./.dive-ci`` when it exists, as dive reads it)."""
+    settings: dict[str, str] = {}
+    dive_ci_path = dive_ci
+    if dive_ci_path is None and not no_dive_ci and os.path.isfile(".dive-ci"):
+        dive_ci_path = ".dive-ci"
+    if dive_ci_path is not None:
+        settings.update(load_dive_ci(dive_ci_path))
+    settings.update(load_project_config(os.getcwd()))
+    settings.update({key: value for key, value in options.items() if value is not None})
     return settings
 
 
@@ -157,15 +173,17 @@ def _outcome(
     value: float | int | None,
     failed: bool,
     what: str,
+    layer: int | None = None,
 ) -> RuleResult | None:
     if threshold is None:
         return None
     if value is None:
-        return RuleResult(name, image, "skip", None, threshold, f"{name}: {what} is not known")
+        message = f"{name}: {what} is not known"
+        return RuleResult(name, image, "skip", None, threshold, message, layer)
     status = "fail" if failed else "pass"
     comparison = {"fail": "crosses", "pass": "within"}[status]
     message = f"{name}: {what} {value} {comparison} threshold {threshold}"
-    return RuleResult(name, image, status, value, threshold, message)
+    return RuleResult(name, image, status, value, threshold, message, layer)
 
 
 def evaluate(results: list[ImageResult], thresholds: Thresholds) -> list[RuleResult]:
@@ -222,18 +240,7 @@ def evaluate(results: list[ImageResult], thresholds: Thresholds) -> list[RuleRes
                 "image size",
             )
         )
-        if result.layers:
-            largest = max(result.layers, key=lambda layer: layer.size)
-            outcomes.append(
-                _outcome(
-                    MAX_LAYER_SIZE,
-                    ref,
-                    t.max_layer_size,
-                    largest.size,
-                    t.max_layer_size is not None and largest.size > t.max_layer_size,
-                    f"layer {largest.index + 1} size ({largest.instruction[:50]})",
-                )
-            )
+        outcomes.extend(_layer_sizes(result, t.max_layer_size))
         wasted = result.figures.wasted_bytes if result.figures is not None else None
         outcomes.append(
             _outcome(
@@ -246,3 +253,23 @@ def evaluate(results: list[ImageResult], thresholds: Thresholds) -> list[RuleRes
             )
         )
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _layer_sizes(result: ImageResult, threshold: int | None) -> list[RuleResult | None]:
+    """One failure per layer over ``threshold``; else one pass, for the largest layer."""
+    if threshold is None or not result.layers:
+        return []
+    over = [layer for layer in result.layers if layer.size > threshold]
+    shown = over or [max(result.layers, key=lambda layer: layer.size)]
+    return [
+        _outcome(
+            MAX_LAYER_SIZE,
+            result.ref,
+            threshold,
+            layer.size,
+            layer.size > threshold,
+            f"layer {layer.index} size ({layer.instruction[:50]})",
+            layer.index,
+        )
+        for layer in shown
+    ]

@@ -121,7 +121,12 @@ def test_project_config_thresholds(waste_archive: Path, tmp_path: Path) -> None:
     (tmp_path / ".dockerlens.toml").write_text('[analyze]\nmax-layer-size = "999kB"\n')
     result = invoke(f"docker-archive:{waste_archive}", cwd=tmp_path)
     assert result.exit_code == 1
-    assert "max-layer-size" in result.stderr and "layer 2" in result.stderr
+    # Layers are numbered as JSON's index: the 1 MB layer is the second, index 1.
+    assert "max-layer-size" in result.stderr and "layer 1 " in result.stderr
+    # The configuration is found from the current folder upwards, as lint's is.
+    below = tmp_path / "sub" / "dir"
+    below.mkdir(parents=True)
+    assert invoke(f"docker-archive:{waste_archive}", cwd=below).exit_code == 1
     (tmp_path / ".dockerlens.toml").write_text('[analyze]\nmax-layer-size = "1MB"\n')
     assert invoke(f"docker-archive:{waste_archive}", cwd=tmp_path).exit_code == 0
     (tmp_path / ".dockerlens.toml").write_text('[analyze]\nmax-layer = "1MB"\n')
