@@ -60,10 +60,14 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     type=click.IntRange(min=0),
     default=20,
     show_default=True,
-    help="Wasted and largest files to list per image (0: every wasted file).",
+    help="Wasted and largest files to list per image (0: all); a cut list says how many it "
+    "left out.",
 )
 @click.option(
-    "--platform", default=None, help="os/arch[/variant] to pick from a multi-platform index."
+    "--platform",
+    default=None,
+    help="os/arch[/variant] to pick from a multi-platform index; an error when no image of a "
+    "source is for it.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_threshold_option("--lowest-efficiency", "dive's lowestEfficiency: fail below this score (0-1).")
@@ -124,8 +128,10 @@ def analyze(
       docker://HOST/NAME:TAG                  a registry
 
     Wasted bytes are file contents stored in a layer that the final file system cannot see.
-    "efficiency" is dive's score, computed as dive 0.13.1 does (see docs/analyze.md).
-    Exit 1 when a threshold is crossed, 2 on bad input.
+    "efficiency" is dive's score, computed as dive 0.13.1 does (see docs/analyze.md). Layers
+    are numbered from 0, as JSON's "index". Thresholds come from the options, then
+    [tool.dockerlens.analyze] or .dockerlens.toml's [analyze] (searched from the current folder
+    upwards), then .dive-ci. Exit 1 when a threshold is crossed, 2 on bad input.
     """
     from dockerlens.image.errors import ImageInputError
 

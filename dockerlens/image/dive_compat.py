@@ -16,6 +16,17 @@ layer's own file tree (a path with no entries below it in that layer), visited i
 keys seen twice or more; ``wasted bytes = Σ cum`` over them (the live copy included);
 ``user wasted percent = wasted bytes / Σ sizes of layers 2..n`` (NaN with one layer). Opaque
 directory markers are ignored. Unlike dive, layers are always taken in manifest order.
+
+Why a second layer stack (``_DiveNode``) beside ``analysis._Stack``: this module is a
+compatibility shim, kept apart on purpose. ``_Stack`` applies the OCI rules (whiteouts before a
+layer's own entries, opaque directories, hard links keeping content alive, a file replaced by a
+directory) and is what every dockerlens figure comes from. dive's score depends on dive's own
+departures from those rules: it walks each layer's tree in name order, ignores opaque markers
+and hard links, sizes a whiteout by the subtree it removes, and stops a layer's walk at a
+whiteout of a missing path. Deriving these numbers from ``_Stack`` would mean teaching it each
+of dive's departures behind flags, and every fix to the exact figures would risk moving the
+dive-compatible ones that ``.dive-ci`` thresholds compare (tests/image/test_dive_compat.py and
+test_engine_images.py check them against dive 0.13.1 itself). Only ``dive_figures`` is public.
 """
 
 from __future__ import annotations

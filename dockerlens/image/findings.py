@@ -22,7 +22,7 @@ from dockerlens.image.thresholds import (
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.rule import Severity
 
-THRESHOLDS_URL = "https://github.com/dockerlens/dockerlens/blob/main/docs/analyze.md#thresholds"
+THRESHOLDS_URL = "https://github.com/dockerlens/dockerlens/blob/main/docs/analyze.md#ci-thresholds"
 
 
 class ThresholdCode(NamedTuple):
