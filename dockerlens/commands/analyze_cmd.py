@@ -12,6 +12,7 @@ import click
 from click.core import ParameterSource
 
 from dockerlens.errors import UserError
+from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
 if TYPE_CHECKING:
     from dockerlens.image.pipeline import ImageResult
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from dockerlens.image.thresholds import RuleResult
 
 #: text and json are analyze's own report; the others are lint's reporters, given the findings.
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle")
+FORMATS = tuple(LINT_FORMATS)
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from dockerlens.display import visible
 from dockerlens.image.model import ImageInput
 
 
@@ -24,7 +25,8 @@ class ProgressReporter:
             return
         if self._task is None:
             self._task = self._progress.add_task("reading layers", total=None)
-        self._progress.update(self._task, advance=1, description=f"read {name[-40:]}")
+        description = f"read {visible(name[-40:])}"
+        self._progress.update(self._task, advance=1, description=description)
 
     def expect(self, images: list[ImageInput]) -> None:
         if self._progress is None:
@@ -38,7 +40,9 @@ class ProgressReporter:
         if self._progress is None or self._task is None:
             return
         self._progress.update(
-            self._task, advance=1, description=f"{image.ref} layer {index + 1}/{len(image.layers)}"
+            self._task,
+            advance=1,
+            description=f"{visible(image.ref)} layer {index + 1}/{len(image.layers)}",
         )
 
 
@@ -47,14 +51,15 @@ def progress_reporter(enabled: bool) -> Iterator[ProgressReporter]:
     if not enabled:
         yield ProgressReporter(None)
         return
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from dockerlens.image.render import make_console
+
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        console=Console(stderr=True),
+        console=make_console(True, stderr=True),
         transient=True,
     ) as progress:
         yield ProgressReporter(progress)

@@ -32,12 +32,13 @@ _INSTRUCTION_CHARS = 160
 Section = Callable[[Console, ImageResult, int], None]
 
 
-def make_console(is_terminal: bool) -> Console:
-    """The report's console: literal text, ``NO_COLOR`` honoured (no bold either), ``COLUMNS``
-    honoured, 160 columns when stdout is not a terminal and ``COLUMNS`` is not set."""
+def make_console(is_terminal: bool, *, stderr: bool = False) -> Console:
+    """A console for analyze's output: literal text, ``NO_COLOR`` honoured (no bold either),
+    ``COLUMNS`` honoured, 160 columns when not a terminal and ``COLUMNS`` is not set."""
     width = None if is_terminal or os.environ.get("COLUMNS") else _WIDTH_WITHOUT_TERMINAL
     no_color = os.environ.get("NO_COLOR", "") != ""
     return Console(
+        stderr=stderr,
         markup=False,
         emoji=False,
         highlight=False,

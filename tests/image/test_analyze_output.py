@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from dockerlens.cli import cli
 from dockerlens.image.engine import EMPTY_LAYER_DIFF_ID, pair_history
+from tests.test_reporters import sarif_validator
 
 HOSTILE_COMMAND = "/bin/sh -c echo [bold]loud[/bold] :smile: \x1b[31mred\ttab"
 
@@ -241,7 +242,9 @@ def test_thresholds_through_lint_reporters(archives: Any, make_layer: Any) -> No
     args = ("--max-layer-size", "90kB", "--max-image-size", "1GB", source)
     sarif = run("-f", "sarif", *args)
     assert sarif.exit_code == 1
-    (sarif_run,) = json.loads(sarif.stdout)["runs"]
+    log = json.loads(sarif.stdout)
+    assert [error.message for error in sarif_validator().iter_errors(log)] == []
+    (sarif_run,) = log["runs"]
     results = sarif_run["results"]
     assert [r["ruleId"] for r in results] == ["DK505", "DK505"]
     assert all(r["level"] == "error" for r in results)
