@@ -143,18 +143,24 @@ def render_markdown(rule: type[Rule]) -> str:
 def render_engine_markdown(code: EngineCode) -> str:
     """The page of a code the engine reports itself (parse errors, unused pragmas...)."""
     lines = [f"# {code.code}: {code.name}", "", code.summary, ""]
+    reporter = (
+        "the engine (not a rule)" if code.command == "lint" else f"`dockerlens {code.command}`"
+    )
     lines += [
         "| Severity | Reported by |",
         "|---|---|",
-        f"| {code.severity.value} | the engine (not a rule) |",
+        f"| {code.severity.value} | {reporter} |",
         "",
     ]
     if code.detail:
         lines += [code.detail, ""]
+    if code.command == "lint":
+        lines += [
+            f"Like a rule, it may be selected, ignored or given another severity as "
+            f"`{code.code}` or `{code.name}`.",
+            "",
+        ]
     lines += [
-        f"Like a rule, it may be selected, ignored or given another severity as `{code.code}` "
-        f"or `{code.name}`.",
-        "",
         "---",
         "",
         f"Generated from `{code.__class__.__module__}`; edit it there.",

@@ -56,6 +56,8 @@ class EngineCode(NamedTuple):
     summary: str
     #: What it means and what to do, for its page (``dockerlens rules CODE``, docs/rules/).
     detail: str = ""
+    #: The command that reports it: ``lint`` (selectable like a rule) or ``analyze``.
+    command: str = "lint"
 
 
 PARSE_ERROR = EngineCode(
@@ -88,7 +90,37 @@ RULE_CRASHED = EngineCode(
     "error. The other rules' findings are still reported. Please report it with the "
     "instruction that triggers it; meanwhile the failing rule can be ignored.",
 )
-ENGINE_CODES = (PARSE_ERROR, UNUSED_PRAGMA, RULE_CRASHED)
+
+
+def _threshold_code(code: str, name: str, threshold: str, what: str) -> EngineCode:
+    return EngineCode(
+        code,
+        name,
+        Severity.ERROR,
+        f"An image crosses the `{threshold}` threshold of `dockerlens analyze` ({what}).",
+        f"Reported by `dockerlens analyze` when the image crosses `{threshold}` (an option, "
+        "the `[analyze]` table of the configuration, or `.dive-ci`; see docs/analyze.md). The "
+        "finding is located at the image (its reference as the path, no line); the message "
+        "gives the value, the threshold and, for a layer, the layer's number and instruction. "
+        "The run exits 1. To stop it, leave the threshold unset or set it to `disabled`.",
+        command="analyze",
+    )
+
+
+THRESHOLD_CODES = (
+    _threshold_code("DK501", "lowest-efficiency", "lowestEfficiency", "dive's efficiency"),
+    _threshold_code("DK502", "highest-wasted-bytes", "highestWastedBytes", "dive's wasted bytes"),
+    _threshold_code(
+        "DK503",
+        "highest-user-wasted-percent",
+        "highestUserWastedPercent",
+        "dive's wasted share of the layers above the first",
+    ),
+    _threshold_code("DK504", "max-image-size", "max-image-size", "the image's size"),
+    _threshold_code("DK505", "max-layer-size", "max-layer-size", "a layer's size"),
+    _threshold_code("DK506", "max-wasted-bytes", "max-wasted-bytes", "exact wasted bytes"),
+)
+ENGINE_CODES = (PARSE_ERROR, UNUSED_PRAGMA, RULE_CRASHED, *THRESHOLD_CODES)
 
 
 def docs_url(code: str) -> str:
