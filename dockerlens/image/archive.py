@@ -16,7 +16,12 @@ from typing import Any, BinaryIO
 
 from dockerlens.image.errors import ImageInputError
 from dockerlens.image.layerscan import LayerScan, scan_layer
-from dockerlens.image.model import BlobStore, ImageInput, LayerRef, Limits, ProgressCallback
+from dockerlens.image.model import BlobStore, LayerRef, ProgressCallback
+
+# The image model lives in image/model.py; these two stay importable from here for code written
+# before it moved (explicit re-exports, for mypy --strict).
+from dockerlens.image.model import ImageInput as ImageInput
+from dockerlens.image.model import Limits as Limits
 from dockerlens.image.streams import (
     BoundedFile,
     ChunkStream,

@@ -55,11 +55,16 @@ def render_report(
     top: int,
 ) -> None:
     for result in results:
-        for section in IMAGE_SECTIONS:
-            section(console, result, top)
-        console.print()
+        render_image(console, result, top)
     render_sharing(console, results, sharing)
     render_rules(console, rules)
+
+
+def render_image(console: Console, result: ImageResult, top: int) -> None:
+    """The report of one image: its sections, then a blank line."""
+    for section in IMAGE_SECTIONS:
+        section(console, result, top)
+    console.print()
 
 
 def _bar(size: int, largest: int, width: int) -> Text:
