@@ -65,5 +65,5 @@ class ImageInput:
         if self.store is None:
             raise ImageInputError(f"{self.ref}: layer content is not available from this source")
         layer = self.layers[index]
-        what = f"{self.source}: layer {index + 1} ({layer.member})"
+        what = f"{self.source}: layer {index} ({layer.member})"
         return self.store.scan(layer.member, what)

@@ -42,7 +42,7 @@ class ProgressReporter:
         self._progress.update(
             self._task,
             advance=1,
-            description=f"{visible(image.ref)} layer {index + 1}/{len(image.layers)}",
+            description=f"{visible(image.ref)} layer {index}",
         )
 
 
