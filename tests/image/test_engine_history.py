@@ -126,3 +126,30 @@ def test_buildkit_history_pairs_with_its_layers(buildkit_image: str, busybox: st
         ],
         busybox,
     )
+
+
+AMBIGUOUS_STEPS = """\
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "mkdir", "/d"]
+RUN ["/bin/busybox", "true"]
+COPY note.txt /note.txt
+"""
+
+
+def test_a_layer_two_steps_could_have_made_is_said_so(image_builder: ImageBuilder) -> None:
+    # The legacy builder keeps mkdir's layer (0 bytes of content, not the empty tar) and drops
+    # the empty RUN: from the Engine API's history alone either 0-byte RUN could own the layer.
+    tag = image_builder.build("ambiguous-steps-legacy", AMBIGUOUS_STEPS, {"note.txt": NOTE})
+    full = analyze_json(tag)["images"][0]
+    assert full["layers"][1]["instruction"] == "/bin/busybox mkdir /d"  # the config knows
+    metadata = analyze_json("--layers-only", tag)["images"][0]
+    layers = metadata["layers"]
+    assert [layer["created_by"] is not None for layer in layers] == [True, False, True]
+    assert layers[1]["stored_size"] is None
+    assert layers[2]["size"] == len(NOTE)
+    assert metadata["history_matches_layers"] is False
+    assert "1 of 3 layers left without an instruction" in metadata["history_note"]
+    text = CliRunner().invoke(cli, ["analyze", "-q", "--layers-only", tag]).stdout
+    assert "note: the engine's history of" in text
+    assert any(line.split()[:2] == ["1", "?"] for line in text.splitlines())
