@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dockerlens.display import visible
 from dockerlens.image.pipeline import ImageResult
 
 if TYPE_CHECKING:
@@ -169,7 +170,8 @@ def export_graph(graph: networkx.DiGraph, fmt: str) -> str:
 
     def caption(node: str, attrs: dict[str, Any]) -> str:
         if attrs["kind"] == "image":
-            return f"{attrs['label']}\n{attrs['layers']} layers, {_human(attrs['size'])}"
+            name = visible(attrs["label"])  # a hand-written archive can tag anything
+            return f"{name}\n{attrs['layers']} layers, {_human(attrs['size'])}"
         return (
             f"shared base: {attrs['layers']} layers, {_human(attrs['size'])}\n"
             f"{len(attrs['images'])} images"

@@ -130,6 +130,16 @@ def test_dot_labels_have_real_line_breaks(archives: Any, make_layer: Any) -> Non
     assert "\\\\n" not in dot
     mermaid = run("--graph", "mermaid", f"docker-archive:{path}").stdout
     assert '["a:1<br/>2 layers, 101 B"]' in mermaid
+    hostile = archives.docker_archive(
+        "tagged.tar",
+        [
+            {"tag": "evil\x1b[2J:1", "layers": [base], "commands": ["A"]},
+            {"tag": "b:1", "layers": [base], "commands": ["A"]},
+        ],
+    )
+    for graph in ("dot", "mermaid"):
+        output = run("--graph", graph, f"docker-archive:{hostile}").stdout
+        assert "\x1b" not in output and "evil␛[2J:1" in output
 
 
 def test_no_color_is_honoured(archives: Any, make_layer: Any) -> None:
