@@ -143,6 +143,8 @@ def analyze(
             f"--graph {graph_format} prints the graph instead of the report: drop "
             f"--format {output_format} (--graph json is the graph as JSON)"
         )
+    if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
+        raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
     try:
         _run(
             images,

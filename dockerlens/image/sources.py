@@ -137,7 +137,7 @@ def _platform_matches(wanted: str, image: ImageInput) -> bool:
     have = _platform_of(image).split("/")
     want = wanted.split("/")
     # "linux/arm64" matches a linux/arm64/v8 image; "linux/arm/v7" needs the variant.
-    return have[: len(want)] == want if len(want) >= 2 else False
+    return have[: len(want)] == want
 
 
 def check_platform(images: list[ImageInput], platform: str | None, source: str) -> None:

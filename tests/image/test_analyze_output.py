@@ -206,6 +206,8 @@ def test_platform_that_matches_nothing_is_an_error(archives: Any, make_layer: An
     assert wrong.exit_code == 2
     assert "no image for --platform linux/arm64 (it has: linux/amd64)" in wrong.stderr
     assert run("--platform", "linux/amd64", f"docker-archive:{path}").exit_code == 0
+    malformed = run("--platform", "linux", f"docker-archive:{path}")
+    assert malformed.exit_code == 2 and "expected os/arch[/variant]" in malformed.stderr
 
 
 def test_graph_with_a_report_format_is_refused(archives: Any, make_layer: Any) -> None:
