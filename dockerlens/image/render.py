@@ -257,6 +257,6 @@ def render_rules(console: Console, rules: list[RuleResult]) -> None:
     for rule in rules:
         style = {"pass": "green", "fail": "bold red", "skip": "yellow"}[rule.status]
         console.print(
-            Text(f"{rule.status.upper()}: ", style=style),
+            Text(f"{rule.status.upper()}:", style=style),
             Text(visible(f"{rule.image}: {rule.message}")),
         )
