@@ -75,7 +75,8 @@ def _bar(size: int, largest: int, width: int) -> Text:
 
 
 def _short(digest: str) -> str:
-    return digest.split(":")[-1][:12]
+    # A hand-written config can hold any string where a digest belongs.
+    return visible(digest.split(":")[-1][:12])
 
 
 def _instruction(text: str, limit: int = _INSTRUCTION_CHARS) -> str:
