@@ -12,7 +12,8 @@ class NonNumericUser(Rule):
 
     ## What it does
     Flags a `USER` whose user part (before `:`) is not a number, once variables whose values
-    the Dockerfile knows are expanded. Windows stages are left alone.
+    the Dockerfile knows are expanded. `root` is always uid 0, so it passes (DL3002 judges
+    running as root); Windows stages are left alone.
 
     ## Why is this bad?
     A name means something only inside the image's `/etc/passwd`. Tools outside it cannot
@@ -51,7 +52,8 @@ class NonNumericUser(Rule):
     chooses it. Other variables are expanded rather than reported on sight: an `ENV` whose
     value is a number passes, one whose value is a name is reported, and a variable of unknown
     value (an `ENV` of the base image) is not judged. Windows images have no numeric user ids,
-    so their stages are not checked.
+    so their stages are not checked. hadolint reports `USER root`; it is uid 0 in every image,
+    so dockerlens does not.
     """
 
     code = "DL3066"
@@ -74,7 +76,7 @@ class NonNumericUser(Rule):
         ):
             return
         user = text.split(":", 1)[0]
-        if user and not user.isdigit():
+        if user and not user.isdigit() and user != "root":
             yield Problem(step, at=raw)
 
 
