@@ -96,7 +96,7 @@ class ChownAfterCopy(Rule):
     `ADD` of the same stage (or of a stage it is built `FROM`) wrote: the copy's destination,
     a path inside it, or (with `-R`) a directory holding it. Relative paths are resolved
     against the `WORKDIR` and any `cd` before the command. Only stages whose layers ship are
-    checked: the final stage and stages another is built `FROM`.
+    checked: the final stage and the stages it is built `FROM`.
 
     Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download);
     a path the same `RUN` deletes afterwards (it should not be copied at all: DK202); and a

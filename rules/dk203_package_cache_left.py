@@ -476,7 +476,7 @@ class PackageCacheLeft(Rule):
     nothing in the same `RUN` empties it afterwards, no BuildKit cache or tmpfs mount covers
     it, and the manager's no-cache option or variable is not set. One finding per manager and
     `RUN`, naming the cache. Only stages whose layers ship are checked: the final stage,
-    stages another is built `FROM`, and `ONBUILD RUN`.
+    the stages it is built `FROM`, and `ONBUILD RUN`.
 
     - npm: `npm install`/`ci`/`add`/`update` fill `~/.npm/_cacache`; kept out by
       `npm cache clean`, or moved by `npm_config_cache` or `--cache`.

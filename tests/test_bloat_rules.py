@@ -200,6 +200,37 @@ def test_dk209_builder_stage_context_is_not_reported(tmp_path: Path) -> None:
     assert messages("DK209", tmp_path, text) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "settings", "credential"),
+    [
+        (
+            ".npmrc",
+            "registry=https://npm.example.com/\nalways-auth=true\n",
+            "//npm.example.com/:_authToken=abc\n",
+        ),
+        (
+            ".pypirc",
+            "[distutils]\nindex-servers = internal\n[internal]\n"
+            "repository = https://pypi.example.com\nusername = ci\n",
+            "[pypi]\npassword = pypi-abc\n",
+        ),
+        (".netrc", "default\n", "machine example.com\n  login ci\n  password abc\n"),
+    ],
+)
+def test_dk209_settings_files_without_credentials(
+    tmp_path: Path, name: str, settings: str, credential: str
+) -> None:
+    """An .npmrc / .pypirc / .netrc in the context is a secret only when it holds one."""
+    (tmp_path / name).write_text(settings, encoding="utf-8")
+    copy_file = f"FROM node:22-slim\nCOPY {name} /root/\n"
+    assert messages("DK209", tmp_path, copy_file) == []
+    assert messages("DK209", tmp_path, COPY_ALL) == []
+    (tmp_path / name).write_text(settings + credential, encoding="utf-8")
+    assert len(messages("DK209", tmp_path, copy_file)) == 1
+    [message] = messages("DK209", tmp_path, COPY_ALL)
+    assert name in message
+
+
 def test_dk301_skips_dev_containers(tmp_path: Path) -> None:
     text = 'FROM mcr.microsoft.com/devcontainers/python:3.12\nCMD ["sleep", "infinity"]\n'
     assert findings("DK301", tmp_path, text) == [1]

@@ -103,20 +103,27 @@ class LintContext:
         """Stages some other stage is built FROM (their layers end up in that image)."""
         return frozenset(s.base_stage for s in self.stages if s.base_stage is not None)
 
-    def ships_layers(self, stage: Stage | None) -> bool:
-        """True when the stage's layers can end up in an image: the final stage, or a FROM base.
+    @functools.cached_property
+    def shipped_stages(self) -> frozenset[int]:
+        """The final stage and the stages it is built ``FROM``, down to its base image."""
+        return frozenset(s.index for s in self.lineage(self.final_stage))
 
-        A stage read only through ``COPY --from`` leaves its layers behind, so layer-bloat rules
-        that follow hadolint (DL3009, DL3060) stay silent there.
+    def ships_layers(self, stage: Stage | None) -> bool:
+        """True when the stage's layers end up in the final image: the final stage and its
+        ``FROM`` ancestry. A stage read only through ``COPY --from``, or the base of a stage
+        that does not ship (a ``test`` stage built ``FROM build``), leaves its layers behind.
         """
-        return stage is not None and (self.is_final(stage) or stage.index in self.base_stages)
+        return stage is not None and stage.index in self.shipped_stages
 
     def layer_kept(self, step: Step) -> bool:
-        """True when what ``step`` writes can end up in an image, as hadolint judges it: an
-        ONBUILD step (it runs in a child image), a step before any FROM (not a buildable file,
-        DL3061 reports it), or a step of a stage that :meth:`ships_layers`."""
+        """True when what ``step`` writes can end up in an image, as hadolint judges it (for
+        DL3009, DL3060): an ONBUILD step (it runs in a child image), a step before any FROM (not
+        a buildable file, DL3061 reports it), or a step of the final stage or of any stage some
+        other stage is built ``FROM``."""
         stage = self.stage_of(step)
-        return step.instruction.sub_cmd is not None or stage is None or self.ships_layers(stage)
+        if step.instruction.sub_cmd is not None or stage is None:
+            return True
+        return self.is_final(stage) or stage.index in self.base_stages
 
     def source(self, step: Step) -> list[str]:
         """The source lines of the instruction (heredoc bodies included)."""

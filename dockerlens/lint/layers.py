@@ -569,6 +569,25 @@ _KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8")
 _PUBLIC_WORDS = re.compile(
     r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts)", re.IGNORECASE
 )
+#: Signing keys published for package repositories (``nodesource.gpg.key``, ``repo.asc.key``,
+#: ``archive-keyring.key``) and public halves (``id_rsa.pub.pem``): public by their name.
+_PUBLIC_KEY = re.compile(r"([-_.](gpg|pgp|asc|pub)([-_.]|$)|keyring|^gpg|^pgp)", re.IGNORECASE)
+#: Lines of ``.npmrc`` / ``.pypirc`` / ``.netrc`` that carry a credential rather than a setting.
+_CREDENTIAL_LINE = re.compile(
+    r"(^|[\s:])(_authToken|_auth|_password|password|passwd|token)\s*[=:]"
+    r"|(^|\s)(password|passwd)\s+[^\s=:]",
+    re.IGNORECASE | re.MULTILINE,
+)
+#: Files that are secrets only when they hold a credential: otherwise they are settings.
+SETTINGS_FILES = frozenset({".npmrc", ".pypirc", ".netrc", "_netrc"})
+
+
+def holds_credential(text: str) -> bool:
+    """An ``.npmrc``, ``.pypirc`` or ``.netrc`` text that sets a token or a password (a
+    registry or index URL, ``always-auth`` or a username alone are settings)."""
+    return _CREDENTIAL_LINE.search(text) is not None
+
+
 #: ``prod.env``, ``secrets.env``: environment files named after a deployment or for secrets
 #: (``meta.env``, ``versions.env`` are build information).
 _ENV_FILE = re.compile(
@@ -593,6 +612,8 @@ def secret_kind(source: str) -> str | None:
     if name.startswith(".env.") or _ENV_FILE.match(name):
         return name
     stem = name.rsplit(".", 1)[0]
+    if _PUBLIC_KEY.search(stem):
+        return None
     if name.endswith(_KEY_SUFFIXES):
         return None if _PUBLIC_WORDS.search(stem) and not name.endswith(".key") else name
     if name.endswith(".pem") and ("key" in stem.lower() or not _PUBLIC_WORDS.search(stem)):
