@@ -14,6 +14,7 @@ from dockerlens.lint.layers import (
     Written,
     copies_before,
     located_commands,
+    mark,
     path_args,
     relation,
     workdirs,
@@ -196,7 +197,8 @@ class ChownAfterCopy(Rule):
                 f"line {first.copy.step.line}: set them with `{keyword} --{flag}=` instead"
             )
             fix = _fix(step, ctx, call, hits, single=len(located) == 1)
-            yield Problem(step, message=message, at=call.tool, fix=fix)
+            where = mark(ctx, step, call.located.command, words=1)
+            yield Problem(step, message=message, at=where or call.tool, fix=fix)
 
 
 def _deleted_after(step: Step, located: list[Located], index: int) -> list[str]:

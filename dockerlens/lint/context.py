@@ -156,13 +156,19 @@ class LintContext:
             return None
         return instruction.start_line, start + 1, end + 1
 
-    def locate(self, step: Step, text: str) -> tuple[int, int, int, int] | None:
-        """(line, column, end_line, end_column) of the first ``text`` in the instruction."""
+    def locate(
+        self, step: Step, text: str, occurrence: int = 0
+    ) -> tuple[int, int, int, int] | None:
+        """(line, column, end_line, end_column) of ``text`` in the instruction: its first
+        appearance, or the one after ``occurrence`` others."""
         if not text:
             return None
         start = step.instruction.start_line
         for offset, line in enumerate(self.source(step)):
             column = line.find(text)
-            if column >= 0:
-                return (start + offset, column + 1, start + offset, column + 1 + len(text))
+            while column >= 0:
+                if occurrence == 0:
+                    return (start + offset, column + 1, start + offset, column + 1 + len(text))
+                occurrence -= 1
+                column = line.find(text, column + len(text))
         return None

@@ -624,21 +624,32 @@ def secret_kind(source: str) -> str | None:
 # --- pointing at findings -------------------------------------------------------------------
 
 
-def mark(ctx: LintContext, step: Step, command: Command) -> str | None:
-    """Text of the instruction to point at for ``command``: its words as written if they can
-    be found on one line, else its name."""
+def mark(
+    ctx: LintContext, step: Step, command: Command, words: int = 3
+) -> tuple[int, int, int, int] | None:
+    """Where to point at ``command`` in the instruction: its first ``words`` words as written,
+    found on one line, at the place of this command (an earlier command with the same words,
+    such as a first ``chown -R app``, is skipped); else its name."""
     candidates: list[str] = []
+    before = ""
     script = step.script
     if script is not None and command.end_byte > command.start_byte:
-        raw = script.text.encode("utf-8", "surrogateescape")[command.start_byte : command.end_byte]
+        encoded = script.text.encode("utf-8", "surrogateescape")
+        raw = encoded[command.start_byte : command.end_byte]
+        before = encoded[: command.start_byte].decode("utf-8", "surrogateescape")
         first = raw.decode("utf-8", "surrogateescape").split("\n", 1)[0]
         first = first.split("\\", 1)[0].rstrip()
-        words = first.split()
-        candidates += [" ".join(words[:n]) for n in range(min(len(words), 3), 0, -1)]
+        written = first.split()
+        candidates += [" ".join(written[:n]) for n in range(min(len(written), words), 0, -1)]
     candidates.append(command.name)
     for candidate in candidates:
-        if candidate and ctx.locate(step, candidate) is not None:
-            return candidate
+        if not candidate:
+            continue
+        where = ctx.locate(step, candidate, before.count(candidate))
+        if where is None:
+            where = ctx.locate(step, candidate)
+        if where is not None:
+            return where
     return None
 
 
