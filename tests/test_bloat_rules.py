@@ -235,3 +235,26 @@ def test_dk301_skips_dev_containers(tmp_path: Path) -> None:
     text = 'FROM mcr.microsoft.com/devcontainers/python:3.12\nCMD ["sleep", "infinity"]\n'
     assert findings("DK301", tmp_path, text) == [1]
     assert findings("DK301", tmp_path, text, name=".devcontainer/Dockerfile") == []
+
+
+@pytest.mark.parametrize(
+    ("user_lines", "mount"),
+    [
+        ("", "target=/root/.npm`"),
+        ("USER root\n", "target=/root/.npm`"),
+        ("USER app\n", "target=/home/app/.npm,uid=<uid of app>`"),
+        ("USER 1000:1000\n", "target=<home of 1000>/.npm,uid=1000`"),
+        ("ENV HOME=/srv/app\nUSER 1000\n", "target=/srv/app/.npm,uid=1000`"),
+    ],
+)
+def test_dk203_cache_mount_for_the_stage_user(tmp_path: Path, user_lines: str, mount: str) -> None:
+    """The suggested cache mount is where the RUN's user keeps the cache, and writable by it."""
+    text = f"FROM node:22-slim\nWORKDIR /app\n{user_lines}RUN npm ci --omit=dev\n"
+    [message] = messages("DK203", tmp_path, text)
+    assert message.endswith(f"`RUN --mount=type=cache,{mount}"), message
+
+
+def test_dk203_user_of_the_base_stage_counts(tmp_path: Path) -> None:
+    text = "FROM node:22-slim AS base\nUSER app\nFROM base\nRUN npm ci --omit=dev\n"
+    [message] = messages("DK203", tmp_path, text)
+    assert "target=/home/app/.npm,uid=<uid of app>" in message

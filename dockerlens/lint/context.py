@@ -91,6 +91,24 @@ class LintContext:
             for other in self.steps_before(step)
         )
 
+    def user_at(self, step: Step) -> str | None:
+        """The ``USER`` a step runs as, as written after expansion (``app``, ``1000:1000``),
+        from the last ``USER`` before it in its image (:meth:`steps_before`); None when no
+        ``USER`` came before it (root, unless the base image says otherwise)."""
+        for stage_number, stage in enumerate(self.lineage(self.stage_of(step))):
+            steps = [
+                other
+                for other in self.stage_steps(stage)
+                if other.keyword == "USER"
+                and other.instruction.sub_cmd is None
+                and (stage_number > 0 or other.index < step.index)
+            ]
+            if steps:
+                last = steps[-1]
+                words = last.expanded or last.instruction.value
+                return words[0] if words else None
+        return None
+
     @property
     def final_stage(self) -> Stage | None:
         return self.dockerfile.stages[-1] if self.dockerfile.stages else None
