@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.model import expand_word
-from dockerlens.shell import DEFAULT_WINDOWS_SHELL
 
 
 class NonNumericUser(Rule):
@@ -65,7 +64,7 @@ class NonNumericUser(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
-        if stage is None or not step.instruction.value or _is_windows(ctx, step):
+        if stage is None or not step.instruction.value or ctx.is_windows(stage):
             return
         raw = step.instruction.value[0]
         text, matched, unmatched = expand_word(raw, step.variables, step.escape)
@@ -78,11 +77,3 @@ class NonNumericUser(Rule):
         user = text.split(":", 1)[0]
         if user and not user.isdigit() and user != "root":
             yield Problem(step, at=raw)
-
-
-def _is_windows(ctx: LintContext, step: Step) -> bool:
-    stage = ctx.stage_of(step)
-    if stage is None:
-        return False
-    root = ctx.root_stage(stage)
-    return ctx.steps[root.steps[0]].shell == DEFAULT_WINDOWS_SHELL

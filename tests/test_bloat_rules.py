@@ -258,3 +258,16 @@ def test_dk203_user_of_the_base_stage_counts(tmp_path: Path) -> None:
     text = "FROM node:22-slim AS base\nUSER app\nFROM base\nRUN npm ci --omit=dev\n"
     [message] = messages("DK203", tmp_path, text)
     assert "target=/home/app/.npm,uid=<uid of app>" in message
+
+
+def test_dk301_entrypoint_script_that_drops_privileges(tmp_path: Path) -> None:
+    """An entrypoint script copied from the context that switches user with setpriv/gosu."""
+    text = (
+        "FROM debian:12-slim\nCOPY docker-entrypoint.sh /usr/local/bin/\n"
+        'ENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["server"]\n'
+    )
+    script = tmp_path / "docker-entrypoint.sh"
+    script.write_text('#!/bin/sh\nexec "$@"\n', encoding="utf-8")
+    assert findings("DK301", tmp_path, text) == [1]
+    script.write_text('#!/bin/sh\nexec setpriv --reuid=app --init-groups "$@"\n', encoding="utf-8")
+    assert findings("DK301", tmp_path, text) == []

@@ -8,6 +8,7 @@ from typing import Any
 
 from dockerlens.lint.pragmas import Pragmas
 from dockerlens.model import Dockerfile, Stage, Step
+from dockerlens.shell import DEFAULT_WINDOWS_SHELL
 
 
 class LintContext:
@@ -90,6 +91,13 @@ class LintContext:
             other.keyword == keyword and other.instruction.sub_cmd is None
             for other in self.steps_before(step)
         )
+
+    def is_windows(self, stage: Stage | None) -> bool:
+        """The stage builds a Windows image (its root stage is built on a Windows base)."""
+        if stage is None:
+            return False
+        root = self.root_stage(stage)
+        return bool(root.steps) and self.steps[root.steps[0]].shell == DEFAULT_WINDOWS_SHELL
 
     def user_at(self, step: Step) -> str | None:
         """The ``USER`` a step runs as, as written after expansion (``app``, ``1000:1000``),
