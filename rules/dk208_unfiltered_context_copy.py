@@ -195,9 +195,10 @@ class UnfilteredContextCopy(Rule):
     def _assumed(self, ctx: LintContext, context: Path | None) -> str:
         if context is None:
             return "no build context at hand"
-        shown = str(context)
+        shown = str(context.resolve())
         with contextlib.suppress(ValueError):  # another drive, on Windows
-            shown = os.path.relpath(context)
+            relative = os.path.relpath(context)
+            shown = shown if relative.startswith("..") else relative
         shown = shown if shown.endswith("/") else shown + "/"
         if self.options.context:
             return f"build context: {shown}"

@@ -18,7 +18,7 @@ import enum
 import fnmatch
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -343,9 +343,25 @@ _WRITE_REDIRECTS = frozenset({">", ">|", "&>", ">>", "&>>"})
 _OUTPUT_FLAGS = {"curl": ("-o", "--output"), "wget": ("-O", "--output-document")}
 
 
+#: Options naming the folder a command fills: ``pip download -d``, ``tar -C``, ``unzip -d``.
+_FOLDER_FLAGS = {
+    "pip": ("-d", "--dest"),
+    "pip3": ("-d", "--dest"),
+    "tar": ("-C", "--directory"),
+    "unzip": ("-d", "--exdir"),
+}
+#: ``git clone`` options whose value is the next word.
+_GIT_CLONE_VALUES = frozenset(
+    {"-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference",
+     "--separate-git-dir", "-j", "--jobs", "-u", "--upload-pack", "--template",
+     "--shallow-since", "--shallow-exclude", "--filter", "--bundle-uri"}
+)  # fmt: skip
+
+
 def written_by(step: Step, located: Located) -> list[str]:
     """Paths a command writes anew (redirects, ``cp``/``mv``/``ln``/``install`` targets,
-    ``mkdir``, ``touch``, downloads): files of this RUN's own layer, not copies of older ones."""
+    ``mkdir``, ``touch``, downloads, ``git clone``, ``pip download -d``, an archive unpacked
+    with ``tar -C``/``unzip -d``): files of this RUN's own layer, not copies of older ones."""
     command = located.command
     name = program(command)
     words: list[str] = [r.target for r in command.redirects if r.operator in _WRITE_REDIRECTS]
@@ -355,14 +371,60 @@ def written_by(step: Step, located: Located) -> list[str]:
     elif name in ("mkdir", "touch"):
         words += plain
     elif name in _OUTPUT_FLAGS:
-        short, long = _OUTPUT_FLAGS[name]
-        args = list(command.args)
-        for index, arg in enumerate(args):
-            if arg in (short, long) and index + 1 < len(args):
-                words.append(args[index + 1])
-            elif arg.startswith(long + "="):
-                words.append(arg.split("=", 1)[1])
+        words += _option_values(command.args, *_OUTPUT_FLAGS[name])
+    elif name == "git":
+        words += _clone_target(command.args)
+    elif name in _FOLDER_FLAGS and _fills_folder(name, command):
+        words += _option_values(command.args, *_FOLDER_FLAGS[name])
     return path_args(step, located, words)
+
+
+def _fills_folder(name: str, command: Command) -> bool:
+    if name == "tar":
+        return extracts(command)
+    if name in ("pip", "pip3"):
+        return "download" in command.args
+    return True
+
+
+def _option_values(args: Sequence[str], short: str, long: str) -> list[str]:
+    """The values of ``-o VALUE``, ``-fsSLo VALUE`` (the option last in a cluster),
+    ``-oVALUE``, ``--output VALUE`` and ``--output=VALUE``."""
+    letter = short[1:]
+    values = []
+    for index, arg in enumerate(args):
+        if arg == long or (
+            arg.startswith("-") and not arg.startswith("--") and arg.endswith(letter)
+        ):
+            if index + 1 < len(args):
+                values.append(args[index + 1])
+        elif arg.startswith(long + "="):
+            values.append(arg.split("=", 1)[1])
+        elif arg.startswith(short) and len(arg) > len(short):
+            values.append(arg[len(short) :])
+    return values
+
+
+def _clone_target(args: Sequence[str]) -> list[str]:
+    """The folder ``git [...] clone [options] REPOSITORY [FOLDER]`` makes."""
+    if "clone" not in args:
+        return []
+    operands: list[str] = []
+    rest = iter(args[list(args).index("clone") + 1 :])
+    for arg in rest:
+        if arg == "--":
+            operands += rest
+        elif arg in _GIT_CLONE_VALUES:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    if len(operands) >= 2:
+        return [operands[1]]
+    if len(operands) == 1:
+        name = posixpath.basename(operands[0].rstrip("/").split(":")[-1])
+        name = name[: -len(".git")] if name.endswith(".git") else name
+        return [name] if name else []
+    return []
 
 
 # --- archives -------------------------------------------------------------------------------
