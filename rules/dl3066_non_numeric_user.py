@@ -64,7 +64,7 @@ class NonNumericUser(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
-        if stage is None or not step.instruction.value or ctx.is_windows(stage):
+        if not step.instruction.value or ctx.is_windows(stage):
             return
         raw = step.instruction.value[0]
         text, matched, unmatched = expand_word(raw, step.variables, step.escape)
