@@ -15,7 +15,6 @@ stage a stage is built ``FROM``. Globs (``*``, ``?``, ``[...]``) match one path 
 from __future__ import annotations
 
 import enum
-import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
@@ -36,75 +35,14 @@ from dockerlens.lint.commands import (
 )
 from dockerlens.lint.context import LintContext
 from dockerlens.model import Stage, Step
+from dockerlens.paths import UNKNOWABLE as _UNKNOWABLE
+from dockerlens.paths import Relation as Relation
+from dockerlens.paths import is_glob as is_glob
+from dockerlens.paths import normalize as normalize
+from dockerlens.paths import parts as parts
+from dockerlens.paths import relation as relation
+from dockerlens.paths import resolve as resolve
 from dockerlens.shell import Command
-
-_GLOB = re.compile(r"[*?\[]")
-#: Words a path taken from a shell command must not contain to be judged.
-_UNKNOWABLE = ("$(", "`", "<(", ">(")
-
-
-def is_glob(text: str) -> bool:
-    return _GLOB.search(text) is not None
-
-
-def normalize(path: str) -> str:
-    """A clean absolute (or ``$VAR``-rooted) path, without a trailing slash."""
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(part)
-    text = "/".join(parts)
-    return "/" + text if rooted or not text else text
-
-
-def resolve(path: str, cwd: str | None) -> str | None:
-    """``path`` made absolute against ``cwd``; None when that cannot be known.
-
-    A path starting with a variable (``$APP/x``) is kept rooted at the variable; one starting
-    with ``~`` or holding a command substitution is unknown.
-    """
-    if not path or path.startswith("~") or any(mark in path for mark in _UNKNOWABLE):
-        return None
-    if path.startswith(("/", "$")):
-        return normalize(path)
-    if cwd is None:
-        return None
-    return normalize(f"{cwd}/{path}")
-
-
-def parts(path: str) -> list[str]:
-    return [part for part in path.split("/") if part]
-
-
-def _same_part(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if is_glob(a) and fnmatch.fnmatchcase(b, a):
-        return True
-    return is_glob(b) and fnmatch.fnmatchcase(a, b)
-
-
-class Relation(enum.Enum):
-    SAME = "same"
-    INSIDE = "inside"  # the first path is inside the second
-    CONTAINS = "contains"  # the first path is an ancestor of the second
-
-
-def relation(a: str, b: str) -> Relation | None:
-    """How path ``a`` stands to path ``b`` (either may hold globs), or None if apart."""
-    pa, pb = parts(a), parts(b)
-    if not all(_same_part(x, y) for x, y in zip(pa, pb, strict=False)):
-        return None
-    if len(pa) == len(pb):
-        return Relation.SAME
-    return Relation.INSIDE if len(pa) > len(pb) else Relation.CONTAINS
-
 
 # --- WORKDIR ----------------------------------------------------------------------------------
 
