@@ -14,9 +14,9 @@ from dockerlens.lint.layers import (
     mark,
     path_args,
     relation,
-    secret_kind,
     workdirs,
 )
+from dockerlens.secrets import secret_kind
 
 _GONE = (Relation.SAME, Relation.CONTAINS)
 

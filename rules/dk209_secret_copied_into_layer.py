@@ -11,18 +11,16 @@ from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import is_url
 from dockerlens.lint.dockerignore import PatternMatcher
 from dockerlens.lint.layers import (
-    SETTINGS_FILES,
     BuildContextOption,
     Kind,
     build_context,
     copy_of,
-    holds_credential,
     ignore_patterns,
     is_glob,
     matcher_of,
-    secret_kind,
     workdirs,
 )
+from dockerlens.secrets import SETTINGS_FILES, holds_credential, secret_kind
 
 #: Directories never searched for secrets (their own rules cover them, or they are huge).
 _PRUNE = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".cache"})

@@ -42,6 +42,7 @@ from dockerlens.paths import normalize as normalize
 from dockerlens.paths import parts as parts
 from dockerlens.paths import relation as relation
 from dockerlens.paths import resolve as resolve
+from dockerlens.secrets import secret_kind as secret_kind
 from dockerlens.shell import Command
 
 # --- WORKDIR ----------------------------------------------------------------------------------
@@ -519,106 +520,6 @@ def _base(path: str) -> str:
 
 def _word_ending(step: Step, name: str) -> str | None:
     return next((w for w in step.instruction.value if w.endswith(name)), None)
-
-
-# --- secrets --------------------------------------------------------------------------------
-
-_SECRET_NAMES = frozenset(
-    {
-        ".env",
-        ".npmrc",
-        ".pypirc",
-        ".netrc",
-        "_netrc",
-        ".git-credentials",
-        ".dockercfg",
-        ".pgpass",
-        ".my.cnf",
-        ".s3cfg",
-        ".boto",
-        ".vault-token",
-        ".ssh",
-        ".gnupg",
-        "id_rsa",
-        "id_dsa",
-        "id_ecdsa",
-        "id_ed25519",
-        "id_ecdsa_sk",
-        "id_ed25519_sk",
-        "credentials.json",
-        "client_secret.json",
-        "service-account.json",
-        "service_account.json",
-        "gcloud-service-key.json",
-        "secrets.json",
-        "secrets.yaml",
-        "secrets.yml",
-        "secret.json",
-        "secret.yaml",
-        "secret.yml",
-        "kubeconfig",
-    }
-)
-#: Secrets known by their directory: ``.aws/credentials``, ``.docker/config.json``.
-_SECRET_TAILS = frozenset(
-    {".aws/credentials", ".docker/config.json", ".kube/config", ".ssh/config", ".aws/config"}
-)
-#: Private keys and key stores.
-_KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8")
-#: Words in the name of a ``.pem`` or key store that holds certificates (public), not keys.
-_PUBLIC_WORDS = re.compile(
-    r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts)", re.IGNORECASE
-)
-#: Signing keys published for package repositories (``nodesource.gpg.key``, ``repo.asc.key``,
-#: ``archive-keyring.key``) and public halves (``id_rsa.pub.pem``): public by their name.
-_PUBLIC_KEY = re.compile(r"([-_.](gpg|pgp|asc|pub)([-_.]|$)|keyring|^gpg|^pgp)", re.IGNORECASE)
-#: Lines of ``.npmrc`` / ``.pypirc`` / ``.netrc`` that carry a credential rather than a setting.
-_CREDENTIAL_LINE = re.compile(
-    r"(^|[\s:])(_authToken|_auth|_password|password|passwd|token)\s*[=:]"
-    r"|(^|\s)(password|passwd)\s+[^\s=:]",
-    re.IGNORECASE | re.MULTILINE,
-)
-#: Files that are secrets only when they hold a credential: otherwise they are settings.
-SETTINGS_FILES = frozenset({".npmrc", ".pypirc", ".netrc", "_netrc"})
-
-
-def holds_credential(text: str) -> bool:
-    """An ``.npmrc``, ``.pypirc`` or ``.netrc`` text that sets a token or a password (a
-    registry or index URL, ``always-auth`` or a username alone are settings)."""
-    return _CREDENTIAL_LINE.search(text) is not None
-
-
-#: ``prod.env``, ``secrets.env``: environment files named after a deployment or for secrets
-#: (``meta.env``, ``versions.env`` are build information).
-_ENV_FILE = re.compile(
-    r"^(prod|production|staging|stage|dev|development|local|secrets?|credentials)\.env$",
-    re.IGNORECASE,
-)
-_SAMPLE = re.compile(r"(example|sample|template|dist|default|tpl|test|dummy|fake)", re.IGNORECASE)
-
-
-def secret_kind(source: str) -> str | None:
-    """The copied name, when it looks like a secret (a private key, credentials, a dotenv
-    file); None otherwise, and for globs, whose matches the text does not tell."""
-    path = source.rstrip("/")
-    name = posixpath.basename(path)
-    if not name or is_glob(name) or name.startswith("<<"):
-        return None
-    if _SAMPLE.search(name):
-        return None
-    tail = "/".join(parts(path)[-2:])
-    if name in _SECRET_NAMES or tail in _SECRET_TAILS:
-        return name
-    if name.startswith(".env.") or _ENV_FILE.match(name):
-        return name
-    stem = name.rsplit(".", 1)[0]
-    if _PUBLIC_KEY.search(stem):
-        return None
-    if name.endswith(_KEY_SUFFIXES):
-        return None if _PUBLIC_WORDS.search(stem) and not name.endswith(".key") else name
-    if name.endswith(".pem") and ("key" in stem.lower() or not _PUBLIC_WORDS.search(stem)):
-        return name
-    return None
 
 
 # --- pointing at findings -------------------------------------------------------------------
