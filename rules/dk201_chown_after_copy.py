@@ -14,6 +14,7 @@ from dockerlens.lint.layers import (
     Written,
     copies_before,
     located_commands,
+    mark,
     path_args,
     relation,
     workdirs,
@@ -96,7 +97,7 @@ class ChownAfterCopy(Rule):
     `ADD` of the same stage (or of a stage it is built `FROM`) wrote: the copy's destination,
     a path inside it, or (with `-R`) a directory holding it. Relative paths are resolved
     against the `WORKDIR` and any `cd` before the command. Only stages whose layers ship are
-    checked: the final stage and stages another is built `FROM`.
+    checked: the final stage and the stages it is built `FROM`.
 
     Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download);
     a path the same `RUN` deletes afterwards (it should not be copied at all: DK202); and a
@@ -196,7 +197,8 @@ class ChownAfterCopy(Rule):
                 f"line {first.copy.step.line}: set them with `{keyword} --{flag}=` instead"
             )
             fix = _fix(step, ctx, call, hits, single=len(located) == 1)
-            yield Problem(step, message=message, at=call.tool, fix=fix)
+            where = mark(ctx, step, call.located.command, words=1)
+            yield Problem(step, message=message, at=where or call.tool, fix=fix)
 
 
 def _deleted_after(step: Step, located: list[Located], index: int) -> list[str]:

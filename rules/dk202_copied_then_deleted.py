@@ -14,9 +14,9 @@ from dockerlens.lint.layers import (
     mark,
     path_args,
     relation,
-    secret_kind,
     workdirs,
 )
+from dockerlens.secrets import secret_kind
 
 _GONE = (Relation.SAME, Relation.CONTAINS)
 
@@ -29,7 +29,7 @@ class CopiedThenDeleted(Rule):
     same stage (or of a stage it is built `FROM`) wrote, or a directory holding it, such as
     `rm -rf /tmp/*` after `COPY pkg.deb /tmp/`. Relative paths are resolved against the
     `WORKDIR` and any `cd` before the command. Only stages whose layers ship are checked: the
-    final stage and stages another is built `FROM`.
+    final stage and the stages it is built `FROM`.
 
     ## Why is this bad?
     Layers are immutable. The `COPY` made a layer holding the files; the `rm` in a later layer

@@ -14,6 +14,7 @@ from dockerlens.lint.packages import Invocation, at_command, earlier_runs, invoc
 UNKNOWN = "?"
 _TRUTHY = frozenset({"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"})
 _HOME = LazyPattern(r"^(?:~|\$HOME|\$\{HOME\}|/root|/home/[^/]+)(?=/|$)")
+_CACHE_MOUNT = LazyPattern(r"type=cache,target=([^\s,`]+)")
 _BRACED = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -476,7 +477,7 @@ class PackageCacheLeft(Rule):
     nothing in the same `RUN` empties it afterwards, no BuildKit cache or tmpfs mount covers
     it, and the manager's no-cache option or variable is not set. One finding per manager and
     `RUN`, naming the cache. Only stages whose layers ship are checked: the final stage,
-    stages another is built `FROM`, and `ONBUILD RUN`.
+    the stages it is built `FROM`, and `ONBUILD RUN`.
 
     - npm: `npm install`/`ci`/`add`/`update` fill `~/.npm/_cacache`; kept out by
       `npm cache clean`, or moved by `npm_config_cache` or `--cache`.
@@ -519,6 +520,10 @@ class PackageCacheLeft(Rule):
     deletion counts when it removes the cache directory, one above it, or everything in it
     (`rm -rf "$GEM_HOME"/cache/*.gem`), after the install. A cache moved somewhere only the
     script knows (`export COMPOSER_HOME="$(mktemp -d)"`) is not judged.
+
+    The suggested cache mount follows the `USER` the `RUN` runs as: after `USER app` the
+    cache is under that user's home (`$HOME` when the stage sets it, else `/home/app`) and the
+    mount needs `uid=` so that the user can write to it.
 
     ## Why is this bad?
     Layers are immutable: what an install downloads into its cache is stored in the layer of
@@ -639,7 +644,8 @@ class PackageCacheLeft(Rule):
             if left:
                 first = installs[0]
                 what = ", ".join(f"{cache.what} {path}" for cache, path in left)
-                message = f"`{manager.name}` leaves its {what} in this layer: {manager.advice}"
+                advice = _for_user(manager.advice, ctx.user_at(step), step.value_of("HOME"))
+                message = f"`{manager.name}` leaves its {what} in this layer: {advice}"
                 at = at_command(ctx, step, first, *operands(first)[:1])
                 yield Problem(step, message=message, at=at)
 
@@ -703,6 +709,26 @@ class PackageCacheLeft(Rule):
                 continue
             left.append((cache, places[0]))
         return left
+
+
+def _for_user(advice: str, user: str | None, home: str | None) -> str:
+    """``advice`` for a RUN as ``user``: its cache mounts owned by that user (``uid=``), who
+    could not write to a mount root owns, and a mount under ``/root`` moved to the user's home
+    (``$HOME`` when the stage sets it, else ``/home/<name>`` as ``useradd`` makes it)."""
+    name = (user or "").split(":", 1)[0]
+    if not name or name in ("root", "0") or "type=cache" not in advice:
+        return advice
+    if home is None or not home.startswith("/"):
+        home = f"<home of {name}>" if name.isdigit() else f"/home/{name}"
+    uid = name if name.isdigit() else f"<uid of {name}>"
+
+    def mount(match: re.Match[str]) -> str:
+        target = match[1]
+        if target == "/root" or target.startswith("/root/"):
+            target = home + target[len("/root") :]
+        return f"type=cache,target={target},uid={uid}"
+
+    return _CACHE_MOUNT.sub(mount, advice)
 
 
 def _truthy(step: Step, text: str, name: str) -> bool:

@@ -22,7 +22,7 @@ class ArchiveCopiedThenExtracted(Rule):
 
     ## What it does
     Flags a `COPY` or `ADD` that brings an archive into a stage whose layers ship (the final
-    stage, or one another is built `FROM`) when a later `RUN` of that stage, or of a stage
+    stage, or one it is built `FROM`) when a later `RUN` of that stage, or of a stage
     built from it, unpacks it: `tar -x` (also `tar xzf`), `unzip`, `gunzip`, `7z x`,
     `unzstd`... naming the archive. It covers what DL3010 leaves out:
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,8 @@ class _Ignore(NamedTuple):
     matcher: PatternMatcher | None
     #: Candidates the context holds.
     present: list[str]
+    #: Which build context the finding assumes, for its message.
+    assumed: str
 
 
 class UnfilteredContextCopy(Rule):
@@ -64,7 +68,9 @@ class UnfilteredContextCopy(Rule):
 
     ## What it does
     Flags the first `COPY .` (or `ADD .`, `COPY *`) of the whole build context when the build
-    context (the Dockerfile's directory, or the `context` option) has no ignore file
+    context (the Dockerfile's directory unless `lint --context DIR`, the `build-context`
+    setting or the `context` option says otherwise; the message names the one assumed) has
+    no ignore file
     (`<Dockerfile>.dockerignore` next to the Dockerfile, else `.dockerignore` at the root of
     the context), or has one that does not exclude what it holds among:
 
@@ -156,7 +162,7 @@ class UnfilteredContextCopy(Rule):
             listed = f" ({', '.join(ignore.present)} among it)" if ignore.present else ""
             message = (
                 f"`{step.keyword} {source}` copies the whole context{listed} and there is no "
-                ".dockerignore to keep files out"
+                f".dockerignore to keep files out ({ignore.assumed})"
             )
             yield Problem(step, message=message, at=source)
             return
@@ -174,7 +180,7 @@ class UnfilteredContextCopy(Rule):
             names = ", ".join(kept)
             message = (
                 f"`{step.keyword} {source}` copies {names} into the image: add "
-                f"{'it' if len(kept) == 1 else 'them'} to .dockerignore"
+                f"{'it' if len(kept) == 1 else 'them'} to .dockerignore ({ignore.assumed})"
             )
             yield Problem(step, message=message, at=source)
 
@@ -184,4 +190,16 @@ class UnfilteredContextCopy(Rule):
         patterns = list(self.options.patterns) or ignore_patterns(
             ctx, context, self.options.context
         )
-        return _Ignore(matcher_of(patterns), present)
+        return _Ignore(matcher_of(patterns), present, self._assumed(ctx, context))
+
+    def _assumed(self, ctx: LintContext, context: Path | None) -> str:
+        if context is None:
+            return "no build context at hand"
+        shown = str(context.resolve())
+        with contextlib.suppress(ValueError):  # another drive, on Windows
+            relative = os.path.relpath(context)
+            shown = shown if relative.startswith("..") else relative
+        shown = shown if shown.endswith("/") else shown + "/"
+        if self.options.context:
+            return f"build context: {shown}"
+        return f"build context assumed: {shown}, the Dockerfile's folder; `--context` sets another"

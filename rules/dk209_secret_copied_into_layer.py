@@ -18,14 +18,15 @@ from dockerlens.lint.layers import (
     ignore_patterns,
     is_glob,
     matcher_of,
-    secret_kind,
     workdirs,
 )
+from dockerlens.secrets import SETTINGS_FILES, holds_credential, secret_kind
 
 #: Directories never searched for secrets (their own rules cover them, or they are huge).
 _PRUNE = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".cache"})
 _MAX_DEPTH = 4
 _MAX_ENTRIES = 5000
+_MAX_SETTINGS_BYTES = 64 * 1024
 
 
 def context_secrets(
@@ -47,7 +48,9 @@ def context_secrets(
     seen = 0
 
     def kept(relative: str) -> bool:
-        return not any(m is not None and m.matches(relative) for m in (matcher, excluded))
+        if any(m is not None and m.matches(relative) for m in (matcher, excluded)):
+            return False
+        return not settings_only(context / relative)
 
     for root in roots:
         if root.is_file():
@@ -81,6 +84,19 @@ def context_secrets(
     return found
 
 
+def settings_only(path: Path) -> bool:
+    """``path`` is an ``.npmrc``, ``.pypirc`` or ``.netrc`` that can be read and holds no
+    credential (a file that cannot be read is judged by its name)."""
+    if path.name not in SETTINGS_FILES:
+        return False
+    try:
+        with path.open("rb") as stream:
+            text = stream.read(_MAX_SETTINGS_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return not holds_credential(text)
+
+
 def _join(folder: str, name: str) -> str:
     return name if folder in ("", ".") else f"{folder}/{name}"
 
@@ -89,7 +105,7 @@ class SecretCopiedIntoLayer(Rule):
     """A `COPY` or `ADD` puts a secret (a key, credentials, a `.env`) into a layer of the image.
 
     ## What it does
-    Flags a `COPY` or `ADD` in a stage whose layers ship (the final stage, or one another is
+    Flags a `COPY` or `ADD` in a stage whose layers ship (the final stage, or one it is
     built `FROM`; and `ONBUILD` ones) that copies something that looks like a secret:
 
     - private keys: `id_rsa`, `id_ed25519`..., `*.key`, `*.p12`/`*.pfx`/`*.jks` key stores,
@@ -176,6 +192,8 @@ class SecretCopiedIntoLayer(Rule):
             name = secret_kind(source) if not source.startswith("<<") else None
             if name is None and written.kind is not Kind.DIR:
                 name = secret_kind(written.path)
+            if name is not None and self._settings_in_context(ctx, step, source):
+                name = None
             if name is not None:
                 message = (
                     f"`{keyword}` puts {name} into a layer of the image, where deleting it "
@@ -194,15 +212,27 @@ class SecretCopiedIntoLayer(Rule):
             )
             yield Problem(step, message=message)
 
-    def _in_context(self, ctx: LintContext, step: Step, sources: tuple[str, ...]) -> list[str]:
-        if step.flag("from") is not None or step.instruction.sub_cmd is not None:
-            return []
+    def _load_context(self, ctx: LintContext) -> Path | None:
         if not self._loaded:
             self._loaded = True
             self._context = build_context(ctx, self.options.context)
             patterns = ignore_patterns(ctx, self._context, self.options.context)
             self._matcher = matcher_of(patterns)
-        context = self._context
+        return self._context
+
+    def _settings_in_context(self, ctx: LintContext, step: Step, source: str) -> bool:
+        """The copied file is a settings file of the build context that holds no credential."""
+        if step.flag("from") is not None or step.instruction.sub_cmd is not None:
+            return False
+        if source.startswith("<<") or "$" in source or ".." in source.split("/"):
+            return False
+        context = self._load_context(ctx)
+        return context is not None and settings_only(context / source.strip("/"))
+
+    def _in_context(self, ctx: LintContext, step: Step, sources: tuple[str, ...]) -> list[str]:
+        if step.flag("from") is not None or step.instruction.sub_cmd is not None:
+            return []
+        context = self._load_context(ctx)
         if context is None:
             return []
         excludes = [f.split("=", 1)[1] for f in step.expanded_flags if f.startswith("--exclude=")]

@@ -37,8 +37,10 @@ class YumUnpinned(Rule):
     - Variables whose value is known are expanded and judged (`httpd-$HTTPD_VERSION` with an
       `ARG` default). A variable of unknown value stands for a version where it sits
       (`httpd-${VERSION}` passes, `${NAME}-devel` does not); a word that is only such a
-      variable is not judged. hadolint passes any word with `${X}` when `X` is a declared
-      `ARG` or `ENV`, and fails every other `$`.
+      variable is not judged. A variable that no `ARG` or `ENV` of the stage (nor the script)
+      defines is empty, as in hadolint: `httpd-${VERSION}` with `VERSION` set only in another
+      stage is unpinned. hadolint passes any word with `${X}` when `X` is a declared `ARG` or
+      `ENV`, and fails every other `$`.
     - A `.rpm` file without a `-` in its name passes.
     - The values of `--enablerepo`, `--setopt`, `-x` and other options are not taken for
       packages (`yum --enablerepo epel install` is not "package epel, unpinned").
@@ -56,7 +58,7 @@ class YumUnpinned(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for invocation in find(step, "yum", "install"):
-            word = rpm_unpinned(invocation)
+            word = rpm_unpinned(invocation, step)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word))
                 return

@@ -37,8 +37,10 @@ class DnfUnpinned(Rule):
     - Variables whose value is known are expanded and judged (`mysql-shell-$MYSQL_VERSION`
       with an `ENV` value). A variable of unknown value stands for a version where it sits
       (`httpd-${VERSION}` passes, `${NAME}-devel` does not); a word that is only such a
-      variable is not judged. hadolint passes any word with `${X}` when `X` is a declared
-      `ARG` or `ENV`, and fails every other `$`.
+      variable is not judged. A variable that no `ARG` or `ENV` of the stage (nor the script)
+      defines is empty, as in hadolint: `httpd-${VERSION}` with `VERSION` set only in another
+      stage is unpinned. hadolint passes any word with `${X}` when `X` is a declared `ARG` or
+      `ENV`, and fails every other `$`.
     - A `.rpm` file without a `-` in its name passes.
     - The values of `--enablerepo`, `--setopt`, `-x` and other options are not taken for
       packages.
@@ -58,7 +60,7 @@ class DnfUnpinned(Rule):
         for invocation in find(step, ("dnf", "microdnf"), "install"):
             if invocation.has("group"):
                 continue
-            word = rpm_unpinned(invocation)
+            word = rpm_unpinned(invocation, step)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word))
                 return

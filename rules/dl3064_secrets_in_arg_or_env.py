@@ -96,6 +96,9 @@ def looks_secret(name: str, values: list[str]) -> bool:
     """The heuristic: see the rule's documentation. ``values``: what the variable may hold."""
     if name.upper() in KNOWN_SECRETS:
         return True
+    # Where a credential file lives is no secret: GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/k.
+    if values and all(_PATH.search(value) for value in values):
+        return False
     parts = words(name)
     if any(part in NOT_SECRET for part in parts):
         return False
@@ -168,6 +171,10 @@ class SecretsInArgOrEnv(Rule):
       list of key fingerprints or a file path: `GPG_KEY`,
       `SWIFT_SIGNING_KEY=8A7495662C3CD4AE...` and `SERVER_KEY=certs/server.key` name public
       keys and files, not secrets;
+
+    and the value (or every default an `ARG` of that name has) is not a file path: a path says
+    where a credential lives (`GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/key.json`), which
+    is no secret;
 
     and no word says the variable is *about* a secret: `public`, `file`, `version` (BuildKit's
     allow-list), `path`, `dir`, `url`, `uri`, `name`, `type`, `method`, `mode`, `plugin`,

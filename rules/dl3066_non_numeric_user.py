@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.model import expand_word
-from dockerlens.shell import DEFAULT_WINDOWS_SHELL
 
 
 class NonNumericUser(Rule):
@@ -12,7 +11,8 @@ class NonNumericUser(Rule):
 
     ## What it does
     Flags a `USER` whose user part (before `:`) is not a number, once variables whose values
-    the Dockerfile knows are expanded. Windows stages are left alone.
+    the Dockerfile knows are expanded. `root` is always uid 0, so it passes (DL3002 judges
+    running as root); Windows stages are left alone.
 
     ## Why is this bad?
     A name means something only inside the image's `/etc/passwd`. Tools outside it cannot
@@ -51,7 +51,8 @@ class NonNumericUser(Rule):
     chooses it. Other variables are expanded rather than reported on sight: an `ENV` whose
     value is a number passes, one whose value is a name is reported, and a variable of unknown
     value (an `ENV` of the base image) is not judged. Windows images have no numeric user ids,
-    so their stages are not checked.
+    so their stages are not checked. hadolint reports `USER root`; it is uid 0 in every image,
+    so dockerlens does not.
     """
 
     code = "DL3066"
@@ -63,7 +64,7 @@ class NonNumericUser(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
-        if stage is None or not step.instruction.value or _is_windows(ctx, step):
+        if not step.instruction.value or ctx.is_windows(stage):
             return
         raw = step.instruction.value[0]
         text, matched, unmatched = expand_word(raw, step.variables, step.escape)
@@ -74,13 +75,5 @@ class NonNumericUser(Rule):
         ):
             return
         user = text.split(":", 1)[0]
-        if user and not user.isdigit():
+        if user and not user.isdigit() and user != "root":
             yield Problem(step, at=raw)
-
-
-def _is_windows(ctx: LintContext, step: Step) -> bool:
-    stage = ctx.stage_of(step)
-    if stage is None:
-        return False
-    root = ctx.root_stage(stage)
-    return ctx.steps[root.steps[0]].shell == DEFAULT_WINDOWS_SHELL

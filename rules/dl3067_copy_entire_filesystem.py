@@ -55,14 +55,14 @@ class CopyEntireFilesystem(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         stage = ctx.stage_of(step)
-        if stage is None or step.flag("from") is None or step.instruction.sub_cmd is not None:
+        if step.flag("from") is None or step.instruction.sub_cmd is not None:
             return
         words = step.expanded if len(step.expanded) == len(step.instruction.value) else ()
         if len(words) < 2 or not _is_root(words[-1]):
             return
         if not any(_is_root(source) for source in words[:-1]):
             return
-        if ctx.root_stage(stage).is_scratch:
+        if stage is not None and ctx.root_stage(stage).is_scratch:
             return
         yield Problem(step)
 

@@ -200,7 +200,74 @@ def test_dk209_builder_stage_context_is_not_reported(tmp_path: Path) -> None:
     assert messages("DK209", tmp_path, text) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "settings", "credential"),
+    [
+        (
+            ".npmrc",
+            "registry=https://npm.example.com/\nalways-auth=true\n",
+            "//npm.example.com/:_authToken=abc\n",
+        ),
+        (
+            ".pypirc",
+            "[distutils]\nindex-servers = internal\n[internal]\n"
+            "repository = https://pypi.example.com\nusername = ci\n",
+            "[pypi]\npassword = pypi-abc\n",
+        ),
+        (".netrc", "default\n", "machine example.com\n  login ci\n  password abc\n"),
+    ],
+)
+def test_dk209_settings_files_without_credentials(
+    tmp_path: Path, name: str, settings: str, credential: str
+) -> None:
+    """An .npmrc / .pypirc / .netrc in the context is a secret only when it holds one."""
+    (tmp_path / name).write_text(settings, encoding="utf-8")
+    copy_file = f"FROM node:22-slim\nCOPY {name} /root/\n"
+    assert messages("DK209", tmp_path, copy_file) == []
+    assert messages("DK209", tmp_path, COPY_ALL) == []
+    (tmp_path / name).write_text(settings + credential, encoding="utf-8")
+    assert len(messages("DK209", tmp_path, copy_file)) == 1
+    [message] = messages("DK209", tmp_path, COPY_ALL)
+    assert name in message
+
+
 def test_dk301_skips_dev_containers(tmp_path: Path) -> None:
     text = 'FROM mcr.microsoft.com/devcontainers/python:3.12\nCMD ["sleep", "infinity"]\n'
     assert findings("DK301", tmp_path, text) == [1]
     assert findings("DK301", tmp_path, text, name=".devcontainer/Dockerfile") == []
+
+
+@pytest.mark.parametrize(
+    ("user_lines", "mount"),
+    [
+        ("", "target=/root/.npm`"),
+        ("USER root\n", "target=/root/.npm`"),
+        ("USER app\n", "target=/home/app/.npm,uid=<uid of app>`"),
+        ("USER 1000:1000\n", "target=<home of 1000>/.npm,uid=1000`"),
+        ("ENV HOME=/srv/app\nUSER 1000\n", "target=/srv/app/.npm,uid=1000`"),
+    ],
+)
+def test_dk203_cache_mount_for_the_stage_user(tmp_path: Path, user_lines: str, mount: str) -> None:
+    """The suggested cache mount is where the RUN's user keeps the cache, and writable by it."""
+    text = f"FROM node:22-slim\nWORKDIR /app\n{user_lines}RUN npm ci --omit=dev\n"
+    [message] = messages("DK203", tmp_path, text)
+    assert message.endswith(f"`RUN --mount=type=cache,{mount}"), message
+
+
+def test_dk203_user_of_the_base_stage_counts(tmp_path: Path) -> None:
+    text = "FROM node:22-slim AS base\nUSER app\nFROM base\nRUN npm ci --omit=dev\n"
+    [message] = messages("DK203", tmp_path, text)
+    assert "target=/home/app/.npm,uid=<uid of app>" in message
+
+
+def test_dk301_entrypoint_script_that_drops_privileges(tmp_path: Path) -> None:
+    """An entrypoint script copied from the context that switches user with setpriv/gosu."""
+    text = (
+        "FROM debian:12-slim\nCOPY docker-entrypoint.sh /usr/local/bin/\n"
+        'ENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["server"]\n'
+    )
+    script = tmp_path / "docker-entrypoint.sh"
+    script.write_text('#!/bin/sh\nexec "$@"\n', encoding="utf-8")
+    assert findings("DK301", tmp_path, text) == [1]
+    script.write_text('#!/bin/sh\nexec setpriv --reuid=app --init-groups "$@"\n', encoding="utf-8")
+    assert findings("DK301", tmp_path, text) == []

@@ -577,3 +577,30 @@ def test_workers_get_runs_of_neighbouring_files_of_about_equal_bytes(
     shares = _shares(jobs, 2)
     assert [len(share) for share in shares] == expected
     assert [job for share in shares for job in share] == jobs  # the files' order is kept
+
+
+def test_build_context_from_the_command_line_and_configuration(project: Path) -> None:
+    """`docker build -f src/Api/Dockerfile .`: the .dockerignore at the context root counts, and
+    the message says which context it assumed (issue 11)."""
+    write(project / "src" / "Api" / "Dockerfile", "FROM alpine:3.20\nCOPY . /app\n")
+    (project / ".git").mkdir()
+    write(project / ".dockerignore", ".git\n")
+    args = ("--select", "DK208", "src/Api/Dockerfile")
+    status, findings, _ = lint(*args)
+    assert status == 1
+    assert "build context assumed: src/Api/, the Dockerfile's folder" in str(findings[0]["message"])
+    assert lint("--context", ".", *args)[:2] == (0, [])
+    write(project / ".dockerlens.toml", 'build-context = "."\n')
+    assert lint(*args)[:2] == (0, [])
+    (project / ".dockerignore").unlink()
+    status, findings, _ = lint(*args)
+    assert status == 1
+    assert "(build context: ./)" in str(findings[0]["message"])
+
+
+def test_build_context_setting_must_be_a_path(project: Path) -> None:
+    write(project / "Dockerfile", CLEAN)
+    write(project / ".dockerlens.toml", "build-context = 3\n")
+    status, _, stderr = lint("Dockerfile")
+    assert status == 2
+    assert "build-context" in stderr and "expected a folder path" in stderr

@@ -90,6 +90,15 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     "--disable-ignore-pragma", is_flag=True, help="Do not honour ignore pragmas in Dockerfiles."
 )
 @click.option(
+    "--context",
+    "build_context",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    metavar="DIR",
+    help="The build context of every Dockerfile linted (the last argument of `docker build`), "
+    "for the rules that read it (.dockerignore, files a COPY takes). Default: the "
+    "`build-context` setting, else each Dockerfile's folder.",
+)
+@click.option(
     "--shellcheck/--no-shellcheck",
     default=None,
     help="Check RUN scripts with ShellCheck (SC codes) when it is installed (default: on).",
@@ -111,6 +120,7 @@ def lint(
     report_unused_pragmas: bool,
     disable_ignore_pragma: bool,
     shellcheck: bool | None,
+    build_context: Path | None,
 ) -> None:
     """Lint Dockerfiles.
 
@@ -150,6 +160,7 @@ def lint(
         report_unused_pragmas=report_unused_pragmas,
         disable_ignore_pragma=disable_ignore_pragma,
         shellcheck=shellcheck,
+        build_context=build_context,
     )
     outcome = run_lint(list(paths), command_line, stdin_filename)
     render = reporter(output_format)

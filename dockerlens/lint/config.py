@@ -241,6 +241,12 @@ def read_dockerlens_table(
                 )
         elif key in SHARED_OPTIONS:
             layer.shared_options[key] = _shared(reader, registry, key, value)
+        elif key == "build-context":
+            if not isinstance(value, str) or not value:
+                raise reader.fail(key, f"expected a folder path, got {_show(value)}")
+            # The `context` option of every rule that reads the build context, made absolute
+            # here: the rules' own option is relative to the Dockerfile's folder.
+            layer.shared_options["context"] = str((base / value).resolve())
         elif key == "per-file-ignores" and not nested:
             if not isinstance(value, dict):
                 raise reader.fail(key, f"expected a table of glob = [rules], got {_show(value)}")
@@ -393,8 +399,10 @@ class CommandLine:
         report_unused_pragmas: bool = False,
         disable_ignore_pragma: bool = False,
         shellcheck: bool | None = None,
+        build_context: Path | None = None,
     ) -> None:
         self.config = config
+        self.build_context = build_context
         self.no_config = no_config
         self.select = select
         self.extend_select: list[str] = extend_select if extend_select is not None else []
@@ -485,6 +493,8 @@ class ConfigResolver:
         if cli.disable_ignore_pragma:
             layer.disable_ignore_pragma = True
         layer.shellcheck = cli.shellcheck
+        if cli.build_context is not None:
+            layer.shared_options["context"] = str(cli.build_context.resolve())
         return layer
 
 

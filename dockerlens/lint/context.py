@@ -8,6 +8,7 @@ from typing import Any
 
 from dockerlens.lint.pragmas import Pragmas
 from dockerlens.model import Dockerfile, Stage, Step
+from dockerlens.shell import DEFAULT_WINDOWS_SHELL
 
 
 class LintContext:
@@ -91,6 +92,31 @@ class LintContext:
             for other in self.steps_before(step)
         )
 
+    def is_windows(self, stage: Stage | None) -> bool:
+        """The stage builds a Windows image (its root stage is built on a Windows base)."""
+        if stage is None:
+            return False
+        root = self.root_stage(stage)
+        return bool(root.steps) and self.steps[root.steps[0]].shell == DEFAULT_WINDOWS_SHELL
+
+    def user_at(self, step: Step) -> str | None:
+        """The ``USER`` a step runs as, as written after expansion (``app``, ``1000:1000``),
+        from the last ``USER`` before it in its image (:meth:`steps_before`); None when no
+        ``USER`` came before it (root, unless the base image says otherwise)."""
+        for stage_number, stage in enumerate(self.lineage(self.stage_of(step))):
+            steps = [
+                other
+                for other in self.stage_steps(stage)
+                if other.keyword == "USER"
+                and other.instruction.sub_cmd is None
+                and (stage_number > 0 or other.index < step.index)
+            ]
+            if steps:
+                last = steps[-1]
+                words = last.expanded or last.instruction.value
+                return words[0] if words else None
+        return None
+
     @property
     def final_stage(self) -> Stage | None:
         return self.dockerfile.stages[-1] if self.dockerfile.stages else None
@@ -103,20 +129,27 @@ class LintContext:
         """Stages some other stage is built FROM (their layers end up in that image)."""
         return frozenset(s.base_stage for s in self.stages if s.base_stage is not None)
 
-    def ships_layers(self, stage: Stage | None) -> bool:
-        """True when the stage's layers can end up in an image: the final stage, or a FROM base.
+    @functools.cached_property
+    def shipped_stages(self) -> frozenset[int]:
+        """The final stage and the stages it is built ``FROM``, down to its base image."""
+        return frozenset(s.index for s in self.lineage(self.final_stage))
 
-        A stage read only through ``COPY --from`` leaves its layers behind, so layer-bloat rules
-        that follow hadolint (DL3009, DL3060) stay silent there.
+    def ships_layers(self, stage: Stage | None) -> bool:
+        """True when the stage's layers end up in the final image: the final stage and its
+        ``FROM`` ancestry. A stage read only through ``COPY --from``, or the base of a stage
+        that does not ship (a ``test`` stage built ``FROM build``), leaves its layers behind.
         """
-        return stage is not None and (self.is_final(stage) or stage.index in self.base_stages)
+        return stage is not None and stage.index in self.shipped_stages
 
     def layer_kept(self, step: Step) -> bool:
-        """True when what ``step`` writes can end up in an image, as hadolint judges it: an
-        ONBUILD step (it runs in a child image), a step before any FROM (not a buildable file,
-        DL3061 reports it), or a step of a stage that :meth:`ships_layers`."""
+        """True when what ``step`` writes can end up in an image, as hadolint judges it (for
+        DL3009, DL3060): an ONBUILD step (it runs in a child image), a step before any FROM (not
+        a buildable file, DL3061 reports it), or a step of the final stage or of any stage some
+        other stage is built ``FROM``."""
         stage = self.stage_of(step)
-        return step.instruction.sub_cmd is not None or stage is None or self.ships_layers(stage)
+        if step.instruction.sub_cmd is not None or stage is None:
+            return True
+        return self.is_final(stage) or stage.index in self.base_stages
 
     def source(self, step: Step) -> list[str]:
         """The source lines of the instruction (heredoc bodies included)."""
@@ -149,13 +182,19 @@ class LintContext:
             return None
         return instruction.start_line, start + 1, end + 1
 
-    def locate(self, step: Step, text: str) -> tuple[int, int, int, int] | None:
-        """(line, column, end_line, end_column) of the first ``text`` in the instruction."""
+    def locate(
+        self, step: Step, text: str, occurrence: int = 0
+    ) -> tuple[int, int, int, int] | None:
+        """(line, column, end_line, end_column) of ``text`` in the instruction: its first
+        appearance, or the one after ``occurrence`` others."""
         if not text:
             return None
         start = step.instruction.start_line
         for offset, line in enumerate(self.source(step)):
             column = line.find(text)
-            if column >= 0:
-                return (start + offset, column + 1, start + offset, column + 1 + len(text))
+            while column >= 0:
+                if occurrence == 0:
+                    return (start + offset, column + 1, start + offset, column + 1 + len(text))
+                occurrence -= 1
+                column = line.find(text, column + len(text))
         return None

@@ -25,6 +25,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from dockerlens.paths import clean
+
 __all__ = [
     "Pattern",
     "PatternMatcher",
@@ -39,28 +41,6 @@ DEFAULT_NAME = ".dockerignore"
 #: Characters escaped when a pattern becomes a regular expression (Go's set, minus the ones
 #: that mean something in a file pattern).
 _REGEX_SPECIAL = frozenset(".+()|{}$")
-
-
-def clean(path: str) -> str:
-    """Go's ``path.Clean``: the shortest equivalent slash path (``""`` is ``"."``)."""
-    if path == "":
-        return "."
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append("..")
-            continue
-        parts.append(part)
-    out = "/".join(parts)
-    if rooted:
-        return "/" + out
-    return out or "."
 
 
 def _dir(path: str) -> str:

@@ -228,7 +228,8 @@ def _to_finding(enabled: EnabledRule, problem: Problem, context: LintContext) ->
         end_line = step.instruction.end_line
         end_column = len(context.lines[end_line - 1]) + 1 if end_line <= len(context.lines) else 1
         instruction_line = step.line
-        where = context.locate(step, problem.at) if problem.at else None
+        at = problem.at
+        where = at if isinstance(at, tuple) else context.locate(step, at) if at else None
         if where:
             line, column, end_line, end_column = where
     else:

@@ -15,10 +15,9 @@ stage a stage is built ``FROM``. Globs (``*``, ``?``, ``[...]``) match one path 
 from __future__ import annotations
 
 import enum
-import fnmatch
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -36,75 +35,15 @@ from dockerlens.lint.commands import (
 )
 from dockerlens.lint.context import LintContext
 from dockerlens.model import Stage, Step
+from dockerlens.paths import UNKNOWABLE as _UNKNOWABLE
+from dockerlens.paths import Relation as Relation
+from dockerlens.paths import is_glob as is_glob
+from dockerlens.paths import normalize as normalize
+from dockerlens.paths import parts as parts
+from dockerlens.paths import relation as relation
+from dockerlens.paths import resolve as resolve
+from dockerlens.secrets import secret_kind as secret_kind
 from dockerlens.shell import Command
-
-_GLOB = re.compile(r"[*?\[]")
-#: Words a path taken from a shell command must not contain to be judged.
-_UNKNOWABLE = ("$(", "`", "<(", ">(")
-
-
-def is_glob(text: str) -> bool:
-    return _GLOB.search(text) is not None
-
-
-def normalize(path: str) -> str:
-    """A clean absolute (or ``$VAR``-rooted) path, without a trailing slash."""
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(part)
-    text = "/".join(parts)
-    return "/" + text if rooted or not text else text
-
-
-def resolve(path: str, cwd: str | None) -> str | None:
-    """``path`` made absolute against ``cwd``; None when that cannot be known.
-
-    A path starting with a variable (``$APP/x``) is kept rooted at the variable; one starting
-    with ``~`` or holding a command substitution is unknown.
-    """
-    if not path or path.startswith("~") or any(mark in path for mark in _UNKNOWABLE):
-        return None
-    if path.startswith(("/", "$")):
-        return normalize(path)
-    if cwd is None:
-        return None
-    return normalize(f"{cwd}/{path}")
-
-
-def parts(path: str) -> list[str]:
-    return [part for part in path.split("/") if part]
-
-
-def _same_part(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if is_glob(a) and fnmatch.fnmatchcase(b, a):
-        return True
-    return is_glob(b) and fnmatch.fnmatchcase(a, b)
-
-
-class Relation(enum.Enum):
-    SAME = "same"
-    INSIDE = "inside"  # the first path is inside the second
-    CONTAINS = "contains"  # the first path is an ancestor of the second
-
-
-def relation(a: str, b: str) -> Relation | None:
-    """How path ``a`` stands to path ``b`` (either may hold globs), or None if apart."""
-    pa, pb = parts(a), parts(b)
-    if not all(_same_part(x, y) for x, y in zip(pa, pb, strict=False)):
-        return None
-    if len(pa) == len(pb):
-        return Relation.SAME
-    return Relation.INSIDE if len(pa) > len(pb) else Relation.CONTAINS
-
 
 # --- WORKDIR ----------------------------------------------------------------------------------
 
@@ -343,9 +282,25 @@ _WRITE_REDIRECTS = frozenset({">", ">|", "&>", ">>", "&>>"})
 _OUTPUT_FLAGS = {"curl": ("-o", "--output"), "wget": ("-O", "--output-document")}
 
 
+#: Options naming the folder a command fills: ``pip download -d``, ``tar -C``, ``unzip -d``.
+_FOLDER_FLAGS = {
+    "pip": ("-d", "--dest"),
+    "pip3": ("-d", "--dest"),
+    "tar": ("-C", "--directory"),
+    "unzip": ("-d", "--exdir"),
+}
+#: ``git clone`` options whose value is the next word.
+_GIT_CLONE_VALUES = frozenset(
+    {"-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference",
+     "--separate-git-dir", "-j", "--jobs", "-u", "--upload-pack", "--template",
+     "--shallow-since", "--shallow-exclude", "--filter", "--bundle-uri"}
+)  # fmt: skip
+
+
 def written_by(step: Step, located: Located) -> list[str]:
     """Paths a command writes anew (redirects, ``cp``/``mv``/``ln``/``install`` targets,
-    ``mkdir``, ``touch``, downloads): files of this RUN's own layer, not copies of older ones."""
+    ``mkdir``, ``touch``, downloads, ``git clone``, ``pip download -d``, an archive unpacked
+    with ``tar -C``/``unzip -d``): files of this RUN's own layer, not copies of older ones."""
     command = located.command
     name = program(command)
     words: list[str] = [r.target for r in command.redirects if r.operator in _WRITE_REDIRECTS]
@@ -355,14 +310,60 @@ def written_by(step: Step, located: Located) -> list[str]:
     elif name in ("mkdir", "touch"):
         words += plain
     elif name in _OUTPUT_FLAGS:
-        short, long = _OUTPUT_FLAGS[name]
-        args = list(command.args)
-        for index, arg in enumerate(args):
-            if arg in (short, long) and index + 1 < len(args):
-                words.append(args[index + 1])
-            elif arg.startswith(long + "="):
-                words.append(arg.split("=", 1)[1])
+        words += _option_values(command.args, *_OUTPUT_FLAGS[name])
+    elif name == "git":
+        words += _clone_target(command.args)
+    elif name in _FOLDER_FLAGS and _fills_folder(name, command):
+        words += _option_values(command.args, *_FOLDER_FLAGS[name])
     return path_args(step, located, words)
+
+
+def _fills_folder(name: str, command: Command) -> bool:
+    if name == "tar":
+        return extracts(command)
+    if name in ("pip", "pip3"):
+        return "download" in command.args
+    return True
+
+
+def _option_values(args: Sequence[str], short: str, long: str) -> list[str]:
+    """The values of ``-o VALUE``, ``-fsSLo VALUE`` (the option last in a cluster),
+    ``-oVALUE``, ``--output VALUE`` and ``--output=VALUE``."""
+    letter = short[1:]
+    values = []
+    for index, arg in enumerate(args):
+        if arg == long or (
+            arg.startswith("-") and not arg.startswith("--") and arg.endswith(letter)
+        ):
+            if index + 1 < len(args):
+                values.append(args[index + 1])
+        elif arg.startswith(long + "="):
+            values.append(arg.split("=", 1)[1])
+        elif arg.startswith(short) and len(arg) > len(short):
+            values.append(arg[len(short) :])
+    return values
+
+
+def _clone_target(args: Sequence[str]) -> list[str]:
+    """The folder ``git [...] clone [options] REPOSITORY [FOLDER]`` makes."""
+    if "clone" not in args:
+        return []
+    operands: list[str] = []
+    rest = iter(args[list(args).index("clone") + 1 :])
+    for arg in rest:
+        if arg == "--":
+            operands += rest
+        elif arg in _GIT_CLONE_VALUES:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    if len(operands) >= 2:
+        return [operands[1]]
+    if len(operands) == 1:
+        name = posixpath.basename(operands[0].rstrip("/").split(":")[-1])
+        name = name[: -len(".git")] if name.endswith(".git") else name
+        return [name] if name else []
+    return []
 
 
 # --- archives -------------------------------------------------------------------------------
@@ -521,103 +522,35 @@ def _word_ending(step: Step, name: str) -> str | None:
     return next((w for w in step.instruction.value if w.endswith(name)), None)
 
 
-# --- secrets --------------------------------------------------------------------------------
-
-_SECRET_NAMES = frozenset(
-    {
-        ".env",
-        ".npmrc",
-        ".pypirc",
-        ".netrc",
-        "_netrc",
-        ".git-credentials",
-        ".dockercfg",
-        ".pgpass",
-        ".my.cnf",
-        ".s3cfg",
-        ".boto",
-        ".vault-token",
-        ".ssh",
-        ".gnupg",
-        "id_rsa",
-        "id_dsa",
-        "id_ecdsa",
-        "id_ed25519",
-        "id_ecdsa_sk",
-        "id_ed25519_sk",
-        "credentials.json",
-        "client_secret.json",
-        "service-account.json",
-        "service_account.json",
-        "gcloud-service-key.json",
-        "secrets.json",
-        "secrets.yaml",
-        "secrets.yml",
-        "secret.json",
-        "secret.yaml",
-        "secret.yml",
-        "kubeconfig",
-    }
-)
-#: Secrets known by their directory: ``.aws/credentials``, ``.docker/config.json``.
-_SECRET_TAILS = frozenset(
-    {".aws/credentials", ".docker/config.json", ".kube/config", ".ssh/config", ".aws/config"}
-)
-#: Private keys and key stores.
-_KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8")
-#: Words in the name of a ``.pem`` or key store that holds certificates (public), not keys.
-_PUBLIC_WORDS = re.compile(
-    r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts)", re.IGNORECASE
-)
-#: ``prod.env``, ``secrets.env``: environment files named after a deployment or for secrets
-#: (``meta.env``, ``versions.env`` are build information).
-_ENV_FILE = re.compile(
-    r"^(prod|production|staging|stage|dev|development|local|secrets?|credentials)\.env$",
-    re.IGNORECASE,
-)
-_SAMPLE = re.compile(r"(example|sample|template|dist|default|tpl|test|dummy|fake)", re.IGNORECASE)
-
-
-def secret_kind(source: str) -> str | None:
-    """The copied name, when it looks like a secret (a private key, credentials, a dotenv
-    file); None otherwise, and for globs, whose matches the text does not tell."""
-    path = source.rstrip("/")
-    name = posixpath.basename(path)
-    if not name or is_glob(name) or name.startswith("<<"):
-        return None
-    if _SAMPLE.search(name):
-        return None
-    tail = "/".join(parts(path)[-2:])
-    if name in _SECRET_NAMES or tail in _SECRET_TAILS:
-        return name
-    if name.startswith(".env.") or _ENV_FILE.match(name):
-        return name
-    stem = name.rsplit(".", 1)[0]
-    if name.endswith(_KEY_SUFFIXES):
-        return None if _PUBLIC_WORDS.search(stem) and not name.endswith(".key") else name
-    if name.endswith(".pem") and ("key" in stem.lower() or not _PUBLIC_WORDS.search(stem)):
-        return name
-    return None
-
-
 # --- pointing at findings -------------------------------------------------------------------
 
 
-def mark(ctx: LintContext, step: Step, command: Command) -> str | None:
-    """Text of the instruction to point at for ``command``: its words as written if they can
-    be found on one line, else its name."""
+def mark(
+    ctx: LintContext, step: Step, command: Command, words: int = 3
+) -> tuple[int, int, int, int] | None:
+    """Where to point at ``command`` in the instruction: its first ``words`` words as written,
+    found on one line, at the place of this command (an earlier command with the same words,
+    such as a first ``chown -R app``, is skipped); else its name."""
     candidates: list[str] = []
+    before = ""
     script = step.script
     if script is not None and command.end_byte > command.start_byte:
-        raw = script.text.encode("utf-8", "surrogateescape")[command.start_byte : command.end_byte]
+        encoded = script.text.encode("utf-8", "surrogateescape")
+        raw = encoded[command.start_byte : command.end_byte]
+        before = encoded[: command.start_byte].decode("utf-8", "surrogateescape")
         first = raw.decode("utf-8", "surrogateescape").split("\n", 1)[0]
         first = first.split("\\", 1)[0].rstrip()
-        words = first.split()
-        candidates += [" ".join(words[:n]) for n in range(min(len(words), 3), 0, -1)]
+        written = first.split()
+        candidates += [" ".join(written[:n]) for n in range(min(len(written), words), 0, -1)]
     candidates.append(command.name)
     for candidate in candidates:
-        if candidate and ctx.locate(step, candidate) is not None:
-            return candidate
+        if not candidate:
+            continue
+        where = ctx.locate(step, candidate, before.count(candidate))
+        if where is None:
+            where = ctx.locate(step, candidate)
+        if where is not None:
+            return where
     return None
 
 

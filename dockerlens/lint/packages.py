@@ -494,12 +494,30 @@ RPM_VALUE_OPTIONS = names(
 )
 
 
-def rpm_unpinned(install: Invocation) -> Word | None:
+def rpm_unpinned(install: Invocation, step: Step | None = None) -> Word | None:
     """The first package a yum/dnf/microdnf ``install`` names without its version (for
-    ``module install``, a module without its stream: ``nodejs`` rather than ``nodejs:20``)."""
+    ``module install``, a module without its stream: ``nodejs`` rather than ``nodejs:20``).
+    With the ``step``, a variable that neither the stage nor the script defines expands to
+    nothing, as hadolint judges it (``httpd-${VERSION}`` with ``VERSION`` set only in another
+    stage is unpinned)."""
     pinned = _stream_given if install.has("module") else rpm_pinned
-    words = install.operands(RPM_VALUE_OPTIONS)
-    return unpinned([w for w in words if w.text not in ("install", "module")], pinned)
+    words = [w for w in install.operands(RPM_VALUE_OPTIONS) if w.text not in ("install", "module")]
+    if step is not None:
+        words = [_undefined_blanked(step, word) for word in words]
+    return unpinned(words, pinned)
+
+
+def _undefined_blanked(step: Step, word: Word) -> Word:
+    if "$" not in word.text:
+        return word
+    assigned = {name for _byte, name, _value in _assignments(step)}
+
+    def blank(match: re.Match[str]) -> str:
+        name = match.group(0).strip("${}")
+        defined = name in step.variables or name in assigned
+        return match.group(0) if defined else ""
+
+    return word._replace(text=_WHOLE_VARIABLE.sub(blank, word.text))
 
 
 def _stream_given(module: str) -> bool:

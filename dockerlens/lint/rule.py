@@ -85,13 +85,14 @@ class Problem(NamedTuple):
     """What a rule reports; the engine turns it into a :class:`~dockerlens.lint.findings.Finding`.
 
     ``step`` is the instruction at fault (None for a file-wide problem). ``at`` is text inside
-    that instruction to point at (the first occurrence is marked); ``line`` overrides the
-    position outright. ``message`` defaults to the rule's ``message``.
+    that instruction to point at (the first occurrence is marked), or an exact span
+    ``(line, column, end_line, end_column)`` such as :meth:`LintContext.locate` gives; ``line``
+    overrides the position outright. ``message`` defaults to the rule's ``message``.
     """
 
     step: Step | None
     message: str | None = None
-    at: str | None = None
+    at: str | tuple[int, int, int, int] | None = None
     line: int | None = None
     fix: Fix | None = None
 
