@@ -66,12 +66,14 @@ def samples(seed: int = 7) -> list[Sample]:
         ),
         Sample(
             "/root/.aws/credentials",
-            f"[default]\naws_access_key_id = {aws_id}\naws_secret_access_key = {aws_secret}\n".encode(),
+            f"[default]\naws_access_key_id = {aws_id}\n"
+            f"aws_secret_access_key = {aws_secret}\n".encode(),
             "aws-access-key",
         ),
         Sample(
             "/app/config/settings.yaml",
-            f"storage:\n  aws_access_key_id: {aws_id}\n  aws_secret_access_key: '{aws_secret}'\n".encode(),
+            f"storage:\n  aws_access_key_id: {aws_id}\n"
+            f"  aws_secret_access_key: '{aws_secret}'\n".encode(),
             "aws-access-key",
         ),
         Sample(
@@ -92,12 +94,14 @@ def samples(seed: int = 7) -> list[Sample]:
         Sample("/root/.npmrc", f"//registry.npmjs.org/:_authToken={npm}\n".encode(), "npm-token"),
         Sample(
             "/app/.npmrc",
-            f"registry=https://npm.example.internal/\n//npm.corp.internal/:_authToken={token(alnum, 32)}\n".encode(),
+            "registry=https://npm.example.internal/\n"
+            f"//npm.corp.internal/:_authToken={token(alnum, 32)}\n".encode(),
             "npm-credential",
         ),
         Sample(
             "/root/.pypirc",
-            f"[distutils]\nindex-servers = corp\n[corp]\nrepository = https://pypi.corp.internal\nusername = ci\npassword = {token(alnum, 24)}\n".encode(),
+            "[distutils]\nindex-servers = corp\n[corp]\nrepository = https://pypi.corp.internal\n"
+            f"username = ci\npassword = {token(alnum, 24)}\n".encode(),
             "pypi-password",
         ),
         Sample(
