@@ -12,6 +12,7 @@ import sys
 import click
 
 from dockerlens import __version__
+from dockerlens.errors import UserError
 
 #: subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
@@ -23,7 +24,41 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _one_line(err: click.UsageError) -> UserError:
+    """A usage error as every other error reads: one line, exit 2 (not click's usage, hint and
+    message on three lines); where to look for the right usage goes at its end."""
+    message = err.format_message().rstrip(".")
+    if err.ctx is not None:
+        message += f" (see '{err.ctx.command_path} --help')"
+    return UserError(message)
+
+
 class LazyGroup(click.Group):
+    """Subcommands imported when they run; every usage error of the group and of its
+    subcommands (an unknown option, a bad value, a missing argument) as one line."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # no arguments at all: the help, as click shows it
+        except click.UsageError as err:
+            raise _one_line(err) from None
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as err:
+            raise _one_line(err) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

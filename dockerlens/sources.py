@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from typing import NamedTuple
 
@@ -11,48 +12,72 @@ from dockerlens.errors import UserError
 #: No real Dockerfile comes near this; a larger file is a mistake (a binary, a log, an archive).
 MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024
 
+_KINDS = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
 
 class Source(NamedTuple):
     path: str
     text: str
 
 
+class ReadError(UserError):
+    """A file that cannot be read as a Dockerfile: its name, the line at fault (0: none) and
+    why. ``lint`` reports it as that file's finding; other commands stop on it."""
+
+    def __init__(self, name: str, reason: str, line: int = 0) -> None:
+        super().__init__(f"{name}:{line}: {reason}" if line else f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+        self.line = line
+
+
 def read_source(path: str, display_name: str | None = None) -> Source:
-    """Read ``path`` ("-" for stdin) as a Dockerfile, or raise :class:`UserError`."""
+    """Read ``path`` ("-" for stdin) as a Dockerfile, or raise :class:`ReadError`."""
     name = display_name or ("<stdin>" if path == "-" else path)
     if path == "-":
         if sys.stdin is None:  # started with standard input closed (`<&-`)
-            raise UserError(f"{name}: standard input is closed")
+            raise ReadError(name, "standard input is closed")
         try:
             data = sys.stdin.buffer.read(MAX_DOCKERFILE_BYTES + 1)
         except OSError as err:
-            raise UserError(f"{name}: cannot read: {err.strerror or err}") from None
+            raise ReadError(name, f"cannot read: {err.strerror or err}") from None
     else:
         try:
-            if os.path.isdir(path):
-                raise UserError(f"{name}: is a directory, not a Dockerfile")
+            mode = os.stat(path).st_mode
+            if stat.S_ISDIR(mode):
+                raise ReadError(name, "is a directory, not a Dockerfile")
+            kind = _KINDS.get(stat.S_IFMT(mode))
+            if kind is not None:  # reading a pipe or a device would block the run, or never end
+                raise ReadError(name, f"is {kind}, not a regular file (use - for standard input)")
             with open(path, "rb") as handle:
                 data = handle.read(MAX_DOCKERFILE_BYTES + 1)
         except FileNotFoundError:
-            raise UserError(f"{name}: no such file") from None
+            raise ReadError(name, "no such file") from None
         except PermissionError:
-            raise UserError(f"{name}: permission denied") from None
+            raise ReadError(name, "permission denied") from None
         except OSError as err:
-            raise UserError(f"{name}: cannot read: {err.strerror or err}") from None
+            raise ReadError(name, f"cannot read: {err.strerror or err}") from None
     return Source(name, decode_dockerfile(name, data))
 
 
 def decode_dockerfile(name: str, data: bytes) -> str:
     if len(data) > MAX_DOCKERFILE_BYTES:
         limit = MAX_DOCKERFILE_BYTES // (1024 * 1024)
-        raise UserError(f"{name}: larger than {limit} MiB, not a Dockerfile")
+        raise ReadError(name, f"larger than {limit} MiB, not a Dockerfile")
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
-        raise UserError(f"{name}:{line}: binary file (NUL byte), not a Dockerfile")
+        raise ReadError(name, "binary file (NUL byte), not a Dockerfile", line)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise UserError(
-            f"{name}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})"
+        raise ReadError(
+            name,
+            f"not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
+            line,
         ) from None

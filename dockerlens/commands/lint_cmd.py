@@ -14,8 +14,10 @@ import click
 from dockerlens import __version__
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine
+from dockerlens.lint.discover import DEFAULT_EXCLUDE
 from dockerlens.lint.report import FORMATS, LintRun, Reporter, ReportOptions, reporter
-from dockerlens.lint.runner import run_lint
+from dockerlens.lint.runner import Outcome, run_lint
+from dockerlens.output import write_atomically
 
 SEVERITIES = ["error", "warning", "info", "style"]
 
@@ -39,7 +41,8 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Write the report to FILE instead of standard output.",
+    help="Write the report to FILE instead of standard output (written whole or not at all; "
+    "never one of the files being linted).",
 )
 @click.option(
     "--select",
@@ -60,7 +63,12 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     type=click.Choice(SEVERITIES, case_sensitive=False),
     help="Exit 1 only for findings at this severity or above (default: info).",
 )
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 even when there are findings, parse errors (DL1000) and failed rules (DK999) "
+    "included; a file that cannot be read (DK900) still exits 2.",
+)
 @click.option(
     "--config",
     type=click.Path(path_type=Path),  # checked when read: one-line errors, exit 2
@@ -99,6 +107,20 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     "`build-context` setting, else each Dockerfile's folder.",
 )
 @click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERN",
+    help="Leave out of directory searches the files and folders PATTERN matches (gitignore "
+    "syntax, relative to the current directory; repeatable). Adds to the configuration's "
+    "`exclude` / `extend-exclude` and to the defaults: " + ", ".join(DEFAULT_EXCLUDE) + ".",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply the exclude patterns to files named on the command line too (for pre-commit "
+    "and editors, which name every file).",
+)
+@click.option(
     "--shellcheck/--no-shellcheck",
     default=None,
     help="Check RUN scripts with ShellCheck (SC codes) when it is installed (default: on).",
@@ -119,6 +141,8 @@ def lint(
     stdin_filename: str | None,
     report_unused_pragmas: bool,
     disable_ignore_pragma: bool,
+    exclude: tuple[str, ...],
+    force_exclude: bool,
     shellcheck: bool | None,
     build_context: Path | None,
 ) -> None:
@@ -126,8 +150,12 @@ def lint(
 
     PATH is a Dockerfile (linted whatever its name), a directory (searched for Dockerfile,
     Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile, Containerfile.*; .git,
-    node_modules and what .gitignore ignores are skipped) or - for standard input. With no
-    PATH, the current directory.
+    node_modules, what .gitignore ignores and what the exclude patterns match are skipped)
+    or - for standard input. With no PATH, the current directory; finding no Dockerfile at
+    all is an error.
+
+    A file that cannot be read (missing, binary, not UTF-8, over 4 MiB, a pipe...) is reported
+    as its finding DK900 while the other files are linted; the run then exits 2.
 
     Configuration comes from [tool.dockerlens] in pyproject.toml or .dockerlens.toml, the
     nearest one above each file, on top of a .hadolint.yaml where hadolint would find it; the
@@ -142,8 +170,10 @@ def lint(
       # hadolint ignore=... / global ignore=... / stage ignore=... / shell=...
 
     \b
-    Exit codes: 0 nothing at or above the failure threshold; 1 something is;
-    2 bad usage, configuration or input.
+    Exit codes: 0 nothing at or above the failure threshold; 1 something is, or a
+    file does not parse (DL1000) or a rule failed (DK999), whatever the threshold
+    or ignore lists say; 2 bad usage, configuration or input (a file that cannot be
+    read, after the report).
     """
     if no_config and config is not None:
         raise UserError("--config and --no-config cannot be used together")
@@ -161,19 +191,42 @@ def lint(
         disable_ignore_pragma=disable_ignore_pragma,
         shellcheck=shellcheck,
         build_context=build_context,
+        exclude=list(exclude),
+        force_exclude=force_exclude,
     )
     outcome = run_lint(list(paths), command_line, stdin_filename)
     render = reporter(output_format)
     if output is not None:
-        try:
-            # A file name that is not UTF-8 is written back as the bytes it is (as `ls` does).
-            with output.open("w", encoding="utf-8", errors="surrogateescape") as stream:
-                render(outcome.run, stream, _options(color, stream, statistics))
-        except OSError as err:
-            raise UserError(f"{output}: cannot write: {err.strerror or err}") from None
+        _refuse_an_input(output, outcome)
+        # A file name that is not UTF-8 is written back as the bytes it is (as `ls` does).
+        with write_atomically(output, errors="surrogateescape") as stream:
+            render(outcome.run, stream, _options(color, stream, statistics))
     else:
         _to_stdout(outcome.run, color, statistics, render)
-    sys.exit(1 if outcome.failed else 0)
+    for finding in outcome.unreadable:
+        where = f"{finding.path}:{finding.line}" if finding.line > 1 else finding.path
+        click.echo(f"dockerlens: error: {where}: {finding.message}", err=True)
+    sys.exit(outcome.exit_code)
+
+
+def _refuse_an_input(output: Path, outcome: Outcome) -> None:
+    """The report must never replace a file it reports on (``-o Dockerfile``)."""
+    target = os.path.realpath(output)
+    try:
+        target_stat: os.stat_result | None = os.stat(output)
+    except OSError:
+        target_stat = None
+    for path in outcome.inputs:
+        if path == "-":
+            continue
+        same = os.path.realpath(path) == target
+        if not same and target_stat is not None:
+            try:
+                same = os.path.samestat(os.stat(path), target_stat)
+            except OSError:
+                same = False
+        if same:
+            raise UserError(f"{output}: is one of the files being linted; not overwriting it")
 
 
 def _to_stdout(run: LintRun, color: str, statistics: bool, render: Reporter) -> None:

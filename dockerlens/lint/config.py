@@ -16,8 +16,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from dockerlens.errors import UserError
+from dockerlens.lint.discover import DEFAULT_EXCLUDE, Exclusion
 from dockerlens.lint.engine import EnabledRule, LintSettings
-from dockerlens.lint.findings import PARSE_ERROR, RULE_CRASHED, UNUSED_PRAGMA
+from dockerlens.lint.findings import (
+    ENGINE_CODES,
+    UNHIDEABLE_CODES,
+    UNKNOWN_PRAGMA_CODE,
+    UNUSED_PRAGMA,
+)
 from dockerlens.lint.registry import (
     REMOVED_HADOLINT_CODES,
     Registry,
@@ -30,6 +36,8 @@ from dockerlens.project_config import config_table, find_config
 DEFAULT_THRESHOLD = Severity.INFO
 #: Keys other commands own in the same table.
 FOREIGN_KEYS = frozenset({"images", "analyze"})
+#: Keys that concern the whole run, not one file: not allowed in ``[[overrides]]``.
+TOP_LEVEL_KEYS = frozenset({"plugin-paths", "exclude", "extend-exclude", "force-exclude"})
 #: Options several rules read, set once at the top of the config.
 SHARED_OPTIONS = ("trusted-registries", "label-schema", "strict-labels")
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
@@ -44,8 +52,12 @@ class ConfigError(UserError):
 class Layer:
     """One source's settings, validated, with selectors resolved to codes."""
 
-    def __init__(self, origin: str, ignore: list[str] | None = None) -> None:
+    def __init__(
+        self, origin: str, ignore: list[str] | None = None, base: Path | None = None
+    ) -> None:
         self.origin = origin
+        #: The folder its ``exclude`` patterns are relative to (None: the current directory).
+        self.base = base
         self.select: list[str] | None = None
         self.extend_select: list[str] = []
         self.ignore: list[str] = ignore if ignore is not None else []
@@ -57,6 +69,10 @@ class Layer:
         self.disable_ignore_pragma: bool | None = None
         self.report_unused_pragmas: bool | None = None
         self.shellcheck: bool | None = None
+        #: Which files a directory walk leaves out (gitignore patterns); None: the defaults.
+        self.exclude: list[str] | None = None
+        self.extend_exclude: list[str] = []
+        self.force_exclude: bool | None = None
         self.overrides: list[Override] = []
 
 
@@ -203,11 +219,17 @@ def read_dockerlens_table(
 ) -> Layer:
     """``nested``: an ``[[overrides]]`` table, which may not hold per-file settings itself."""
     reader = _Reader(origin, registry, prefix)
-    layer = Layer(origin)
+    layer = Layer(origin, base=base)
     for key, value in table.items():
-        if key in FOREIGN_KEYS or key == "plugin-paths":
+        if key in FOREIGN_KEYS or key in TOP_LEVEL_KEYS:
             if nested:
                 raise reader.fail(key, "only at the top level of the configuration")
+            if key == "exclude":
+                layer.exclude = _patterns(reader, key, value)
+            elif key == "extend-exclude":
+                layer.extend_exclude = _patterns(reader, key, value)
+            elif key == "force-exclude":
+                layer.force_exclude = reader.boolean(key, value)
             continue
         if key == "select":
             layer.select = reader.codes(key, reader.strings(key, value))
@@ -259,6 +281,15 @@ def read_dockerlens_table(
         else:
             raise reader.fail(key, "unknown key")
     return layer
+
+
+def _patterns(reader: _Reader, key: str, value: Any) -> list[str]:
+    patterns = reader.strings(key, value)
+    try:
+        Exclusion.check(patterns)
+    except ValueError as err:
+        raise reader.fail(key, str(err)) from None
+    return patterns
 
 
 def _shared(reader: _Reader, registry: Registry, key: str, value: Any) -> Any:
@@ -400,6 +431,8 @@ class CommandLine:
         disable_ignore_pragma: bool = False,
         shellcheck: bool | None = None,
         build_context: Path | None = None,
+        exclude: list[str] | None = None,
+        force_exclude: bool = False,
     ) -> None:
         self.config = config
         self.build_context = build_context
@@ -412,6 +445,8 @@ class CommandLine:
         self.report_unused_pragmas = report_unused_pragmas
         self.disable_ignore_pragma = disable_ignore_pragma
         self.shellcheck = shellcheck
+        self.exclude: list[str] = exclude if exclude is not None else []
+        self.force_exclude = force_exclude
 
 
 class ConfigResolver:
@@ -429,6 +464,7 @@ class ConfigResolver:
         self._searched: dict[Path, tuple[Path, dict[str, Any]] | None] = {}
         self._layers: dict[Path | None, tuple[Registry, list[Layer]]] = {}
         self._settings: dict[tuple[int, ...], FileSettings] = {}
+        self._exclusions: dict[Path | None, Exclusion] = {}
 
     def for_file(self, path: Path) -> FileSettings:
         registry, layers = self.layers_for(path.parent)
@@ -447,6 +483,29 @@ class ConfigResolver:
         if key not in self._layers:
             self._layers[key] = self._read_layers(project)
         return self._layers[key]
+
+    def exclusion_for(self, folder: Path) -> Exclusion:
+        """What a directory walk leaves out in ``folder``: the defaults or the configuration's
+        ``exclude``, then ``extend-exclude`` and ``--exclude``, each relative to the folder of
+        the file that says it (the command line's to the current directory)."""
+        project = self._project(folder)
+        key = project[0] if project else None
+        if key not in self._exclusions:
+            _, layers = self.layers_for(folder)
+            exclusion = Exclusion()
+            exclude, exclude_base = list(DEFAULT_EXCLUDE), None
+            force = False
+            for layer in layers:
+                if layer.exclude is not None:
+                    exclude, exclude_base = layer.exclude, layer.base
+                if layer.force_exclude is not None:
+                    force = layer.force_exclude
+            exclusion.add(exclude_base, exclude)
+            for layer in layers:
+                exclusion.add(layer.base, layer.extend_exclude)
+            exclusion.force = force
+            self._exclusions[key] = exclusion
+        return self._exclusions[key]
 
     def _project(self, folder: Path) -> tuple[Path, dict[str, Any]] | None:
         if folder not in self._projects:
@@ -495,6 +554,13 @@ class ConfigResolver:
         layer.shellcheck = cli.shellcheck
         if cli.build_context is not None:
             layer.shared_options["context"] = str(cli.build_context.resolve())
+        try:
+            Exclusion.check(cli.exclude)
+        except ValueError as err:
+            raise reader.fail("exclude", str(err)) from None
+        layer.extend_exclude = cli.exclude
+        if cli.force_exclude:
+            layer.force_exclude = True
         return layer
 
 
@@ -509,6 +575,13 @@ def registry_for(project: tuple[Path, dict[str, Any]] | None) -> Registry:
             raise ConfigError(f"{path}: {key}: expected a list of folder paths")
         paths = tuple(path.parent / p for p in raw)
     return load_registry(paths)
+
+
+def known_codes(registry: Registry) -> frozenset[str]:
+    """Every code and name, in lower case, that names an installed rule or an engine code."""
+    names = {i.lower() for rule in registry for i in rule.identifiers()}
+    names |= {n.lower() for e in ENGINE_CODES for n in (e.code, e.name)}
+    return frozenset(names)
 
 
 def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSettings:
@@ -568,11 +641,12 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
                 raise ConfigError(f"{(setters or ['configuration'])[-1]}: {err}") from None
             raise ConfigError(f"{', '.join(origins)}: rules.{rule.code}: {err}") from None
         (experimental if dormant else rules).append(chosen)
-    engine_codes = {
-        code.code: severity.get(code.code, code.severity)
-        for code in (PARSE_ERROR, RULE_CRASHED)
-        if code.code not in ignored
-    }
+    # Neither ignore lists nor severities reach these: see UNHIDEABLE_CODES.
+    engine_codes = {e.code: e.severity for e in ENGINE_CODES if e.code in UNHIDEABLE_CODES}
+    if UNKNOWN_PRAGMA_CODE.code not in ignored:
+        engine_codes[UNKNOWN_PRAGMA_CODE.code] = severity.get(
+            UNKNOWN_PRAGMA_CODE.code, UNKNOWN_PRAGMA_CODE.severity
+        )
     if (report_unused or UNUSED_PRAGMA.code in enabled - {r.code for r in registry}) and (
         UNUSED_PRAGMA.code not in ignored
     ):
@@ -588,5 +662,6 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         external_severity={c: s for c, s in severity.items() if c not in registry.rules},
         shellcheck=shellcheck,
         experimental=tuple(experimental),
+        known_codes=known_codes(registry),
     )
     return FileSettings(settings, threshold, exit_zero)

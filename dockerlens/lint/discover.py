@@ -1,17 +1,20 @@
 """Which files ``dockerlens lint DIR`` lints.
 
-Named files are always linted. Directories are walked for regular files (or links to one)
-named ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``, ``Containerfile``
-and ``Containerfile.*`` (not ``*.dockerignore``, BuildKit's per-Dockerfile ignore files),
-skipping ``.git``,
-``node_modules`` and whatever the ``.gitignore`` files on the way (and the repository's
-``.git/info/exclude``) ignore, with git's own matching rules.
+Named files are linted (a missing one too: reading it reports why), unless an exclude pattern
+matches them and ``--force-exclude`` is on. Directories are walked for regular files (or links
+to one) named ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``,
+``Containerfile`` and ``Containerfile.*`` (not ``*.dockerignore``, BuildKit's per-Dockerfile
+ignore files), skipping ``.git``, ``node_modules``, whatever the ``.gitignore`` files on the
+way (and the repository's ``.git/info/exclude``) ignore, with git's own matching rules, and
+what the exclude patterns (:data:`DEFAULT_EXCLUDE`, ``exclude``, ``extend-exclude``,
+``--exclude``) match, in the same syntax.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,23 @@ PATTERNS = (
     "Containerfile.*",
 )
 ALWAYS_SKIPPED = frozenset({".git", "node_modules"})
+#: Left out of directory walks unless the configuration's ``exclude`` says otherwise: templates
+#: (``Dockerfile.j2`` is not a Dockerfile until rendered) and editor, patch and backup leftovers.
+DEFAULT_EXCLUDE = (
+    "*.j2",
+    "*.jinja",
+    "*.jinja2",
+    "*.tmpl",
+    "*.tpl",
+    "*.orig",
+    "*.rej",
+    "*.bak",
+    "*.swp",
+    "*~",
+)
+
+#: (path, is_dir) -> whether exclude patterns leave it out.
+Excluded = Callable[[Path, bool], bool]
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -35,50 +55,125 @@ def is_dockerfile_name(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in PATTERNS)
 
 
-def discover(targets: list[str]) -> list[str]:
-    """Files to lint, in a stable order, without duplicates. ``-`` stays as it is."""
+def discover(
+    targets: list[str], excluded: Excluded | None = None, force_excluded: Excluded | None = None
+) -> list[str]:
+    """Files to lint, in a stable order, without duplicates. ``-`` stays as it is.
+
+    ``excluded`` prunes directory walks; ``force_excluded`` leaves out named files too. When
+    nothing is found (and no named file was left out on purpose), the run stops: a mistyped
+    folder in CI must not pass as clean.
+    """
     found: list[str] = []
     seen: set[str] = set()
+    dropped = False
     for target in targets:
         if target == "-":
             files = ["-"]
         elif os.path.isdir(target):
-            files = sorted(_walk(Path(target)), key=lambda p: p.split(os.sep))
-        elif os.path.lexists(target):
-            files = [target]
+            files = sorted(_walk(Path(target), excluded), key=lambda p: p.split(os.sep))
+        elif force_excluded is not None and force_excluded(Path(target), False):
+            files = []
+            dropped = True
         else:
-            raise UserError(f"{target}: no such file or directory")
+            files = [target]  # a missing file is reported when it is read
         for path in files:
             key = path if path == "-" else os.path.normpath(os.path.abspath(path))
             if key not in seen:
                 seen.add(key)
                 found.append(path)
+    if not found and not dropped:
+        where = ", ".join(targets)
+        raise UserError(f"no Dockerfiles found under {where}")
     return found
 
 
-def _walk(root: Path) -> list[str]:
+def _walk(root: Path, excluded: Excluded | None) -> list[str]:
     ignore = _IgnoreRules(root)
+
+    def skipped(path: Path, is_dir: bool) -> bool:
+        return ignore.ignored(path, is_dir) or (excluded is not None and excluded(path, is_dir))
+
     out = []
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
         ignore.load(here)
-        dirs[:] = sorted(
-            d for d in dirs if d not in ALWAYS_SKIPPED and not ignore.ignored(here / d, True)
-        )
+        dirs[:] = sorted(d for d in dirs if d not in ALWAYS_SKIPPED and not skipped(here / d, True))
         for name in sorted(files):
             path = here / name
             # Only regular files (or links to one): a FIFO would block the run, and a dangling
             # link is no Dockerfile.
-            if is_dockerfile_name(name) and path.is_file() and not ignore.ignored(path, False):
+            if is_dockerfile_name(name) and path.is_file() and not skipped(path, False):
                 out.append(os.path.normpath(str(path)))
     return out
 
 
-class _IgnoreRules:
+class _Patterns:
+    """gitignore pattern lists, each relative to its own folder; the last match wins."""
+
+    def __init__(self) -> None:
+        self.specs: list[tuple[Path, Any]] = []
+
+    def add_lines(self, base: Path, lines: Iterable[str]) -> None:
+        import pathspec  # only when there are patterns
+
+        self.specs.append((base, pathspec.GitIgnoreSpec.from_lines(list(lines))))
+
+    def match(self, candidates: Iterable[Path], is_dir: bool, outside: bool) -> bool:
+        """Whether the last pattern that matches one of ``candidates`` (the same path, as
+        reached and as resolved) excludes it. ``outside``: a path outside a list's folder is
+        matched by its name (``*.orig`` still applies), not skipped."""
+        result = False
+        suffix = "/" if is_dir else ""
+        for base, spec in self.specs:
+            for candidate in candidates:
+                try:
+                    relative = candidate.relative_to(base).as_posix()
+                except ValueError:
+                    if not outside:
+                        continue
+                    relative = candidate.name
+                outcome = spec.check_file(relative + suffix)
+                if outcome.include is not None:
+                    result = outcome.include
+                    break
+        return result
+
+
+class Exclusion(_Patterns):
+    """The exclude patterns of one configuration (and the command line)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: Named files are left out too (``force-exclude``).
+        self.force = False
+
+    @staticmethod
+    def check(patterns: list[str]) -> None:
+        """Raise ValueError for a pattern gitignore syntax does not allow."""
+        import pathspec
+
+        for pattern in patterns:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except (ValueError, TypeError) as err:
+                raise ValueError(f"bad pattern {pattern!r}: {err}") from None
+
+    def add(self, base: Path | None, patterns: Iterable[str]) -> None:
+        patterns = list(patterns)
+        if patterns:
+            self.add_lines(base or Path.cwd(), patterns)
+
+    def excludes(self, path: Path, is_dir: bool) -> bool:
+        absolute = Path(os.path.abspath(path))
+        return self.match(dict.fromkeys((absolute, path.resolve())), is_dir, outside=True)
+
+
+class _IgnoreRules(_Patterns):
     """The .gitignore files from the repository root (or the walk's root) down."""
 
     def __init__(self, root: Path) -> None:
-        self.specs: list[tuple[Path, Any]] = []
+        super().__init__()
         resolved = root.resolve()
         top = next((p for p in (resolved, *resolved.parents) if (p / ".git").exists()), None)
         if top is not None:
@@ -90,26 +185,14 @@ class _IgnoreRules:
     def _add(self, base: Path, path: Path) -> None:
         if not path.is_file():
             return
-        import pathspec
-
         try:
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
-        self.specs.append((base, pathspec.GitIgnoreSpec.from_lines(lines)))
+        self.add_lines(base, lines)
 
     def load(self, folder: Path) -> None:
         self._add(folder.resolve(), folder / ".gitignore")
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
-        resolved = path.resolve()
-        result = False
-        for base, spec in self.specs:
-            try:
-                relative = resolved.relative_to(base).as_posix()
-            except ValueError:
-                continue
-            outcome = spec.check_file(relative + ("/" if is_dir else ""))
-            if outcome.include is not None:
-                result = outcome.include
-        return result
+        return self.match([path.resolve()], is_dir, outside=False)

@@ -19,7 +19,7 @@ import re
 import typing
 from dataclasses import dataclass
 
-from dockerlens.lint.findings import EngineCode
+from dockerlens.lint.findings import UNHIDEABLE_CODES, EngineCode
 from dockerlens.lint.rule import Rule, option_key
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
@@ -154,7 +154,13 @@ def render_engine_markdown(code: EngineCode) -> str:
     ]
     if code.detail:
         lines += [code.detail, ""]
-    if code.command == "lint":
+    if code.code in UNHIDEABLE_CODES:
+        lines += [
+            f"Unlike a rule, it is always on at this severity: `{code.code}` and `{code.name}` in "
+            "a selection, an ignore list, a severity table or a pragma change nothing.",
+            "",
+        ]
+    elif code.command == "lint":
         lines += [
             f"Like a rule, it may be selected, ignored or given another severity as "
             f"`{code.code}` or `{code.name}`.",

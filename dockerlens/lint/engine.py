@@ -19,12 +19,15 @@ from dockerlens.lint.context import LintContext
 from dockerlens.lint.findings import (
     PARSE_ERROR,
     RULE_CRASHED,
+    UNKNOWN_PRAGMA_CODE,
+    UNREADABLE_FILE,
     UNUSED_PRAGMA,
     EngineCode,
     Finding,
     docs_url,
 )
 from dockerlens.lint.packages import mentionable_text
+from dockerlens.lint.registry import REMOVED_HADOLINT_CODES, is_shellcheck_code
 from dockerlens.lint.rule import Problem, Rule, Severity
 from dockerlens.model import Step, build_model
 from dockerlens.syntax.parser import parse, source_lines
@@ -62,6 +65,9 @@ class LintSettings:
     shellcheck: bool = True
     #: Off-by-default BuildKit checks a file may switch on with ``# check=experimental=``.
     experimental: tuple[EnabledRule, ...] = ()
+    #: Every code and name (lower case) a pragma may name: the installed rules' and the
+    #: engine's. Empty: pragmas' codes are not judged.
+    known_codes: frozenset[str] = frozenset()
 
 
 class FileResult:
@@ -85,6 +91,12 @@ class FileResult:
         self.pragmas = pragmas
         #: The source lines, numbered as findings number them.
         self.lines: list[str] = lines if lines is not None else []
+
+
+def unreadable_file(path: str, reason: str, line: int, settings: LintSettings) -> FileResult:
+    """The result of a file that could not be read: its one finding says why."""
+    finding = _engine_finding(settings, UNREADABLE_FILE, path, line or 1, reason)
+    return FileResult(path, [finding] if finding else [], settings)
 
 
 def lint_text(text: str, path: str, settings: LintSettings) -> list[Finding]:
@@ -187,8 +199,10 @@ def lint_file(
 
     findings = _skip_checks(raw, check, rules)
     if settings.honour_pragmas:
+        unknown_codes = _unknown_codes(found.ignores, settings, path)
         findings = _suppress(findings, found.ignores, settings)
         findings += _unused(found.ignores, settings, path)
+        findings += unknown_codes
     findings += crashes
     findings += [f for f in unknown if f is not None]
     findings.sort(key=lambda f: f.sort_key)
@@ -309,6 +323,39 @@ def _suppress(
         if not suppressed:
             kept.append(finding)
     return kept
+
+
+def _unknown_codes(
+    ignores: list[pragma_scan.IgnorePragma], settings: LintSettings, path: str
+) -> list[Finding]:
+    """DK101 for each code a dockerlens or hadolint pragma names that no rule has; such a code
+    counts as used, so DK100 does not report it a second time."""
+    known = settings.known_codes
+    if not known:
+        return []
+    out = []
+    for pragma in ignores:
+        if pragma.source == "buildkit":
+            continue  # BuildKit's check names, some of which dockerlens does not implement
+        for code in pragma.codes:
+            if (
+                code.lower() in known
+                or code.lower() == "shellcheck"
+                or is_shellcheck_code(code)
+                or (pragma.source == "hadolint" and code.upper() in REMOVED_HADOLINT_CODES)
+            ):
+                continue
+            pragma.used.add(code)
+            finding = _engine_finding(
+                settings,
+                UNKNOWN_PRAGMA_CODE,
+                path,
+                pragma.line,
+                f"{pragma.source} pragma ignores {code}, which no rule has",
+            )
+            if finding:
+                out.append(finding)
+    return out
 
 
 def _unused(

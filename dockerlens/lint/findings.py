@@ -69,7 +69,9 @@ PARSE_ERROR = EngineCode(
     "`ENV` without a value...), or an instruction BuildKit does not know stops the build "
     "(`unknown instruction`). The message is BuildKit's. A file that does not parse gets no "
     "other finding; after an unknown instruction the rest of the file is still linted. "
-    "hadolint reports its own parse errors under the same code.",
+    "hadolint reports its own parse errors under the same code. It fails the run (exit 1) "
+    "whatever the failure threshold, unless `--exit-zero`: a file that does not build must "
+    "not pass as clean.",
 )
 UNUSED_PRAGMA = EngineCode(
     "DK100",
@@ -78,8 +80,9 @@ UNUSED_PRAGMA = EngineCode(
     "An ignore pragma suppresses nothing (reported with --report-unused-pragmas).",
     "An ignore pragma (`# dockerlens: ignore=`, `# hadolint ignore=`, `# check=skip=`) names a "
     "rule that reports nothing where the pragma applies, or a rule that is not enabled: the "
-    "pragma can go. Off unless `--report-unused-pragmas` (or `report-unused-pragmas = true`) "
-    "is given, or DK100 is selected. ShellCheck codes are not judged.",
+    "pragma can go (a code no rule has is DK101 instead). Off unless "
+    "`--report-unused-pragmas` (or `report-unused-pragmas = true`) is given, or DK100 is "
+    "selected. ShellCheck codes are not judged.",
 )
 RULE_CRASHED = EngineCode(
     "DK999",
@@ -88,7 +91,34 @@ RULE_CRASHED = EngineCode(
     "A rule failed on this instruction (a dockerlens bug).",
     "A rule raised an exception on this instruction; the message names the rule and the "
     "error. The other rules' findings are still reported. Please report it with the "
-    "instruction that triggers it; meanwhile the failing rule can be ignored.",
+    "instruction that triggers it; meanwhile the failing rule can be ignored. The file was not "
+    "fully checked, so DK999 fails the run (exit 1) whatever the failure threshold, unless "
+    "`--exit-zero`.",
+)
+UNKNOWN_PRAGMA_CODE = EngineCode(
+    "DK101",
+    "unknown-code-in-pragma",
+    Severity.WARNING,
+    "An ignore pragma names a code that no rule has.",
+    "A `# dockerlens: ignore=...` or `# hadolint ignore=...` pragma (any of their forms) names "
+    "a code or rule name that no installed rule, engine code or ShellCheck check has: a typo "
+    "(`DL3800` for `DL3008`) or a rule that was removed, so the pragma suppresses nothing. "
+    "The same name in configuration stops the run (exit 2); in a Dockerfile it is this "
+    "finding, at the pragma's line. Codes hadolint removed (DL3005, DL3017, DL3031, DL3039) "
+    "are accepted in `# hadolint` pragmas, as in a .hadolint.yaml; BuildKit's "
+    "`# check=skip=` names BuildKit's checks and is not judged.",
+)
+UNREADABLE_FILE = EngineCode(
+    "DK900",
+    "unreadable-file",
+    Severity.ERROR,
+    "The file could not be read as a Dockerfile.",
+    "The file is missing, is a directory, a named pipe or a device, cannot be opened, is "
+    "larger than 4 MiB, holds a NUL byte (a binary file) or is not valid UTF-8; the message "
+    "says which, and the line for the last two. The other files are still linted and "
+    "reported, and the run exits 2 once the report is written, whatever `--exit-zero` or the "
+    "failure threshold say (as a missing file always has); each such file is also named on "
+    "standard error.",
 )
 
 
@@ -120,7 +150,19 @@ THRESHOLD_CODES = (
     _threshold_code("DK505", "max-layer-size", "max-layer-size", "a layer's size"),
     _threshold_code("DK506", "max-wasted-bytes", "max-wasted-bytes", "exact wasted bytes"),
 )
-ENGINE_CODES = (PARSE_ERROR, UNUSED_PRAGMA, RULE_CRASHED, *THRESHOLD_CODES)
+ENGINE_CODES = (
+    PARSE_ERROR,
+    UNUSED_PRAGMA,
+    UNKNOWN_PRAGMA_CODE,
+    UNREADABLE_FILE,
+    RULE_CRASHED,
+    *THRESHOLD_CODES,
+)
+#: Codes no selection, ignore list, severity, pragma or failure threshold can hide: a file that
+#: cannot be read or parsed, or a rule that failed, was not checked, and must not pass as clean.
+#: Only --exit-zero (or exit-zero = true) turns them into exit 0, as ruff's --exit-zero does for
+#: its syntax errors; an unreadable file still exits 2.
+UNHIDEABLE_CODES = frozenset({PARSE_ERROR.code, RULE_CRASHED.code, UNREADABLE_FILE.code})
 
 
 def docs_url(code: str) -> str:

@@ -17,10 +17,10 @@ from pathlib import Path
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
 from dockerlens.lint.discover import discover
-from dockerlens.lint.engine import FileResult, lint_file
-from dockerlens.lint.findings import Finding
+from dockerlens.lint.engine import FileResult, lint_file, unreadable_file
+from dockerlens.lint.findings import UNHIDEABLE_CODES, UNREADABLE_FILE, Finding
 from dockerlens.lint.report import LintRun
-from dockerlens.sources import read_source
+from dockerlens.sources import ReadError, read_source
 
 #: Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -28,9 +28,23 @@ PARALLEL_MIN_FILES = 16
 
 # Plain classes, not dataclasses: a dataclass costs about a millisecond to make, at every start.
 class Outcome:
-    def __init__(self, run: LintRun, failed: bool) -> None:
+    def __init__(
+        self,
+        run: LintRun,
+        failed: bool,
+        inputs: list[str] | None = None,
+        unreadable: list[Finding] | None = None,
+    ) -> None:
         self.run = run
         self.failed = failed
+        #: The paths linted, as found ("-" for standard input).
+        self.inputs: list[str] = inputs if inputs is not None else []
+        #: The files that could not be read (DK900): the run exits 2.
+        self.unreadable: list[Finding] = unreadable if unreadable is not None else []
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.unreadable else 1 if self.failed else 0
 
 
 class _Job:
@@ -52,8 +66,16 @@ def run_lint(
     stdin_filename: str | None = None,
     jobs: int | None = None,
 ) -> Outcome:
-    paths = discover(targets or ["."])
     resolver = ConfigResolver(command_line)
+
+    def excluded(path: Path, is_dir: bool) -> bool:
+        return resolver.exclusion_for(path.parent.absolute()).excludes(path, is_dir)
+
+    def force_excluded(path: Path, is_dir: bool) -> bool:
+        exclusion = resolver.exclusion_for(path.parent.absolute())
+        return exclusion.force and exclusion.excludes(path, is_dir)
+
+    paths = discover(targets or ["."], excluded, force_excluded)
     work = []
     for path in paths:
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)
@@ -70,8 +92,13 @@ def run_lint(
             run.enabled.setdefault(enabled.rule.code, (enabled.rule, enabled.severity))
         if not job.settings.exit_zero:
             threshold = job.settings.failure_threshold.rank
-            failing += [f for f in result.findings if f.severity.rank >= threshold]
-    return Outcome(run, failed=bool(failing))
+            failing += [
+                f
+                for f in result.findings
+                if f.severity.rank >= threshold or f.code in UNHIDEABLE_CODES
+            ]
+    unreadable = [f for f in run.findings if f.code == UNREADABLE_FILE.code]
+    return Outcome(run, bool(failing), paths, unreadable)
 
 
 def _lint_all(work: list[_Job], jobs: int | None) -> tuple[list[_Done], list[str]]:
@@ -134,8 +161,12 @@ def _lint_share(work: list[_Job], shellcheck_jobs: int | None) -> tuple[list[_Do
         pipeline = Pipeline(jobs=shellcheck_jobs)
     results: list[FileResult] = []
     for job in work:
-        source = read_source(job.path, display_name=job.shown)
         settings = job.settings.settings
+        try:
+            source = read_source(job.path, display_name=job.shown)
+        except ReadError as err:  # that file's result: the others are still linted
+            results.append(unreadable_file(job.shown, err.reason, err.line, settings))
+            continue
         hand_over = None
         if pipeline is not None:
             hand_over = functools.partial(pipeline.add, wanted=settings.shellcheck)

@@ -1,0 +1,58 @@
+"""Writing a report to a file: whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from dockerlens.errors import UserError
+
+
+@contextlib.contextmanager
+def write_atomically(path: Path, errors: str = "strict") -> Iterator[TextIO]:
+    """A UTF-8 text stream whose content replaces ``path`` only once all of it is written.
+
+    It goes to a temporary file in the same folder, renamed over ``path`` at the end
+    (``os.replace``): a failure on the way (a full disk, an exception, Ctrl-C) leaves ``path``
+    as it was and no temporary file behind. A link is followed (its target is replaced); an
+    existing pipe or device (``/dev/null``, ``/dev/stdout``) is written to as it is, having
+    nothing to replace. Write errors become :class:`UserError`.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        existing: os.stat_result | None = os.stat(target)
+    except OSError:
+        existing = None
+    try:
+        if existing is not None and not stat.S_ISREG(existing.st_mode):
+            with open(target, "w", encoding="utf-8", errors=errors) as stream:
+                yield stream
+            return
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as err:
+        raise UserError(f"{path}: cannot write: {err.strerror or err}") from None
+    try:
+        # mkstemp makes it private; the report gets the mode the file had, or a new file's.
+        os.chmod(temporary, stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask())
+        with open(handle, "w", encoding="utf-8", errors=errors) as stream:
+            yield stream
+        os.replace(temporary, target)
+    except BaseException as err:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(err, OSError):
+            raise UserError(f"{path}: cannot write: {err.strerror or err}") from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,396 @@
+"""What one file does never costs another its report, and a failure never passes as clean:
+unreadable files (DK900), parse errors and crashed rules that cannot be hidden, no Dockerfile
+found, the report never replacing an input, one-line usage errors, unknown pragma codes,
+exclude patterns."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dockerlens.cli import cli
+from tests.test_lint_cli import CLEAN, LATEST, codes, lint, project, write
+
+__all__ = ["project"]  # the fixture, shared with test_lint_cli
+
+FORMATS = ["text", "json", "sarif", "github", "gitlab", "checkstyle", "junit"]
+
+
+# ------------------------------------------------------------------ unreadable files
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_unreadable_file_is_its_own_finding_and_the_others_are_still_reported(
+    project: Path, fmt: str
+) -> None:
+    write(project / "Dockerfile", LATEST)
+    (project / "Bad.Dockerfile").write_bytes(b"FROM a\n\xff\n")
+    args = ["lint", "--format", fmt, "--no-shellcheck"]
+    result = CliRunner().invoke(cli, [*args, "Dockerfile", "Bad.Dockerfile", "gone.Dockerfile"])
+    assert result.exit_code == 2, result.output
+    report = result.stdout
+    assert "DL3007" in report and "Dockerfile" in report
+    assert report.count("DK900") >= 2 and "Bad.Dockerfile" in report
+    assert "not valid UTF-8" in report and "no such file" in report and "gone.Dockerfile" in report
+    assert result.stderr.splitlines() == [
+        "dockerlens: error: Bad.Dockerfile:2: not valid UTF-8 (byte 0xff at offset 7)",
+        "dockerlens: error: gone.Dockerfile: no such file",
+    ]
+
+
+def test_every_kind_of_unreadable_file_says_why(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    (project / "nul.Dockerfile").write_bytes(b"FROM a\nRUN x\0\n")
+    (project / "big.Dockerfile").write_bytes(b"#" * (4 * 1024 * 1024 + 1))
+    names = ["Dockerfile", "nul.Dockerfile", "big.Dockerfile", "missing"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(project / "pipe.Dockerfile")  # reading it would block the run for ever
+        names.append("pipe.Dockerfile")
+    status, findings, err = lint(*names, "--exit-zero", "--failure-threshold", "error")
+    assert status == 2, err  # whatever --exit-zero and the threshold say
+    unreadable = {f["path"]: (f["line"], f["message"]) for f in findings if f["code"] == "DK900"}
+    expected = {
+        "nul.Dockerfile": (2, "binary file (NUL byte), not a Dockerfile"),
+        "big.Dockerfile": (1, "larger than 4 MiB, not a Dockerfile"),
+        "missing": (1, "no such file"),
+    }
+    if "pipe.Dockerfile" in names:
+        expected["pipe.Dockerfile"] = (
+            1,
+            "is a named pipe, not a regular file (use - for standard input)",
+        )
+    assert unreadable == expected
+    assert ("Dockerfile", "DL3007") in codes(findings)
+    assert all(f["severity"] == "error" for f in findings if f["code"] == "DK900")
+
+
+def test_an_unreadable_file_cannot_be_ignored(project: Path) -> None:
+    (project / "Dockerfile").write_bytes(b"\xfe")
+    write(project / ".dockerlens.toml", 'ignore = ["DK900"]\nseverity = { DK900 = "style" }\n')
+    status, findings, _ = lint("Dockerfile", "--ignore", "unreadable-file", "--select", "DL3007")
+    assert status == 2
+    assert [(f["code"], f["severity"]) for f in findings] == [("DK900", "error")]
+
+
+def test_the_parallel_run_reports_every_share_despite_an_unreadable_file(project: Path) -> None:
+    from dockerlens.lint.config import CommandLine
+    from dockerlens.lint.runner import PARALLEL_MIN_FILES, run_lint
+
+    count = PARALLEL_MIN_FILES * 2
+    for index in range(count):
+        write(project / f"s{index:02}" / "Dockerfile", LATEST)
+    (project / "s03" / "Dockerfile").write_bytes(b"FROM a\n\xff\n")  # in the first share
+    command_line = CommandLine(shellcheck=False)
+    alone = run_lint(["."], command_line, jobs=1)
+    shared = run_lint(["."], command_line, jobs=2)
+    assert shared.run.findings == alone.run.findings
+    assert (shared.exit_code, alone.exit_code) == (2, 2)
+    found = [(f.path, f.code) for f in shared.run.findings]
+    assert found.count((os.path.join("s03", "Dockerfile"), "DK900")) == 1
+    assert sum(1 for _, code in found if code == "DL3007") == count - 1  # every other share's
+
+
+# ------------------------------------------------------------------ failures never pass
+
+
+UNKNOWN_INSTRUCTION = "FROM debian:12.7\nUSER 10001\nFRM x\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "args"),
+    [
+        ("", ["--ignore", "DL1000"]),
+        ("", ["--ignore", "parse-error", "--failure-threshold", "error"]),
+        ("", ["--select", "DL3007"]),
+        ('ignore = ["DL1000"]\n', []),
+        ('severity = { DL1000 = "style" }\nfailure-threshold = "error"\n', []),
+        ("", ["--config", ".hadolint.yaml"]),
+    ],
+)
+def test_a_parse_error_always_fails(project: Path, config: str, args: list[str]) -> None:
+    write(project / ".dockerlens.toml", config)
+    write(project / ".hadolint.yaml", "ignored: [DL1000]\nfailure-threshold: error\n")
+    write(project / "Dockerfile", "FROM a\nENV onlyone\n")
+    status, findings, _ = lint("Dockerfile", *args)
+    assert status == 1 and [(f["code"], f["severity"]) for f in findings] == [("DL1000", "error")]
+    # An unknown instruction (the rest of the file is linted), under a pragma naming DL1000.
+    write(project / "Dockerfile", "# dockerlens: ignore-file=DL1000\n" + UNKNOWN_INSTRUCTION)
+    status, findings, _ = lint("Dockerfile", *args)
+    assert status == 1 and ("Dockerfile", "DL1000") in codes(findings)
+
+
+def test_exit_zero_exits_0_on_a_parse_error_as_ruff_does(project: Path) -> None:
+    write(project / "Dockerfile", "FROM a\nENV onlyone\n")
+    status, findings, _ = lint("Dockerfile", "--exit-zero")
+    assert status == 0 and codes(findings) == [("Dockerfile", "DL1000")]
+
+
+CRASHING_PLUGIN = '''
+from dockerlens.lint import Category, Rule, Severity
+
+
+class Crashes(Rule):
+    """Crashes on FROM."""
+
+    code = "TST900"
+    name = "crashes"
+    severity = Severity.STYLE
+    category = Category.STYLE
+    on = frozenset({"FROM"})
+
+    def check(self, step, ctx):
+        raise RuntimeError("boom")
+'''
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--ignore", "DK999"],
+        ["--failure-threshold", "error"],
+        ["--ignore", "internal-error", "--failure-threshold", "error"],
+    ],
+)
+def test_a_crashed_rule_always_fails(project: Path, args: list[str]) -> None:
+    write(project / "lint_rules" / "crashes.py", CRASHING_PLUGIN)
+    write(
+        project / ".dockerlens.toml",
+        'plugin-paths = ["lint_rules"]\nseverity = { DK999 = "style" }\n',
+    )
+    write(project / "Dockerfile", "# dockerlens: ignore-file=DK999\n" + CLEAN)
+    status, findings, _ = lint("Dockerfile", *args)
+    assert status == 1
+    assert [(f["code"], f["severity"]) for f in findings] == [("DK999", "error")]
+    assert "TST900 failed: RuntimeError: boom" in str(findings[0]["message"])
+
+
+# ------------------------------------------------------------------ nothing found
+
+
+def test_a_folder_without_dockerfiles_is_an_error(project: Path) -> None:
+    write(project / "app" / "README.md", "no Dockerfile here\n")
+    status, _, err = lint("app")
+    assert status == 2 and err == "dockerlens: error: no Dockerfiles found under app\n"
+    status, _, err = lint()
+    assert status == 2 and err == "dockerlens: error: no Dockerfiles found under .\n"
+    write(project / "app" / "Dockerfile.orig", LATEST)  # excluded by default
+    status, _, err = lint("app", "app")
+    assert status == 2 and "no Dockerfiles found under app, app" in err
+    write(project / "app" / "Dockerfile", CLEAN)
+    assert lint("app")[0] == 0
+
+
+# ------------------------------------------------------------------ the report file
+
+
+@pytest.mark.parametrize("how", ["same", "relative", "link", "hard link", "walked"])
+def test_the_report_never_replaces_a_file_being_linted(project: Path, how: str) -> None:
+    dockerfile = write(project / "sub" / "Dockerfile", LATEST)
+    target, linted = "sub/Dockerfile", "sub/Dockerfile"
+    if how == "relative":
+        target = "sub/../sub/Dockerfile"
+    elif how == "link":
+        (project / "report").symlink_to(dockerfile)
+        target = "report"
+    elif how == "hard link":
+        os.link(dockerfile, project / "report")
+        target = "report"
+    elif how == "walked":
+        linted = "."
+    status, _, err = lint(linted, "-o", target)
+    assert status == 2
+    assert (
+        err
+        == f"dockerlens: error: {target}: is one of the files being linted; not overwriting it\n"
+    )
+    assert dockerfile.read_text() == LATEST
+
+
+def test_the_report_is_written_whole_or_not_at_all(project: Path) -> None:
+    from dockerlens.output import write_atomically
+
+    report = write(project / "out" / "report.json", "the previous report\n")
+    os.chmod(report, 0o640)
+    with pytest.raises(RuntimeError), write_atomically(report) as stream:
+        stream.write("half of a new rep")
+        raise RuntimeError("the reporter failed")
+    assert report.read_text() == "the previous report\n"
+    assert sorted(p.name for p in report.parent.iterdir()) == ["report.json"]  # no temporary
+
+    write(project / "Dockerfile", LATEST)
+    status, _, _ = lint("Dockerfile", "-o", str(report))
+    assert status == 1 and json.loads(report.read_text())[0]["code"] == "DL3007"
+    assert sorted(p.name for p in report.parent.iterdir()) == ["report.json"]
+    assert report.stat().st_mode & 0o777 == 0o640  # the mode it had
+    (project / "latest").symlink_to(report)
+    assert lint("Dockerfile", "-o", "latest")[0] == 1
+    assert (project / "latest").is_symlink()  # the link is followed, not replaced
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="no /dev/null")
+def test_the_report_may_go_to_a_device(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    status, _, err = lint("Dockerfile", "-o", "/dev/null")
+    assert (status, err) == (1, "")
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="needs permissions")
+def test_a_folder_that_cannot_be_written_is_one_line(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    locked = project / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        status, _, err = lint("Dockerfile", "-o", "locked/report.json")
+    finally:
+        locked.chmod(0o700)
+    assert (
+        status == 2
+        and err == "dockerlens: error: locked/report.json: cannot write: Permission denied\n"
+    )
+    assert list(locked.iterdir()) == []
+
+
+# ------------------------------------------------------------------ usage errors
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lint", "--format", "nope"], "Invalid value for '--format'"),
+        (["lint", "--bogus"], "No such option '--bogus' (see 'dockerlens lint --help')"),
+        (["analyze"], "Missing argument 'IMAGE...' (see 'dockerlens analyze --help')"),
+        (["analyze", "--format", "nope", "x"], "'--format': 'nope' is not one of"),
+        (["parse", "--bogus"], "No such option '--bogus'"),
+        (["graph", "--format", "nope", "Dockerfile"], "Invalid value for '--format'"),
+        (["rules", "--bogus"], "No such option '--bogus'"),
+        (["nosuch"], "No such command 'nosuch' (see 'dockerlens --help')"),
+        (["--bogus"], "No such option '--bogus'"),
+    ],
+)
+def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, args, prog_name="dockerlens")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("dockerlens: error: ")
+    assert message in result.stderr
+
+
+def test_no_arguments_still_show_the_help() -> None:
+    result = CliRunner().invoke(cli, [], prog_name="dockerlens")
+    assert "Usage: dockerlens" in result.output and "Commands:" in result.output
+
+
+# ------------------------------------------------------------------ unknown pragma codes
+
+
+def test_a_pragma_naming_a_code_no_rule_has_is_reported_at_its_line(project: Path) -> None:
+    write(
+        project / "Dockerfile",
+        "# hadolint global ignore=DL3005,DL9998\n"  # DL3005: removed by hadolint, accepted
+        "FROM debian:latest\n"
+        "# dockerlens: ignore=DL3007,DL9999 -- typo\n"
+        "USER 10001\n"
+        "# hadolint ignore=latest-base-image,SC2086\n"
+        "RUN true\n"
+        "# dockerlens: ignore-stage=nonsense\n"
+        "# check=skip=SomeBuildKitCheck\n"
+        "LABEL a=b\n",
+    )
+    status, findings, _ = lint("Dockerfile", "--report-unused-pragmas")
+    unknown = [(f["line"], f["message"]) for f in findings if f["code"] == "DK101"]
+    assert unknown == [
+        (1, "hadolint pragma ignores DL9998, which no rule has"),
+        (3, "dockerlens pragma ignores DL9999, which no rule has"),
+        (7, "dockerlens pragma ignores nonsense, which no rule has"),
+    ]
+    assert status == 1
+    assert all(f["severity"] == "warning" for f in findings if f["code"] == "DK101")
+    # reported once: not also as an unused pragma
+    assert not any("DL999" in str(f["message"]) for f in findings if f["code"] == "DK100")
+    status, findings, _ = lint("Dockerfile", "--ignore", "DK101")
+    assert not [f for f in findings if f["code"] == "DK101"]
+    status, findings, _ = lint("Dockerfile", "--disable-ignore-pragma")
+    assert not [f for f in findings if f["code"] == "DK101"]
+
+
+# ------------------------------------------------------------------ exclude patterns
+
+EXCLUDED_BY_DEFAULT = [
+    "Dockerfile.j2",
+    "Dockerfile.orig",
+    "Dockerfile.rej",
+    "Dockerfile.bak",
+    "Dockerfile~",
+    "Dockerfile.swp",
+    "app.Dockerfile.tmpl",
+]
+
+
+def _walked(*args: str) -> list[str]:
+    status, findings, err = lint(*args)
+    assert status in (0, 1), err
+    return sorted(str(f["path"]) for f in findings)
+
+
+def test_default_excludes_leave_templates_and_leftovers_out_of_walks(project: Path) -> None:
+    for name in ["Dockerfile", *EXCLUDED_BY_DEFAULT]:
+        write(project / name, LATEST)
+    assert _walked(".") == ["Dockerfile"]
+    # Named files are linted all the same, unless --force-exclude.
+    assert _walked("Dockerfile.j2", "Dockerfile.orig") == ["Dockerfile.j2", "Dockerfile.orig"]
+    assert _walked("--force-exclude", "Dockerfile.j2", "Dockerfile") == ["Dockerfile"]
+    # Every named file left out on purpose: nothing to do, not an error (pre-commit).
+    assert lint("--force-exclude", "Dockerfile.j2") == (0, [], "")
+
+
+def test_exclude_option_and_configuration(project: Path) -> None:
+    for name in ["Dockerfile", "legacy/Dockerfile", "svc/Dockerfile", "svc/Dockerfile.orig"]:
+        write(project / name, LATEST)
+    write(project / "svc" / "gen" / "Dockerfile", LATEST)
+    assert _walked(".", "--exclude", "legacy/", "--exclude", "gen") == [
+        "Dockerfile",
+        "svc/Dockerfile",
+    ]
+    # exclude replaces the defaults; extend-exclude adds to them; relative to the config file.
+    write(project / ".dockerlens.toml", 'exclude = ["/svc/gen/"]\n')
+    assert _walked(".") == [
+        "Dockerfile",
+        "legacy/Dockerfile",
+        "svc/Dockerfile",
+        "svc/Dockerfile.orig",
+    ]
+    write(project / "svc" / ".dockerlens.toml", 'extend-exclude = ["/gen/"]\n')
+    assert _walked("svc") == ["svc/Dockerfile"]
+    write(project / ".dockerlens.toml", 'extend-exclude = ["legacy"]\nforce-exclude = true\n')
+    assert _walked(".") == ["Dockerfile", "svc/Dockerfile"]
+    assert _walked("legacy/Dockerfile", "Dockerfile") == ["Dockerfile"]
+    # A negation on the command line brings a file back.
+    assert _walked(".", "--exclude", "!legacy/") == [
+        "Dockerfile",
+        "legacy/Dockerfile",
+        "svc/Dockerfile",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("exclude = 3\n", ".dockerlens.toml: exclude: expected a list of strings, got int 3"),
+        (
+            '[[overrides]]\nfiles = ["x"]\nextend-exclude = ["y"]\n',
+            ".dockerlens.toml: overrides[0].extend-exclude: only at the top level",
+        ),
+        ("force-exclude = 1\n", ".dockerlens.toml: force-exclude: expected true or false"),
+    ],
+)
+def test_bad_exclude_configuration_stops(project: Path, config: str, message: str) -> None:
+    write(project / ".dockerlens.toml", config)
+    write(project / "Dockerfile", CLEAN)
+    status, _, err = lint(".")
+    assert status == 2 and message in err
