@@ -472,7 +472,9 @@ def test_plugin_rules_cannot_take_a_builtin_code_and_need_no_doc_layout(project:
     assert status == 2 and "bye.py: local rule plugin failed to load: SystemExit: 3" in err
 
 
-@pytest.mark.parametrize("code", ["DL1000", "parse-error", "DK100", "DK999"])
+@pytest.mark.parametrize(
+    "code", ["DL1000", "parse-error", "DK100", "DK101", "DK999", "DK900", "unreadable-file"]
+)
 def test_rules_explains_the_engine_codes_it_lists(code: str) -> None:
     result = CliRunner().invoke(cli, ["rules", code])
     assert result.exit_code == 0, result.stderr

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from dockerlens.cli import cli
 from tests.test_lint_cli import CLEAN, LATEST, codes, lint, project, write
+from tests.test_reporters import sarif_validator
 
 __all__ = ["project"]  # the fixture, shared with test_lint_cli
 
@@ -37,6 +38,9 @@ def test_an_unreadable_file_is_its_own_finding_and_the_others_are_still_reported
     assert "DL3007" in report and "Dockerfile" in report
     assert report.count("DK900") >= 2 and "Bad.Dockerfile" in report
     assert "not valid UTF-8" in report and "no such file" in report and "gone.Dockerfile" in report
+    if fmt == "sarif":
+        validator = sarif_validator()
+        assert [e.message for e in validator.iter_errors(json.loads(report))] == []
     assert result.stderr.splitlines() == [
         "dockerlens: error: Bad.Dockerfile:2: not valid UTF-8 (byte 0xff at offset 7)",
         "dockerlens: error: gone.Dockerfile: no such file",
