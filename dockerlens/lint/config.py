@@ -465,6 +465,7 @@ class ConfigResolver:
         self._layers: dict[Path | None, tuple[Registry, list[Layer]]] = {}
         self._settings: dict[tuple[int, ...], FileSettings] = {}
         self._exclusions: dict[Path | None, Exclusion] = {}
+        self._real: dict[Path, Path] = {}
 
     def for_file(self, path: Path) -> FileSettings:
         registry, layers = self.layers_for(path.parent)
@@ -514,9 +515,22 @@ class ConfigResolver:
             if cli.config is not None and cli.config.suffix not in (".yaml", ".yml"):
                 found = (cli.config, config_table(cli.config) or {})
             elif not cli.no_config and cli.config is None:
-                found = find_config(folder.resolve(), self._searched)
+                found = find_config(self._resolved(folder), self._searched)
             self._projects[folder] = found
         return self._projects[folder]
+
+    def _resolved(self, folder: Path) -> Path:
+        """``folder.resolve()`` from its parent's, already known: one lstat instead of one per
+        part, for every folder a directory walk enters."""
+        known = self._real.get(folder)
+        if known is None:
+            parent = folder.parent
+            if parent == folder or folder.name in ("", ".", "..") or folder.is_symlink():
+                known = folder.resolve()
+            else:
+                known = self._resolved(parent) / folder.name
+            self._real[folder] = known
+        return known
 
     def _read_layers(
         self, project: tuple[Path, dict[str, Any]] | None

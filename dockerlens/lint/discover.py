@@ -165,8 +165,9 @@ class Exclusion(_Patterns):
             self.add_lines(base or Path.cwd(), patterns)
 
     def excludes(self, path: Path, is_dir: bool) -> bool:
-        absolute = Path(os.path.abspath(path))
-        return self.match(dict.fromkeys((absolute, path.resolve())), is_dir, outside=True)
+        """Whether the patterns leave ``path`` out, as reached (a walk does not follow links:
+        a link is judged by its own name and place)."""
+        return self.match([Path(os.path.abspath(path))], is_dir, outside=True)
 
 
 class _IgnoreRules(_Patterns):
