@@ -134,22 +134,15 @@ def test_exit_zero_exits_0_on_a_parse_error_as_ruff_does(project: Path) -> None:
     assert status == 0 and codes(findings) == [("Dockerfile", "DL1000")]
 
 
-CRASHING_PLUGIN = '''
-from dockerlens.lint import Category, Rule, Severity
+# A local plugin: the engine tests' rule that raises on every FROM, under a code of its own.
+CRASHING_PLUGIN = """
+from tests.test_lint_engine import Crashes
 
 
-class Crashes(Rule):
-    """Crashes on FROM."""
-
+class CrashesOnFrom(Crashes):
     code = "TST900"
-    name = "crashes"
-    severity = Severity.STYLE
-    category = Category.STYLE
-    on = frozenset({"FROM"})
-
-    def check(self, step, ctx):
-        raise RuntimeError("boom")
-'''
+    name = "crashes-on-from"
+"""
 
 
 @pytest.mark.parametrize(
