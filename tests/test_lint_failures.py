@@ -391,3 +391,41 @@ def test_bad_exclude_configuration_stops(project: Path, config: str, message: st
     write(project / "Dockerfile", CLEAN)
     status, _, err = lint(".")
     assert status == 2 and message in err
+
+
+def test_a_named_file_with_the_default_patterns_does_not_import_pathspec(project: Path) -> None:
+    import subprocess
+
+    write(project / "Dockerfile", LATEST)
+    code = (
+        "import sys\n"
+        "from dockerlens.cli import cli\n"
+        "try:\n"
+        "    cli.main(['lint', '--force-exclude', '--no-shellcheck', 'Dockerfile'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('pathspec' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"  # 20-30 ms of a pre-commit run
+
+
+@pytest.mark.parametrize(
+    "pattern", ["*.j2", "*~", "*.orig", "gen", "Dockerfile.*", "*.Dockerfile", "a?c", "*", ".*"]
+)
+def test_name_only_patterns_match_as_pathspec_does(tmp_path: Path, pattern: str) -> None:
+    import pathspec
+
+    from dockerlens.lint.discover import Exclusion
+
+    fast = Exclusion()
+    fast.add(tmp_path, [pattern])
+    assert isinstance(fast.specs[0][1], tuple)  # the shortcut, not pathspec
+    spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+    for relative in [
+        "Dockerfile", "Dockerfile.j2", "svc/Dockerfile.j2", "Dockerfile~", "gen/Dockerfile",
+        "x/gen/y/Dockerfile", "gen.Dockerfile", "api.Dockerfile", "abc/Dockerfile", "abc",
+        ".hidden/Dockerfile", "Dockerfile.orig.bak", "j2/Dockerfile", "generated/Dockerfile",
+    ]:  # fmt: skip
+        expected = spec.check_file(relative).include is True
+        assert fast.excludes(tmp_path / relative, False) == expected, relative

@@ -17,7 +17,6 @@ from dockerlens.lint.config import CommandLine
 from dockerlens.lint.discover import DEFAULT_EXCLUDE
 from dockerlens.lint.report import FORMATS, LintRun, Reporter, ReportOptions, reporter
 from dockerlens.lint.runner import Outcome, run_lint
-from dockerlens.output import write_atomically
 
 SEVERITIES = ["error", "warning", "info", "style"]
 
@@ -197,6 +196,8 @@ def lint(
     outcome = run_lint(list(paths), command_line, stdin_filename)
     render = reporter(output_format)
     if output is not None:
+        from dockerlens.output import write_atomically  # tempfile: only when it is needed
+
         _refuse_an_input(output, outcome)
         # A file name that is not UTF-8 is written back as the bytes it is (as `ls` does).
         with write_atomically(output, errors="surrogateescape") as stream:
