@@ -344,6 +344,22 @@ def test_default_excludes_leave_templates_and_leftovers_out_of_walks(project: Pa
     assert _walked("--force-exclude", "Dockerfile.j2", "Dockerfile") == ["Dockerfile"]
     # Every named file left out on purpose: nothing to do, not an error (pre-commit).
     assert lint("--force-exclude", "Dockerfile.j2") == (0, [], "")
+    # Standard input is judged by the name it is given, as in ruff (editors).
+    assert lint("--force-exclude", "--stdin-filename", "Dockerfile.j2", "-", stdin=LATEST) == (
+        0,
+        [],
+        "",
+    )
+    status, findings, _ = lint(
+        "--force-exclude", "--stdin-filename", "Dockerfile", "-", stdin=LATEST
+    )
+    assert (status, codes(findings)) == (1, [("Dockerfile", "DL3007")])
+    # A folder named on the command line too.
+    write(project / "legacy" / "Dockerfile", LATEST)
+    assert _walked("legacy", "Dockerfile") == ["Dockerfile", "legacy/Dockerfile"]
+    assert _walked("--force-exclude", "--exclude", "legacy/", "legacy", "Dockerfile") == [
+        "Dockerfile"
+    ]
 
 
 def test_exclude_option_and_configuration(project: Path) -> None:

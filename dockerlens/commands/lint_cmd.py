@@ -116,8 +116,9 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--force-exclude",
     is_flag=True,
-    help="Apply the exclude patterns to files named on the command line too (for pre-commit "
-    "and editors, which name every file).",
+    help="Apply the exclude patterns to the files and folders named on the command line too, "
+    "and to standard input by its --stdin-filename (for pre-commit and editors, which name "
+    "every file).",
 )
 @click.option(
     "--shellcheck/--no-shellcheck",

@@ -57,25 +57,31 @@ def is_dockerfile_name(name: str) -> bool:
 
 
 def discover(
-    targets: list[str], excluded: Excluded | None = None, force_excluded: Excluded | None = None
+    targets: list[str],
+    excluded: Excluded | None = None,
+    force_excluded: Excluded | None = None,
+    stdin_filename: str | None = None,
 ) -> list[str]:
     """Files to lint, in a stable order, without duplicates. ``-`` stays as it is.
 
-    ``excluded`` prunes directory walks; ``force_excluded`` leaves out named files too. When
-    nothing is found (and no named file was left out on purpose), the run stops: a mistyped
-    folder in CI must not pass as clean.
+    ``excluded`` prunes directory walks; ``force_excluded`` leaves out named files too, and
+    standard input by its ``stdin_filename`` (as ruff does, for editors). When nothing is
+    found (and no named file was left out on purpose), the run stops: a mistyped folder in CI
+    must not pass as clean.
     """
     found: list[str] = []
     seen: set[str] = set()
     dropped = False
     for target in targets:
-        if target == "-":
-            files = ["-"]
-        elif os.path.isdir(target):
-            files = sorted(_walk(Path(target), excluded), key=lambda p: p.split(os.sep))
-        elif force_excluded is not None and force_excluded(Path(target), False):
+        named = stdin_filename if target == "-" else target
+        is_dir = target != "-" and os.path.isdir(target)
+        if force_excluded is not None and named and force_excluded(Path(named), is_dir):
             files = []
             dropped = True
+        elif target == "-":
+            files = ["-"]
+        elif is_dir:
+            files = sorted(_walk(Path(target), excluded), key=lambda p: p.split(os.sep))
         else:
             files = [target]  # a missing file is reported when it is read
         for path in files:

@@ -75,7 +75,7 @@ def run_lint(
         exclusion = resolver.exclusion_for(path.parent.absolute())
         return exclusion.force and exclusion.excludes(path, is_dir)
 
-    paths = discover(targets or ["."], excluded, force_excluded)
+    paths = discover(targets or ["."], excluded, force_excluded, stdin_filename)
     work = []
     for path in paths:
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)
