@@ -86,8 +86,10 @@ def cli() -> None:
     """Lint Dockerfiles and analyse the layers of built container images.
 
     \b
-    Exit codes: 0 success, 1 findings at or above the failure threshold,
-    2 bad input (a missing or unreadable file, a bad option, an unreachable engine).
+    Exit codes: 0 success, 1 findings at or above the failure threshold (a
+    Dockerfile that does not parse, whatever the threshold), 2 bad input (a
+    missing or unreadable file, a bad option, an unreachable engine), each
+    problem told on standard error as one line: `dockerlens: error: ...`.
     Run `dockerlens COMMAND --help` for a command's options.
     """
 
