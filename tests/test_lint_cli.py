@@ -522,19 +522,26 @@ def test_closed_or_failing_standard_streams_are_one_line(project: Path) -> None:
     assert gone.returncode == 1 and b"Traceback" not in err and b"Error" not in err, err
 
 
-def test_lint_imports_neither_networkx_nor_docker(project: Path) -> None:
-    write(project / "Dockerfile", LATEST)
+def imported_by_lint(args: list[str], modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a `dockerlens lint ARGS` run in a fresh interpreter imports."""
     code = (
-        "import sys\n"
+        "import json, sys\n"
         "from dockerlens.cli import cli\n"
         "try:\n"
-        "    cli.main(['lint', '--format', 'json', 'Dockerfile'], prog_name='dockerlens')\n"
+        f"    cli.main({['lint', *args]!r}, prog_name='dockerlens')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in ('networkx', 'docker', 'rich') if m in sys.modules))\n"
+        f"print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    found: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_lint_imports_neither_networkx_nor_docker(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    modules = ("networkx", "docker", "rich")
+    assert imported_by_lint(["--format", "json", "Dockerfile"], modules) == []
 
 
 def test_many_files_are_linted_in_worker_processes_with_the_same_result(project: Path) -> None:
