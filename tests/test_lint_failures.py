@@ -302,7 +302,10 @@ def test_a_pragma_naming_a_code_no_rule_has_is_reported_at_its_line(project: Pat
     status, findings, _ = lint("Dockerfile", "--report-unused-pragmas")
     unknown = [(f["line"], f["message"]) for f in findings if f["code"] == "DK101"]
     assert unknown == [
-        (1, "hadolint pragma ignores DL9998, which no rule has"),
+        (
+            1,
+            "hadolint pragma ignores DL9998, which no rule has: the whole pragma is void, as in hadolint",
+        ),
         (3, "dockerlens pragma ignores DL9999, which no rule has"),
         (7, "dockerlens pragma ignores nonsense, which no rule has"),
     ]
@@ -314,6 +317,17 @@ def test_a_pragma_naming_a_code_no_rule_has_is_reported_at_its_line(project: Pat
     assert not [f for f in findings if f["code"] == "DK101"]
     status, findings, _ = lint("Dockerfile", "--disable-ignore-pragma")
     assert not [f for f in findings if f["code"] == "DK101"]
+
+
+def test_a_hadolint_pragma_with_an_unknown_code_is_void(project: Path) -> None:
+    """hadolint's parser rejects `ignore=crazy,DL3002` whole: DL3002 is still reported (issue
+    11); a dockerlens pragma keeps its valid codes."""
+    write(project / "Dockerfile", "FROM debian:12\n# hadolint ignore=crazy,DL3002\nUSER root\n")
+    _, findings, _ = lint("Dockerfile", "--report-unused-pragmas")
+    assert [(f["line"], f["code"]) for f in findings] == [(2, "DK101"), (3, "DL3002")]
+    write(project / "Dockerfile", "FROM debian:12\n# dockerlens: ignore=crazy,DL3002\nUSER root\n")
+    _, findings, _ = lint("Dockerfile")
+    assert [(f["line"], f["code"]) for f in findings] == [(2, "DK101")]
 
 
 # ------------------------------------------------------------------ exclude patterns

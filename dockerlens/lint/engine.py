@@ -329,7 +329,9 @@ def _unknown_codes(
     ignores: list[pragma_scan.IgnorePragma], settings: LintSettings, path: str
 ) -> list[Finding]:
     """DK101 for each code a dockerlens or hadolint pragma names that no rule has; such a code
-    counts as used, so DK100 does not report it a second time."""
+    counts as used, so DK100 does not report it a second time. A hadolint pragma with such a
+    code is void, as hadolint's parser rejects the whole comment (``ignore=crazy,DL3002``
+    suppresses nothing)."""
     known = settings.known_codes
     if not known:
         return []
@@ -346,12 +348,15 @@ def _unknown_codes(
             ):
                 continue
             pragma.used.add(code)
+            if pragma.source == "hadolint":
+                pragma.void = True
             finding = _engine_finding(
                 settings,
                 UNKNOWN_PRAGMA_CODE,
                 path,
                 pragma.line,
-                f"{pragma.source} pragma ignores {code}, which no rule has",
+                f"{pragma.source} pragma ignores {code}, which no rule has"
+                + (": the whole pragma is void, as in hadolint" if pragma.void else ""),
             )
             if finding:
                 out.append(finding)
@@ -366,6 +371,8 @@ def _unused(
     running = {i for names in _identifiers(settings).values() for i in names}
     out = []
     for pragma in ignores:
+        if pragma.void:
+            continue  # DK101 said why it suppresses nothing
         for code in pragma.codes:
             if code in pragma.used or code.upper().startswith("SC") or code.lower() == "shellcheck":
                 continue  # ShellCheck's findings come after this: their pragmas are not judged

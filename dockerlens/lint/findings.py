@@ -102,7 +102,9 @@ UNKNOWN_PRAGMA_CODE = EngineCode(
     "An ignore pragma names a code that no rule has.",
     "A `# dockerlens: ignore=...` or `# hadolint ignore=...` pragma (any of their forms) names "
     "a code or rule name that no installed rule, engine code or ShellCheck check has: a typo "
-    "(`DL3800` for `DL3008`) or a rule that was removed, so the pragma suppresses nothing. "
+    "(`DL3800` for `DL3008`) or a rule that was removed, so that code suppresses nothing; a "
+    "`# hadolint` pragma holding one is void as a whole, as hadolint's parser rejects it "
+    "(`# hadolint ignore=crazy,DL3002` does not ignore DL3002). "
     "The same name in configuration stops the run (exit 2); in a Dockerfile it is this "
     "finding, at the pragma's line. Codes hadolint removed (DL3005, DL3017, DL3031, DL3039) "
     "are accepted in `# hadolint` pragmas, as in a .hadolint.yaml; BuildKit's "

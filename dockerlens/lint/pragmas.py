@@ -54,10 +54,12 @@ class IgnorePragma:
         self.source = source  # "dockerlens" | "hadolint" | "buildkit"
         #: The codes that suppressed a finding.
         self.used: set[str] = set()
+        #: A hadolint pragma naming a code no rule has suppresses nothing, as in hadolint.
+        self.void = False
 
     def covers(self, line: int, identifiers: frozenset[str]) -> str | None:
         """The pragma code that suppresses a finding at ``line`` with these identifiers."""
-        if not self.first <= line <= self.last:
+        if self.void or not self.first <= line <= self.last:
             return None
         for code in self.codes:
             if code.lower() in identifiers:
