@@ -304,7 +304,8 @@ def test_a_pragma_naming_a_code_no_rule_has_is_reported_at_its_line(project: Pat
     assert unknown == [
         (
             1,
-            "hadolint pragma ignores DL9998, which no rule has: the whole pragma is void, as in hadolint",
+            "hadolint pragma ignores DL9998, which no rule has: "
+            + "the whole pragma is void, as in hadolint",
         ),
         (3, "dockerlens pragma ignores DL9999, which no rule has"),
         (7, "dockerlens pragma ignores nonsense, which no rule has"),
