@@ -1,10 +1,13 @@
-"""Reading Dockerfiles from disk or stdin, with a clear error for anything that is not one."""
+"""Reading Dockerfiles from disk or stdin, with a clear error for anything that is not one,
+and writing a fixed one back."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
+import tempfile
 from typing import NamedTuple
 
 from dockerlens.errors import UserError
@@ -81,3 +84,31 @@ def decode_dockerfile(name: str, data: bytes) -> str:
             f"not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
             line,
         ) from None
+
+
+def write_source(path: str, text: str, display_name: str | None = None) -> None:
+    """Replace the file at ``path`` with ``text`` atomically: a temporary file in the same
+    folder, then a rename, so a reader sees the old text or the new, never half of it. The
+    file keeps its mode; a symbolic link keeps pointing at the file, which is replaced."""
+    name = display_name or path
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target) or "."
+    temporary = None
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+        handle, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+        )
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8", errors="surrogateescape"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+        temporary = None
+    except OSError as err:
+        raise UserError(f"{name}: cannot write the fixed file: {err.strerror or err}") from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)

@@ -12,11 +12,12 @@ from typing import TextIO
 import click
 
 from dockerlens import __version__
+from dockerlens.commands.lint_fix import show_diff, write_fixes
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine
 from dockerlens.lint.discover import DEFAULT_EXCLUDE
 from dockerlens.lint.report import FORMATS, LintRun, Reporter, ReportOptions, reporter
-from dockerlens.lint.runner import Outcome, run_lint
+from dockerlens.lint.runner import Fixing, Outcome, run_lint
 
 SEVERITIES = ["error", "warning", "info", "style"]
 
@@ -125,6 +126,24 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     default=None,
     help="Check RUN scripts with ShellCheck (SC codes) when it is installed (default: on).",
 )
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the safe fixes and write the files back (a file without any is left alone; "
+    "with -, the fixed text goes to standard output and the report to standard error). The "
+    "report lists what is left.",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix or --diff, also apply fixes that may change what the image does.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print a unified diff of what --fix would change, write nothing; exit 1 when there "
+    "is any change, 0 when there is none.",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -145,6 +164,9 @@ def lint(
     force_exclude: bool,
     shellcheck: bool | None,
     build_context: Path | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
 ) -> None:
     """Lint Dockerfiles.
 
@@ -168,6 +190,10 @@ def lint(
       # dockerlens: ignore-stage=DL3059                (this stage)
       # dockerlens: ignore-file=DL3006                 (the whole file)
       # hadolint ignore=... / global ignore=... / stage ignore=... / shell=...
+
+    --fix applies the fixes marked safe (--unsafe-fixes: all of them), pass after pass, and
+    writes each changed file back keeping its mode, BOM, line endings and final newline;
+    --diff shows the change instead.
 
     \b
     Exit codes: 0 nothing at or above the failure threshold; 1 something is, or a
@@ -194,7 +220,17 @@ def lint(
         exclude=list(exclude),
         force_exclude=force_exclude,
     )
-    outcome = run_lint(list(paths), command_line, stdin_filename)
+    if unsafe_fixes and not (fix or diff):
+        raise UserError("--unsafe-fixes needs --fix or --diff")
+    fixing = Fixing(unsafe=unsafe_fixes) if fix or diff else None
+    outcome = run_lint(list(paths), command_line, stdin_filename, fixing=fixing)
+    if diff:
+        sys.exit(show_diff(outcome, sys.stdout))
+    if fixing is not None:
+        write_fixes(outcome)
+        summary = outcome.run.fixed_summary()
+        if output_format != "text" and summary:
+            click.echo(summary, err=True)
     render = reporter(output_format)
     if output is not None:
         from dockerlens.output import write_atomically  # tempfile: only when it is needed
@@ -203,6 +239,8 @@ def lint(
         # A file name that is not UTF-8 is written back as the bytes it is (as `ls` does).
         with write_atomically(output, errors="surrogateescape") as stream:
             render(outcome.run, stream, _options(color, stream, statistics))
+    elif fixing is not None and "-" in paths:  # standard output holds the fixed text
+        render(outcome.run, sys.stderr, _options(color, sys.stderr, statistics))
     else:
         _to_stdout(outcome.run, color, statistics, render)
     for finding in outcome.unreadable:

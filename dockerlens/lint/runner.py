@@ -17,10 +17,12 @@ from pathlib import Path
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
 from dockerlens.lint.discover import discover
-from dockerlens.lint.engine import FileResult, lint_file, unreadable_file
+from dockerlens.lint.engine import FileResult, LintSettings, lint_file, unreadable_file
 from dockerlens.lint.findings import UNHIDEABLE_CODES, UNREADABLE_FILE, Finding
+from dockerlens.lint.fix import FixResult, fix_text
 from dockerlens.lint.report import LintRun
 from dockerlens.sources import ReadError, read_source
+from dockerlens.syntax.parser import source_lines
 
 #: Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -34,6 +36,7 @@ class Outcome:
         failed: bool,
         inputs: list[str] | None = None,
         unreadable: list[Finding] | None = None,
+        fixes: list[FileFix] | None = None,
     ) -> None:
         self.run = run
         self.failed = failed
@@ -41,10 +44,31 @@ class Outcome:
         self.inputs: list[str] = inputs if inputs is not None else []
         #: The files that could not be read (DK900): the run exits 2.
         self.unreadable: list[Finding] = unreadable if unreadable is not None else []
+        #: With ``fixing``: each file the fixes changed (and standard input), in order.
+        self.fixes: list[FileFix] = fixes if fixes is not None else []
 
     @property
     def exit_code(self) -> int:
         return 2 if self.unreadable else 1 if self.failed else 0
+
+
+class Fixing:
+    """``--fix`` / ``--diff``: which fixes to apply (what to do with the text is the caller's)."""
+
+    def __init__(self, unsafe: bool = False) -> None:
+        self.unsafe = unsafe
+
+
+class FileFix:
+    """A file the fixes changed: where it was read, its text before and after."""
+
+    def __init__(self, path: str, shown: str, original: str, text: str, fixed: int) -> None:
+        self.path = path
+        self.shown = shown
+        self.original = original
+        self.text = text
+        #: Findings whose fix was applied.
+        self.fixed = fixed
 
 
 class _Job:
@@ -55,9 +79,12 @@ class _Job:
 
 
 class _Done:
-    def __init__(self, findings: list[Finding], lines: list[str]) -> None:
+    def __init__(
+        self, findings: list[Finding], lines: list[str], fix: FixResult | None = None
+    ) -> None:
         self.findings = findings
         self.lines = lines
+        self.fix = fix
 
 
 def run_lint(
@@ -65,7 +92,10 @@ def run_lint(
     command_line: CommandLine,
     stdin_filename: str | None = None,
     jobs: int | None = None,
+    fixing: Fixing | None = None,
 ) -> Outcome:
+    """Lint ``targets``; with ``fixing``, apply the fixes and report what is left (the fixed
+    texts come back in :attr:`Outcome.fixes`, nothing is written)."""
     resolver = ConfigResolver(command_line)
 
     def excluded(path: Path, is_dir: bool) -> bool:
@@ -81,10 +111,18 @@ def run_lint(
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)
         config_path = Path(stdin_filename or "Dockerfile") if path == "-" else Path(path)
         work.append(_Job(path, shown, resolver.for_file(config_path.absolute())))
-    done, notes = _lint_all(work, jobs)
+    done, notes = _lint_all(work, jobs, fixing)
     run = LintRun(findings=[], files=[], notes=notes)
     failing: list[Finding] = []
+    fixes: list[FileFix] = []
+    if fixing is not None:
+        run.fixed = {}
     for job, result in zip(work, done, strict=True):
+        if result.fix is not None and run.fixed is not None:
+            fix = result.fix
+            run.fixed[job.shown] = len(fix.fixed)
+            if fix.changed or job.path == "-":  # standard input is printed, changed or not
+                fixes.append(FileFix(job.path, job.shown, fix.original, fix.text, len(fix.fixed)))
         run.files.append(job.shown)
         run.sources[job.shown] = result.lines
         run.findings += result.findings
@@ -98,20 +136,23 @@ def run_lint(
                 if f.severity.rank >= threshold or f.code in UNHIDEABLE_CODES
             ]
     unreadable = [f for f in run.findings if f.code == UNREADABLE_FILE.code]
-    return Outcome(run, bool(failing), paths, unreadable)
+    return Outcome(run, bool(failing), paths, unreadable, fixes)
 
 
-def _lint_all(work: list[_Job], jobs: int | None) -> tuple[list[_Done], list[str]]:
+def _lint_all(
+    work: list[_Job], jobs: int | None, fixing: Fixing | None = None
+) -> tuple[list[_Done], list[str]]:
     workers = min(jobs or _cores(), len(work) // (PARALLEL_MIN_FILES // 2) or 1)
     stdin_used = any(job.path == "-" for job in work)
     if workers < 2 or stdin_used or sys.platform == "win32" or len(work) < PARALLEL_MIN_FILES:
-        return _lint_share(work, shellcheck_jobs=None)
+        return _lint_share(work, shellcheck_jobs=None, fixing=fixing)
     shares = _shares(work, workers)
     import multiprocessing  # only for many files
 
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        parts = pool.map(_lint_share_safely, shares, chunksize=1)
+        task = functools.partial(_lint_share_safely, fixing=fixing)
+        parts = pool.map(task, shares, chunksize=1)
     done: list[_Done] = []
     notes: list[str] = []
     for part in parts:
@@ -145,34 +186,76 @@ def _shares(work: list[_Job], workers: int) -> list[list[_Job]]:
     return [share for share in shares if share]
 
 
-def _lint_share_safely(work: list[_Job]) -> tuple[list[_Done], list[str]] | str:
+def _lint_share_safely(
+    work: list[_Job], fixing: Fixing | None = None
+) -> tuple[list[_Done], list[str]] | str:
     """A worker's share; a bad file comes back as its message (raised in the parent)."""
     try:
-        return _lint_share(work, shellcheck_jobs=1)
+        return _lint_share(work, shellcheck_jobs=1, fixing=fixing)
     except UserError as err:
         return err.format_message()
 
 
-def _lint_share(work: list[_Job], shellcheck_jobs: int | None) -> tuple[list[_Done], list[str]]:
+def _lint_share(
+    work: list[_Job], shellcheck_jobs: int | None, fixing: Fixing | None = None
+) -> tuple[list[_Done], list[str]]:
     pipeline = None
     if any(job.settings.settings.shellcheck for job in work):
         from dockerlens.lint.shellcheck import Pipeline  # only when a run wants it
 
         pipeline = Pipeline(jobs=shellcheck_jobs)
     results: list[FileResult] = []
+    texts: list[str | None] = []  # None: the file could not be read
     for job in work:
         settings = job.settings.settings
         try:
             source = read_source(job.path, display_name=job.shown)
         except ReadError as err:  # that file's result: the others are still linted
             results.append(unreadable_file(job.shown, err.reason, err.line, settings))
+            texts.append(None)
             continue
         hand_over = None
         if pipeline is not None:
             hand_over = functools.partial(pipeline.add, wanted=settings.shellcheck)
         results.append(lint_file(source.text, job.shown, settings, hand_over))
+        texts.append(source.text)
     notes = pipeline.finish(results) if pipeline is not None else []
-    return [_Done(r.findings, r.lines) for r in results], notes
+    if fixing is None:
+        return [_Done(r.findings, r.lines) for r in results], notes
+    done = []
+    for job, text, result in zip(work, texts, results, strict=True):
+        if text is None:
+            done.append(_Done(result.findings, result.lines))
+            continue
+        fix = _fix(job, text, result, fixing, shellcheck_jobs)
+        done.append(_Done(fix.remaining, source_lines(fix.text), fix))
+    return done, notes
+
+
+def _fix(
+    job: _Job, text: str, result: FileResult, fixing: Fixing, shellcheck_jobs: int | None
+) -> FixResult:
+    """The file's fixes applied pass after pass, each pass linted again (ShellCheck too)."""
+
+    def lint(current: str) -> list[Finding]:
+        return lint_one(current, job.shown, job.settings.settings, shellcheck_jobs)
+
+    return fix_text(text, lint, unsafe=fixing.unsafe, findings=result.findings)
+
+
+def lint_one(
+    text: str, path: str, settings: LintSettings, shellcheck_jobs: int | None = None
+) -> list[Finding]:
+    """The findings of one text as a run gives them, ShellCheck's included (what an editor
+    server lints a document with)."""
+    if not settings.shellcheck:
+        return lint_file(text, path, settings).findings
+    from dockerlens.lint.shellcheck import Pipeline
+
+    pipeline = Pipeline(jobs=shellcheck_jobs)
+    result = lint_file(text, path, settings, pipeline.add)
+    pipeline.finish([result])
+    return result.findings
 
 
 def _external_passes(results: list[FileResult], jobs: int | None = None) -> list[str]:

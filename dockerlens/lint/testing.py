@@ -36,7 +36,7 @@ from dockerlens.lint.config import _Reader
 from dockerlens.lint.docs import read_doc
 from dockerlens.lint.engine import EnabledRule, LintSettings, lint_text
 from dockerlens.lint.findings import PARSE_ERROR, RULE_CRASHED, Finding
-from dockerlens.lint.fix import apply_fixes
+from dockerlens.lint.fix import fix_text
 from dockerlens.lint.registry import Registry, load_registry
 from dockerlens.lint.rule import Rule
 
@@ -89,11 +89,23 @@ def check_examples(rule: type[Rule]) -> None:
     ):
         findings = [f for f in lint_with(rule, example, options) if f.code == rule.code]
         if any(f.fix for f in findings):
-            fixed = apply_fixes(example, findings)
+            fixed = fixed_text(rule, example, options, findings)
             if fixed != counter:
                 raise AssertionError(
                     f"{rule.code}: fixing Example {number} gives\n{fixed}\nnot\n{counter}"
                 )
+
+
+def fixed_text(
+    rule: type[Rule], text: str, options: dict[str, Any], findings: list[Finding]
+) -> str:
+    """``text`` once every fix of ``rule`` (safe or not) is applied, as ``lint --unsafe-fixes
+    --fix`` applies them: pass after pass until nothing changes."""
+
+    def lint(current: str) -> list[Finding]:
+        return [f for f in lint_with(rule, current, options) if f.code == rule.code]
+
+    return fix_text(text, lint, unsafe=True, findings=findings).text
 
 
 def _no_engine_errors(rule: type[Rule], findings: list[Finding], where: str) -> None:
@@ -165,6 +177,6 @@ def run_case(case: Case, registry: Registry | None = None) -> None:
             f"{label}: expected lines {case.lines}, got {[f.line for f in raised]}"
         )
     if case.fix is not None:
-        fixed = apply_fixes(case.text, raised)
+        fixed = fixed_text(rule, case.text, case.options, raised)
         if fixed != case.fix:
             raise AssertionError(f"{label}: fixed text is\n{fixed}")

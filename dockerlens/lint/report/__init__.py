@@ -38,6 +38,7 @@ class LintRun:
         sources: dict[str, list[str]] | None = None,
         notes: list[str] | None = None,
         enabled: dict[str, tuple[type[Rule], Severity]] | None = None,
+        fixed: dict[str, int] | None = None,
     ) -> None:
         self.findings = findings
         #: Every file linted, in order (files without findings included).
@@ -50,6 +51,17 @@ class LintRun:
         self.enabled: dict[str, tuple[type[Rule], Severity]] = (
             enabled if enabled is not None else {}
         )
+        #: With ``--fix``: findings fixed per file (every file linted); None without.
+        self.fixed = fixed
+
+    def fixed_summary(self) -> str | None:
+        """ "Fixed 3 problems in 2 files." after ``--fix``; None without it."""
+        if self.fixed is None:
+            return None
+        total = sum(self.fixed.values())
+        files = sum(1 for count in self.fixed.values() if count)
+        problems = "problem" if total == 1 else "problems"
+        return f"Fixed {total} {problems} in {files} file{'' if files == 1 else 's'}."
 
     @property
     def rules(self) -> dict[str, tuple[str, str, str, str]]:

@@ -53,6 +53,9 @@ def render(run: LintRun, stream: TextIO, options: ReportOptions) -> None:
             out.append("")
     if out and out[-1] != "":
         out.append("")
+    fixed = run.fixed_summary()
+    if fixed is not None:
+        out.append(paint(fixed, _PASS_COLOR))
     out.append(_summary(run, paint))
     out += [f"{paint('note:', _NOTE_COLOR)} {visible_keeping_newlines(note)}" for note in run.notes]
     stream.write("\n".join(out) + "\n")
