@@ -1,0 +1,331 @@
+"""Applying fixes: the engine's discipline (whole fixes, passes, parse check, layout kept) and
+``dockerlens lint --fix / --unsafe-fixes / --diff`` end to end on real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dockerlens.cli import cli
+from dockerlens.lint.findings import Finding
+from dockerlens.lint.fix import apply_fixes, apply_pass, fix_text, parse_problem
+from dockerlens.lint.rule import Edit, Fix, Severity
+
+BOM = "\ufeff"
+
+
+def finding(code: str, *edits: Edit, safe: bool = True, line: int = 1) -> Finding:
+    fix = Fix(f"fix {code}", tuple(edits), safe=safe)
+    return Finding(
+        "Dockerfile", line, 1, line, 2, code, code.lower(), Severity.WARNING, code, "", fix
+    )
+
+
+# --- one pass ----------------------------------------------------------------------------------
+
+
+def test_overlap_is_judged_per_fix_not_per_edit() -> None:
+    text = 'FROM a\nRUN echo "x"\nUSER 1\n'
+    # Two edits that only make sense together (a quote opened and closed)...
+    quoting = finding("A", Edit(2, 10, 2, 10, "'"), Edit(2, 12, 2, 12, "'"))
+    # ...and a fix whose first edit spans the closing quote's place, the second nothing.
+    other = finding("B", Edit(2, 11, 2, 13, "y"), Edit(3, 6, 3, 7, "2"))
+    result = apply_pass(text, [other, quoting])
+    assert result.applied == [quoting] and result.deferred == [other]
+    assert result.text == "FROM a\nRUN echo '\"x'\"\nUSER 1\n"  # nothing of B, all of A
+
+
+def test_two_insertions_at_one_place_conflict() -> None:
+    text = "FROM a\nRUN apt-get install curl\n"
+    first = finding("A", Edit(2, 20, 2, 20, " -y"))
+    second = finding("B", Edit(2, 20, 2, 20, " --no-install-recommends"))
+    result = apply_pass(text, [first, second])
+    assert result.text == "FROM a\nRUN apt-get install -y curl\n"
+    assert result.deferred == [second]
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (Edit(2, 5, 2, 2, ""), "reversed span"),
+        (Edit(2, 1, 1, 1, ""), "reversed span"),
+        (Edit(9, 1, 9, 2, "x"), "line 9 is outside the file"),
+        (Edit(0, 1, 1, 1, "x"), "line 0 is outside the file"),
+        (Edit(1, 8, 1, 8, "x"), "column 8 is outside line 1"),
+        (Edit(1, 0, 1, 1, "x"), "column 0 is outside line 1"),
+    ],
+)
+def test_invalid_edits_reject_the_whole_fix(edit: Edit, reason: str) -> None:
+    text = "FROM a\nRUN true\n"
+    bad = finding("A", Edit(1, 1, 1, 5, "from"), edit)
+    result = apply_pass(text, [bad])
+    assert result.text == text and result.applied == []
+    [(rejected, why)] = result.rejected
+    assert rejected == bad and why.startswith(reason)
+
+
+def test_a_rejected_fix_says_why_in_the_finding_left() -> None:
+    text = "FROM a\nRUN true\n"
+    bad = finding("A", Edit(2, 5, 2, 2, ""))
+    result = fix_text(text, lambda current: [bad] if current == text else [])
+    assert result.text == text and not result.changed and result.fixed == []
+    assert result.remaining[0].message.startswith("A (fix not applied: reversed span")
+
+
+def test_the_end_of_the_file_is_a_valid_position() -> None:
+    text = "FROM a\nRUN true\n"
+    drop_last_line = finding("A", Edit(2, 1, 3, 1, ""))
+    assert apply_fixes(text, [drop_last_line]) == "FROM a\n"
+    assert apply_fixes(text, [finding("A", Edit(3, 2, 3, 2, "x"))]) == text  # past it: no
+
+
+def test_the_same_fix_from_two_findings_is_applied_once() -> None:
+    text = "FROM a\nMAINTAINER x\n"
+    edit = Edit(2, 1, 2, 11, "LABEL")
+    one, two = finding("A", edit), finding("A", edit, line=2)
+    result = apply_pass(text, [one, two])
+    assert result.text == "FROM a\nLABEL x\n" and result.applied == [one, two]
+
+
+def test_unsafe_fixes_only_when_asked() -> None:
+    text = "FROM a\nCMD run\n"
+    unsafe = finding("A", Edit(2, 5, 2, 8, '["run"]'), safe=False)
+
+    def lint(current: str) -> list[Finding]:
+        return [unsafe] if current == text else []
+
+    assert fix_text(text, lint).text == text
+    assert fix_text(text, lint, unsafe=True).text == 'FROM a\nCMD ["run"]\n'
+
+
+# --- passes ------------------------------------------------------------------------------------
+
+
+def test_overlapping_fixes_wait_for_the_next_pass() -> None:
+    text = "FROM a\nRUN apt-get install curl\n"
+    yes = finding("A", Edit(2, 20, 2, 20, " -y"))
+    slim = finding("B", Edit(2, 20, 2, 20, " --no-install-recommends"))
+    after_first = "FROM a\nRUN apt-get install -y curl\n"
+    slim_again = finding("B", Edit(2, 23, 2, 23, " --no-install-recommends"))
+    findings = {text: [yes, slim], after_first: [slim_again]}
+    result = fix_text(text, lambda current: findings.get(current, []))
+    assert result.text == "FROM a\nRUN apt-get install -y --no-install-recommends curl\n"
+    assert result.passes == 2 and result.fixed == [yes, slim_again]
+    assert result.remaining == []
+
+
+def test_passes_are_bounded() -> None:
+    def lint(current: str) -> list[Finding]:  # a rule whose fix always finds more to do
+        return [finding("A", Edit(2, 9, 2, 9, "1"))]
+
+    result = fix_text("FROM a\nLABEL x=1\n", lint, max_passes=4)
+    assert result.passes == 4 and result.text == "FROM a\nLABEL x=11111\n"
+
+
+def test_a_pass_that_breaks_parsing_is_dropped_and_the_culprit_rejected() -> None:
+    text = "FROM a\nMAINTAINER x\nRUN true\n"
+    good = finding("A", Edit(2, 1, 2, 13, 'LABEL maintainer="x"'))
+    breaking = finding("B", Edit(3, 1, 3, 9, "RUN <<EOF"), line=3)  # an unterminated heredoc
+    assert parse_problem(apply_fixes(text, [breaking])) is not None
+
+    def lint(current: str) -> list[Finding]:
+        if current == text:
+            return [good, breaking]
+        return [breaking] if "RUN true" in current else []
+
+    result = fix_text(text, lint)
+    assert result.text == 'FROM a\nLABEL maintainer="x"\nRUN true\n'
+    assert result.fixed == [good]
+    [left] = result.remaining
+    assert left.code == "B" and "fix not applied: it would make the file fail to parse" in (
+        left.message
+    )
+
+
+def test_an_unknown_instruction_counts_as_breaking() -> None:
+    text = "FROM a\nRUN true\n"
+    typo = finding("A", Edit(2, 1, 2, 4, "RUNN"))
+    result = fix_text(text, lambda current: [typo] if current == text else [])
+    assert result.text == text
+    assert "unknown instruction RUNN" in result.remaining[0].message
+
+
+def test_crlf_stays_crlf_and_inserted_lines_get_it() -> None:
+    text = "FROM a\r\nRUN true\r\n"
+    split = finding("A", Edit(2, 1, 2, 9, "USER 1\nRUN true"))
+    assert apply_fixes(text, [split]) == "FROM a\r\nUSER 1\r\nRUN true\r\n"
+    # The end of a CRLF line is before its "\r".
+    assert apply_fixes(text, [finding("A", Edit(1, 7, 1, 7, "b"))]) == "FROM ab\r\nRUN true\r\n"
+
+
+def test_bom_and_missing_final_newline_are_kept() -> None:
+    text = BOM + "from a\nRUN true"
+    whole = finding("A", Edit(1, 1, 2, 9, "FROM a\nUSER 1\n"))
+    assert apply_fixes(text, [whole]) == BOM + "FROM a\nUSER 1"
+    with_newline = "FROM a\nRUN true\n"
+    assert apply_fixes(with_newline, [finding("A", Edit(2, 1, 2, 9, "USER 1"))]) == (
+        "FROM a\nUSER 1\n"
+    )
+    drop = finding("A", Edit(2, 1, 3, 1, ""))
+    assert apply_fixes("FROM a\nRUN true", [drop]) == "FROM a"
+
+
+# --- the command -------------------------------------------------------------------------------
+
+FIXABLE = "FROM debian:12.7\nMAINTAINER Jane Doe\nADD app.py /app/\nUSER 10001\n"
+FIXED = 'FROM debian:12.7\nLABEL maintainer="Jane Doe"\nCOPY app.py /app/\nUSER 10001\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    root = tmp_path / "project"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["lint", "--no-shellcheck", *args], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_fix_writes_the_file_and_reports_what_is_left(project: Path) -> None:
+    path = project / "Dockerfile"
+    path.write_text(FIXABLE + "FROM debian:latest\nUSER 10001\n", encoding="utf-8")
+    status, out, _ = run("--fix", "Dockerfile")
+    assert path.read_text(encoding="utf-8") == FIXED + "FROM debian:latest\nUSER 10001\n"
+    assert status == 1  # DL3007 has no fix: it is left, and reported
+    assert "DL3007" in out and "DL4000" not in out and "DL3020" not in out
+    assert "Fixed 2 problems in 1 file." in out
+    assert "Found 1 problem (1 warning) in 1 file." in out
+
+
+def test_fix_twice_changes_nothing_the_second_time(project: Path) -> None:
+    path = project / "Dockerfile"
+    path.write_text(FIXABLE, encoding="utf-8")
+    assert run("--fix", "Dockerfile")[0] == 0
+    before = path.stat()
+    status, out, _ = run("--fix", "Dockerfile")
+    assert status == 0 and "Fixed 0 problems in 0 files." in out
+    after = path.stat()
+    assert path.read_text(encoding="utf-8") == FIXED
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not written
+
+
+def test_a_file_without_an_applied_fix_is_not_written(project: Path) -> None:
+    path = project / "Dockerfile"
+    path.write_text("FROM debian:latest\nUSER 10001\n", encoding="utf-8")
+    before = path.stat()
+    assert run("--fix", "Dockerfile")[0] == 1
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_fix_keeps_mode_bom_crlf_and_missing_final_newline(project: Path) -> None:
+    path = project / "Dockerfile"
+    original = BOM + FIXABLE.replace("\n", "\r\n").removesuffix("\r\n")
+    path.write_bytes(original.encode("utf-8"))
+    path.chmod(0o751)
+    assert run("--fix", "Dockerfile")[0] == 0
+    assert path.read_bytes() == (BOM + FIXED.replace("\n", "\r\n").removesuffix("\r\n")).encode()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o751
+    assert [p.name for p in project.iterdir()] == ["Dockerfile"]  # no temporary file left
+
+
+def test_fix_through_a_symlink_replaces_the_target(project: Path) -> None:
+    target = project / "real.Dockerfile"
+    target.write_text(FIXABLE, encoding="utf-8")
+    link = project / "Dockerfile"
+    link.symlink_to(target.name)
+    assert run("--fix", "Dockerfile")[0] == 0
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == FIXED
+
+
+def test_fix_on_standard_input_prints_the_fixed_text(project: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["lint", "--no-shellcheck", "--fix", "-"], input=FIXABLE.encode()
+    )
+    assert result.exit_code == 0
+    assert result.stdout == FIXED  # the report went to standard error
+    assert "Fixed 2 problems in 1 file." in result.stderr
+    unchanged = "FROM debian:latest\nUSER 10001\n"
+    result = CliRunner().invoke(
+        cli, ["lint", "--no-shellcheck", "--fix", "-"], input=unchanged.encode()
+    )
+    assert result.exit_code == 1 and result.stdout == unchanged
+    assert "DL3007" in result.stderr
+
+
+def test_diff_shows_the_change_writes_nothing_and_exits_1(project: Path) -> None:
+    path = project / "Dockerfile"
+    path.write_text(FIXABLE, encoding="utf-8")
+    status, out, err = run("--diff", "Dockerfile")
+    assert status == 1
+    assert path.read_text(encoding="utf-8") == FIXABLE
+    assert out.splitlines()[:3] == ["--- Dockerfile", "+++ Dockerfile", "@@ -1,4 +1,4 @@"]
+    assert "-MAINTAINER Jane Doe\n" in out and '+LABEL maintainer="Jane Doe"\n' in out
+    assert "Would fix 2 problems in 1 file." in err
+    path.write_text(FIXED, encoding="utf-8")
+    status, out, err = run("--diff", "Dockerfile")
+    assert (status, out) == (0, "") and "No fixes to apply." in err
+
+
+def test_unsafe_fixes_need_the_option(project: Path) -> None:
+    path = project / "Dockerfile"
+    text = "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nRUN chown -R node:node /app\nUSER node\n"
+    path.write_text(text, encoding="utf-8")
+    run("--fix", "--select", "DK201", "Dockerfile")
+    assert path.read_text(encoding="utf-8") == text  # a directory: the fix is unsafe
+    status, out, _ = run("--fix", "--unsafe-fixes", "--select", "DK201", "Dockerfile")
+    assert status == 0 and "Fixed 1 problem in 1 file." in out
+    assert path.read_text(encoding="utf-8") == (
+        "FROM node:22-slim\nWORKDIR /app\nCOPY --chown=node:node . .\nUSER node\n"
+    )
+
+
+def test_unsafe_fixes_alone_is_a_usage_error(project: Path) -> None:
+    (project / "Dockerfile").write_text(FIXABLE, encoding="utf-8")
+    status, _, err = run("--unsafe-fixes", "Dockerfile")
+    assert status == 2 and "--unsafe-fixes needs --fix or --diff" in err
+
+
+def test_json_after_fix_is_still_a_list_of_findings(project: Path) -> None:
+    (project / "Dockerfile").write_text(FIXABLE + "FROM debian:latest\n", encoding="utf-8")
+    selection = ("--select", "DL4000,DL3020,DL3007")
+    status, out, err = run("--fix", "--format", "json", *selection, "Dockerfile")
+    assert status == 1
+    assert [f["code"] for f in json.loads(out)] == ["DL3007"]
+    assert "Fixed 2 problems in 1 file." in err
+
+
+def test_fix_across_many_files_in_worker_processes(project: Path) -> None:
+    for number in range(20):
+        (project / f"svc{number}").mkdir()
+        (project / f"svc{number}" / "Dockerfile").write_text(FIXABLE, encoding="utf-8")
+    status, out, _ = run("--fix", ".")
+    assert status == 0 and "Fixed 40 problems in 20 files." in out
+    texts = {(project / f"svc{n}" / "Dockerfile").read_text(encoding="utf-8") for n in range(20)}
+    assert texts == {FIXED}
+
+
+def test_write_error_is_one_line(project: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes into a read-only folder")
+    folder = project / "ro"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text(FIXABLE, encoding="utf-8")
+    folder.chmod(0o555)
+    try:
+        status, _, err = run("--fix", "ro/Dockerfile")
+    finally:
+        folder.chmod(0o755)
+    assert status == 2
+    assert err.startswith("dockerlens: error: ro/Dockerfile: cannot write the fixed file:")
+    assert (folder / "Dockerfile").read_text(encoding="utf-8") == FIXABLE
