@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.lazyre import LazyPattern
 
 _DRIVE = LazyPattern(r"^[A-Za-z]:")
@@ -46,6 +46,10 @@ class WorkdirRelativePath(Rule):
     WORKDIR app
     ```
 
+    ## Fix safety
+    A relative path written out (no variable) gets a leading `/`. Unsafe: the base image may
+    set its own `WORKDIR`, which the relative path was relative to.
+
     ## Differences from hadolint
     hadolint flags every relative `WORKDIR` and passes every path that starts with a variable.
     dockerlens follows BuildKit's `WorkdirRelativePath` check: only the first `WORKDIR` of a
@@ -73,7 +77,18 @@ class WorkdirRelativePath(Rule):
             return  # set from variables whose value the Dockerfile does not know
         if not path or path.startswith(("/", "\\", "$")) or _DRIVE.match(path):
             return
-        yield Problem(step, at=step.instruction.value[0])
+        yield Problem(step, at=step.instruction.value[0], fix=_fix(ctx, step, raw))
+
+
+def _fix(ctx: LintContext, step: Step, raw: str) -> Fix | None:
+    span = ctx.word_span(step, 0)
+    if "$" in raw or span is None:
+        return None
+    line, column, _ = span
+    word = step.instruction.value[0]
+    quote = word[0] if word[0] in "\"'" and word != raw else ""
+    edit = Edit(line, column + len(quote), line, column + len(quote), "/")
+    return Fix("Make the path absolute", (edit,), safe=False)
 
 
 def _unquote(text: str) -> str:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.edits import append_command
 from dockerlens.lint.packages import Invocation, at_command, cache_mounted, invocations, removes
 
 LISTS = "/var/lib/apt/lists"
@@ -47,8 +48,7 @@ class AptListsNotDeleted(Rule):
     ## Use instead
     ```dockerfile
     FROM debian:12
-    RUN apt-get update \\
-     && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\
+    RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\
      && rm -rf /var/lib/apt/lists/*
     ```
 
@@ -57,6 +57,11 @@ class AptListsNotDeleted(Rule):
     RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\
         apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8
     ```
+
+    ## Fix safety
+    `&& rm -rf /var/lib/apt/lists/*` is appended to the `RUN` on a continuation line (shell
+    form, without heredocs, not ending in a comment). Unsafe: a later `RUN` of the stage that
+    runs `apt-get install` without its own `apt-get update` then finds no lists and fails.
 
     ## Differences from hadolint
     - The deletion must come after the last update: `rm -rf /var/lib/apt/lists/* && apt-get
@@ -91,4 +96,12 @@ class AptListsNotDeleted(Rule):
             return
         if cache_mounted(step, LISTS):
             return
-        yield Problem(step, at=at_command(ctx, step, updates[-1], "update"))
+        yield Problem(step, at=at_command(ctx, step, updates[-1], "update"), fix=_fix(ctx, step))
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    edit = append_command(ctx, step, "rm -rf /var/lib/apt/lists/*")
+    if edit is None:
+        return None
+    edit = edit._replace(text=f" {step.escape}\n" + edit.text)
+    return Fix("Delete the apt lists at the end of the RUN", (edit,), safe=False)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import flags, has_flag
+from dockerlens.lint.edits import insert_flag
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, configured, find
 
@@ -54,6 +55,10 @@ class AptGetMissingYes(Rule):
     RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8
     ```
 
+    ## Fix safety
+    `-y` is inserted after `install` when the `RUN` has one `apt-get install`. Safe: without
+    it the build stops at the first question apt-get asks.
+
     ## Differences from hadolint
     - Any quiet level of 2 or more counts (`-qqq`, `-q=3`); hadolint wants exactly 2.
     - `-o APT::Get::Assume-Yes=true`, and `APT::Get::Assume-Yes "true";` written to apt's
@@ -71,8 +76,11 @@ class AptGetMissingYes(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for invocation in find(step, "apt-get", "install"):
+        installs = find(step, "apt-get", "install")
+        for invocation in installs:
             if _answers_yes(invocation) or configured(ctx, step, _ASSUME_YES_CONFIG):
                 continue
-            yield Problem(step, at=at_command(ctx, step, invocation, "install"))
+            edit = insert_flag(ctx, step, "apt-get install", "-y") if len(installs) == 1 else None
+            fix = Fix("Add -y to apt-get install", (edit,)) if edit else None
+            yield Problem(step, at=at_command(ctx, step, invocation, "install"), fix=fix)
             return

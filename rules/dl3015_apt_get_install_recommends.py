@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.edits import insert_flag
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, configured, find
 
@@ -44,6 +45,11 @@ class AptGetInstallRecommends(Rule):
     RUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u8
     ```
 
+    ## Fix safety
+    `--no-install-recommends` is added after the options of the `RUN`'s one `apt-get
+    install`. Unsafe: a program in the image may need a package that was only recommended
+    (`ca-certificates` for `curl` to reach HTTPS sites is the classic one); add those by name.
+
     ## Differences from hadolint
     - `APT::Install-Recommends` turned off in apt's configuration by a `RUN` of this stage (or
       of a stage it is built `FROM`) counts, and the option accepts every false value apt
@@ -68,5 +74,19 @@ class AptGetInstallRecommends(Rule):
                 continue
             if configured(ctx, step, _RECOMMENDS_OFF_CONFIG):
                 continue
-            yield Problem(step, at=at_command(ctx, step, invocation, "install"))
+            yield Problem(
+                step, at=at_command(ctx, step, invocation, "install"), fix=_fix(ctx, step)
+            )
             return
+
+
+#: apt-get options whose value is the next word.
+_VALUED = frozenset({"-t", "-o", "-c", "--target-release", "--option", "--config-file"})
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    if len(find(step, "apt-get", "install")) != 1:
+        return None
+    flag = "--no-install-recommends"
+    edit = insert_flag(ctx, step, "apt-get install", flag, after_flags=True, valued=_VALUED)
+    return Fix(f"Add {flag}", (edit,), safe=False) if edit else None

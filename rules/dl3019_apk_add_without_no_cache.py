@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.edits import insert_flag, replace_match
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, cache_mounted, find
 
 
@@ -37,6 +39,11 @@ class ApkAddWithoutNoCache(Rule):
     RUN --mount=type=cache,target=/etc/apk/cache apk add curl=8.11.1-r0
     ```
 
+    ## Fix safety
+    When the `RUN` has one `apk add`, its `--update` (or `-U`) becomes `--no-cache`, or
+    `--no-cache` is added after `add`. Safe: apk downloads a fresh index either way and only
+    stops keeping it. A trailing `&& rm -rf /var/cache/apk/*`, pointless then, is removed.
+
     ## Differences from hadolint
     - `apk add --no-network` is not reported, and a cache mount on `/etc/apk/cache` (where
       apk keeps packages when caching is on) counts like one on `/var/cache/apk`.
@@ -61,5 +68,30 @@ class ApkAddWithoutNoCache(Rule):
             return
         for invocation in find(step, "apk", "add"):
             if not has_flag(invocation.command, "no-cache", "no-network"):
-                yield Problem(step, at=at_command(ctx, step, invocation, "add"))
+                fix = _fix(ctx, step)
+                yield Problem(step, at=at_command(ctx, step, invocation, "add"), fix=fix)
                 return
+
+
+#: ``--update`` (``-U``) among the options of ``apk add``: what ``--no-cache`` replaces.
+_UPDATE = LazyPattern(
+    r"(?<![\w.$-])apk(?:[ \t]+-\S*)*[ \t]+add(?:[ \t]+-\S*)*?[ \t]+(--update|-U)(?!\S)"
+)
+
+
+#: The cleanup ``--no-cache`` makes pointless, after the add.
+_CLEANUP = LazyPattern(r"[ \t]*&&[ \t]*rm[ \t]+-rf[ \t]+/var/cache/apk/\*?(?=[ \t]*$)")
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    if len(find(step, "apk", "add")) != 1:
+        return None
+    edit = replace_match(ctx, step, _UPDATE, "--no-cache", group=1)
+    edit = edit or insert_flag(ctx, step, "apk add", "--no-cache")
+    if edit is None:
+        return None
+    cleanup = replace_match(ctx, step, _CLEANUP, "")
+    edits: tuple[Edit, ...] = (edit,)
+    if cleanup and (cleanup.line, cleanup.column) > (edit.line, edit.end_column):
+        edits += (cleanup,)
+    return Fix("Add --no-cache to apk add", edits)

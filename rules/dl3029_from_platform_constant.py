@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.edits import replace_match
+from dockerlens.lint.lazyre import LazyPattern
 
 #: Operating systems Go (and so containerd's platform parser) knows.
 _OSES = frozenset(
@@ -81,6 +83,12 @@ class FromPlatformConstant(Rule):
     FROM --platform=linux/amd64 golang:1.23 AS build-amd64
     ```
 
+    ## Fix safety
+    The constant becomes `$BUILDPLATFORM`, which suits a stage that builds something (a
+    compiler stage cross-compiling for `$TARGETPLATFORM`). Unsafe: the stage then runs on the
+    build machine's platform; a stage that must run on the given platform (emulated) needs
+    its own name saying so instead (`AS build-amd64`).
+
     ## Differences from hadolint
     hadolint flags any `--platform` whose value does not contain `BUILDPLATFORM` or
     `TARGETPLATFORM`, so `--platform=$TARGETOS/$TARGETARCH` and `--platform=${BUILDOS}/...`
@@ -112,7 +120,12 @@ class FromPlatformConstant(Rule):
         name = (stage.name or "").lower()
         if name and ((os_name and os_name in name) or (arch and arch in name)):
             return
-        yield Problem(step, at=f"--platform={raw}")
+        edit = replace_match(ctx, step, _VALUE, "$BUILDPLATFORM", group=1)
+        fix = Fix("Build on $BUILDPLATFORM", (edit,), safe=False) if edit else None
+        yield Problem(step, at=f"--platform={raw}", fix=fix)
+
+
+_VALUE = LazyPattern(r"(?<=[ \t])--platform=([^\s$]+)(?=[ \t])")
 
 
 def _parse_platform(text: str) -> tuple[str, str] | None:

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
-from dockerlens.lint.packages import at_command, find
+from dockerlens.lint.edits import insert_flag
+from dockerlens.lint.packages import Invocation, at_command, find
+
+_INSTALLS = ("install", "groupinstall", "localinstall")
 
 
 class YumMissingYes(Rule):
@@ -30,6 +33,10 @@ class YumMissingYes(Rule):
     RUN yum install -y httpd-2.4.6 && yum clean all
     ```
 
+    ## Fix safety
+    `-y` is inserted after the subcommand when the `RUN` has one such install. Safe: without
+    it the build stops at the confirmation question.
+
     ## Differences from hadolint
     `yum` is also found behind wrappers such as `sudo`, in `sh -c` scripts and by path.
     """
@@ -44,7 +51,17 @@ class YumMissingYes(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for invocation in find(step, "yum", "install", "groupinstall", "localinstall"):
+        found = find(step, "yum", *_INSTALLS)
+        for invocation in found:
             if not has_flag(invocation.command, "y", "assumeyes"):
-                yield Problem(step, at=at_command(ctx, step, invocation))
+                fix = _fix(ctx, step, invocation, len(found))
+                yield Problem(step, at=at_command(ctx, step, invocation), fix=fix)
                 return
+
+
+def _fix(ctx: LintContext, step: Step, invocation: Invocation, count: int) -> Fix | None:
+    subcommand = next((arg for arg in invocation.args if arg in _INSTALLS), None)
+    if count != 1 or subcommand is None:
+        return None
+    edit = insert_flag(ctx, step, f"{invocation.name} {subcommand}", "-y")
+    return Fix(f"Add -y to {invocation.name} {subcommand}", (edit,)) if edit else None

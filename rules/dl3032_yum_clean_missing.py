@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.edits import append_command
 from dockerlens.lint.packages import (
     Invocation,
     at_command,
@@ -49,6 +50,11 @@ class YumCleanMissing(Rule):
     RUN --mount=type=cache,target=/var/cache/yum yum install -y httpd-2.4.6
     ```
 
+    ## Fix safety
+    `&& yum clean all` is appended to the `RUN` (shell form, without heredocs, not ending in a
+    comment). Safe: the cache is only read again by a later install, which downloads what it
+    needs.
+
     ## Differences from hadolint
     - The clean must come after the *last* install; hadolint compares it with the first, so
       `yum install -y a && yum clean all && yum install -y b` passes there.
@@ -74,4 +80,9 @@ class YumCleanMissing(Rule):
             return
         if cache_mounted(step, "/var/cache/yum"):
             return
-        yield Problem(step, at=at_command(ctx, step, installs[-1], "install"))
+        yield Problem(step, at=at_command(ctx, step, installs[-1], "install"), fix=_fix(ctx, step))
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    edit = append_command(ctx, step, "yum clean all")
+    return Fix("Append `yum clean all`", (edit,)) if edit else None

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.edits import replace_match
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, find
 
 _CHANGES = ("install", "in", "remove", "rm", "source-install", "si", "patch")
@@ -32,6 +34,10 @@ class ZypperMissingNonInteractive(Rule):
     RUN zypper --non-interactive install curl=8.6.0 && zypper clean
     ```
 
+    ## Fix safety
+    `--non-interactive` is inserted after `zypper` when the `RUN` has one such command. Safe:
+    without it the build stops at the first question zypper asks.
+
     ## Differences from hadolint
     `zypper` is also found behind wrappers such as `sudo`, in `sh -c` scripts and by path.
     """
@@ -46,7 +52,20 @@ class ZypperMissingNonInteractive(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for invocation in find(step, "zypper", *_CHANGES):
+        found = find(step, "zypper", *_CHANGES)
+        for invocation in found:
             if not has_flag(invocation.command, "non-interactive", "n", "no-confirm", "y"):
-                yield Problem(step, at=at_command(ctx, step, invocation))
+                fix = _fix(ctx, step) if len(found) == 1 else None
+                yield Problem(step, at=at_command(ctx, step, invocation), fix=fix)
                 return
+
+
+#: ``zypper [options] <change>``, with the place right after ``zypper`` as group ``at``.
+_ZYPPER = LazyPattern(
+    r"(?<![\w.$-])zypper(?P<at>)(?:[ \t]+-\S*)*[ \t]+(?:" + "|".join(_CHANGES) + r")(?![\w.=-])"
+)
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    edit = replace_match(ctx, step, _ZYPPER, " --non-interactive", group="at")
+    return Fix("Add --non-interactive to zypper", (edit,)) if edit else None

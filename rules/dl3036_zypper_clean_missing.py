@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.edits import append_command
 from dockerlens.lint.packages import (
     Invocation,
     at_command,
@@ -44,6 +45,10 @@ class ZypperCleanMissing(Rule):
     RUN zypper --non-interactive install curl=8.6.0 && zypper clean --all
     ```
 
+    ## Fix safety
+    `&& zypper clean --all` is appended to the `RUN` (shell form, without heredocs, not ending
+    in a comment). Safe: a later install downloads what it needs again.
+
     ## Differences from hadolint
     - The clean must come after the *last* install; hadolint compares it with the first.
     - An `rm` of `/var/cache/zypp` counts as a clean.
@@ -66,4 +71,9 @@ class ZypperCleanMissing(Rule):
             return
         if cache_mounted(step, CACHE):
             return
-        yield Problem(step, at=at_command(ctx, step, installs[-1]))
+        yield Problem(step, at=at_command(ctx, step, installs[-1]), fix=_fix(ctx, step))
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    edit = append_command(ctx, step, "zypper clean --all")
+    return Fix("Append `zypper clean --all`", (edit,)) if edit else None

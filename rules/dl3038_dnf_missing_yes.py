@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
-from dockerlens.lint.packages import at_command, find
+from dockerlens.lint.edits import insert_flag
+from dockerlens.lint.packages import Invocation, at_command, find
+
+_INSTALLS = ("install", "groupinstall", "localinstall")
 
 
 class DnfMissingYes(Rule):
@@ -30,6 +33,10 @@ class DnfMissingYes(Rule):
     RUN dnf install -y httpd-2.4.62 && dnf clean all
     ```
 
+    ## Fix safety
+    `-y` is inserted after the subcommand when the `RUN` has one such install. Safe: without
+    it the build stops at the confirmation question.
+
     ## Differences from hadolint
     `dnf` and `microdnf` are also found behind wrappers such as `sudo`, in `sh -c` scripts and
     by path.
@@ -46,7 +53,17 @@ class DnfMissingYes(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         tools = ("dnf", "microdnf")
-        for invocation in find(step, tools, "install", "groupinstall", "localinstall"):
+        found = find(step, tools, *_INSTALLS)
+        for invocation in found:
             if not has_flag(invocation.command, "y", "assumeyes"):
-                yield Problem(step, at=at_command(ctx, step, invocation))
+                fix = _fix(ctx, step, invocation, len(found))
+                yield Problem(step, at=at_command(ctx, step, invocation), fix=fix)
                 return
+
+
+def _fix(ctx: LintContext, step: Step, invocation: Invocation, count: int) -> Fix | None:
+    subcommand = next((arg for arg in invocation.args if arg in _INSTALLS), None)
+    if count != 1 or subcommand is None:
+        return None
+    edit = insert_flag(ctx, step, f"{invocation.name} {subcommand}", "-y")
+    return Fix(f"Add -y to {invocation.name} {subcommand}", (edit,)) if edit else None

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.edits import append_command
 from dockerlens.lint.packages import (
     Invocation,
     at_command,
@@ -53,6 +54,10 @@ class DnfCleanMissing(Rule):
     RUN --mount=type=cache,target=/var/cache/libdnf5 dnf install -y httpd-2.4.62
     ```
 
+    ## Fix safety
+    `&& dnf clean all` (`microdnf clean all`) is appended to the `RUN` (shell form, without
+    heredocs, not ending in a comment). Safe: a later install downloads what it needs again.
+
     ## Differences from hadolint
     - The clean must come after the *last* install; hadolint compares it with the first.
     - Only an `rm` of a dnf cache directory counts; hadolint accepts any `rm -rf`, and any
@@ -85,5 +90,7 @@ class DnfCleanMissing(Rule):
                 continue
             if any(cache_mounted(step, cache, ".cache/libdnf5") for cache in CACHES):
                 return
-            yield Problem(step, at=at_command(ctx, step, installs[-1]))
+            edit = append_command(ctx, step, f"{tool} clean all")
+            fix = Fix(f"Append `{tool} clean all`", (edit,)) if edit else None
+            yield Problem(step, at=at_command(ctx, step, installs[-1]), fix=fix)
             return

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.edits import only_match
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import (
     TRUTHY,
@@ -14,6 +15,7 @@ from dockerlens.lint.packages import (
     pip_call,
     run_text,
 )
+from dockerlens.lint.rule import Edit
 
 _SET_IN_SCRIPT = LazyPattern(r"PIP_NO_CACHE_DIR=[\"']?([A-Za-z0-9]+)")
 
@@ -55,6 +57,11 @@ class PipCacheNotDisabled(Rule):
     RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0.3
     ```
 
+    ## Fix safety
+    `--no-cache-dir` is inserted after `install` when the `RUN` has one `pip install`
+    (`pip`, `pip3`, `python -m pip`). Safe: the same packages are installed; only the cache is
+    not written.
+
     ## Differences from hadolint
     - `PIP_NO_CACHE_DIR` is read from the variables the `RUN` sees: an `ARG` counts too (build
       arguments are in the environment of `RUN`), the value is read case-insensitively, and an
@@ -89,5 +96,25 @@ class PipCacheNotDisabled(Rule):
                 continue
             if call.name.startswith("pipx") or has_flag(call.command, "no-cache-dir"):
                 continue
-            yield Problem(step, at=at_command(ctx, step, invocation, "install"))
+            yield Problem(
+                step, at=at_command(ctx, step, invocation, "install"), fix=_fix(ctx, step)
+            )
             return
+
+
+_PIP_INSTALL = LazyPattern(
+    r"(?<![\w.$/-])(?:\S*/)?(?:pip[\d.]*|python[\d.]*[ \t]+-m[ \t]*pip[\d.]*)"
+    r"(?:[ \t]+-[^\s;&|)]*)*[ \t]+install(?![\w.=-])"
+)
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    installs = [
+        inv for inv in invocations(step) if (call := pip_call(inv)) and "install" in call.args
+    ]
+    found = only_match(ctx, step, _PIP_INSTALL) if len(installs) == 1 else None
+    if found is None:
+        return None
+    line, match = found
+    edit = Edit(line, match.end() + 1, line, match.end() + 1, " --no-cache-dir")
+    return Fix("Add --no-cache-dir to pip install", (edit,))

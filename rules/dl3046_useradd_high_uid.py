@@ -3,8 +3,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import effective_commands, has_flag, program
+from dockerlens.lint.edits import insert_flag
 from dockerlens.model import expand_word
 from dockerlens.shell import Command
 
@@ -48,6 +49,10 @@ class UseraddHighUid(Rule):
     RUN useradd --uid=$APP_UID app
     ```
 
+    ## Fix safety
+    `-l` is inserted after `useradd` when the `RUN` has one `useradd` and its UID is written
+    as a number. Safe: only the lastlog and faillog records of the user are not written.
+
     ## Differences from hadolint
     hadolint reads only `-u VALUE`, so `--uid 1234567`, `--uid=1234567` and `-u1234567` pass;
     and it measures the text as written, so `-u $UID` (six characters) is reported whatever
@@ -77,7 +82,12 @@ class UseraddHighUid(Rule):
                 continue
             value = known_value(step, uid)
             if value is not None and value.isdigit() and len(value) > MAX_UID_DIGITS:
-                yield Problem(step, at=uid)
+                fix = None
+                commands = [c for c in effective_commands(step) if program(c) == "useradd"]
+                if uid.isdigit() and len(commands) == 1:
+                    edit = insert_flag(ctx, step, "useradd", "-l")
+                    fix = Fix("Add -l (--no-log-init) to useradd", (edit,)) if edit else None
+                yield Problem(step, at=uid, fix=fix)
                 return
 
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands, has_args, has_flag, program
+from dockerlens.lint.edits import insert_flag
 
 
 class WgetWithoutProgress(Rule):
@@ -35,6 +36,11 @@ class WgetWithoutProgress(Rule):
     RUN wget -nv https://example.com/app.tar.gz
     ```
 
+    ## Fix safety
+    `--progress=dot:giga` is inserted after `wget` when the `RUN` has one `wget`. Unsafe:
+    BusyBox's `wget` (Alpine's unless the `wget` package is installed) does not know the
+    option and fails; use `-q` there.
+
     ## Differences from hadolint
     Commands inside `$(...)` are checked too, as hadolint does; `wget --version` and
     `wget --help`, which download nothing, are not reported.
@@ -62,5 +68,12 @@ class WgetWithoutProgress(Rule):
                 continue
             if has_flag(command, "V", "version", "h", "help"):
                 continue
-            yield Problem(step, at=command.name)
+            yield Problem(step, at=command.name, fix=_fix(ctx, step))
             return
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    if sum(program(command) == "wget" for command in commands(step)) != 1:
+        return None
+    edit = insert_flag(ctx, step, "wget", "--progress=dot:giga")
+    return Fix("Add --progress=dot:giga to wget", (edit,), safe=False) if edit else None

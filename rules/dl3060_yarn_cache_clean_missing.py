@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.edits import append_command
 from dockerlens.lint.packages import (
     Invocation,
     at_command,
@@ -86,6 +87,10 @@ class YarnCacheCleanMissing(Rule):
     RUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install --frozen-lockfile
     ```
 
+    ## Fix safety
+    `&& yarn cache clean` is appended to the `RUN` (shell form, without heredocs, not ending in
+    a comment). Safe: the installed `node_modules` stay; only the download cache goes.
+
     ## Differences from hadolint
     - A bare `yarn` (which installs) is checked; hadolint only knows `yarn install`.
     - The clean must be `yarn cache clean` after the last install; hadolint accepts any
@@ -119,4 +124,9 @@ class YarnCacheCleanMissing(Rule):
             return
         if folder and cache_mounted(step, folder):
             return
-        yield Problem(step, at=at_command(ctx, step, last, "install"))
+        yield Problem(step, at=at_command(ctx, step, last, "install"), fix=_fix(ctx, step))
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    edit = append_command(ctx, step, "yarn cache clean")
+    return Fix("Append `yarn cache clean`", (edit,)) if edit else None

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.edits import replace_match
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import Variable, expand_word
 
 #: A value no real platform has: the expansion equals it only when it is TARGETPLATFORM's.
@@ -36,6 +38,10 @@ class RedundantTargetPlatform(Rule):
     FROM --platform=$BUILDPLATFORM golang:1.23 AS build
     ```
 
+    ## Fix safety
+    The `--platform` flag is removed. Safe: without it BuildKit pulls the base image for the
+    target platform, which is what the flag asked for.
+
     ## Differences from hadolint
     hadolint compares the text with `$TARGETPLATFORM` and `${TARGETPLATFORM}` only; like
     BuildKit's `RedundantTargetPlatform`, dockerlens expands the value and reports it when
@@ -66,4 +72,11 @@ class RedundantTargetPlatform(Rule):
         scope["TARGETPLATFORM"] = Variable("TARGETPLATFORM", _SENTINEL, None, "arg")
         text, matched, unmatched = expand_word(raw, scope, step.escape)
         if matched == {"TARGETPLATFORM"} and not unmatched and text == _SENTINEL:
-            yield Problem(step, at=raw)
+            fix = None
+            edit = replace_match(ctx, step, _FLAG, "")
+            if edit is not None and edit.line == step.instruction.start_line:
+                fix = Fix("Remove the redundant --platform", (edit,))
+            yield Problem(step, at=raw, fix=fix)
+
+
+_FLAG = LazyPattern(r"(?<=[ \t])--platform=\S+[ \t]+")
