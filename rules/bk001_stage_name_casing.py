@@ -30,7 +30,7 @@ class StageNameCasing(Rule):
     RUN go build -o /app .
     ```
 
-    ## Fix
+    ## Fix safety
     Lower-cases the name where the stage is defined (safe: BuildKit uses the lower-case name
     anyway). References to the stage elsewhere are left as they are.
 

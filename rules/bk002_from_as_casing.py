@@ -35,6 +35,9 @@ class FromAsCasing(Rule):
     from node:20 as build
     ```
 
+    ## Fix safety
+    `AS` is rewritten in the case of `FROM`. Safe: keywords are read in any case.
+
     ## References
     - BuildKit: https://docs.docker.com/go/dockerfile/rule/from-as-casing/
     """

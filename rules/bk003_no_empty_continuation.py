@@ -39,7 +39,7 @@ class NoEmptyContinuation(Rule):
         curl
     ```
 
-    ## Fix
+    ## Fix safety
     Deletes the empty lines (safe: the parser skips them anyway).
 
     ## Differences from BuildKit

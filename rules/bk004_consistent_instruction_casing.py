@@ -49,7 +49,7 @@ class ConsistentInstructionCasing(Rule):
     run echo hello > /greeting.txt
     ```
 
-    ## Fix
+    ## Fix safety
     Rewrites the keyword in the majority casing (safe).
 
     ## Differences from BuildKit

@@ -34,7 +34,7 @@ class LegacyKeyValueFormat(Rule):
     LABEL maintainer="Jane Doe"
     ```
 
-    ## Fix
+    ## Fix safety
     Offered when the instruction fits on one line and its value has no quote or escape
     character: `key value` becomes `key=value`, or `key="value"` when the value has blanks
     (safe: the variable gets the same value).

@@ -31,7 +31,7 @@ class ExposeProtoCasing(Rule):
     EXPOSE 80/tcp 443/tcp
     ```
 
-    ## Fix
+    ## Fix safety
     Lower-cases the protocol where it is written literally (safe).
 
     ## References

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.ports import PROTOCOLS, expose_ports
+from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.ports import PROTOCOLS, container_part, expose_ports
 
 
 class ExposeInvalidFormat(Rule):
@@ -36,6 +36,11 @@ class ExposeInvalidFormat(Rule):
     EXPOSE 80
     ```
 
+    ## Fix safety
+    A port written out (no variable) keeps only its container part: `127.0.0.1:80:80` becomes
+    `80`. Safe: BuildKit ignores the address and the host port anyway (only `docker run -p`
+    publishes a port).
+
     ## References
     - BuildKit: https://docs.docker.com/go/dockerfile/rule/expose-invalid-format/
     """
@@ -66,4 +71,15 @@ class ExposeInvalidFormat(Rule):
                     "EXPOSE instruction should not define an IP address or host-port mapping, "
                     f"found '{port}'"
                 )
-                yield Problem(step, message=message, at=written)
+                yield Problem(step, message=message, at=written, fix=_fix(ctx, step, written))
+
+
+def _fix(ctx: LintContext, step: Step, written: str) -> Fix | None:
+    if "$" in written or step.instruction.value.count(written) != 1:
+        return None
+    span = ctx.word_span(step, step.instruction.value.index(written))
+    if span is None:
+        return None
+    line, column, end_column = span
+    edit = Edit(line, column, line, end_column, container_part(written))
+    return Fix("Keep only the container port", (edit,))

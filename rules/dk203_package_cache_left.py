@@ -4,8 +4,9 @@ import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag, mounts
+from dockerlens.lint.edits import append_command
 from dockerlens.lint.layers import Relation, is_glob, normalize, parts, relation
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, earlier_runs, invocations, run_text
@@ -602,6 +603,13 @@ class PackageCacheLeft(Rule):
 
     Cargo's `target/` directory and Go's binaries are build output, not caches: building in a
     separate stage (see DK204) keeps them out.
+
+    ## Fix safety
+    For npm, yarn, composer, conda (mamba, micromamba) and apt's `.deb` files, the manager's
+    own clean command is appended to the `RUN` (`&& npm cache clean --force`, `&& conda clean
+    --all --yes`...), when the `RUN` is in shell form without heredocs and does not end in a
+    comment. Safe: what was installed stays; only the download cache goes. The other
+    managers need a cache mount or a separate stage, which is left to you.
     """
 
     code = "DK203"
@@ -647,7 +655,7 @@ class PackageCacheLeft(Rule):
                 advice = _for_user(manager.advice, ctx.user_at(step), step.value_of("HOME"))
                 message = f"`{manager.name}` leaves its {what} in this layer: {advice}"
                 at = at_command(ctx, step, first, *operands(first)[:1])
-                yield Problem(step, message=message, at=at)
+                yield Problem(step, message=message, at=at, fix=_fix(ctx, step, manager, first))
 
     def _debs_kept(self, ctx: LintContext, step: Step, text: str) -> bool:
         if _KEEPS_DEBS.search(text):
@@ -804,3 +812,22 @@ def _deletes(invocation: Invocation, places: list[str]) -> bool:
     if invocation.name != "rm":
         return False
     return any(covers(word, place) for word in operands(invocation) for place in places)
+
+
+#: The command that empties a manager's cache, by manager name.
+_CLEAN = {
+    "npm": "npm cache clean --force",
+    "yarn": "yarn cache clean",
+    "composer": "composer clear-cache",
+    "conda": "{program} clean --all --yes",
+    "apt": "apt-get clean",
+}
+
+
+def _fix(ctx: LintContext, step: Step, manager: Manager, first: Invocation) -> Fix | None:
+    command = _CLEAN.get(manager.name)
+    if command is None:
+        return None
+    command = command.format(program=first.name)
+    edit = append_command(ctx, step, command)
+    return Fix(f"Append `{command}`", (edit,)) if edit else None

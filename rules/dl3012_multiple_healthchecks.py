@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.edits import delete_instruction
 
 
 class MultipleHealthchecks(Rule):
@@ -39,6 +40,9 @@ class MultipleHealthchecks(Rule):
     BuildKit's `MultipleInstructionsDisallowed` reports the earlier, ignored instruction;
     dockerlens reports the later ones, as hadolint does, so that existing
     `# hadolint ignore=DL3012` comments keep working. Both name the same problem.
+
+    ## Fix safety
+    The earlier `HEALTHCHECK` of the stage is deleted. Safe: it had no effect.
     """
 
     code = "DL3012"
@@ -51,9 +55,17 @@ class MultipleHealthchecks(Rule):
 
     def __init__(self, options: object = None) -> None:
         super().__init__(options)
-        self.seen: set[int | None] = set()
+        #: The last HEALTHCHECK of each stage so far.
+        self.seen: dict[int | None, Step] = {}
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if step.stage in self.seen:
-            yield Problem(step)
-        self.seen.add(step.stage)
+        earlier = self.seen.get(step.stage)
+        if earlier is not None:
+            edit = delete_instruction(ctx, earlier)
+            fix = (
+                Fix("Delete the earlier HEALTHCHECK, which has no effect", (edit,))
+                if edit
+                else None
+            )
+            yield Problem(step, fix=fix)
+        self.seen[step.stage] = step

@@ -57,11 +57,12 @@ class AddInsteadOfCopy(Rule):
     ADD rootfs.tar.gz /
     ```
 
-    ## Fix
+    ## Fix safety
     When every source is a plain local path and the instruction has no ADD-only flag
     (`--checksum`, `--keep-git-dir`, `--unpack`), the keyword becomes `COPY`. A mixed `ADD`
     (an archive and a plain file) is reported without a fix: COPY would stop unpacking the
-    archive.
+    archive. Safe: COPY copies a plain file or folder exactly as ADD does; only a tar archive
+    whose name does not look like one (`app.bin`) would no longer be unpacked.
 
     ## Differences from hadolint
     hadolint reads sources as written, so `ADD ${REPO}#${VERSION} /src` fails even when `REPO`

@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import shell_text
 from dockerlens.shell import ShellKind, ShellScript, parse_shell
 
@@ -55,6 +56,13 @@ class ConsecutiveRun(Rule):
     EOF
     ```
 
+    ## Fix safety
+    When the two `RUN`s are on neighbouring lines, in shell form, with the same flags, and each
+    script is a single `&&` chain (no `;`, `||`, pipe, background `&`, comment or heredoc), the
+    second is joined to the first with `&&`. Unsafe: the second command then runs in the
+    directory and environment the first one left (a `cd` or `export` carries over), and the
+    layer cache is split differently.
+
     ## Differences from hadolint
     hadolint also asks to merge heredoc `RUN`s (hadolint issue #805), which are scripts
     written as separate steps on purpose; dockerlens leaves a `RUN` alone when it or the one
@@ -94,7 +102,29 @@ class ConsecutiveRun(Rule):
         limit = self.options.max_commands
         if count_commands(previous) > limit or count_commands(step) > limit:
             return
-        yield Problem(step)
+        yield Problem(step, fix=_join(ctx, previous, step))
+
+
+#: The keyword and flags before a RUN's script.
+_RUN_HEAD = LazyPattern(r"^[ \t]*(?i:run)(?:[ \t]+--\S+)*[ \t]+(?=\S)")
+
+
+def _join(ctx: LintContext, previous: Step, step: Step) -> Fix | None:
+    first, second = previous.instruction, step.instruction
+    if second.start_line != first.end_line + 1 or second.start_line > len(ctx.lines):
+        return None
+    if step.shell_kind is not ShellKind.POSIX or first.json or second.json:
+        return None
+    for instruction in (first, second):
+        text = (shell_text(instruction) or "").replace("&&", "")
+        if not text.strip() or any(char in text for char in ";|&#\n"):
+            return None
+    head = _RUN_HEAD.match(ctx.lines[second.start_line - 1])
+    if head is None:
+        return None
+    end = len(ctx.lines[first.end_line - 1].rstrip()) + 1
+    edit = Edit(first.end_line, end, second.start_line, head.end() + 1, " && ")
+    return Fix("Join this RUN to the one before", (edit,), safe=False)
 
 
 def count_commands(step: Step) -> int:

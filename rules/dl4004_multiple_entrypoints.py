@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.edits import delete_instruction
 
 
 class MultipleEntrypoints(Rule):
@@ -32,6 +33,9 @@ class MultipleEntrypoints(Rule):
     BuildKit's `MultipleInstructionsDisallowed` reports the earlier, ignored instruction;
     dockerlens reports the later ones, as hadolint does, so that existing
     `# hadolint ignore=DL4004` comments keep working. Both name the same problem.
+
+    ## Fix safety
+    The earlier `ENTRYPOINT` of the stage is deleted. Safe: it had no effect.
     """
 
     code = "DL4004"
@@ -47,9 +51,15 @@ class MultipleEntrypoints(Rule):
 
     def __init__(self, options: object = None) -> None:
         super().__init__(options)
-        self.seen: set[int | None] = set()
+        #: The last ENTRYPOINT of each stage so far.
+        self.seen: dict[int | None, Step] = {}
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if step.stage in self.seen:
-            yield Problem(step)
-        self.seen.add(step.stage)
+        earlier = self.seen.get(step.stage)
+        if earlier is not None:
+            edit = delete_instruction(ctx, earlier)
+            fix = (
+                Fix("Delete the earlier ENTRYPOINT, which has no effect", (edit,)) if edit else None
+            )
+            yield Problem(step, fix=fix)
+        self.seen[step.stage] = step

@@ -149,3 +149,38 @@ def test_run_mentions_never_hide_a_finding() -> None:
     for text in pool:
         expected = lint_text(text, "Dockerfile", unfiltered_settings)
         assert lint_text(text, "Dockerfile", filtered_settings) == expected, text
+
+
+def _offered_fixes(rule: type) -> list[bool]:
+    """``Fix.safe`` of every fix the rule offers on its examples and data cases."""
+    from dockerlens.lint.testing import lint_with
+
+    doc = read_doc(rule)
+    texts = [(text, dict(rule.example_options)) for text in doc.examples]
+    texts += [(case.text, case.options) for case in CASES if case.rule == rule.code]
+    return [
+        finding.fix.safe
+        for text, options in texts
+        for finding in lint_with(rule, text, options)
+        if finding.code == rule.code and finding.fix is not None
+    ]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_fix_safety_is_documented_where_fixes_are_offered(rule: type) -> None:
+    doc = read_doc(rule)
+    offered = _offered_fixes(rule)
+    assert doc.fixable == bool(offered), (
+        f"{rule.code}: offers fixes but has no `## Fix safety` section"
+        if offered
+        else f"{rule.code}: has a `## Fix safety` section but no example or case is fixed"
+    )
+    section = doc.section("Fix safety")
+    if any(offered):
+        assert "Safe" in section or "safe" in section.replace("unsafe", ""), rule.code
+    if not all(offered):
+        assert "nsafe" in section, f"{rule.code}: offers unsafe fixes, the section must say so"
+
+
+def test_at_least_thirty_rules_offer_fixes() -> None:
+    assert sum(read_doc(rule).fixable for rule in RULES) >= 30
