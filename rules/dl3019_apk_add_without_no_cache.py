@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
-from dockerlens.lint.edits import insert_flag, replace_match
+from dockerlens.lint.edits import insert_flag, remove_at_end, replace_match
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, cache_mounted, find
 
@@ -80,7 +80,7 @@ _UPDATE = LazyPattern(
 
 
 #: The cleanup ``--no-cache`` makes pointless, after the add.
-_CLEANUP = LazyPattern(r"[ \t]*&&[ \t]*rm[ \t]+-rf[ \t]+/var/cache/apk/\*?(?=[ \t]*$)")
+_CLEANUP = LazyPattern(r"[ \t]*&&[ \t]*rm[ \t]+-rf[ \t]+/var/cache/apk/\*?[ \t]*$")
 
 
 def _fix(ctx: LintContext, step: Step) -> Fix | None:
@@ -90,7 +90,7 @@ def _fix(ctx: LintContext, step: Step) -> Fix | None:
     edit = edit or insert_flag(ctx, step, "apk add", "--no-cache")
     if edit is None:
         return None
-    cleanup = replace_match(ctx, step, _CLEANUP, "")
+    cleanup = remove_at_end(ctx, step, _CLEANUP)
     edits: tuple[Edit, ...] = (edit,)
     if cleanup and (cleanup.line, cleanup.column) > (edit.line, edit.end_column):
         edits += (cleanup,)

@@ -155,6 +155,16 @@ def test_an_unknown_instruction_counts_as_breaking() -> None:
     assert "unknown instruction RUNN" in result.remaining[0].message
 
 
+def test_a_file_that_does_not_parse_is_left_alone(project: Path) -> None:
+    path = project / "Dockerfile"
+    text = "FROM debian:12.7\nMAINTAINER Jane\n{{ InsertTemplate }}\nUSER 10001\n"
+    path.write_text(text, encoding="utf-8")
+    status, out, _ = run("--fix", "Dockerfile")
+    assert status == 1 and path.read_text(encoding="utf-8") == text
+    assert "fix not applied: the file does not parse (line 3: unknown instruction" in out
+    assert "Fixed 0 problems in 0 files." in out
+
+
 def test_crlf_stays_crlf_and_inserted_lines_get_it() -> None:
     text = "FROM a\r\nRUN true\r\n"
     split = finding("A", Edit(2, 1, 2, 9, "USER 1\nRUN true"))

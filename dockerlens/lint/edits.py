@@ -119,3 +119,24 @@ def insert_flag(
         if options and options[-1] in valued:
             return None
     return Edit(line, match.end() + 1, line, match.end() + 1, " " + flag)
+
+
+def remove_at_end(ctx: LintContext, step: Step, pattern: Pattern) -> Edit | None:
+    """Remove the one match of ``pattern``, which must end the instruction. When nothing else
+    is left on its line, the line goes with the line continuation before it: an empty line
+    after a continuation would join the next instruction to this one."""
+    found = only_match(ctx, step, pattern)
+    instruction = step.instruction
+    if found is None or found[0] != instruction.end_line:
+        return None
+    line, match = found
+    text = ctx.lines[line - 1]
+    if text[match.end() :].strip():
+        return None
+    if text[: match.start()].strip():
+        return Edit(line, match.start() + 1, line, len(text) + 1, "")
+    previous = ctx.lines[line - 2] if line > instruction.start_line else ""
+    continuation = re.search(r"[ \t]*" + re.escape(step.escape) + r"[ \t]*$", previous)
+    if continuation is None or previous.lstrip().startswith("#"):
+        return None
+    return Edit(line - 1, continuation.start() + 1, line, len(text) + 1, "")

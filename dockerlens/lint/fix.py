@@ -8,6 +8,7 @@ point (``lint --fix``, ``--diff`` and an editor's "fix all" call it):
   is rejected, and a fix that overlaps one taken earlier in the pass waits for the next pass;
 * after each pass the file is linted again and the next pass applies the fixes found then,
   until nothing changes (at most :data:`MAX_PASSES` passes);
+* a file that does not parse (or holds an instruction BuildKit does not know) is left alone;
 * a pass whose result would not parse (or would hold an instruction BuildKit does not know) is
   dropped: its fixes are retried one at a time on the last good text and the ones that break
   the file are rejected, the finding saying why;
@@ -82,7 +83,13 @@ def fix_text(
     rejected: dict[tuple[object, ...], str] = {}
     fixed: list[Finding] = []
     passes = 0
-    broken_before: bool | None = None  # worked out when a pass first needs it
+    if any(wanted(f, unsafe) for f in found):
+        # As ruff does: a file that does not parse (a template, a typo) is not touched; the
+        # rules saw only part of it.
+        problem = parse_problem(text)
+        if problem is not None:
+            reason = f"the file does not parse ({problem})"
+            rejected = {_key(text, f): reason for f in found if wanted(f, unsafe)}
     while passes < max_passes:
         candidates = [f for f in found if wanted(f, unsafe) and _key(current, f) not in rejected]
         if not candidates:
@@ -92,9 +99,7 @@ def fix_text(
             rejected[_key(current, finding)] = reason
         if not result.applied:
             continue  # every candidate was rejected: the next round finds none
-        if broken_before is None:
-            broken_before = parse_problem(text) is not None
-        if not broken_before and parse_problem(result.text) is not None:
+        if parse_problem(result.text) is not None:
             result = _without_breaking(current, result.applied, rejected)
             if not result.applied:
                 continue
