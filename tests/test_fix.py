@@ -339,3 +339,12 @@ def test_write_error_is_one_line(project: Path) -> None:
     assert status == 2
     assert err.startswith("dockerlens: error: ro/Dockerfile: cannot write the fixed file:")
     assert (folder / "Dockerfile").read_text(encoding="utf-8") == FIXABLE
+
+
+def test_the_report_counts_what_fix_would_fix(project: Path) -> None:
+    text = "FROM debian:12.7\nMAINTAINER Jane\nCMD run server\nUSER 10001\n"
+    (project / "Dockerfile").write_text(text, encoding="utf-8")
+    status, out, _ = run("Dockerfile")
+    assert status == 1
+    assert out.splitlines()[-1] == "1 fixable with --fix (1 more with --unsafe-fixes)."
+    assert "  = help: Write the command in JSON form (unsafe fix)" in out.splitlines()

@@ -192,7 +192,8 @@ def test_text_summary_counts_severities_and_files() -> None:
 def test_text_notes_come_last_and_fix_titles_show() -> None:
     lines = render("text", sample_run()).splitlines()
     assert lines[-1] == "note: ShellCheck not found: SC checks skipped"
-    assert lines[-2].startswith("Found 5 problems")
+    assert lines[-3].startswith("Found 5 problems")
+    assert lines[-2] == "1 fixable with --fix."
     assert "  = help: Pin a version" in lines
 
 

@@ -57,6 +57,9 @@ def render(run: LintRun, stream: TextIO, options: ReportOptions) -> None:
     if fixed is not None:
         out.append(paint(fixed, _PASS_COLOR))
     out.append(_summary(run, paint))
+    fixable = _fixable(run.findings)
+    if fixable:
+        out.append(fixable)
     out += [f"{paint('note:', _NOTE_COLOR)} {visible_keeping_newlines(note)}" for note in run.notes]
     stream.write("\n".join(out) + "\n")
 
@@ -72,7 +75,8 @@ def _block(finding: Finding, lines: list[str] | None, paint: _Painter) -> list[s
     out = [header, *(f"    {line}" for line in more)]
     out += _excerpt(finding, lines or [], paint)
     if finding.fix is not None:
-        out.append(f"  = help: {visible_keeping_newlines(finding.fix.title)}")
+        unsafe = "" if finding.fix.safe else " (unsafe fix)"
+        out.append(f"  = help: {visible_keeping_newlines(finding.fix.title)}{unsafe}")
     return out
 
 
@@ -141,6 +145,16 @@ def _summary(run: LintRun, paint: _Painter) -> str:
     if with_findings < total:
         where = f"{with_findings} of {where}"
     return f"Found {_plural(len(run.findings), 'problem')} ({', '.join(parts)}) in {where}."
+
+
+def _fixable(findings: list[Finding]) -> str:
+    """How many findings ``--fix`` (and ``--unsafe-fixes``) would fix."""
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.safe)
+    unsafe = sum(1 for f in findings if f.fix is not None and not f.fix.safe)
+    if not safe and not unsafe:
+        return ""
+    more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+    return f"{safe} fixable with --fix{more}."
 
 
 def _plural(count: int, word: str) -> str:
