@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import is_archive, is_url
+from dockerlens.lint.edits import keyword_edit
 from dockerlens.lint.lazyre import LazyPattern
 
 #: Sources BuildKit's ADD fetches as a git repository (COPY cannot).
@@ -118,12 +119,5 @@ def _copy_accepts(flags: tuple[str, ...]) -> bool:
 
 
 def _keyword_fix(step: Step, ctx: LintContext) -> Fix | None:
-    instruction = step.instruction
-    line = instruction.start_line
-    text = ctx.lines[line - 1] if line <= len(ctx.lines) else ""
-    column = len(text) - len(text.lstrip())
-    if text[column : column + len(instruction.cmd)] != instruction.cmd:
-        return None
-    keyword = "copy" if instruction.cmd.islower() else "COPY"
-    edit = Edit(line, column + 1, line, column + 1 + len(instruction.cmd), keyword)
-    return Fix("Replace ADD with COPY", (edit,))
+    edit = keyword_edit(ctx, step, "COPY")
+    return Fix("Replace ADD with COPY", (edit,)) if edit else None

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
-from dockerlens.lint.edits import insert_flag
-from dockerlens.lint.packages import Invocation, at_command, find
+from dockerlens.lint.edits import subcommand_flag_fix
+from dockerlens.lint.packages import at_command, find
 
 _INSTALLS = ("install", "groupinstall", "localinstall")
 
@@ -56,14 +56,8 @@ class DnfMissingYes(Rule):
         found = find(step, tools, *_INSTALLS)
         for invocation in found:
             if not has_flag(invocation.command, "y", "assumeyes"):
-                fix = _fix(ctx, step, invocation, len(found))
+                fix = None
+                if len(found) == 1:
+                    fix = subcommand_flag_fix(ctx, step, invocation, _INSTALLS, "-y")
                 yield Problem(step, at=at_command(ctx, step, invocation), fix=fix)
                 return
-
-
-def _fix(ctx: LintContext, step: Step, invocation: Invocation, count: int) -> Fix | None:
-    subcommand = next((arg for arg in invocation.args if arg in _INSTALLS), None)
-    if count != 1 or subcommand is None:
-        return None
-    edit = insert_flag(ctx, step, f"{invocation.name} {subcommand}", "-y")
-    return Fix(f"Add -y to {invocation.name} {subcommand}", (edit,)) if edit else None

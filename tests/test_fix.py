@@ -15,8 +15,11 @@ from dockerlens.cli import cli
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.fix import apply_fixes, apply_pass, fix_text, parse_problem
 from dockerlens.lint.rule import Edit, Fix, Severity
+from tests import test_lint_cli
 
 BOM = "\ufeff"
+#: An empty project folder as the current directory (the fixture of the lint CLI tests).
+project = test_lint_cli.project
 
 
 def finding(code: str, *edits: Edit, safe: bool = True, line: int = 1) -> Finding:
@@ -189,16 +192,6 @@ def test_bom_and_missing_final_newline_are_kept() -> None:
 
 FIXABLE = "FROM debian:12.7\nMAINTAINER Jane Doe\nADD app.py /app/\nUSER 10001\n"
 FIXED = 'FROM debian:12.7\nLABEL maintainer="Jane Doe"\nCOPY app.py /app/\nUSER 10001\n'
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
-    root = tmp_path / "project"
-    root.mkdir()
-    monkeypatch.chdir(root)
-    return root
 
 
 def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:

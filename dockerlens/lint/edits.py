@@ -8,11 +8,16 @@ the file, whole, and still parsing afterwards).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.lint.rule import Edit
+from dockerlens.lint.rule import Edit, Fix
 from dockerlens.model import Step
+
+if TYPE_CHECKING:
+    from dockerlens.lint.packages import Invocation
 
 Pattern = re.Pattern[str] | LazyPattern
 
@@ -140,3 +145,15 @@ def remove_at_end(ctx: LintContext, step: Step, pattern: Pattern) -> Edit | None
     if continuation is None or previous.lstrip().startswith("#"):
         return None
     return Edit(line - 1, continuation.start() + 1, line, len(text) + 1, "")
+
+
+def subcommand_flag_fix(
+    ctx: LintContext, step: Step, invocation: Invocation, subcommands: Sequence[str], flag: str
+) -> Fix | None:
+    """A fix inserting ``flag`` after the invocation's subcommand (``yum install`` ->
+    ``yum install -y``): the first of ``subcommands`` among its arguments."""
+    subcommand = next((arg for arg in invocation.args if arg in subcommands), None)
+    if subcommand is None:
+        return None
+    edit = insert_flag(ctx, step, f"{invocation.name} {subcommand}", flag)
+    return Fix(f"Add {flag} to {invocation.name} {subcommand}", (edit,)) if edit else None
