@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands
+from dockerlens.lint.lazyre import LazyPattern
 
 
 class CdInsteadOfWorkdir(Rule):
@@ -28,8 +29,8 @@ class CdInsteadOfWorkdir(Rule):
     ## Use instead
     ```dockerfile
     FROM node:22-slim
+    COPY . /app
     WORKDIR /app
-    COPY . .
     RUN npm ci
     ```
 
@@ -37,6 +38,19 @@ class CdInsteadOfWorkdir(Rule):
     FROM debian:12
     RUN (cd /usr/src/app && make install)
     ```
+
+    ```dockerfile
+    FROM node:22-slim
+    WORKDIR /app
+    COPY . .
+    RUN npm ci
+    ```
+
+    ## Fix safety
+    When a one-line shell-form `RUN` starts with `cd DIR &&` (an absolute path written out),
+    the `cd` becomes a `WORKDIR DIR` line above the `RUN`. Unsafe: the `WORKDIR` lasts for
+    every later instruction of the stage (relative paths of later `RUN`, `COPY` and `CMD`
+    then start from it), and it creates the directory when it is missing.
 
     ## Differences from hadolint
     hadolint flags every `cd`, including one in a subshell (its issue 422). dockerlens leaves
@@ -54,4 +68,30 @@ class CdInsteadOfWorkdir(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         if any(c.name == "cd" and not c.in_subshell for c in commands(step)):
-            yield Problem(step)
+            yield Problem(step, fix=_fix(ctx, step))
+
+
+#: ``RUN [flags] cd /dir && `` at the start of a line: the keyword, and the directory.
+_LEADING_CD = LazyPattern(
+    r"^(?P<indent>[ \t]*)(?P<keyword>(?i:run))(?:[ \t]+--\S+)*[ \t]+"
+    r"(?P<cd>cd[ \t]+(?P<dir>/[A-Za-z0-9_./+@-]*)[ \t]*&&[ \t]*)(?=\S)"
+)
+
+
+def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    instruction = step.instruction
+    if instruction.start_line != instruction.end_line or instruction.json:
+        return None
+    if instruction.heredocs or instruction.sub_cmd is not None:
+        return None
+    line = instruction.start_line
+    match = _LEADING_CD.match(ctx.lines[line - 1])
+    if match is None:
+        return None
+    keyword = "workdir" if match["keyword"].islower() else "WORKDIR"
+    start = match.start("keyword") + 1
+    edits = (
+        Edit(line, start, line, start, f"{keyword} {match['dir']}\n{match['indent']}"),
+        Edit(line, match.start("cd") + 1, line, match.end("cd") + 1, ""),
+    )
+    return Fix("Move the cd to a WORKDIR", edits, safe=False)
