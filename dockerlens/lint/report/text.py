@@ -153,6 +153,8 @@ def _fixable(findings: list[Finding]) -> str:
     unsafe = sum(1 for f in findings if f.fix is not None and not f.fix.safe)
     if not safe and not unsafe:
         return ""
+    if not safe:
+        return f"{unsafe} fixable with --fix --unsafe-fixes."
     more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
     return f"{safe} fixable with --fix{more}."
 
