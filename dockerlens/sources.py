@@ -89,13 +89,14 @@ def decode_dockerfile(name: str, data: bytes) -> str:
 def write_source(path: str, text: str, display_name: str | None = None) -> None:
     """Replace the file at ``path`` with ``text`` atomically: a temporary file in the same
     folder, then a rename, so a reader sees the old text or the new, never half of it. The
-    file keeps its mode; a symbolic link keeps pointing at the file, which is replaced."""
+    file keeps its mode (and owner, when allowed); a symbolic link keeps pointing at the file,
+    which is replaced."""
     name = display_name or path
     target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
     temporary = None
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        status = os.stat(target)
         handle, temporary = tempfile.mkstemp(
             dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
         )
@@ -103,7 +104,10 @@ def write_source(path: str, text: str, display_name: str | None = None) -> None:
             stream.write(text.encode("utf-8", errors="surrogateescape"))
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        if hasattr(os, "chown"):
+            with contextlib.suppress(OSError):  # only root may give a file to someone else
+                os.chown(temporary, status.st_uid, status.st_gid)
+        os.chmod(temporary, stat.S_IMODE(status.st_mode))  # after chown, which clears setuid
         os.replace(temporary, target)
         temporary = None
     except OSError as err:

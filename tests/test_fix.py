@@ -243,6 +243,17 @@ def test_fix_keeps_mode_bom_crlf_and_missing_final_newline(project: Path) -> Non
     assert [p.name for p in project.iterdir()] == ["Dockerfile"]  # no temporary file left
 
 
+def test_fix_keeps_the_owner_when_allowed(project: Path) -> None:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    path = project / "Dockerfile"
+    path.write_text(FIXABLE, encoding="utf-8")
+    os.chown(path, 12345, 23456)
+    assert run("--fix", "Dockerfile")[0] == 0
+    assert path.read_text(encoding="utf-8") == FIXED
+    assert (path.stat().st_uid, path.stat().st_gid) == (12345, 23456)
+
+
 def test_fix_through_a_symlink_replaces_the_target(project: Path) -> None:
     target = project / "real.Dockerfile"
     target.write_text(FIXABLE, encoding="utf-8")
