@@ -373,3 +373,12 @@ def test_shellcheck_fixes_are_unsafe_and_relinted_with_shellcheck(project: Path)
     assert path.read_text(encoding="utf-8") == (
         'FROM debian:12.7\nRUN echo "$HOME" > /tmp/x\nUSER 10001\n'
     )
+
+
+def test_rules_json_says_which_rules_fix() -> None:
+    result = CliRunner().invoke(cli, ["rules", "--format", "json", "DL4000", "DL3007", "DL3015"])
+    assert {r["code"]: r["fixable"] for r in json.loads(result.stdout)} == {
+        "DL4000": True,
+        "DL3007": False,
+        "DL3015": True,
+    }

@@ -63,6 +63,7 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
                         "aliases": [i for i in r.identifiers() if i not in (r.code, r.name)],
                         "summary": _summary(r),
                         "origin": registry.origins[r.code],
+                        "fixable": _fixable(r),
                     }
                     for r in chosen
                 ],
@@ -94,6 +95,14 @@ def _summary(rule: type[Rule]) -> str:
     except DocError:
         lines = [line.strip() for line in (rule.__doc__ or "").splitlines() if line.strip()]
         return lines[0] if lines else ""
+
+
+def _fixable(rule: type[Rule]) -> bool:
+    """The rule documents fixes (``lint --fix``) in a ``Fix safety`` section."""
+    try:
+        return read_doc(rule).fixable
+    except DocError:
+        return False
 
 
 def _page(rule: type[Rule], registry: Registry) -> str:
