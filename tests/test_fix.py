@@ -382,3 +382,14 @@ def test_rules_json_says_which_rules_fix() -> None:
         "DL3007": False,
         "DL3015": True,
     }
+
+
+def test_real_rules_whose_fixes_overlap_take_two_passes(project: Path) -> None:
+    """DL3014 and DL3015 both insert right after `install`: one waits for the next pass."""
+    path = project / "Dockerfile"
+    path.write_text("FROM debian:12.7\nRUN apt-get install curl\n", encoding="utf-8")
+    status, out, _ = run("--fix", "--unsafe-fixes", "--select", "DL3014,DL3015", "Dockerfile")
+    assert path.read_text(encoding="utf-8") == (
+        "FROM debian:12.7\nRUN apt-get install -y --no-install-recommends curl\n"
+    )
+    assert status == 0 and "Fixed 2 problems in 1 file." in out
