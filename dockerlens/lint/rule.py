@@ -66,11 +66,16 @@ class Edit(NamedTuple):
 
 
 class Fix(NamedTuple):
-    """A change that resolves a finding: a title and text edits that never overlap."""
+    """A change that resolves a finding: a title and text edits that never overlap.
+
+    ``lint --fix`` applies a fix whole or not at all (:mod:`dockerlens.lint.fix`); a rule that
+    offers fixes says when, and whether they are safe, in its ``## Fix safety`` section.
+    """
 
     title: str
     edits: tuple[Edit, ...]
-    #: False when applying it may change what the image does (a human should look).
+    #: False when applying it may change what the image does (a human should look): applied
+    #: only with ``--unsafe-fixes``.
     safe: bool = True
 
     def to_dict(self) -> dict[str, object]:
