@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from dockerlens.cli import cli
+from dockerlens.lint.docs import read_doc
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.fix import apply_fixes, apply_pass, fix_text, parse_problem
 from dockerlens.lint.rule import Edit, Fix, Severity
@@ -393,3 +394,30 @@ def test_real_rules_whose_fixes_overlap_take_two_passes(project: Path) -> None:
         "FROM debian:12.7\nRUN apt-get install -y --no-install-recommends curl\n"
     )
     assert status == 0 and "Fixed 2 problems in 1 file." in out
+
+
+def test_every_rule_text_fixed_with_every_rule_parses_and_is_fixed_once() -> None:
+    """All the rules at once (unsafe fixes too) over every docstring example and data case:
+    the result parses when the text did, and fixing it again changes nothing."""
+    from dockerlens.lint.config import CommandLine, ConfigResolver
+    from dockerlens.lint.runner import lint_one
+    from tests.test_rules import CASES, RULES
+
+    pool = {case.text for case in CASES}
+    for rule in RULES:
+        doc = read_doc(rule)
+        pool.update(doc.examples + doc.counter_examples)
+    command_line = CommandLine(no_config=True, shellcheck=False)
+    settings = ConfigResolver(command_line).for_file(Path("/nowhere/Dockerfile")).settings
+
+    def lint(text: str) -> list[Finding]:
+        return lint_one(text, "Dockerfile", settings)
+
+    changed = 0
+    for text in sorted(pool):
+        once = fix_text(text, lint, unsafe=True)
+        changed += once.changed
+        if parse_problem(text) is None:
+            assert parse_problem(once.text) is None, text
+        assert not fix_text(once.text, lint, unsafe=True).changed, text
+    assert len(pool) > 1000 and changed > 300
