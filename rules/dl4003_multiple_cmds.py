@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.edits import delete_instruction
 
 
 class MultipleCmds(Rule):
@@ -25,8 +26,7 @@ class MultipleCmds(Rule):
     ## Use instead
     ```dockerfile
     FROM python:3.12-slim
-    COPY start.sh /start.sh
-    CMD ["/start.sh"]
+    CMD ["gunicorn", "app.wsgi"]
     ```
 
     ```dockerfile
@@ -36,10 +36,20 @@ class MultipleCmds(Rule):
     CMD ["gunicorn", "app.wsgi"]
     ```
 
+    ```dockerfile
+    FROM python:3.12-slim
+    COPY start.sh /start.sh
+    CMD ["/start.sh"]
+    ```
+
     ## Differences from BuildKit
     BuildKit's `MultipleInstructionsDisallowed` reports the earlier, ignored instruction;
     dockerlens reports the later ones, as hadolint does, so that existing
     `# hadolint ignore=DL4003` comments keep working. Both name the same problem.
+
+    ## Fix safety
+    The earlier `CMD` of the stage is deleted. Safe: it had no effect. If both commands were
+    meant to run, a script that runs them in turn (the third block above) is the way.
     """
 
     code = "DL4003"
@@ -55,9 +65,13 @@ class MultipleCmds(Rule):
 
     def __init__(self, options: object = None) -> None:
         super().__init__(options)
-        self.seen: set[int | None] = set()
+        #: The last CMD of each stage so far.
+        self.seen: dict[int | None, Step] = {}
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if step.stage in self.seen:
-            yield Problem(step)
-        self.seen.add(step.stage)
+        earlier = self.seen.get(step.stage)
+        if earlier is not None:
+            edit = delete_instruction(ctx, earlier)
+            fix = Fix("Delete the earlier CMD, which has no effect", (edit,)) if edit else None
+            yield Problem(step, fix=fix)
+        self.seen[step.stage] = step
