@@ -293,6 +293,15 @@ def test_diff_shows_the_change_writes_nothing_and_exits_1(project: Path) -> None
     assert (status, out) == (0, "") and "No fixes to apply." in err
 
 
+def test_diff_goes_to_the_output_file(project: Path) -> None:
+    (project / "Dockerfile").write_text(FIXABLE, encoding="utf-8")
+    status, out, _ = run("--diff", "-o", "fixes.patch", "Dockerfile")
+    assert (status, out) == (1, "")
+    patch = (project / "fixes.patch").read_text(encoding="utf-8")
+    assert patch.startswith("--- Dockerfile\n+++ Dockerfile\n")
+    assert (project / "Dockerfile").read_text(encoding="utf-8") == FIXABLE
+
+
 def test_unsafe_fixes_need_the_option(project: Path) -> None:
     path = project / "Dockerfile"
     text = "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nRUN chown -R node:node /app\nUSER node\n"

@@ -141,8 +141,8 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--diff",
     is_flag=True,
-    help="Print a unified diff of what --fix would change, write nothing; exit 1 when there "
-    "is any change, 0 when there is none.",
+    help="Print a unified diff of what --fix would change (to -o FILE if given) instead of "
+    "the report, and change no file; exit 1 when there is any change, 0 when there is none.",
 )
 def lint(
     paths: tuple[str, ...],
@@ -225,7 +225,14 @@ def lint(
     fixing = Fixing(unsafe=unsafe_fixes) if fix or diff else None
     outcome = run_lint(list(paths), command_line, stdin_filename, fixing=fixing)
     if diff:
-        sys.exit(show_diff(outcome, sys.stdout))
+        if output is None:
+            sys.exit(show_diff(outcome, sys.stdout))
+        try:
+            with output.open("w", encoding="utf-8", errors="surrogateescape") as stream:
+                status = show_diff(outcome, stream)
+        except OSError as err:
+            raise UserError(f"{output}: cannot write: {err.strerror or err}") from None
+        sys.exit(status)
     if fixing is not None:
         write_fixes(outcome)
         summary = outcome.run.fixed_summary()
