@@ -47,10 +47,10 @@ class CdInsteadOfWorkdir(Rule):
     ```
 
     ## Fix safety
-    When a one-line shell-form `RUN` starts with `cd DIR &&` (an absolute path written out),
-    the `cd` becomes a `WORKDIR DIR` line above the `RUN`. Unsafe: the `WORKDIR` lasts for
-    every later instruction of the stage (relative paths of later `RUN`, `COPY` and `CMD`
-    then start from it), and it creates the directory when it is missing.
+    When a shell-form `RUN` starts with `cd DIR &&` (an absolute path written out; the `&&` may
+    open the next line), the `cd` becomes a `WORKDIR DIR` line above the `RUN`. Unsafe: the
+    `WORKDIR` lasts for every later instruction of the stage (relative paths of later `RUN`,
+    `COPY` and `CMD` then start from it), and it creates the directory when it is missing.
 
     ## Differences from hadolint
     hadolint flags every `cd`, including one in a subshell (its issue 422). dockerlens leaves
@@ -71,27 +71,41 @@ class CdInsteadOfWorkdir(Rule):
             yield Problem(step, fix=_fix(ctx, step))
 
 
-#: ``RUN [flags] cd /dir && `` at the start of a line: the keyword, and the directory.
+#: ``RUN [flags] cd /dir`` at the start of a line: the keyword, the ``cd`` and the directory,
+#: then what follows (``&& ...`` on the same line, or a line continuation).
 _LEADING_CD = LazyPattern(
     r"^(?P<indent>[ \t]*)(?P<keyword>(?i:run))(?:[ \t]+--\S+)*[ \t]+"
-    r"(?P<cd>cd[ \t]+(?P<dir>/[A-Za-z0-9_./+@-]*)[ \t]*&&[ \t]*)(?=\S)"
+    r"(?P<cd>cd[ \t]+(?P<dir>/[A-Za-z0-9_./+@-]*))(?P<rest>.*)$"
 )
+_AND = LazyPattern(r"^[ \t]*(?P<and>&&[ \t]*)(?=\S)")
 
 
 def _fix(ctx: LintContext, step: Step) -> Fix | None:
+    """``RUN cd /dir && a`` (or ``RUN cd /dir \\`` then ``&& a`` on the next line) becomes
+    ``WORKDIR /dir`` and ``RUN a``."""
     instruction = step.instruction
-    if instruction.start_line != instruction.end_line or instruction.json:
-        return None
-    if instruction.heredocs or instruction.sub_cmd is not None:
+    if instruction.json or instruction.heredocs or instruction.sub_cmd is not None:
         return None
     line = instruction.start_line
     match = _LEADING_CD.match(ctx.lines[line - 1])
     if match is None:
         return None
+    cut = match.start("cd") + 1
+    rest = match["rest"]
+    chained = _AND.match(rest)
+    if chained is not None:  # cd /dir && a
+        removals = [Edit(line, cut, line, match.end("cd") + chained.end() + 1, "")]
+    elif rest.strip() == step.escape and line < instruction.end_line:  # cd /dir \ && a
+        following = _AND.match(ctx.lines[line])
+        if following is None:
+            return None
+        removals = [
+            Edit(line, cut, line, match.end("cd") + 1, ""),
+            Edit(line + 1, following.start("and") + 1, line + 1, following.end("and") + 1, ""),
+        ]
+    else:
+        return None
     keyword = "workdir" if match["keyword"].islower() else "WORKDIR"
     start = match.start("keyword") + 1
-    edits = (
-        Edit(line, start, line, start, f"{keyword} {match['dir']}\n{match['indent']}"),
-        Edit(line, match.start("cd") + 1, line, match.end("cd") + 1, ""),
-    )
-    return Fix("Move the cd to a WORKDIR", edits, safe=False)
+    workdir = Edit(line, start, line, start, f"{keyword} {match['dir']}\n{match['indent']}")
+    return Fix("Move the cd to a WORKDIR", (workdir, *removals), safe=False)
