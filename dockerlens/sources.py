@@ -4,6 +4,7 @@ and writing a fixed one back."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -90,13 +91,15 @@ def write_source(path: str, text: str, display_name: str | None = None) -> None:
     """Replace the file at ``path`` with ``text`` atomically: a temporary file in the same
     folder, then a rename, so a reader sees the old text or the new, never half of it. The
     file keeps its mode (and owner, when allowed); a symbolic link keeps pointing at the file,
-    which is replaced."""
+    which is replaced. A file the user may not write is not replaced either."""
     name = display_name or path
     target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
     temporary = None
     try:
         status = os.stat(target)
+        if not os.access(target, os.W_OK):  # a rename would get past a read-only file
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
         handle, temporary = tempfile.mkstemp(
             dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
         )

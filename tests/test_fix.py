@@ -340,6 +340,17 @@ def test_fix_across_many_files_in_worker_processes(project: Path) -> None:
     assert texts == {FIXED}
 
 
+def test_a_read_only_file_is_not_replaced(project: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root may write any file")
+    path = project / "Dockerfile"
+    path.write_text(FIXABLE, encoding="utf-8")
+    path.chmod(0o444)
+    status, _, err = run("--fix", "Dockerfile")
+    assert status == 2 and "Dockerfile: cannot write the fixed file: Permission denied" in err
+    assert path.read_text(encoding="utf-8") == FIXABLE
+
+
 def test_write_error_is_one_line(project: Path) -> None:
     if os.geteuid() == 0:
         pytest.skip("root writes into a read-only folder")
