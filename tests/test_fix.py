@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dockerlens.cli import cli
 from dockerlens.lint.docs import read_doc
@@ -441,3 +443,42 @@ def test_every_rule_text_fixed_with_every_rule_parses_and_is_fixed_once() -> Non
             assert parse_problem(once.text) is None, text
         assert not fix_text(once.text, lint, unsafe=True).changed, text
     assert len(pool) > 1000 and changed > 300
+
+
+_LINES = st.lists(st.sampled_from(["FROM a", "RUN x", "", "ENV A=1", "USER 1\r"]), max_size=5)
+_EDITS = st.builds(
+    Edit,
+    st.integers(0, 7),
+    st.integers(0, 9),
+    st.integers(0, 7),
+    st.integers(0, 9),
+    st.sampled_from(["", "y", "z\n", "RUN q"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, st.booleans(), st.lists(st.lists(_EDITS, min_size=1, max_size=3), max_size=4))
+def test_a_pass_takes_each_fix_whole_or_not_at_all(
+    lines: list[str], final_newline: bool, fixes: list[list[Edit]]
+) -> None:
+    """Any edits, valid or not: every fix is applied, deferred or rejected, and the text is
+    the original with exactly the applied fixes' edits made."""
+    text = "\n".join(lines) + ("\n" if final_newline and lines else "")
+    findings = [finding(f"F{n}", *edits) for n, edits in enumerate(fixes)]
+    result = apply_pass(text, findings)
+    rejected = [f for f, _ in result.rejected]
+    sorted_out = result.applied + result.deferred + rejected
+    assert all(sorted_out.count(f) == 1 for f in sorted_out)
+    unchanged = [f for f in findings if f not in sorted_out]
+    assert all(apply_pass(text, [f]).text == text for f in unchanged)  # no-op fixes
+    # The applied fixes do not overlap: their edits, made one at a time from the end of the
+    # file backwards, give the same text.
+    edits = [edit for f in result.applied if f.fix for edit in f.fix.edits]
+    expected = text
+    for edit in sorted(
+        set(edits), key=lambda e: (e.line, e.column, e.end_line, e.end_column), reverse=True
+    ):
+        expected = apply_pass(expected, [finding("E", edit)]).text
+    assert result.text == expected
+    for deferred in result.deferred:  # each overlaps an applied one
+        assert apply_pass(text, [*result.applied, deferred]).deferred == [deferred]
