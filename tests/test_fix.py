@@ -132,6 +132,8 @@ def test_passes_are_bounded() -> None:
 
     result = fix_text("FROM a\nLABEL x=1\n", lint, max_passes=4)
     assert result.passes == 4 and result.text == "FROM a\nLABEL x=11111\n"
+    assert not result.settled
+    assert fix_text("FROM a\nLABEL x=1\n", lambda current: [], max_passes=4).settled
 
 
 def test_a_pass_that_breaks_parsing_is_dropped_and_the_culprit_rejected() -> None:

@@ -43,6 +43,7 @@ class FixResult:
         fixed: list[Finding],
         remaining: list[Finding],
         passes: int,
+        settled: bool = True,
     ) -> None:
         #: The text with the fixes applied (``original`` when none was).
         self.text = text
@@ -54,6 +55,8 @@ class FixResult:
         self.remaining = remaining
         #: Passes that changed the text.
         self.passes = passes
+        #: False when fixes still had something to change after the last pass allowed.
+        self.settled = settled
 
     @property
     def changed(self) -> bool:
@@ -110,7 +113,10 @@ def fix_text(
         passes += 1
         found = list(lint(current))
     remaining = [_say_why(current, f, rejected) for f in found]
-    return FixResult(current, text, fixed, remaining, passes)
+    settled = passes < max_passes or not any(
+        wanted(f, unsafe) and _key(current, f) not in rejected for f in found
+    )
+    return FixResult(current, text, fixed, remaining, passes, settled)
 
 
 def apply_fixes(text: str, findings: Iterable[Finding]) -> str:

@@ -19,7 +19,7 @@ from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
 from dockerlens.lint.discover import discover
 from dockerlens.lint.engine import FileResult, LintSettings, lint_file, unreadable_file
 from dockerlens.lint.findings import UNHIDEABLE_CODES, UNREADABLE_FILE, Finding
-from dockerlens.lint.fix import FixResult, fix_text
+from dockerlens.lint.fix import MAX_PASSES, FixResult, fix_text
 from dockerlens.lint.report import LintRun
 from dockerlens.sources import ReadError, read_source
 from dockerlens.syntax.parser import source_lines
@@ -229,6 +229,11 @@ def _lint_share(
             continue
         fix = _fix(job, text, result, fixing, shellcheck_jobs)
         done.append(_Done(fix.remaining, source_lines(fix.text), fix))
+        if not fix.settled:
+            notes.append(
+                f"{job.shown}: the fixes still changed the file after {MAX_PASSES} passes; "
+                "the text after the last one is kept (a dockerlens bug: please report it)"
+            )
     return done, notes
 
 
