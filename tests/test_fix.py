@@ -484,3 +484,32 @@ def test_a_pass_takes_each_fix_whole_or_not_at_all(
     assert result.text == expected
     for deferred in result.deferred:  # each overlaps an applied one
         assert apply_pass(text, [*result.applied, deferred]).deferred == [deferred]
+
+
+def test_unused_pragma_codes_are_removed(project: Path) -> None:
+    path = project / "Dockerfile"
+    path.write_text(
+        "# hadolint ignore=DL3006\n"  # DL3006 reports nothing: the line goes
+        "FROM debian:12.7\n"
+        "# dockerlens: ignore=DL3008, DL3007 -- pinned elsewhere\n"
+        "FROM debian:latest\n"
+        "# dockerlens: ignore=DL3057\n"  # not enabled: only an unsafe fix
+        "USER 10001\n",
+        encoding="utf-8",
+    )
+    status, out, _ = run("--fix", "--report-unused-pragmas", "Dockerfile")
+    assert path.read_text(encoding="utf-8") == (
+        "FROM debian:12.7\n"
+        "# dockerlens: ignore=DL3007 -- pinned elsewhere\n"
+        "FROM debian:latest\n"
+        "# dockerlens: ignore=DL3057\n"
+        "USER 10001\n"
+    )
+    assert "Fixed 2 problems in 1 file." in out and status == 1
+    run("--fix", "--unsafe-fixes", "--report-unused-pragmas", "Dockerfile")
+    assert path.read_text(encoding="utf-8") == (
+        "FROM debian:12.7\n"
+        "# dockerlens: ignore=DL3007 -- pinned elsewhere\n"
+        "FROM debian:latest\n"
+        "USER 10001\n"
+    )

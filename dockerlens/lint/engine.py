@@ -28,7 +28,7 @@ from dockerlens.lint.findings import (
 )
 from dockerlens.lint.packages import mentionable_text
 from dockerlens.lint.registry import REMOVED_HADOLINT_CODES, is_shellcheck_code
-from dockerlens.lint.rule import Problem, Rule, Severity
+from dockerlens.lint.rule import Edit, Fix, Problem, Rule, Severity
 from dockerlens.model import Step, build_model
 from dockerlens.syntax.parser import parse, source_lines
 
@@ -201,7 +201,7 @@ def lint_file(
     if settings.honour_pragmas:
         unknown_codes = _unknown_codes(found.ignores, settings, path)
         findings = _suppress(findings, found.ignores, settings)
-        findings += _unused(found.ignores, settings, path)
+        findings += _unused(found.ignores, settings, path, lines)
         findings += unknown_codes
     findings += crashes
     findings += [f for f in unknown if f is not None]
@@ -364,7 +364,7 @@ def _unknown_codes(
 
 
 def _unused(
-    ignores: list[pragma_scan.IgnorePragma], settings: LintSettings, path: str
+    ignores: list[pragma_scan.IgnorePragma], settings: LintSettings, path: str, lines: list[str]
 ) -> list[Finding]:
     if not ignores:
         return []
@@ -387,8 +387,35 @@ def _unused(
                 f"{pragma.source} pragma ignores {code}, {why}",
             )
             if finding:
-                out.append(finding)
+                fix = _drop_code(lines, pragma, code, running)
+                out.append(finding if fix is None else dataclasses.replace(finding, fix=fix))
     return out
+
+
+def _drop_code(
+    lines: list[str], pragma: pragma_scan.IgnorePragma, code: str, running: set[str]
+) -> Fix | None:
+    """DK100's fix: the code taken out of the pragma, or the pragma line deleted when none of
+    its codes is used. Safe when the rules named report nothing there; unsafe when one is not
+    enabled (another configuration, or hadolint itself, may still need the pragma)."""
+    text = lines[pragma.line - 1] if pragma.line <= len(lines) else ""
+    span = pragma_scan.codes_span(text)
+    if pragma.source == "buildkit" or span is None:
+        return None
+    used = [  # (ShellCheck's codes are not judged: taken as used)
+        c
+        for c in pragma.codes
+        if c in pragma.used or c.upper().startswith("SC") or c.lower() == "shellcheck"
+    ]
+    if not used:
+        safe = all(c.lower() in running for c in pragma.codes)
+        edit = Edit(pragma.line, 1, pragma.line + 1, 1, "")
+        return Fix("Delete the unused pragma", (edit,), safe=safe)
+    start, end = span
+    separator = ", " if ", " in text[start:end] else ","
+    kept = separator.join(c for c in pragma.codes if c != code)
+    edit = Edit(pragma.line, start + 1, pragma.line, end + 1, kept)
+    return Fix(f"Remove {code} from the pragma", (edit,), safe=code.lower() in running)
 
 
 class CheckDirective(NamedTuple):

@@ -82,7 +82,10 @@ UNUSED_PRAGMA = EngineCode(
     "rule that reports nothing where the pragma applies, or a rule that is not enabled: the "
     "pragma can go (a code no rule has is DK101 instead). Off unless "
     "`--report-unused-pragmas` (or `report-unused-pragmas = true`) is given, or DK100 is "
-    "selected. ShellCheck codes are not judged.",
+    "selected. ShellCheck codes are not judged. `--fix` takes the code out of a "
+    "`# dockerlens:` or `# hadolint` pragma, or deletes the pragma line when none of its codes "
+    "is used: safe when the rule is enabled and reports nothing there, unsafe when it is not "
+    "enabled (another configuration, or hadolint itself, may still need it).",
 )
 RULE_CRASHED = EngineCode(
     "DK999",

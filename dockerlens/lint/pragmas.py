@@ -135,6 +135,13 @@ def scan(
     return Pragmas(ignores, shells)
 
 
+def codes_span(text: str) -> tuple[int, int] | None:
+    """Where the list of codes of a ``# dockerlens:`` or ``# hadolint`` ignore pragma line is
+    (0-based, end exclusive): what a fix that drops a code rewrites."""
+    match = _DOCKERLENS.match(text) or _HADOLINT.match(text)
+    return match.span("codes") if match else None
+
+
 def _codes(text: str) -> tuple[str, ...]:
     return tuple(code.strip() for code in text.split(",") if code.strip())
 
