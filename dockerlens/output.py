@@ -1,4 +1,4 @@
-"""Writing a report to a file: whole or not at all."""
+"""Writing a report, or a fixed Dockerfile, to a file: whole or not at all."""
 
 from __future__ import annotations
 
@@ -14,14 +14,17 @@ from dockerlens.errors import UserError
 
 
 @contextlib.contextmanager
-def write_atomically(path: Path, errors: str = "strict") -> Iterator[TextIO]:
+def write_atomically(
+    path: Path, errors: str = "strict", newline: str | None = None
+) -> Iterator[TextIO]:
     """A UTF-8 text stream whose content replaces ``path`` only once all of it is written.
 
     It goes to a temporary file in the same folder, renamed over ``path`` at the end
     (``os.replace``): a failure on the way (a full disk, an exception, Ctrl-C) leaves ``path``
     as it was and no temporary file behind. A link is followed (its target is replaced); an
     existing pipe or device (``/dev/null``, ``/dev/stdout``) is written to as it is, having
-    nothing to replace. Write errors become :class:`UserError`.
+    nothing to replace. The file keeps its mode, and its owner when allowed. ``newline`` is
+    ``open``'s (``""`` writes line ends as they are). Write errors become :class:`UserError`.
     """
     target = Path(os.path.realpath(path))
     try:
@@ -30,7 +33,7 @@ def write_atomically(path: Path, errors: str = "strict") -> Iterator[TextIO]:
         existing = None
     try:
         if existing is not None and not stat.S_ISREG(existing.st_mode):
-            with open(target, "w", encoding="utf-8", errors=errors) as stream:
+            with open(target, "w", encoding="utf-8", errors=errors, newline=newline) as stream:
                 yield stream
             return
         handle, temporary = tempfile.mkstemp(
@@ -39,10 +42,16 @@ def write_atomically(path: Path, errors: str = "strict") -> Iterator[TextIO]:
     except OSError as err:
         raise UserError(f"{path}: cannot write: {err.strerror or err}") from None
     try:
-        # mkstemp makes it private; the report gets the mode the file had, or a new file's.
+        if existing is not None and hasattr(os, "chown"):
+            with contextlib.suppress(OSError):  # only root may give a file to someone else
+                os.chown(temporary, existing.st_uid, existing.st_gid)
+        # mkstemp makes it private; the file gets the mode it had, or a new file's (after
+        # chown, which clears setuid).
         os.chmod(temporary, stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask())
-        with open(handle, "w", encoding="utf-8", errors=errors) as stream:
+        with open(handle, "w", encoding="utf-8", errors=errors, newline=newline) as stream:
             yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException as err:
         with contextlib.suppress(OSError):

@@ -3,12 +3,11 @@ and writing a fixed one back."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
 import sys
-import tempfile
+from pathlib import Path
 from typing import NamedTuple
 
 from dockerlens.errors import UserError
@@ -88,34 +87,12 @@ def decode_dockerfile(name: str, data: bytes) -> str:
 
 
 def write_source(path: str, text: str, display_name: str | None = None) -> None:
-    """Replace the file at ``path`` with ``text`` atomically: a temporary file in the same
-    folder, then a rename, so a reader sees the old text or the new, never half of it. The
-    file keeps its mode (and owner, when allowed); a symbolic link keeps pointing at the file,
-    which is replaced. A file the user may not write is not replaced either."""
-    name = display_name or path
-    target = os.path.realpath(path)
-    folder = os.path.dirname(target) or "."
-    temporary = None
-    try:
-        status = os.stat(target)
-        if not os.access(target, os.W_OK):  # a rename would get past a read-only file
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-        handle, temporary = tempfile.mkstemp(
-            dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-        )
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8", errors="surrogateescape"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        if hasattr(os, "chown"):
-            with contextlib.suppress(OSError):  # only root may give a file to someone else
-                os.chown(temporary, status.st_uid, status.st_gid)
-        os.chmod(temporary, stat.S_IMODE(status.st_mode))  # after chown, which clears setuid
-        os.replace(temporary, target)
-        temporary = None
-    except OSError as err:
-        raise UserError(f"{name}: cannot write the fixed file: {err.strerror or err}") from None
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    """Replace the Dockerfile at ``path`` with ``text`` (a fix): atomically, keeping its mode,
+    owner and line ends (:func:`dockerlens.output.write_atomically`). A file the user may not
+    write is not replaced: a rename would get past its read-only mode."""
+    from dockerlens.output import write_atomically  # tempfile: only when a fix is written
+
+    if not os.access(path, os.W_OK):
+        raise UserError(f"{display_name or path}: cannot write: {os.strerror(errno.EACCES)}")
+    with write_atomically(Path(path), errors="surrogateescape", newline="") as stream:
+        stream.write(text)

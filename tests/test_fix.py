@@ -351,7 +351,7 @@ def test_a_read_only_file_is_not_replaced(project: Path) -> None:
     path.write_text(FIXABLE, encoding="utf-8")
     path.chmod(0o444)
     status, _, err = run("--fix", "Dockerfile")
-    assert status == 2 and "Dockerfile: cannot write the fixed file: Permission denied" in err
+    assert status == 2 and "Dockerfile: cannot write: Permission denied" in err
     assert path.read_text(encoding="utf-8") == FIXABLE
 
 
@@ -367,7 +367,7 @@ def test_write_error_is_one_line(project: Path) -> None:
     finally:
         folder.chmod(0o755)
     assert status == 2
-    assert err.startswith("dockerlens: error: ro/Dockerfile: cannot write the fixed file:")
+    assert err.startswith("dockerlens: error: ro/Dockerfile: cannot write:")
     assert (folder / "Dockerfile").read_text(encoding="utf-8") == FIXABLE
 
 
