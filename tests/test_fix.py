@@ -513,3 +513,11 @@ def test_unused_pragma_codes_are_removed(project: Path) -> None:
         "FROM debian:latest\n"
         "USER 10001\n"
     )
+
+
+def test_fix_with_the_report_over_an_input_writes_nothing(project: Path) -> None:
+    path = project / "Dockerfile"
+    path.write_text(FIXABLE, encoding="utf-8")
+    status, _, err = run("--fix", "-o", "Dockerfile", "Dockerfile")
+    assert status == 2 and "is one of the files being linted" in err
+    assert path.read_text(encoding="utf-8") == FIXABLE  # the refusal came before any fix

@@ -224,36 +224,55 @@ def lint(
         raise UserError("--unsafe-fixes needs --fix or --diff")
     fixing = Fixing(unsafe=unsafe_fixes) if fix or diff else None
     outcome = run_lint(list(paths), command_line, stdin_filename, fixing=fixing)
+    if output is not None:
+        _refuse_an_input(output, outcome)  # before --fix writes anything
     if diff:
-        if output is None:
-            sys.exit(show_diff(outcome, sys.stdout))
-        try:
-            with output.open("w", encoding="utf-8", errors="surrogateescape") as stream:
-                status = show_diff(outcome, stream)
-        except OSError as err:
-            raise UserError(f"{output}: cannot write: {err.strerror or err}") from None
-        sys.exit(status)
-    if fixing is not None:
-        write_fixes(outcome)
-        summary = outcome.run.fixed_summary()
-        if output_format != "text" and summary:
-            click.echo(summary, err=True)
+        status = _diff(outcome, output)
+    else:
+        if fixing is not None:
+            write_fixes(outcome)
+            summary = outcome.run.fixed_summary()
+            if output_format != "text" and summary:
+                click.echo(summary, err=True)
+        _report(outcome, output, output_format, color, statistics, "-" in paths and fix)
+        status = outcome.exit_code
+    for finding in outcome.unreadable:
+        where = f"{finding.path}:{finding.line}" if finding.line > 1 else finding.path
+        click.echo(f"dockerlens: error: {where}: {finding.message}", err=True)
+    sys.exit(2 if outcome.unreadable else status)
+
+
+def _diff(outcome: Outcome, output: Path | None) -> int:
+    """``--diff``: the diff instead of the report, to ``-o`` when given; 1 when there is one."""
+    if output is None:
+        return show_diff(outcome, sys.stdout)
+    from dockerlens.output import write_atomically  # tempfile: only when it is needed
+
+    with write_atomically(output, errors="surrogateescape") as stream:
+        return show_diff(outcome, stream)
+
+
+def _report(
+    outcome: Outcome,
+    output: Path | None,
+    output_format: str,
+    color: str,
+    statistics: bool,
+    stdout_taken: bool,
+) -> None:
+    """The report to ``-o``, else to standard output (standard error when standard output
+    holds the fixed text of ``--fix -``)."""
     render = reporter(output_format)
     if output is not None:
         from dockerlens.output import write_atomically  # tempfile: only when it is needed
 
-        _refuse_an_input(output, outcome)
         # A file name that is not UTF-8 is written back as the bytes it is (as `ls` does).
         with write_atomically(output, errors="surrogateescape") as stream:
             render(outcome.run, stream, _options(color, stream, statistics))
-    elif fixing is not None and "-" in paths:  # standard output holds the fixed text
+    elif stdout_taken:
         render(outcome.run, sys.stderr, _options(color, sys.stderr, statistics))
     else:
         _to_stdout(outcome.run, color, statistics, render)
-    for finding in outcome.unreadable:
-        where = f"{finding.path}:{finding.line}" if finding.line > 1 else finding.path
-        click.echo(f"dockerlens: error: {where}: {finding.message}", err=True)
-    sys.exit(outcome.exit_code)
 
 
 def _refuse_an_input(output: Path, outcome: Outcome) -> None:
