@@ -198,13 +198,14 @@ def _without_breaking(
     result = PassResult(text, [], [], [])
     for finding in findings:
         attempt = apply_pass(text, [*kept, finding])
+        if finding not in attempt.applied:
+            continue  # it overlaps a fix kept: the next pass retries it
         problem = parse_problem(attempt.text)
-        if problem is None and finding in attempt.applied:
+        if problem is None:
             kept.append(finding)
             result = attempt
         else:
-            reason = f"it would make the file fail to parse ({problem})" if problem else ""
-            rejected[_key(text, finding)] = reason or "it overlaps another fix"
+            rejected[_key(text, finding)] = f"it would make the file fail to parse ({problem})"
     return result
 
 
