@@ -30,14 +30,14 @@ class CopyFromUnknownStage(Rule):
     (or, worse, one that does).
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=4
     FROM golang:1.23 AS builder
     RUN go build -o /out/app .
     FROM gcr.io/distroless/static:nonroot
     COPY --from=biulder /out/app /app
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM gcr.io/distroless/static:nonroot
     COPY --from=builder /out/app /app
     FROM golang:1.23 AS builder

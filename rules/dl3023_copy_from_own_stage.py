@@ -18,7 +18,7 @@ class CopyFromOwnStage(Rule):
     The author almost always meant an earlier stage.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM golang:1.23 AS build
     COPY --from=build /out/app /app
     ```
