@@ -156,7 +156,9 @@ def test_documented_command_runs(command: DocCommand, project: Path, tmp_path: P
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "DOCKERLENS"))}
     env.update(HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
     env.update(NO_COLOR="1", DOCKER_HOST="unix:///nonexistent/docker.sock")
-    stdin = None
+    # A command that reads standard input without the docs piping a file into it (a server,
+    # say) gets an empty one rather than the test runner's.
+    stdin = ""
     if command.stdin_file is not None:
         stdin = (project / command.stdin_file).read_text(encoding="utf-8")
     result = subprocess.run(
