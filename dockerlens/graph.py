@@ -108,7 +108,7 @@ def _add_reference(graph: nx.DiGraph, df: Dockerfile, ref: StageReference) -> No
     else:
         source = image_id(ref.text)
         graph.add_node(source, kind="image", reference=ref.text, label=ref.text, resolved=False)
-    graph.add_edge(source, target, kind=kind, undefined=ref.undefined)
+    graph.add_edge(source, target, kind=kind, undefined=df.missed_stage(ref) is not None)
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -228,3 +228,24 @@ def test_removed_hadolint_codes_behave_as_docs_lint_md_says(tmp_path: Path) -> N
     shutil.move(tmp_path / ".hadolint.yaml", tmp_path / "old.yaml")
     (tmp_path / ".dockerlens.toml").write_text(f'ignore = ["{codes[0]}"]\n', encoding="utf-8")
     assert lint().returncode == 2
+
+
+def test_the_documented_rule_plugin_and_its_tests_work(tmp_path: Path) -> None:
+    """docs/lint.md's plugin (its first python block) and its tests (the next) run as shown."""
+    text = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
+    blocks = [b.group(2) for b in _FENCE.finditer(text) if b.group(1) == "python"]
+    rule_code, test_code = blocks[0], blocks[1]
+    package = tmp_path / "acme_rules"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "acme001_no_alpine_edge.py").write_text(rule_code, encoding="utf-8")
+    (tmp_path / "test_acme.py").write_text(test_code, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_acme.py"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout + result.stderr

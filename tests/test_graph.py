@@ -166,3 +166,7 @@ def test_undefined_references_say_why(tmp_path: Path) -> None:
         (5, "mount"): "stage 'later' is only defined later",
         (6, "copy"): "names its own stage",
     }
+    # The edges say the same.
+    flagged = {e["target"] for e in data["edges"] if e.get("undefined")}
+    path = tmp_path / "Dockerfile"
+    assert flagged == {f"instr:{path}:{line}" for line in (3, 4, 5, 6)}
