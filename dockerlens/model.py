@@ -359,8 +359,9 @@ class Dockerfile:
         if ref.target_stage is not None or not text:
             return None
         stage = self.stages[ref.stage]
-        if (text.isdigit() and int(text) == stage.index) or (
-            stage.name is not None and text.lower() == stage.name.lower()
+        if ref.kind != "from" and (
+            (text.isdigit() and int(text) == stage.index)
+            or (stage.name is not None and text.lower() == stage.name.lower())
         ):
             return MissedStage("names its own stage", own_stage=True)
         if "$" in text or any(re.search(_PLATFORM_ARG, w) for w in self._written_from(ref)):
@@ -474,8 +475,9 @@ class _Builder:
             elif not ref.text.isdigit():
                 # A name that is only defined at or after the stage using it: BuildKit would
                 # pull an image of that name, which is almost never what was meant.
-                later = self.stages_named(ref.text)
-                ref.undefined = any(s.index >= ref.stage for s in later)
+                # A base is looked up among earlier stages only: `FROM node AS node` is the image.
+                first = ref.stage + 1 if ref.kind == "from" else ref.stage
+                ref.undefined = any(s.index >= first for s in self.stages_named(ref.text))
         return Dockerfile(
             path=self.path,
             parse=self.result,

@@ -170,3 +170,11 @@ def test_undefined_references_say_why(tmp_path: Path) -> None:
     flagged = {e["target"] for e in data["edges"] if e.get("undefined")}
     path = tmp_path / "Dockerfile"
     assert flagged == {f"instr:{path}:{line}" for line in (3, 4, 5, 6)}
+
+
+def test_a_base_named_like_its_own_stage_is_the_image() -> None:
+    # BuildKit looks a base up among earlier stages only: this is the image `node`.
+    df = build_model(parse("FROM node:22 AS build\nFROM node AS node\nFROM node\n"), "D")
+    assert graphs.stage_report(df).undefined == []
+    assert [r.image is not None for r in df.references] == [True, True, False]
+    assert df.references[2].target_stage == 1
