@@ -242,6 +242,11 @@ def test_removed_hadolint_codes_behave_as_docs_lint_md_says(
         return CliRunner().invoke(cli, ["lint", *args, "Dockerfile"])
 
     assert lint().exit_code == 0
+    pragmas = "".join(f"# hadolint ignore={code}\nRUN true\n" for code in codes)
+    (tmp_path / "Dockerfile").write_text(f"FROM debian:12.7\n{pragmas}USER 10001\n")
+    assert lint("--select", "DK101").exit_code == 0  # no "ignores a code no rule has"
+    (tmp_path / "Dockerfile").write_text("FROM debian:12.7\n# hadolint ignore=DL9999\nUSER 1\n")
+    assert "DK101" in lint().stdout
     for code in codes:
         refused = lint("--ignore", code)
         assert refused.exit_code == 2 and f"unknown rule '{code}'" in refused.stderr
