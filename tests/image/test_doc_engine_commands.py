@@ -31,14 +31,20 @@ ENGINE_COMMANDS = [
 
 @pytest.fixture(scope="module")
 def engine_images(image_builder: Any) -> dict[str, str]:
-    """Each engine image name the docs use -> a tag of a real image in the engine."""
+    """Each engine image name the docs use -> a tag of a real image in the engine (one image,
+    a tag per name; the builder removes them all at the end)."""
+    dockerfile = (
+        "FROM scratch\nCOPY busybox /bin/busybox\n"
+        'RUN ["/bin/busybox", "sh", "-c", "echo x > /tmp-file && /bin/busybox rm /tmp-file"]\n'
+    )
+    built = image_builder.build("doc", dockerfile)
+    image = image_builder.client.images.get(built)
     tags = {}
     for number, name in enumerate(sorted(ENGINE_IMAGES)):
-        dockerfile = (
-            "FROM scratch\nCOPY busybox /bin/busybox\n"
-            f'RUN ["/bin/busybox", "sh", "-c", "echo {number} > /n && /bin/busybox rm /n"]\n'
-        )
-        tags[name] = image_builder.build(f"doc-{number}", dockerfile)
+        repository, tag = f"dockerlens-test-doc-{number}", image_builder.session
+        image.tag(repository, tag)
+        image_builder.built.append(f"{repository}:{tag}")
+        tags[name] = f"{repository}:{tag}"
     return tags
 
 
