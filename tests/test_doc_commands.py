@@ -66,22 +66,36 @@ def documented_commands() -> list[DocCommand]:
             if block.group(1).lower() in _NOT_COMMANDS:
                 continue
             first_line = text.count("\n", 0, block.start(2)) + 1
-            for offset, line in enumerate(block.group(2).splitlines()):
-                command = _command(line)
-                if command is not None:
-                    argv, stdin_file = command
-                    where = f"{doc.relative_to(ROOT)}:{first_line + offset}"
-                    found.append(DocCommand(where, argv, stdin_file))
+            found += commands_in(block.group(2), str(doc.relative_to(ROOT)), first_line)
     return found
 
 
-def _command(line: str) -> tuple[tuple[str, ...], str | None] | None:
+def commands_in(block: str, doc: str, first_line: int) -> list[DocCommand]:
+    found = []
+    pending, start = "", 0
+    for offset, line in enumerate(block.splitlines()):
+        if not pending:
+            start = offset
+        if line.rstrip().endswith("\\"):  # a command continued on the next line
+            pending += line.rstrip()[:-1] + " "
+            continue
+        where = f"{doc}:{first_line + start}"
+        command = _command(pending + line, where)
+        pending = ""
+        if command is not None:
+            found.append(DocCommand(where, *command))
+    return found
+
+
+def _command(line: str, where: str) -> tuple[tuple[str, ...], str | None] | None:
     """The arguments after ``dockerlens`` and the file piped in, when ``line`` runs it."""
     line = _PREFIX.sub("", line, count=1)
     try:
         words = shlex.split(line, comments=True)
-    except ValueError:
-        return None
+    except ValueError as err:
+        if re.search(r"(^|[\s/])dockerlens\s+[a-z]", line):
+            raise ValueError(f"{where}: cannot read the command {line!r} ({err})") from None
+        return None  # prose in a YAML value, say, not a command
     segments: list[list[str]] = [[]]
     for word in words:
         if word in ("&&", "||", ";", "|"):
@@ -108,6 +122,24 @@ def _command(line: str) -> tuple[tuple[str, ...], str | None] | None:
 
 
 COMMANDS = documented_commands()
+
+
+def test_commands_continued_over_lines_and_unreadable_ones() -> None:
+    assert _command("$ cat Dockerfile | dockerlens lint -  # a comment", "x") == (
+        ("lint", "-"),
+        "Dockerfile",
+    )
+    assert _command("  - run: .venv/bin/dockerlens rules DL3008 > out.txt", "x") == (
+        ("rules", "DL3008"),
+        None,
+    )
+    assert _command("description: hadolint's rules", "x") is None
+    with pytest.raises(ValueError, match=r"doc\.md:3: cannot read the command"):
+        _command("dockerlens lint --stdin-filename 'a b -", "doc.md:3")
+    block = "# build\ndocker build .\ndockerlens lint \\\n  --format json \\\n  Dockerfile\n"
+    assert commands_in(block, "doc.md", 10) == [
+        DocCommand("doc.md:12", ("lint", "--format", "json", "Dockerfile"), None)
+    ]
 
 
 def test_the_docs_commands_are_found() -> None:
