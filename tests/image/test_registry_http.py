@@ -215,7 +215,8 @@ def test_a_token_that_is_refused_again_is_one_line(registry: Registry) -> None:
     code, _, stderr = analyze(registry, "app:1.0")
     assert code == 2
     assert stderr.startswith("dockerlens: error: ") and stderr.count("\n") == 1
-    assert "registry error 401" in stderr
+    assert "the registry refused its own token service's token" in stderr
+    assert len(registry.token_queries) == 1
 
 
 @pytest.mark.parametrize("reply", [(200, b"{not json"), (500, b"{}")])
