@@ -370,9 +370,7 @@ class Dockerfile:
             return MissedStage(f"stage {text} is not an earlier stage")
         if ref.undefined:
             return MissedStage(f"stage {text!r} is only defined later")
-        if ref.kind == "from" and text.lower() == "scratch":
-            return None
-        if ref.image is None:
+        if ref.image is None and ref.kind != "from":  # a bad base image is the FROM rules' job
             return MissedStage(f"{text!r} is neither a stage nor a valid image reference")
         near = self._near_stage(text, before=ref.stage)
         if near is not None:
