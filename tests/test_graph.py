@@ -178,3 +178,11 @@ def test_a_base_named_like_its_own_stage_is_the_image() -> None:
     assert graphs.stage_report(df).undefined == []
     assert [r.image is not None for r in df.references] == [True, True, False]
     assert df.references[2].target_stage == 1
+
+
+def test_a_bad_base_image_is_not_a_stage_reference() -> None:
+    # Judged by the rules about FROM; `COPY --from` with the same text is DL3022's.
+    df = build_model(parse("FROM {{base}}\nCOPY --from={{base}} /a /a\n"), "D")
+    assert [(r.kind, m.reason) for r, m in graphs.stage_report(df).undefined] == [
+        ("copy", "'{{base}}' is neither a stage nor a valid image reference")
+    ]
