@@ -306,3 +306,32 @@ def test_the_documented_rule_plugin_and_its_tests_work(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout + result.stderr
+
+
+#: `dockerlens COMMAND ...` written inline in the prose (a synopsis, a mention).
+_INLINE = re.compile(r"`dockerlens ([^`]+)`")
+
+
+def test_commands_mentioned_in_the_prose_name_real_commands_and_options() -> None:
+    """Inline mentions are often synopses (`PATH...`, `[--target STAGE]`) and are not run, but
+    the command and every option they name must exist."""
+    import click
+
+    from dockerlens.cli import cli
+
+    context = click.Context(cli)
+    checked = 0
+    for doc in DOCS:
+        for mention in _INLINE.findall(doc.read_text(encoding="utf-8")):
+            name, *words = mention.split()
+            if name == "COMMAND":  # `dockerlens COMMAND --help`
+                continue
+            command = cli.get_command(context, name)
+            assert command is not None, f"{doc.name}: `dockerlens {mention}`: no command {name}"
+            known = {o for p in command.params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
+            for word in words:
+                option = word.strip("[]").split("=", 1)[0]
+                if option.startswith("-") and option != "-":
+                    assert option in known, f"{doc.name}: `dockerlens {mention}`: no {option}"
+                    checked += 1
+    assert checked >= 5
