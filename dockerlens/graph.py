@@ -6,6 +6,10 @@ Node ids are strings so that every export (dot, mermaid, json) can use them as t
 Edge kinds: ``contains`` (stage -> its FROM), ``next`` (layer order within a stage), ``from``
 (base stage or image -> stage), ``copy-from`` / ``mount-from`` (stage or image -> instruction),
 ``defines`` (ARG/ENV -> an instruction that reads the variable; attribute ``var``).
+
+:func:`mark_stages` adds ``needed`` / ``unused`` to stage nodes (dot draws an unused stage dashed,
+mermaid gives it the class ``unused``); :func:`stages_only` keeps stages and images, with the
+``COPY --from`` / ``RUN --mount=from`` edges lifted from instructions to their stages.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from dockerlens.imageref import parse_image_ref
-from dockerlens.model import Dockerfile, StageReference, Step
+from dockerlens.model import Dockerfile, MissedStage, StageReference, Step
 
 
 def stage_id(df: Dockerfile, index: int) -> str:
@@ -104,7 +108,7 @@ def _add_reference(graph: nx.DiGraph, df: Dockerfile, ref: StageReference) -> No
     else:
         source = image_id(ref.text)
         graph.add_node(source, kind="image", reference=ref.text, label=ref.text, resolved=False)
-    graph.add_edge(source, target, kind=kind, undefined=ref.undefined)
+    graph.add_edge(source, target, kind=kind, undefined=df.missed_stage(ref) is not None)
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -117,7 +121,9 @@ class StageReport:
     target: int
     needed: list[int]
     unused: list[int]
-    undefined: list[StageReference]
+    #: References that most likely miss the stage they mean, each with why
+    #: (:meth:`Dockerfile.missed_stage`, which DL3022 and DL3023 report from too).
+    undefined: list[tuple[StageReference, MissedStage]]
 
 
 def stage_report(df: Dockerfile, target: str | None = None) -> StageReport:
@@ -138,8 +144,48 @@ def stage_report(df: Dockerfile, target: str | None = None) -> StageReport:
             deps.add_edge(ref.stage, ref.target_stage)
     needed = sorted(nx.descendants(deps, target_index) | {target_index})
     unused = [i for i in range(len(df.stages)) if i not in needed]
-    undefined = [ref for ref in df.references if ref.undefined]
+    missed = ((ref, df.missed_stage(ref)) for ref in df.references)
+    undefined = [(ref, reason) for ref, reason in missed if reason is not None]
     return StageReport(target_index, needed, unused, undefined)
+
+
+def mark_stages(graph: nx.DiGraph, df: Dockerfile, report: StageReport) -> None:
+    """Say on each stage node of ``df`` whether the report's target needs it."""
+    for index in range(len(df.stages)):
+        node = graph.nodes[stage_id(df, index)]
+        node["needed"] = index in report.needed
+        node["unused"] = index in report.unused
+
+
+_STAGE_EDGES = ("from", "copy-from", "mount-from")
+
+
+def stages_only(graph: nx.DiGraph) -> nx.DiGraph:
+    """Stages and images (and the files of a build order): which stage uses which, no
+    instructions. An edge to an instruction goes to its stage; parallel kinds are joined."""
+    view = nx.DiGraph()
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") != "instruction":
+            view.add_node(node, **data)
+    for a, b, data in graph.edges(data=True):
+        kind = data.get("kind")
+        if kind == "builds-from":
+            view.add_edge(a, b, **data)
+            continue
+        if kind not in _STAGE_EDGES:
+            continue
+        target = graph.nodes[b]
+        if target.get("kind") == "instruction":
+            if target.get("stage") is None:
+                continue
+            b = f"stage:{target['path']}:{target['stage']}"
+        if view.has_edge(a, b):
+            kinds = view.edges[a, b]["kind"].split(", ")
+            if kind not in kinds:
+                view.edges[a, b]["kind"] = ", ".join([*kinds, kind])
+        else:
+            view.add_edge(a, b, kind=kind, undefined=data.get("undefined", False))
+    return view
 
 
 class BuildOrderError(ValueError):
@@ -195,9 +241,9 @@ def to_dot(graph: nx.DiGraph) -> str:
     lines = ["digraph dockerlens {", "  rankdir=LR;"]
     for node, data in graph.nodes(data=True):
         shape = _DOT_SHAPES.get(data.get("kind", ""), "ellipse")
+        style = ", style=dashed, color=gray" if data.get("unused") else ""
         lines.append(
-            f"  {_dot_quote(node)} [label={_dot_quote(str(data.get('label', node)))}, "
-            f"shape={shape}];"
+            f"  {_dot_quote(node)} [label={_dot_quote(_label(node, data))}, shape={shape}{style}];"
         )
     for a, b, data in graph.edges(data=True):
         kind = data.get("kind", "")
@@ -213,13 +259,24 @@ def to_dot(graph: nx.DiGraph) -> str:
 def to_mermaid(graph: nx.DiGraph) -> str:
     ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
     lines = ["flowchart LR"]
+    unused = []
     for node, data in graph.nodes(data=True):
-        label = str(data.get("label", node)).replace('"', "#quot;")
+        label = _label(node, data).replace('"', "#quot;")
         kind = data.get("kind")
         left, right = {"stage": ("[", "]"), "image": ("[(", ")]")}.get(kind or "", ("(", ")"))
         lines.append(f'  {ids[node]}{left}"{label}"{right}')
+        if data.get("unused"):
+            unused.append(ids[node])
     for a, b, data in graph.edges(data=True):
         label = str(data.get("var", data.get("kind", ""))).replace('"', "#quot;")
         arrow = "-.->" if data.get("kind") == "defines" else "-->"
         lines.append(f'  {ids[a]} {arrow}|"{label}"| {ids[b]}')
+    if unused:
+        lines.append("  classDef unused stroke-dasharray: 5 5,color:#888")
+        lines.append(f"  class {','.join(unused)} unused")
     return "\n".join(lines) + "\n"
+
+
+def _label(node: str, data: Mapping[str, object]) -> str:
+    label = str(data.get("label", node))
+    return f"{label} (unused)" if data.get("unused") else label

@@ -310,6 +310,19 @@ class StageReference:
         return f"StageReference({self.kind} {self.text!r} in stage {self.stage})"
 
 
+class MissedStage(NamedTuple):
+    """A reference that most likely misses the stage it means (:meth:`Dockerfile.missed_stage`)."""
+
+    reason: str
+    own_stage: bool = False
+    #: The earlier stage a bare name is one typo away from.
+    suggestion: str | None = None
+
+
+#: ``$TARGETARCH``, ``${BUILDOS}``...: values that depend on the platform being built.
+_PLATFORM_ARG = r"\$\{?(" + "|".join(AUTOMATIC_PLATFORM_ARGS) + r")\b"
+
+
 class Dockerfile:
     def __init__(
         self,
@@ -337,6 +350,50 @@ class Dockerfile:
             if stage.name is not None and stage.name.lower() == lowered:
                 return stage
         return None
+
+    def missed_stage(self, ref: StageReference) -> MissedStage | None:
+        """Why ``ref`` most likely misses the stage it means, or None when it is a stage or an
+        image. The one place that decides: DL3022 and DL3023 report these for ``COPY --from``,
+        ``dockerlens graph`` lists them for every kind of reference."""
+        text = ref.text
+        if ref.target_stage is not None or not text:
+            return None
+        stage = self.stages[ref.stage]
+        if ref.kind != "from" and (
+            (text.isdigit() and int(text) == stage.index)
+            or (stage.name is not None and text.lower() == stage.name.lower())
+        ):
+            return MissedStage("names its own stage", own_stage=True)
+        if "$" in text or any(re.search(_PLATFORM_ARG, w) for w in self._written_from(ref)):
+            return None  # only the build knows the value
+        if text.isdigit():
+            return MissedStage(f"stage {text} is not an earlier stage")
+        if ref.undefined:
+            return MissedStage(f"stage {text!r} is only defined later")
+        if ref.image is None and ref.kind != "from":  # a bad base image is the FROM rules' job
+            return MissedStage(f"{text!r} is neither a stage nor a valid image reference")
+        near = self._near_stage(text, before=ref.stage)
+        if near is not None:
+            return MissedStage(f"no stage {text!r}: did you mean {near!r}?", suggestion=near)
+        return None
+
+    def _written_from(self, ref: StageReference) -> list[str]:
+        """The words of the instruction as written that name what ``ref`` refers to."""
+        instruction = self.steps[ref.step].instruction
+        if ref.kind == "from":
+            return list(instruction.value[:1])
+        prefix = "--from=" if ref.kind == "copy" else "--mount="
+        return [flag for flag in instruction.flags if flag.startswith(prefix)]
+
+    def _near_stage(self, text: str, before: int) -> str | None:
+        """An earlier stage name ``text`` is probably a typo of, when ``text`` is a bare name."""
+        if any(c in text for c in ":@/."):
+            return None
+        lowered = {s.name.lower(): s.name for s in self.stages[:before] if s.name is not None}
+        import difflib  # only when a name does not resolve
+
+        close = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.8)
+        return lowered[close[0]] if close else None
 
     def resolve_stage(self, text: str, before: int | None = None) -> Stage | None:
         """The stage ``text`` names (a name or an index), among stages before ``before``."""
@@ -416,8 +473,9 @@ class _Builder:
             elif not ref.text.isdigit():
                 # A name that is only defined at or after the stage using it: BuildKit would
                 # pull an image of that name, which is almost never what was meant.
-                later = self.stages_named(ref.text)
-                ref.undefined = any(s.index >= ref.stage for s in later)
+                # A base is looked up among earlier stages only: `FROM node AS node` is the image.
+                first = ref.stage + 1 if ref.kind == "from" else ref.stage
+                ref.undefined = any(s.index >= first for s in self.stages_named(ref.text))
         return Dockerfile(
             path=self.path,
             parse=self.result,

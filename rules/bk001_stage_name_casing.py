@@ -19,7 +19,7 @@ class StageNameCasing(Rule):
     Writing names in lower case avoids the confusion.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM golang:1.22 AS BuildStage
     RUN go build -o /app .
     ```

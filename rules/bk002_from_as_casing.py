@@ -18,11 +18,11 @@ class FromAsCasing(Rule):
     scan; keep `AS` in the case of `FROM`.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM node:20 as build
     ```
 
-    ```dockerfile
+    ```dockerfile lines=1
     from node:20 AS build
     ```
 

@@ -18,7 +18,7 @@ class NoEmptyContinuation(Rule):
     future release will reject it, which would break the build.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM alpine:3.20
     RUN apk add --no-cache \
 
@@ -32,12 +32,7 @@ class NoEmptyContinuation(Rule):
         curl
     ```
 
-    ```dockerfile
-    FROM alpine:3.20
-    RUN apk add --no-cache \
-    # the client
-        curl
-    ```
+    A comment line inside the continuation is not empty: the parser skips it.
 
     ## Fix safety
     Deletes the empty lines (safe: the parser skips them anyway).

@@ -21,13 +21,13 @@ class ConsistentInstructionCasing(Rule):
     elsewhere.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM alpine:3.20
     run echo hello > /greeting.txt
     COPY app /app
     ```
 
-    ```dockerfile
+    ```dockerfile lines=1
     From alpine:3.20
     RUN echo hello > /greeting.txt
     ```
@@ -44,10 +44,7 @@ class ConsistentInstructionCasing(Rule):
     RUN echo hello > /greeting.txt
     ```
 
-    ```dockerfile
-    from alpine:3.20
-    run echo hello > /greeting.txt
-    ```
+    A file written all in lower case is consistent too.
 
     ## Fix safety
     Rewrites the keyword in the majority casing (safe).

@@ -26,11 +26,11 @@ class UndefinedArgInFrom(Rule):
     cannot set it either, because only declared arguments take build arguments.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM node:22${VARIANT} AS jsbuilder
     ```
 
-    ```dockerfile
+    ```dockerfile lines=1
     FROM --platform=$BULIDPLATFORM golang:1.22 AS build
     ```
 

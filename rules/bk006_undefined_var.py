@@ -40,19 +40,19 @@ class UndefinedVar(Rule):
     only, until a stage declares them again with a bare `ARG NAME`.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM alpine:3.20
     COPY $SRC /app/
     ARG SRC=build/
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     ARG VERSION=1.4.2
     FROM alpine:3.20
     LABEL org.opencontainers.image.version=$VERSION
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM alpine:3.20
     ENV PATH=$PAHT:/opt/app/bin
     ```

@@ -21,7 +21,7 @@ class LegacyKeyValueFormat(Rule):
     every other `key=value` in the file.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2,3
     FROM alpine:3.20
     ENV LANG C.UTF-8
     LABEL maintainer Jane Doe

@@ -37,12 +37,12 @@ class InvalidDefaultArgInFrom(Rule):
     value and keeps the file buildable as is.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     ARG TAG
     FROM busybox:${TAG}
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     ARG IMAGE
     FROM $IMAGE
     ```

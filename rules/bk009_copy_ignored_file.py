@@ -38,12 +38,12 @@ class CopyIgnoredFile(Rule):
     directory or a wildcard, silently copies less than it says.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM python:3.12-slim
     COPY README.md /app/
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM python:3.12-slim
     COPY tests/fixtures /app/fixtures
     ```

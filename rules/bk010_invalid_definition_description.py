@@ -29,12 +29,12 @@ class InvalidDefinitionDescription(Rule):
     name), or it was not, and tools that list targets and arguments have nothing to show.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     # a non-descriptive comment
     FROM scratch AS base
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM alpine:3.20
     # another non-descriptive comment
     ARG VERSION=1

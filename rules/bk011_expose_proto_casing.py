@@ -20,7 +20,7 @@ class ExposeProtoCasing(Rule):
     ecosystem (`docker run -p`, Compose, Kubernetes).
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2,2
     FROM nginx:1.27
     EXPOSE 80/TCP 443/Tcp
     ```

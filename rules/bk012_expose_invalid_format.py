@@ -20,17 +20,22 @@ class ExposeInvalidFormat(Rule):
     address and the host port today and has said this will become an error.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM nginx:1.27
     EXPOSE 127.0.0.1:80:80
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM nginx:1.27
     EXPOSE 8080:80
     ```
 
     ## Use instead
+    ```dockerfile
+    FROM nginx:1.27
+    EXPOSE 80
+    ```
+
     ```dockerfile
     FROM nginx:1.27
     EXPOSE 80

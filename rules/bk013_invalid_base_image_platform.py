@@ -64,11 +64,11 @@ class InvalidBaseImagePlatform(Rule):
     result runs under emulation or not at all.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM --platform=linux/amd64 arm64v8/alpine:3.20
     ```
 
-    ```dockerfile
+    ```dockerfile lines=1
     FROM --platform=linux/amd64 mcr.microsoft.com/windows/servercore:ltsc2022
     ```
 

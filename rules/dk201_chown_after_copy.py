@@ -114,7 +114,7 @@ class ChownAfterCopy(Rule):
     `COPY --chmod=755` set the metadata while writing, in one layer.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=4
     FROM node:22-slim
     WORKDIR /app
     COPY . .
@@ -122,7 +122,7 @@ class ChownAfterCopy(Rule):
     USER node
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12-slim
     COPY entrypoint.sh /usr/local/bin/entrypoint.sh
     RUN chmod 755 /usr/local/bin/entrypoint.sh

@@ -43,19 +43,19 @@ class CopiedThenDeleted(Rule):
     be copied straight to their final place.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12-slim
     COPY tool_1.2_amd64.deb /tmp/
     RUN dpkg -i /tmp/tool_1.2_amd64.deb && rm /tmp/tool_1.2_amd64.deb
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM python:3.12-slim
     COPY --from=wheels /wheels /wheels
     RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12-slim
     COPY entrypoint.sh /
     RUN mv /entrypoint.sh /usr/local/bin/

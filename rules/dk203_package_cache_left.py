@@ -538,21 +538,21 @@ class PackageCacheLeft(Rule):
     builder, speeding up rebuilds, and never enters a layer.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=4
     FROM node:22-slim
     WORKDIR /app
     COPY package.json package-lock.json ./
     RUN npm ci --omit=dev
     ```
 
-    ```dockerfile
+    ```dockerfile lines=4
     FROM golang:1.23
     WORKDIR /src
     COPY . .
     RUN go build -o /usr/local/bin/app ./cmd/app
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM continuumio/miniconda3:24.7.1-0
     RUN conda install -y numpy=2.1
     ```

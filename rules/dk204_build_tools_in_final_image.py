@@ -7,7 +7,7 @@ from typing import NamedTuple
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.lint.packages import Invocation, at_command, invocations
+from dockerlens.lint.packages import Invocation, at_command, invocations, pick_at
 
 #: Options of apt-get, apk, yum/dnf and zypper whose value is the next word.
 _VALUE_OPTIONS = (
@@ -248,7 +248,7 @@ class BuildToolsInFinalImage(Rule):
     Where one stage must do it all, install, build and remove in a single `RUN`.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM python:3.12-slim
     RUN apt-get update \\
      && apt-get install -y --no-install-recommends gcc libpq-dev \\
@@ -326,5 +326,6 @@ class BuildToolsInFinalImage(Rule):
                 f"{shown}{more} (build tools) ship with this single-stage image: install "
                 "them in a build stage and copy only what it builds"
             )
-            yield Problem(step, message=message, at=at_command(ctx, step, invocation))
+            at = pick_at(ctx, step, kept[0]) or at_command(ctx, step, invocation)
+            yield Problem(step, message=message, at=at)
             return

@@ -138,7 +138,7 @@ class CopyAllBeforeInstall(Rule):
     the install cached until the dependencies themselves change.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=4
     FROM node:22-slim
     WORKDIR /app
     COPY . .
@@ -146,7 +146,7 @@ class CopyAllBeforeInstall(Rule):
     CMD ["node", "server.js"]
     ```
 
-    ```dockerfile
+    ```dockerfile lines=4
     FROM python:3.12-slim
     WORKDIR /app
     COPY . .

@@ -84,7 +84,7 @@ class PackageIndexUpdateAlone(Rule):
     cannot take them out of the image.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12-slim
     RUN apt-get update
     RUN apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*

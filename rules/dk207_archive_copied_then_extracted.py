@@ -42,13 +42,13 @@ class ArchiveCopiedThenExtracted(Rule):
     another stage), or download and unpack in one `RUN` (verify a checksum, see DK302).
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12-slim
     COPY tool-1.4.zip /tmp/
     RUN unzip /tmp/tool-1.4.zip -d /opt/tool && rm /tmp/tool-1.4.zip
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12-slim
     ADD https://example.com/releases/tool-1.4.tar.gz /tmp/
     RUN tar -xzf /tmp/tool-1.4.tar.gz -C /opt && rm /tmp/tool-1.4.tar.gz

@@ -92,7 +92,7 @@ class UnfilteredContextCopy(Rule):
     `npm install` on the host) changes the `COPY`, every later step loses its cache.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM node:22-slim
     WORKDIR /app
     COPY . .

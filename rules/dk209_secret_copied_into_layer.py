@@ -136,7 +136,7 @@ class SecretCopiedIntoLayer(Rule):
     context that no step needs belong in `.dockerignore`.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM node:22-slim
     WORKDIR /app
     COPY package.json package-lock.json .npmrc ./

@@ -49,13 +49,13 @@ class CreatedThenDeleted(Rule):
     download and build in an earlier stage and `COPY --from` only the result.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12-slim
     RUN curl -fsSLo /tmp/tool.tar.gz https://example.com/tool-1.2.tar.gz
     RUN tar -xzf /tmp/tool.tar.gz -C /usr/local/bin && rm /tmp/tool.tar.gz
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM python:3.12-slim
     RUN git clone --depth 1 https://github.com/org/app.git /src/app
     RUN pip install --no-cache-dir /src/app

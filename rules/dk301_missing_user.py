@@ -74,13 +74,13 @@ class MissingUser(Rule):
     `runAsNonRoot`, OpenShift's restricted policy) refuse root containers outright.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM python:3.12-slim
     COPY app.py /app/
     CMD ["python", "/app/app.py"]
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM golang:1.23 AS build
     RUN CGO_ENABLED=0 go build -o /server ./cmd/server
     FROM scratch

@@ -156,12 +156,12 @@ class UnverifiedRemoteScript(Rule):
     makes a build fail instead of running something nobody reviewed.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12-slim
     RUN curl -fsSL https://deb.nodesource.com/setup_22.x | bash -
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12-slim
     RUN curl -fsSLo /tmp/install.sh https://example.com/install.sh && sh /tmp/install.sh
     ```

@@ -33,12 +33,12 @@ class AddUrlWithoutChecksum(Rule):
     branch or tag of a Git repository moves the same way; a commit does not.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12-slim
     ADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /usr/local/bin/tini
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM alpine:3.20
     ADD https://github.com/moby/buildkit.git#v0.16.0 /src
     ```

@@ -22,7 +22,7 @@ class RunSecurityInsecure(Rule):
     cache mount, `--network`, or doing the privileged work outside the build.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     # syntax=docker/dockerfile:1-labs
     FROM debian:12-slim
     RUN --security=insecure mount -t tmpfs tmpfs /mnt && make -C /src test

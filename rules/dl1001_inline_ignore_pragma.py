@@ -20,13 +20,13 @@ class InlineIgnorePragma(Rule):
     Dockerfile. Select this rule in CI to see every local exception.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     # hadolint ignore=DL3008
     RUN apt-get update && apt-get install -y curl
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     # dockerlens: ignore=DL3008 -- pinned by the snapshot mirror
     RUN apt-get update && apt-get install -y curl

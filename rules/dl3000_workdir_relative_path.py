@@ -22,12 +22,12 @@ class WorkdirRelativePath(Rule):
     no change to the Dockerfile.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM node:22-slim
     WORKDIR app
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM node:22-slim
     ARG APP=app
     WORKDIR ${APP}

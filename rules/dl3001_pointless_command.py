@@ -23,12 +23,12 @@ class PointlessCommand(Rule):
     the one that will run. Such a line is usually copied from a shell session.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN service nginx start
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN apt-get update && apt-get install -y vim && vim /etc/nginx/nginx.conf
     ```

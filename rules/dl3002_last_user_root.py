@@ -19,7 +19,7 @@ class LastUserRoot(Rule):
     unprivileged user once the steps that need root are done.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=5
     FROM debian:12
     RUN useradd --create-home app
     USER app
@@ -27,7 +27,7 @@ class LastUserRoot(Rule):
     USER root
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12 AS base
     USER 0:0
     FROM base

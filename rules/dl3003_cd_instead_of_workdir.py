@@ -20,7 +20,7 @@ class CdInsteadOfWorkdir(Rule):
     `WORKDIR` also creates the directory and documents where the image works.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM node:22-slim
     COPY . /app
     RUN cd /app && npm ci

@@ -19,7 +19,7 @@ class Sudo(Rule):
     At run time, drop privileges with a tool such as `gosu` or `su-exec` instead.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12
     USER app
     RUN sudo apt-get update

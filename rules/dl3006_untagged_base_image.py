@@ -18,11 +18,11 @@ class UntaggedBaseImage(Rule):
     to the next, and nobody reading it can tell which version it was written for.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM debian
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     ARG BASE=python
     FROM ${BASE}
     ```

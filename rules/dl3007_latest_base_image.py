@@ -18,11 +18,11 @@ class LatestBaseImage(Rule):
     day to the next, and a rebuild to fix one thing can bring in an unrelated major upgrade.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM debian:latest
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     ARG VERSION=latest
     FROM python:${VERSION}
     ```

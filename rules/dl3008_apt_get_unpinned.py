@@ -37,14 +37,14 @@ class AptGetUnpinned(Rule):
     bring in an unrelated upgrade, or a regression, without anything in the diff saying so.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12
     RUN apt-get update \\
      && apt-get install -y --no-install-recommends curl \\
      && rm -rf /var/lib/apt/lists/*
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12
     ARG PACKAGES="curl git"
     RUN apt-get install -y --no-install-recommends $PACKAGES

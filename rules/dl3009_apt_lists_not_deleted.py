@@ -40,7 +40,7 @@ class AptListsNotDeleted(Rule):
     earlier layer.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8
     ```

@@ -20,7 +20,7 @@ class CopyThenExtract(Rule):
     and keeps only the files.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     COPY app.tar.gz /tmp/
     RUN tar -xzf /tmp/app.tar.gz -C /opt && rm /tmp/app.tar.gz

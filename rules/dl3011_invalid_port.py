@@ -18,12 +18,12 @@ class InvalidPort(Rule):
     on it.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM nginx:1.27
     EXPOSE 80800
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM nginx:1.27
     EXPOSE 60000-70000/udp
     ```

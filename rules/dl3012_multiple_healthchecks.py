@@ -17,7 +17,7 @@ class MultipleHealthchecks(Rule):
     runs may not be the one a reader sees first.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM nginx:1.27
     HEALTHCHECK CMD ["curl", "-f", "http://localhost/"]
     HEALTHCHECK CMD ["curl", "-f", "http://localhost/health"]

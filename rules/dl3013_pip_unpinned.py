@@ -43,7 +43,7 @@ class PipUnpinned(Rule):
     does not show.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM python:3.12-slim
     RUN pip install --no-cache-dir flask gunicorn
     ```

@@ -44,7 +44,7 @@ class AptGetMissingYes(Rule):
     whatever day a new dependency appears.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN apt-get update && apt-get install --no-install-recommends curl=7.88.1-10+deb12u8
     ```

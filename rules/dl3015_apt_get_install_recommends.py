@@ -28,7 +28,7 @@ class AptGetInstallRecommends(Rule):
     longer builds and more packages to patch.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u8
     ```

@@ -43,7 +43,7 @@ class NpmUnpinned(Rule):
     change to the Dockerfile.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM node:22-slim
     RUN npm install -g typescript
     ```

@@ -26,7 +26,7 @@ class ApkUnpinned(Rule):
     same Dockerfile builds different images over time and an upgrade can slip in unnoticed.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM alpine:3.20
     RUN apk add --no-cache curl
     ```

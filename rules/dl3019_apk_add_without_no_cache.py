@@ -23,7 +23,7 @@ class ApkAddWithoutNoCache(Rule):
     the `apk update` (or `--update`) and the `rm -rf /var/cache/apk/*` afterwards.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM alpine:3.20
     RUN apk add --update curl=8.11.1-r0 && rm -rf /var/cache/apk/*
     ```

@@ -29,12 +29,12 @@ class AddInsteadOfCopy(Rule):
     archive is silently unpacked. `COPY` does only what it says.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     ADD app.py /app/
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     add --chown=app config/ /etc/app/
     ```
@@ -50,13 +50,7 @@ class AddInsteadOfCopy(Rule):
     copy --chown=app config/ /etc/app/
     ```
 
-    ```dockerfile
-    FROM debian:12
-    ARG REPO=https://github.com/moby/buildkit.git
-    ADD ${REPO}#v0.16.0 /src
-    ADD git@github.com:moby/buildkit.git /buildkit
-    ADD rootfs.tar.gz /
-    ```
+    `ADD` stays right for what only it does: a Git repository, a URL, a local archive to unpack.
 
     ## Fix safety
     When every source is a plain local path and the instruction has no ADD-only flag

@@ -18,7 +18,7 @@ class CopyMultipleSourcesDir(Rule):
     mean.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     COPY package.json package-lock.json /app
     ```

@@ -3,11 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
-
-#: ``$TARGETARCH``, ``${BUILDOS}``...: values that depend on the platform being built.
-_PLATFORM_ARG = LazyPattern(r"\$\{?(" + "|".join(AUTOMATIC_PLATFORM_ARGS) + r")\b")
 
 
 class CopyFromUnknownStage(Rule):
@@ -30,14 +25,14 @@ class CopyFromUnknownStage(Rule):
     (or, worse, one that does).
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=4
     FROM golang:1.23 AS builder
     RUN go build -o /out/app .
     FROM gcr.io/distroless/static:nonroot
     COPY --from=biulder /out/app /app
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM gcr.io/distroless/static:nonroot
     COPY --from=builder /out/app /app
     FROM golang:1.23 AS builder
@@ -75,42 +70,13 @@ class CopyFromUnknownStage(Rule):
     on = frozenset({"COPY"})
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        stage = ctx.stage_of(step)
-        written = step.instruction.flags
-        if stage is None or any(
-            f.startswith("--from=") and _PLATFORM_ARG.search(f) for f in written
-        ):
-            return
         for ref in ctx.dockerfile.references:
-            if ref.step != step.index or ref.kind != "copy" or ref.target_stage is not None:
+            if ref.step != step.index or ref.kind != "copy":
                 continue
-            text = ref.text
-            if not text or "$" in text or _is_own(text, stage.name, stage.index):
+            missed = ctx.dockerfile.missed_stage(ref)
+            if missed is None or missed.own_stage:  # its own stage is DL3023's
                 continue
             message = None
-            if ref.undefined or ref.image is None:
-                pass
-            else:
-                near = _near_stage(text, ctx, stage.index)
-                if near is None:
-                    continue
-                message = f"{self.message} (did you mean `{near}`?)"
+            if missed.suggestion is not None:
+                message = f"{self.message} (did you mean `{missed.suggestion}`?)"
             yield Problem(step, message=message, at="--from")
-
-
-def _is_own(text: str, name: str | None, index: int) -> bool:
-    if text.isdigit():
-        return int(text) == index
-    return name is not None and text.lower() == name.lower()
-
-
-def _near_stage(text: str, ctx: LintContext, before: int) -> str | None:
-    """An earlier stage name ``text`` is probably a typo of, when ``text`` is a bare name."""
-    if any(c in text for c in ":@/."):
-        return None
-    names = [s.name for s in ctx.stages[:before] if s.name is not None]
-    lowered = {n.lower(): n for n in names}
-    import difflib  # only when a name does not resolve
-
-    close = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.8)
-    return lowered[close[0]] if close else None

@@ -18,7 +18,7 @@ class CopyFromOwnStage(Rule):
     The author almost always meant an earlier stage.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM golang:1.23 AS build
     COPY --from=build /out/app /app
     ```
@@ -44,12 +44,8 @@ class CopyFromOwnStage(Rule):
     on = frozenset({"COPY"})
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        stage = ctx.stage_of(step)
-        source = step.flag("from")
-        if stage is None or not source:
-            return
-        own = source.isdigit() and int(source) == stage.index
-        if stage.name is not None and source.lower() == stage.name.lower():
-            own = True
-        if own:
-            yield Problem(step, at="--from")
+        for ref in ctx.dockerfile.references:
+            if ref.step == step.index and ref.kind == "copy":
+                missed = ctx.dockerfile.missed_stage(ref)
+                if missed is not None and missed.own_stage:
+                    yield Problem(step, at="--from")

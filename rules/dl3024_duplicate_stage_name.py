@@ -17,12 +17,12 @@ class DuplicateStageName(Rule):
     what a reader expects. A duplicate is almost always a copy-paste slip.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM golang:1.23 AS build
     FROM node:22 AS build
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM golang:1.23 AS Build
     FROM node:22 AS build
     ```

@@ -22,12 +22,12 @@ class JsonArgsRecommended(Rule):
     `docker run` and `CMD`.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM node:22-slim
     CMD node server.js
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2,3
     FROM node:22-slim
     ENTRYPOINT exec node server.js
     HEALTHCHECK CMD curl -f http://localhost:3000/ || exit 1

@@ -26,11 +26,11 @@ class UntrustedRegistry(Rule):
     Organisations that mirror and scan images want every pull to go through their registries.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM quay.io/prometheus/busybox:latest
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM docker.io/library/debian:12
     COPY --from=ghcr.io/astral-sh/uv:0.4 /uv /bin/uv
     ```

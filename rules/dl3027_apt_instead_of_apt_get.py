@@ -19,7 +19,7 @@ class AptInsteadOfAptGet(Rule):
     the same work with an interface meant for scripts.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN apt update && apt install -y curl
     ```

@@ -29,7 +29,7 @@ class GemUnpinned(Rule):
     same Dockerfile builds different images over time and a new major version can break it.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM ruby:3.3-slim
     RUN gem install --no-document bundler
     ```

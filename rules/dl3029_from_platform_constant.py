@@ -70,7 +70,7 @@ class FromPlatformConstant(Rule):
     or runs the stage under emulation.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM --platform=linux/amd64 golang:1.23 AS build
     ```
 

@@ -22,7 +22,7 @@ class YumMissingYes(Rule):
     gives up, and the build fails.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM centos:7
     RUN yum install httpd-2.4.6 && yum clean all
     ```

@@ -34,7 +34,7 @@ class YumCleanMissing(Rule):
     files stay in the earlier layer.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM centos:7
     RUN yum install -y httpd-2.4.6
     ```

@@ -22,7 +22,7 @@ class YumUnpinned(Rule):
     unnoticed.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM centos:7
     RUN yum install -y httpd && yum clean all
     ```

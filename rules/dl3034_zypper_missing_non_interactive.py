@@ -23,7 +23,7 @@ class ZypperMissingNonInteractive(Rule):
     so the command aborts and the build fails.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM opensuse/leap:15.6
     RUN zypper install curl=8.6.0 && zypper clean
     ```

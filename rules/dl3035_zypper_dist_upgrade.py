@@ -19,7 +19,7 @@ class ZypperDistUpgrade(Rule):
     moving to a newer base image instead.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM opensuse/leap:15.6
     RUN zypper --non-interactive dist-upgrade
     ```

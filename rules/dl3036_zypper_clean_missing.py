@@ -34,7 +34,7 @@ class ZypperCleanMissing(Rule):
     earlier layer.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM opensuse/leap:15.6
     RUN zypper --non-interactive install curl=8.6.0
     ```

@@ -38,7 +38,7 @@ class ZypperUnpinned(Rule):
     in unnoticed.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM opensuse/leap:15.6
     RUN zypper --non-interactive install curl && zypper clean
     ```

@@ -22,7 +22,7 @@ class DnfMissingYes(Rule):
     transaction, and the build fails. Current microdnf asks as well.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM fedora:41
     RUN dnf install httpd-2.4.62 && dnf clean all
     ```

@@ -38,7 +38,7 @@ class DnfCleanMissing(Rule):
     layer.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM fedora:41
     RUN dnf install -y httpd-2.4.62
     ```

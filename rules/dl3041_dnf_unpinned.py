@@ -22,7 +22,7 @@ class DnfUnpinned(Rule):
     unnoticed.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM fedora:41
     RUN dnf install -y httpd && dnf clean all
     ```

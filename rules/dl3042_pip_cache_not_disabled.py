@@ -35,7 +35,7 @@ class PipCacheNotDisabled(Rule):
     is never used again, and it can weigh as much as the installed packages themselves.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM python:3.12-slim
     RUN pip install flask==3.0.3
     ```

@@ -17,12 +17,12 @@ class OnbuildForbiddenTrigger(Rule):
     every image built `FROM` it then fails.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     ONBUILD ONBUILD RUN make
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     ONBUILD FROM alpine:3.20
     ```

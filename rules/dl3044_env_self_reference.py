@@ -19,12 +19,12 @@ class EnvSelfReference(Rule):
     `/opt/app/bin`, which is rarely what was meant.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     ENV DIR=/opt/app BIN=$DIR/bin
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     ENV HOME=/home/app CACHE="${HOME:-/root}/.cache"
     ```

@@ -22,12 +22,12 @@ class CopyRelativeWithoutWorkdir(Rule):
     day the base image changes its `WORKDIR`.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM node:22-slim
     COPY package.json .
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     ADD app.tar.gz app/
     ```

@@ -26,12 +26,12 @@ class UseraddHighUid(Rule):
     a UID in the millions adds hundreds of megabytes of zeros to the image.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN useradd -u 1234567 app
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12
     ARG APP_UID=2000000
     RUN useradd --uid=$APP_UID app

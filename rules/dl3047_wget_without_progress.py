@@ -20,7 +20,7 @@ class WgetWithoutProgress(Rule):
     matters.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN wget https://example.com/app.tar.gz
     ```

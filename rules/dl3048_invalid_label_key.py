@@ -26,12 +26,12 @@ class InvalidLabelKey(Rule):
     given a meaning by Docker at any time.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL Maintainer="ops@example.com"
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL com.docker.compose.project=shop
     ```

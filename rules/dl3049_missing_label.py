@@ -22,7 +22,7 @@ class MissingLabel(Rule):
     or its license terms.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM debian:12
     LABEL org.opencontainers.image.source="https://example.com/app"
     ```

@@ -32,7 +32,7 @@ class SuperfluousLabel(Rule):
     nobody agreed to maintain.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL org.opencontainers.image.licence="MIT"
     ```

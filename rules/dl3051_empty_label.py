@@ -18,7 +18,7 @@ class EmptyLabel(Rule):
     placeholder that was never filled in.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL org.opencontainers.image.vendor=""
     ```

@@ -67,7 +67,7 @@ class LabelNotUrl(Rule):
     scheme and is not a URL; a space or a stray character breaks the link.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL org.opencontainers.image.source="github.com/example/app"
     ```

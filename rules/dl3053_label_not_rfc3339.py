@@ -41,7 +41,7 @@ class LabelNotRfc3339(Rule):
     a time without a zone or a locale format cannot be compared or sorted reliably.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL org.opencontainers.image.created="2024-05-01 12:30"
     ```

@@ -133,7 +133,7 @@ class LabelNotSpdx(Rule):
     `Apache 2.0`, `BSD` or `GPLv3` are ambiguous names that no tool can map to a license text.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL org.opencontainers.image.licenses="Apache 2.0"
     ```

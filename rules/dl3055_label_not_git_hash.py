@@ -29,7 +29,7 @@ class LabelNotGitHash(Rule):
     A branch name, a tag or a placeholder moves or means nothing, and the link is lost.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL org.opencontainers.image.revision="main"
     ```

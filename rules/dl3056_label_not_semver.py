@@ -34,7 +34,7 @@ class LabelNotSemver(Rule):
     against `1.10.0`, and release automation that reads the label breaks on them.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL org.opencontainers.image.version="v1.4"
     ```

@@ -19,7 +19,7 @@ class MissingHealthcheck(Rule):
     main process is running, not whether it still answers. A hung server stays "up".
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM nginx:1.27
     COPY site/ /usr/share/nginx/html/
     ```

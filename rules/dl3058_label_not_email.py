@@ -33,7 +33,7 @@ class LabelNotEmail(Rule):
     (`Jane <jane@example.com>`), a list or a typo cannot be used as an address as it is.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     LABEL com.example.contact="Jane Doe <jane@example.com>"
     ```

@@ -34,7 +34,7 @@ class ConsecutiveRun(Rule):
     one step split by accident.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12
     RUN apt-get update
     RUN apt-get install -y --no-install-recommends curl

@@ -68,7 +68,7 @@ class YarnCacheCleanMissing(Rule):
     `node_modules` itself, and nothing uses it once the image is built.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM node:22-slim
     COPY package.json yarn.lock ./
     RUN yarn install --frozen-lockfile

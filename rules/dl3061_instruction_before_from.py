@@ -17,12 +17,12 @@ class InstructionBeforeFrom(Rule):
     refuses to build anything else there (`no build stage in current context`).
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     ENV LANG=C.UTF-8
     FROM debian:12
     ```
 
-    ```dockerfile
+    ```dockerfile lines=1
     LABEL maintainer="ops@example.com"
     ```
 

@@ -53,7 +53,7 @@ class GoUnpinned(Rule):
     build, so the same Dockerfile builds different binaries over time.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM golang:1.23
     RUN go install golang.org/x/tools/gopls@latest
     ```

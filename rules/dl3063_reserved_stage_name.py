@@ -19,7 +19,7 @@ class ReservedStageName(Rule):
     shadows them, depending on where it is used.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM golang:1.23 AS scratch
     RUN go build -o /app .
     ```

@@ -132,13 +132,13 @@ class SecretsInArgOrEnv(Rule):
     belong in `RUN --mount=type=secret`, which never writes them into the image.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM node:22-slim
     ARG NPM_TOKEN
     RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > ~/.npmrc && npm ci
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM postgres:17
     ENV POSTGRES_PASSWORD=hunter2
     ```

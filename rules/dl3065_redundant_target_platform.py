@@ -25,7 +25,7 @@ class RedundantTargetPlatform(Rule):
     form, for stages that run build tools natively.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=1
     FROM --platform=$TARGETPLATFORM debian:12
     ```
 

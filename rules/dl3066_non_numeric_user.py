@@ -21,13 +21,13 @@ class NonNumericUser(Rule):
     ownership on the host is by number.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12
     RUN useradd -u 10001 app
     USER app
     ```
 
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12
     ENV APP_USER=app
     USER $APP_USER

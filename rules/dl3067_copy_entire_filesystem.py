@@ -18,7 +18,7 @@ class CopyEntireFilesystem(Rule):
     holds a second operating system. Copy the directories the application needs.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=4
     FROM debian:12 AS build
     RUN make install DESTDIR=/out
     FROM debian:12

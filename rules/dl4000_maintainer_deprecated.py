@@ -17,12 +17,12 @@ class MaintainerDeprecated(Rule):
     now, and they can be queried with `docker inspect` like any other label.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     MAINTAINER Jane Doe <jane@example.com>
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     maintainer "Ops" $TEAM
     ```

@@ -21,7 +21,7 @@ class WgetAndCurl(Rule):
     the image, and two sets of flags for retries, TLS and redirects to get right.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM debian:12
     RUN curl -fsSLO https://example.com/a.tar.gz
     RUN wget -q https://example.com/b.tar.gz

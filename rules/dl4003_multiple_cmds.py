@@ -17,7 +17,7 @@ class MultipleCmds(Rule):
     take the first one for what the container runs.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM python:3.12-slim
     CMD ["python", "manage.py", "migrate"]
     CMD ["gunicorn", "app.wsgi"]

@@ -17,7 +17,7 @@ class MultipleEntrypoints(Rule):
     the first one for what the container runs.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=3
     FROM python:3.12-slim
     ENTRYPOINT ["python"]
     ENTRYPOINT ["gunicorn"]

@@ -18,7 +18,7 @@ class LnBinSh(Rule):
     only what the Dockerfile runs, and says so where a reader looks.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN ln -sf /bin/bash /bin/sh
     ```

@@ -28,12 +28,12 @@ class Pipefail(Rule):
     broken image behind a green build.
 
     ## Example
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN curl -fsSL https://example.com/install.sh | sh
     ```
 
-    ```dockerfile
+    ```dockerfile lines=2
     FROM debian:12
     RUN <<EOF bash
     curl -fsSL https://example.com/app.tar.gz | tar -xz -C /opt

@@ -1,16 +1,17 @@
-"""The pre-commit hook, run by pre-commit itself: ``pre-commit try-repo <checkout> dockerlens``
-in a scratch git repository.
+"""The pre-commit hook, run by pre-commit itself, as a user's ``.pre-commit-config.yaml`` would:
+``repo:`` this checkout, ``rev:`` a commit, ``hooks: [{id: dockerlens}]``, in a scratch git
+repository.
 
-try-repo builds the hook's virtualenv from the repository it is given (``pip install`` of it,
-dependencies from PyPI), so each run takes a while. Given a checkout with uncommitted changes it
-uses HEAD plus the changes to tracked files ("Creating temporary repo with uncommitted
-changes..."), but not untracked files: a half-committed tree (a tracked module importing a new,
-untracked one) would fail there although the editable install the rest of the suite runs works.
-So the tests hand try-repo a snapshot of the working tree as the suite sees it: a temporary
-repository of every tracked and untracked, not ignored file, committed. On a clean clone (CI) that
-is exactly HEAD. try-repo keeps its environments in a temporary store of its own, not under
-PRE_COMMIT_HOME, so each run installs afresh whatever PRE_COMMIT_HOME says; the module still
-points PRE_COMMIT_HOME at one temporary folder so that nothing lands in the user's cache. These
+pre-commit builds the hook's virtualenv from the repository (``pip install`` of it, dependencies
+from PyPI), which takes a while; it keeps it in its store (PRE_COMMIT_HOME). The tests share one
+store for the session, so the environment is built once and every later run reuses it.
+(``pre-commit try-repo`` cannot share: it makes a temporary store of its own on each run, which
+is why the suite used to install the hook twice.)
+
+The repository handed to pre-commit is a snapshot of the working tree as the suite sees it: a
+temporary repository of every tracked and untracked, not ignored file, committed. A
+half-committed tree (a tracked module importing a new, untracked one) is therefore tested as the
+editable install the rest of the suite runs; on a clean clone (CI) it is exactly HEAD. These
 tests are never skipped: pre-commit is in the ``test`` extra.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: One try-repo run installs the checkout and its dependencies: minutes on a slow machine.
+#: The first run installs the checkout and its dependencies: minutes on a slow machine.
 TIMEOUT = 1200
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "dockerlens tests",
@@ -35,12 +36,12 @@ GIT_IDENTITY = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def precommit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory, precommit_home: Path) -> Path:
     """The working tree (tracked and untracked files, less ignored ones) as a committed repo."""
     listed = subprocess.run(
@@ -63,6 +64,20 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory, precommit_home: Path) ->
     ):
         subprocess.run(command, cwd=target, env=env, check=True, capture_output=True)
     return target
+
+
+@pytest.fixture(scope="session")
+def hook_config(hook_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user's .pre-commit-config.yaml naming the hook at the snapshot's commit."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    config = tmp_path_factory.mktemp("pre-commit-config") / ".pre-commit-config.yaml"
+    config.write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: {commit}\n    hooks:\n      - id: dockerlens\n",
+        encoding="utf-8",
+    )
+    return config
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -89,9 +104,9 @@ def _scratch_repo(path: Path, files: dict[str, str], env: dict[str, str]) -> Pat
     return path
 
 
-def _try_repo(hooks: Path, repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_hook(config: Path, repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hooks), "dockerlens", "--all-files"],
+        [sys.executable, "-m", "pre_commit", "run", "--config", str(config), "--all-files"],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -106,7 +121,7 @@ def _show(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_hook_fails_on_a_problem_and_names_the_rule(
-    hook_repo: Path, precommit_home: Path, tmp_path: Path
+    hook_config: Path, precommit_home: Path, tmp_path: Path
 ) -> None:
     env = _env(precommit_home)
     repo = _scratch_repo(
@@ -124,7 +139,7 @@ def test_hook_fails_on_a_problem_and_names_the_rule(
         },
         env,
     )
-    result = _try_repo(hook_repo, repo, env)
+    result = _run_hook(hook_config, repo, env)
     output = result.stdout + result.stderr
     assert result.returncode == 1, _show(result)
     assert "Failed" in output and "- hook id: dockerlens" in output, _show(result)
@@ -136,7 +151,7 @@ def test_hook_fails_on_a_problem_and_names_the_rule(
 
 
 def test_hook_passes_on_a_clean_dockerfile(
-    hook_repo: Path, precommit_home: Path, tmp_path: Path
+    hook_config: Path, precommit_home: Path, tmp_path: Path
 ) -> None:
     env = _env(precommit_home)
     repo = _scratch_repo(
@@ -150,6 +165,6 @@ def test_hook_passes_on_a_clean_dockerfile(
         },
         env,
     )
-    result = _try_repo(hook_repo, repo, env)
+    result = _run_hook(hook_config, repo, env)
     assert result.returncode == 0, _show(result)
     assert "Passed" in result.stdout, _show(result)

@@ -161,13 +161,13 @@ def test_text_multiline_span_has_lines_but_no_marker_and_long_spans_are_cut() ->
     run = LintRun([finding(2, 1, 3, 31)], ["Dockerfile"], {"Dockerfile": SOURCE})
     lines = render("text", run).splitlines()
     assert lines[1:3] == ["2 | RUN apt-get update \\", "3 |     && apt-get install -y curl"]
-    assert lines[3] == ""
+    assert lines[3:5] == ["  = docs: https://example.com/DL3007", ""]
     assert "^" not in render("text", run)
 
     long_source = ["RUN a \\"] + [f"  && step{n} \\" for n in range(2, 20)] + ["  && done"]
     long_run = LintRun([finding(1, 1, 20, 10, path="D")], ["D"], {"D": long_source})
     lines = render("text", long_run).splitlines()
-    excerpt = lines[1 : lines.index("")]
+    excerpt = lines[1 : lines.index("") - 1]
     assert excerpt[0] == " 1 | RUN a \\"
     assert excerpt[-1] == "20 |   && done"
     assert excerpt[-2] == ".. | ..."
@@ -178,7 +178,7 @@ def test_text_span_ending_at_column_one_stops_at_the_line_before() -> None:
     run = LintRun([finding(2, 1, 4, 1)], ["Dockerfile"], {"Dockerfile": SOURCE})
     lines = render("text", run).splitlines()
     assert [line.split(" |")[0] for line in lines[1:3]] == ["2", "3"]
-    assert lines[3] == ""
+    assert lines[3].startswith("  = docs: ")
 
 
 def test_text_summary_counts_severities_and_files() -> None:
@@ -195,6 +195,16 @@ def test_text_notes_come_last_and_fix_titles_show() -> None:
     assert lines[-3].startswith("Found 5 problems")
     assert lines[-2] == "1 fixable with --fix."
     assert "  = help: Pin a version" in lines
+
+
+def test_text_shows_each_findings_documentation_url() -> None:
+    run = sample_run()
+    lines = render("text", run).splitlines()
+    shown = [line.removeprefix("  = docs: ") for line in lines if line.startswith("  = docs: ")]
+    assert shown == [f.url for f in run.findings]
+    # The URL closes the finding's block, after the excerpt and the fix's title.
+    first = lines.index("  = docs: " + run.findings[0].url)
+    assert lines[first + 1] == ""
 
 
 def test_text_hostile_message_cannot_reach_the_terminal_raw() -> None:

@@ -102,13 +102,23 @@ BUILDKIT_CHECKS = [
 
 
 def test_every_hadolint_rule_has_its_code() -> None:
-    assert len(HADOLINT_CODES) == 71
-    assert [c for c in HADOLINT_CODES if c not in REGISTRY.rules] == []
+    from dockerlens.lint.registry import REMOVED_HADOLINT_CODES
+
+    registered = {code for code in REGISTRY.rules if code.startswith("DL")}
+    assert sorted(registered ^ set(HADOLINT_CODES)) == []
+    assert sorted(REMOVED_HADOLINT_CODES & registered) == []
+    documented = {p.stem for p in (ROOT / "docs" / "rules").glob("DL*.md")}
+    assert sorted(set(HADOLINT_CODES) - documented) == []
 
 
 def test_every_buildkit_check_answers_to_its_name() -> None:
-    assert len(BUILDKIT_CHECKS) == 22
+    registered = {rule.buildkit_name for rule in RULES if rule.buildkit_name}
+    assert sorted(registered ^ set(BUILDKIT_CHECKS)) == []
     assert [name for name in BUILDKIT_CHECKS if not REGISTRY.select(name)] == []
+    for rule in RULES:
+        if rule.buildkit_name:
+            page = (ROOT / "docs" / "rules" / f"{rule.code}.md").read_text(encoding="utf-8")
+            assert f"`{rule.buildkit_name}`" in page, rule.code
     assert sorted(REGISTRY.select("MultipleInstructionsDisallowed")) == [
         "DL3012",
         "DL4003",
@@ -184,3 +194,51 @@ def test_fix_safety_is_documented_where_fixes_are_offered(rule: type) -> None:
 
 def test_at_least_thirty_rules_offer_fixes() -> None:
     assert sum(read_doc(rule).fixable for rule in RULES) >= 30
+
+
+def _with_doc(rule: type, edit: tuple[str, str], count: int = 1) -> type:
+    """``rule`` with one edit made to its docstring (the checks below must catch it)."""
+    doc = rule.__doc__ or ""
+    assert doc.count(edit[0]) >= count, edit[0]
+    return type(rule.__name__, (rule,), {"__doc__": doc.replace(*edit, count)})
+
+
+def test_an_example_must_state_the_lines_it_fires_on() -> None:
+    rule = REGISTRY.resolve("DL3020")
+    assert rule is not None
+    check_examples(rule)
+    with pytest.raises(AssertionError, match="does not say the lines"):
+        check_examples(_with_doc(rule, ("```dockerfile lines=2\n", "```dockerfile\n")))
+    with pytest.raises(AssertionError, match=r"should fire on lines \[3\], fires on \[2\]"):
+        check_examples(_with_doc(rule, ("```dockerfile lines=2\n", "```dockerfile lines=3\n")))
+    with pytest.raises(AssertionError, match="Use instead 1 states lines"):
+        check_examples(
+            _with_doc(
+                rule,
+                (
+                    "## Use instead\n    ```dockerfile\n",
+                    "## Use instead\n    ```dockerfile lines=2\n",
+                ),
+            )
+        )
+
+
+def test_a_fixing_rule_pairs_each_example_with_its_use_instead() -> None:
+    rule = REGISTRY.resolve("DL3020")
+    assert rule is not None and len(read_doc(rule).examples) == 2
+    counter = "```dockerfile\n    FROM debian:12\n    COPY app.py /app/\n    ```\n"
+    with pytest.raises(AssertionError, match=r"2 Example blocks needs .* there are 1"):
+        check_examples(_with_doc(rule, (counter, "")))
+
+
+def test_a_failing_case_without_lines_is_an_error(tmp_path: Path) -> None:
+    case = "rule: DL3020\ncases:\n  - name: no lines\n    fail: |\n      FROM a\n      ADD b /c\n"
+    (tmp_path / "DL3020.yaml").write_text(case, encoding="utf-8")
+    with pytest.raises(ValueError, match="states the lines"):
+        load_cases(tmp_path / "DL3020.yaml")
+    (tmp_path / "DL3020.yaml").write_text(case + "    lines: [2]\n", encoding="utf-8")
+    assert load_cases(tmp_path / "DL3020.yaml")[0].lines == [2]
+    passing = case.replace("fail:", "pass:") + "    lines: [2]\n"
+    (tmp_path / "DL3020.yaml").write_text(passing, encoding="utf-8")
+    with pytest.raises(ValueError, match="a pass case states none"):
+        load_cases(tmp_path / "DL3020.yaml")

@@ -30,6 +30,13 @@ from dockerlens.errors import UserError
     "or .dockerlens.toml (found from the current directory upward).",
 )
 @click.option(
+    "--stages",
+    "stages_view",
+    is_flag=True,
+    help="Only stages and images: which stage is built FROM, or copies or mounts from, which "
+    "(no instructions, no variables).",
+)
+@click.option(
     "--build-arg",
     "build_args",
     multiple=True,
@@ -42,12 +49,16 @@ def graph(
     target: str | None,
     images: tuple[str, ...],
     build_args: tuple[str, ...],
+    stages_view: bool,
 ) -> None:
     """Print the instruction graph: stages, instructions in layer order, FROM / COPY --from /
     RUN --mount=from edges, and ARG/ENV definition -> use edges.
 
-    The JSON form adds, per file, the stages the target needs, unused stages and references
-    to undefined stages; with several files and --image, the build order.
+    Stages the target does not need are marked unused (dashed in dot and mermaid). The JSON
+    form adds, per file, the stages the target needs, unused stages and references that most
+    likely miss a stage (the ones DL3022 reports, with why); with several files and --image,
+    the build order. A file BuildKit rejects (an empty one included) is reported on stderr
+    with its line, as `parse` does, and the exit status is 1.
     """
     from pathlib import Path
 
@@ -67,9 +78,12 @@ def graph(
     models = []
     combined = nx.DiGraph()
     summaries = []
+    errors = []
     for path in paths:
         source = read_source(str(Path(path)))
         result = parse(source.text)
+        if result.error is not None:
+            errors.append(f"{source.path}:{result.error.line}: parse error: {result.error.message}")
         model = build_model(result, source.path, args)
         models.append(model)
         graphs.build_graph(model, combined)
@@ -77,6 +91,7 @@ def graph(
             report = graphs.stage_report(model, target)
         except KeyError:
             raise UserError(f"{source.path}: no stage named {target!r}") from None
+        graphs.mark_stages(combined, model, report)
         summaries.append(
             {
                 "path": source.path,
@@ -85,8 +100,13 @@ def graph(
                 "needed_stages": report.needed,
                 "unused_stages": report.unused,
                 "undefined_stage_references": [
-                    {"line": model.steps[r.step].line, "kind": r.kind, "reference": r.text}
-                    for r in report.undefined
+                    {
+                        "line": model.steps[ref.step].line,
+                        "kind": ref.kind,
+                        "reference": ref.text,
+                        "reason": missed.reason,
+                    }
+                    for ref, missed in report.undefined
                 ],
             }
         )
@@ -98,6 +118,8 @@ def graph(
             raise UserError(str(err)) from None
         for a, b, data in files_graph.edges(data=True):
             combined.add_edge(f"file:{a}", f"file:{b}", kind="builds-from", image=data["image"])
+    if stages_view:
+        combined = graphs.stages_only(combined)
     if output_format == "json":
         data = json.loads(graphs.to_json(combined))
         data["files"] = summaries
@@ -107,6 +129,10 @@ def graph(
         click.echo(graphs.to_mermaid(combined), nl=False)
     else:
         click.echo(graphs.to_dot(combined), nl=False)
+    for error in errors:
+        click.echo(error, err=True)
+    if errors:
+        raise SystemExit(1)
 
 
 def _pair(item: str, option: str) -> tuple[str, str]:

@@ -78,9 +78,13 @@ class RegistryStore:
                 return urllib.request.urlopen(request, timeout=_TIMEOUT)
             except urllib.error.HTTPError as err:
                 challenge = err.headers.get("WWW-Authenticate", "")
-                if err.code == 401 and attempt == 0 and challenge.lower().startswith("bearer"):
-                    self._token = self._fetch_token(challenge)
-                    continue
+                if err.code == 401 and challenge.lower().startswith("bearer"):
+                    if attempt == 0:
+                        self._token = self._fetch_token(challenge)
+                        continue
+                    raise ImageInputError(
+                        f"{self.description}: the registry refused its own token service's token"
+                    ) from None
                 raise
             except (urllib.error.URLError, OSError) as err:
                 reason = getattr(err, "reason", err)

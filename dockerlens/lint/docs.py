@@ -7,6 +7,10 @@ The docstring has a one-line summary, then fixed sections in this order::
     ## Example          (one or more ```dockerfile blocks, each must raise the rule)
     ## Use instead      (one or more ```dockerfile blocks, none may raise it)
 
+An ``Example`` block states the lines the rule fires on after the language, one number per
+finding in order (a fence opening with ``dockerfile lines=2,4``); the rendered pages leave it
+out.
+
 and optionally more sections after them (``## Differences from hadolint``, ``## References``...).
 A rule that offers fixes says when, and whether each is safe (``lint --fix``) or unsafe (only
 with ``--unsafe-fixes``), in a ``## Fix safety`` section, as ruff's rules do.
@@ -26,7 +30,11 @@ from dockerlens.lint.rule import Rule, option_key
 
 FIX_SECTION = "Fix safety"
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
-_FENCE = re.compile(r"^```dockerfile[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+_FENCE = re.compile(
+    r"^```dockerfile(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL
+)
+_FENCE_OPENING = re.compile(r"^(```dockerfile)[^\n]*$", re.MULTILINE)
+_LINES = re.compile(r"lines=(\d+(?:,\d+)*)")
 
 
 class DocError(ValueError):
@@ -48,11 +56,35 @@ class RuleDoc:
 
     @property
     def examples(self) -> list[str]:
-        return _FENCE.findall(self.section("Example"))
+        return [block.group("body") for block in _blocks(self, "Example")]
+
+    @property
+    def example_lines(self) -> list[list[int] | None]:
+        """The lines each ``Example`` block says the rule fires on (None: it does not say)."""
+        return [_stated_lines(block.group("info")) for block in _blocks(self, "Example")]
 
     @property
     def counter_examples(self) -> list[str]:
-        return _FENCE.findall(self.section("Use instead"))
+        return [block.group("body") for block in _blocks(self, "Use instead")]
+
+    @property
+    def counter_example_lines(self) -> list[list[int] | None]:
+        return [_stated_lines(block.group("info")) for block in _blocks(self, "Use instead")]
+
+
+def _blocks(doc: RuleDoc, title: str) -> list[re.Match[str]]:
+    return list(_FENCE.finditer(doc.section(title)))
+
+
+def _stated_lines(info: str) -> list[int] | None:
+    """``lines=2,4`` after the fence's language; DocError for anything else written there."""
+    info = info.strip()
+    if not info:
+        return None
+    match = _LINES.fullmatch(info)
+    if match is None:
+        raise DocError(f"```dockerfile {info}: only `lines=N[,N...]` may follow the language")
+    return [int(number) for number in match.group(1).split(",")]
 
 
 def read_doc(rule: type[Rule]) -> RuleDoc:
@@ -75,6 +107,11 @@ def read_doc(rule: type[Rule]) -> RuleDoc:
     doc = RuleDoc(summary, tuple(sections))
     if not doc.examples or not doc.counter_examples:
         raise DocError(f"{rule.code}: Example and Use instead need a ```dockerfile block each")
+    for block in (*_blocks(doc, "Example"), *_blocks(doc, "Use instead")):
+        try:
+            _stated_lines(block.group("info"))
+        except DocError as err:
+            raise DocError(f"{rule.code}: {err}") from None
     return doc
 
 
@@ -128,7 +165,7 @@ def render_markdown(rule: type[Rule]) -> str:
         "",
     ]
     for title, body in doc.sections:
-        lines += [f"## {title}", "", body, ""]
+        lines += [f"## {title}", "", _FENCE_OPENING.sub(r"\1", body), ""]
     rows = options_table(rule)
     if rows:
         lines += ["## Options", "", "| Option | Type | Default | Meaning |", "|---|---|---|---|"]

@@ -15,7 +15,7 @@
           fail: |
             FROM debian:12
             ONBUILD RUN apt-get install -y curl
-          lines: [2]            # optional: the lines findings must be on, in order
+          lines: [2]            # the lines its findings are on, in order
           options: {}           # optional: this rule's options, as in the config
           fix: |                # optional: the text once fixes are applied
             ...
@@ -70,12 +70,32 @@ def rule_options(rule: type[Rule], table: dict[str, Any], origin: str) -> dict[s
 def check_examples(rule: type[Rule]) -> None:
     doc = read_doc(rule)
     options = dict(getattr(rule, "example_options", {}) or {})
-    for number, example in enumerate(doc.examples, start=1):
+    fixed_examples = []
+    for number, (example, lines) in enumerate(
+        zip(doc.examples, doc.example_lines, strict=True), start=1
+    ):
         findings = lint_with(rule, example, options)
         _no_engine_errors(rule, findings, f"Example {number}")
-        if not any(f.code == rule.code for f in findings):
+        raised = [f for f in findings if f.code == rule.code]
+        if not raised:
             raise AssertionError(f"{rule.code}: Example {number} does not raise it:\n{example}")
-    for number, counter in enumerate(doc.counter_examples, start=1):
+        if lines is None:
+            raise AssertionError(
+                f"{rule.code}: Example {number} does not say the lines it fires on: open its "
+                f"block with ```dockerfile lines={','.join(str(f.line) for f in raised)}"
+            )
+        if [f.line for f in raised] != lines:
+            raise AssertionError(
+                f"{rule.code}: Example {number} should fire on lines {lines}, "
+                f"fires on {[f.line for f in raised]}"
+            )
+        if any(f.fix for f in raised):
+            fixed_examples.append((number, example, raised))
+    for number, (counter, lines) in enumerate(
+        zip(doc.counter_examples, doc.counter_example_lines, strict=True), start=1
+    ):
+        if lines is not None:
+            raise AssertionError(f"{rule.code}: Use instead {number} states lines {lines}")
         findings = lint_with(rule, counter, options)
         _no_engine_errors(rule, findings, f"Use instead {number}")
         raised = [f for f in findings if f.code == rule.code]
@@ -84,16 +104,21 @@ def check_examples(rule: type[Rule]) -> None:
                 f"{rule.code}: Use instead {number} raises it at line {raised[0].line}: "
                 f"{raised[0].message}\n{counter}"
             )
-    for number, (example, counter) in enumerate(
-        zip(doc.examples, doc.counter_examples, strict=False), start=1
-    ):
-        findings = [f for f in lint_with(rule, example, options) if f.code == rule.code]
-        if any(f.fix for f in findings):
-            fixed = fixed_text(rule, example, options, findings)
-            if fixed != counter:
-                raise AssertionError(
-                    f"{rule.code}: fixing Example {number} gives\n{fixed}\nnot\n{counter}"
-                )
+    # Extra Use-instead blocks are other good forms; an Example without its fixed form would
+    # leave its fix unchecked.
+    if fixed_examples and len(doc.counter_examples) < len(doc.examples):
+        raise AssertionError(
+            f"{rule.code}: the rule fixes, so each of its {len(doc.examples)} Example blocks "
+            f"needs the Use instead block its fix gives, at the same position; there are "
+            f"{len(doc.counter_examples)}"
+        )
+    for number, example, raised in fixed_examples:
+        fixed = fixed_text(rule, example, options, raised)
+        counter = doc.counter_examples[number - 1]
+        if fixed != counter:
+            raise AssertionError(
+                f"{rule.code}: fixing Example {number} gives\n{fixed}\nnot\n{counter}"
+            )
 
 
 def fixed_text(
@@ -143,6 +168,11 @@ def load_cases(path: Path) -> list[Case]:
             raise ValueError(f"{where}: unknown keys {sorted(extra)}")
         if ("pass" in raw) == ("fail" in raw):
             raise ValueError(f"{where}: needs exactly one of pass/fail")
+        if ("lines" in raw) != ("fail" in raw):
+            raise ValueError(
+                f"{where}: a fail case states the lines it fires on (`lines: [2]`), "
+                "a pass case states none"
+            )
         cases.append(
             Case(
                 rule=str(data["rule"]),

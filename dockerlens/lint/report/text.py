@@ -1,7 +1,8 @@
 """``--format text``: for people at a terminal.
 
 One block per finding: ``path:line:col: CODE severity message``, then the source lines at
-fault behind a gutter of line numbers, with ``^^^`` under the span when it lies on one line.
+fault behind a gutter of line numbers, with ``^^^`` under the span when it lies on one line,
+the fix's title (``= help:``) and the rule's documentation (``= docs: URL``, as in JSON).
 A summary line follows; with ``--statistics`` a count per code replaces the blocks (as
 ``ruff --statistics`` does). The run's notes come last. ANSI colour only when asked for.
 """
@@ -12,7 +13,7 @@ import unicodedata
 from collections import Counter
 from typing import TextIO
 
-from dockerlens.display import TAB_WIDTH, visible_keeping_newlines, visible_source_line
+from dockerlens.display import TAB_WIDTH, visible, visible_keeping_newlines, visible_source_line
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.report import LintRun, ReportOptions
 from dockerlens.lint.rule import Severity
@@ -77,6 +78,8 @@ def _block(finding: Finding, lines: list[str] | None, paint: _Painter) -> list[s
     if finding.fix is not None:
         unsafe = "" if finding.fix.safe else " (unsafe fix)"
         out.append(f"  = help: {visible_keeping_newlines(finding.fix.title)}{unsafe}")
+    if finding.url:
+        out.append(f"  = docs: {visible(finding.url)}")
     return out
 
 
