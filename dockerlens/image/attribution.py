@@ -1,0 +1,446 @@
+"""Which Dockerfile line made each layer of an image: the config history aligned with the file.
+
+Pure: history entries and the Dockerfile model in, one answer per layer out. The history of an
+image lists, oldest first, one entry per instruction that ran (``empty_layer`` marks those that
+made no layer), the base image's entries first. The Dockerfile gives the instructions the target
+stage and its FROM ancestry ran. Both are aligned from the end backwards:
+
+* every entry that made a layer must pair with a RUN, COPY, ADD or WORKDIR whose text it
+  matches (the command a RUN ran; the destination of a COPY/ADD, and its sources when the
+  builder recorded them): a layer is never paired on its position alone;
+* a RUN, COPY or ADD must pair with an entry (the legacy builder writes an ``empty_layer``
+  entry for a RUN that changed nothing; BuildKit a 0-byte layer);
+* other instructions (ENV, LABEL, ARG...) pair with an entry of the same keyword, or are skipped
+  at a cost, as are unexplained empty entries;
+* what precedes the first paired entry is the base image's, attributed to the FROM line that
+  names it (``from_base``); a ``FROM scratch`` file leaves nothing there.
+
+The cheapest alignment wins. When none exists the image was not built from this file (or not
+for this target) and no layer is attributed; when several equally cheap ones disagree about a
+layer, that layer is left unattributed. See docs/analyze.md.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockerlens.model import Dockerfile, Stage, Step
+
+#: Instructions whose history entry may carry a layer.
+LAYER_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
+#: Instructions that always leave a history entry (possibly an empty one).
+ALWAYS_RECORDED = frozenset({"RUN", "COPY", "ADD"})
+
+REASON_NO_HISTORY = "no-history"
+REASON_HISTORY_MISMATCH = "history-mismatch"
+REASON_NOT_BUILT = "not-built-from-dockerfile"
+REASON_AMBIGUOUS = "ambiguous"
+
+_BUILDKIT_SUFFIX = "# buildkit"
+_NOP = "#(nop)"
+_LEGACY_COPY = re.compile(r"(?:^|\S*?)(?:file|dir|multi):[0-9a-f]{16,}\s+in\s+(.+)$")
+_ARGS_PREFIX = re.compile(r"^\|\d+ \S+=")
+_KEYWORD = re.compile(r"^([A-Za-z]+)\b\s*(.*)$", re.DOTALL)
+_KNOWN_KEYWORDS = frozenset(
+    {
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    }
+)
+_INFINITE = 1 << 30
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """An instruction of the Dockerfile, as the JSON report names it."""
+
+    path: str
+    line: int
+    end_line: int
+    stage: str | int | None
+    from_base: bool
+    keyword: str
+    #: the instruction's first line as written, for tables
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "stage": self.stage,
+            "from_base": self.from_base,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSource:
+    """The answer for one layer: its instruction, or None and why."""
+
+    source: SourceLine | None
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Attribution:
+    path: str
+    target: str | int | None
+    #: True when the history and the file aligned (some layers may still be ambiguous)
+    matched: bool
+    reason: str | None
+    message: str
+    layers: list[LayerSource]
+    #: every RUN/COPY/ADD (and WORKDIR that made a layer) of the build, in order, with the
+    #: layers it made (none for a RUN the legacy builder recorded as empty)
+    instructions: list[tuple[SourceLine, list[int]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    keyword: str | None
+    #: what follows the keyword, whitespace squeezed; for a legacy RUN the whole command
+    payload: str
+    empty: bool
+    #: index of the layer it made, None for an empty entry
+    layer: int | None
+    builder: str  # "buildkit" | "legacy" | "unknown"
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parse_history(history: Any) -> list[HistoryEntry]:
+    """The config's ``history`` as entries, layers numbered in order."""
+    entries: list[HistoryEntry] = []
+    layer = 0
+    for item in history if isinstance(history, list) else []:
+        if not isinstance(item, dict):
+            continue
+        empty = bool(item.get("empty_layer", False))
+        created_by = item.get("created_by")
+        keyword, payload, builder = _read_created_by(
+            created_by if isinstance(created_by, str) else ""
+        )
+        entries.append(HistoryEntry(keyword, payload, empty, None if empty else layer, builder))
+        if not empty:
+            layer += 1
+    return entries
+
+
+def _read_created_by(text: str) -> tuple[str | None, str, str]:
+    text = text.strip()
+    if not text:
+        return None, "", "unknown"
+    if text.endswith(_BUILDKIT_SUFFIX):
+        text = text[: -len(_BUILDKIT_SUFFIX)].rstrip()
+        builder = "buildkit"
+    else:
+        builder = "unknown"
+    nop = text.find(_NOP)
+    if nop >= 0 and text[:nop].strip() in ("/bin/sh -c", "cmd /S /C"):
+        match = _KEYWORD.match(text[nop + len(_NOP) :].strip())
+        if match:
+            return match.group(1).upper(), _squeeze(match.group(2)), "legacy"
+        return None, _squeeze(text), "legacy"
+    match = _KEYWORD.match(text)
+    if match and match.group(1) in _KNOWN_KEYWORDS:
+        # BuildKit writes the keyword as the Dockerfile spells it: upper case.
+        return match.group(1), _squeeze(match.group(2)), "buildkit"
+    # The legacy builder records a RUN as the command it ran, nothing before it.
+    return "RUN", _squeeze(text), "legacy" if builder == "unknown" else builder
+
+
+@dataclass(frozen=True, slots=True)
+class _Expected:
+    step: Step
+    source: SourceLine
+    keyword: str
+
+
+def stage_chain(dockerfile: Dockerfile, target: str | None) -> list[Stage]:
+    """The target stage (default: the last) and the stages it is built FROM, oldest first."""
+    if not dockerfile.stages:
+        return []
+    if target is None:
+        stage = dockerfile.stages[-1]
+    else:
+        found = dockerfile.resolve_stage(target)
+        if found is None:
+            raise KeyError(target)
+        stage = found
+    chain = [stage]
+    while chain[-1].base_stage is not None and len(chain) <= len(dockerfile.stages):
+        chain.append(dockerfile.stages[chain[-1].base_stage])
+    chain.reverse()
+    return chain
+
+
+def _source(dockerfile: Dockerfile, step: Step, stage: Stage, from_base: bool) -> SourceLine:
+    instruction = step.instruction
+    first = instruction.original.split("\n", 1)[0].strip()
+    return SourceLine(
+        dockerfile.path,
+        instruction.start_line,
+        instruction.end_line,
+        stage.name if stage.name is not None else stage.index,
+        from_base,
+        instruction.keyword,
+        first,
+    )
+
+
+def _run_tails(step: Step) -> list[str]:
+    instruction = step.instruction
+    if not instruction.value:
+        return []
+    if instruction.json:
+        return [_squeeze(" ".join(instruction.value))]
+    shell = " ".join(step.shell)
+    command = instruction.value[0]
+    scripts = [command]
+    docs = instruction.heredocs
+    if docs:
+        if re.fullmatch(r"\s*\d*<<-?\s*\S+\s*", command):
+            scripts = [docs[0].content, docs[0].body()]
+        else:
+            scripts = [command + "".join("\n" + doc.content + doc.name for doc in docs)]
+    return [_squeeze(f"{shell} {script}") for script in scripts]
+
+
+def _run_matches(entry: HistoryEntry, step: Step) -> bool:
+    payload = entry.payload
+    for tail in _run_tails(step):
+        if payload == tail:
+            return True
+        if _ARGS_PREFIX.match(payload) and payload.endswith(" " + tail):
+            return True
+    return False
+
+
+def _same_destination(recorded: str, written: str) -> bool:
+    def normal(path: str) -> str:
+        cleaned = posixpath.normpath(path) if path else path
+        return cleaned.rstrip("/") or "/"
+
+    recorded, written = normal(recorded), normal(written)
+    if recorded == written:
+        return True
+    relative = written if not written.startswith("/") else recorded
+    absolute = recorded if relative is written else written
+    if relative.startswith("/") or not absolute.startswith("/"):
+        return False
+    return relative == "." or absolute.endswith("/" + relative)
+
+
+def _copy_matches(entry: HistoryEntry, step: Step) -> bool:
+    words = list(step.expanded or step.instruction.value)
+    if not words:
+        return False
+    destination = words[-1]
+    legacy = _LEGACY_COPY.search(entry.payload)
+    if legacy is not None:
+        return _same_destination(legacy.group(1).strip(), destination)
+    recorded = [word for word in entry.payload.split(" ") if not word.startswith("--")]
+    if not recorded:
+        return False
+    return _same_destination(recorded[-1], destination)
+
+
+def _pairs(entry: HistoryEntry, expected: _Expected) -> bool:
+    if entry.keyword != expected.keyword:
+        return False
+    if not entry.empty and expected.keyword not in LAYER_KEYWORDS:
+        return False
+    if expected.keyword == "RUN":
+        return _run_matches(entry, expected.step)
+    if expected.keyword in ("COPY", "ADD"):
+        return _copy_matches(entry, expected.step)
+    if expected.keyword == "WORKDIR" and not entry.empty:
+        words = expected.step.expanded or expected.step.instruction.value
+        return bool(words) and _same_destination(entry.payload, words[0])
+    return True
+
+
+def _expected(dockerfile: Dockerfile, chain: list[Stage]) -> list[_Expected]:
+    out = []
+    for stage in chain:
+        for index in stage.steps[1:]:
+            step = dockerfile.steps[index]
+            keyword = step.instruction.keyword
+            out.append(_Expected(step, _source(dockerfile, step, stage, False), keyword))
+    return out
+
+
+def _align(
+    entries: Sequence[HistoryEntry], expected: Sequence[_Expected], scratch: bool
+) -> tuple[int, list[list[int | None]]]:
+    """(cost, alignments): for each cheapest alignment, the expected index each entry pairs
+    with (None: skipped), entries before the first paired one being the base image's (-1)."""
+    n, m = len(entries), len(expected)
+    cost = [[_INFINITE] * (m + 1) for _ in range(n + 1)]
+    cost[n][m] = 0
+    for i in range(n, -1, -1):
+        for j in range(m, -1, -1):
+            if i == n and j == m:
+                continue
+            best = _INFINITE
+            if i < n and j < m and _pairs(entries[i], expected[j]):
+                best = cost[i + 1][j + 1]
+            if i < n and entries[i].empty:
+                best = min(best, cost[i + 1][j] + 1)
+            if j < m and expected[j].keyword not in ALWAYS_RECORDED:
+                best = min(best, cost[i][j + 1] + 1)
+            cost[i][j] = best
+    starts = []
+    for k in range(n + 1):
+        if scratch and any(not entry.empty for entry in entries[:k]):
+            break
+        starts.append(k)
+    best_cost = min((cost[k][0] for k in starts), default=_INFINITE)
+    if best_cost >= _INFINITE:
+        return best_cost, []
+    alignments = []
+    for k in starts:
+        if cost[k][0] != best_cost:
+            continue
+        paired: list[int | None] = [-1] * k + [None] * (n - k)
+        i, j = k, 0
+        while i < n or j < m:
+            if (
+                i < n
+                and j < m
+                and _pairs(entries[i], expected[j])
+                and cost[i][j] == cost[i + 1][j + 1]
+            ):
+                paired[i] = j
+                i, j = i + 1, j + 1
+            elif i < n and entries[i].empty and cost[i][j] == cost[i + 1][j] + 1:
+                i += 1
+            else:
+                j += 1
+        alignments.append(paired)
+    return best_cost, alignments
+
+
+def _unattributed(layer_count: int, reason: str, note: str) -> list[LayerSource]:
+    return [LayerSource(None, reason, note) for _ in range(layer_count)]
+
+
+def attribute(
+    history: Any,
+    layer_count: int,
+    dockerfile: Dockerfile,
+    target: str | None = None,
+) -> Attribution:
+    """Pair each of ``layer_count`` layers with the instruction of ``dockerfile`` that made it."""
+    chain = stage_chain(dockerfile, target)
+    label: str | int | None = None
+    if chain:
+        label = chain[-1].name if chain[-1].name is not None else chain[-1].index
+    entries = parse_history(history)
+
+    def failed(reason: str, message: str) -> Attribution:
+        return Attribution(
+            dockerfile.path,
+            label,
+            False,
+            reason,
+            message,
+            _unattributed(layer_count, reason, message),
+        )
+
+    if not chain:
+        return failed(REASON_NOT_BUILT, f"{dockerfile.path} has no FROM instruction")
+    if not entries:
+        return failed(REASON_NO_HISTORY, "the image config has no history to match")
+    made = sum(1 for entry in entries if not entry.empty)
+    if made != layer_count:
+        return failed(
+            REASON_HISTORY_MISMATCH,
+            f"the history lists {made} layers but the image has {layer_count}: "
+            "layers cannot be told apart",
+        )
+    root = chain[0]
+    expected = _expected(dockerfile, chain)
+    _, alignments = _align(entries, expected, root.is_scratch)
+    if not alignments:
+        return failed(
+            REASON_NOT_BUILT,
+            f"the image history does not match {dockerfile.path}"
+            + (f" (target {label})" if target is not None else "")
+            + ": the image was not built from this file, or not from this version of it",
+        )
+    from_step = dockerfile.steps[root.steps[0]]
+    base = _source(dockerfile, from_step, root, True)
+    per_alignment: list[list[SourceLine | None]] = []
+    for paired in alignments:
+        sources: list[SourceLine | None] = [None] * layer_count
+        for entry, choice in zip(entries, paired, strict=True):
+            if entry.layer is None:
+                continue
+            sources[entry.layer] = (
+                base if choice == -1 else (expected[choice].source if choice is not None else None)
+            )
+        per_alignment.append(sources)
+    layers = []
+    for index in range(layer_count):
+        options = {sources[index] for sources in per_alignment}
+        if len(options) == 1 and None not in options:
+            layers.append(LayerSource(options.pop()))
+        else:
+            layers.append(
+                LayerSource(
+                    None,
+                    REASON_AMBIGUOUS,
+                    "the history fits more than one instruction for this layer",
+                )
+            )
+    instructions: list[tuple[SourceLine, list[int]]] = []
+    first = alignments[0]
+    for position, item in enumerate(expected):
+        if item.keyword not in LAYER_KEYWORDS:
+            continue
+        made_layers = [
+            entry.layer
+            for entry, choice in zip(entries, first, strict=True)
+            if choice == position
+            and entry.layer is not None
+            and layers[entry.layer].source == item.source
+        ]
+        paired_at_all = position in first
+        if made_layers or (paired_at_all and item.keyword in ALWAYS_RECORDED):
+            instructions.append((item.source, made_layers))
+    base_layers = [index for index, layer in enumerate(layers) if layer.source == base]
+    if base_layers:
+        instructions.insert(0, (base, base_layers))
+    attributed = sum(1 for layer in layers if layer.source is not None)
+    return Attribution(
+        dockerfile.path,
+        label,
+        True,
+        None,
+        f"{attributed} of {layer_count} layers traced to {dockerfile.path}",
+        layers,
+        instructions,
+    )
