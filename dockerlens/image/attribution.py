@@ -294,53 +294,62 @@ def _expected(dockerfile: Dockerfile, chain: list[Stage]) -> list[_Expected]:
 
 def _align(
     entries: Sequence[HistoryEntry], expected: Sequence[_Expected], scratch: bool
-) -> tuple[int, list[list[int | None]]]:
-    """(cost, alignments): for each cheapest alignment, the expected index each entry pairs
-    with (None: skipped), entries before the first paired one being the base image's (-1)."""
+) -> list[set[int]] | None:
+    """For each history entry, what it pairs with in some cheapest alignment: expected indexes,
+    and ``-1`` for the base image. None when no alignment exists.
+
+    ``after[i][j]`` is the cheapest way to align ``entries[i:]`` with ``expected[j:]``,
+    ``before[i][j]`` the cheapest for ``entries[:i]`` and ``expected[:j]`` (base entries first);
+    a pairing lies on a cheapest alignment exactly when the two around it add up to the best.
+    """
     n, m = len(entries), len(expected)
-    cost = [[_INFINITE] * (m + 1) for _ in range(n + 1)]
-    cost[n][m] = 0
+    pairs = [[_pairs(entries[i], expected[j]) for j in range(m)] for i in range(n)]
+    skippable = [item.keyword not in ALWAYS_RECORDED for item in expected]
+    after = [[_INFINITE] * (m + 1) for _ in range(n + 1)]
+    after[n][m] = 0
     for i in range(n, -1, -1):
         for j in range(m, -1, -1):
             if i == n and j == m:
                 continue
             best = _INFINITE
-            if i < n and j < m and _pairs(entries[i], expected[j]):
-                best = cost[i + 1][j + 1]
+            if i < n and j < m and pairs[i][j]:
+                best = after[i + 1][j + 1]
             if i < n and entries[i].empty:
-                best = min(best, cost[i + 1][j] + 1)
-            if j < m and expected[j].keyword not in ALWAYS_RECORDED:
-                best = min(best, cost[i][j + 1] + 1)
-            cost[i][j] = best
+                best = min(best, after[i + 1][j] + 1)
+            if j < m and skippable[j]:
+                best = min(best, after[i][j + 1] + 1)
+            after[i][j] = best
     starts = []
     for k in range(n + 1):
         if scratch and any(not entry.empty for entry in entries[:k]):
             break
         starts.append(k)
-    best_cost = min((cost[k][0] for k in starts), default=_INFINITE)
+    best_cost = min(after[k][0] for k in starts)
     if best_cost >= _INFINITE:
-        return best_cost, []
-    alignments = []
+        return None
+    before = [[_INFINITE] * (m + 1) for _ in range(n + 1)]
     for k in starts:
-        if cost[k][0] != best_cost:
-            continue
-        paired: list[int | None] = [-1] * k + [None] * (n - k)
-        i, j = k, 0
-        while i < n or j < m:
-            if (
-                i < n
-                and j < m
-                and _pairs(entries[i], expected[j])
-                and cost[i][j] == cost[i + 1][j + 1]
-            ):
-                paired[i] = j
-                i, j = i + 1, j + 1
-            elif i < n and entries[i].empty and cost[i][j] == cost[i + 1][j] + 1:
-                i += 1
-            else:
-                j += 1
-        alignments.append(paired)
-    return best_cost, alignments
+        before[k][0] = 0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = before[i][j]
+            if here >= _INFINITE:
+                continue
+            if i < n and j < m and pairs[i][j]:
+                before[i + 1][j + 1] = min(before[i + 1][j + 1], here)
+            if i < n and entries[i].empty:
+                before[i + 1][j] = min(before[i + 1][j], here + 1)
+            if j < m and skippable[j]:
+                before[i][j + 1] = min(before[i][j + 1], here + 1)
+    last_base = max((k for k in starts if after[k][0] == best_cost), default=0)
+    options: list[set[int]] = []
+    for i in range(n):
+        found = {-1} if i < last_base else set()
+        found.update(
+            j for j in range(m) if pairs[i][j] and before[i][j] + after[i + 1][j + 1] == best_cost
+        )
+        options.append(found)
+    return options
 
 
 def _unattributed(layer_count: int, reason: str, note: str) -> list[LayerSource]:
@@ -374,17 +383,17 @@ def attribute(
         return failed(REASON_NOT_BUILT, f"{dockerfile.path} has no FROM instruction")
     if not entries:
         return failed(REASON_NO_HISTORY, "the image config has no history to match")
-    made = sum(1 for entry in entries if not entry.empty)
-    if made != layer_count:
+    recorded = sum(1 for entry in entries if not entry.empty)
+    if recorded != layer_count:
         return failed(
             REASON_HISTORY_MISMATCH,
-            f"the history lists {made} layers but the image has {layer_count}: "
+            f"the history lists {recorded} layers but the image has {layer_count}: "
             "layers cannot be told apart",
         )
     root = chain[0]
     expected = _expected(dockerfile, chain)
-    _, alignments = _align(entries, expected, root.is_scratch)
-    if not alignments:
+    options = _align(entries, expected, root.is_scratch)
+    if options is None:
         return failed(
             REASON_NOT_BUILT,
             f"the image history does not match {dockerfile.path}"
@@ -393,47 +402,35 @@ def attribute(
         )
     from_step = dockerfile.steps[root.steps[0]]
     base = _source(dockerfile, from_step, root, True)
-    per_alignment: list[list[SourceLine | None]] = []
-    for paired in alignments:
-        sources: list[SourceLine | None] = [None] * layer_count
-        for entry, choice in zip(entries, paired, strict=True):
-            if entry.layer is None:
-                continue
-            sources[entry.layer] = (
-                base if choice == -1 else (expected[choice].source if choice is not None else None)
-            )
-        per_alignment.append(sources)
-    layers = []
-    for index in range(layer_count):
-        options = {sources[index] for sources in per_alignment}
-        if len(options) == 1 and None not in options:
-            layers.append(LayerSource(options.pop()))
-        else:
-            layers.append(
-                LayerSource(
-                    None,
-                    REASON_AMBIGUOUS,
-                    "the history fits more than one instruction for this layer",
-                )
-            )
-    instructions: list[tuple[SourceLine, list[int]]] = []
-    first = alignments[0]
-    for position, item in enumerate(expected):
-        if item.keyword not in LAYER_KEYWORDS:
+    layers = [LayerSource(None)] * layer_count
+    made: dict[int, list[int]] = {}
+    for entry, choices in zip(entries, options, strict=True):
+        if entry.layer is None:
             continue
-        made_layers = [
-            entry.layer
-            for entry, choice in zip(entries, first, strict=True)
-            if choice == position
-            and entry.layer is not None
-            and layers[entry.layer].source == item.source
-        ]
-        paired_at_all = position in first
-        if made_layers or (paired_at_all and item.keyword in ALWAYS_RECORDED):
-            instructions.append((item.source, made_layers))
-    base_layers = [index for index, layer in enumerate(layers) if layer.source == base]
-    if base_layers:
-        instructions.insert(0, (base, base_layers))
+        if len(choices) != 1:
+            layers[entry.layer] = LayerSource(
+                None,
+                REASON_AMBIGUOUS,
+                "the history fits more than one instruction for this layer: "
+                + ", ".join(
+                    "the base image" if j < 0 else f"line {expected[j].source.line}"
+                    for j in sorted(choices)
+                ),
+            )
+            continue
+        (choice,) = choices
+        layers[entry.layer] = LayerSource(base if choice < 0 else expected[choice].source)
+        made.setdefault(choice, []).append(entry.layer)
+    instructions: list[tuple[SourceLine, list[int]]] = []
+    if made.get(-1):
+        instructions.append((base, made[-1]))
+    for position, item in enumerate(expected):
+        paired = position in made or (
+            item.keyword in ALWAYS_RECORDED
+            and any(options[i] == {position} for i in range(len(entries)))
+        )
+        if item.keyword in LAYER_KEYWORDS and paired:
+            instructions.append((item.source, made.get(position, [])))
     attributed = sum(1 for layer in layers if layer.source is not None)
     return Attribution(
         dockerfile.path,

@@ -1,0 +1,200 @@
+"""The joined report: an analysed image seen through the Dockerfile that built it.
+
+:mod:`dockerlens.image.attribution` says which line made each layer; this module adds the
+layers' measured figures up per line (bytes added, bytes a later line hides, files written) and
+shows them: keys added to the analyze JSON report, a table at the top of the text report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from dockerlens.errors import UserError
+from dockerlens.image.attribution import Attribution, SourceLine, attribute, stage_chain
+from dockerlens.image.pipeline import ImageResult
+from dockerlens.image.units import human_size
+from dockerlens.model import Dockerfile
+
+
+@dataclass(slots=True)
+class InstructionCost:
+    source: SourceLine
+    layers: list[int]
+    bytes_added: int
+    #: bytes its layers store that a later layer hides (None without layer content)
+    bytes_wasted: int | None
+    #: regular files and links its layers add or change (None without layer content)
+    files: int | None
+    #: line of the instruction that hid some of its bytes -> those bytes
+    hidden_by: dict[int, int] = field(default_factory=dict)
+
+
+def load_dockerfile(path: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """The model of the Dockerfile at ``path`` (a UserError when it cannot be read or parsed)."""
+    from dockerlens.model import build_model
+    from dockerlens.sources import read_source
+    from dockerlens.syntax.parser import parse
+
+    source = read_source(path)
+    result = parse(source.text)
+    if result.error is not None:
+        error = result.error
+        raise UserError(f"{path}:{error.line}: not a valid Dockerfile: {error.message}")
+    return build_model(result, source.path, build_args)
+
+
+def dockerfile_option(
+    path: str | None, target: str | None, build_args: tuple[str, ...]
+) -> tuple[Dockerfile, str | None] | None:
+    """``--dockerfile PATH [--target STAGE] [--build-arg NAME=VALUE]`` checked and read."""
+    if path is None:
+        if target is not None or build_args:
+            raise UserError("--target and --build-arg need --dockerfile")
+        return None
+    values = {}
+    for item in build_args:
+        name, equals, value = item.partition("=")
+        if not equals or not name:
+            raise UserError(f"--build-arg {item!r}: expected NAME=VALUE")
+        values[name] = value
+    dockerfile = load_dockerfile(path, values)
+    try:
+        stage_chain(dockerfile, target)
+    except KeyError:
+        raise UserError(f"{dockerfile.path}: no stage named {target!r}") from None
+    return dockerfile, target
+
+
+def attribute_result(
+    result: ImageResult, dockerfile: Dockerfile, target: str | None
+) -> Attribution:
+    return attribute(result.image.config.get("history"), len(result.layers), dockerfile, target)
+
+
+def instruction_costs(result: ImageResult, attribution: Attribution) -> list[InstructionCost]:
+    """The layers' figures summed per instruction, in build order (the base image first)."""
+    line_of_layer = {
+        index: layer.source.line
+        for index, layer in enumerate(attribution.layers)
+        if layer.source is not None and not layer.source.from_base
+    }
+    costs = []
+    for source, layers in attribution.instructions:
+        measured = [result.layers[index] for index in layers]
+        figures = [layer.figures for layer in measured]
+        complete = all(item is not None for item in figures) and result.figures is not None
+        cost = InstructionCost(
+            source,
+            layers,
+            sum(layer.size for layer in measured),
+            sum(item.wasted_bytes for item in figures if item is not None) if complete else None,
+            sum(item.files_added + item.files_changed for item in figures if item is not None)
+            if complete
+            else None,
+        )
+        if result.figures is not None:
+            mine = set(layers)
+            for wasted in result.figures.wasted:
+                if wasted.added_in in mine:
+                    line = line_of_layer.get(wasted.hidden_in, 0)
+                    cost.hidden_by[line] = cost.hidden_by.get(line, 0) + wasted.size
+        costs.append(cost)
+    return costs
+
+
+def _layer_json(attribution: Attribution, index: int) -> dict[str, Any]:
+    layer = attribution.layers[index]
+    return {
+        "dockerfile": layer.source.to_json() if layer.source is not None else None,
+        "dockerfile_reason": layer.reason,
+        "dockerfile_note": layer.note,
+    }
+
+
+def annotate_report(
+    document: dict[str, Any],
+    results: list[ImageResult],
+    attributions: list[Attribution],
+) -> None:
+    """Add the Dockerfile's view to the analyze JSON report ``document`` (keys only added)."""
+    for image, result, attribution in zip(document["images"], results, attributions, strict=True):
+        for layer in image["layers"]:
+            layer.update(_layer_json(attribution, layer["index"]))
+        image["dockerfile"] = {
+            "path": attribution.path,
+            "target": attribution.target,
+            "matched": attribution.matched,
+            "reason": attribution.reason,
+            "message": attribution.message,
+            "instructions": [
+                {
+                    **cost.source.to_json(),
+                    "instruction": cost.source.text,
+                    "layers": cost.layers,
+                    "bytes_added": cost.bytes_added,
+                    "bytes_wasted": cost.bytes_wasted,
+                    "files": cost.files,
+                    "wasted_hidden_by": [
+                        {"line": line or None, "bytes": size}
+                        for line, size in sorted(cost.hidden_by.items())
+                    ],
+                }
+                for cost in instruction_costs(result, attribution)
+            ],
+        }
+
+
+def render_lens(console: Console, result: ImageResult, attribution: Attribution) -> None:
+    """The table a person reads first: what each Dockerfile line costs in this image."""
+    console.print(
+        Text(f"{result.ref}", style="bold"),
+        Text(f"  by line of {attribution.path}", style="bold"),
+    )
+    if not attribution.matched:
+        console.print(f"not attributed: {attribution.message}", style="yellow")
+        console.print()
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("line", justify="right", no_wrap=True)
+    table.add_column("added", justify="right", no_wrap=True)
+    table.add_column("wasted", justify="right", no_wrap=True)
+    table.add_column("files", justify="right", no_wrap=True)
+    table.add_column("instruction", overflow="ellipsis", no_wrap=True, max_width=60)
+    table.add_column("wasted bytes hidden by", no_wrap=True)
+    for cost in instruction_costs(result, attribution):
+        source = cost.source
+        where = (
+            str(source.line)
+            if source.line == source.end_line
+            else f"{source.line}-{source.end_line}"
+        )
+        text = f"{source.text} (base image)" if source.from_base else source.text
+        hidden = ", ".join(
+            f"line {line}" if line else "an unattributed layer" for line in sorted(cost.hidden_by)
+        )
+        table.add_row(
+            where,
+            human_size(cost.bytes_added),
+            "" if not cost.bytes_wasted else human_size(cost.bytes_wasted),
+            "" if cost.files is None else str(cost.files),
+            text,
+            hidden,
+        )
+    console.print(table)
+    unattributed = [
+        index + 1 for index, layer in enumerate(attribution.layers) if layer.source is None
+    ]
+    if unattributed:
+        console.print(
+            f"layers not attributed: {', '.join(map(str, unattributed))} "
+            "(the history fits more than one instruction)",
+            style="yellow",
+        )
+    console.print(attribution.message)
+    console.print()
