@@ -125,6 +125,13 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     default=None,
     help="Check RUN scripts with ShellCheck (SC codes) when it is installed (default: on).",
 )
+@click.option(
+    "--image",
+    metavar="IMAGE",
+    help="The image built from the Dockerfile (any analyze IMAGE source): price findings in "
+    "bytes measured in its layers (measured_bytes) and report waste no rule saw (DK601, "
+    "DK602). Needs exactly one Dockerfile.",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -145,6 +152,7 @@ def lint(
     force_exclude: bool,
     shellcheck: bool | None,
     build_context: Path | None,
+    image: str | None,
 ) -> None:
     """Lint Dockerfiles.
 
@@ -195,6 +203,10 @@ def lint(
         force_exclude=force_exclude,
     )
     outcome = run_lint(list(paths), command_line, stdin_filename)
+    if image is not None:
+        from dockerlens.image.lint_image import price_run
+
+        outcome.failed = price_run(outcome, list(paths), image, command_line)
     render = reporter(output_format)
     if output is not None:
         from dockerlens.output import write_atomically  # tempfile: only when it is needed
