@@ -63,7 +63,7 @@ CACHE_CODES: dict[str, Callable[[], tuple[str, ...]]] = {
 }
 #: codes whose cost is bytes a later instruction hid from a COPY/ADD
 COPY_WASTE_CODES = frozenset({"DK201", "DK202"})
-ARCHIVE_CODES = frozenset({"DK207"})
+ARCHIVE_CODES = frozenset({"DK207", "DL3010"})
 PRICED_CODES = frozenset({*CACHE_CODES, *COPY_WASTE_CODES, *ARCHIVE_CODES})
 
 
