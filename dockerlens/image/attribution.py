@@ -176,6 +176,9 @@ class _Expected:
     step: Step
     source: SourceLine
     keyword: str
+    #: for a RUN, the commands its history entry may end with (computed once: the alignment
+    #: compares every RUN with every RUN entry)
+    run_tails: tuple[str, ...] = ()
 
 
 def stage_chain(dockerfile: Dockerfile, target: str | None) -> list[Stage]:
@@ -228,9 +231,9 @@ def _run_tails(step: Step) -> list[str]:
     return [_squeeze(f"{shell} {script}") for script in scripts]
 
 
-def _run_matches(entry: HistoryEntry, step: Step) -> bool:
+def _run_matches(entry: HistoryEntry, tails: tuple[str, ...]) -> bool:
     payload = entry.payload
-    for tail in _run_tails(step):
+    for tail in tails:
         if payload == tail:
             return True
         if _ARGS_PREFIX.match(payload) and payload.endswith(" " + tail):
@@ -273,7 +276,7 @@ def _pairs(entry: HistoryEntry, expected: _Expected) -> bool:
     if not entry.empty and expected.keyword not in LAYER_KEYWORDS:
         return False
     if expected.keyword == "RUN":
-        return _run_matches(entry, expected.step)
+        return _run_matches(entry, expected.run_tails)
     if expected.keyword in ("COPY", "ADD"):
         return _copy_matches(entry, expected.step)
     if expected.keyword == "WORKDIR" and not entry.empty:
@@ -288,7 +291,8 @@ def _expected(dockerfile: Dockerfile, chain: list[Stage]) -> list[_Expected]:
         for index in stage.steps[1:]:
             step = dockerfile.steps[index]
             keyword = step.instruction.keyword
-            out.append(_Expected(step, _source(dockerfile, step, stage, False), keyword))
+            tails = tuple(_run_tails(step)) if keyword == "RUN" else ()
+            out.append(_Expected(step, _source(dockerfile, step, stage, False), keyword, tails))
     return out
 
 
