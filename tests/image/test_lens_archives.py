@@ -1,0 +1,131 @@
+"""The lens on archives written in Python: a base image below the Dockerfile's layers, a BuildKit
+heredoc RUN and ``COPY --link`` (which no local builder here makes), through every layout."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dockerlens.cli import cli
+
+DOCKERFILE = """\
+FROM debian:12
+ENV A=1
+RUN <<EOT
+set -e
+head -c 5000 /dev/zero > /opt/tool.bin
+EOT
+RUN rm -rf /usr/share/doc
+COPY --link app /srv/app
+"""
+DOCS, TOOL, APP = 9000, 5000, 700
+
+
+@pytest.fixture
+def image(make_layer: Callable[[list[Any]], bytes]) -> dict[str, Any]:
+    return {
+        "tag": "lens:1",
+        "layers": [
+            make_layer(
+                [("dir", "usr"), ("file", "bin/sh", 1200), ("file", "usr/share/doc/a", DOCS)]
+            ),
+            make_layer([("dir", "opt"), ("file", "opt/tool.bin", TOOL)]),
+            make_layer([("whiteout", "usr/share/doc")]),
+            make_layer([("file", "srv/app", APP)]),
+        ],
+        "commands": [
+            "/bin/sh -c #(nop) ADD file:0123456789abcdef0123456789abcdef in / ",
+            "RUN /bin/sh -c set -e\nhead -c 5000 /dev/zero > /opt/tool.bin\n # buildkit",
+            "RUN /bin/sh -c rm -rf /usr/share/doc # buildkit",
+            "COPY --link app /srv/app # buildkit",
+        ],
+        "empty": (1,),  # ENV A=1
+    }
+
+
+@pytest.fixture(params=["docker-archive", "docker-archive-oci", "oci-dir"])
+def source(request: pytest.FixtureRequest, archives: Any, image: dict[str, Any]) -> str:
+    if request.param == "docker-archive":
+        return f"docker-archive:{archives.docker_archive('lens.tar', [image])}"
+    if request.param == "docker-archive-oci":
+        return f"docker-archive:{archives.docker_archive('lens.tar', [image], layout='oci')}"
+    return f"oci:{archives.oci_layout('lens', [image], compression='gzip')}"
+
+
+def _run(*args: str) -> Any:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def test_base_layers_and_heredoc(source: str, tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(DOCKERFILE)
+    document = _run("analyze", "-f", "json", "-q", source, "--dockerfile", str(dockerfile))
+    (result,) = document["images"]
+    located = [
+        (
+            layer["dockerfile"]["line"],
+            layer["dockerfile"]["end_line"],
+            layer["dockerfile"]["from_base"],
+        )
+        for layer in result["layers"]
+    ]
+    assert located == [(1, 1, True), (3, 6, False), (7, 7, False), (8, 8, False)]
+    instructions = {item["line"]: item for item in result["dockerfile"]["instructions"]}
+    assert instructions[1]["bytes_wasted"] == DOCS
+    assert instructions[1]["wasted_hidden_by"] == [{"line": 7, "bytes": DOCS}]
+    assert instructions[3]["files"] == 1 and instructions[3]["bytes_wasted"] == 0
+
+
+def test_lint_image_reports_base_bytes_hidden(source: str, tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(DOCKERFILE)
+    findings = _run(
+        "lint", "--no-shellcheck", "--format", "json", "--image", source, str(dockerfile)
+    )
+    (base,) = [finding for finding in findings if finding["code"] == "DK602"]
+    assert (base["line"], base["measured_bytes"]) == (1, DOCS)
+    assert "line 7" in base["message"]
+    assert not [finding for finding in findings if finding["code"] == "DK601"]
+    ignored = _run(
+        "lint", "--no-shellcheck", "--format", "json", "--ignore", "DK602", "--image", source,
+        str(dockerfile),
+    )  # fmt: skip
+    assert not [finding for finding in ignored if finding["code"] == "DK602"]
+
+
+def test_another_dockerfile_attributes_nothing(source: str, tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(DOCKERFILE.replace("rm -rf /usr/share/doc", "rm -rf /usr/share/man"))
+    document = _run("analyze", "-f", "json", "-q", source, "--dockerfile", str(dockerfile))
+    (result,) = document["images"]
+    assert result["dockerfile"]["matched"] is False
+    assert [layer["dockerfile"] for layer in result["layers"]] == [None] * 4
+    findings = _run(
+        "lint", "--no-shellcheck", "--format", "json", "--image", source, str(dockerfile)
+    )
+    assert not [finding for finding in findings if finding["code"] in ("DK601", "DK602")]
+
+
+def test_bad_options(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(DOCKERFILE)
+    cases = [
+        (["analyze", "x.tar", "--target", "build"], "--target and --build-arg need --dockerfile"),
+        (["analyze", "x.tar", "--dockerfile", str(dockerfile), "--target", "nope"], "no stage"),
+        (["analyze", "x.tar", "--dockerfile", str(tmp_path / "missing")], "no such file"),
+        (["analyze", "x.tar", "--dockerfile", str(dockerfile), "--build-arg", "X"], "NAME=VALUE"),
+        (["lint", "--image", "x.tar", str(dockerfile), str(dockerfile) + "2"], "exactly one"),
+    ]
+    (tmp_path / "Dockerfile2").write_text("FROM scratch\n")
+    for args, message in cases:
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.output
