@@ -210,10 +210,10 @@ def hidden_bytes_findings(
     findings = []
     for (added, hidden), (size, files) in groups.items():
         code = BASE_IMAGE_BYTES_HIDDEN if added.from_base else BYTES_HIDDEN_LATER
-        what = "the base image stores" if added.from_base else "this instruction writes"
+        what = "of the base image" if added.from_base else "written here"
         message = (
-            f"{_bytes(size)} in {files} file{'s' if files != 1 else ''} {what} are hidden by "
-            f"line {hidden.line} (`{_short(hidden.text)}`) and stay in the image"
+            f"{_bytes(size)} in {files} file{'s' if files != 1 else ''} {what} are deleted or "
+            f"replaced by line {hidden.line} (`{_short(hidden.text)}`) but stay in the image"
         )
         findings.append(_finding(code, added, message, size, lines))
     return findings
