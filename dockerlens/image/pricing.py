@@ -42,24 +42,34 @@ _PIP = ("~/.cache/pip",)
 _MENTIONED_LINE = re.compile(r"\bline (\d+)\b")
 
 
-def _dk203_caches() -> tuple[str, ...]:
+_DK203_MANAGER = re.compile(r"^`([^`]+)` leaves its (.*?) in this layer")
+
+
+def _dk203_caches(message: str) -> tuple[str, ...]:
+    """The caches a DK203 finding names: its manager's default places, and the paths the
+    message gives (a cache moved by a variable)."""
     from dockerlens.rules.dk203_package_cache_left import APK_INDEX, APT_ARCHIVES, MANAGERS
 
-    return tuple(
-        path
+    match = _DK203_MANAGER.match(message)
+    if match is None:
+        return ()
+    named = [
+        manager
         for manager in (*MANAGERS, APT_ARCHIVES, APK_INDEX)
-        for cache in manager.caches
-        for path in cache.paths
-        if not path.startswith("$")
-    )
+        if manager.name == match.group(1)
+    ]
+    defaults = [path for manager in named for cache in manager.caches for path in cache.paths]
+    given = [word.rstrip(",") for word in match.group(2).split() if word.startswith(("/", "~"))]
+    return tuple(path for path in (*defaults, *given) if not path.startswith("$"))
 
 
-#: code -> the cache directories whose bytes in the RUN's layer are the finding's cost.
-CACHE_CODES: dict[str, Callable[[], tuple[str, ...]]] = {
-    "DL3009": lambda: _APT,
-    "DL3019": lambda: _APK,
-    "DL3042": lambda: _PIP,
-    "DK203": lambda: (*_APT, *_APK, *_PIP, *_dk203_caches()),
+#: code -> the cache directories (from the finding's message) whose bytes in the RUN's layer
+#: are the finding's cost.
+CACHE_CODES: dict[str, Callable[[str], tuple[str, ...]]] = {
+    "DL3009": lambda message: _APT,
+    "DL3019": lambda message: _APK,
+    "DL3042": lambda message: _PIP,
+    "DK203": _dk203_caches,
 }
 #: codes whose cost is bytes a later instruction hid from a COPY/ADD
 COPY_WASTE_CODES = frozenset({"DK201", "DK202"})
@@ -124,7 +134,7 @@ def measure(finding: Finding, evidence: ImageEvidence) -> int | None:
     if source is None:
         return None
     if finding.code in CACHE_CODES:
-        patterns = _cache_patterns(CACHE_CODES[finding.code]())
+        patterns = _cache_patterns(CACHE_CODES[finding.code](finding.message))
         return sum(
             entry.size
             for index in layers

@@ -129,3 +129,66 @@ def test_bad_options(tmp_path: Path) -> None:
         assert result.exit_code == 2, (args, result.output)
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.output
+
+
+CACHES_DOCKERFILE = """\
+FROM scratch
+COPY busybox /bin/busybox
+RUN npm install --omit=dev
+RUN apk add curl=8.0.0-r0
+RUN apt-get update && apt-get install -y --no-install-recommends curl=8.0
+"""
+
+
+def test_cache_bytes_of_each_finding(
+    archives: Any, make_layer: Callable[[list[Any]], bytes], tmp_path: Path
+) -> None:
+    image = {
+        "tag": "caches:1",
+        "layers": [
+            make_layer([("file", "bin/busybox", 100)]),
+            make_layer(
+                [
+                    ("file", "root/.npm/_cacache/index-v5/a", 500),
+                    ("file", "home/node/.npm/_cacache/b", 300),
+                    ("file", "app/node_modules/m/index.js", 1000),
+                    ("file", "var/lib/apt/lists/stray", 77),  # not npm's: not DK203's bytes
+                ]
+            ),
+            make_layer(
+                [("file", "var/cache/apk/APKINDEX.tar.gz", 900), ("file", "usr/bin/curl", 5)]
+            ),
+            make_layer(
+                [
+                    ("file", "var/lib/apt/lists/deb_InRelease", 60),
+                    ("file", "var/cache/apt/archives/curl.deb", 50),
+                    ("file", "usr/bin/curl2", 5),
+                ]
+            ),
+        ],
+        "commands": [
+            "COPY busybox /bin/busybox # buildkit",
+            "RUN /bin/sh -c npm install --omit=dev # buildkit",
+            "RUN /bin/sh -c apk add curl=8.0.0-r0 # buildkit",
+            "RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends "
+            "curl=8.0 # buildkit",
+        ],
+    }
+    source = f"docker-archive:{archives.docker_archive('caches.tar', [image])}"
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(CACHES_DOCKERFILE)
+    findings = _run(
+        "lint", "--no-shellcheck", "--format", "json", "--image", source, str(dockerfile)
+    )
+    measured = {
+        (finding["code"], finding["line"]): finding["measured_bytes"]
+        for finding in findings
+        if finding["measured_bytes"] is not None
+    }
+    assert measured == {("DK203", 3): 800, ("DL3019", 4): 900, ("DL3009", 5): 110}
+    # with a Dockerfile the image was not built from, nothing is measured
+    dockerfile.write_text(CACHES_DOCKERFILE.replace("--omit=dev", "--production"))
+    findings = _run(
+        "lint", "--no-shellcheck", "--format", "json", "--image", source, str(dockerfile)
+    )
+    assert [finding["measured_bytes"] for finding in findings] == [None] * len(findings)
