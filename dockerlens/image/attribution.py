@@ -35,6 +35,7 @@ LAYER_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
 #: Instructions that always leave a history entry (possibly an empty one).
 ALWAYS_RECORDED = frozenset({"RUN", "COPY", "ADD"})
 
+REASON_NO_DOCKERFILE = "no-dockerfile"
 REASON_NO_HISTORY = "no-history"
 REASON_HISTORY_MISMATCH = "history-mismatch"
 REASON_NOT_BUILT = "not-built-from-dockerfile"

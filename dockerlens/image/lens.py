@@ -16,7 +16,13 @@ from rich.table import Table
 from rich.text import Text
 
 from dockerlens.errors import UserError
-from dockerlens.image.attribution import Attribution, SourceLine, attribute, stage_chain
+from dockerlens.image.attribution import (
+    REASON_NO_DOCKERFILE,
+    Attribution,
+    SourceLine,
+    attribute,
+    stage_chain,
+)
 from dockerlens.image.pipeline import ImageResult
 from dockerlens.image.units import human_size
 from dockerlens.model import Dockerfile
@@ -122,7 +128,22 @@ def annotate_report(
     results: list[ImageResult],
     attributions: list[Attribution],
 ) -> None:
-    """Add the Dockerfile's view to the analyze JSON report ``document`` (keys only added)."""
+    """Add the Dockerfile's view to the analyze JSON report ``document`` (keys only added).
+
+    Without a Dockerfile (no ``attributions``) every layer's ``dockerfile`` is null, with the
+    reason ``no-dockerfile``, and images get ``"dockerfile": null``."""
+    if not attributions:
+        for image in document["images"]:
+            image["dockerfile"] = None
+            for layer in image["layers"]:
+                layer.update(
+                    {
+                        "dockerfile": None,
+                        "dockerfile_reason": REASON_NO_DOCKERFILE,
+                        "dockerfile_note": None,
+                    }
+                )
+        return
     for image, result, attribution in zip(document["images"], results, attributions, strict=True):
         for layer in image["layers"]:
             layer.update(_layer_json(attribution, layer["index"]))

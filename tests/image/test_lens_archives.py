@@ -192,3 +192,12 @@ def test_cache_bytes_of_each_finding(
         "lint", "--no-shellcheck", "--format", "json", "--image", source, str(dockerfile)
     )
     assert [finding["measured_bytes"] for finding in findings] == [None] * len(findings)
+
+
+def test_without_dockerfile_the_keys_are_null(source: str) -> None:
+    document = _run("analyze", "-f", "json", "-q", source)
+    (result,) = document["images"]
+    assert result["dockerfile"] is None
+    assert {(layer["dockerfile"], layer["dockerfile_reason"]) for layer in result["layers"]} == {
+        (None, "no-dockerfile")
+    }
