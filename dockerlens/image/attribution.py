@@ -229,7 +229,8 @@ def _run_tails(step: Step) -> list[str]:
             scripts = [docs[0].content, docs[0].body()]
         else:
             scripts = [command + "".join("\n" + doc.content + doc.name for doc in docs)]
-    return [_squeeze(f"{shell} {script}") for script in scripts]
+    # kaniko records a shell-form RUN as written, without the shell
+    return [_squeeze(f"{shell} {script}") for script in scripts] + [_squeeze(command)]
 
 
 def _run_matches(entry: HistoryEntry, tails: tuple[str, ...]) -> bool:

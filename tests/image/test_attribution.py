@@ -299,3 +299,17 @@ def test_relative_destination_and_build_arg_in_copy() -> None:
         history(("ARG DIR=etc", True), "WORKDIR /srv", "COPY conf etc/ # buildkit"),
     )
     assert lines(buildkit) == [(3, False), (4, False)]
+
+
+def test_kaniko_history() -> None:
+    dockerfile = "FROM alpine:3.20\nRUN apk add --no-cache curl=8.0\nCOPY app /srv/app\n"
+    result = run(
+        dockerfile,
+        history(
+            "/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ",
+            ('/bin/sh -c #(nop)  CMD ["/bin/sh"]', True),
+            "RUN apk add --no-cache curl=8.0",
+            "COPY app /srv/app",
+        ),
+    )
+    assert lines(result) == [(1, True), (2, False), (3, False)]
