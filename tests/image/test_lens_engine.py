@@ -185,6 +185,7 @@ def test_lint_image_in_sarif_and_text(images: dict[str, str]) -> None:
     region = hidden["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] == 29
     assert "30,000 bytes" in hidden["message"]["text"]
+    assert hidden["properties"] == {"measured_bytes": BUILD_LOG}
     rules = {rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert "DK601" in rules
     text = CliRunner().invoke(
