@@ -188,7 +188,8 @@ def render_lens(console: Console, result: ImageResult, attribution: Attribution)
     table.add_column("files", justify="right", no_wrap=True)
     table.add_column("instruction", overflow="ellipsis", no_wrap=True, max_width=60)
     table.add_column("wasted bytes hidden by", no_wrap=True)
-    for cost in instruction_costs(result, attribution):
+    costs = instruction_costs(result, attribution)
+    for number, cost in enumerate(costs, start=1):
         source = cost.source
         where = (
             str(source.line)
@@ -206,7 +207,18 @@ def render_lens(console: Console, result: ImageResult, attribution: Attribution)
             "" if cost.files is None else str(cost.files),
             text,
             hidden,
+            end_section=number == len(costs),
         )
+    wasted = [cost.bytes_wasted for cost in costs if cost.bytes_wasted is not None]
+    files = [cost.files for cost in costs if cost.files is not None]
+    table.add_row(
+        "",
+        human_size(sum(cost.bytes_added for cost in costs)),
+        human_size(sum(wasted)) if wasted else "",
+        str(sum(files)) if files else "",
+        "total",
+        "",
+    )
     console.print(table)
     unattributed = [
         index + 1 for index, layer in enumerate(attribution.layers) if layer.source is None
