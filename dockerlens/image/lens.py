@@ -77,6 +77,15 @@ def dockerfile_option(
     return dockerfile, target
 
 
+def attribute_results(
+    results: list[ImageResult], dockerfile: tuple[Dockerfile, str | None] | None
+) -> list[Attribution]:
+    """Each image traced to the Dockerfile (none without ``--dockerfile``)."""
+    if dockerfile is None:
+        return []
+    return [attribute_result(result, *dockerfile) for result in results]
+
+
 def attribute_result(
     result: ImageResult, dockerfile: Dockerfile, target: str | None
 ) -> Attribution:
@@ -169,6 +178,14 @@ def annotate_report(
                 for cost in instruction_costs(result, attribution)
             ],
         }
+
+
+def render_lenses(
+    console: Console, results: list[ImageResult], attributions: list[Attribution]
+) -> None:
+    """The per-instruction tables of every image, first in the text report."""
+    for result, attribution in zip(results, attributions, strict=False):
+        render_lens(console, result, attribution)
 
 
 def render_lens(console: Console, result: ImageResult, attribution: Attribution) -> None:
