@@ -186,6 +186,12 @@ def test_cache_bytes_of_each_finding(
         if finding["measured_bytes"] is not None
     }
     assert measured == {("DK203", 3): 800, ("DL3019", 4): 900, ("DL3009", 5): 110}
+    for report in ("text", "github", "gitlab", "checkstyle", "junit", "sarif"):
+        result = CliRunner().invoke(
+            cli, ["lint", "--no-shellcheck", "--format", report, "--image", source, str(dockerfile)]
+        )
+        assert result.exit_code == 1, result.output
+        assert "[measured in caches:1: 800 bytes]" in result.stdout, report
     # with a Dockerfile the image was not built from, nothing is measured
     dockerfile.write_text(CACHES_DOCKERFILE.replace("--omit=dev", "--production"))
     findings = _run(

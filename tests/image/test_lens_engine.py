@@ -207,3 +207,31 @@ def test_text_report_starts_with_the_lines(images: dict[str, str]) -> None:
     assert "RUN head -c 30000 /dev/zero > /tmp/build.log" in first_table
     assert "line 30" in first_table
     assert "20 of 20 layers traced" in first_table
+
+
+def test_from_an_archive_and_a_registry(
+    images: dict[str, str],
+    docker_client: Any,
+    skopeo_copy: Any,
+    registry: str,
+    tmp_path: Path,
+) -> None:
+    archive = tmp_path / "app.tar"
+    with archive.open("wb") as out:
+        for chunk in docker_client.images.get(images["legacy"]).save(named=True):
+            out.write(chunk)
+    reference = f"{registry}/dockerlens/lens-app:1"
+    skopeo_copy(f"docker-archive:{archive}", f"docker://{reference}", "--dest-tls-verify=false")
+    for source in (f"docker-archive:{archive}", f"docker://{reference}"):
+        document = _json("analyze", "-f", "json", "-q", source, "--dockerfile", str(DOCKERFILE))
+        (image,) = document["images"]
+        assert [layer["dockerfile"]["line"] for layer in image["layers"]] == LEGACY_LINES
+        findings = _json(
+            "lint", "--no-shellcheck", "--format", "json", "--image", source, str(DOCKERFILE)
+        )
+        measured = {
+            (finding["code"], finding["line"]): finding["measured_bytes"]
+            for finding in findings
+            if finding["measured_bytes"] is not None
+        }
+        assert measured == PRICED
