@@ -266,10 +266,14 @@ def _copy_matches(entry: HistoryEntry, step: Step) -> bool:
     legacy = _LEGACY_COPY.search(entry.payload)
     if legacy is not None:
         return _same_destination(legacy.group(1).strip(), destination)
+    # BuildKit (and kaniko) record the sources and the destination, flags aside: the sources
+    # must be the instruction's, expanded or as written.
     recorded = [word for word in entry.payload.split(" ") if not word.startswith("--")]
-    if not recorded:
+    if not recorded or not _same_destination(recorded[-1], destination):
         return False
-    return _same_destination(recorded[-1], destination)
+    sources = " ".join(recorded[:-1])
+    written = list(step.instruction.value[:-1])
+    return sources in (_squeeze(" ".join(words[:-1])), _squeeze(" ".join(written)))
 
 
 def _pairs(entry: HistoryEntry, expected: _Expected) -> bool:

@@ -227,6 +227,16 @@ def test_target_stage() -> None:
             "RUN |1 A=1 /bin/sh -c chown 1:1 /app/app.txt # buildkit",
             "WORKDIR /app",
         ),
+        # a COPY of other sources to the same place
+        history(
+            "COPY busybox /bin/busybox # buildkit",
+            "RUN /bin/busybox --install -s /bin # buildkit",
+            "COPY /version /app/version # buildkit",
+            "COPY other.txt /app/ # buildkit",
+            "RUN |1 A=1 /bin/sh -c true # buildkit",
+            "RUN |1 A=1 /bin/sh -c chown 1:1 /app/app.txt # buildkit",
+            "WORKDIR /app",
+        ),
         # FROM scratch, yet layers below the first instruction
         history(
             "/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ",
@@ -248,7 +258,14 @@ def test_target_stage() -> None:
             "WORKDIR /app",
         ),
     ],
-    ids=["other-image", "changed-run", "changed-copy", "scratch-with-base", "missing-run"],
+    ids=[
+        "other-image",
+        "changed-run",
+        "changed-copy",
+        "changed-copy-source",
+        "scratch-with-base",
+        "missing-run",
+    ],
 )
 def test_not_built_from_this_file_attributes_nothing(entries: list[dict[str, Any]]) -> None:
     result = run(MULTI_STAGE, entries)
