@@ -166,7 +166,7 @@ def _read_created_by(text: str) -> tuple[str | None, str, str]:
         return None, _squeeze(text), "legacy"
     match = _KEYWORD.match(text)
     if match and match.group(1) in _KNOWN_KEYWORDS:
-        # BuildKit writes the keyword as the Dockerfile spells it: upper case.
+        # BuildKit (and kaniko) start with the keyword, in upper case.
         return match.group(1), _squeeze(match.group(2)), "buildkit"
     # The legacy builder records a RUN as the command it ran, nothing before it.
     return "RUN", _squeeze(text), "legacy" if builder == "unknown" else builder

@@ -6,7 +6,7 @@ of the linted Dockerfile (:mod:`dockerlens.image.attribution`), and then:
 * each finding whose cost the image shows gets ``measured_bytes``: the bytes under the package
   caches in the layer of the RUN at fault (DL3009, DL3019, DL3042, DK203), the bytes a
   ``chown``/``chmod`` copied up (DK201), the bytes copied and then deleted (DK202), the bytes of
-  the archive copied before being unpacked (DK207). A measured 0 is reported as 0.
+  the archive copied before being unpacked (DK207, DL3010). A measured 0 is reported as 0.
 * bytes a line stores that a later line hides, and which no finding explains, become findings
   of their own: DK601 (a line of the file wrote them) and DK602 (the base image did), at the
   line that added them, naming the line that hid them.
