@@ -182,6 +182,8 @@ BASE_IMAGE_BYTES_HIDDEN = EngineCode(
     "`measured_bytes`. Pick a smaller base image, or build in one stage and copy what is "
     "needed into a clean final stage.",
 )
+#: Reported from a built image by ``lint --image``: on unless ignored, like DK101.
+IMAGE_CODES = (BYTES_HIDDEN_LATER, BASE_IMAGE_BYTES_HIDDEN)
 ENGINE_CODES = (
     PARSE_ERROR,
     UNUSED_PRAGMA,
@@ -189,8 +191,7 @@ ENGINE_CODES = (
     UNREADABLE_FILE,
     RULE_CRASHED,
     *THRESHOLD_CODES,
-    BYTES_HIDDEN_LATER,
-    BASE_IMAGE_BYTES_HIDDEN,
+    *IMAGE_CODES,
 )
 #: Codes no selection, ignore list, severity, pragma or failure threshold can hide: a file that
 #: cannot be read or parsed, or a rule that failed, was not checked, and must not pass as clean.

@@ -98,6 +98,9 @@ def test_lint_image_reports_base_bytes_hidden(source: str, tmp_path: Path) -> No
         str(dockerfile),
     )  # fmt: skip
     assert not [finding for finding in ignored if finding["code"] == "DK602"]
+    (tmp_path / ".dockerlens.toml").write_text('severity = { DK602 = "error" }\n')
+    raised = _run("lint", "--no-shellcheck", "--format", "json", "--image", source, str(dockerfile))
+    assert [finding["severity"] for finding in raised if finding["code"] == "DK602"] == ["error"]
 
 
 def test_another_dockerfile_attributes_nothing(source: str, tmp_path: Path) -> None:
