@@ -35,6 +35,14 @@ LAYER_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
 #: Instructions that always leave a history entry (possibly an empty one).
 ALWAYS_RECORDED = frozenset({"RUN", "COPY", "ADD"})
 
+#: What paired a layer with its line (``dockerfile.matched_by`` in JSON).
+BY_COMMAND = "command"  # a RUN's command, as the builder recorded it
+BY_SOURCES = "sources and destination"  # a COPY/ADD as BuildKit or kaniko record it
+BY_DESTINATION = "destination"  # a COPY/ADD as the legacy builder records it (a content hash)
+BY_PATH = "path"  # a WORKDIR
+BY_KEYWORD = "keyword"  # ENV, LABEL... (no layer)
+BY_BASE = "base image"  # below every instruction of the file
+
 REASON_NO_DOCKERFILE = "no-dockerfile"
 REASON_NO_HISTORY = "no-history"
 REASON_HISTORY_MISMATCH = "history-mismatch"
@@ -100,6 +108,8 @@ class LayerSource:
     source: SourceLine | None
     reason: str | None = None
     note: str | None = None
+    #: what paired it (``BY_*``), when it is paired
+    matched_by: str | None = None
 
 
 @dataclass(slots=True)
@@ -258,37 +268,40 @@ def _same_destination(recorded: str, written: str) -> bool:
     return relative == "." or absolute.endswith("/" + relative)
 
 
-def _copy_matches(entry: HistoryEntry, step: Step) -> bool:
+def _copy_matches(entry: HistoryEntry, step: Step) -> str | None:
     words = list(step.expanded or step.instruction.value)
     if not words:
-        return False
+        return None
     destination = words[-1]
     legacy = _LEGACY_COPY.search(entry.payload)
     if legacy is not None:
-        return _same_destination(legacy.group(1).strip(), destination)
+        return BY_DESTINATION if _same_destination(legacy.group(1).strip(), destination) else None
     # BuildKit (and kaniko) record the sources and the destination, flags aside: the sources
     # must be the instruction's, expanded or as written.
     recorded = [word for word in entry.payload.split(" ") if not word.startswith("--")]
     if not recorded or not _same_destination(recorded[-1], destination):
-        return False
+        return None
     sources = " ".join(recorded[:-1])
     written = list(step.instruction.value[:-1])
-    return sources in (_squeeze(" ".join(words[:-1])), _squeeze(" ".join(written)))
+    if sources in (_squeeze(" ".join(words[:-1])), _squeeze(" ".join(written))):
+        return BY_SOURCES
+    return None
 
 
-def _pairs(entry: HistoryEntry, expected: _Expected) -> bool:
+def _pairs(entry: HistoryEntry, expected: _Expected) -> str | None:
+    """What makes ``entry`` the record of ``expected`` (see ``BY_*``), or None."""
     if entry.keyword != expected.keyword:
-        return False
+        return None
     if not entry.empty and expected.keyword not in LAYER_KEYWORDS:
-        return False
+        return None
     if expected.keyword == "RUN":
-        return _run_matches(entry, expected.run_tails)
+        return BY_COMMAND if _run_matches(entry, expected.run_tails) else None
     if expected.keyword in ("COPY", "ADD"):
         return _copy_matches(entry, expected.step)
     if expected.keyword == "WORKDIR" and not entry.empty:
         words = expected.step.expanded or expected.step.instruction.value
-        return bool(words) and _same_destination(entry.payload, words[0])
-    return True
+        return BY_PATH if words and _same_destination(entry.payload, words[0]) else None
+    return BY_KEYWORD
 
 
 def _expected(dockerfile: Dockerfile, chain: list[Stage]) -> list[_Expected]:
@@ -429,7 +442,11 @@ def attribute(
             )
             continue
         (choice,) = choices
-        layers[entry.layer] = LayerSource(base if choice < 0 else expected[choice].source)
+        if choice < 0:
+            layers[entry.layer] = LayerSource(base, matched_by=BY_BASE)
+        else:
+            evidence = _pairs(entry, expected[choice])
+            layers[entry.layer] = LayerSource(expected[choice].source, matched_by=evidence)
         made.setdefault(choice, []).append(entry.layer)
     instructions: list[tuple[SourceLine, list[int]]] = []
     if made.get(-1):

@@ -126,7 +126,11 @@ def instruction_costs(result: ImageResult, attribution: Attribution) -> list[Ins
 def _layer_json(attribution: Attribution, index: int) -> dict[str, Any]:
     layer = attribution.layers[index]
     return {
-        "dockerfile": layer.source.to_json() if layer.source is not None else None,
+        "dockerfile": (
+            {**layer.source.to_json(), "matched_by": layer.matched_by}
+            if layer.source is not None
+            else None
+        ),
         "dockerfile_reason": layer.reason,
         "dockerfile_note": layer.note,
     }

@@ -92,6 +92,13 @@ def test_legacy_builder_history() -> None:
     assert lines(result) == [(2, False), (3, False), (12, False), (13, False), (15, False)]
     stages = [layer.source.stage for layer in result.layers if layer.source]
     assert stages == ["tools", "tools", 2, 2, 2]
+    assert [layer.matched_by for layer in result.layers] == [
+        "destination",  # the legacy builder records a COPY's content hash, not its sources
+        "command",
+        "destination",
+        "destination",
+        "command",
+    ]
     # the RUN that changed nothing is in the per-instruction view, with no layer
     assert [(source.line, layers) for source, layers in result.instructions] == [
         (2, [0]),
@@ -128,6 +135,15 @@ def test_buildkit_history() -> None:
         (14, False),
         (15, False),
         (16, False),
+    ]
+    assert [layer.matched_by for layer in result.layers] == [
+        "sources and destination",
+        "command",
+        "sources and destination",
+        "sources and destination",
+        "command",
+        "command",
+        "path",
     ]
     assert result.layers[2].source is not None
     assert result.layers[2].source.to_json() == {

@@ -77,6 +77,12 @@ def test_base_layers_and_heredoc(source: str, tmp_path: Path) -> None:
         for layer in result["layers"]
     ]
     assert located == [(1, 1, True), (3, 6, False), (7, 7, False), (8, 8, False)]
+    assert [layer["dockerfile"]["matched_by"] for layer in result["layers"]] == [
+        "base image",
+        "command",
+        "command",
+        "sources and destination",
+    ]
     instructions = {item["line"]: item for item in result["dockerfile"]["instructions"]}
     assert instructions[1]["bytes_wasted"] == DOCS
     assert instructions[1]["wasted_hidden_by"] == [{"line": 7, "bytes": DOCS}]
