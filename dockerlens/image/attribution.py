@@ -278,12 +278,17 @@ def _copy_matches(entry: HistoryEntry, step: Step) -> str | None:
         return BY_DESTINATION if _same_destination(legacy.group(1).strip(), destination) else None
     # BuildKit (and kaniko) record the sources and the destination, flags aside: the sources
     # must be the instruction's, expanded or as written.
+    rest = entry.payload
+    while rest.startswith("--"):
+        rest = rest.partition(" ")[2]
+    written = list(step.instruction.value)
+    if rest in (_squeeze(" ".join(words)), _squeeze(" ".join(written))):
+        return BY_SOURCES  # whole, for paths with spaces (JSON form)
     recorded = [word for word in entry.payload.split(" ") if not word.startswith("--")]
     if not recorded or not _same_destination(recorded[-1], destination):
         return None
     sources = " ".join(recorded[:-1])
-    written = list(step.instruction.value[:-1])
-    if sources in (_squeeze(" ".join(words[:-1])), _squeeze(" ".join(written))):
+    if sources in (_squeeze(" ".join(words[:-1])), _squeeze(" ".join(written[:-1]))):
         return BY_SOURCES
     return None
 

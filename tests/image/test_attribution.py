@@ -346,3 +346,16 @@ def test_kaniko_history() -> None:
         ),
     )
     assert lines(result) == [(1, True), (2, False), (3, False)]
+
+
+def test_json_form_copy_with_spaces() -> None:
+    dockerfile = 'FROM scratch\nCOPY ["/dotnet", "/Program Files/dotnet"]\n'
+    buildkit = run(dockerfile, history("COPY /dotnet /Program Files/dotnet # buildkit"))
+    assert lines(buildkit) == [(2, False)]
+    assert buildkit.layers[0].matched_by == "sources and destination"
+    legacy = run(
+        dockerfile, history(f"/bin/sh -c #(nop) COPY dir:{HASH} in /Program Files/dotnet ")
+    )
+    assert lines(legacy) == [(2, False)]
+    other = run(dockerfile, history("COPY /dotnet /Program Files/other # buildkit"))
+    assert not other.matched
