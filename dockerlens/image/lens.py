@@ -113,13 +113,18 @@ def instruction_costs(result: ImageResult, attribution: Attribution) -> list[Ins
             if complete
             else None,
         )
-        if result.figures is not None:
-            mine = set(layers)
-            for wasted in result.figures.wasted:
-                if wasted.added_in in mine:
-                    line = line_of_layer.get(wasted.hidden_in, 0)
-                    cost.hidden_by[line] = cost.hidden_by.get(line, 0) + wasted.size
         costs.append(cost)
+    owner = {
+        layer: position
+        for position, (_, layers) in enumerate(attribution.instructions)
+        for layer in layers
+    }
+    for wasted in result.figures.wasted if result.figures is not None else []:
+        position = owner.get(wasted.added_in)
+        if position is not None:
+            hidden_by = costs[position].hidden_by
+            line = line_of_layer.get(wasted.hidden_in, 0)
+            hidden_by[line] = hidden_by.get(line, 0) + wasted.size
     return costs
 
 
