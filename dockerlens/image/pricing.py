@@ -6,7 +6,8 @@ of the linted Dockerfile (:mod:`dockerlens.image.attribution`), and then:
 * each finding whose cost the image shows gets ``measured_bytes``: the bytes under the package
   caches in the layer of the RUN at fault (DL3009, DL3019, DL3042, DK203), the bytes a
   ``chown``/``chmod`` copied up (DK201), the bytes copied and then deleted (DK202), the bytes of
-  the archive copied before being unpacked (DK207, DL3010). A measured 0 is reported as 0.
+  the archive copied before being unpacked (DK207, DL3010), the bytes a RUN wrote that the later
+  RUN it names deletes (DK210). A measured 0 is reported as 0.
 * bytes a line stores that a later line hides, and which no finding explains, become findings
   of their own: DK601 (a line of the file wrote them) and DK602 (the base image did), at the
   line that added them, naming the line that hid them.
@@ -21,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from dockerlens.image.analysis import ImageFigures, analyze_layers
+from dockerlens.image.analysis import ImageFigures, WastedFile, analyze_layers
 from dockerlens.image.archive import ImageInput
 from dockerlens.image.attribution import Attribution, SourceLine, attribute
 from dockerlens.image.layerscan import Kind, LayerScan
@@ -40,6 +41,7 @@ _APT = ("/var/lib/apt/lists", "/var/cache/apt")
 _APK = ("/var/cache/apk", "/etc/apk/cache")
 _PIP = ("~/.cache/pip",)
 _MENTIONED_LINE = re.compile(r"\bline (\d+)\b")
+_WRITES = re.compile(r"^`[^`]+` writes (/[^\s,;]+)")
 
 
 _DK203_MANAGER = re.compile(r"^`([^`]+)` leaves its (.*?) in this layer")
@@ -74,7 +76,9 @@ CACHE_CODES: dict[str, Callable[[str], tuple[str, ...]]] = {
 #: codes whose cost is bytes a later instruction hid from a COPY/ADD
 COPY_WASTE_CODES = frozenset({"DK201", "DK202"})
 ARCHIVE_CODES = frozenset({"DK207", "DL3010"})
-PRICED_CODES = frozenset({*CACHE_CODES, *COPY_WASTE_CODES, *ARCHIVE_CODES})
+#: codes at the RUN that wrote files a later RUN (the line the message names) deletes
+CREATED_DELETED_CODES = frozenset({"DK210"})
+PRICED_CODES = frozenset({*CACHE_CODES, *COPY_WASTE_CODES, *ARCHIVE_CODES, *CREATED_DELETED_CODES})
 
 
 def _cache_patterns(paths: Iterable[str]) -> list[tuple[str, ...]]:
@@ -141,6 +145,8 @@ def measure(finding: Finding, evidence: ImageEvidence) -> int | None:
             for entry in evidence.scans[index].entries
             if entry.kind == Kind.FILE and _under(entry.path, patterns)
         )
+    if finding.code in CREATED_DELETED_CODES:
+        return sum(wasted.size for wasted in _created_deleted(finding, evidence, layers))
     if finding.code in COPY_WASTE_CODES:
         mine = set(layers)
         total = 0
@@ -184,10 +190,41 @@ def _bytes(count: int) -> str:
     return f"{count:,} bytes" if count < 1000 else f"{count:,} bytes ({human_size(count)})"
 
 
+def _created_deleted(
+    finding: Finding, evidence: ImageEvidence, layers: list[int]
+) -> list[WastedFile]:
+    """What a DK210 finding's RUN wrote (under the path it names) and the RUN it names deleted."""
+    mine = set(layers)
+    deleting: set[int] = set()
+    for mentioned in _MENTIONED_LINE.findall(finding.message):
+        other, other_layers = evidence.layers_of(int(mentioned))
+        if other is not None:
+            deleting.update(other_layers)
+    written = _WRITES.search(finding.message)
+    under = written.group(1).strip("/") if written and "$" not in written.group(1) else ""
+    return [
+        wasted
+        for wasted in evidence.figures.wasted
+        if wasted.added_in in mine
+        and wasted.hidden_in in deleting
+        and (not under or wasted.path == under or wasted.path.startswith(under + "/"))
+    ]
+
+
 def _explained(findings: list[Finding], evidence: ImageEvidence) -> set[tuple[int, int]]:
     """(added line, hidden line) pairs a priced finding already accounts for."""
     pairs = set()
     for finding in findings:
+        if finding.code in CREATED_DELETED_CODES:
+            _, layers = evidence.layers_of(finding.instruction_line or finding.line)
+            for wasted in _created_deleted(finding, evidence, layers):
+                added, hidden = (
+                    evidence.source_of(wasted.added_in),
+                    evidence.source_of(wasted.hidden_in),
+                )
+                if added is not None and hidden is not None:
+                    pairs.add((added.line, hidden.line))
+            continue
         if finding.code not in COPY_WASTE_CODES | ARCHIVE_CODES:
             continue
         source, _ = evidence.layers_of(finding.instruction_line or finding.line)

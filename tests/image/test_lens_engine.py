@@ -27,7 +27,7 @@ APP = Path(__file__).parents[2] / "fixtures" / "lens" / "app"
 DOCKERFILE = APP / "Dockerfile"
 APP_TXT = (APP / "app.txt").read_bytes()
 SETUP_SH = (APP / "setup.sh").read_bytes()
-APT_LISTS, PIP_CACHE, BUILD_LOG = 12345, 4321, 30000
+APT_LISTS, PIP_CACHE, BUILD_LOG, SETUP_CACHE = 12345, 4321, 30000, 2500
 
 
 def _vendor_tar() -> bytes:
@@ -62,7 +62,8 @@ PRICED = {
     ("DL3010", 22): len(VENDOR_TAR),
     ("DK207", 24): len(ASSETS_ZIP),
     ("DK202", 28): len(SETUP_SH),
-    ("DK601", 29): BUILD_LOG,  # no rule saw it: /tmp/build.log deleted by line 30
+    ("DK601", 27): SETUP_CACHE,  # no rule sees what setup.sh writes; line 28 deletes it
+    ("DK210", 29): BUILD_LOG,  # /tmp/build.log, deleted by line 30
 }
 
 
@@ -136,6 +137,7 @@ def test_every_layer_traced_to_its_line(
     by_line = {item["line"]: item for item in multi_line["instructions"]}
     assert by_line[29]["bytes_wasted"] == BUILD_LOG
     assert by_line[29]["wasted_hidden_by"] == [{"line": 30, "bytes": BUILD_LOG}]
+    assert by_line[27]["wasted_hidden_by"] == [{"line": 28, "bytes": SETUP_CACHE}]
     assert by_line[17]["wasted_hidden_by"] == [{"line": 18, "bytes": len(APP_TXT)}]
     assert by_line[19]["bytes_added"] >= APT_LISTS
     # the build stage's layers are not in the image: its scratch file costs nothing here
@@ -172,7 +174,9 @@ def test_lint_findings_priced_in_bytes(images: dict[str, str], builder: str) -> 
     unpriced = [f for f in findings if f["code"] == "DL3059"]
     assert unpriced and all(f["measured_bytes"] is None for f in unpriced)
     hidden = next(f for f in findings if f["code"] == "DK601")
-    assert "line 30" in hidden["message"] and "30,000 bytes" in hidden["message"]
+    assert "line 28" in hidden["message"] and "2,500 bytes" in hidden["message"]
+    # DK210 explains /tmp/build.log: no DK601 repeats it
+    assert [f["line"] for f in findings if f["code"] == "DK601"] == [27]
 
 
 def test_lint_image_in_sarif_and_text(images: dict[str, str]) -> None:
@@ -183,9 +187,9 @@ def test_lint_image_in_sarif_and_text(images: dict[str, str]) -> None:
     results = sarif["runs"][0]["results"]
     (hidden,) = [result for result in results if result["ruleId"] == "DK601"]
     region = hidden["locations"][0]["physicalLocation"]["region"]
-    assert region["startLine"] == 29
-    assert "30,000 bytes" in hidden["message"]["text"]
-    assert hidden["properties"] == {"measured_bytes": BUILD_LOG}
+    assert region["startLine"] == 27
+    assert "2,500 bytes" in hidden["message"]["text"]
+    assert hidden["properties"] == {"measured_bytes": SETUP_CACHE}
     rules = {rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert "DK601" in rules
     text = CliRunner().invoke(
