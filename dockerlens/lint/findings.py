@@ -165,8 +165,9 @@ BYTES_HIDDEN_LATER = EngineCode(
     "instruction wrote into its layer are deleted, replaced or hidden by a later instruction "
     "(named in the message), so every byte of them is still stored and pulled, although no "
     "container can see it. The finding is at the line that added the bytes and carries them "
-    "in `measured_bytes`. Static rules that explain the same bytes (DK201, DK202, DK207, DK210) are "
-    "priced instead, and this code is not repeated for them. Delete temporary files in the "
+    "in `measured_bytes`. Static rules that explain the same bytes (DK201, DK202, DK207, "
+    "DK210) are priced instead, and this code is not repeated for them. Delete temporary files "
+    "in the "
     "same RUN that creates them, or build them in another stage and `COPY --from` the result.",
 )
 BASE_IMAGE_BYTES_HIDDEN = EngineCode(
