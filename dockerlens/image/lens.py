@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from dockerlens.display import visible
 from dockerlens.errors import UserError
 from dockerlens.image.attribution import (
     REASON_NO_DOCKERFILE,
@@ -200,11 +201,11 @@ def render_lenses(
 def render_lens(console: Console, result: ImageResult, attribution: Attribution) -> None:
     """The table a person reads first: what each Dockerfile line costs in this image."""
     console.print(
-        Text(f"{result.ref}", style="bold"),
-        Text(f"  by line of {attribution.path}", style="bold"),
+        Text(visible(result.ref), style="bold"),
+        Text(f"  by line of {visible(attribution.path)}", style="bold"),
     )
     if not attribution.matched:
-        console.print(f"not attributed: {attribution.message}", style="yellow")
+        console.print(Text(f"not attributed: {visible(attribution.message)}", style="yellow"))
         console.print()
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
@@ -222,7 +223,7 @@ def render_lens(console: Console, result: ImageResult, attribution: Attribution)
             if source.line == source.end_line
             else f"{source.line}-{source.end_line}"
         )
-        text = f"{source.text} (base image)" if source.from_base else source.text
+        text = visible(f"{source.text} (base image)" if source.from_base else source.text)
         hidden = ", ".join(
             f"line {line}" if line else "an unattributed layer" for line in sorted(cost.hidden_by)
         )
@@ -246,14 +247,13 @@ def render_lens(console: Console, result: ImageResult, attribution: Attribution)
         "",
     )
     console.print(table)
-    unattributed = [
-        index + 1 for index, layer in enumerate(attribution.layers) if layer.source is None
-    ]
+    # Layers are numbered from 0 in the text report, as JSON's "index".
+    unattributed = [index for index, layer in enumerate(attribution.layers) if layer.source is None]
     if unattributed:
         console.print(
             f"layers not attributed: {', '.join(map(str, unattributed))} "
             "(the history fits more than one instruction)",
             style="yellow",
         )
-    console.print(attribution.message)
+    console.print(Text(visible(attribution.message)))
     console.print()
