@@ -437,3 +437,12 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def measured_bytes(findings: list[dict[str, Any]]) -> dict[tuple[str, int], int]:
+    """``lint --format json`` findings that carry ``measured_bytes``: (code, line) -> bytes."""
+    return {
+        (finding["code"], finding["line"]): finding["measured_bytes"]
+        for finding in findings
+        if finding["measured_bytes"] is not None
+    }

@@ -218,61 +218,56 @@ def test_target_stage() -> None:
     assert not other.matched and other.reason == REASON_NOT_BUILT
 
 
+#: What BuildKit writes for MULTI_STAGE's layers (its empty ARG and ENV entries left out).
+BUILDKIT_LAYERS = (
+    "COPY busybox /bin/busybox # buildkit",
+    "RUN /bin/busybox --install -s /bin # buildkit",
+    "COPY /version /app/version # buildkit",
+    "COPY app.txt /app/ # buildkit",
+    "RUN |1 A=1 /bin/sh -c true # buildkit",
+    "RUN |1 A=1 /bin/sh -c chown 1:1 /app/app.txt # buildkit",
+    "WORKDIR /app",
+)
+
+
+def changed(index: int, text: str | None) -> list[dict[str, Any]]:
+    """BUILDKIT_LAYERS with entry ``index`` replaced by ``text``, or dropped for None."""
+    items = list(BUILDKIT_LAYERS)
+    if text is None:
+        del items[index]
+    else:
+        items[index] = text
+    return history(*items)
+
+
+def test_the_unchanged_history_matches() -> None:
+    # the control for the cases below: without the empty entries, the history still matches
+    assert lines(run(MULTI_STAGE, history(*BUILDKIT_LAYERS))) == [
+        (2, False),
+        (3, False),
+        (12, False),
+        (13, False),
+        (14, False),
+        (15, False),
+        (16, False),
+    ]
+
+
 @pytest.mark.parametrize(
     "entries",
     [
         # another image altogether
         history("/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ", ('CMD ["sh"]', True)),
         # the right instructions, another command in one RUN (an older version of the file)
-        history(
-            "COPY busybox /bin/busybox # buildkit",
-            "RUN /bin/busybox --install -s /bin # buildkit",
-            "COPY /version /app/version # buildkit",
-            "COPY app.txt /app/ # buildkit",
-            "RUN |1 A=1 /bin/sh -c true # buildkit",
-            "RUN |1 A=1 /bin/sh -c chown 0:0 /app/app.txt # buildkit",
-            "WORKDIR /app",
-        ),
+        changed(5, "RUN |1 A=1 /bin/sh -c chown 0:0 /app/app.txt # buildkit"),
         # a COPY to another destination
-        history(
-            "COPY busybox /bin/busybox # buildkit",
-            "RUN /bin/busybox --install -s /bin # buildkit",
-            "COPY /version /srv/version # buildkit",
-            "COPY app.txt /app/ # buildkit",
-            "RUN |1 A=1 /bin/sh -c true # buildkit",
-            "RUN |1 A=1 /bin/sh -c chown 1:1 /app/app.txt # buildkit",
-            "WORKDIR /app",
-        ),
+        changed(2, "COPY /version /srv/version # buildkit"),
         # a COPY of other sources to the same place
-        history(
-            "COPY busybox /bin/busybox # buildkit",
-            "RUN /bin/busybox --install -s /bin # buildkit",
-            "COPY /version /app/version # buildkit",
-            "COPY other.txt /app/ # buildkit",
-            "RUN |1 A=1 /bin/sh -c true # buildkit",
-            "RUN |1 A=1 /bin/sh -c chown 1:1 /app/app.txt # buildkit",
-            "WORKDIR /app",
-        ),
+        changed(3, "COPY other.txt /app/ # buildkit"),
         # FROM scratch, yet layers below the first instruction
-        history(
-            "/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ",
-            "COPY busybox /bin/busybox # buildkit",
-            "RUN /bin/busybox --install -s /bin # buildkit",
-            "COPY /version /app/version # buildkit",
-            "COPY app.txt /app/ # buildkit",
-            "RUN |1 A=1 /bin/sh -c true # buildkit",
-            "RUN |1 A=1 /bin/sh -c chown 1:1 /app/app.txt # buildkit",
-            "WORKDIR /app",
-        ),
+        history("/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ", *BUILDKIT_LAYERS),
         # a RUN of the file missing from the history
-        history(
-            "COPY busybox /bin/busybox # buildkit",
-            "RUN /bin/busybox --install -s /bin # buildkit",
-            "COPY /version /app/version # buildkit",
-            "COPY app.txt /app/ # buildkit",
-            "RUN |1 A=1 /bin/sh -c chown 1:1 /app/app.txt # buildkit",
-            "WORKDIR /app",
-        ),
+        changed(4, None),
     ],
     ids=[
         "other-image",

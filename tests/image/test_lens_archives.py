@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from dockerlens.cli import cli
+from tests.image.conftest import measured_bytes
 
 DOCKERFILE = """\
 FROM debian:12
@@ -189,11 +190,7 @@ def test_cache_bytes_of_each_finding(
     findings = _run(
         "lint", "--no-shellcheck", "--format", "json", "--image", source, str(dockerfile)
     )
-    measured = {
-        (finding["code"], finding["line"]): finding["measured_bytes"]
-        for finding in findings
-        if finding["measured_bytes"] is not None
-    }
+    measured = measured_bytes(findings)
     assert measured == {("DK203", 3): 800, ("DL3019", 4): 900, ("DL3009", 5): 110}
     for report in ("text", "github", "gitlab", "checkstyle", "junit", "sarif"):
         result = CliRunner().invoke(
