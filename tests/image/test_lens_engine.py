@@ -197,6 +197,7 @@ def test_lint_image_in_sarif_and_text(images: dict[str, str]) -> None:
     assert "DL3009 info Delete the apt lists" in text.stdout
     assert "12,345 bytes (12.3 kB)]" in text.stdout
     assert "[measured in " in text.stdout and ": 0 bytes]" in text.stdout
+    assert "20 of 20 layers traced to" in text.stdout and "; 9 findings measured" in text.stdout
 
 
 def test_text_report_starts_with_the_lines(images: dict[str, str]) -> None:
