@@ -380,6 +380,43 @@ def _align(
     return options
 
 
+def _divergence(
+    entries: Sequence[HistoryEntry], expected: Sequence[_Expected], scratch: bool
+) -> str:
+    """Where the two part, walking back from the end as long as they plainly agree: a hint
+    for the reader (the alignment itself weighs every way of pairing them)."""
+    i, j = len(entries) - 1, len(expected) - 1
+    while i >= 0 and j >= 0:
+        if _pairs(entries[i], expected[j]):
+            i, j = i - 1, j - 1
+        elif entries[i].empty:
+            i -= 1
+        elif expected[j].keyword not in ALWAYS_RECORDED:
+            j -= 1
+        else:
+            break
+    while j >= 0 and expected[j].keyword not in ALWAYS_RECORDED:
+        j -= 1
+    if j < 0:
+        below = any(not entry.empty for entry in entries[: i + 1])
+        if below and scratch:
+            return " (the history has layers below its first instruction, yet it is FROM scratch)"
+        return ""
+    source = expected[j].source
+    if i < 0:
+        return f" (line {source.line}, `{_clip(source.text)}`, has no entry in the history)"
+    entry = entries[i]
+    recorded = f"{entry.keyword or ''} {entry.payload}".strip() or "an entry without a command"
+    return (
+        f" (they part at line {source.line}, `{_clip(source.text)}`; the history has "
+        f"`{_clip(recorded)}` there)"
+    )
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _unattributed(layer_count: int, reason: str, note: str) -> list[LayerSource]:
     return [LayerSource(None, reason, note) for _ in range(layer_count)]
 
@@ -426,7 +463,8 @@ def attribute(
             REASON_NOT_BUILT,
             f"the image history does not match {dockerfile.path}"
             + (f" (target {label})" if target is not None else "")
-            + ": the image was not built from this file, or not from this version of it",
+            + ": the image was not built from this file, or not from this version of it"
+            + _divergence(entries, expected, root.is_scratch),
         )
     from_step = dockerfile.steps[root.steps[0]]
     base = _source(dockerfile, from_step, root, True)

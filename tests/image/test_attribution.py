@@ -254,20 +254,36 @@ def test_the_unchanged_history_matches() -> None:
 
 
 @pytest.mark.parametrize(
-    "entries",
+    ("entries", "hint"),
     [
         # another image altogether
-        history("/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ", ('CMD ["sh"]', True)),
+        (
+            history("/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ", ('CMD ["sh"]', True)),
+            "they part at line 15, `RUN chown 1:1 /app/app.txt`; the history has "
+            "`ADD file:0123456789abcdef0123 in /` there",
+        ),
         # the right instructions, another command in one RUN (an older version of the file)
-        changed(5, "RUN |1 A=1 /bin/sh -c chown 0:0 /app/app.txt # buildkit"),
+        (
+            changed(5, "RUN |1 A=1 /bin/sh -c chown 0:0 /app/app.txt # buildkit"),
+            "the history has `RUN |1 A=1 /bin/sh -c chown 0:0 /app/app.txt` there",
+        ),
         # a COPY to another destination
-        changed(2, "COPY /version /srv/version # buildkit"),
+        (
+            changed(2, "COPY /version /srv/version # buildkit"),
+            "they part at line 12, `COPY --from=build /version /app/version`",
+        ),
         # a COPY of other sources to the same place
-        changed(3, "COPY other.txt /app/ # buildkit"),
+        (
+            changed(3, "COPY other.txt /app/ # buildkit"),
+            "they part at line 13, `COPY app.txt /app/`; the history has `COPY other.txt /app/`",
+        ),
         # FROM scratch, yet layers below the first instruction
-        history("/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ", *BUILDKIT_LAYERS),
+        (
+            history("/bin/sh -c #(nop) ADD file:0123456789abcdef0123 in / ", *BUILDKIT_LAYERS),
+            "layers below its first instruction, yet it is FROM scratch",
+        ),
         # a RUN of the file missing from the history
-        changed(4, None),
+        (changed(4, None), "they part at line 14, `RUN true`"),
     ],
     ids=[
         "other-image",
@@ -278,9 +294,12 @@ def test_the_unchanged_history_matches() -> None:
         "missing-run",
     ],
 )
-def test_not_built_from_this_file_attributes_nothing(entries: list[dict[str, Any]]) -> None:
+def test_not_built_from_this_file_attributes_nothing(
+    entries: list[dict[str, Any]], hint: str
+) -> None:
     result = run(MULTI_STAGE, entries)
     assert not result.matched
+    assert hint in result.message
     assert result.reason == REASON_NOT_BUILT
     assert all(layer.source is None and layer.reason == REASON_NOT_BUILT for layer in result.layers)
     assert result.instructions == []
