@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from dockerlens.cli import cli
-from tests.image.conftest import measured_bytes, unavailable
+from tests.image.conftest import buildkit_client, measured_bytes
 
 pytestmark = pytest.mark.docker
 
@@ -68,16 +68,6 @@ PRICED = {
 }
 
 
-def _docker_cli() -> str:
-    """A docker client that drives the engine's built-in BuildKit with DOCKER_BUILDKIT=1
-    (Debian's docker.io client; a newer client wants the buildx plugin instead)."""
-    for candidate in ("/usr/bin/docker", shutil.which("docker")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    unavailable("no docker client")
-    raise AssertionError("unreachable")
-
-
 @pytest.fixture(scope="module")
 def images(
     docker_client: Any, busybox: str, tmp_path_factory: pytest.TempPathFactory
@@ -87,7 +77,7 @@ def images(
     shutil.copy(busybox, context / "busybox")
     (context / "vendor.tar").write_bytes(VENDOR_TAR)
     (context / "assets.zip").write_bytes(ASSETS_ZIP)
-    client = _docker_cli()
+    client = buildkit_client()
     session = uuid.uuid4().hex[:10]
     built: dict[str, str] = {}
     try:
@@ -100,10 +90,7 @@ def images(
                 text=True,
                 timeout=600,
             )
-            if done.returncode != 0:
-                if "buildx" in done.stderr:
-                    unavailable(f"{client} cannot build with BuildKit without buildx")
-                raise AssertionError(f"{builder} build failed:\n{done.stderr}")
+            assert done.returncode == 0, f"{builder} build failed:\n{done.stderr}"
             built[builder] = tag
         yield built
     finally:
