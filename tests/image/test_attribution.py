@@ -51,6 +51,9 @@ def lines(result: Attribution) -> list[tuple[int, bool] | None]:
     ]
 
 
+#: the lines of MULTI_STAGE's layers under BuildKit (WORKDIR and an empty RUN make layers too)
+BUILDKIT_LINES = [(line, False) for line in (2, 3, 12, 13, 14, 15, 16)]
+
 MULTI_STAGE = """\
 FROM scratch AS tools
 COPY busybox /bin/busybox
@@ -127,15 +130,7 @@ def test_buildkit_history() -> None:
         ),
     )
     assert result.matched
-    assert lines(result) == [
-        (2, False),
-        (3, False),
-        (12, False),
-        (13, False),
-        (14, False),
-        (15, False),
-        (16, False),
-    ]
+    assert lines(result) == BUILDKIT_LINES
     assert [layer.matched_by for layer in result.layers] == [
         "sources and destination",
         "command",
@@ -242,15 +237,7 @@ def changed(index: int, text: str | None) -> list[dict[str, Any]]:
 
 def test_the_unchanged_history_matches() -> None:
     # the control for the cases below: without the empty entries, the history still matches
-    assert lines(run(MULTI_STAGE, history(*BUILDKIT_LAYERS))) == [
-        (2, False),
-        (3, False),
-        (12, False),
-        (13, False),
-        (14, False),
-        (15, False),
-        (16, False),
-    ]
+    assert lines(run(MULTI_STAGE, history(*BUILDKIT_LAYERS))) == BUILDKIT_LINES
 
 
 @pytest.mark.parametrize(
