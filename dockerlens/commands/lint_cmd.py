@@ -132,6 +132,18 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     "bytes measured in its layers (measured_bytes) and report waste no rule saw (DK601, "
     "DK602). Needs exactly one Dockerfile.",
 )
+@click.option(
+    "--target",
+    metavar="STAGE",
+    help="With --image: the stage the image was built for (default: the last).",
+)
+@click.option(
+    "--build-arg",
+    "build_args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="With --image: a build argument the image was built with (repeatable).",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -153,6 +165,8 @@ def lint(
     shellcheck: bool | None,
     build_context: Path | None,
     image: str | None,
+    target: str | None,
+    build_args: tuple[str, ...],
 ) -> None:
     """Lint Dockerfiles.
 
@@ -202,11 +216,15 @@ def lint(
         exclude=list(exclude),
         force_exclude=force_exclude,
     )
+    if image is None and (target is not None or build_args):
+        raise UserError("--target and --build-arg need --image")
     outcome = run_lint(list(paths), command_line, stdin_filename)
     if image is not None:
         from dockerlens.image.lint_image import price_run
 
-        outcome.failed = price_run(outcome, list(paths), image, command_line)
+        outcome.failed = price_run(
+            outcome, list(paths), image, command_line, target=target, build_args=build_args
+        )
     render = reporter(output_format)
     if output is not None:
         from dockerlens.output import write_atomically  # tempfile: only when it is needed

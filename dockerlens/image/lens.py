@@ -64,6 +64,12 @@ def dockerfile_option(
         if target is not None or build_args:
             raise UserError("--target and --build-arg need --dockerfile")
         return None
+    return read_dockerfile(path, target, build_args), target
+
+
+def read_dockerfile(path: str, target: str | None, build_args: tuple[str, ...]) -> Dockerfile:
+    """The Dockerfile an image was built from, with its ``NAME=VALUE`` build arguments; a
+    UserError when it cannot be read or has no stage ``target``."""
     values = {}
     for item in build_args:
         name, equals, value = item.partition("=")
@@ -75,7 +81,7 @@ def dockerfile_option(
         stage_chain(dockerfile, target)
     except KeyError:
         raise UserError(f"{dockerfile.path}: no stage named {target!r}") from None
-    return dockerfile, target
+    return dockerfile
 
 
 def attribute_results(

@@ -8,7 +8,7 @@ from pathlib import Path
 from dockerlens.errors import UserError
 from dockerlens.image.archive import Limits
 from dockerlens.image.errors import ImageInputError
-from dockerlens.image.lens import load_dockerfile
+from dockerlens.image.lens import read_dockerfile
 from dockerlens.image.pricing import price, read_evidence
 from dockerlens.image.sources import open_source, parse_source
 from dockerlens.lint.config import CommandLine, ConfigResolver
@@ -17,7 +17,13 @@ from dockerlens.lint.runner import Outcome
 
 
 def price_run(
-    outcome: Outcome, paths: list[str], image_text: str, command_line: CommandLine
+    outcome: Outcome,
+    paths: list[str],
+    image_text: str,
+    command_line: CommandLine,
+    *,
+    target: str | None = None,
+    build_args: tuple[str, ...] = (),
 ) -> bool:
     """Price ``outcome``'s findings with the image; returns whether the run fails now."""
     files = discover(paths or ["."])
@@ -29,12 +35,13 @@ def price_run(
         run.notes.append(f"{shown} does not parse: nothing measured in {image_text}")
         return outcome.failed
     settings = ConfigResolver(command_line).for_file(Path(files[0]).absolute())
-    dockerfile = load_dockerfile(files[0], settings.settings.build_args)
+    configured = tuple(f"{name}={value}" for name, value in settings.settings.build_args.items())
+    dockerfile = read_dockerfile(files[0], target, configured + build_args)
     try:
         images = open_source(parse_source(image_text), Limits())
         if len(images) != 1:
             raise UserError(f"{image_text} holds {len(images)} images: name one")
-        evidence = read_evidence(images[0], dockerfile)
+        evidence = read_evidence(images[0], dockerfile, target)
     except ImageInputError as err:
         raise UserError(str(err)) from None
     lines = run.sources.get(shown, [])

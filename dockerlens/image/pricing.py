@@ -123,10 +123,12 @@ class ImageEvidence:
         return self.attribution.layers[layer].source
 
 
-def read_evidence(image: ImageInput, dockerfile: Dockerfile) -> ImageEvidence:
+def read_evidence(
+    image: ImageInput, dockerfile: Dockerfile, target: str | None = None
+) -> ImageEvidence:
     scans = [image.scan_layer(index) for index in range(len(image.layers))]
     figures = analyze_layers(scans, top=1)
-    attribution = attribute(image.config.get("history"), len(scans), dockerfile)
+    attribution = attribute(image.config.get("history"), len(scans), dockerfile, target)
     return ImageEvidence(image, scans, figures, attribution)
 
 

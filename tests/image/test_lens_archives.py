@@ -213,3 +213,42 @@ def test_without_dockerfile_the_keys_are_null(source: str) -> None:
     assert {(layer["dockerfile"], layer["dockerfile_reason"]) for layer in result["layers"]} == {
         (None, "no-dockerfile")
     }
+
+
+TARGETS_DOCKERFILE = """\
+FROM scratch AS test
+ARG SUITE=unit
+RUN head -c 900 /dev/zero > /report.tmp
+RUN rm /report.tmp
+
+FROM scratch
+COPY app /app
+"""
+
+
+def test_lint_image_built_for_another_target(
+    archives: Any, make_layer: Callable[[list[Any]], bytes], tmp_path: Path
+) -> None:
+    image = {
+        "tag": "tests:1",
+        "layers": [
+            make_layer([("file", "report.tmp", 900)]),
+            make_layer([("whiteout", "report.tmp")]),
+        ],
+        "commands": [
+            "RUN |1 SUITE=unit /bin/sh -c head -c 900 /dev/zero > /report.tmp # buildkit",
+            "RUN |1 SUITE=unit /bin/sh -c rm /report.tmp # buildkit",
+        ],
+    }
+    source = f"docker-archive:{archives.docker_archive('tests.tar', [image])}"
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(TARGETS_DOCKERFILE)
+    lint = ["lint", "--no-shellcheck", "--format", "json", "--image", source]
+    # DK210 judges the stages the default build ships; the image shows what the target kept
+    assert measured_bytes(_run(*lint, "--target", "test", str(dockerfile))) == {("DK601", 3): 900}
+    # without --target the last stage is compared, which did not make this image
+    assert measured_bytes(_run(*lint, str(dockerfile))) == {}
+    result = CliRunner().invoke(cli, ["lint", "--target", "test", str(dockerfile)])
+    assert result.exit_code == 2 and "--target and --build-arg need --image" in result.stderr
+    result = CliRunner().invoke(cli, [*lint, "--target", "nope", str(dockerfile)])
+    assert result.exit_code == 2 and "no stage named 'nope'" in result.stderr
