@@ -12,9 +12,11 @@ import click
 from click.core import ParameterSource
 
 from dockerlens.errors import UserError
+from dockerlens.image.lens_options import dockerfile_options
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
 if TYPE_CHECKING:
+    from dockerlens.image.attribution import Attribution
     from dockerlens.image.pipeline import ImageResult
     from dockerlens.image.sharing import Sharing
     from dockerlens.image.thresholds import RuleResult
@@ -100,6 +102,7 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     show_default=True,
     help="Refuse a layer with more tar entries.",
 )
+@dockerfile_options
 def analyze(
     images: tuple[str, ...],
     output_format: str,
@@ -118,6 +121,9 @@ def analyze(
     no_dive_ci: bool,
     max_layer_bytes: str,
     max_entries: int,
+    dockerfile: str | None,
+    target: str | None,
+    build_args: tuple[str, ...],
 ) -> None:
     """Exact layer sizes and wasted bytes of built images, and the bases they share.
 
@@ -132,7 +138,11 @@ def analyze(
     "efficiency" is dive's score, computed as dive 0.13.1 does (see docs/analyze.md). Layers
     are numbered from 0, as JSON's "index". Thresholds come from the options, then
     [tool.dockerlens.analyze] or .dockerlens.toml's [analyze] (searched from the current folder
-    upwards), then .dive-ci. Exit 1 when a threshold is crossed, 2 on bad input.
+    upwards), then .dive-ci. With --dockerfile, each layer is traced to the instruction that
+    made it (the history is aligned with the target stage and its FROM ancestry; a layer that
+    cannot be paired with confidence is left unattributed, and an image not built from the file
+    gets nothing), and a table of bytes added and wasted per instruction comes first. Exit 1
+    when a threshold is crossed, 2 on bad input.
     """
     from dockerlens.image.errors import ImageInputError
 
@@ -166,6 +176,7 @@ def analyze(
             no_dive_ci=no_dive_ci,
             max_layer_bytes=max_layer_bytes,
             max_entries=max_entries,
+            lens=(dockerfile, target, build_args),
         )
     except ImageInputError as err:
         raise UserError(str(err)) from None
@@ -187,7 +198,9 @@ def _run(
     no_dive_ci: bool,
     max_layer_bytes: str,
     max_entries: int,
+    lens: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ()),
 ) -> None:
+    from dockerlens.image import lens as lenses
     from dockerlens.image.model import Limits
     from dockerlens.image.pipeline import ScanCache, analyze_image
     from dockerlens.image.progress import progress_reporter
@@ -196,6 +209,7 @@ def _run(
     from dockerlens.image.thresholds import Thresholds, analyze_settings, evaluate
     from dockerlens.image.units import parse_bytes
 
+    dockerfile = lenses.dockerfile_option(*lens)
     thresholds = Thresholds.from_settings(analyze_settings(options, dive_ci, no_dive_ci))
     limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries)
     specs = [parse_source(text) for text in images]
@@ -226,7 +240,8 @@ def _run(
         ]
     sharing = compute_sharing(results)
     rules = evaluate(results, thresholds)
-    _print(results, sharing, rules, output_format, graph_format, top)
+    attributions = lenses.attribute_results(results, dockerfile)
+    _print(results, sharing, rules, output_format, graph_format, top, attributions)
     failures = [rule for rule in rules if rule.status == "fail"]
     if failures:
         from dockerlens.display import visible
@@ -244,19 +259,26 @@ def _print(
     output_format: str,
     graph_format: str | None,
     top: int,
+    attributions: list[Attribution],
 ) -> None:
     if graph_format is not None:
         from dockerlens.image.sharing import export_graph, sharing_graph
 
         click.echo(export_graph(sharing_graph(results), graph_format), nl=False)
     elif output_format == "json":
+        from dockerlens.image.lens import annotate_report
         from dockerlens.image.report import report_json
 
-        click.echo(json.dumps(report_json(results, sharing, rules, top), indent=2))
+        document = report_json(results, sharing, rules, top)
+        annotate_report(document, results, attributions)
+        click.echo(json.dumps(document, indent=2))
     elif output_format == "text":
+        from dockerlens.image.lens import render_lenses
         from dockerlens.image.render import make_console, render_report
 
-        render_report(make_console(sys.stdout.isatty()), results, sharing, rules, top)
+        console = make_console(sys.stdout.isatty())
+        render_lenses(console, results, attributions)
+        render_report(console, results, sharing, rules, top)
     else:
         from dockerlens import __version__
         from dockerlens.image.findings import threshold_findings, threshold_notes

@@ -144,6 +144,25 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     help="Print a unified diff of what --fix would change (to -o FILE if given) instead of "
     "the report, and change no file; exit 1 when there is any change, 0 when there is none.",
 )
+@click.option(
+    "--image",
+    metavar="IMAGE",
+    help="The image built from the Dockerfile (any analyze IMAGE source): price findings in "
+    "bytes measured in its layers (measured_bytes) and report waste no rule saw (DK601, "
+    "DK602). Needs exactly one Dockerfile.",
+)
+@click.option(
+    "--target",
+    metavar="STAGE",
+    help="With --image: the stage the image was built for (default: the last).",
+)
+@click.option(
+    "--build-arg",
+    "build_args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="With --image: a build argument the image was built with (repeatable).",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -167,6 +186,9 @@ def lint(
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
+    image: str | None,
+    target: str | None,
+    build_args: tuple[str, ...],
 ) -> None:
     """Lint Dockerfiles.
 
@@ -222,8 +244,16 @@ def lint(
     )
     if unsafe_fixes and not (fix or diff):
         raise UserError("--unsafe-fixes needs --fix or --diff")
+    if image is None and (target is not None or build_args):
+        raise UserError("--target and --build-arg need --image")
     fixing = Fixing(unsafe=unsafe_fixes) if fix or diff else None
     outcome = run_lint(list(paths), command_line, stdin_filename, fixing=fixing)
+    if image is not None:
+        from dockerlens.image.lint_image import price_run
+
+        outcome.failed = price_run(
+            outcome, list(paths), image, command_line, target=target, build_args=build_args
+        )
     if output is not None:
         _refuse_an_input(output, outcome)  # before --fix writes anything
     if diff:

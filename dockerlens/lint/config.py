@@ -20,6 +20,7 @@ from dockerlens.lint.discover import DEFAULT_EXCLUDE, Exclusion
 from dockerlens.lint.engine import EnabledRule, LintSettings
 from dockerlens.lint.findings import (
     ENGINE_CODES,
+    IMAGE_CODES,
     UNHIDEABLE_CODES,
     UNKNOWN_PRAGMA_CODE,
     UNUSED_PRAGMA,
@@ -661,6 +662,9 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         engine_codes[UNKNOWN_PRAGMA_CODE.code] = severity.get(
             UNKNOWN_PRAGMA_CODE.code, UNKNOWN_PRAGMA_CODE.severity
         )
+    for image_code in IMAGE_CODES:
+        if image_code.code not in ignored:
+            engine_codes[image_code.code] = severity.get(image_code.code, image_code.severity)
     if (report_unused or UNUSED_PRAGMA.code in enabled - {r.code for r in registry}) and (
         UNUSED_PRAGMA.code not in ignored
     ):

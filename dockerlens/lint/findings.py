@@ -26,6 +26,8 @@ class Finding:
     #: The first line of the instruction at fault (0 for a file-wide finding): what an ignore
     #: pragma above that instruction suppresses.
     instruction_line: int = field(default=0, compare=False)
+    #: What the finding costs in a built image (``lint --image``), None when nothing measured.
+    measured_bytes: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -40,6 +42,7 @@ class Finding:
             "message": self.message,
             "url": self.url,
             "fix": self.fix.to_dict() if self.fix else None,
+            "measured_bytes": self.measured_bytes,
         }
 
     @property
@@ -155,6 +158,36 @@ THRESHOLD_CODES = (
     _threshold_code("DK505", "max-layer-size", "max-layer-size", "a layer's size"),
     _threshold_code("DK506", "max-wasted-bytes", "max-wasted-bytes", "exact wasted bytes"),
 )
+BYTES_HIDDEN_LATER = EngineCode(
+    "DK601",
+    "bytes-hidden-by-later-instruction",
+    Severity.WARNING,
+    "The built image stores bytes this instruction wrote and a later one deleted or replaced "
+    "(lint --image).",
+    "Reported by `dockerlens lint --image IMAGE Dockerfile` from the image itself: files this "
+    "instruction wrote into its layer are deleted, replaced or hidden by a later instruction "
+    "(named in the message), so every byte of them is still stored and pulled, although no "
+    "container can see it. The finding is at the line that added the bytes and carries them "
+    "in `measured_bytes`. Static rules that explain the same bytes (DK201, DK202, DK207, "
+    "DK210) are priced instead, and this code is not repeated for them. Delete temporary files "
+    "in the "
+    "same RUN that creates them, or build them in another stage and `COPY --from` the result.",
+)
+BASE_IMAGE_BYTES_HIDDEN = EngineCode(
+    "DK602",
+    "base-image-bytes-hidden",
+    Severity.INFO,
+    "An instruction deletes or replaces files of the base image: the bytes stay in the image "
+    "(lint --image).",
+    "Reported by `dockerlens lint --image IMAGE Dockerfile` from the image itself: a line of "
+    "the Dockerfile (named in the message) deletes or overwrites files the base image "
+    "stores. Layers only add: the base image's bytes are still stored and pulled, and the "
+    "deletion adds a layer on top. The finding is at the FROM line, with the bytes in "
+    "`measured_bytes`. Pick a smaller base image, or build in one stage and copy what is "
+    "needed into a clean final stage.",
+)
+#: Reported from a built image by ``lint --image``: on unless ignored, like DK101.
+IMAGE_CODES = (BYTES_HIDDEN_LATER, BASE_IMAGE_BYTES_HIDDEN)
 ENGINE_CODES = (
     PARSE_ERROR,
     UNUSED_PRAGMA,
@@ -162,6 +195,7 @@ ENGINE_CODES = (
     UNREADABLE_FILE,
     RULE_CRASHED,
     *THRESHOLD_CODES,
+    *IMAGE_CODES,
 )
 #: Codes no selection, ignore list, severity, pragma or failure threshold can hide: a file that
 #: cannot be read or parsed, or a rule that failed, was not checked, and must not pass as clean.

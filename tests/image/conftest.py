@@ -72,6 +72,25 @@ def busybox() -> str:
     raise AssertionError("unreachable")
 
 
+def buildkit_client() -> str:
+    """A docker CLI that builds with BuildKit under DOCKER_BUILDKIT=1 (Debian's docker.io
+    client drives the engine's built-in BuildKit; a newer client wants the buildx plugin)."""
+    candidates = ["/usr/bin/docker", shutil.which("docker") or ""]
+    for candidate in dict.fromkeys(c for c in candidates if c and os.path.isfile(c)):
+        probe = subprocess.run(
+            [candidate, "build", "--help"],
+            env={**os.environ, "DOCKER_BUILDKIT": "1"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if probe.returncode == 0 and "buildx" not in probe.stderr:
+            return candidate
+    unavailable("no docker CLI builds with BuildKit here (DOCKER_BUILDKIT=1)")
+    raise AssertionError("unreachable")
+
+
 class ImageBuilder:
     """Builds images with the real engine and removes every one of them at the end."""
 
@@ -437,3 +456,12 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def measured_bytes(findings: list[dict[str, Any]]) -> dict[tuple[str, int], int]:
+    """``lint --format json`` findings that carry ``measured_bytes``: (code, line) -> bytes."""
+    return {
+        (finding["code"], finding["line"]): finding["measured_bytes"]
+        for finding in findings
+        if finding["measured_bytes"] is not None
+    }

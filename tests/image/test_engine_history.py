@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from dockerlens.cli import cli
-from tests.image.conftest import ImageBuilder, unavailable
+from tests.image.conftest import ImageBuilder, buildkit_client
 
 pytestmark = pytest.mark.docker
 
@@ -39,25 +39,6 @@ def analyze_json(*args: str) -> dict[str, Any]:
     assert result.exit_code == 0, result.output
     document: dict[str, Any] = json.loads(result.stdout)
     return document
-
-
-def buildkit_client() -> str:
-    """A docker CLI that builds with BuildKit under DOCKER_BUILDKIT=1 (Debian's docker.io
-    client drives the engine's built-in BuildKit; a newer client wants the buildx plugin)."""
-    candidates = ["/usr/bin/docker", shutil.which("docker") or ""]
-    for candidate in dict.fromkeys(c for c in candidates if c and os.path.isfile(c)):
-        probe = subprocess.run(
-            [candidate, "build", "--help"],
-            env={**os.environ, "DOCKER_BUILDKIT": "1"},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if probe.returncode == 0 and "buildx" not in probe.stderr:
-            return candidate
-    unavailable("no docker CLI builds with BuildKit here (DOCKER_BUILDKIT=1)")
-    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")

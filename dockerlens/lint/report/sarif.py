@@ -123,6 +123,8 @@ def _result(finding: Finding, rule_index: int, fingerprint: str) -> Json:
         ],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
+    if finding.measured_bytes is not None:
+        result["properties"] = {"measured_bytes": finding.measured_bytes}
     if finding.fix is not None:
         fix: Json = {
             "description": {"text": finding.fix.title},
