@@ -322,8 +322,9 @@ def instruction_of(created_by: str | None) -> str:
         return "(missing)"
     text = created_by.strip()
     text = text.removesuffix("# buildkit").rstrip()
-    if text.startswith("/bin/sh -c #(nop) "):
-        return text[len("/bin/sh -c #(nop) ") :].strip()
+    if " -c #(nop) " in text:
+        # The legacy builder writes the SHELL in force before the marker: "/bin/sh -c #(nop) ".
+        return text.split(" -c #(nop) ", 1)[1].strip()
     if text.startswith("/bin/sh -c "):
         return "RUN " + text[len("/bin/sh -c ") :].strip()
     if text.startswith("|") and " /bin/sh -c " in text:

@@ -157,8 +157,9 @@ LayerEntry = tuple[Any, ...]
 
 
 def layer_tar(entries: list[LayerEntry]) -> bytes:
-    """A layer tar from ``("file", path, size or content)``, ``("dir", path)``, ``("whiteout", path)``,
-    ``("opaque", dir)``, ``("symlink", path, target)``, ``("hardlink", path, target)``."""
+    """A layer tar from ``("file", path, size or content)``, ``("dir", path)``,
+    ``("whiteout", path)``, ``("opaque", dir)``, ``("symlink", path, target)``,
+    ``("hardlink", path, target)``."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for entry in entries:
