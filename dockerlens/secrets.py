@@ -119,6 +119,8 @@ MAX_SNIFF_BYTES = 1024 * 1024
 #: Files not named like a secret are read only up to this size, and only when their name says
 #: they are text (configuration, scripts, dotenv).
 MAX_OTHER_BYTES = 256 * 1024
+#: ``deploy_key``, ``ssh_host_ed25519_key``, ``signing-key``: key files without a suffix.
+_KEY_NAME = re.compile(r"(^|[-_])key$", re.IGNORECASE)
 _TEXT_SUFFIXES = (
     ".env", ".json", ".yaml", ".yml", ".ini", ".conf", ".cfg", ".config", ".properties",
     ".toml", ".sh", ".bash", ".txt", ".xml", ".py", ".js", ".rb", ".php", ".pem", ".key",
@@ -213,7 +215,11 @@ def worth_reading(path: str, size: int) -> bool:
     name = posixpath.basename(path)
     if secret_kind(path) is not None or name in SETTINGS_FILES:
         return True
-    return size <= MAX_OTHER_BYTES and (name.endswith(_TEXT_SUFFIXES) or name.startswith(".env"))
+    return size <= MAX_OTHER_BYTES and (
+        name.endswith(_TEXT_SUFFIXES)
+        or name.startswith(".env")
+        or _KEY_NAME.search(name) is not None
+    )
 
 
 def sniff(path: str, data: bytes) -> Secret | None:
@@ -310,6 +316,8 @@ def _settings_file(name: str, path: str, data: bytes) -> Secret | None:
 def _env_file(name: str, path: str, data: bytes) -> Secret | None:
     if not (name.startswith(".env") or name.endswith(".env") or secret_kind(path)):
         return None
+    if _SAMPLE.search(name):
+        return None  # .env.example, .env.sample: values documented as examples
     for match in _ENV_ASSIGNMENT.finditer(data):
         if _random_looking(match.group(2)):
             return Secret("env-secret", _line(data, match.start()))
