@@ -130,30 +130,36 @@ def generate(target: Path) -> None:
             path = Path(scratch) / f"layer{number}.tar"
             diff_ids.append(_write_layer(path, entries))
             layer_paths.append(path)
-        history = [{"created_by": f"/bin/sh -c make layer {n}"} for n in range(len(layers))]
-        config = json.dumps(
-            {
-                "architecture": "amd64",
-                "os": "linux",
-                "config": {},
-                "rootfs": {"type": "layers", "diff_ids": diff_ids},
-                "history": history,
-            }
-        ).encode()
-        config_name = hashlib.sha256(config).hexdigest() + ".json"
-        members = [f"{diff_id[7:]}/layer.tar" for diff_id in diff_ids]
-        manifest = json.dumps(
-            [{"Config": config_name, "RepoTags": ["bench:1"], "Layers": members}]
-        ).encode()
-        partial = target.with_suffix(".partial")
-        with tarfile.open(partial, "w") as archive:
-            for member, path in zip(members, layer_paths, strict=True):
-                archive.add(path, arcname=member)
-            for name, data in ((config_name, config), ("manifest.json", manifest)):
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                archive.addfile(info, io.BytesIO(data))
-        partial.replace(target)
+        commands = [f"/bin/sh -c make layer {n}" for n in range(len(layers))]
+        write_docker_archive(target, layer_paths, diff_ids, commands, "bench:1")
+
+
+def write_docker_archive(
+    target: Path, layer_paths: list[Path], diff_ids: list[str], commands: list[str], tag: str
+) -> None:
+    """A legacy `docker save` archive of one image whose layers are the tar files given (added
+    from disk, never held whole in memory); written beside ``target``, then renamed to it."""
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {},
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": [{"created_by": command} for command in commands],
+        }
+    ).encode()
+    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    members = [f"{diff_id[7:]}/layer.tar" for diff_id in diff_ids]
+    manifest = json.dumps([{"Config": config_name, "RepoTags": [tag], "Layers": members}]).encode()
+    partial = target.with_suffix(".partial")
+    with tarfile.open(partial, "w") as archive:
+        for member, path in zip(members, layer_paths, strict=True):
+            archive.add(path, arcname=member)
+        for name, data in ((config_name, config), ("manifest.json", manifest)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    partial.replace(target)
 
 
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:

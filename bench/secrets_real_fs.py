@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_analyze import measure
+from bench.bench_analyze import measure, write_docker_archive
 from tests.secret_samples import holdout_samples, samples
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -80,30 +80,8 @@ def write_archive(target: Path, directories: list[str], plant: bool) -> None:
             path.write_bytes(planted_layer())
             paths.append(path)
             commands.append("COPY planted /planted")
-        digests = [_sha256(path) for path in paths]
-        config = json.dumps(
-            {
-                "architecture": "amd64",
-                "os": "linux",
-                "config": {},
-                "rootfs": {"type": "layers", "diff_ids": [f"sha256:{d}" for d in digests]},
-                "history": [{"created_by": command} for command in commands],
-            }
-        ).encode()
-        config_name = hashlib.sha256(config).hexdigest() + ".json"
-        members = [f"{digest}/layer.tar" for digest in digests]
-        manifest = json.dumps(
-            [{"Config": config_name, "RepoTags": ["realfs:1"], "Layers": members}]
-        ).encode()
-        partial = target.with_suffix(".partial")
-        with tarfile.open(partial, "w") as archive:
-            for member, path in zip(members, paths, strict=True):
-                archive.add(path, arcname=member)
-            for name, data in ((config_name, config), ("manifest.json", manifest)):
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                archive.addfile(info, io.BytesIO(data))
-        partial.replace(target)
+        diff_ids = [f"sha256:{_sha256(path)}" for path in paths]
+        write_docker_archive(target, paths, diff_ids, commands, "realfs:1")
 
 
 def main() -> None:

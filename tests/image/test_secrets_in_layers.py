@@ -8,7 +8,6 @@ and no token-shaped string in the repository.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from dockerlens.cli import cli
+from tests.image.test_thresholds import invoke
 from tests.secret_samples import samples
 
 SAMPLES = samples()
@@ -52,13 +52,8 @@ def assert_no_value(text: str, credentials: tuple[bytes, ...] = CREDENTIALS) -> 
 
 
 def run(*args: str, cwd: Path | None = None) -> Result:
-    previous = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return CliRunner().invoke(cli, ["analyze", "-q", *args])
-    finally:
-        os.chdir(previous)
+    result: Result = invoke(*args, cwd=cwd)
+    return result
 
 
 def secrets_of(result: Result) -> list[dict[str, Any]] | None:
