@@ -277,9 +277,12 @@ def _print(
 
         click.echo(export_graph(sharing_graph(results), graph_format), nl=False)
     elif output_format == "json":
-        from dockerlens.image.report import report_json
+        from dockerlens.image.report import report_json, secrets_with_dockerfile_lines
 
-        click.echo(json.dumps(report_json(results, sharing, rules, top), indent=2))
+        document = report_json(results, sharing, rules, top)
+        # Last, after anything that annotates layers[] (the --dockerfile lens, when it lands).
+        secrets_with_dockerfile_lines(document)
+        click.echo(json.dumps(document, indent=2))
     elif output_format == "text":
         from dockerlens.image.render import make_console, render_report
 

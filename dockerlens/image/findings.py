@@ -82,7 +82,7 @@ def secret_message(result: ImageResult, found: LayerSecretFound) -> str:
         state = "visible in the final file system"
     elif found.hidden_in is not None:
         hidden_by = (result.layer_instruction(found.hidden_in) or "")[:60]
-        state = f"deleted by layer {found.hidden_in} ({hidden_by}) but still in layer {found.layer}"
+        state = f"hidden by layer {found.hidden_in} ({hidden_by}) but still in layer {found.layer}"
     else:
         state = f"not visible in the final file system but still in layer {found.layer}"
     return visible(f"{where}, added by layer {found.layer} ({added_by}); {state}")

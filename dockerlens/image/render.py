@@ -229,7 +229,7 @@ def _secrets_table(console: Console, result: ImageResult, top: int) -> None:
         if found.visible:
             state = Text("visible", style="bold red")
         elif found.hidden_in is not None:
-            state = Text(f"deleted by {_layer_label(result, found.hidden_in)}")
+            state = Text(f"hidden by {_layer_label(result, found.hidden_in)}")
         else:
             state = Text("hidden")
         table.add_row(

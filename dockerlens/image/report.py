@@ -135,6 +135,17 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
     return document
 
 
+def secrets_with_dockerfile_lines(document: dict[str, Any]) -> None:
+    """Give each secret its layer's ``dockerfile`` (the Dockerfile line that made the layer),
+    once something has put that key on ``layers[]`` (``analyze --dockerfile``); no-op before."""
+    for image in document["images"]:
+        layers = image["layers"]
+        for secret in image.get("secrets") or ():
+            layer = layers[secret["layer"]] if 0 <= secret["layer"] < len(layers) else {}
+            if "dockerfile" in layer:
+                secret["dockerfile"] = layer["dockerfile"]
+
+
 def report_json(
     results: list[ImageResult],
     sharing: Sharing,

@@ -156,11 +156,11 @@ def test_the_value_is_never_printed_in_any_format(archives: Any, make_layer: Any
         assert_no_value(result.stdout + result.stderr)
     text = run(source).stdout
     assert "secrets (4; values never shown)" in text
-    assert "env-secret" in text and "deleted by 1: RUN rm /root/.ssh/id_rsa" in text
+    assert "env-secret" in text and "hidden by 1: RUN rm /root/.ssh/id_rsa" in text
     sarif = json.loads(run("-f", "sarif", source).stdout)
     messages = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
     assert "private-key in /root/.ssh/id_rsa (line 1), added by layer 0" in messages[0]
-    assert "deleted by layer 1" in messages[0] and "still in layer 0" in messages[0]
+    assert "hidden by layer 1" in messages[0] and "still in layer 0" in messages[0]
     assert "visible in the final file system" in messages[1]
     github = run("-f", "github", source).stdout.splitlines()
     assert len(github) == 4 and all("title=DK507 secret-in-layer" in line for line in github)
@@ -332,3 +332,20 @@ def test_legacy_builder_instructions_under_another_shell() -> None:
     nop = "/bin/busybox sh -c #(nop) COPY file:8d3d in /root/.ssh/id_rsa "
     assert instruction_of(nop) == "COPY file:8d3d in /root/.ssh/id_rsa"
     assert instruction_of("/bin/sh -c #(nop)  ENV A=1") == "ENV A=1"
+
+
+def test_a_secret_takes_its_layers_dockerfile_line() -> None:
+    from dockerlens.image.report import secrets_with_dockerfile_lines
+
+    line = {"path": "Dockerfile", "line": 4, "instruction": "COPY id_rsa /root/.ssh/id_rsa"}
+    document: dict[str, Any] = {
+        "images": [
+            {
+                "layers": [{"index": 0}, {"index": 1, "dockerfile": line}],
+                "secrets": [{"layer": 1}, {"layer": 0}],
+            },
+            {"layers": [{"index": 0}], "secrets": None},
+        ]
+    }
+    secrets_with_dockerfile_lines(document)
+    assert document["images"][0]["secrets"] == [{"layer": 1, "dockerfile": line}, {"layer": 0}]
