@@ -349,3 +349,16 @@ def test_a_secret_takes_its_layers_dockerfile_line() -> None:
     }
     secrets_with_dockerfile_lines(document)
     assert document["images"][0]["secrets"] == [{"layer": 1, "dockerfile": line}, {"layer": 0}]
+
+
+def test_secrets_from_a_registry(
+    archives: Any, make_layer: Any, skopeo_copy: Any, registry: str
+) -> None:
+    image = {"tag": "app:1", "layers": secret_layers(make_layer), "commands": COMMANDS}
+    path = archives.docker_archive("legacy.tar", [image])
+    reference = f"{registry}/dockerlens/secrets:1"
+    skopeo_copy(f"docker-archive:{path}", f"docker://{reference}", "--dest-tls-verify=false")
+    result = run("-f", "json", f"docker://{reference}")
+    assert result.exit_code == 1, result.output
+    assert summary(secrets_of(result)) == EXPECTED
+    assert_no_value(result.stdout + result.stderr)
