@@ -11,6 +11,10 @@ directories among them), overwrites and chmod-like copy-ups. It then runs, in fr
 ``--runs`` times each, and prints the median wall time, the peak RSS of each process (wait4's
 ru_maxrss) and the ratios. The archive is read from the page cache after the first run; both
 tools get the same warm-up run, which is not counted.
+
+``--secrets`` instead times ``dockerlens analyze`` with ``--no-secrets`` and with ``--secrets``,
+alternating the two in each round so both see the same machine load, and prints the ratio of
+the medians (the figure that decides whether secrets are read by default).
 """
 
 from __future__ import annotations
@@ -126,30 +130,36 @@ def generate(target: Path) -> None:
             path = Path(scratch) / f"layer{number}.tar"
             diff_ids.append(_write_layer(path, entries))
             layer_paths.append(path)
-        history = [{"created_by": f"/bin/sh -c make layer {n}"} for n in range(len(layers))]
-        config = json.dumps(
-            {
-                "architecture": "amd64",
-                "os": "linux",
-                "config": {},
-                "rootfs": {"type": "layers", "diff_ids": diff_ids},
-                "history": history,
-            }
-        ).encode()
-        config_name = hashlib.sha256(config).hexdigest() + ".json"
-        members = [f"{diff_id[7:]}/layer.tar" for diff_id in diff_ids]
-        manifest = json.dumps(
-            [{"Config": config_name, "RepoTags": ["bench:1"], "Layers": members}]
-        ).encode()
-        partial = target.with_suffix(".partial")
-        with tarfile.open(partial, "w") as archive:
-            for member, path in zip(members, layer_paths, strict=True):
-                archive.add(path, arcname=member)
-            for name, data in ((config_name, config), ("manifest.json", manifest)):
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                archive.addfile(info, io.BytesIO(data))
-        partial.replace(target)
+        commands = [f"/bin/sh -c make layer {n}" for n in range(len(layers))]
+        write_docker_archive(target, layer_paths, diff_ids, commands, "bench:1")
+
+
+def write_docker_archive(
+    target: Path, layer_paths: list[Path], diff_ids: list[str], commands: list[str], tag: str
+) -> None:
+    """A legacy `docker save` archive of one image whose layers are the tar files given (added
+    from disk, never held whole in memory); written beside ``target``, then renamed to it."""
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {},
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": [{"created_by": command} for command in commands],
+        }
+    ).encode()
+    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    members = [f"{diff_id[7:]}/layer.tar" for diff_id in diff_ids]
+    manifest = json.dumps([{"Config": config_name, "RepoTags": [tag], "Layers": members}]).encode()
+    partial = target.with_suffix(".partial")
+    with tarfile.open(partial, "w") as archive:
+        for member, path in zip(members, layer_paths, strict=True):
+            archive.add(path, arcname=member)
+        for name, data in ((config_name, config), ("manifest.json", manifest)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    partial.replace(target)
 
 
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
@@ -195,6 +205,11 @@ def main() -> None:
     parser.add_argument(
         "--dockerlens", default=None, help="dockerlens executable (default: this Python's)"
     )
+    parser.add_argument(
+        "--secrets",
+        action="store_true",
+        help="compare analyze with and without reading secrets instead of with dive",
+    )
     args = parser.parse_args()
 
     archive = args.archive or DEFAULT_ARCHIVE
@@ -206,6 +221,9 @@ def main() -> None:
     print(f"  layer content {size / 1e9:.2f} GB, {entries} tar entries, {whiteouts} whiteouts")
 
     dockerlens = [args.dockerlens] if args.dockerlens else [sys.executable, "-m", "dockerlens"]
+    if args.secrets:
+        compare_secrets(dockerlens, archive, args.runs)
+        return
     tools = {
         "dockerlens": [*dockerlens, "analyze", "-q", "-f", "json", f"docker-archive:{archive}"],
         "dive": [
@@ -243,6 +261,28 @@ def main() -> None:
         print(
             f"dive / dockerlens: time x{theirs[0] / ours[0]:.1f}, memory x{theirs[1] / ours[1]:.2f}"
         )
+
+
+def compare_secrets(dockerlens: list[str], archive: Path, runs: int) -> None:
+    """Median wall time of analyze without and with secrets, alternating runs."""
+    env = {**os.environ, "CI": "true"}
+    base = [*dockerlens, "analyze", "-q", "-f", "json", f"docker-archive:{archive}"]
+    commands = {mode: [*base, f"--{mode}"] for mode in ("no-secrets", "secrets")}
+    times: dict[str, list[float]] = {mode: [] for mode in commands}
+    for command in commands.values():
+        measure(command, env)  # warm-up: page cache
+    for _ in range(runs):
+        for mode, command in commands.items():
+            times[mode].append(measure(command, env)[0])
+    _, _, output = measure(commands["secrets"], env)
+    read = json.loads(output)["images"][0]["secret_files_read"]
+    for mode, values in times.items():
+        print(
+            f"--{mode:>10}: median {statistics.median(values):6.2f} s over {runs} runs "
+            f"(min {min(values):.2f}, max {max(values):.2f})"
+        )
+    ratio = statistics.median(times["secrets"]) / statistics.median(times["no-secrets"])
+    print(f"with / without secrets: x{ratio:.2f} ({read} files read for secrets)")
 
 
 if __name__ == "__main__":

@@ -119,6 +119,8 @@ MAX_SNIFF_BYTES = 1024 * 1024
 #: Files not named like a secret are read only up to this size, and only when their name says
 #: they are text (configuration, scripts, dotenv).
 MAX_OTHER_BYTES = 256 * 1024
+#: ``deploy_key``, ``ssh_host_ed25519_key``, ``signing-key``: key files without a suffix.
+_KEY_NAME = re.compile(r"(^|[-_])key$", re.IGNORECASE)
 _TEXT_SUFFIXES = (
     ".env", ".json", ".yaml", ".yml", ".ini", ".conf", ".cfg", ".config", ".properties",
     ".toml", ".sh", ".bash", ".txt", ".xml", ".py", ".js", ".rb", ".php", ".pem", ".key",
@@ -152,18 +154,28 @@ _PRIVATE_KEY = re.compile(
     rb"[\r\n]+(?:[A-Za-z0-9-]+: [^\r\n]*[\r\n]+)*[A-Za-z0-9+/=]{20}"
 )
 _PUTTY = re.compile(rb"^PuTTY-User-Key-File-\d: ", re.MULTILINE)
-#: (kind, pattern) of tokens known by their shape. Each needs enough random characters that
-#: a word or an identifier cannot match.
-_TOKENS: tuple[tuple[str, re.Pattern[bytes]], ...] = (
+#: (kind, literals, pattern) of tokens known by their shape. Each pattern needs enough random
+#: characters that a word or an identifier cannot match; it runs only on data that holds one of
+#: its literals (``in`` is many times faster than a regular expression's search).
+_TOKENS: tuple[tuple[str, tuple[bytes, ...], re.Pattern[bytes]], ...] = (
     (
         "github-token",
+        (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
         re.compile(rb"\b(gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b"),
     ),
-    ("gitlab-token", re.compile(rb"\bglpat-[A-Za-z0-9_-]{20,}\b")),
-    ("slack-token", re.compile(rb"\bxox[abposr]-[0-9]{8,}-[0-9A-Za-z-]{10,}\b")),
-    ("stripe-key", re.compile(rb"\b[sr]k_live_[0-9A-Za-z]{24,}\b")),
-    ("npm-token", re.compile(rb"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("pypi-token", re.compile(rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+    ("gitlab-token", (b"glpat-",), re.compile(rb"\bglpat-[A-Za-z0-9_-]{20,}\b")),
+    (
+        "slack-token",
+        (b"xoxa-", b"xoxb-", b"xoxp-", b"xoxo-", b"xoxs-", b"xoxr-"),
+        re.compile(rb"\bxox[abposr]-[0-9]{8,}-[0-9A-Za-z-]{10,}\b"),
+    ),
+    ("stripe-key", (b"k_live_",), re.compile(rb"\b[sr]k_live_[0-9A-Za-z]{24,}\b")),
+    ("npm-token", (b"npm_",), re.compile(rb"\bnpm_[A-Za-z0-9]{36}\b")),
+    (
+        "pypi-token",
+        (b"pypi-AgEIcHlwaS5vcmc",),
+        re.compile(rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
+    ),
 )
 _AWS_KEY_ID = re.compile(rb"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b")
 _AWS_SECRET = re.compile(
@@ -213,7 +225,11 @@ def worth_reading(path: str, size: int) -> bool:
     name = posixpath.basename(path)
     if secret_kind(path) is not None or name in SETTINGS_FILES:
         return True
-    return size <= MAX_OTHER_BYTES and (name.endswith(_TEXT_SUFFIXES) or name.startswith(".env"))
+    return size <= MAX_OTHER_BYTES and (
+        name.endswith(_TEXT_SUFFIXES)
+        or name.startswith(".env")
+        or _KEY_NAME.search(name) is not None
+    )
 
 
 def sniff(path: str, data: bytes) -> Secret | None:
@@ -228,7 +244,9 @@ def sniff(path: str, data: bytes) -> Secret | None:
     found = _private_key(data)
     if found is not None:
         return found
-    for kind, pattern in _TOKENS:
+    for kind, literals, pattern in _TOKENS:
+        if not any(literal in data for literal in literals):
+            continue
         match = pattern.search(data)
         if match is not None and not _placeholder(match.group(0)):
             return Secret(kind, _line(data, match.start()))
@@ -241,6 +259,8 @@ def sniff(path: str, data: bytes) -> Secret | None:
 
 
 def _private_key(data: bytes) -> Secret | None:
+    if b"PRIVATE KEY" not in data and b"PuTTY-User-Key-File-" not in data:
+        return None
     match = _PRIVATE_KEY.search(data) or _PUTTY.search(data)
     if match is None:
         return None
@@ -248,6 +268,8 @@ def _private_key(data: bytes) -> Secret | None:
 
 
 def _aws(name: str, path: str, data: bytes) -> Secret | None:
+    if b"AKIA" not in data and b"ASIA" not in data:
+        return None
     key_id = _AWS_KEY_ID.search(data)
     secret = _AWS_SECRET.search(data)
     if key_id is None or secret is None:
@@ -258,6 +280,8 @@ def _aws(name: str, path: str, data: bytes) -> Secret | None:
 
 
 def _azure(name: str, path: str, data: bytes) -> Secret | None:
+    if b"AccountKey=" not in data:
+        return None
     match = _AZURE_STORAGE.search(data)
     if match is None or not _random_looking(match.group(1)):
         return None
@@ -310,6 +334,8 @@ def _settings_file(name: str, path: str, data: bytes) -> Secret | None:
 def _env_file(name: str, path: str, data: bytes) -> Secret | None:
     if not (name.startswith(".env") or name.endswith(".env") or secret_kind(path)):
         return None
+    if _SAMPLE.search(name):
+        return None  # .env.example, .env.sample: values documented as examples
     for match in _ENV_ASSIGNMENT.finditer(data):
         if _random_looking(match.group(2)):
             return Secret("env-secret", _line(data, match.start()))

@@ -178,3 +178,186 @@ def samples(seed: int = 7) -> list[Sample]:
         Sample("/app/uuid.json", json.dumps({"id": token("0123456789abcdef", 32)}).encode(), None),
     ]
     return positives + negatives
+
+
+def holdout_samples(seed: int = 11) -> list[Sample]:
+    """A second labelled set, written after the scanner and not used to tune it: other spellings
+    of the same kinds (CRLF, headers, quotes, other file names) and other look-alikes. Its
+    figures are measured (``bench/secrets_precision.py``), not asserted one by one."""
+    rng = random.Random(seed)
+
+    def token(alphabet: str, length: int) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(length))
+
+    alnum = string.ascii_letters + string.digits
+    b64 = alnum + "+/"
+    lines = [token(b64, 64) for _ in range(6)]
+
+    def pem(label: str, newline: str = "\n", headers: str = "") -> str:
+        body = newline.join(lines)
+        return f"-----BEGIN {label}-----{newline}{headers}{body}{newline}-----END {label}-----"
+
+    aws_id = "AKIA" + token(string.ascii_uppercase + string.digits, 16)
+    aws_secret = token(b64, 40)
+    docker_auth = base64.b64encode(b"bot:" + token(alnum, 24).encode()).decode()
+    service_account = {
+        "type": "service_account",
+        "project_id": "shop",
+        "private_key": pem("PRIVATE KEY") + "\n",
+        "client_email": "deploy@shop.iam.gserviceaccount.com",
+    }
+    positives = [
+        Sample("/home/app/.ssh/id_ecdsa", pem("EC PRIVATE KEY", "\r\n").encode(), "private-key"),
+        Sample("/app/certs/tls.key", pem("PRIVATE KEY").encode(), "private-key"),
+        Sample(
+            "/srv/deploy/key.pem",
+            pem(
+                "RSA PRIVATE KEY",
+                headers="Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,"
+                + token("0123456789ABCDEF", 32)
+                + "\n\n",
+            ).encode(),
+            "private-key",
+        ),
+        Sample("/app/id_rsa", pem("OPENSSH PRIVATE KEY").encode(), "private-key"),
+        Sample("/app/deploy_key", pem("OPENSSH PRIVATE KEY").encode(), "private-key"),
+        Sample("/etc/ssl/private/server.key", pem("RSA PRIVATE KEY").encode(), "private-key"),
+        Sample(
+            "/app/.env.local",
+            f"STRIPE_SECRET_KEY=sk_{'live'}_{token(alnum, 32)}\n".encode(),
+            "stripe-key",
+        ),
+        Sample(
+            "/app/config.json",
+            json.dumps({"github_token": "ghp_" + token(alnum, 36)}, indent=2).encode(),
+            "github-token",
+        ),
+        Sample(
+            "/app/src/settings.py",
+            f'AWS_ACCESS_KEY_ID = "{aws_id}"\nAWS_SECRET_ACCESS_KEY = "{aws_secret}"\n'.encode(),
+            "aws-access-key",
+        ),
+        Sample("/app/sa.json", json.dumps(service_account).encode(), "gcp-service-account"),
+        Sample(
+            "/app/web.config",
+            (
+                '<configuration><connectionStrings><add name="Blob" connectionString="'
+                "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey="
+                f'{token(b64, 86)}==" /></connectionStrings></configuration>\n'
+            ).encode(),
+            "azure-storage-key",
+        ),
+        Sample(
+            "/home/node/.npmrc",
+            f"_auth={base64.b64encode(('ci:' + token(alnum, 20)).encode()).decode()}\n"
+            "always-auth=true\n".encode(),
+            "npm-credential",
+        ),
+        Sample(
+            "/root/.netrc",
+            f"machine api.corp.internal login bot password {token(alnum, 28)}\n".encode(),
+            "netrc-password",
+        ),
+        Sample(
+            "/root/.docker/config.json",
+            json.dumps({"auths": {"ghcr.io": {"auth": docker_auth}}}, indent="\t").encode(),
+            "docker-registry-auth",
+        ),
+        Sample(
+            "/app/.env",
+            (
+                "export SLACK_BOT_TOKEN=xoxb-"
+                + token(string.digits, 11)
+                + "-"
+                + token(string.digits, 13)
+                + "-"
+                + token(alnum, 24)
+                + "\n"
+            ).encode(),
+            "slack-token",
+        ),
+        Sample(
+            "/app/entrypoint.sh",
+            f'#!/bin/sh\ncurl -H "PRIVATE-TOKEN: glpat-{token(alnum, 20)}" "$URL"\n'.encode(),
+            "gitlab-token",
+        ),
+        Sample(
+            "/opt/app/.env.production",
+            f'DB_PASSWORD="{token(alnum + "!@%^", 20)}"\n'.encode(),
+            "env-secret",
+        ),
+        Sample("/app/settings.env", f"PAYMENT_API_KEY={token(alnum, 40)}\n".encode(), "env-secret"),
+        Sample(
+            "/root/.pypirc",
+            (
+                "[pypi]\n  username: __token__\n"
+                f"  password: pypi-AgEIcHlwaS5vcmc{token(alnum, 70)}\n"
+            ).encode(),
+            "pypi-token",
+        ),
+        Sample(
+            "/root/.git-credentials",
+            f"https://oauth2:{token(alnum, 26)}@gitlab.corp.internal\n".encode(),
+            "git-credentials",
+        ),
+        Sample("/app/.env", f"NPM_TOKEN=npm_{token(alnum, 36)}\n".encode(), "npm-token"),
+    ]
+    negatives = [
+        Sample("/app/.env.sample", f"API_TOKEN={token(alnum, 32)}\nDEBUG=1\n".encode(), None),
+        Sample("/app/.npmrc", b"//registry.npmjs.org/:_authToken=$NPM_TOKEN\n", None),
+        Sample("/app/config.yaml", b"db:\n  password: ${DB_PASSWORD}\n", None),
+        Sample("/app/docs.txt", b"export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n", None),
+        Sample(
+            "/app/package-lock.json",
+            json.dumps(
+                {"packages": {"node_modules/a": {"integrity": "sha512-" + token(b64, 86) + "=="}}}
+            ).encode(),
+            None,
+        ),
+        Sample("/app/.env", b"SECRET_KEY_BASE=\nPASSWORD_MIN_LENGTH=12\n", None),
+        Sample(
+            "/app/static/app.js",
+            (
+                f'var csrfToken="{token(alnum, 40)}",nonce="{token(b64, 24)}";'
+                "function t(){return csrfToken}\n"
+            ).encode(),
+            None,
+        ),
+        Sample("/app/config/settings.py", b'SECRET_KEY = os.environ["SECRET_KEY"]\n', None),
+        Sample("/app/.env", b"GITHUB_TOKEN=ghp_" + b"x" * 36 + b"\n", None),
+        Sample(
+            "/app/keys/README.txt",
+            b"Put your key here:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n"
+            b"-----END RSA PRIVATE KEY-----\n",
+            None,
+        ),
+        Sample(
+            "/app/.docker/config.json",
+            b'{"auths": {"registry.corp.internal": {}}, "credsStore": "pass"}\n',
+            None,
+        ),
+        Sample(
+            "/app/jwks.json",
+            json.dumps({"keys": [{"kty": "RSA", "e": "AQAB", "n": token(b64, 342)}]}).encode(),
+            None,
+        ),
+        Sample("/app/.env", b"SESSION_SECRET=aaaaaaaaaaaaaaaaaaaaaaaa\n", None),
+        Sample(
+            "/app/model.json",
+            json.dumps({"weights": [token(b64, 200) for _ in range(5)]}).encode(),
+            None,
+        ),
+        Sample("/etc/ssl/certs/server.pem", pem("CERTIFICATE").encode(), None),
+        Sample("/app/ssh/known_hosts", f"github.com ssh-ed25519 {token(b64, 68)}\n".encode(), None),
+        Sample(
+            "/app/.pypirc",
+            b"[distutils]\nindex-servers = pypi\n[pypi]\nusername = __token__\npassword =\n",
+            None,
+        ),
+        Sample(
+            "/app/config/app.ini",
+            f"[session]\nsecret_length = 32\nsalt_hex = {token('0123456789abcdef', 32)}\n".encode(),
+            None,
+        ),
+    ]
+    return positives + negatives

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from dockerlens.secrets import sniff, worth_reading
-from tests.secret_samples import Sample, samples
+from tests.secret_samples import Sample, holdout_samples, samples
 
-SAMPLES = samples()
+#: The holdout set's two errors, measured before the scanner learnt from them (docs/analyze.md),
+#: are kept here as regressions: a key named ``deploy_key``, a random value in ``.env.sample``.
+SAMPLES = samples() + holdout_samples()
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[f"{s.path}:{s.kind}" for s in SAMPLES])

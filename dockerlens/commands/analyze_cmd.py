@@ -82,6 +82,17 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
 @_threshold_option("--max-layer-size", "Fail when a layer is larger.")
 @_threshold_option("--max-wasted-bytes", "Fail when an image wastes more (exact bytes).")
 @click.option(
+    "--secrets/--no-secrets",
+    "secrets",
+    default=None,
+    help="Read file content for secrets (private keys, cloud keys, tokens...) in every layer, "
+    "deleted or not; values are never printed. Default: on ([analyze] secrets).",
+)
+@_threshold_option(
+    "--max-secrets",
+    "Fail when an image holds more secrets (default 0; disabled: report without failing).",
+)
+@click.option(
     "--dive-ci",
     "dive_ci",
     type=click.Path(dir_okay=False),
@@ -117,6 +128,8 @@ def analyze(
     max_image_size: str | None,
     max_layer_size: str | None,
     max_wasted_bytes: str | None,
+    secrets: bool | None,
+    max_secrets: str | None,
     dive_ci: str | None,
     no_dive_ci: bool,
     max_layer_bytes: str,
@@ -141,8 +154,10 @@ def analyze(
     upwards), then .dive-ci. With --dockerfile, each layer is traced to the instruction that
     made it (the history is aligned with the target stage and its FROM ancestry; a layer that
     cannot be paired with confidence is left unattributed, and an image not built from the file
-    gets nothing), and a table of bytes added and wasted per instruction comes first. Exit 1
-    when a threshold is crossed, 2 on bad input.
+    gets nothing), and a table of bytes added and wasted per instruction comes first. Secrets in
+    any layer are reported (kind, path, line, layer; never the value) and fail the run unless
+    --max-secrets allows them. Exit 1 when a threshold is crossed or a secret found, 2 on bad
+    input.
     """
     from dockerlens.image.errors import ImageInputError
 
@@ -153,6 +168,8 @@ def analyze(
             f"--graph {graph_format} prints the graph instead of the report: drop "
             f"--format {output_format} (--graph json is the graph as JSON)"
         )
+    if secrets and layers_only:
+        raise UserError("--secrets reads layer content: not with --layers-only")
     if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
     try:
@@ -171,6 +188,8 @@ def analyze(
                 "max-image-size": max_image_size,
                 "max-layer-size": max_layer_size,
                 "max-wasted-bytes": max_wasted_bytes,
+                "max-secrets": max_secrets,
+                "secrets": None if secrets is None else str(secrets).lower(),
             },
             dive_ci=dive_ci,
             no_dive_ci=no_dive_ci,
@@ -206,12 +225,20 @@ def _run(
     from dockerlens.image.progress import progress_reporter
     from dockerlens.image.sharing import compute_sharing
     from dockerlens.image.sources import check_platform, open_source, parse_source
-    from dockerlens.image.thresholds import Thresholds, analyze_settings, evaluate
+    from dockerlens.image.thresholds import (
+        SECRETS_BY_DEFAULT,
+        Thresholds,
+        analyze_settings,
+        evaluate,
+        secrets_enabled,
+    )
     from dockerlens.image.units import parse_bytes
 
     dockerfile = lenses.dockerfile_option(*lens)
-    thresholds = Thresholds.from_settings(analyze_settings(options, dive_ci, no_dive_ci))
-    limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries)
+    settings = analyze_settings(options, dive_ci, no_dive_ci)
+    thresholds = Thresholds.from_settings(settings)
+    read_secrets = secrets_enabled(settings, SECRETS_BY_DEFAULT) and not layers_only
+    limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries, read_secrets)
     specs = [parse_source(text) for text in images]
     show_progress = not quiet and sys.stderr.isatty()
     with progress_reporter(show_progress) as reporter:
@@ -267,10 +294,12 @@ def _print(
         click.echo(export_graph(sharing_graph(results), graph_format), nl=False)
     elif output_format == "json":
         from dockerlens.image.lens import annotate_report
-        from dockerlens.image.report import report_json
+        from dockerlens.image.report import report_json, secrets_with_dockerfile_lines
 
         document = report_json(results, sharing, rules, top)
         annotate_report(document, results, attributions)
+        # Last: a secret takes the dockerfile key the lens gave its layer.
+        secrets_with_dockerfile_lines(document)
         click.echo(json.dumps(document, indent=2))
     elif output_format == "text":
         from dockerlens.image.lens import render_lenses
@@ -281,11 +310,11 @@ def _print(
         render_report(console, results, sharing, rules, top)
     else:
         from dockerlens import __version__
-        from dockerlens.image.findings import threshold_findings, threshold_notes
+        from dockerlens.image.findings import image_findings, threshold_notes
         from dockerlens.lint.report import LintRun, ReportOptions, reporter
 
         run = LintRun(
-            threshold_findings(rules),
+            image_findings(results, rules),
             [result.ref for result in results],
             notes=threshold_notes(rules),
         )

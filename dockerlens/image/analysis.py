@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockerlens.image.layerscan import Entry, Kind, LayerScan
+from dockerlens.secrets import Secret
 
 REASON_DELETED = "deleted"
 REASON_OPAQUE = "hidden by opaque directory"
@@ -53,6 +54,19 @@ class VisibleFile:
     layer: int
 
 
+@dataclass(frozen=True, slots=True)
+class LayerSecretFound:
+    """A secret in the content a layer stores, and whether the final file system shows it."""
+
+    path: str
+    secret: Secret
+    layer: int
+    #: a name of the final file system (the path, or a hard link to it) still reaches it
+    visible: bool
+    #: the layer that took it out of sight (deleted, hid or replaced it); None when visible
+    hidden_in: int | None
+
+
 @dataclass(slots=True)
 class LayerFigures:
     index: int
@@ -75,6 +89,10 @@ class ImageFigures:
     final_size: int = 0
     final_files: int = 0
     largest: list[VisibleFile] = field(default_factory=list)
+    #: secrets in any layer, bottom layer first; None when content was not read for them
+    secrets: list[LayerSecretFound] | None = None
+    #: files whose content was read for secrets, over every layer
+    secret_files_read: int = 0
 
     @property
     def size(self) -> int:
@@ -92,6 +110,10 @@ class _Stack:
         #: regular files already out of sight whose content a visible hard link still names
         self._pending_paths: dict[int, str] = {}
         self.layers: list[LayerFigures] = []
+        #: (path, layer, secret, node) of each file whose content holds a secret
+        self.secrets: list[tuple[str, int, Secret, _Node]] = []
+        #: the layer that took each watched node out of sight
+        self._hidden_in: dict[int, int] = {}
 
     def _lookup(self, path: str) -> tuple[_Node | None, _Node | None, str]:
         """(parent directory node, node, basename) of an existing path, without creating."""
@@ -113,6 +135,8 @@ class _Stack:
         if owner is None:
             return
         owner.links -= 1
+        if owner.links == 0:
+            self._hidden_in[id(owner)] = hidden_in
         if owner is node and owner.links > 0:
             self._pending_paths[id(owner)] = path
         if owner.links == 0 and owner.size > 0:
@@ -161,10 +185,25 @@ class _Stack:
                     child_path = f"{entry.path}/{name}" if entry.path else name
                     figures.files_removed += self._hide(child, child_path, index, REASON_OPAQUE)
                 node.children = {}
-        for entry in entries:
+        secret_of = {item.entry: item.secret for item in scan.secrets or ()}
+        for position, entry in enumerate(entries):
             if entry.kind < Kind.WHITEOUT:
-                self._add(index, entry, figures)
+                node = self._add(index, entry, figures)
+                if position in secret_of and node is not None:
+                    self.secrets.append((entry.path, index, secret_of[position], node))
         return figures
+
+    def found_secrets(self) -> list[LayerSecretFound]:
+        return [
+            LayerSecretFound(
+                path,
+                secret,
+                layer,
+                node.links > 0,
+                None if node.links > 0 else self._hidden_in.get(id(node)),
+            )
+            for path, layer, secret, node in self.secrets
+        ]
 
     def _directory_for(self, path: str, index: int) -> dict[str, _Node]:
         """The children of ``path``'s parent directory, creating missing directories on the way."""
@@ -189,19 +228,21 @@ class _Stack:
         assert parent.children is not None
         return parent.children
 
-    def _add(self, index: int, entry: Entry, figures: LayerFigures) -> None:
+    def _add(self, index: int, entry: Entry, figures: LayerFigures) -> _Node | None:
+        """Add ``entry``; returns its node (None for a directory already there)."""
         path, kind, size, link = entry
         children = self._directory_for(path, index)
         name = path[path.rfind("/") + 1 :]
         existing = children.get(name)
         if kind == Kind.DIRECTORY:
             if existing is not None and existing.children is not None:
-                return  # the same directory again (metadata, or a parent of new entries)
+                return None  # the same directory again (metadata, or a parent of new entries)
             if existing is not None:
                 self._hide(existing, path, index, REASON_REPLACED)
                 figures.files_changed += 1
-            children[name] = _Node(Kind.DIRECTORY, index, 0)
-            return
+            directory = _Node(Kind.DIRECTORY, index, 0)
+            children[name] = directory
+            return directory
         if existing is not None:
             reason = REASON_OVERWRITTEN if existing.children is None else REASON_REPLACED
             self._hide(existing, path, index, reason)
@@ -216,6 +257,7 @@ class _Stack:
                 node.owner = owner
                 owner.links += 1
         children[name] = node
+        return node
 
     def visible_files(self) -> Iterator[VisibleFile]:
         pending: list[tuple[_Node, str]] = [(self.root, "")]
@@ -234,8 +276,12 @@ def analyze_layers(scans: Iterator[LayerScan] | list[LayerScan], top: int = 20) 
     ``top`` bounds the list of largest final files (0: all of them).
     """
     stack = _Stack()
+    read_secrets = False
+    files_read = 0
     for index, scan in enumerate(scans):
         stack.apply(index, scan)
+        read_secrets = read_secrets or scan.secrets is not None
+        files_read += scan.files_sniffed
     visible = list(stack.visible_files())
     final_size = sum(item.size for item in visible)
     final_files = len(visible)
@@ -248,7 +294,8 @@ def analyze_layers(scans: Iterator[LayerScan] | list[LayerScan], top: int = 20) 
     else:
         largest = sorted(visible, key=by_size, reverse=True)
     wasted = sorted(stack.wasted, key=lambda item: (-item.size, item.path))
-    return ImageFigures(stack.layers, wasted, final_size, final_files, largest)
+    secrets = stack.found_secrets() if read_secrets else None
+    return ImageFigures(stack.layers, wasted, final_size, final_files, largest, secrets, files_read)
 
 
 def layer_history(config: dict[str, Any], layer_count: int) -> tuple[list[str | None], bool]:
@@ -275,8 +322,9 @@ def instruction_of(created_by: str | None) -> str:
         return "(missing)"
     text = created_by.strip()
     text = text.removesuffix("# buildkit").rstrip()
-    if text.startswith("/bin/sh -c #(nop) "):
-        return text[len("/bin/sh -c #(nop) ") :].strip()
+    if " -c #(nop) " in text:
+        # The legacy builder writes the SHELL in force before the marker: "/bin/sh -c #(nop) ".
+        return text.split(" -c #(nop) ", 1)[1].strip()
     if text.startswith("/bin/sh -c "):
         return "RUN " + text[len("/bin/sh -c ") :].strip()
     if text.startswith("|") and " /bin/sh -c " in text:

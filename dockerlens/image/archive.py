@@ -138,6 +138,7 @@ class TarFileStore:
             what=what,
             max_bytes=self._limits.max_layer_bytes,
             max_entries=self._limits.max_entries,
+            read_secrets=self._limits.read_secrets,
         )
 
 
@@ -191,6 +192,7 @@ class StreamStore:
                     what=f"{description}: {name}",
                     max_bytes=limits.max_layer_bytes,
                     max_entries=limits.max_entries,
+                    read_secrets=limits.read_secrets,
                 )
                 if progress is not None:
                     progress(name, header.size)
@@ -274,6 +276,7 @@ class DirectoryStore:
                     what=what,
                     max_bytes=self._limits.max_layer_bytes,
                     max_entries=self._limits.max_entries,
+                    read_secrets=self._limits.read_secrets,
                 )
         except OSError as err:
             raise ImageInputError(f"{what}: cannot read: {err.strerror}") from None

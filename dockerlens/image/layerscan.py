@@ -16,6 +16,7 @@ from dockerlens.image.tarstream import (
     SYMLINK,
     TarHeaderReader,
 )
+from dockerlens.secrets import Secret, sniff, worth_reading
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -38,6 +39,14 @@ class Kind(IntEnum):
     AUFS_META = 7
 
 
+class LayerSecret(NamedTuple):
+    """A secret in the content of one of a layer's regular files."""
+
+    #: the position of the file in :attr:`LayerScan.entries`
+    entry: int
+    secret: Secret
+
+
 class Entry(NamedTuple):
     path: str
     kind: Kind
@@ -55,6 +64,11 @@ class LayerScan:
     compression: str = "none"
     #: bytes of the uncompressed tar stream
     tar_bytes: int = 0
+    #: secrets found in file content; None when content was not read for them
+    secrets: list[LayerSecret] | None = None
+    #: files and bytes read for secrets
+    files_sniffed: int = 0
+    bytes_sniffed: int = 0
 
 
 def normalize_path(name: str, what: str) -> str:
@@ -87,6 +101,17 @@ def _split(path: str) -> tuple[str, str]:
     return path[:slash], path[slash + 1 :]
 
 
+def _read_content(reader: TarHeaderReader, size: int) -> bytes:
+    chunks = []
+    while size > 0:
+        chunk = reader.read_member(size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
 def scan_layer(
     raw: BinaryIO,
     *,
@@ -94,12 +119,19 @@ def scan_layer(
     what: str,
     max_bytes: int = DEFAULT_MAX_LAYER_BYTES,
     max_entries: int = DEFAULT_MAX_ENTRIES,
+    read_secrets: bool = False,
 ) -> LayerScan:
-    """Read a layer blob (tar, tar+gzip or tar+zstd) header by header, skipping content."""
+    """Read a layer blob (tar, tar+gzip or tar+zstd) header by header, skipping content.
+
+    With ``read_secrets``, the content of the regular files :func:`worth_reading` names is read
+    into memory as it streams past and sniffed for secrets (never written anywhere).
+    """
     stream, stream_seekable, compression = open_layer_stream(
         raw, seekable=seekable, what=what, max_bytes=max_bytes
     )
     scan = LayerScan(compression=compression)
+    secrets: list[LayerSecret] | None = [] if read_secrets else None
+    scan.secrets = secrets
     entries = scan.entries
     append = entries.append
     total = 0
@@ -123,6 +155,13 @@ def scan_layer(
                 whited = f"{directory}/{target}" if directory else target
                 append(Entry(whited, Kind.WHITEOUT, header.size, ""))
         elif typeflag in (REGULAR, CONTIGUOUS):
+            if secrets is not None and worth_reading(path, header.size):
+                data = _read_content(reader, header.size)
+                scan.files_sniffed += 1
+                scan.bytes_sniffed += len(data)
+                found = sniff(path, data)
+                if found is not None:
+                    secrets.append(LayerSecret(len(entries), found))
             append(Entry(path, Kind.FILE, header.size, ""))
         elif typeflag == DIRECTORY:
             append(Entry(path, Kind.DIRECTORY, header.size, ""))

@@ -17,8 +17,11 @@ ProgressCallback = Callable[[str, int], None]
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """How a layer is read: its bounds, and whether file content is read for secrets."""
+
     max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES
     max_entries: int = DEFAULT_MAX_ENTRIES
+    read_secrets: bool = False
 
 
 class BlobStore(Protocol):

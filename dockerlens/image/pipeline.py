@@ -53,6 +53,12 @@ class ImageResult:
     def size(self) -> int:
         return sum(layer.size for layer in self.layers)
 
+    def layer_instruction(self, index: int | None) -> str | None:
+        """The instruction that made layer ``index``, as users read it (None: no such layer)."""
+        if index is not None and 0 <= index < len(self.layers):
+            return self.layers[index].instruction
+        return None
+
 
 def shown_count(total: int, top: int) -> int:
     """How many items of a list ``--top`` shows (0: all)."""

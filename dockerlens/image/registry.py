@@ -177,6 +177,7 @@ class RegistryStore:
                     what=what,
                     max_bytes=self._limits.max_layer_bytes,
                     max_entries=self._limits.max_entries,
+                    read_secrets=self._limits.read_secrets,
                 )
         except urllib.error.HTTPError as err:
             raise ImageInputError(f"{what}: registry error {err.code}") from None

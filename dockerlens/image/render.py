@@ -211,6 +211,37 @@ def _largest_table(console: Console, result: ImageResult, top: int) -> None:
     _more(console, figures.final_files - len(figures.largest), "files")
 
 
+def _secrets_table(console: Console, result: ImageResult, top: int) -> None:
+    """Every secret in any layer (never cut by ``--top``: each one is a finding)."""
+    figures = result.figures
+    if figures is None or figures.secrets is None:
+        return
+    if not figures.secrets:
+        console.print(f"secrets: none found ({figures.secret_files_read} files read)")
+        return
+    table = _table(f"secrets ({len(figures.secrets)}; values never shown)")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("path", overflow="fold")
+    table.add_column("line", justify="right", no_wrap=True)
+    table.add_column("added by", overflow="fold")
+    table.add_column("final file system", overflow="fold")
+    for found in figures.secrets:
+        if found.visible:
+            state = Text("visible", style="bold red")
+        elif found.hidden_in is not None:
+            state = Text(f"hidden by {_layer_label(result, found.hidden_in)}")
+        else:
+            state = Text("hidden")
+        table.add_row(
+            found.secret.kind,
+            visible("/" + found.path),
+            str(found.secret.line),
+            _layer_label(result, found.layer),
+            state,
+        )
+    console.print(table)
+
+
 #: The report of one image, in order.
 IMAGE_SECTIONS: list[Section] = [
     _header,
@@ -219,6 +250,7 @@ IMAGE_SECTIONS: list[Section] = [
     _totals,
     _wasted_table,
     _largest_table,
+    _secrets_table,
 ]
 
 

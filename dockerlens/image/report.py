@@ -3,7 +3,9 @@ efficiency/layers[].diff_id/size/created_by/wasted/largest`` and ``shared_layers
 images``. Keys may be added, never renamed.
 
 A list cut by ``--top`` says how much it left out (``wasted_omitted``, ``largest_omitted``,
-``dive.inefficient_files_omitted``); ``findings`` holds the crossed thresholds as lint findings.
+``dive.inefficient_files_omitted``); ``findings`` holds the secrets and the crossed thresholds
+as lint findings. ``secrets`` lists the credentials found in any layer (never their values); it
+is null when content was not read for them (``--no-secrets``, ``--layers-only``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dockerlens.image.findings import threshold_findings
+from dockerlens.image.findings import image_findings
 from dockerlens.image.pipeline import ImageResult, shown_count
 from dockerlens.image.sharing import Sharing, image_labels
 from dockerlens.image.thresholds import RuleResult
@@ -21,10 +23,23 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else value
 
 
-def _layer_label(result: ImageResult, index: int) -> str | None:
-    if 0 <= index < len(result.layers):
-        return result.layers[index].instruction
-    return None
+def _secrets_json(result: ImageResult) -> list[dict[str, Any]] | None:
+    figures = result.figures
+    if figures is None or figures.secrets is None:
+        return None
+    return [
+        {
+            "path": "/" + found.path,
+            "kind": found.secret.kind,
+            "line": found.secret.line,
+            "layer": found.layer,
+            "visible": found.visible,
+            "added_by": result.layer_instruction(found.layer),
+            "hidden_in_layer": found.hidden_in,
+            "hidden_by": result.layer_instruction(found.hidden_in),
+        }
+        for found in figures.secrets
+    ]
 
 
 def image_json(result: ImageResult, top: int) -> dict[str, Any]:
@@ -61,9 +76,9 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
             "bytes": item.size,
             "reason": item.reason,
             "added_in_layer": item.added_in,
-            "added_by": _layer_label(result, item.added_in),
+            "added_by": result.layer_instruction(item.added_in),
             "hidden_in_layer": item.hidden_in,
-            "hidden_by": _layer_label(result, item.hidden_in),
+            "hidden_by": result.layer_instruction(item.hidden_in),
         }
         for item in (figures.wasted[:shown_wasted] if figures is not None else [])
     ]
@@ -72,7 +87,7 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
             "path": "/" + item.path,
             "bytes": item.size,
             "layer": item.layer,
-            "added_by": _layer_label(result, item.layer),
+            "added_by": result.layer_instruction(item.layer),
         }
         for item in (figures.largest if figures is not None else [])
     ]
@@ -95,6 +110,12 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
         "wasted_omitted": len(figures.wasted) - shown_wasted if figures is not None else 0,
         "largest_omitted": figures.final_files - len(largest) if figures is not None else 0,
         "history_note": result.history_note,
+        "secrets": _secrets_json(result),
+        "secret_files_read": (
+            figures.secret_files_read
+            if figures is not None and figures.secrets is not None
+            else None
+        ),
     }
     if dive is not None:
         shown_dive = shown_count(len(dive.inefficient), top)
@@ -112,6 +133,17 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
             "inefficient_files_omitted": len(dive.inefficient) - shown_dive,
         }
     return document
+
+
+def secrets_with_dockerfile_lines(document: dict[str, Any]) -> None:
+    """Give each secret its layer's ``dockerfile`` (the Dockerfile line that made the layer),
+    once something has put that key on ``layers[]`` (``analyze --dockerfile``); no-op before."""
+    for image in document["images"]:
+        layers = image["layers"]
+        for secret in image.get("secrets") or ():
+            layer = layers[secret["layer"]] if 0 <= secret["layer"] < len(layers) else {}
+            if "dockerfile" in layer:
+                secret["dockerfile"] = layer["dockerfile"]
 
 
 def report_json(
@@ -153,5 +185,5 @@ def report_json(
                 for rule in rules
             ],
         },
-        "findings": [finding.to_dict() for finding in threshold_findings(rules)],
+        "findings": [finding.to_dict() for finding in image_findings(results, rules)],
     }

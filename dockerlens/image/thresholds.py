@@ -25,9 +25,17 @@ HIGHEST_USER_WASTED_PERCENT = "highestUserWastedPercent"
 MAX_IMAGE_SIZE = "max-image-size"
 MAX_LAYER_SIZE = "max-layer-size"
 MAX_WASTED_BYTES = "max-wasted-bytes"
+MAX_SECRETS = "max-secrets"
+#: Not a threshold: whether layer content is read for secrets (true/false).
+SECRETS = "secrets"
+#: Whether secrets are read when nothing says: the cost is measured in docs/analyze.md.
+SECRETS_BY_DEFAULT = True
+#: The secrets an image may hold before the run fails, when nothing sets ``max-secrets``.
+DEFAULT_MAX_SECRETS = 0
 
 DIVE_KEYS = (LOWEST_EFFICIENCY, HIGHEST_WASTED_BYTES, HIGHEST_USER_WASTED_PERCENT)
-OWN_KEYS = (MAX_IMAGE_SIZE, MAX_LAYER_SIZE, MAX_WASTED_BYTES)
+OWN_KEYS = (MAX_IMAGE_SIZE, MAX_LAYER_SIZE, MAX_WASTED_BYTES, MAX_SECRETS)
+_SETTINGS = DIVE_KEYS + OWN_KEYS + (SECRETS,)
 DIVE_DEFAULTS = {LOWEST_EFFICIENCY: "0.9", HIGHEST_USER_WASTED_PERCENT: "0.1"}
 _ALIASES = {
     "lowest-efficiency": LOWEST_EFFICIENCY,
@@ -93,8 +101,8 @@ def load_project_config(directory: str) -> dict[str, str]:
     settings = {}
     for name, value in analyze.items():
         canonical = _canonical(str(name))
-        if canonical not in DIVE_KEYS + OWN_KEYS:
-            known = ", ".join(DIVE_KEYS + OWN_KEYS)
+        if canonical not in _SETTINGS:
+            known = ", ".join(_SETTINGS)
             raise ImageInputError(f"{path}: unknown analyze setting {name!r} (known: {known})")
         settings[canonical] = str(value)
     return settings
@@ -128,6 +136,31 @@ def _fraction(key: str, value: str) -> float | None:
     return number
 
 
+def _count(key: str, value: str) -> int | None:
+    if value.strip().lower() in _DISABLED:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImageInputError(f"{key}: {value!r} is not a count (0, 1, ...) or 'disabled'")
+    return number
+
+
+def secrets_enabled(settings: dict[str, str], default: bool) -> bool:
+    """The ``secrets`` setting (``true``/``false``), ``default`` when nothing sets it."""
+    value = settings.get(SECRETS)
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word in ("true", "on", "yes", "1"):
+        return True
+    if word in ("false", "off", "no", "0"):
+        return False
+    raise ImageInputError(f"{SECRETS}: {value!r} is not true or false")
+
+
 def _size(key: str, value: str) -> int | None:
     if value.strip().lower() in _DISABLED:
         return None
@@ -142,6 +175,10 @@ class Thresholds:
     max_image_size: int | None = None
     max_layer_size: int | None = None
     max_wasted_bytes: int | None = None
+    max_secrets: int | None = DEFAULT_MAX_SECRETS
+    #: whether ``max-secrets`` was set: only then is a pass reported (the default is always in
+    #: force when secrets are read, and the secrets list says as much)
+    max_secrets_set: bool = False
 
     @classmethod
     def from_settings(cls, settings: dict[str, str]) -> Thresholds:
@@ -155,6 +192,8 @@ class Thresholds:
             max_image_size=_size(MAX_IMAGE_SIZE, get(MAX_IMAGE_SIZE, "disabled")),
             max_layer_size=_size(MAX_LAYER_SIZE, get(MAX_LAYER_SIZE, "disabled")),
             max_wasted_bytes=_size(MAX_WASTED_BYTES, get(MAX_WASTED_BYTES, "disabled")),
+            max_secrets=_count(MAX_SECRETS, get(MAX_SECRETS, str(DEFAULT_MAX_SECRETS))),
+            max_secrets_set=MAX_SECRETS in settings,
         )
 
 
@@ -252,7 +291,18 @@ def evaluate(results: list[ImageResult], thresholds: Thresholds) -> list[RuleRes
                 "wasted bytes",
             )
         )
+        outcomes.append(_secrets(result, t))
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _secrets(result: ImageResult, thresholds: Thresholds) -> RuleResult | None:
+    threshold = thresholds.max_secrets
+    secrets = result.figures.secrets if result.figures is not None else None
+    count = len(secrets) if secrets is not None else None
+    failed = _above(count, threshold)
+    if not failed and not thresholds.max_secrets_set:
+        return None
+    return _outcome(MAX_SECRETS, result.ref, threshold, count, failed, "secrets found")
 
 
 def _layer_sizes(result: ImageResult, threshold: int | None) -> list[RuleResult | None]:

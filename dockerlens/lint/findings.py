@@ -188,6 +188,26 @@ BASE_IMAGE_BYTES_HIDDEN = EngineCode(
 )
 #: Reported from a built image by ``lint --image``: on unless ignored, like DK101.
 IMAGE_CODES = (BYTES_HIDDEN_LATER, BASE_IMAGE_BYTES_HIDDEN)
+SECRET_IN_LAYER = EngineCode(
+    "DK507",
+    "secret-in-layer",
+    Severity.ERROR,
+    "A layer of the image stores a credential, whether the final file system shows it or not.",
+    "Reported by `dockerlens analyze` (with secrets read, the default) for each file of any "
+    "layer whose content holds a credential: a private key (PEM, OpenSSH, PuTTY, PKCS#8), an "
+    "AWS key pair, a GCP service-account key, an Azure storage key, an `.npmrc`/`.pypirc`/"
+    "`.netrc`/`.git-credentials`/`.docker/config.json` credential, a GitHub, GitLab, Slack, "
+    "Stripe, npm or PyPI token, or a dotenv `*_TOKEN`/`*_SECRET`/`*PASSWORD` with a random "
+    "value. A file deleted by a later step is still in the image: `docker save` or a pull hands "
+    "the layer, and the credential, to anyone who can read the image. The message gives the "
+    "kind, the path, the line in the file, the layer and its instruction, and whether the final "
+    "file system still shows it; never the value. The finding is located at the image (its "
+    "reference as the path). Fix: revoke the credential (it has shipped), then pass it to the "
+    "build as a secret mount (`RUN --mount=type=secret`) or an SSH mount, never `COPY` it. The "
+    "run exits 1 while an image holds more secrets than `max-secrets` (default 0); "
+    "`--max-secrets disabled` reports them without failing, `--no-secrets` does not read them.",
+    command="analyze",
+)
 ENGINE_CODES = (
     PARSE_ERROR,
     UNUSED_PRAGMA,
@@ -196,6 +216,7 @@ ENGINE_CODES = (
     RULE_CRASHED,
     *THRESHOLD_CODES,
     *IMAGE_CODES,
+    SECRET_IN_LAYER,
 )
 #: Codes no selection, ignore list, severity, pragma or failure threshold can hide: a file that
 #: cannot be read or parsed, or a rule that failed, was not checked, and must not pass as clean.

@@ -176,8 +176,9 @@ LayerEntry = tuple[Any, ...]
 
 
 def layer_tar(entries: list[LayerEntry]) -> bytes:
-    """A layer tar from ``("file", path, size)``, ``("dir", path)``, ``("whiteout", path)``,
-    ``("opaque", dir)``, ``("symlink", path, target)``, ``("hardlink", path, target)``."""
+    """A layer tar from ``("file", path, size or content)``, ``("dir", path)``,
+    ``("whiteout", path)``, ``("opaque", dir)``, ``("symlink", path, target)``,
+    ``("hardlink", path, target)``."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for entry in entries:
@@ -194,9 +195,10 @@ def layer_tar(entries: list[LayerEntry]) -> bytes:
             info = tarfile.TarInfo(path)
             info.mtime = 1_700_000_000
             if kind == "file":
-                info.size = entry[2]
+                content = entry[2] if isinstance(entry[2], bytes) else b"x" * entry[2]
+                info.size = len(content)
                 info.mode = entry[3] if len(entry) > 3 else 0o644
-                archive.addfile(info, io.BytesIO(b"x" * info.size))
+                archive.addfile(info, io.BytesIO(content))
             elif kind == "dir":
                 info.type = tarfile.DIRTYPE
                 info.mode = 0o755
