@@ -53,6 +53,20 @@ class VisibleFile:
     layer: int
 
 
+@dataclass(frozen=True, slots=True)
+class FinalFile:
+    """A path of the final file system (not a directory), as the layer that made it wrote it."""
+
+    kind: Kind
+    #: content bytes of a regular file; 0 for links and special files
+    size: int
+    layer: int
+    #: a link's target; "" otherwise
+    link: str
+    #: SHA-256 of the content, when the layer was read with ``digest`` for this path
+    digest: bytes | None
+
+
 @dataclass(slots=True)
 class LayerFigures:
     index: int
@@ -75,6 +89,8 @@ class ImageFigures:
     final_size: int = 0
     final_files: int = 0
     largest: list[VisibleFile] = field(default_factory=list)
+    #: path -> the final file system's entry, with ``keep_files`` (None otherwise)
+    files: dict[str, FinalFile] | None = None
 
     @property
     def size(self) -> int:
@@ -217,25 +233,53 @@ class _Stack:
                 owner.links += 1
         children[name] = node
 
-    def visible_files(self) -> Iterator[VisibleFile]:
+    def visible_nodes(self) -> Iterator[tuple[str, _Node]]:
+        """Every path of the final file system but directories, with its node."""
         pending: list[tuple[_Node, str]] = [(self.root, "")]
         while pending:
             node, path = pending.pop()
             if node.children is not None:
                 for name, child in node.children.items():
                     pending.append((child, f"{path}/{name}" if path else name))
-            elif node.kind == Kind.FILE:
+            else:
+                yield path, node
+
+    def visible_files(self) -> Iterator[VisibleFile]:
+        for path, node in self.visible_nodes():
+            if node.kind == Kind.FILE:
                 yield VisibleFile(path, node.size, node.layer)
 
 
-def analyze_layers(scans: Iterator[LayerScan] | list[LayerScan], top: int = 20) -> ImageFigures:
+def analyze_layers(
+    scans: Iterator[LayerScan] | list[LayerScan], top: int = 20, *, keep_files: bool = False
+) -> ImageFigures:
     """Stack ``scans`` (bottom first) and account for every byte of file content.
 
-    ``top`` bounds the list of largest final files (0: all of them).
+    ``top`` bounds the list of largest final files (0: all of them). ``keep_files`` keeps every
+    path of the final file system but directories in ``figures.files`` (``dockerlens diff``).
     """
     stack = _Stack()
+    layer_links: list[dict[str, str]] = []
+    layer_digests: list[dict[str, bytes]] = []
     for index, scan in enumerate(scans):
         stack.apply(index, scan)
+        if keep_files:
+            layer_links.append(
+                {path: link for path, kind, _, link in scan.entries if link and kind < Kind.SPECIAL}
+            )
+            layer_digests.append(scan.digests)
+    files: dict[str, FinalFile] | None = None
+    if keep_files:
+        files = {
+            path: FinalFile(
+                node.kind,
+                node.size,
+                node.layer,
+                layer_links[node.layer].get(path, ""),
+                layer_digests[node.layer].get(path),
+            )
+            for path, node in stack.visible_nodes()
+        }
     visible = list(stack.visible_files())
     final_size = sum(item.size for item in visible)
     final_files = len(visible)
@@ -248,7 +292,7 @@ def analyze_layers(scans: Iterator[LayerScan] | list[LayerScan], top: int = 20) 
     else:
         largest = sorted(visible, key=by_size, reverse=True)
     wasted = sorted(stack.wasted, key=lambda item: (-item.size, item.path))
-    return ImageFigures(stack.layers, wasted, final_size, final_files, largest)
+    return ImageFigures(stack.layers, wasted, final_size, final_files, largest, files)
 
 
 def layer_history(config: dict[str, Any], layer_count: int) -> tuple[list[str | None], bool]:
