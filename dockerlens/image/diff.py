@@ -248,7 +248,9 @@ def diff_images(
     """Read both images (each distinct layer once) and compare them."""
     cache = ScanCache([before, after])
     results = [
-        analyze_image(image, top=1, cache=cache, progress=progress, keep_files=True)
+        analyze_image(
+            image, top=1, cache=cache, progress=progress, keep_files=True, with_dive=False
+        )
         for image in (before, after)
     ]
     files, layers_hashed, bytes_hashed, unverified = compare_files(results[0], results[1])

@@ -91,6 +91,7 @@ def analyze_image(
     layers_only: bool = False,
     progress: LayerProgress | None = None,
     keep_files: bool = False,
+    with_dive: bool = True,
 ) -> ImageResult:
     commands, consistent = layer_history(image.config, len(image.layers))
     consistent = consistent and image.history_note is None
@@ -122,7 +123,7 @@ def analyze_image(
         if progress is not None:
             progress(image, index)
     figures = analyze_layers(scans, top=top, keep_files=keep_files)
-    dive = dive_figures(scans)
+    dive = dive_figures(scans) if with_dive else None
     layers = [
         LayerResult(
             index,
