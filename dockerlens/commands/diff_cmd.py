@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dockerlens.errors import UserError
+from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
 if TYPE_CHECKING:
     from dockerlens.image.diff import ImageDiff
@@ -27,10 +28,11 @@ if TYPE_CHECKING:
     "-f",
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(tuple(LINT_FORMATS)),
     default="text",
     show_default=True,
-    help="Report format.",
+    help="Report format. text and json are the full report; sarif, github, gitlab, junit and "
+    "checkstyle give a crossed --max-growth as a DK508 finding located at TO.",
 )
 @click.option(
     "--top",
@@ -167,6 +169,17 @@ def _growth(result: ImageDiff, limit: int | None) -> dict[str, Any] | None:
 
 
 def _print(result: ImageDiff, output_format: str, top: int, growth: dict[str, Any] | None) -> None:
+    if output_format not in ("text", "json"):
+        from dockerlens import __version__
+        from dockerlens.image.findings import growth_finding
+        from dockerlens.lint.report import LintRun, ReportOptions, reporter
+
+        findings = []
+        if growth is not None and not growth["passed"]:
+            findings.append(growth_finding(result.after.ref, growth["message"]))
+        run = LintRun(findings, [result.after.ref])
+        reporter(output_format)(run, sys.stdout, ReportOptions(tool_version=__version__))
+        return
     if output_format == "json":
         from dockerlens.image.diff_report import diff_json
 

@@ -18,7 +18,7 @@ from dockerlens.image.thresholds import (
     MAX_WASTED_BYTES,
     RuleResult,
 )
-from dockerlens.lint.findings import THRESHOLD_CODES, EngineCode, Finding, docs_url
+from dockerlens.lint.findings import MAX_GROWTH, THRESHOLD_CODES, EngineCode, Finding, docs_url
 
 #: threshold -> the engine code its findings carry.
 CODE_OF_THRESHOLD: dict[str, EngineCode] = dict(
@@ -37,28 +37,34 @@ CODE_OF_THRESHOLD: dict[str, EngineCode] = dict(
 )
 
 
+def image_finding(image: str, code: EngineCode, message: str) -> Finding:
+    """A finding located at an image: its reference as the path, line 0 (the whole "file")."""
+    return Finding(
+        path=image,
+        line=0,
+        column=0,
+        end_line=0,
+        end_column=0,
+        code=code.code,
+        name=code.name,
+        severity=code.severity,
+        message=message,
+        url=docs_url(code.code),
+    )
+
+
 def threshold_findings(rules: list[RuleResult]) -> list[Finding]:
     """A finding for every threshold an image crosses."""
-    findings = []
-    for rule in rules:
-        if rule.status != "fail":
-            continue
-        code = CODE_OF_THRESHOLD[rule.rule]
-        findings.append(
-            Finding(
-                path=rule.image,
-                line=0,
-                column=0,
-                end_line=0,
-                end_column=0,
-                code=code.code,
-                name=code.name,
-                severity=code.severity,
-                message=rule.message,
-                url=docs_url(code.code),
-            )
-        )
-    return findings
+    return [
+        image_finding(rule.image, CODE_OF_THRESHOLD[rule.rule], rule.message)
+        for rule in rules
+        if rule.status == "fail"
+    ]
+
+
+def growth_finding(image: str, message: str) -> Finding:
+    """``dockerlens diff --max-growth`` crossed by ``image`` (TO)."""
+    return image_finding(image, MAX_GROWTH, message)
 
 
 def threshold_notes(rules: list[RuleResult]) -> list[str]:

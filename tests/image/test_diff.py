@@ -339,3 +339,20 @@ def test_missing_engine_image_is_one_line(docker_client: Any) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("dockerlens: error: no image")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_max_growth_as_a_finding_for_lint_reporters(archives: Any) -> None:
+    before, after, _, _ = two_versions(archives)
+    sources = (f"docker-archive:{before}", f"docker-archive:{after}")
+    crossed = run("-f", "sarif", "--max-growth", "1kB", *sources)
+    assert crossed.exit_code == 1
+    (sarif_run,) = json.loads(crossed.stdout)["runs"]
+    (result,) = sarif_run["results"]
+    assert result["ruleId"] == "DK508"
+    assert "app:1.5 grew by" in result["message"]["text"]
+    github = run("-f", "github", "--max-growth", "1kB", *sources)
+    assert github.exit_code == 1
+    assert "DK508" in github.stdout and "::error" in github.stdout
+    passed = run("-f", "sarif", "--max-growth", "1GB", *sources)
+    assert passed.exit_code == 0
+    assert json.loads(passed.stdout)["runs"][0]["results"] == []
