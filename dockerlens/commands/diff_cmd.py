@@ -109,15 +109,18 @@ def _open_one(text: str, limits: Limits, platform: str | None, reporter: Progres
 def _open_pair(
     texts: tuple[str, str], limits: Limits, platform: str | None, reporter: ProgressReporter
 ) -> list[ImageInput]:
-    from dockerlens.image.sources import parse_source
+    from dockerlens.image.sources import check_platform, parse_source
 
     specs = [parse_source(text) for text in texts]
     if all(spec.transport == "docker-daemon" for spec in specs):
         from dockerlens.image.engine import engine_images_together
 
-        return engine_images_together(
+        images = engine_images_together(
             [spec.location for spec in specs], limits, progress=reporter.on_stream_layer
         )
+        for spec, image in zip(specs, images, strict=True):
+            check_platform([image], platform, str(spec))
+        return images
     return [_open_one(text, limits, platform, reporter) for text in texts]
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dockerlens.image.analysis import FinalFile
+from dockerlens.image.archive import StreamStore
 from dockerlens.image.layerscan import Kind
 from dockerlens.image.model import ImageInput
 from dockerlens.image.pipeline import ImageResult, LayerProgress, ScanCache, analyze_image
@@ -247,6 +248,7 @@ def diff_images(
 ) -> ImageDiff:
     """Read both images (each distinct layer once) and compare them."""
     cache = ScanCache([before, after])
+    _take_streamed_layers_first(cache, before, after)
     results = [
         analyze_image(
             image, top=1, cache=cache, progress=progress, keep_files=True, with_dive=False
@@ -262,6 +264,20 @@ def diff_images(
         bytes_hashed,
     )
     return ImageDiff(results[0], results[1], layer_sets(before, after), files, read, unverified)
+
+
+def _take_streamed_layers_first(cache: ScanCache, *images: ImageInput) -> None:
+    """A store read as a stream (the Engine's export) has scanned all its layers already: the
+    layers it shares with the other image are taken from it, not read again elsewhere (a
+    registry would download them)."""
+    streamed = [image for image in images if isinstance(image.store, StreamStore)]
+    if len(streamed) != 1:
+        return
+    (image,) = streamed
+    others = {layer.diff_id for other in images if other is not image for layer in other.layers}
+    for index, layer in enumerate(image.layers):
+        if layer.diff_id in others:
+            cache.scan(image, index)
 
 
 def directory_totals(files: list[FileChange], depth: int = 2) -> list[tuple[str, int, int]]:

@@ -322,6 +322,32 @@ def test_engine_images_and_mixed_sources(image_builder: Any, tmp_path: Path) -> 
 
 
 @pytest.mark.docker
+def test_archive_against_engine_takes_shared_layers_from_the_export(
+    image_builder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = "FROM scratch\nCOPY busybox /bin/busybox\n"
+    before = image_builder.build("diff-rev-a", base)
+    after = image_builder.build(
+        "diff-rev-b", base + 'RUN ["/bin/busybox", "sh", "-c", "echo new > /added"]\n'
+    )
+    saved = image_builder.save([before], tmp_path / "from.tar")
+    real_scan = dockerlens.image.archive.scan_layer
+    read: list[str] = []
+
+    def counting_scan(raw: Any, **options: Any) -> LayerScan:
+        read.append(options["what"])
+        return real_scan(raw, **options)
+
+    monkeypatch.setattr(dockerlens.image.archive, "scan_layer", counting_scan)
+    document = diff_json(f"docker-archive:{saved}", after)
+    assert [(item["path"], item["change"]) for item in document["files"]] == [("/added", "added")]
+    # FROM's only layer is TO's base, which the Engine's export of TO already streamed: the
+    # archive's copy of it is not read.
+    assert not any(what.startswith("docker-archive:") for what in read)
+    assert any(what.startswith("docker-daemon:") for what in read)
+
+
+@pytest.mark.docker
 def test_engine_same_size_rewrite_is_hashed(image_builder: Any) -> None:
     base = "FROM scratch\nCOPY busybox /bin/busybox\n"
     first = 'RUN ["/bin/busybox", "sh", "-c", "echo aaaa > /conf"]\n'
@@ -334,6 +360,20 @@ def test_engine_same_size_rewrite_is_hashed(image_builder: Any) -> None:
     assert item["content_differs"] is True
 
 
+@pytest.mark.docker
+def test_registry_against_archive(archives: Any, skopeo_copy: Any, registry: str) -> None:
+    before, after, _, _ = two_versions(archives)
+    reference = f"{registry}/dockerlens/app:1.5"
+    skopeo_copy(f"docker-archive:{after}", f"docker://{reference}", "--dest-tls-verify=false")
+    local = diff_json(f"docker-archive:{before}", f"docker-archive:{after}")
+    remote = diff_json(f"docker-archive:{before}", f"docker://{reference}")
+    assert remote["files"] == local["files"]
+    assert remote["layers"] == local["layers"]
+    assert remote["size"] == local["size"]
+    assert remote["read"]["layers"] == 3
+
+
+@pytest.mark.docker
 def test_missing_engine_image_is_one_line(docker_client: Any) -> None:
     result = run("dockerlens-test-no-such-image:0", "dockerlens-test-no-such-image:1")
     assert result.exit_code == 2
