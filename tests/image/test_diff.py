@@ -219,6 +219,27 @@ def test_oci_layout_against_docker_archive(archives: Any) -> None:
     assert document["read"]["layers"] == 3
 
 
+def test_compressed_archive_and_oci_archive(archives: Any, tmp_path: Path) -> None:
+    import gzip
+
+    before, after, _, after_layers = two_versions(archives)
+    plain = diff_json(f"docker-archive:{before}", f"docker-archive:{after}")
+    # A gzip-compressed `docker save` is read once as a stream: its files are hashed in passing.
+    compressed = tmp_path / "app-1.5.tar.gz"
+    compressed.write_bytes(gzip.compress(after.read_bytes()))
+    streamed = diff_json(f"docker-archive:{before}", f"docker-archive:{compressed}")
+    assert streamed["files"] == plain["files"]
+    assert streamed["unverified_files"] == 0
+    layout = archives.oci_layout(
+        "app.oci.tar",
+        [{"tag": "1.5", "layers": after_layers, "commands": ["BASE", "COPY app 1.5"]}],
+        compression="zstd",
+        archive=True,
+    )
+    oci = diff_json(f"docker-archive:{before}", f"oci-archive:{layout}")
+    assert oci["files"] == plain["files"]
+
+
 def test_max_growth_exit_codes(archives: Any) -> None:
     before, after, _, _ = two_versions(archives)
     growth = diff_json(f"docker-archive:{before}", f"docker-archive:{after}")["size"]["change"]
