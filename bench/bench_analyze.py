@@ -118,6 +118,15 @@ def generate(target: Path) -> None:
         entries.append(("whiteout", rng.choice(survivors), 0))
         layers.append(entries)
 
+    history = [f"/bin/sh -c make layer {n}" for n in range(len(layers))]
+    write_archive(target, layers, history, "bench:1")
+
+
+def write_archive(
+    target: Path, layers: list[list[tuple[str, str, int]]], history: list[str], tag: str
+) -> None:
+    """A legacy `docker save` archive of one image: ``layers`` (entries as for _write_layer),
+    ``history`` the created_by of each layer."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         diff_ids = []
@@ -126,20 +135,19 @@ def generate(target: Path) -> None:
             path = Path(scratch) / f"layer{number}.tar"
             diff_ids.append(_write_layer(path, entries))
             layer_paths.append(path)
-        history = [{"created_by": f"/bin/sh -c make layer {n}"} for n in range(len(layers))]
         config = json.dumps(
             {
                 "architecture": "amd64",
                 "os": "linux",
                 "config": {},
                 "rootfs": {"type": "layers", "diff_ids": diff_ids},
-                "history": history,
+                "history": [{"created_by": command} for command in history],
             }
         ).encode()
         config_name = hashlib.sha256(config).hexdigest() + ".json"
         members = [f"{diff_id[7:]}/layer.tar" for diff_id in diff_ids]
         manifest = json.dumps(
-            [{"Config": config_name, "RepoTags": ["bench:1"], "Layers": members}]
+            [{"Config": config_name, "RepoTags": [tag], "Layers": members}]
         ).encode()
         partial = target.with_suffix(".partial")
         with tarfile.open(partial, "w") as archive:

@@ -18,22 +18,18 @@ archives are read from the page cache after the first run; each command gets a w
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
 import json
 import random
 import resource
 import statistics
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_analyze import RESULTS, _write_layer
+from bench_analyze import RESULTS, write_archive
 
 _RUNNER = (
     "import atexit, sys\n"
@@ -72,39 +68,9 @@ def _layers(version: int) -> list[list[tuple[str, str, int]]]:
 
 
 def generate(target: Path, version: int) -> None:
-    layers = _layers(version)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        diff_ids, layer_paths = [], []
-        for number, entries in enumerate(layers):
-            path = Path(scratch) / f"layer{number}.tar"
-            diff_ids.append(_write_layer(path, entries))
-            layer_paths.append(path)
-        history = [{"created_by": "/bin/sh -c make base 0"}, {"created_by": "/bin/sh -c base 1"}]
-        history.append({"created_by": f"/bin/sh -c #(nop) COPY dir:app{version} in /srv/app"})
-        config = json.dumps(
-            {
-                "architecture": "amd64",
-                "os": "linux",
-                "config": {},
-                "rootfs": {"type": "layers", "diff_ids": diff_ids},
-                "history": history,
-            }
-        ).encode()
-        config_name = hashlib.sha256(config).hexdigest() + ".json"
-        members = [f"{diff_id[7:]}/layer.tar" for diff_id in diff_ids]
-        manifest = json.dumps(
-            [{"Config": config_name, "RepoTags": [f"app:{version}"], "Layers": members}]
-        ).encode()
-        partial = target.with_suffix(".partial")
-        with tarfile.open(partial, "w") as archive:
-            for member, path in zip(members, layer_paths, strict=True):
-                archive.add(path, arcname=member)
-            for name, data in ((config_name, config), ("manifest.json", manifest)):
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                archive.addfile(info, io.BytesIO(data))
-        partial.replace(target)
+    history = ["/bin/sh -c make base 0", "/bin/sh -c make base 1"]
+    history.append(f"/bin/sh -c #(nop) COPY dir:app{version} in /srv/app")
+    write_archive(target, _layers(version), history, f"app:{version}")
 
 
 def _children_cpu() -> float:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from dockerlens.display import visible
 from dockerlens.image.diff import ADDED, MODIFIED, REMOVED, FileChange, ImageDiff, directory_totals
 from dockerlens.image.pipeline import ImageResult, shown_count
+from dockerlens.image.render import _instruction as clipped_instruction
+from dockerlens.image.render import _table as table_titled
 from dockerlens.image.units import human_size
 
 #: History commands can be kilobytes long: the text shows this much of one.
@@ -118,22 +119,6 @@ def _signed(size: int) -> str:
     return ("+" if size > 0 else "-" if size < 0 else "±") + human_size(abs(size))
 
 
-def _table(title: str) -> Table:
-    return Table(
-        title=title,
-        title_justify="left",
-        box=None,
-        pad_edge=False,
-        collapse_padding=True,
-        header_style="bold",
-    )
-
-
-def _clip(text: str) -> str:
-    shown = visible(text)
-    return shown if len(shown) <= _INSTRUCTION_CHARS else shown[: _INSTRUCTION_CHARS - 1] + "…"
-
-
 def render_diff(console: Console, diff: ImageDiff, top: int) -> None:
     before_size, after_size = diff.final_sizes
     before_image, after_image = diff.image_sizes
@@ -167,7 +152,7 @@ def _layers(console: Console, diff: ImageDiff) -> None:
     )
     if not any(ids for _, _, ids in only):
         return
-    table = _table("Layers that differ")
+    table = table_titled("Layers that differ")
     for name, justify in (("image", "left"), ("#", "right"), ("size", "right")):
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     table.add_column("instruction", overflow="fold", min_width=10)
@@ -175,7 +160,10 @@ def _layers(console: Console, diff: ImageDiff) -> None:
         for layer in result.layers:
             if layer.diff_id in ids:
                 table.add_row(
-                    side, str(layer.index), human_size(layer.size), _clip(layer.instruction)
+                    side,
+                    str(layer.index),
+                    human_size(layer.size),
+                    clipped_instruction(layer.instruction, _INSTRUCTION_CHARS),
                 )
     console.print(table)
 
@@ -184,7 +172,7 @@ def _directories(console: Console, diff: ImageDiff, top: int) -> None:
     totals = directory_totals(diff.files)
     if len(totals) < _DIRECTORIES_WORTH_SHOWING:
         return
-    table = _table("By directory")
+    table = table_titled("By directory")
     table.add_column("change", justify="right", no_wrap=True)
     table.add_column("files", justify="right", no_wrap=True)
     table.add_column("directory", overflow="fold")
@@ -200,7 +188,7 @@ def _files_table(console: Console, diff: ImageDiff, top: int) -> None:
     if not diff.files:
         console.print("The final file systems hold the same files.")
         return
-    table = _table("Files by change")
+    table = table_titled("Files by change")
     table.add_column("change", justify="right", no_wrap=True)
     table.add_column("", no_wrap=True)
     table.add_column("path", overflow="fold")
@@ -214,7 +202,7 @@ def _files_table(console: Console, diff: ImageDiff, top: int) -> None:
             change.change,
             visible("/" + change.path),
             "" if change.to_layer is None else str(change.to_layer),
-            _clip(instruction) if instruction is not None else "",
+            clipped_instruction(instruction, _INSTRUCTION_CHARS) if instruction is not None else "",
         )
     console.print(table)
     if shown < len(diff.files):

@@ -29,6 +29,21 @@ def diff_json(*args: str) -> dict[str, Any]:
     return document
 
 
+@pytest.fixture
+def layer_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What each layer read by the archive stores (and the Engine's export) was: the real
+    scan_layer, counted."""
+    real_scan = dockerlens.image.archive.scan_layer
+    read: list[str] = []
+
+    def counting_scan(raw: Any, **options: Any) -> LayerScan:
+        read.append(options["what"])
+        return real_scan(raw, **options)
+
+    monkeypatch.setattr(dockerlens.image.archive, "scan_layer", counting_scan)
+    return read
+
+
 def content_layer(files: dict[str, bytes], whiteouts: tuple[str, ...] = ()) -> bytes:
     """A layer tar holding ``files`` with their exact bytes (and whiteouts of ``whiteouts``)."""
     buffer = io.BytesIO()
@@ -143,16 +158,9 @@ def test_json_contract(archives: Any) -> None:
         assert item["change"] in ("added", "removed", "modified")
 
 
-def test_shared_layers_are_read_once(archives: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shared_layers_are_read_once(archives: Any, layer_reads: list[str]) -> None:
     before, after, _, _ = two_versions(archives)
-    real_scan = dockerlens.image.archive.scan_layer
-    read: list[str] = []
-
-    def counting_scan(raw: Any, **options: Any) -> LayerScan:
-        read.append(options["what"])
-        return real_scan(raw, **options)
-
-    monkeypatch.setattr(dockerlens.image.archive, "scan_layer", counting_scan)
+    read = layer_reads
     document = diff_json(f"docker-archive:{before}", f"docker-archive:{after}")
     # 4 layers in the two images, 3 distinct: the base is read once.
     assert document["read"]["layers_in_both_images"] == 4
@@ -344,7 +352,7 @@ def test_engine_images_and_mixed_sources(image_builder: Any, tmp_path: Path) -> 
 
 @pytest.mark.docker
 def test_archive_against_engine_takes_shared_layers_from_the_export(
-    image_builder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    image_builder: Any, tmp_path: Path, layer_reads: list[str]
 ) -> None:
     base = "FROM scratch\nCOPY busybox /bin/busybox\n"
     before = image_builder.build("diff-rev-a", base)
@@ -352,14 +360,7 @@ def test_archive_against_engine_takes_shared_layers_from_the_export(
         "diff-rev-b", base + 'RUN ["/bin/busybox", "sh", "-c", "echo new > /added"]\n'
     )
     saved = image_builder.save([before], tmp_path / "from.tar")
-    real_scan = dockerlens.image.archive.scan_layer
-    read: list[str] = []
-
-    def counting_scan(raw: Any, **options: Any) -> LayerScan:
-        read.append(options["what"])
-        return real_scan(raw, **options)
-
-    monkeypatch.setattr(dockerlens.image.archive, "scan_layer", counting_scan)
+    read = layer_reads
     document = diff_json(f"docker-archive:{saved}", after)
     assert [(item["path"], item["change"]) for item in document["files"]] == [("/added", "added")]
     # FROM's only layer is TO's base, which the Engine's export of TO already streamed: the
