@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -79,12 +81,35 @@ def diff(
     file names the TO layer that made it (or deleted it) and that layer's instruction. See
     docs/diff.md. Exit 1 when --max-growth is crossed, 2 on bad input.
     """
-    from dockerlens.image.errors import ImageInputError
-
     if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    with _image_errors_as_user_errors():
+        from dockerlens.image.diff import diff_images
+        from dockerlens.image.model import Limits
+        from dockerlens.image.progress import progress_reporter
+        from dockerlens.image.units import parse_bytes
+
+        limit = parse_bytes(max_growth, "--max-growth") if max_growth is not None else None
+        limits = Limits(digest_streamed_content=True)
+        with progress_reporter(not quiet and sys.stderr.isatty()) as reporter:
+            before, after = _open_pair((source_from, source_to), limits, platform, reporter)
+            reporter.expect([before, after])
+            result = diff_images(before, after, progress=reporter.on_layer)
+    growth = _growth(result, limit)
+    _print(result, output_format, top, growth)
+    if growth is not None and not growth["passed"]:
+        from dockerlens.display import visible
+
+        click.echo(f"dockerlens: threshold crossed: {visible(growth['message'])}", err=True)
+        sys.exit(1)
+
+
+@contextmanager
+def _image_errors_as_user_errors() -> Iterator[None]:
+    from dockerlens.image.errors import ImageInputError
+
     try:
-        _run(source_from, source_to, output_format, top, max_growth, platform, quiet)
+        yield
     except ImageInputError as err:
         raise UserError(str(err)) from None
     except MemoryError:
@@ -122,35 +147,6 @@ def _open_pair(
             check_platform([image], platform, str(spec))
         return images
     return [_open_one(text, limits, platform, reporter) for text in texts]
-
-
-def _run(
-    source_from: str,
-    source_to: str,
-    output_format: str,
-    top: int,
-    max_growth: str | None,
-    platform: str | None,
-    quiet: bool,
-) -> None:
-    from dockerlens.image.diff import diff_images
-    from dockerlens.image.model import Limits
-    from dockerlens.image.progress import progress_reporter
-    from dockerlens.image.units import parse_bytes
-
-    limit = parse_bytes(max_growth, "--max-growth") if max_growth is not None else None
-    limits = Limits(digest_streamed_content=True)
-    with progress_reporter(not quiet and sys.stderr.isatty()) as reporter:
-        before, after = _open_pair((source_from, source_to), limits, platform, reporter)
-        reporter.expect([before, after])
-        result = diff_images(before, after, progress=reporter.on_layer)
-    growth = _growth(result, limit)
-    _print(result, output_format, top, growth)
-    if growth is not None and not growth["passed"]:
-        from dockerlens.display import visible
-
-        click.echo(f"dockerlens: threshold crossed: {visible(growth['message'])}", err=True)
-        sys.exit(1)
 
 
 def _growth(result: ImageDiff, limit: int | None) -> dict[str, Any] | None:
