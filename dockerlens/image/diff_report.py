@@ -165,6 +165,7 @@ def _layers(console: Console, diff: ImageDiff) -> None:
                     human_size(layer.size),
                     clipped_instruction(layer.instruction, _INSTRUCTION_CHARS),
                 )
+    console.print()
     console.print(table)
 
 
@@ -179,6 +180,7 @@ def _directories(console: Console, diff: ImageDiff, top: int) -> None:
     shown = shown_count(len(totals), top)
     for directory, net, count in totals[:shown]:
         table.add_row(_signed(net), str(count), visible("/" + directory))
+    console.print()
     console.print(table)
     if shown < len(totals):
         console.print(f"… and {len(totals) - shown} more directories (--top 0: all)")
@@ -204,6 +206,7 @@ def _files_table(console: Console, diff: ImageDiff, top: int) -> None:
             "" if change.to_layer is None else str(change.to_layer),
             clipped_instruction(instruction, _INSTRUCTION_CHARS) if instruction is not None else "",
         )
+    console.print()
     console.print(table)
     if shown < len(diff.files):
         console.print(f"… and {len(diff.files) - shown} more files (--top 0: all)")
