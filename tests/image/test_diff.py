@@ -213,6 +213,46 @@ def test_type_change_is_modified(archives: Any, make_layer: Any) -> None:
     )
 
 
+def test_opaque_directory_and_replaced_file_in_to(archives: Any, make_layer: Any) -> None:
+    base = make_layer(
+        [
+            ("dir", "cache"),
+            ("file", "cache/a", 4_000),
+            ("file", "cache/b", 6_000),
+            ("file", "conf", 10),
+            ("file", "data", 1_000),
+            ("hardlink", "data-link", "data"),
+        ]
+    )
+    change = make_layer(
+        [
+            ("dir", "cache"),
+            ("opaque", "cache"),
+            ("file", "cache/fresh", 1),
+            ("dir", "conf"),
+            ("file", "conf/main", 20),
+            ("hardlink", "data-link", "conf/main"),
+        ]
+    )
+    before = archives.docker_archive("a.tar", [{"tag": "o:1", "layers": [base], "commands": ["A"]}])
+    after = archives.docker_archive(
+        "b.tar", [{"tag": "o:2", "layers": [base, change], "commands": ["A", "RUN clean"]}]
+    )
+    files = {
+        item["path"]: (item["change"], item["from_size"], item["to_size"], item["to_layer"])
+        for item in diff_json(f"docker-archive:{before}", f"docker-archive:{after}")["files"]
+    }
+    assert files == {
+        "/cache/a": ("removed", 4_000, None, 1),
+        "/cache/b": ("removed", 6_000, None, 1),
+        "/cache/fresh": ("added", None, 1, 1),
+        "/conf": ("removed", 10, None, 1),
+        "/conf/main": ("added", None, 20, 1),
+        # A hard link that now names other content: its target changed.
+        "/data-link": ("modified", 0, 0, 1),
+    }
+
+
 def test_oci_layout_against_docker_archive(archives: Any) -> None:
     before, _, _, after_layers = two_versions(archives)
     layout = archives.oci_layout(
