@@ -308,6 +308,16 @@ def test_max_growth_exit_codes(archives: Any) -> None:
     assert bad.stderr.startswith("dockerlens: error: --max-growth: 'lots' is not a size")
 
 
+def test_top_cuts_the_json_files_and_says_how_many(archives: Any) -> None:
+    before, after, _, _ = two_versions(archives)
+    result = run("-f", "json", "--top", "2", f"docker-archive:{before}", f"docker-archive:{after}")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert [item["path"] for item in document["files"]] == ["/app/data.bin", "/usr/lib/gone.so"]
+    assert document["files_omitted"] == 3
+    assert document["counts"] == {"added": 1, "removed": 2, "modified": 2}
+
+
 def test_text_report(archives: Any) -> None:
     before, after, _, _ = two_versions(archives)
     result = run("--top", "2", f"docker-archive:{before}", f"docker-archive:{after}")
