@@ -160,7 +160,7 @@ def _growth(result: ImageDiff, limit: int | None) -> dict[str, Any] | None:
     passed = change <= limit
     verb = "grew" if change >= 0 else "shrank"
     message = (
-        f"{result.after.ref} {verb} by {human_size(abs(change))} ({change} bytes) from "
+        f"{result.after.ref} {verb} by {human_size(abs(change))} ({abs(change)} bytes) from "
         f"{result.before.ref}: {'within' if passed else 'more than'} --max-growth "
         f"{human_size(limit)} ({limit} bytes)"
     )
