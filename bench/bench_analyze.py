@@ -122,6 +122,15 @@ def generate(target: Path) -> None:
         entries.append(("whiteout", rng.choice(survivors), 0))
         layers.append(entries)
 
+    history = [f"/bin/sh -c make layer {n}" for n in range(len(layers))]
+    write_archive(target, layers, history, "bench:1")
+
+
+def write_archive(
+    target: Path, layers: list[list[tuple[str, str, int]]], history: list[str], tag: str
+) -> None:
+    """A legacy `docker save` archive of one image: ``layers`` (entries as for _write_layer),
+    ``history`` the created_by of each layer."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         diff_ids = []
@@ -130,8 +139,7 @@ def generate(target: Path) -> None:
             path = Path(scratch) / f"layer{number}.tar"
             diff_ids.append(_write_layer(path, entries))
             layer_paths.append(path)
-        commands = [f"/bin/sh -c make layer {n}" for n in range(len(layers))]
-        write_docker_archive(target, layer_paths, diff_ids, commands, "bench:1")
+        write_docker_archive(target, layer_paths, diff_ids, history, tag)
 
 
 def write_docker_archive(

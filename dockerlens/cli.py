@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "parse": "dockerlens.commands.parse_cmd:parse",
     "graph": "dockerlens.commands.graph_cmd:graph",
     "analyze": "dockerlens.commands.analyze_cmd:analyze",
+    "diff": "dockerlens.commands.diff_cmd:diff",
     "lint": "dockerlens.commands.lint_cmd:lint",
     "rules": "dockerlens.commands.rules_cmd:rules",
 }

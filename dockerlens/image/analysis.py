@@ -67,6 +67,20 @@ class LayerSecretFound:
     hidden_in: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class FinalFile:
+    """A path of the final file system (not a directory), as the layer that made it wrote it."""
+
+    kind: Kind
+    #: content bytes of a regular file; 0 for links and special files
+    size: int
+    layer: int
+    #: a link's target; "" otherwise
+    link: str
+    #: SHA-256 of the content, when the layer was read with ``digest`` for this path
+    digest: bytes | None
+
+
 @dataclass(slots=True)
 class LayerFigures:
     index: int
@@ -93,6 +107,8 @@ class ImageFigures:
     secrets: list[LayerSecretFound] | None = None
     #: files whose content was read for secrets, over every layer
     secret_files_read: int = 0
+    #: path -> the final file system's entry, with ``keep_files`` (None otherwise)
+    files: dict[str, FinalFile] | None = None
 
     @property
     def size(self) -> int:
@@ -259,29 +275,57 @@ class _Stack:
         children[name] = node
         return node
 
-    def visible_files(self) -> Iterator[VisibleFile]:
+    def visible_nodes(self) -> Iterator[tuple[str, _Node]]:
+        """Every path of the final file system but directories, with its node."""
         pending: list[tuple[_Node, str]] = [(self.root, "")]
         while pending:
             node, path = pending.pop()
             if node.children is not None:
                 for name, child in node.children.items():
                     pending.append((child, f"{path}/{name}" if path else name))
-            elif node.kind == Kind.FILE:
+            else:
+                yield path, node
+
+    def visible_files(self) -> Iterator[VisibleFile]:
+        for path, node in self.visible_nodes():
+            if node.kind == Kind.FILE:
                 yield VisibleFile(path, node.size, node.layer)
 
 
-def analyze_layers(scans: Iterator[LayerScan] | list[LayerScan], top: int = 20) -> ImageFigures:
+def analyze_layers(
+    scans: Iterator[LayerScan] | list[LayerScan], top: int = 20, *, keep_files: bool = False
+) -> ImageFigures:
     """Stack ``scans`` (bottom first) and account for every byte of file content.
 
-    ``top`` bounds the list of largest final files (0: all of them).
+    ``top`` bounds the list of largest final files (0: all of them). ``keep_files`` keeps every
+    path of the final file system but directories in ``figures.files`` (``dockerlens diff``).
     """
     stack = _Stack()
     read_secrets = False
     files_read = 0
+    layer_links: list[dict[str, str]] = []
+    layer_digests: list[dict[str, bytes]] = []
     for index, scan in enumerate(scans):
         stack.apply(index, scan)
         read_secrets = read_secrets or scan.secrets is not None
         files_read += scan.files_sniffed
+        if keep_files:
+            layer_links.append(
+                {path: link for path, kind, _, link in scan.entries if link and kind < Kind.SPECIAL}
+            )
+            layer_digests.append(scan.digests)
+    files: dict[str, FinalFile] | None = None
+    if keep_files:
+        files = {
+            path: FinalFile(
+                node.kind,
+                node.size,
+                node.layer,
+                layer_links[node.layer].get(path, ""),
+                layer_digests[node.layer].get(path),
+            )
+            for path, node in stack.visible_nodes()
+        }
     visible = list(stack.visible_files())
     final_size = sum(item.size for item in visible)
     final_files = len(visible)
@@ -295,7 +339,9 @@ def analyze_layers(scans: Iterator[LayerScan] | list[LayerScan], top: int = 20) 
         largest = sorted(visible, key=by_size, reverse=True)
     wasted = sorted(stack.wasted, key=lambda item: (-item.size, item.path))
     secrets = stack.found_secrets() if read_secrets else None
-    return ImageFigures(stack.layers, wasted, final_size, final_files, largest, secrets, files_read)
+    return ImageFigures(
+        stack.layers, wasted, final_size, final_files, largest, secrets, files_read, files
+    )
 
 
 def layer_history(config: dict[str, Any], layer_count: int) -> tuple[list[str | None], bool]:

@@ -11,6 +11,7 @@ import os
 import platform as host_platform
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -129,7 +130,7 @@ class TarFileStore:
         data = BoundedFile(self._file, member.offset, member.size).read()
         return _parse_json(data, f"{self.description}: {name}")
 
-    def scan(self, name: str, what: str) -> LayerScan:
+    def scan(self, name: str, what: str, digest: Callable[[str], bool] | None = None) -> LayerScan:
         member = self._resolve(name)
         region = BoundedFile(self._file, member.offset, member.size)
         return scan_layer(
@@ -139,7 +140,12 @@ class TarFileStore:
             max_bytes=self._limits.max_layer_bytes,
             max_entries=self._limits.max_entries,
             read_secrets=self._limits.read_secrets,
+            digest=digest,
         )
+
+
+def _every_path(path: str) -> bool:
+    return True
 
 
 def _looks_like_layer(head: bytes) -> bool:
@@ -193,6 +199,7 @@ class StreamStore:
                     max_bytes=limits.max_layer_bytes,
                     max_entries=limits.max_entries,
                     read_secrets=limits.read_secrets,
+                    digest=_every_path if limits.digest_streamed_content else None,
                 )
                 if progress is not None:
                     progress(name, header.size)
@@ -220,7 +227,8 @@ class StreamStore:
             raise ImageInputError(f"{self.description} has no JSON document {name!r}")
         return _parse_json(self._json[resolved], f"{self.description}: {name}")
 
-    def scan(self, name: str, what: str) -> LayerScan:
+    def scan(self, name: str, what: str, digest: Callable[[str], bool] | None = None) -> LayerScan:
+        """The scan made as the stream passed (``digest`` is ignored: see Limits)."""
         resolved = self._resolve(name)
         if resolved not in self._scans:
             raise ImageInputError(f"{self.description} has no layer {name!r}")
@@ -266,7 +274,7 @@ class DirectoryStore:
             raise ImageInputError(f"{self.description}: {name} is too large to be a manifest")
         return _parse_json(data, f"{self.description}: {name}")
 
-    def scan(self, name: str, what: str) -> LayerScan:
+    def scan(self, name: str, what: str, digest: Callable[[str], bool] | None = None) -> LayerScan:
         path = self._path(name)
         try:
             with open(path, "rb") as file:
@@ -277,6 +285,7 @@ class DirectoryStore:
                     max_bytes=self._limits.max_layer_bytes,
                     max_entries=self._limits.max_entries,
                     read_secrets=self._limits.read_secrets,
+                    digest=digest,
                 )
         except OSError as err:
             raise ImageInputError(f"{what}: cannot read: {err.strerror}") from None

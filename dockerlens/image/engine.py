@@ -6,6 +6,7 @@ nothing is written to disk.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from typing import Any
@@ -184,16 +185,33 @@ def engine_images(
     progress: ProgressCallback | None = None,
 ) -> list[ImageInput]:
     """The engine's image ``reference``, its layers read from the streamed export."""
+    if metadata_only:
+        client = engine_client()
+        return [_metadata_image(client, reference, _inspect(client, reference))]
+    return engine_images_together([reference], limits, progress=progress)
+
+
+def engine_images_together(
+    references: list[str], limits: Limits, *, progress: ProgressCallback | None = None
+) -> list[ImageInput]:
+    """The engine's images ``references`` (one each, in order) from one export, in which the
+    layers they share are sent, and read, once."""
     from docker.errors import DockerException
 
     client = engine_client()
-    attrs = _inspect(client, reference)
-    if metadata_only:
-        return [_metadata_image(client, reference, attrs)]
-    image_id = attrs["Id"]
-    source = f"docker-daemon:{reference}"
+    attributes = [_inspect(client, reference) for reference in references]
+    image_ids = list(dict.fromkeys(attrs["Id"] for attrs in attributes))
+    source = " + ".join(f"docker-daemon:{reference}" for reference in references)
     try:
-        chunks = client.api.get_image(image_id, chunk_size=_CHUNK)
+        if len(image_ids) == 1:
+            chunks = client.api.get_image(image_ids[0], chunk_size=_CHUNK)
+        else:
+            # docker-py exports one image per call; the Engine API takes several names.
+            response = client.api._get(
+                client.api._url("/images/get"), params={"names": image_ids}, stream=True
+            )
+            client.api._raise_for_status(response)
+            chunks = response.iter_content(_CHUNK)
         store = stream_store(chunks, source, limits, progress)
     except DockerException as err:
         raise ImageInputError(_describe(err)) from None
@@ -204,10 +222,20 @@ def engine_images(
         if type(err).__module__.startswith(("requests", "urllib3")):
             raise ImageInputError(f"{source}: the export stream broke off ({err})") from None
         raise
-    images = images_from_store(store, source, prefer="docker", selector=None, platform=None)
-    for image in images:
-        if image.id == image_id or len(images) == 1:
-            image.ref = short_name(reference)
-            image.tags = [short_name(t) for t in attrs.get("RepoTags") or []]
-            return [image]
-    raise ImageInputError(f"{source}: the engine's export does not hold image {image_id}")
+    exported = images_from_store(store, source, prefer="docker", selector=None, platform=None)
+    found = []
+    for reference, attrs in zip(references, attributes, strict=True):
+        matches = [image for image in exported if image.id == attrs["Id"] or len(exported) == 1]
+        if not matches:
+            raise ImageInputError(
+                f"docker-daemon:{reference}: the engine's export does not hold image {attrs['Id']}"
+            )
+        found.append(
+            dataclasses.replace(
+                matches[0],
+                ref=short_name(reference),
+                tags=[short_name(t) for t in attrs.get("RepoTags") or []],
+                source=f"docker-daemon:{reference}",
+            )
+        )
+    return found

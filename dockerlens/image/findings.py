@@ -23,6 +23,7 @@ from dockerlens.image.thresholds import (
     RuleResult,
 )
 from dockerlens.lint.findings import (
+    MAX_GROWTH,
     SECRET_IN_LAYER,
     THRESHOLD_CODES,
     EngineCode,
@@ -47,19 +48,8 @@ CODE_OF_THRESHOLD: dict[str, EngineCode] = dict(
 )
 
 
-def threshold_findings(rules: list[RuleResult]) -> list[Finding]:
-    """A finding for every threshold an image crosses."""
-    findings = []
-    for rule in rules:
-        if rule.status != "fail":
-            continue
-        code = CODE_OF_THRESHOLD.get(rule.rule)
-        if code is not None:
-            findings.append(_image_finding(rule.image, code, rule.message))
-    return findings
-
-
-def _image_finding(image: str, code: EngineCode, message: str) -> Finding:
+def image_finding(image: str, code: EngineCode, message: str) -> Finding:
+    """A finding located at an image: its reference as the path, line 0 (the whole "file")."""
     return Finding(
         path=image,
         line=0,
@@ -72,6 +62,20 @@ def _image_finding(image: str, code: EngineCode, message: str) -> Finding:
         message=message,
         url=docs_url(code.code),
     )
+
+
+def threshold_findings(rules: list[RuleResult]) -> list[Finding]:
+    """A finding for every threshold an image crosses."""
+    return [
+        image_finding(rule.image, CODE_OF_THRESHOLD[rule.rule], rule.message)
+        for rule in rules
+        if rule.status == "fail"
+    ]
+
+
+def growth_finding(image: str, message: str) -> Finding:
+    """``dockerlens diff --max-growth`` crossed by ``image`` (TO)."""
+    return image_finding(image, MAX_GROWTH, message)
 
 
 def secret_message(result: ImageResult, found: LayerSecretFound) -> str:
@@ -91,7 +95,7 @@ def secret_message(result: ImageResult, found: LayerSecretFound) -> str:
 def secret_findings(results: list[ImageResult]) -> list[Finding]:
     """A DK507 finding for every secret in any layer of every image."""
     return [
-        _image_finding(result.ref, SECRET_IN_LAYER, secret_message(result, found))
+        image_finding(result.ref, SECRET_IN_LAYER, secret_message(result, found))
         for result in results
         if result.figures is not None
         for found in result.figures.secrets or ()

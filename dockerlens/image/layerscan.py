@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import BinaryIO, NamedTuple
@@ -22,6 +24,7 @@ WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 #: Default bound on the entries of one image: memory grows with paths, so this bounds memory.
 DEFAULT_MAX_ENTRIES = 20_000_000
+_DIGEST_CHUNK = 1 << 20
 
 
 class Kind(IntEnum):
@@ -52,7 +55,7 @@ class Entry(NamedTuple):
     kind: Kind
     #: the tar header's size field (dive's unit), content bytes for regular files
     size: int
-    #: a hard link's target (normalized); "" otherwise
+    #: a hard link's target (normalized), a symbolic link's target (as written); "" otherwise
     link: str
 
 
@@ -69,6 +72,9 @@ class LayerScan:
     #: files and bytes read for secrets
     files_sniffed: int = 0
     bytes_sniffed: int = 0
+    #: path -> SHA-256 of the content of the regular files a scan was asked to digest (the last
+    #: entry of a path wins, as it does on the file system)
+    digests: dict[str, bytes] = field(default_factory=dict)
 
 
 def normalize_path(name: str, what: str) -> str:
@@ -112,6 +118,14 @@ def _read_content(reader: TarHeaderReader, size: int) -> bytes:
     return b"".join(chunks)
 
 
+def _content_digest(reader: TarHeaderReader) -> bytes:
+    """SHA-256 of the current member's content, read in chunks (never held whole)."""
+    hasher = hashlib.sha256()
+    while chunk := reader.read_member(_DIGEST_CHUNK):
+        hasher.update(chunk)
+    return hasher.digest()
+
+
 def scan_layer(
     raw: BinaryIO,
     *,
@@ -120,11 +134,14 @@ def scan_layer(
     max_bytes: int = DEFAULT_MAX_LAYER_BYTES,
     max_entries: int = DEFAULT_MAX_ENTRIES,
     read_secrets: bool = False,
+    digest: Callable[[str], bool] | None = None,
 ) -> LayerScan:
     """Read a layer blob (tar, tar+gzip or tar+zstd) header by header, skipping content.
 
     With ``read_secrets``, the content of the regular files :func:`worth_reading` names is read
     into memory as it streams past and sniffed for secrets (never written anywhere).
+    ``digest``: the regular files (by normalized path) whose content is read and hashed into
+    ``scan.digests``; everything else is still skipped.
     """
     stream, stream_seekable, compression = open_layer_stream(
         raw, seekable=seekable, what=what, max_bytes=max_bytes
@@ -163,10 +180,12 @@ def scan_layer(
                 if found is not None:
                     secrets.append(LayerSecret(len(entries), found))
             append(Entry(path, Kind.FILE, header.size, ""))
+            if digest is not None and digest(path):
+                scan.digests[path] = _content_digest(reader)
         elif typeflag == DIRECTORY:
             append(Entry(path, Kind.DIRECTORY, header.size, ""))
         elif typeflag == SYMLINK:
-            append(Entry(path, Kind.SYMLINK, header.size, ""))
+            append(Entry(path, Kind.SYMLINK, header.size, header.linkname))
         elif typeflag == HARDLINK:
             target = normalize_path(header.linkname, what)
             if not target:

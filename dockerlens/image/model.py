@@ -22,6 +22,9 @@ class Limits:
     max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES
     max_entries: int = DEFAULT_MAX_ENTRIES
     read_secrets: bool = False
+    #: hash every regular file of the layers read in one pass (the Engine's export, compressed
+    #: archives), whose content cannot be read again later (``dockerlens diff``)
+    digest_streamed_content: bool = False
 
 
 class BlobStore(Protocol):
@@ -33,7 +36,9 @@ class BlobStore(Protocol):
 
     def stored_size(self, name: str) -> int | None: ...
 
-    def scan(self, name: str, what: str) -> LayerScan: ...
+    def scan(
+        self, name: str, what: str, digest: Callable[[str], bool] | None = None
+    ) -> LayerScan: ...
 
 
 @dataclass(slots=True)
@@ -64,9 +69,10 @@ class ImageInput:
     #: os/arch[/variant] as the image index that led to it says (None: the config says)
     platform: str | None = None
 
-    def scan_layer(self, index: int) -> LayerScan:
+    def scan_layer(self, index: int, digest: Callable[[str], bool] | None = None) -> LayerScan:
+        """Layer ``index`` read from the store; ``digest`` picks files to hash (see scan_layer)."""
         if self.store is None:
             raise ImageInputError(f"{self.ref}: layer content is not available from this source")
         layer = self.layers[index]
         what = f"{self.source}: layer {index} ({layer.member})"
-        return self.store.scan(layer.member, what)
+        return self.store.scan(layer.member, what, digest)

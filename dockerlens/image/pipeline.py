@@ -72,6 +72,9 @@ class ScanCache:
         uses = Counter(layer.diff_id for image in images for layer in image.layers)
         self._shared = {diff_id for diff_id, count in uses.items() if count > 1}
         self._scans: dict[str, LayerScan] = {}
+        #: layers read from their store, and the bytes of their uncompressed tar streams
+        self.layers_read = 0
+        self.bytes_read = 0
 
     def scan(self, image: ImageInput, index: int) -> LayerScan:
         diff_id = image.layers[index].diff_id
@@ -79,6 +82,8 @@ class ScanCache:
         if cached is not None:
             return cached
         scan = image.scan_layer(index)
+        self.layers_read += 1
+        self.bytes_read += scan.tar_bytes
         if diff_id in self._shared:
             self._scans[diff_id] = scan
         return scan
@@ -91,6 +96,8 @@ def analyze_image(
     cache: ScanCache,
     layers_only: bool = False,
     progress: LayerProgress | None = None,
+    keep_files: bool = False,
+    with_dive: bool = True,
 ) -> ImageResult:
     commands, consistent = layer_history(image.config, len(image.layers))
     consistent = consistent and image.history_note is None
@@ -121,8 +128,8 @@ def analyze_image(
         scans.append(cache.scan(image, index))
         if progress is not None:
             progress(image, index)
-    figures = analyze_layers(scans, top=top)
-    dive = dive_figures(scans)
+    figures = analyze_layers(scans, top=top, keep_files=keep_files)
+    dive = dive_figures(scans) if with_dive else None
     layers = [
         LayerResult(
             index,

@@ -13,6 +13,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from dockerlens.image.archive import (
@@ -167,10 +168,10 @@ class RegistryStore:
         self._documents[name] = document
         return document
 
-    def scan(self, name: str, what: str) -> LayerScan:
-        digest = self._digest(name)
+    def scan(self, name: str, what: str, digest: Callable[[str], bool] | None = None) -> LayerScan:
+        blob = self._digest(name)
         try:
-            with self._open(f"blobs/{digest}") as response:
+            with self._open(f"blobs/{blob}") as response:
                 return scan_layer(
                     response,
                     seekable=False,
@@ -178,6 +179,7 @@ class RegistryStore:
                     max_bytes=self._limits.max_layer_bytes,
                     max_entries=self._limits.max_entries,
                     read_secrets=self._limits.read_secrets,
+                    digest=digest,
                 )
         except urllib.error.HTTPError as err:
             raise ImageInputError(f"{what}: registry error {err.code}") from None

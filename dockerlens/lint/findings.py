@@ -208,6 +208,18 @@ SECRET_IN_LAYER = EngineCode(
     "`--max-secrets disabled` reports them without failing, `--no-secrets` does not read them.",
     command="analyze",
 )
+MAX_GROWTH = EngineCode(
+    "DK508",
+    "max-growth",
+    Severity.ERROR,
+    "An image grew past `dockerlens diff --max-growth` from the image it is compared with.",
+    "Reported by `dockerlens diff FROM TO --max-growth SIZE` when TO's final file system is "
+    "larger than FROM's by more than SIZE (see docs/diff.md). The finding is located at TO (its "
+    "reference as the path, no line); the message gives the growth and the limit, and the "
+    "report lists the files and layers that grew. The run exits 1. To stop it, raise SIZE or "
+    "leave the option out.",
+    command="diff",
+)
 ENGINE_CODES = (
     PARSE_ERROR,
     UNUSED_PRAGMA,
@@ -217,6 +229,7 @@ ENGINE_CODES = (
     *THRESHOLD_CODES,
     *IMAGE_CODES,
     SECRET_IN_LAYER,
+    MAX_GROWTH,
 )
 #: Codes no selection, ignore list, severity, pragma or failure threshold can hide: a file that
 #: cannot be read or parsed, or a rule that failed, was not checked, and must not pass as clean.

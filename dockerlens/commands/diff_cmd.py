@@ -1,0 +1,193 @@
+"""``dockerlens diff FROM TO``: the click command and its orchestration. Everything heavy is
+imported when it runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from dockerlens.errors import UserError
+from dockerlens.lint.report import FORMATS as LINT_FORMATS
+
+if TYPE_CHECKING:
+    from dockerlens.image.diff import ImageDiff
+    from dockerlens.image.model import ImageInput, Limits
+    from dockerlens.image.progress import ProgressReporter
+
+
+@click.command(
+    "diff",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.argument("source_from", metavar="FROM")
+@click.argument("source_to", metavar="TO")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(tuple(LINT_FORMATS)),
+    default="text",
+    show_default=True,
+    help="Report format. text and json are the full report; sarif, github, gitlab, junit and "
+    "checkstyle give a crossed --max-growth as a DK508 finding located at TO.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Files (and directories) to list, largest change first (0: all); JSON's files list "
+    "too, with files_omitted saying how many it left out.",
+)
+@click.option(
+    "--max-growth",
+    metavar="SIZE",
+    default=None,
+    help="Exit 1 when TO's final file system is larger than FROM's by more than SIZE (20MB, "
+    "1.5GiB, 0): a CI gate on image growth.",
+)
+@click.option(
+    "--platform",
+    default=None,
+    help="os/arch[/variant] to pick from a multi-platform index (both images).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def diff(
+    source_from: str,
+    source_to: str,
+    output_format: str,
+    top: int,
+    max_growth: str | None,
+    platform: str | None,
+    quiet: bool,
+) -> None:
+    """What changed from image FROM to image TO: size, layers, and files.
+
+    \b
+    FROM and TO are any two images analyze takes, mixed freely:
+      NAME[:TAG], docker-daemon:NAME[:TAG]   an image in the local Docker Engine
+      docker-archive:PATH[:NAME:TAG]          `docker save` output
+      oci-archive:PATH[:REF], oci:DIR[:REF]   an OCI image layout
+      docker://HOST/NAME:TAG                  a registry
+
+    Layers with the same diff_id are read once. Sizes are content bytes of the final file
+    systems (the "size" of JSON); a file is modified when its type, size or link target
+    changed, or its content when sizes are equal (SHA-256, hashed only where needed). Each
+    file names the TO layer that made it (or deleted it) and that layer's instruction. See
+    docs/diff.md. Exit 1 when --max-growth is crossed, 2 on bad input.
+    """
+    if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
+        raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    with _image_errors_as_user_errors():
+        from dockerlens.image.diff import diff_images
+        from dockerlens.image.model import Limits
+        from dockerlens.image.progress import progress_reporter
+        from dockerlens.image.units import parse_bytes
+
+        limit = parse_bytes(max_growth, "--max-growth") if max_growth is not None else None
+        limits = Limits(digest_streamed_content=True)
+        with progress_reporter(not quiet and sys.stderr.isatty()) as reporter:
+            before, after = _open_pair((source_from, source_to), limits, platform, reporter)
+            reporter.expect([before, after])
+            result = diff_images(before, after, progress=reporter.on_layer)
+    growth = _growth(result, limit)
+    _print(result, output_format, top, growth)
+    if growth is not None and not growth["passed"]:
+        from dockerlens.display import visible
+
+        click.echo(f"dockerlens: threshold crossed: {visible(growth['message'])}", err=True)
+        sys.exit(1)
+
+
+@contextmanager
+def _image_errors_as_user_errors() -> Iterator[None]:
+    from dockerlens.image.errors import ImageInputError
+
+    try:
+        yield
+    except ImageInputError as err:
+        raise UserError(str(err)) from None
+    except MemoryError:
+        raise UserError("out of memory while reading the images") from None
+
+
+def _open_one(text: str, limits: Limits, platform: str | None, reporter: ProgressReporter) -> Any:
+    from dockerlens.image.errors import ImageInputError
+    from dockerlens.image.sources import check_platform, open_source, parse_source
+
+    spec = parse_source(text)
+    images = open_source(spec, limits, platform=platform, progress=reporter.on_stream_layer)
+    check_platform(images, platform, str(spec))
+    if len(images) != 1:
+        names = ", ".join(image.ref for image in images)
+        raise ImageInputError(
+            f"{spec} holds {len(images)} images ({names}): name one, as in {spec}:NAME:TAG"
+        )
+    return images[0]
+
+
+def _open_pair(
+    texts: tuple[str, str], limits: Limits, platform: str | None, reporter: ProgressReporter
+) -> list[ImageInput]:
+    from dockerlens.image.sources import check_platform, parse_source
+
+    specs = [parse_source(text) for text in texts]
+    if all(spec.transport == "docker-daemon" for spec in specs):
+        from dockerlens.image.engine import engine_images_together
+
+        images = engine_images_together(
+            [spec.location for spec in specs], limits, progress=reporter.on_stream_layer
+        )
+        for spec, image in zip(specs, images, strict=True):
+            check_platform([image], platform, str(spec))
+        return images
+    return [_open_one(text, limits, platform, reporter) for text in texts]
+
+
+def _growth(result: ImageDiff, limit: int | None) -> dict[str, Any] | None:
+    """``--max-growth`` judged on the final file systems' size change."""
+    if limit is None:
+        return None
+    from dockerlens.image.units import human_size
+
+    before, after = result.final_sizes
+    change = after - before
+    passed = change <= limit
+    verb = "grew" if change >= 0 else "shrank"
+    message = (
+        f"{result.after.ref} {verb} by {human_size(abs(change))} ({abs(change)} bytes) from "
+        f"{result.before.ref}: {'within' if passed else 'more than'} --max-growth "
+        f"{human_size(limit)} ({limit} bytes)"
+    )
+    return {"limit": limit, "change": change, "passed": passed, "message": message}
+
+
+def _print(result: ImageDiff, output_format: str, top: int, growth: dict[str, Any] | None) -> None:
+    if output_format not in ("text", "json"):
+        from dockerlens import __version__
+        from dockerlens.image.findings import growth_finding
+        from dockerlens.lint.report import LintRun, ReportOptions, reporter
+
+        findings = []
+        if growth is not None and not growth["passed"]:
+            findings.append(growth_finding(result.after.ref, growth["message"]))
+        run = LintRun(findings, [result.after.ref])
+        reporter(output_format)(run, sys.stdout, ReportOptions(tool_version=__version__))
+        return
+    if output_format == "json":
+        from dockerlens.image.diff_report import diff_json
+
+        click.echo(json.dumps(diff_json(result, top, growth), indent=2))
+        return
+    from dockerlens.image.diff_report import render_diff
+    from dockerlens.image.render import make_console
+
+    console = make_console(sys.stdout.isatty())
+    render_diff(console, result, top)
+    if growth is not None:
+        console.print(("passed: " if growth["passed"] else "FAILED: ") + growth["message"])
