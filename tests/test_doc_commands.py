@@ -40,12 +40,16 @@ PROJECT_FILES = {
     "docker/api.Dockerfile": EXAMPLE,
     "services/api/Dockerfile": EXAMPLE,
     "fixtures/examples/Dockerfile": EXAMPLE,
+    "svc/Dockerfile": EXAMPLE,
 }
 #: Image names given to `analyze` that an engine would hold: written as archives here; the
 #: docker-marked tests/image/test_doc_engine_commands.py runs them on real engine images.
-ENGINE_IMAGES = frozenset({"myapp:1.4", "app", "app1", "app2", "app1:1", "app2:1", "worker:1"})
+ENGINE_IMAGES = frozenset(
+    {"myapp:1.4", "app", "app1", "app2", "app1:1", "app2:1", "worker:1", "app:1", "app:1.4"}
+    | {"app:1.5", "app:main", "app:pr-123", "app:test"}
+)
 #: `docker save` archives the docs name, written by the test.
-ARCHIVES = frozenset({"app.tar", "myapp.tar"})
+ARCHIVES = frozenset({"app.tar", "myapp.tar", "old.tar", "pr.tar"})
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ def run_documented(
     """Run ``command`` in ``project``, image names replaced by ``images``; it must not fail
     with a usage or input error (exit 0 or 1: findings and crossed thresholds are fine)."""
     argv = list(command.argv)
-    if argv and argv[0] == "analyze":
+    if argv and argv[0] in ("analyze", "diff", "lint"):
         argv = [images.get(word, word) for word in argv]
     # A command that reads standard input without the docs piping a file into it (a server,
     # say) gets an empty one rather than the test runner's.
