@@ -87,6 +87,9 @@ class Manager(NamedTuple):
     no_cache_env: tuple[str, ...] = ()
     #: Option of the install command that moves the cache (``npm --cache DIR``).
     cache_option: str | None = None
+    #: The manager's own command that empties its caches, appended by the fix
+    #: (``{program}``: the program the install ran as, ``mamba`` for conda).
+    clean_command: str | None = None
     advice: str = ""
 
 
@@ -235,6 +238,7 @@ MANAGERS: tuple[Manager, ...] = (
             ),
         ),
         cache_option="cache",
+        clean_command="npm cache clean --force",
         advice="add `npm cache clean --force` to this RUN, or mount a cache: "
         "`RUN --mount=type=cache,target=/root/.npm`",
     ),
@@ -266,6 +270,7 @@ MANAGERS: tuple[Manager, ...] = (
             ),
         ),
         cache_option="cache-folder",
+        clean_command="yarn cache clean",
         advice="add `yarn cache clean` to this RUN, or mount a cache: "
         "`RUN --mount=type=cache,target=/usr/local/share/.cache/yarn`",
     ),
@@ -306,6 +311,7 @@ MANAGERS: tuple[Manager, ...] = (
             ),
         ),
         no_cache_flags=("no-cache",),
+        clean_command="composer clear-cache",
         advice="pass `--no-cache`, add `composer clear-cache` to this RUN, or mount a cache: "
         "`RUN --mount=type=cache,target=/root/.cache/composer`",
     ),
@@ -373,6 +379,7 @@ MANAGERS: tuple[Manager, ...] = (
                 _conda_cleans,
             ),
         ),
+        clean_command="{program} clean --all --yes",
         advice="add `conda clean --all --yes` (`mamba`/`micromamba clean --all --yes`) to this RUN",
     ),
     Manager(
@@ -448,6 +455,7 @@ APT_ARCHIVES = Manager(
             ),
         ),
     ),
+    clean_command="apt-get clean",
     advice="add `apt-get clean` to this RUN, or mount a cache: "
     "`RUN --mount=type=cache,target=/var/cache/apt,sharing=locked`",
 )
@@ -814,20 +822,9 @@ def _deletes(invocation: Invocation, places: list[str]) -> bool:
     return any(covers(word, place) for word in operands(invocation) for place in places)
 
 
-#: The command that empties a manager's cache, by manager name.
-_CLEAN = {
-    "npm": "npm cache clean --force",
-    "yarn": "yarn cache clean",
-    "composer": "composer clear-cache",
-    "conda": "{program} clean --all --yes",
-    "apt": "apt-get clean",
-}
-
-
 def _fix(ctx: LintContext, step: Step, manager: Manager, first: Invocation) -> Fix | None:
-    command = _CLEAN.get(manager.name)
-    if command is None:
+    if manager.clean_command is None:
         return None
-    command = command.format(program=first.name)
+    command = manager.clean_command.format(program=first.name)
     edit = append_command(ctx, step, command)
     return Fix(f"Append `{command}`", (edit,)) if edit else None
