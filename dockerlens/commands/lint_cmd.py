@@ -127,6 +127,13 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     help="Check RUN scripts with ShellCheck (SC codes) when it is installed (default: on).",
 )
 @click.option(
+    "--shellcheck-timeout",
+    type=float,
+    metavar="SECONDS",
+    help="Stop a ShellCheck process that runs longer than this; each RUN it was checking is "
+    "reported as DK901 (default: 120).",
+)
+@click.option(
     "--fix",
     is_flag=True,
     help="Apply the safe fixes and write the files back (a file without any is left alone; "
@@ -182,6 +189,7 @@ def lint(
     exclude: tuple[str, ...],
     force_exclude: bool,
     shellcheck: bool | None,
+    shellcheck_timeout: float | None,
     build_context: Path | None,
     fix: bool,
     unsafe_fixes: bool,
@@ -241,6 +249,7 @@ def lint(
         build_context=build_context,
         exclude=list(exclude),
         force_exclude=force_exclude,
+        shellcheck_timeout=shellcheck_timeout,
     )
     if unsafe_fixes and not (fix or diff):
         raise UserError("--unsafe-fixes needs --fix or --diff")

@@ -17,10 +17,11 @@ from typing import Any, NamedTuple
 
 from dockerlens.errors import UserError
 from dockerlens.lint.discover import DEFAULT_EXCLUDE, Exclusion
-from dockerlens.lint.engine import EnabledRule, LintSettings
+from dockerlens.lint.engine import DEFAULT_SHELLCHECK_TIMEOUT, EnabledRule, LintSettings
 from dockerlens.lint.findings import (
     ENGINE_CODES,
     IMAGE_CODES,
+    SHELLCHECK_TIMEOUT,
     UNHIDEABLE_CODES,
     UNKNOWN_PRAGMA_CODE,
     UNUSED_PRAGMA,
@@ -74,6 +75,7 @@ class Layer:
         self.exclude: list[str] | None = None
         self.extend_exclude: list[str] = []
         self.force_exclude: bool | None = None
+        self.shellcheck_timeout: float | None = None
         self.overrides: list[Override] = []
 
 
@@ -133,6 +135,11 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(key, f"expected a list of strings, got {_show(value)}")
         return list(value)
+
+    def seconds(self, key: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise self.fail(key, f"expected a number of seconds above 0, got {_show(value)}")
+        return float(value)
 
     def severity(self, key: str, value: Any) -> Severity:
         if not isinstance(value, str):
@@ -254,6 +261,8 @@ def read_dockerlens_table(
             layer.report_unused_pragmas = reader.boolean(key, value)
         elif key == "shellcheck":
             layer.shellcheck = reader.boolean(key, value)
+        elif key == "shellcheck-timeout":
+            layer.shellcheck_timeout = reader.seconds(key, value)
         elif key == "rules":
             if not isinstance(value, dict):
                 raise reader.fail(key, f"expected a table per rule, got {_show(value)}")
@@ -434,6 +443,7 @@ class CommandLine:
         build_context: Path | None = None,
         exclude: list[str] | None = None,
         force_exclude: bool = False,
+        shellcheck_timeout: float | None = None,
     ) -> None:
         self.config = config
         self.build_context = build_context
@@ -448,6 +458,7 @@ class CommandLine:
         self.shellcheck = shellcheck
         self.exclude: list[str] = exclude if exclude is not None else []
         self.force_exclude = force_exclude
+        self.shellcheck_timeout = shellcheck_timeout
 
 
 class ConfigResolver:
@@ -576,6 +587,8 @@ class ConfigResolver:
         layer.extend_exclude = cli.exclude
         if cli.force_exclude:
             layer.force_exclude = True
+        if cli.shellcheck_timeout is not None:
+            layer.shellcheck_timeout = reader.seconds("shellcheck-timeout", cli.shellcheck_timeout)
         return layer
 
 
@@ -608,6 +621,7 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
     threshold = DEFAULT_THRESHOLD
     exit_zero = disable_pragmas = report_unused = False
     shellcheck = True
+    shellcheck_timeout = DEFAULT_SHELLCHECK_TIMEOUT
     ignored: set[str] = set()
     select_all_external = True
     for layer in layers:
@@ -629,6 +643,7 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
             report_unused = layer.report_unused_pragmas
         if layer.shellcheck is not None:
             shellcheck = layer.shellcheck
+        shellcheck_timeout = layer.shellcheck_timeout or shellcheck_timeout
     rules: list[EnabledRule] = []
     experimental: list[EnabledRule] = []
     for rule in registry:
@@ -658,13 +673,10 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         (experimental if dormant else rules).append(chosen)
     # Neither ignore lists nor severities reach these: see UNHIDEABLE_CODES.
     engine_codes = {e.code: e.severity for e in ENGINE_CODES if e.code in UNHIDEABLE_CODES}
-    if UNKNOWN_PRAGMA_CODE.code not in ignored:
-        engine_codes[UNKNOWN_PRAGMA_CODE.code] = severity.get(
-            UNKNOWN_PRAGMA_CODE.code, UNKNOWN_PRAGMA_CODE.severity
-        )
-    for image_code in IMAGE_CODES:
-        if image_code.code not in ignored:
-            engine_codes[image_code.code] = severity.get(image_code.code, image_code.severity)
+    # On unless ignored, with the configured severity, like a rule.
+    for engine_code in (UNKNOWN_PRAGMA_CODE, SHELLCHECK_TIMEOUT, *IMAGE_CODES):
+        if engine_code.code not in ignored:
+            engine_codes[engine_code.code] = severity.get(engine_code.code, engine_code.severity)
     if (report_unused or UNUSED_PRAGMA.code in enabled - {r.code for r in registry}) and (
         UNUSED_PRAGMA.code not in ignored
     ):
@@ -679,6 +691,7 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         else frozenset(c for c in enabled if is_shellcheck_code(c)),
         external_severity={c: s for c, s in severity.items() if c not in registry.rules},
         shellcheck=shellcheck,
+        shellcheck_timeout=shellcheck_timeout,
         experimental=tuple(experimental),
         known_codes=known_codes(registry),
     )

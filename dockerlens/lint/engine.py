@@ -42,6 +42,10 @@ INSTRUCTIONS = frozenset(
 )  # fmt: skip
 
 
+#: Seconds one ShellCheck process may run before it is killed (``shellcheck-timeout``).
+DEFAULT_SHELLCHECK_TIMEOUT = 120.0
+
+
 class EnabledRule(NamedTuple):
     rule: type[Rule]
     options: Any
@@ -63,6 +67,8 @@ class LintSettings:
     external_severity: dict[str, Severity] = field(default_factory=dict)
     #: Run ShellCheck over RUN scripts (when it is installed).
     shellcheck: bool = True
+    #: Seconds a ShellCheck process may run; the RUNs of one that runs longer get DK901.
+    shellcheck_timeout: float = DEFAULT_SHELLCHECK_TIMEOUT
     #: Off-by-default BuildKit checks a file may switch on with ``# check=experimental=``.
     experimental: tuple[EnabledRule, ...] = ()
     #: Every code and name (lower case) a pragma may name: the installed rules' and the
@@ -230,6 +236,16 @@ def add_external(result: FileResult, findings: list[Finding]) -> None:
     if settings.honour_pragmas and result.pragmas is not None:
         kept = _suppress(kept, result.pragmas.ignores, settings)
     result.findings = sorted(result.findings + kept, key=lambda f: f.sort_key)
+
+
+def add_engine_finding(result: FileResult, code: EngineCode, step: Step, message: str) -> None:
+    """Add an engine code's finding on ``step`` after the rule pass (when the code is on). As
+    for a crashed rule, no pragma suppresses it: it says the file was not fully checked."""
+    finding = _engine_finding(
+        result.settings, code, result.path, step.line, message, step.instruction.end_line
+    )
+    if finding is not None:
+        result.findings = sorted([*result.findings, finding], key=lambda f: f.sort_key)
 
 
 def _to_finding(enabled: EnabledRule, problem: Problem, context: LintContext) -> Finding:

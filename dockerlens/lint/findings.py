@@ -128,6 +128,19 @@ UNREADABLE_FILE = EngineCode(
     "failure threshold say (as a missing file always has); each such file is also named on "
     "standard error.",
 )
+SHELLCHECK_TIMEOUT = EngineCode(
+    "DK901",
+    "shellcheck-timeout",
+    Severity.WARNING,
+    "ShellCheck did not finish in time: this RUN was not checked.",
+    "The ShellCheck process checking this RUN's script ran longer than `shellcheck-timeout` "
+    "seconds (default 120, per process) and was killed, so the RUN has no SC findings: it was "
+    "not checked, which is not the same as clean. Scripts are checked in batches, so the RUN "
+    "named may not be the one ShellCheck stalled on: every RUN of the stopped batch is "
+    "reported. Raise the timeout (`--shellcheck-timeout`, or `shellcheck-timeout` in the "
+    "configuration) on a slow machine. An ignore pragma does not hide it, as it says the RUN "
+    "was not checked; unlike DK999, `--ignore DK901` and a severity in configuration do.",
+)
 
 
 def _threshold_code(code: str, name: str, threshold: str, what: str) -> EngineCode:
@@ -225,6 +238,7 @@ ENGINE_CODES = (
     UNUSED_PRAGMA,
     UNKNOWN_PRAGMA_CODE,
     UNREADABLE_FILE,
+    SHELLCHECK_TIMEOUT,
     RULE_CRASHED,
     *THRESHOLD_CODES,
     *IMAGE_CODES,

@@ -9,6 +9,7 @@ parent on every rule class.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -199,27 +200,31 @@ def _lint_share_safely(
 def _lint_share(
     work: list[_Job], shellcheck_jobs: int | None, fixing: Fixing | None = None
 ) -> tuple[list[_Done], list[str]]:
-    pipeline = None
-    if any(job.settings.settings.shellcheck for job in work):
-        from dockerlens.lint.shellcheck import Pipeline  # only when a run wants it
-
-        pipeline = Pipeline(jobs=shellcheck_jobs)
+    wanted = [job.settings.settings for job in work if job.settings.settings.shellcheck]
     results: list[FileResult] = []
     texts: list[str | None] = []  # None: the file could not be read
-    for job in work:
-        settings = job.settings.settings
-        try:
-            source = read_source(job.path, display_name=job.shown)
-        except ReadError as err:  # that file's result: the others are still linted
-            results.append(unreadable_file(job.shown, err.reason, err.line, settings))
-            texts.append(None)
-            continue
-        hand_over = None
-        if pipeline is not None:
-            hand_over = functools.partial(pipeline.add, wanted=settings.shellcheck)
-        results.append(lint_file(source.text, job.shown, settings, hand_over))
-        texts.append(source.text)
-    notes = pipeline.finish(results) if pipeline is not None else []
+    with contextlib.ExitStack() as cleanup:
+        pipeline = None
+        if wanted:
+            from dockerlens.lint.shellcheck import Pipeline, timeout_for  # only when wanted
+
+            pipeline = Pipeline(jobs=shellcheck_jobs, timeout=timeout_for(wanted))
+            # Its processes killed and its folder removed on every way out of the share.
+            cleanup.enter_context(pipeline)
+        for job in work:
+            settings = job.settings.settings
+            try:
+                source = read_source(job.path, display_name=job.shown)
+            except ReadError as err:  # that file's result: the others are still linted
+                results.append(unreadable_file(job.shown, err.reason, err.line, settings))
+                texts.append(None)
+                continue
+            hand_over = None
+            if pipeline is not None:
+                hand_over = functools.partial(pipeline.add, wanted=settings.shellcheck)
+            results.append(lint_file(source.text, job.shown, settings, hand_over))
+            texts.append(source.text)
+        notes = pipeline.finish(results) if pipeline is not None else []
     if fixing is None:
         return [_Done(r.findings, r.lines) for r in results], notes
     done = []
@@ -257,9 +262,9 @@ def lint_one(
         return lint_file(text, path, settings).findings
     from dockerlens.lint.shellcheck import Pipeline
 
-    pipeline = Pipeline(jobs=shellcheck_jobs)
-    result = lint_file(text, path, settings, pipeline.add)
-    pipeline.finish([result])
+    with Pipeline(jobs=shellcheck_jobs, timeout=settings.shellcheck_timeout) as pipeline:
+        result = lint_file(text, path, settings, pipeline.add)
+        pipeline.finish([result])
     return result.findings
 
 

@@ -18,6 +18,10 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
 
 SC findings are filtered like rules' findings (``add_external``): ignore lists, severity
 overrides, and ignore pragmas by their RUN's first line. Their ``name`` is ``shellcheck``.
+
+A ShellCheck process that runs longer than the timeout (``shellcheck-timeout``) is killed, and
+each RUN it was checking gets a DK901 finding instead of SC findings. Its processes are killed
+and its temporary folder removed however the run ends (:meth:`Pipeline.close`).
 """
 
 from __future__ import annotations
@@ -31,13 +35,20 @@ import shutil
 import subprocess
 import sysconfig
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from dockerlens.lint.context import LintContext
-from dockerlens.lint.engine import FileResult, add_external
-from dockerlens.lint.findings import Finding
+from dockerlens.lint.engine import (
+    DEFAULT_SHELLCHECK_TIMEOUT,
+    FileResult,
+    LintSettings,
+    add_engine_finding,
+    add_external,
+)
+from dockerlens.lint.findings import SHELLCHECK_TIMEOUT, Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.model import Step
 
@@ -148,17 +159,45 @@ def check_results(
     scripts one ShellCheck process reads (1: one process per script). ``declare_all``
     declares every ARG/ENV name in every script, as hadolint does (slower, same findings).
     """
-    pipeline = Pipeline(
+    with Pipeline(
         executable=executable,
         jobs=jobs,
         per_process=per_process,
         declare_all=declare_all,
         eager=False,
+        timeout=timeout_for(result.settings for result in results),
+    ) as pipeline:
+        for result in results:
+            if result.context is not None:
+                pipeline.add(result.context, result.settings.shellcheck)
+        return pipeline.finish(results)
+
+
+def timeout_for(settings: Iterable[LintSettings]) -> float:
+    """The run's ShellCheck timeout: the longest of the files that want ShellCheck."""
+    return max(
+        (each.shellcheck_timeout for each in settings if each.shellcheck),
+        default=DEFAULT_SHELLCHECK_TIMEOUT,
     )
-    for result in results:
-        if result.context is not None:
-            pipeline.add(result.context, result.settings.shellcheck)
-    return pipeline.finish(results)
+
+
+class _Finished(NamedTuple):
+    batch: list[int]
+    returncode: int
+    out: Path
+    err: Path
+
+
+class _Running(NamedTuple):
+    batch: list[int]
+    process: subprocess.Popen[bytes]
+    out: Path
+    err: Path
+    #: ``time.monotonic()`` by which it must have finished.
+    deadline: float
+
+    def done(self) -> _Finished:
+        return _Finished(self.batch, self.process.returncode, self.out, self.err)
 
 
 class Pipeline:
@@ -168,7 +207,11 @@ class Pipeline:
     ``eager``, a ShellCheck process starts whenever a core is free, on every script waiting by
     then, so ShellCheck runs while Python lints the next files (or, for one file, while the
     rules run). :meth:`finish` sends the rest in shares of similar size, waits, and adds the
-    findings to each file's result. Identical scripts are checked once per run.
+    findings to each file's result. Identical scripts are checked once per run. A process
+    still running ``timeout`` seconds after it started is killed: its RUNs get DK901.
+
+    Use it as a context manager: leaving the block kills what still runs and removes the
+    scripts' folder, whatever happened in it.
     """
 
     def __init__(
@@ -179,28 +222,47 @@ class Pipeline:
         per_process: int = MAX_PER_PROCESS,
         declare_all: bool = False,
         eager: bool = True,
+        timeout: float = DEFAULT_SHELLCHECK_TIMEOUT,
     ) -> None:
         self.program = executable or find_shellcheck()
         self.jobs = max(1, jobs or available_cores())
         self.per_process = max(1, per_process)
         self.declare_all = declare_all
         self.eager = eager
+        self.timeout = timeout
         self.unique: dict[str, int] = {}
         self.pending: list[int] = []
         self.files: list[tuple[LintContext, list[Script]]] = []
-        self.running: list[tuple[list[int], subprocess.Popen[bytes], Path, Path]] = []
-        self.finished: list[tuple[list[int], int, Path, Path]] = []
+        self.running: list[_Running] = []
+        self.finished: list[_Finished] = []
+        #: Scripts whose process was killed at its deadline.
+        self.timed_out: set[int] = set()
         self.missing = False
         #: Why ShellCheck could not be started, once it could not.
         self.start_error: str | None = None
         self._folder: str | None = None
         self._env = {k: v for k, v in os.environ.items() if k != "SHELLCHECK_OPTS"}
 
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @property
     def folder(self) -> str:
         if self._folder is None:
             self._folder = tempfile.mkdtemp(prefix="dockerlens-sc-")
         return self._folder
+
+    def close(self) -> None:
+        """Kill the ShellCheck processes still running and remove the scripts' folder."""
+        running, self.running = self.running, []
+        for entry in running:
+            _stop(entry.process)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
     def add(self, context: LintContext, wanted: bool = True) -> None:
         if not wanted:
@@ -236,11 +298,14 @@ class Pipeline:
                 for batch in _batches(sizes, min(free, len(sizes)), self.per_process):
                     self._start([self.pending[i] for i in batch])
                 self.pending = []
-            for batch, process, out, err in self.running:
-                process.wait()
-                self.finished.append((batch, process.returncode, out, err))
-            self.running = []
+            self._wait()
             comments, notes = self._comments()
+            if self.timed_out:
+                notes.append(
+                    f"ShellCheck did not finish within {self.timeout:g} s (shellcheck-timeout) "
+                    f"and was stopped: SC checks skipped for {len(self.timed_out)} RUN "
+                    f"script(s), reported as {SHELLCHECK_TIMEOUT.code}"
+                )
             if self.start_error is not None:
                 notes.append(f"ShellCheck could not run ({self.start_error}): SC checks skipped")
             by_context = {id(r.context): r for r in results if r.context is not None}
@@ -255,10 +320,18 @@ class Pipeline:
                     if (finding := to_finding(result, script, comment)) is not None
                 ]
                 add_external(result, findings)
+                for script in scripts:
+                    if self.unique[script.text] in self.timed_out:
+                        add_engine_finding(
+                            result,
+                            SHELLCHECK_TIMEOUT,
+                            script.step,
+                            f"ShellCheck did not finish within {self.timeout:g} s: "
+                            "this RUN was not checked",
+                        )
             return notes
         finally:
-            if self._folder is not None:
-                shutil.rmtree(self._folder, ignore_errors=True)
+            self.close()
 
     @property
     def texts(self) -> list[str]:
@@ -284,15 +357,29 @@ class Pipeline:
             except OSError as error:  # found, but not runnable (a bad interpreter, a bad binary)
                 self.start_error = f"{self.program}: {error.strerror or error}"
                 return
-        self.running.append((sorted(batch), process, out, err))
+        deadline = time.monotonic() + self.timeout
+        self.running.append(_Running(sorted(batch), process, out, err, deadline))
+
+    def _wait(self) -> None:
+        """Wait for every process, each until its deadline; one still running then is killed."""
+        while self.running:
+            entry = self.running[0]
+            try:
+                entry.process.wait(timeout=max(0.0, entry.deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _stop(entry.process)
+                self.timed_out.update(entry.batch)
+            else:
+                self.finished.append(entry.done())
+            del self.running[0]
 
     def _reap(self) -> None:
         still = []
-        for batch, process, out, err in self.running:
-            if process.poll() is None:
-                still.append((batch, process, out, err))
+        for entry in self.running:
+            if entry.process.poll() is None:
+                still.append(entry)
             else:
-                self.finished.append((batch, process.returncode, out, err))
+                self.finished.append(entry.done())
         self.running = still
 
     def _comments(self) -> tuple[list[list[dict[str, Any]]], list[str]]:
@@ -315,6 +402,12 @@ class Pipeline:
                 if stem.isdigit() and int(stem) < len(comments):
                     comments[int(stem)].append(comment)
         return comments, notes
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill a ShellCheck process (if it still runs) and reap it."""
+    process.kill()
+    process.wait()
 
 
 def scripts_of(result: FileResult, *, declare_all: bool = False) -> list[Script]:
