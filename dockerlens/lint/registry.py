@@ -251,6 +251,23 @@ def load_registry(plugin_paths: Iterable[Path] = ()) -> Registry:
     return registry
 
 
+def plugin_folders_of(rules: Iterable[type[Rule]]) -> tuple[Path, ...]:
+    """The local plugin folders ``rules`` were loaded from, in the order they were loaded."""
+    packages = {rule.__module__.partition(".")[0] for rule in rules}
+    return tuple(folder for package, folder in _LOCAL_PACKAGES.items() if package in packages)
+
+
+def load_plugin_folders(folders: Iterable[Path]) -> None:
+    """Load local plugin folders as :func:`load_registry` does: a worker process started with
+    ``spawn`` loads its parent's before it reads rule classes from them."""
+    for folder in folders:
+        _local_rules(folder)
+
+
+#: The package each loaded local plugin folder's modules live in -> the folder, in load order.
+_LOCAL_PACKAGES: dict[str, Path] = {}
+
+
 @functools.cache
 def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...]:
     if not folder.is_dir():
@@ -259,6 +276,10 @@ def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...
     import hashlib
 
     prefix = "dockerlens_local_" + hashlib.sha1(str(folder).encode()).hexdigest()[:10]
+    # A package above the folder's modules, so that their rule classes can be pickled by
+    # name (a worker process gets its share of files, settings included, that way).
+    package = sys.modules.setdefault(prefix, ModuleType(prefix))
+    package.__path__ = []
     for path in sorted(folder.glob("*.py")):
         if path.name.startswith("_"):
             continue
@@ -268,6 +289,7 @@ def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...
             continue
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
+        setattr(package, path.stem, module)
         try:
             spec.loader.exec_module(module)
         except (Exception, SystemExit) as err:  # a plugin may even call sys.exit
@@ -275,4 +297,5 @@ def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...
                 f"{path}: local rule plugin failed to load: {type(err).__name__}: {err}"
             ) from None
         found.append((path, tuple(_defined_in(module))))
+    _LOCAL_PACKAGES[prefix] = folder
     return tuple(found)

@@ -1,10 +1,14 @@
 """A lint run: find the files, read them, lint each with its own settings, then the passes that
 work across files (ShellCheck). Returns what the reporters show and the exit code.
 
-Many files are split between worker processes, one per core: each lints its share and runs
-ShellCheck on it, so both the Python rule pass and ShellCheck use every core. Workers are
-forked after configuration and rules are loaded, so they start in no time and agree with the
-parent on every rule class.
+Many files are split between worker processes, one per core: each lints (and fixes) its share
+and runs ShellCheck on it, so both the Python rule pass and ShellCheck use every core. The
+files' order and the findings are the same as in one process.
+
+Workers are forked on Linux when the process runs no other thread: they start with the rules
+already loaded. Elsewhere (macOS, Windows), or with threads running, they are spawned: each
+imports dockerlens, loads the parent's local plugin folders (``plugin-paths``), then reads its
+share, rule classes included (``DOCKERLENS_START_METHOD`` forces one method).
 """
 
 from __future__ import annotations
@@ -12,8 +16,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import pickle
+import signal
 import sys
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
@@ -21,12 +29,19 @@ from dockerlens.lint.discover import discover
 from dockerlens.lint.engine import FileResult, LintSettings, lint_file, unreadable_file
 from dockerlens.lint.findings import UNHIDEABLE_CODES, UNREADABLE_FILE, Finding
 from dockerlens.lint.fix import MAX_PASSES, FixResult, fix_text
+from dockerlens.lint.registry import load_plugin_folders, plugin_folders_of
 from dockerlens.lint.report import LintRun
 from dockerlens.sources import ReadError, read_source
 from dockerlens.syntax.parser import source_lines
+from dockerlens.termination import exit_on
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 #: Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
+#: Environment variable naming the workers' start method (fork, spawn, forkserver).
+START_METHOD_VARIABLE = "DOCKERLENS_START_METHOD"
 
 
 # Plain classes, not dataclasses: a dataclass costs about a millisecond to make, at every start.
@@ -94,9 +109,11 @@ def run_lint(
     stdin_filename: str | None = None,
     jobs: int | None = None,
     fixing: Fixing | None = None,
+    start_method: str | None = None,
 ) -> Outcome:
     """Lint ``targets``; with ``fixing``, apply the fixes and report what is left (the fixed
-    texts come back in :attr:`Outcome.fixes`, nothing is written)."""
+    texts come back in :attr:`Outcome.fixes`, nothing is written). ``start_method``: how
+    worker processes start (default: :func:`start_method`)."""
     resolver = ConfigResolver(command_line)
 
     def excluded(path: Path, is_dir: bool) -> bool:
@@ -112,7 +129,7 @@ def run_lint(
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)
         config_path = Path(stdin_filename or "Dockerfile") if path == "-" else Path(path)
         work.append(_Job(path, shown, resolver.for_file(config_path.absolute())))
-    done, notes = _lint_all(work, jobs, fixing)
+    done, notes = _lint_all(work, jobs, fixing, start_method)
     run = LintRun(findings=[], files=[], notes=notes)
     failing: list[Finding] = []
     fixes: list[FileFix] = []
@@ -141,19 +158,19 @@ def run_lint(
 
 
 def _lint_all(
-    work: list[_Job], jobs: int | None, fixing: Fixing | None = None
+    work: list[_Job], jobs: int | None, fixing: Fixing | None, method: str | None
 ) -> tuple[list[_Done], list[str]]:
     workers = min(jobs or _cores(), len(work) // (PARALLEL_MIN_FILES // 2) or 1)
     stdin_used = any(job.path == "-" for job in work)
-    if workers < 2 or stdin_used or sys.platform == "win32" or len(work) < PARALLEL_MIN_FILES:
+    if workers < 2 or stdin_used or len(work) < PARALLEL_MIN_FILES:
         return _lint_share(work, shellcheck_jobs=None, fixing=fixing)
-    shares = _shares(work, workers)
-    import multiprocessing  # only for many files
-
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        task = functools.partial(_lint_share_safely, fixing=fixing)
-        parts = pool.map(task, shares, chunksize=1)
+    # Pickled here and unpickled by the worker itself: a share a spawned worker cannot read (a
+    # rule class it cannot import) comes back as its error; one no process can read, stays.
+    try:
+        shares = [pickle.dumps((share, fixing)) for share in _shares(work, workers)]
+    except (pickle.PicklingError, AttributeError, TypeError):  # a rule no other process can name
+        return _lint_share(work, shellcheck_jobs=None, fixing=fixing)
+    parts = _in_workers(shares, _plugin_folders(work), method or start_method())
     done: list[_Done] = []
     notes: list[str] = []
     for part in parts:
@@ -185,6 +202,106 @@ def _shares(work: list[_Job], workers: int) -> list[list[_Job]]:
         shares[min(workers - 1, (reached + weight // 2) * workers // total)].append(job)
         reached += weight
     return [share for share in shares if share]
+
+
+def start_method() -> str:
+    """How worker processes start: ``DOCKERLENS_START_METHOD`` if set; else fork on Linux
+    while no other thread runs (a fork copies one thread of a threaded process, with whatever
+    locks the others held); else spawn, as on macOS and Windows."""
+    import multiprocessing
+
+    available = multiprocessing.get_all_start_methods()
+    chosen = os.environ.get(START_METHOD_VARIABLE, "").strip().lower()
+    if chosen:
+        if chosen not in available:
+            raise UserError(
+                f"{START_METHOD_VARIABLE}={chosen}: not a start method here "
+                f"(choose from {', '.join(available)})"
+            )
+        return chosen
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+#: Seconds a worker asked to stop (SIGTERM) has to clean up before it is killed.
+STOP_GRACE = 10.0
+
+_Part = tuple[list[_Done], list[str]] | str
+
+
+def _plugin_folders(work: list[_Job]) -> tuple[Path, ...]:
+    """The ``plugin-paths`` folders whose rules the files are linted with."""
+    settings = {id(job.settings.settings): job.settings.settings for job in work}.values()
+    return plugin_folders_of(
+        enabled.rule for each in settings for enabled in (*each.rules, *each.experimental)
+    )
+
+
+def _in_workers(shares: list[bytes], plugins: tuple[Path, ...], method: str) -> list[_Part]:
+    """One worker process per share, and what each returns. A run cut short (Ctrl-C, SIGTERM,
+    an error here) stops every worker: SIGTERM, then after STOP_GRACE seconds SIGKILL to its
+    process group, which takes its ShellCheck processes too (a worker can miss a SIGTERM
+    that comes just before it blocks)."""
+    import multiprocessing  # only for many files
+
+    context = multiprocessing.get_context(method)
+    workers = []
+    try:
+        for share in shares:
+            receiver, sender = context.Pipe(duplex=False)
+            worker = context.Process(  # type: ignore[attr-defined]  # every context has it
+                target=_worker, args=(share, plugins, sender), daemon=True
+            )
+            worker.start()
+            sender.close()
+            workers.append((worker, receiver))
+        parts: list[_Part] = []
+        for worker, receiver in workers:
+            try:
+                parts.append(receiver.recv())
+            except EOFError:
+                worker.join()
+                parts.append(f"a worker process ended unexpectedly (exit code {worker.exitcode})")
+        return parts
+    finally:
+        for worker, _ in workers:
+            if worker.exitcode is None:
+                worker.terminate()
+        for worker, _ in workers:
+            worker.join(STOP_GRACE)
+            if worker.exitcode is None and worker.pid is not None:
+                _kill_group(worker.pid)
+                worker.join()
+
+
+def _kill_group(pid: int) -> None:
+    killpg = getattr(os, "killpg", None)
+    if killpg is None:  # Windows: terminate() was TerminateProcess already
+        return
+    with contextlib.suppress(OSError):
+        killpg(pid, signal.SIGKILL)
+
+
+def _worker(share: bytes, plugin_folders: tuple[Path, ...], results: Connection) -> None:
+    """A worker process: its own process group (the parent stops it and what it started),
+    SIGTERM and SIGINT unwind it (ShellCheck's processes killed, folders removed), and a
+    spawned worker loads the local plugins its share's rule classes come from."""
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()
+    exit_on(signal.SIGINT, signal.SIGTERM)
+    try:
+        load_plugin_folders(plugin_folders)
+        work: list[_Job]
+        fixing: Fixing | None
+        work, fixing = pickle.loads(share)
+    except UserError as err:
+        results.send(err.format_message())
+        return
+    except Exception as err:  # a rule class this process cannot import
+        results.send(f"a worker process could not load the rules: {type(err).__name__}: {err}")
+        return
+    results.send(_lint_share_safely(work, fixing))
 
 
 def _lint_share_safely(
