@@ -40,6 +40,11 @@ against hadolint with its ShellCheck kept off by the pragma.
 Both run with no configuration (dockerlens ``--no-config``; the working folder is an empty
 temporary one, so hadolint finds no ``.hadolint.yaml``).
 
+Worker start methods (``--corpus DIR --start-methods fork,spawn``): ``dockerlens lint`` over
+the same files with ``DOCKERLENS_START_METHOD`` set to each method in turn, ShellCheck on and
+off, interleaved (the order alternates each round), ``--runs`` rounds: median and min wall time,
+median CPU time, and whether every method printed the same report.
+
 Start-up (``--importtime``): ``python -X importtime`` of ``dockerlens lint`` on one file, the
 cumulative cost of the top-level packages and the slowest single imports.
 """
@@ -277,7 +282,7 @@ def count_findings(path: Path) -> tuple[int, int]:
     return len(findings), sum(1 for f in findings if str(f.get("code", "")).startswith("SC"))
 
 
-def corpus(args: argparse.Namespace, workdir: str) -> None:
+def corpus_files(args: argparse.Namespace) -> list[Path]:
     if args.manifest is not None:
         files = sorted(args.corpus / rel for rel in manifest_dockerfiles(args.manifest))
     else:
@@ -288,6 +293,48 @@ def corpus(args: argparse.Namespace, workdir: str) -> None:
         files = [files[int(i * step)] for i in range(args.files)]
     if not files:
         raise SystemExit(f"no Dockerfiles under {args.corpus}")
+    return files
+
+
+def start_methods(args: argparse.Namespace, workdir: str) -> None:
+    files = corpus_files(args)
+    print(f"corpus: {len(files)} files under {args.corpus}")
+    dockerlens = find_tool("dockerlens")
+    if dockerlens is None:
+        raise SystemExit("dockerlens not found beside this Python: pip install -e .")
+    common = [dockerlens, "lint", "--no-config", "--format", "json"]
+    paths = [str(p.resolve()) for p in files]
+    empty = Path(workdir) / "cwd"
+    empty.mkdir()
+    methods = args.start_methods.split(",")
+    switches = ("--shellcheck", "--no-shellcheck")
+    runs = [(switch, method) for switch in switches for method in methods]
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {run: [] for run in runs}
+    reports: dict[tuple[str, str], set[str]] = {run: set() for run in runs}
+    for round_ in range(args.runs):
+        for switch, method in runs if round_ % 2 == 0 else reversed(runs):
+            os.environ["DOCKERLENS_START_METHOD"] = method
+            out_path = Path(workdir) / "out.json"
+            elapsed, cpu, code, err = corpus_run([*common, switch, *paths], str(empty), out_path)
+            check(f"dockerlens ({method})", code, err)
+            times[switch, method].append((elapsed, cpu))
+            reports[switch, method].add(out_path.read_text(encoding="utf-8"))
+    os.environ.pop("DOCKERLENS_START_METHOD")
+    print(f"{args.runs} rounds, interleaved; one process over all files, json output")
+    for switch, method in runs:
+        walls = [wall for wall, _ in times[switch, method]]
+        cpus = [cpu for _, cpu in times[switch, method]]
+        print(
+            f"  {switch:<16} {method:<10} median {statistics.median(walls):6.2f} s   "
+            f"min {min(walls):6.2f} s   CPU {statistics.median(cpus):6.2f} s"
+        )
+    for switch in switches:
+        outputs = set().union(*(reports[switch, method] for method in methods))
+        print(f"  {switch}: {'the same report' if len(outputs) == 1 else 'REPORTS DIFFER'}")
+
+
+def corpus(args: argparse.Namespace, workdir: str) -> None:
+    files = corpus_files(args)
     size = sum(p.stat().st_size for p in files)
     print(f"corpus: {len(files)} files, {size / 1e6:.2f} MB under {args.corpus}")
     dockerlens = find_tool("dockerlens")
@@ -482,6 +529,9 @@ def main() -> None:
     parser.add_argument(
         "--manifest", type=Path, help="corpus manifest TSV: only its kind == dockerfile rows"
     )
+    parser.add_argument(
+        "--start-methods", help="with --corpus: compare worker start methods (fork,spawn)"
+    )
     parser.add_argument("--importtime", action="store_true", help="where start-up time goes")
     parser.add_argument("--top", type=int, default=15, help="rows per --importtime table")
     args = parser.parse_args()
@@ -489,6 +539,9 @@ def main() -> None:
         if args.importtime:
             args.runs = args.runs or 5
             importtime(args, workdir)
+        elif args.corpus is not None and args.start_methods:
+            args.runs = args.runs or 5
+            start_methods(args, workdir)
         elif args.corpus is not None:
             args.runs = args.runs or 3
             corpus(args, workdir)
