@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from dockerlens.imageref import ImageRef, parse_image_ref
+from dockerlens.semantics.expansion import expand_word as expand_word
 from dockerlens.shell import (
     DEFAULT_LINUX_SHELL,
     DEFAULT_WINDOWS_SHELL,
@@ -21,7 +22,6 @@ from dockerlens.shell import (
     parse_shell,
     shell_kind,
 )
-from dockerlens.syntax.lexer import Lexer, LexError
 from dockerlens.syntax.parser import Instruction, ParseResult
 
 #: ARGs BuildKit defines in the global scope without a declaration.
@@ -73,50 +73,6 @@ _WINDOWS_BASE = re.compile(
     re.IGNORECASE,
 )
 _SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
-_SIMPLE_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-
-def expand_word(
-    word: str, scope: Mapping[str, Variable], escape: str
-) -> tuple[str, set[str], set[str]]:
-    """``word`` as BuildKit expands it in ``scope``: the text, names found, names not found.
-
-    A variable of unknown value (set by the base image) is kept as written; a word BuildKit's
-    lexer rejects is returned unchanged.
-    """
-    # Nothing to expand or unquote: most words (a leading byte-order mark the lexer drops).
-    plain = "$" not in word and "'" not in word and '"' not in word and escape not in word
-    if plain and not word.startswith("\ufeff"):
-        return word, set(), set()
-    if "'" not in word and '"' not in word and escape not in word and word.isascii():
-        references = _SIMPLE_REFERENCE.findall(word)
-        if len(references) == word.count("$"):
-            return _expand_simple(word, scope)  # only $NAME and ${NAME}: most of the rest
-    env = {name: variable.value for name, variable in scope.items()}
-    try:
-        result = Lexer(escape).process_word(word, env)
-    except LexError:
-        return word, set(), set()
-    return result.result, result.matched, result.unmatched
-
-
-def _expand_simple(word: str, scope: Mapping[str, Variable]) -> tuple[str, set[str], set[str]]:
-    """What the lexer makes of an ASCII word whose every ``$`` starts ``$NAME`` or ``${NAME}``,
-    without quotes or escapes: a known value replaces the reference, an unknown value keeps it
-    as written, a name nobody defined expands to nothing."""
-    matched: set[str] = set()
-    unmatched: set[str] = set()
-
-    def value(reference: re.Match[str]) -> str:
-        name = reference.group(1) or reference.group(2)
-        variable = scope.get(name)
-        if variable is None:
-            unmatched.add(name)
-            return ""
-        matched.add(name)
-        return reference.group(0) if variable.value is None else variable.value
-
-    return _SIMPLE_REFERENCE.sub(value, word), matched, unmatched
 
 
 class Variable(NamedTuple):

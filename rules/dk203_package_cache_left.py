@@ -10,10 +10,12 @@ from dockerlens.lint.edits import append_command
 from dockerlens.lint.layers import Relation, is_glob, normalize, parts, relation
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, earlier_runs, invocations, run_text
+from dockerlens.model import Variable
+from dockerlens.semantics.expansion import expand_known, is_truthy
+from dockerlens.semantics.scope import ScriptScope
 
 #: A cache moved somewhere the Dockerfile does not say.
 UNKNOWN = "?"
-_TRUTHY = frozenset({"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"})
 _HOME = LazyPattern(r"^(?:~|\$HOME|\$\{HOME\}|/root|/home/[^/]+)(?=/|$)")
 _CACHE_MOUNT = LazyPattern(r"type=cache,target=([^\s,`]+)")
 _BRACED = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -656,7 +658,7 @@ class PackageCacheLeft(Rule):
             installs = [c for c in calls if manager.installs(c)]
             if not installs:
                 continue
-            left = self._left(ctx, step, text, calls, manager, installs)
+            left = self._left(ctx, step, calls, manager, installs)
             if left:
                 first = installs[0]
                 what = ", ".join(f"{cache.what} {path}" for cache, path in left)
@@ -696,7 +698,6 @@ class PackageCacheLeft(Rule):
         self,
         ctx: LintContext,
         step: Step,
-        text: str,
         calls: list[Invocation],
         manager: Manager,
         installs: list[Invocation],
@@ -705,7 +706,9 @@ class PackageCacheLeft(Rule):
             has_flag(c.command, *manager.no_cache_flags) for c in installs
         ):
             return []
-        if any(_truthy(step, text, name) for name in manager.no_cache_env):
+        scope = ScriptScope(step)
+        environment = scope.environment(installs[0].command)
+        if any(is_truthy(_value(environment, name)) for name in manager.no_cache_env):
             return []
         last = max(c.position for c in installs)
         left = []
@@ -713,7 +716,7 @@ class PackageCacheLeft(Rule):
             fillers = [c for c in installs if cache.filled_by(c)]
             if not fillers or self._filled_before(ctx, step, cache):
                 continue
-            places = _places(step, text, cache, manager, fillers)
+            places = _places(scope, cache, manager, fillers)
             if "/dev/null" in places or places[0] == UNKNOWN:
                 continue
             if _mounted(step, places):
@@ -747,23 +750,20 @@ def _for_user(advice: str, user: str | None, home: str | None) -> str:
     return _CACHE_MOUNT.sub(mount, advice)
 
 
-def _truthy(step: Step, text: str, name: str) -> bool:
-    value = step.value_of(name)
-    if value in _TRUTHY:
-        return True
-    match = re.search(rf"\b{re.escape(name)}=[\"']?([A-Za-z0-9]+)", text)
-    return match is not None and match.group(1) in _TRUTHY
-
-
-def _setting(step: Step, text: str, name: str) -> str | None:
-    match = re.search(rf"\b{re.escape(name)}=(?:\"([^\"]*)\"|'([^']*)'|([^\s;&|]+))", text)
-    if match is not None:
-        return next(group for group in match.groups() if group is not None)
-    return step.value_of(name)
+def _value(scope: dict[str, Variable], name: str) -> str | None:
+    """The value of ``name``; :data:`UNKNOWN` when the script sets it somewhere only it knows
+    (``$(mktemp -d)``, a variable the Dockerfile does not set); None when unset, or set by
+    the base image."""
+    variable = scope.get(name)
+    if variable is None:
+        return None
+    if variable.value is None:
+        return UNKNOWN if variable.kind == "shell" else None
+    return variable.value
 
 
 def _places(
-    step: Step, text: str, cache: Cache, manager: Manager, fillers: list[Invocation]
+    scope: ScriptScope, cache: Cache, manager: Manager, fillers: list[Invocation]
 ) -> list[str]:
     """Where the cache is: moved by an option or a variable, else its default places."""
     if manager.cache_option:
@@ -772,29 +772,23 @@ def _places(
             if value:
                 suffix = cache.moved_by[0][1] if cache.moved_by else ""
                 return [value + suffix]
+    environment = scope.environment(fillers[0].command)
     for name, suffix in cache.moved_by:
-        value = _setting(step, text, name)
+        value = _value(environment, name)
         if value == "/dev/null":
             return [value]
         if value:
             if name == "GOPATH":
                 value = value.split(":", 1)[0]
-            if "$" in value or "`" in value:
+            if value == UNKNOWN or "$" in value or "`" in value:
                 # Somewhere only the script knows (`$(mktemp -d)`): not judged.
                 return [UNKNOWN]
             return [value.rstrip("/") + suffix, f"${name}{suffix}"]
     out = []
     for path in cache.paths:
-        out.append(_expand_known(step, path))
+        expanded = expand_known(path, scope.base)
+        out.append(normalize(expanded) if expanded != path else path)
     return out
-
-
-def _expand_known(step: Step, path: str) -> str:
-    match = re.match(r"^\$([A-Za-z_][A-Za-z0-9_]*)", path)
-    if match is None:
-        return path
-    value = step.value_of(match.group(1))
-    return value.rstrip("/") + path[match.end() :] if value else path
 
 
 def _option_value(invocation: Invocation, name: str) -> str | None:

@@ -43,6 +43,7 @@ from dockerlens.paths import parts as parts
 from dockerlens.paths import relation as relation
 from dockerlens.paths import resolve as resolve
 from dockerlens.secrets import secret_kind as secret_kind
+from dockerlens.semantics.expansion import expand_known as semantic_expand_known
 from dockerlens.shell import Command
 
 # --- WORKDIR ----------------------------------------------------------------------------------
@@ -250,18 +251,10 @@ def located_commands(step: Step, cwd: str | None) -> Iterator[Located]:
                 outer = new
 
 
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-
 def expand_known(step: Step, word: str) -> str:
     """``word`` with the ARG/ENV variables of known value the RUN sees replaced; any other
     ``$NAME`` (set by the script, or by the base image) is kept as written."""
-
-    def value(match: re.Match[str]) -> str:
-        found = step.value_of(match.group(1) or match.group(2))
-        return found if found is not None else match.group(0)
-
-    return _VARIABLE.sub(value, word)
+    return semantic_expand_known(word, step.variables)
 
 
 def path_args(step: Step, located: Located, words: list[str]) -> list[str]:

@@ -22,19 +22,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from dockerlens.lint.commands import basename, effective_commands, mounts, unwrapped
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.model import Step, Variable, expand_word, shell_text
-from dockerlens.shell import Command, ShellKind, ShellScript, parse_shell, word_value
-
-#: A reference to a variable or the output of a command, as it appears in a word.
-_REFERENCE = re.compile(
-    r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`"
+from dockerlens.model import Step, shell_text
+from dockerlens.semantics.scope import (
+    REFERENCE,
+    WHOLE_VARIABLE,
+    ScriptScope,
+    assignments,
+    split_word,
 )
-_WHOLE_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+from dockerlens.shell import Command, ShellKind, parse_shell
 
 
 def names(text: str) -> frozenset[str]:
@@ -105,12 +106,12 @@ class Word(NamedTuple):
 
 
 def _is_references(text: str) -> bool:
-    return not _REFERENCE.sub("", text).strip() and bool(_REFERENCE.search(text))
+    return not REFERENCE.sub("", text).strip() and bool(REFERENCE.search(text))
 
 
 def stand_in(text: str, value: str) -> str:
     """``text`` with every unknown value replaced by ``value`` (``pkg-${V}`` -> ``pkg-0``)."""
-    return _REFERENCE.sub(value, text)
+    return REFERENCE.sub(value, text)
 
 
 def _operands(
@@ -150,7 +151,7 @@ def _invocations(step: Step) -> tuple[Invocation, ...]:
     cached: tuple[Invocation, ...] | None = step.memo.get(invocations)
     if cached is not None:
         return cached
-    resolver = _Resolver(step)
+    resolver = _Resolver(ScriptScope(step))
     out: list[Invocation] = []
     found_commands = effective_commands(step) or [
         inner for command in _other_shell_commands(step) for inner in unwrapped(command)
@@ -215,47 +216,19 @@ _UNQUOTED = re.compile(r"[\\\"']")
 
 
 class _Resolver:
-    """Expands the variables of a RUN's words where their value is known."""
+    """Makes the invocations of a RUN's commands, their words expanded where values are known."""
 
-    def __init__(self, step: Step) -> None:
-        onbuild = step.instruction.sub_cmd is not None
-        self.scope: dict[str, Variable] = {}
-        for name, variable in step.variables.items():
-            if onbuild and variable.kind == "arg":
-                # An ONBUILD RUN runs in a child build, where this build's ARGs are unset.
-                variable = Variable(name, None, variable.defined_at, variable.kind)
-            self.scope[name] = variable
-        self.step = step
-        # scope_at walks the assignments forward as the commands come in order.
-        self._scope: dict[str, Variable] = dict(self.scope)
-        self._next = 0
-        self._byte = 0
-
-    def scope_at(self, byte: int) -> dict[str, Variable]:
-        """The variables a command starting at ``byte`` of the script sees."""
-        if byte < self._byte:
-            self._scope, self._next, self._byte = dict(self.scope), 0, 0
-        # Read only here: a RUN whose words expand nothing never needs its assignments.
-        assignments = _assignments(self.step)
-        while self._next < len(assignments) and assignments[self._next][0] < byte:
-            _start, name, value = assignments[self._next]
-            known = None
-            if value is not None:
-                text, ok = _expand(value, self._scope)
-                known = text if ok else None
-            self._scope = {**self._scope, name: Variable(name, known, None, "shell")}
-            self._next += 1
-        self._byte = byte
-        return self._scope
+    def __init__(self, scope: ScriptScope) -> None:
+        self.scope = scope
 
     def invocation(self, command: Command, anchor: int, position: int) -> Invocation:
         words: Sequence[str] = command.words
         origins: Sequence[str] = words
         if any("$" in w or "`" in w for w in words):
-            scope = self.scope_at(anchor)
+            scope = self.scope.at(anchor)
             words, origins = [], []
             for word in command.words:
-                for text in _split(word, scope):
+                for text in split_word(word, scope):
                     words.append(text)
                     origins.append(word)
             if not words:
@@ -265,79 +238,6 @@ class _Resolver:
         if name != command.name or args != command.args:
             command = command._replace(name=name, args=args)
         return Invocation.of(command, tuple(origins[1:]), position)
-
-
-def _expand(word: str, scope: dict[str, Variable]) -> tuple[str, bool]:
-    """``word`` with its known variables expanded, and whether every value was known."""
-    if "$" not in word and "`" not in word:
-        return word, True
-    if "$(" in word or "`" in word:
-        return word, False
-    text, matched, unmatched = expand_word(word, scope, "\\")
-    if unmatched:
-        return word, False
-    known = all(scope[name].value is not None for name in matched if name in scope)
-    return text, known and _REFERENCE.search(text) is None
-
-
-def _split(word: str, scope: dict[str, Variable]) -> list[str]:
-    text, known = _expand(word, scope)
-    if known and _WHOLE_VARIABLE.fullmatch(word):
-        return text.split()
-    return [text]
-
-
-def _assignments(step: Step) -> list[tuple[int, str, str | None]]:
-    """``NAME=value`` assignments of the RUN's script, in order: (byte, name, value as
-    written); None for a value set another way (a ``for`` loop variable, ``read``). Kept with
-    the script, which files of a run share."""
-    script = step.script
-    if script is None:
-        return []
-    return script.derived(_script_assignments)
-
-
-def _script_assignments(script: ShellScript) -> list[tuple[int, str, str | None]]:
-    source = script.text.encode("utf-8", "surrogateescape")
-    out: list[tuple[int, str, str | None]] = []
-    stack = [script.tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "variable_assignment" and _persists(node, source):
-            name_node = node.child_by_field_name("name")
-            value_node = node.child_by_field_name("value")
-            if name_node is not None:
-                name = _node_text(name_node, source)
-                value = word_value(value_node, source) if value_node is not None else ""
-                out.append((node.start_byte, name, value))
-        elif node.type == "for_statement":
-            variable = node.child_by_field_name("variable")
-            if variable is not None:
-                out.append((node.start_byte, _node_text(variable, source), None))
-        stack.extend(reversed(node.children))
-    out.sort(key=lambda item: item[0])
-    return out
-
-
-#: POSIX special built-ins: an assignment written before one stays set afterwards.
-_SPECIAL_BUILTINS = names(
-    ": . break continue eval exec exit export readonly return set shift times trap unset"
-)
-
-
-def _persists(assignment: Any, source: bytes) -> bool:
-    """``X=1`` alone sets X for what follows; ``X=1 cmd`` only for cmd, unless cmd is a special
-    built-in (``buildDeps='...' set -x && apt-get install $buildDeps`` works in sh)."""
-    parent = assignment.parent
-    if parent is None or parent.type != "command":
-        return True
-    name = parent.child_by_field_name("name")
-    return name is not None and _node_text(name, source) in _SPECIAL_BUILTINS
-
-
-def _node_text(node: Any, source: bytes) -> str:
-    text: bytes = source[node.start_byte : node.end_byte]
-    return text.decode("utf-8", "surrogateescape")
 
 
 # --- judging package lists -------------------------------------------------------------------
@@ -423,14 +323,11 @@ def at_command(ctx: LintContext, step: Step, invocation: Invocation, *words: str
 
 # --- values and configuration ----------------------------------------------------------------
 
-TRUTHY = frozenset({"1", "true", "on", "yes"})
-
 
 def known_value(step: Step, name: str) -> str | None:
     """The value of an ARG or ENV the RUN sees, None when unset or unknown (in an ``ONBUILD
     RUN`` only ENV counts: this build's ARGs are unset in the child build)."""
-    variable = _Resolver(step).scope.get(name)
-    return variable.value if variable is not None else None
+    return ScriptScope(step).value(name)
 
 
 def configured(ctx: LintContext, step: Step, pattern: re.Pattern[str] | LazyPattern) -> bool:
@@ -510,14 +407,14 @@ def rpm_unpinned(install: Invocation, step: Step | None = None) -> Word | None:
 def _undefined_blanked(step: Step, word: Word) -> Word:
     if "$" not in word.text:
         return word
-    assigned = {name for _byte, name, _value in _assignments(step)}
+    assigned = {a.name for a in assignments(step) if a.command_end is None}
 
     def blank(match: re.Match[str]) -> str:
         name = match.group(0).strip("${}")
         defined = name in step.variables or name in assigned
         return match.group(0) if defined else ""
 
-    return word._replace(text=_WHOLE_VARIABLE.sub(blank, word.text))
+    return word._replace(text=WHOLE_VARIABLE.sub(blank, word.text))
 
 
 def _stream_given(module: str) -> bool:

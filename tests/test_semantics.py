@@ -1,0 +1,104 @@
+"""The semantic model of RUN scripts: one expander, the script's own scope, one path algebra,
+one catalogue of package managers."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockerlens.model import Variable, build_model
+from dockerlens.semantics.expansion import expand_known, expand_word, is_truthy
+from dockerlens.semantics.scope import ScriptScope, expand_if_known, split_word
+from dockerlens.shell import Command
+from dockerlens.syntax.parser import parse
+
+
+def _scope(**values: str | None) -> dict[str, Variable]:
+    return {name: Variable(name, value, None, "env") for name, value in values.items()}
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("$A/x", "/a/x"),
+        ("${A}/x", "/a/x"),
+        ("${NOPE:-dflt}", "dflt"),
+        ("${A:+set}", "set"),
+        ("${NOPE:+set}", ""),
+        ("${A%/a}root", "root"),
+        ("$NOPE/x", "/x"),
+        ("\\$A", "$A"),
+        ("'$A'", "$A"),
+        ('"$A"/y', "/a/y"),
+        ("$UNKNOWN/x", "$UNKNOWN/x"),
+    ],
+)
+def test_expand_word_follows_buildkit(word: str, expected: str) -> None:
+    assert expand_word(word, _scope(A="/a", UNKNOWN=None), "\\")[0] == expected
+
+
+def test_expand_known_keeps_what_it_cannot_know() -> None:
+    scope = _scope(A="/a", UNKNOWN=None)
+    assert expand_known("$A/${NOPE}/$UNKNOWN", scope) == "/a/${NOPE}/$UNKNOWN"
+    assert expand_known("${NOPE:-/d}", scope) == "${NOPE:-/d}"
+    assert expand_known("${A:-/d}", scope) == "/a"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "TRUE", "On", "yes"])
+def test_truthy(value: str) -> None:
+    assert is_truthy(value)
+
+
+@pytest.mark.parametrize("value", [None, "", "0", "false", "no", "2"])
+def test_not_truthy(value: str | None) -> None:
+    assert not is_truthy(value)
+
+
+def _run(text: str) -> ScriptScope:
+    dockerfile = build_model(parse(text), "Dockerfile")
+    step = next(s for s in dockerfile.steps if s.keyword == "RUN")
+    return ScriptScope(step)
+
+
+def _command(scope: ScriptScope, name: str, nth: int = 0) -> Command:
+    script = scope.step.script
+    assert script is not None
+    return [c for c in script.commands if c.name == name][nth]
+
+
+def test_script_assignments_are_seen_by_later_commands_only() -> None:
+    scope = _run("FROM alpine\nENV BASE=/opt\nRUN echo $X; X=$BASE/app; export Y=1; echo $X $Y\n")
+    first, second = (_command(scope, "echo", n) for n in (0, 1))
+    assert "X" not in scope.at(first.start_byte)
+    later = scope.at(second.start_byte)
+    assert later["X"].value == "/opt/app"
+    assert later["Y"].value == "1"
+
+
+def test_prefix_assignment_is_the_command_environment_not_its_words() -> None:
+    scope = _run("FROM alpine\nRUN UV_NO_CACHE=1 uv sync && uv pip install x\n")
+    first, second = (_command(scope, "uv", n) for n in (0, 1))
+    assert "UV_NO_CACHE" not in scope.at(first.start_byte)
+    assert scope.value("UV_NO_CACHE", first) == "1"
+    assert scope.value("UV_NO_CACHE", second) is None
+
+
+def test_onbuild_run_does_not_see_this_builds_args() -> None:
+    scope = _run("FROM alpine\nARG V=1\nENV E=2\nONBUILD RUN echo $V $E\n")
+    assert scope.value("V") is None
+    assert scope.value("E") == "2"
+
+
+def test_loop_variable_is_unknown() -> None:
+    scope = _run("FROM alpine\nRUN for p in a b; do echo $p; done\n")
+    variable = scope.at(_command(scope, "echo").start_byte)["p"]
+    assert variable.value is None
+
+
+def test_expand_if_known_and_split() -> None:
+    scope = _scope(PKGS="curl=1 git=2", NONE=None)
+    assert expand_if_known("$PKGS", scope) == "curl=1 git=2"
+    assert expand_if_known("$NONE", scope) is None
+    assert expand_if_known("$(cat f)", scope) is None
+    assert split_word("$PKGS", scope) == ["curl=1", "git=2"]
+    assert split_word("x$PKGS", scope) == ["xcurl=1 git=2"]
+    assert split_word("$NONE", scope) == ["$NONE"]
