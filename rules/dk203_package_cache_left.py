@@ -5,40 +5,26 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import has_flag, mounts
+from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import append_command
-from dockerlens.lint.layers import Relation, is_glob, normalize, parts, relation
+from dockerlens.lint.layers import normalize
 from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.lint.packages import Invocation, at_command, earlier_runs, invocations, run_text
+from dockerlens.lint.packages import (
+    Invocation,
+    at_command,
+    cache_mounted,
+    earlier_runs,
+    invocations,
+    removes,
+    run_text,
+)
 from dockerlens.model import Variable
 from dockerlens.semantics.expansion import expand_known, is_truthy
 from dockerlens.semantics.scope import ScriptScope
 
 #: A cache moved somewhere the Dockerfile does not say.
 UNKNOWN = "?"
-_HOME = LazyPattern(r"^(?:~|\$HOME|\$\{HOME\}|/root|/home/[^/]+)(?=/|$)")
 _CACHE_MOUNT = LazyPattern(r"type=cache,target=([^\s,`]+)")
-_BRACED = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def home(path: str) -> str:
-    """``path`` with the home directory written ``~`` (``/root``, ``$HOME``...) and variables
-    written ``$NAME``."""
-    path = _BRACED.sub(r"$\1", path)
-    return _HOME.sub("~", normalize(path) if path.startswith("/") else path.rstrip("/"))
-
-
-def covers(path: str, cache: str) -> bool:
-    """Deleting or mounting ``path`` takes ``cache`` out of the layer: the same directory, one
-    above it, or everything in it (``/cache/*``, ``/cache/*.gem``)."""
-    path, cache = home(path), home(cache)
-    found = relation(path, cache)
-    if found in (Relation.SAME, Relation.CONTAINS):
-        return True
-    if found is Relation.INSIDE:
-        extra = parts(path)[len(parts(cache)) :]
-        return all(is_glob(part) for part in extra)
-    return False
 
 
 def operands(invocation: Invocation) -> list[str]:
@@ -75,6 +61,8 @@ class Cache(NamedTuple):
     #: A command that fills it once for all (``go mod download``): after it, in an earlier
     #: RUN, the cache is in that RUN's layer and later commands add nothing.
     once: Callable[[Invocation], bool] | None = None
+    #: What it holds (an ``rm`` of ``cache/*.gem`` empties a cache of ``*.gem`` files).
+    entries: str = "*"
 
 
 class Manager(NamedTuple):
@@ -295,6 +283,7 @@ MANAGERS: tuple[Manager, ...] = (
                     "$BUNDLE_PATH/ruby/*/cache",
                     "vendor/bundle/ruby/*/cache",
                 ),
+                entries="*.gem",
             ),
         ),
         advice='delete the .gem files in this RUN (`rm -rf "$GEM_HOME"/cache/*.gem`), '
@@ -719,12 +708,16 @@ class PackageCacheLeft(Rule):
             places = _places(scope, cache, manager, fillers)
             if "/dev/null" in places or places[0] == UNKNOWN:
                 continue
-            if _mounted(step, places):
+            if any(cache_mounted(step, place, homes=True) for place in places):
                 continue
             later = [c for c in calls if c.position > last]
             if any(cache.cleaned_by(c) for c in later):
                 continue
-            if any(_deletes(c, places) for c in later):
+            if any(
+                removes(c, place, homes=True, entries=cache.entries)
+                for c in later
+                for place in places
+            ):
                 continue
             left.append((cache, places[0]))
         return left
@@ -799,21 +792,6 @@ def _option_value(invocation: Invocation, name: str) -> str | None:
         if arg.startswith(f"--{name}="):
             return arg.split("=", 1)[1]
     return None
-
-
-def _mounted(step: Step, places: list[str]) -> bool:
-    for mount in mounts(step):
-        if mount.type not in ("cache", "tmpfs") or not mount.target:
-            continue
-        if any(covers(mount.target, place) for place in places):
-            return True
-    return False
-
-
-def _deletes(invocation: Invocation, places: list[str]) -> bool:
-    if invocation.name != "rm":
-        return False
-    return any(covers(word, place) for word in operands(invocation) for place in places)
 
 
 def _fix(ctx: LintContext, step: Step, manager: Manager, first: Invocation) -> Fix | None:

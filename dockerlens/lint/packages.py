@@ -28,6 +28,7 @@ from dockerlens.lint.commands import basename, effective_commands, mounts, unwra
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import Step, shell_text
+from dockerlens.paths import covers
 from dockerlens.semantics.scope import (
     REFERENCE,
     WHOLE_VARIABLE,
@@ -256,29 +257,28 @@ def unpinned(words: Iterable[Word], pinned: Callable[[str], bool]) -> Word | Non
 # --- cleanups --------------------------------------------------------------------------------
 
 
-def removes(invocation: Invocation, directory: str) -> bool:
-    """An ``rm`` that deletes ``directory``, everything in it, or a directory above it."""
+def removes(
+    invocation: Invocation, directory: str, *, homes: bool = False, entries: str = "*"
+) -> bool:
+    """An ``rm`` that deletes ``directory``, everything in it, or a directory above it
+    (:func:`dockerlens.paths.covers`: with ``homes`` any home directory is ``~``; ``entries``
+    is what the directory holds)."""
     if invocation.name != "rm":
         return False
-    for word in invocation.operands():
-        path = word.text
-        while path.endswith(("/*", "/", "*")) and len(path) > 1:
-            path = path[:-2] if path.endswith("/*") else path[:-1]
-        if path and path != "/" and (directory == path or directory.startswith(path + "/")):
-            return True
-    return False
+    return any(
+        covers(word.text, directory, homes=homes, entries=entries) for word in invocation.operands()
+    )
 
 
-def cache_mounted(step: Step, directory: str, *fragments: str) -> bool:
+def cache_mounted(step: Step, directory: str, *fragments: str, homes: bool = False) -> bool:
     """A cache or tmpfs mount over ``directory`` or a directory above it, or (hadolint's test)
     one whose target contains any of ``fragments``."""
     for mount in mounts(step):
         if mount.type not in ("cache", "tmpfs") or not mount.target:
             continue
-        target = mount.target.rstrip("/") or "/"
-        if directory == target or directory.startswith(target.rstrip("/") + "/"):
+        if covers(mount.target, directory, homes=homes):
             return True
-        if any(fragment in mount.target for fragment in (directory, *fragments)):
+        if any(fragment in mount.target for fragment in fragments):
             return True
     return False
 
