@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from dockerlens.imageref import ImageRef, parse_image_ref
 from dockerlens.semantics.expansion import expand_word as expand_word
+from dockerlens.semantics.facts import StepFacts
 from dockerlens.shell import (
     DEFAULT_LINUX_SHELL,
     DEFAULT_WINDOWS_SHELL,
@@ -127,8 +128,8 @@ class Step:
         self._script: ShellScript | None = None
         self._script_done = False
         #: Views derived from this step that several rules ask for (its commands, wrappers
-        #: removed...), computed once: ``memo.get(key)`` / ``memo[key] = value``.
-        self.memo: dict[object, Any] = {}
+        #: removed...), computed once by the helper that owns each.
+        self.facts = StepFacts()
 
     def __repr__(self) -> str:
         return f"Step({self.index}, {self.keyword}, line {self.line})"

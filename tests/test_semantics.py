@@ -102,3 +102,19 @@ def test_expand_if_known_and_split() -> None:
     assert split_word("$PKGS", scope) == ["curl=1", "git=2"]
     assert split_word("x$PKGS", scope) == ["xcurl=1 git=2"]
     assert split_word("$NONE", scope) == ["$NONE"]
+
+
+def test_views_are_kept_in_typed_facts_not_a_public_dict() -> None:
+    from dockerlens.lint.commands import commands
+    from dockerlens.semantics.invocations import invocations, mentionable_text
+
+    dockerfile = build_model(parse("FROM alpine\nRUN P=cu; sudo apk add ${P}rl\n"), "Dockerfile")
+    step = dockerfile.steps[1]
+    assert not hasattr(step, "memo")
+    assert step.facts.invocations is None
+    found = invocations(step)
+    assert [(i.name, i.args) for i in found][-1] == ("apk", ("add", "curl"))
+    assert step.facts.invocations == tuple(found)
+    assert step.facts.commands is not None and len(commands(step)) == 1  # P=cu is no command
+    assert "curl" in mentionable_text(step)
+    assert step.facts.mentionable_text is not None

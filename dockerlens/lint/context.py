@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Any
 
 from dockerlens.lint.pragmas import Pragmas
 from dockerlens.model import Dockerfile, Stage, Step
+from dockerlens.semantics.facts import FileFacts
 from dockerlens.shell import DEFAULT_WINDOWS_SHELL
 
 
@@ -25,8 +25,8 @@ class LintContext:
         #: Shell named by a ``# hadolint shell=`` pragma, per step index (engine-applied).
         self.pragma_shells: dict[int, str] = {}
         #: Views of the whole file several rules ask for (working directories...), computed
-        #: once: ``memo.get(key)`` / ``memo[key] = value``, as ``Step.memo`` is per step.
-        self.memo: dict[object, Any] = {}
+        #: once by the helper that owns each, as ``Step.facts`` is per step.
+        self.facts = FileFacts()
 
     @property
     def path(self) -> str:

@@ -26,10 +26,10 @@ from dockerlens.lint.findings import (
     Finding,
     docs_url,
 )
-from dockerlens.lint.packages import mentionable_text
 from dockerlens.lint.registry import REMOVED_HADOLINT_CODES, is_shellcheck_code
 from dockerlens.lint.rule import Edit, Fix, Problem, Rule, Severity
 from dockerlens.model import Step, build_model
+from dockerlens.semantics.invocations import mentionable_text
 from dockerlens.syntax.parser import parse, source_lines
 
 #: What BuildKit's dispatcher knows; its parser accepts any word, its build stops on others.

@@ -55,10 +55,10 @@ def workdirs(ctx: LintContext) -> dict[int, str]:
     A stage starts in ``/``, or where the stage it is built ``FROM`` ended. ``ONBUILD
     WORKDIR`` does not apply to the image being built. Worked out once per file.
     """
-    found: dict[int, str] | None = ctx.memo.get(workdirs)
-    if found is None:
-        found = ctx.memo[workdirs] = _workdirs(ctx)
-    return found
+    facts = ctx.facts
+    if facts.workdirs is None:
+        facts.workdirs = _workdirs(ctx)
+    return facts.workdirs
 
 
 def _workdirs(ctx: LintContext) -> dict[int, str]:
@@ -129,11 +129,12 @@ def copy_of(step: Step, cwd: str | None) -> Copy | None:
     """What a COPY or ADD wrote, or None when it cannot be told (no destination)."""
     if step.keyword not in ("COPY", "ADD"):
         return None
-    key = (copy_of, cwd)  # several rules ask, for every RUN after it
-    if key not in step.memo:
-        step.memo[key] = _copy_of(step, cwd)
-    found: Copy | None = step.memo[key]
-    return found
+    facts = step.facts  # several rules ask, for every RUN after it
+    if facts.copies is None:
+        facts.copies = {}
+    if cwd not in facts.copies:
+        facts.copies[cwd] = _copy_of(step, cwd)
+    return facts.copies[cwd]
 
 
 def _copy_of(step: Step, cwd: str | None) -> Copy | None:
@@ -194,10 +195,9 @@ def copies_before(ctx: LintContext, step: Step) -> list[Copy]:
     stage = ctx.stage_of(step)
     if stage is None:
         return []
-    key = (stage_copies, stage.index)
-    copies: list[Copy] | None = ctx.memo.get(key)
+    copies = ctx.facts.stage_copies.get(stage.index)
     if copies is None:
-        copies = ctx.memo[key] = stage_copies(ctx, stage, workdirs(ctx))
+        copies = ctx.facts.stage_copies[stage.index] = stage_copies(ctx, stage, workdirs(ctx))
     return [copy for copy in copies if copy.step.index < step.index]
 
 
