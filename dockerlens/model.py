@@ -9,7 +9,7 @@ stage; a stage built FROM another inherits its ENV (not its ARGs); ENV wins over
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from dockerlens.imageref import ImageRef, parse_image_ref
@@ -296,6 +296,8 @@ class Dockerfile:
         self.stages = stages
         self.global_args = global_args
         self.references = references
+        #: The shell a ``# hadolint shell=`` pragma gave a step, by step index.
+        self.pragma_shells: dict[int, str] = {}
 
     @property
     def instructions(self) -> list[Instruction]:
@@ -366,9 +368,38 @@ def build_model(
     parse_result: ParseResult,
     path: str = "Dockerfile",
     build_args: Mapping[str, str] | None = None,
+    shell_pragmas: Sequence[tuple[int, str]] = (),
 ) -> Dockerfile:
-    """Walk the instructions once, as BuildKit's dispatcher would, and record what each sees."""
-    return _Builder(parse_result, path, dict(build_args or {})).build()
+    """Walk the instructions once, as BuildKit's dispatcher would, and record what each sees.
+
+    ``shell_pragmas`` are ``# hadolint shell=NAME`` comments (line, shell): the RUNs after one
+    (to the next SHELL or the stage's end) are written for that shell; before the first FROM
+    it sets every stage's default. They are applied here, before any script is read.
+    """
+    dockerfile = _Builder(parse_result, path, dict(build_args or {})).build()
+    _apply_shell_pragmas(dockerfile, shell_pragmas)
+    return dockerfile
+
+
+def _apply_shell_pragmas(dockerfile: Dockerfile, pragmas: Sequence[tuple[int, str]]) -> None:
+    steps = dockerfile.steps
+    for line, shell in pragmas:
+        first_after = next((s for s in steps if s.line > line), None)
+        if first_after is None:
+            continue
+        every_stage = first_after.stage is None or (
+            first_after.keyword == "FROM" and first_after.stage == 0
+        )
+        shelled: set[int | None] = set()
+        for step in steps[first_after.index :]:
+            if not every_stage and step.stage != first_after.stage:
+                break
+            if step.keyword == "SHELL" and step.instruction.sub_cmd is None:
+                shelled.add(step.stage)
+            if step.stage in shelled:
+                continue
+            dockerfile.pragma_shells[step.index] = shell
+            step.shell = (shell,)
 
 
 class _Builder:

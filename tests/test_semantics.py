@@ -118,3 +118,14 @@ def test_views_are_kept_in_typed_facts_not_a_public_dict() -> None:
     assert step.facts.commands is not None and len(commands(step)) == 1  # P=cu is no command
     assert "curl" in mentionable_text(step)
     assert step.facts.mentionable_text is not None
+
+
+def test_shell_pragmas_are_applied_when_the_model_is_built() -> None:
+    text = "FROM alpine\n# hadolint shell=powershell\nRUN Get-ChildItem; echo $x\n"
+    dockerfile = build_model(parse(text), "Dockerfile", shell_pragmas=[(2, "powershell")])
+    run = dockerfile.steps[1]
+    assert run.shell == ("powershell",)
+    assert run.script is None  # never read as sh
+    assert dockerfile.pragma_shells == {1: "powershell"}
+    plain = build_model(parse("FROM alpine\n# hadolint shell=bash\nRUN echo hi\n"), "Dockerfile")
+    assert plain.steps[1].script is not None

@@ -22,8 +22,9 @@ class LintContext:
         self.lines = lines
         #: The file's ignore and shell pragmas (DL1001 reports the inline ones).
         self.pragmas = pragmas if pragmas is not None else Pragmas([], [])
-        #: Shell named by a ``# hadolint shell=`` pragma, per step index (engine-applied).
-        self.pragma_shells: dict[int, str] = {}
+        #: Shell named by a ``# hadolint shell=`` pragma, per step index (applied when the
+        #: model was built).
+        self.pragma_shells: dict[int, str] = dockerfile.pragma_shells
         #: Views of the whole file several rules ask for (working directories...), computed
         #: once by the helper that owns each, as ``Step.facts`` is per step.
         self.facts = FileFacts()
