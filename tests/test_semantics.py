@@ -129,3 +129,33 @@ def test_shell_pragmas_are_applied_when_the_model_is_built() -> None:
     assert dockerfile.pragma_shells == {1: "powershell"}
     plain = build_model(parse("FROM alpine\n# hadolint shell=bash\nRUN echo hi\n"), "Dockerfile")
     assert plain.steps[1].script is not None
+
+
+def test_the_catalogue_describes_each_manager_once() -> None:
+    from dockerlens.semantics.managers import CATALOGUE, by_program, manager, value_options
+
+    names = [record.name for record in CATALOGUE]
+    assert len(names) == len(set(names))
+    programs = by_program()
+    assert programs["apt-get"] is manager("apt") and programs["microdnf"] is manager("dnf")
+    assert "y" in manager("apt").assume_yes and "n" in manager("zypper").assume_yes
+    assert (manager("dnf").clean_command or "").format(program="microdnf") == "microdnf clean all"
+    assert "/var/cache/zypp" in manager("zypper").caches[0].paths
+    assert "t" in value_options("apt") and "virtual" in value_options("apk")
+    assert "d" not in value_options("apt")  # apt-get -d is --download-only, no value
+
+
+def test_a_manager_installs_as_its_verbs_say() -> None:
+    from dockerlens.semantics.invocations import invocations
+    from dockerlens.semantics.managers import SYSTEM_MANAGERS
+
+    text = (
+        "FROM x\nRUN apt-get install -y a && apk add b && yum install -y c"
+        " && dnf install -y d && zypper install -n e && pip install f==1\n"
+    )
+    step = build_model(parse(text), "Dockerfile").steps[1]
+    for record in SYSTEM_MANAGERS:
+        calls = [c for c in invocations(step) if c.name in record.programs or c.name == "pip"]
+        installs = [c for c in calls if record.installs(c)]
+        assert len(installs) == 1, record.name
+        assert set(record.install_verbs) & set(installs[0].args), record.name

@@ -34,6 +34,7 @@ from dockerlens.semantics.invocations import find as find
 from dockerlens.semantics.invocations import invocations as invocations
 from dockerlens.semantics.invocations import mentionable_text as mentionable_text
 from dockerlens.semantics.invocations import stand_in as stand_in
+from dockerlens.semantics.managers import value_options
 from dockerlens.semantics.scope import (
     WHOLE_VARIABLE,
     ScriptScope,
@@ -189,11 +190,7 @@ def rpm_pinned(package: str) -> bool:
 
 
 #: yum/dnf/microdnf options whose value is the next word.
-RPM_VALUE_OPTIONS = names(
-    "c config d debuglevel e errorlevel x exclude R randomwait enablerepo disablerepo repo "
-    "repoid setopt releasever installroot downloaddir destdir forcearch comment from-repo "
-    "repofrompath"
-)
+RPM_VALUE_OPTIONS = value_options("yum")
 
 
 def rpm_unpinned(install: Invocation, step: Step | None = None) -> Word | None:
