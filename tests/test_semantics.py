@@ -159,3 +159,25 @@ def test_a_manager_installs_as_its_verbs_say() -> None:
         installs = [c for c in calls if record.installs(c)]
         assert len(installs) == 1, record.name
         assert set(record.install_verbs) & set(installs[0].args), record.name
+
+
+@pytest.mark.parametrize(
+    ("name", "package", "expected"),
+    [
+        ("apt", "curl=8.5.0-2", True),
+        ("apt", "curl/bookworm-backports", True),
+        ("apt", "curl", False),
+        ("apk", "curl~8.5", True),
+        ("apk", "curl", False),
+        ("yum", "httpd-2.4.57-5.el9", True),
+        ("yum", "httpd-${V}", True),
+        ("yum", "httpd", False),
+        ("zypper", "curl>=8", True),
+        ("zypper", "curl", False),
+        ("npm", "anything", True),  # a syntax the catalogue does not know: not judged
+    ],
+)
+def test_pin_syntax_comes_from_the_catalogue(name: str, package: str, expected: bool) -> None:
+    from dockerlens.semantics.managers import manager
+
+    assert manager(name).pinned(package) is expected

@@ -34,6 +34,7 @@ from dockerlens.semantics.invocations import find as find
 from dockerlens.semantics.invocations import invocations as invocations
 from dockerlens.semantics.invocations import mentionable_text as mentionable_text
 from dockerlens.semantics.invocations import stand_in as stand_in
+from dockerlens.semantics.managers import rpm_pinned as rpm_pinned
 from dockerlens.semantics.managers import value_options
 from dockerlens.semantics.scope import (
     WHOLE_VARIABLE,
@@ -171,23 +172,6 @@ def pip_call(invocation: Invocation) -> Invocation | None:
 
 
 # --- rpm-based package managers (yum, dnf, microdnf) -----------------------------------------
-
-_RPM_VERSION_PART = re.compile(r"[A-Za-z0-9.~^_:+]*")
-
-
-def rpm_pinned(package: str) -> bool:
-    """``name-version[-release]``: after the first ``-``, every ``-``-separated part is made of
-    version characters and one starts with a digit; ``.rpm`` files carry their version. An
-    unknown value stands in for a version (``pkg-${VERSION}``)."""
-    if package.endswith(".rpm"):
-        return True
-    parts = stand_in(package, "0").split("-")[1:]
-    return (
-        bool(parts)
-        and all(_RPM_VERSION_PART.fullmatch(part) for part in parts)
-        and any(part[:1].isdigit() for part in parts)
-    )
-
 
 #: yum/dnf/microdnf options whose value is the next word.
 RPM_VALUE_OPTIONS = value_options("yum")

@@ -13,11 +13,12 @@ facts from here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import NamedTuple
 
 from dockerlens.lint.commands import has_flag
-from dockerlens.semantics.invocations import Invocation
+from dockerlens.semantics.invocations import Invocation, stand_in
 
 
 def operands(invocation: Invocation) -> list[str]:
@@ -86,6 +87,9 @@ class Manager(NamedTuple):
     index_users: tuple[str, ...] = ()
     #: Subcommands that remove packages.
     remove_verbs: tuple[str, ...] = ()
+    #: Whether a package argument names its version (pin syntax): ``curl=8.5.0-2``; every
+    #: package counts as pinned where the catalogue does not know the syntax.
+    pinned: Callable[[str], bool] = lambda package: True
 
 
 def _npm_installs(invocation: Invocation) -> bool:
@@ -472,6 +476,39 @@ APK_INDEX = Manager(
 
 # --- the system package managers and pip, which the DL30xx rules judge ----------------------
 
+
+def _apt_pinned(package: str) -> bool:
+    """``name=version``, ``name/release``, or a ``.deb`` file."""
+    return "=" in package or "/" in package or package.endswith(".deb")
+
+
+def _apk_pinned(package: str) -> bool:
+    """``name=version``, ``name~version``, ``name>version``..., or an ``.apk`` file."""
+    return any(sign in package for sign in "=~><") or package.endswith(".apk")
+
+
+def _zypper_pinned(package: str) -> bool:
+    """``name=version``, ``name>=version``..., or an ``.rpm`` file."""
+    return any(sign in package for sign in "=<>") or package.endswith(".rpm")
+
+
+_RPM_VERSION_PART = re.compile(r"[A-Za-z0-9.~^_:+]*")
+
+
+def rpm_pinned(package: str) -> bool:
+    """``name-version[-release]``: after the first ``-``, every ``-``-separated part is made of
+    version characters and one starts with a digit; ``.rpm`` files carry their version. An
+    unknown value stands in for a version (``pkg-${VERSION}``)."""
+    if package.endswith(".rpm"):
+        return True
+    parts = stand_in(package, "0").split("-")[1:]
+    return (
+        bool(parts)
+        and all(_RPM_VERSION_PART.fullmatch(part) for part in parts)
+        and any(part[:1].isdigit() for part in parts)
+    )
+
+
 #: Subcommands of apt-get, apt and aptitude that use the package index.
 _APT_INDEX_USERS = (
     "install",
@@ -499,10 +536,13 @@ APT = Manager(
     clean_command=APT_ARCHIVES.clean_command,
     install_verbs=("install",),
     assume_yes=("y", "yes", "assume-yes"),
-    value_options=frozenset({"o", "option", "c", "config-file", "t", "target-release"}),
+    value_options=frozenset(
+        ("t", "target-release", "o", "option", "c", "config-file", "a", "host-architecture")
+    ),
     index_verbs=("update",),
     index_users=_APT_INDEX_USERS,
     remove_verbs=("purge", "remove", "autoremove"),
+    pinned=_apt_pinned,
 )
 APK = Manager(
     "apk",
@@ -511,10 +551,24 @@ APK = Manager(
     (Cache("package cache", ("/var/cache/apk", "/etc/apk/cache")), *APK_INDEX.caches),
     no_cache_flags=("no-cache", "no-network"),
     install_verbs=("add",),
-    value_options=frozenset({"X", "repository", "p", "root", "t", "virtual", "arch"}),
+    value_options=frozenset(
+        [
+            "t",
+            "virtual",
+            "X",
+            "repository",
+            "p",
+            "root",
+            "arch",
+            "cache-dir",
+            "keys-dir",
+            "repositories-file",
+        ]
+    ),
     index_verbs=("update",),
     index_users=("add", "upgrade", "fix", "fetch", "del"),
     remove_verbs=("del",),
+    pinned=_apk_pinned,
 )
 #: yum/dnf/microdnf options whose value is the next word.
 _RPM_VALUE_OPTIONS = frozenset(
@@ -556,6 +610,7 @@ YUM = Manager(
     assume_yes=("y", "assumeyes"),
     value_options=_RPM_VALUE_OPTIONS,
     remove_verbs=_RPM_REMOVES,
+    pinned=rpm_pinned,
 )
 DNF = Manager(
     "dnf",
@@ -568,6 +623,7 @@ DNF = Manager(
     assume_yes=("y", "assumeyes"),
     value_options=_RPM_VALUE_OPTIONS,
     remove_verbs=_RPM_REMOVES,
+    pinned=rpm_pinned,
 )
 ZYPPER = Manager(
     "zypper",
@@ -577,8 +633,11 @@ ZYPPER = Manager(
     clean_command="zypper clean --all",
     install_verbs=("install", "in"),
     assume_yes=("non-interactive", "n", "no-confirm", "y"),
-    value_options=frozenset({"r", "repo", "root"}),
+    value_options=frozenset(
+        ["t", "type", "r", "repo", "from", "R", "root", "reposd-dir", "C", "cache-dir", "D"]
+    ),
     remove_verbs=("remove", "rm"),
+    pinned=_zypper_pinned,
 )
 PIP = Manager(
     "pip",
