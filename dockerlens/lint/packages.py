@@ -2,16 +2,9 @@
 
 What these rules share beyond :mod:`dockerlens.lint.commands`:
 
-* **Which commands.** What runs, as :func:`dockerlens.lint.commands.effective_commands`
-  reads it: the command behind a wrapper (``sudo``, ``env``, ``xargs``, ``gosu user``...) and
-  the commands of ``sh -c '...'`` or ``su user -c '...'``. A program is known by its basename
-  (``/opt/venv/bin/pip`` is pip), once its variables are expanded (``$PIP install``).
-* **Which words.** Variables whose value is known are expanded: the ARG and ENV values the RUN
-  sees, and plain assignments earlier in the same script (``PKGS="a=1 b=2"; apt-get install
-  $PKGS``). A word that is nothing but a variable is split into words, as the shell does.
-  A word whose value cannot be known (a variable without a value, ``$(...)``) keeps its text.
-* **Windows.** The text of a PowerShell or cmd ``RUN`` is read like an sh script, as hadolint
-  does: the package-manager commands in it (``pip install``, ``npm install``) look the same.
+* **Which commands and words.** :func:`invocations` (from :mod:`dockerlens.semantics.
+  invocations`, re-exported here): wrappers removed, ``sh -c`` scripts read, variables of known
+  value expanded; the facts about each manager come from :mod:`dockerlens.semantics.managers`.
 * **Judging package lists.** :func:`unpinned` skips words that are nothing but an unknown value
   (they may hold anything, pinned packages included) and judges every other word by its text.
 * **Cleanups.** :func:`removes` (an ``rm`` of a directory or of everything in it) and

@@ -612,18 +612,14 @@ YUM = Manager(
     remove_verbs=_RPM_REMOVES,
     pinned=rpm_pinned,
 )
-DNF = Manager(
-    "dnf",
-    frozenset(["dnf", "microdnf", "tdnf"]),
-    lambda inv: inv.name in ("dnf", "microdnf") and inv.has("install"),
-    # dnf 4, dnf 5 and microdnf.
-    (Cache("package cache", ("/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/yum")),),
+#: yum's options and pin syntax; its own programs, caches (dnf 4, dnf 5, microdnf) and clean
+#: command.
+DNF = YUM._replace(
+    name="dnf",
+    programs=frozenset(["dnf", "microdnf", "tdnf"]),
+    installs=lambda inv: inv.name in ("dnf", "microdnf") and inv.has("install"),
+    caches=(Cache("package cache", ("/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/yum")),),
     clean_command="{program} clean all",
-    install_verbs=_RPM_INSTALLS,
-    assume_yes=("y", "assumeyes"),
-    value_options=_RPM_VALUE_OPTIONS,
-    remove_verbs=_RPM_REMOVES,
-    pinned=rpm_pinned,
 )
 ZYPPER = Manager(
     "zypper",
