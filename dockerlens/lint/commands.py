@@ -364,12 +364,6 @@ def _split_csv(text: str) -> Iterator[str]:
         yield "".join(part)
 
 
-def has_cache_mount(step: Step, fragment: str) -> bool:
-    """A cache or tmpfs mount whose target contains ``fragment`` (hadolint's test): what it
-    writes there stays out of the layer."""
-    return any(m.type in ("cache", "tmpfs") and fragment in m.target for m in mounts(step))
-
-
 def is_archive(path: str) -> bool:
     return posixpath.basename(path.rstrip("/")).endswith(ARCHIVE_EXTENSIONS)
 

@@ -126,7 +126,7 @@ class Rule:
     onbuild: ClassVar[bool] = False
     #: For a RUN, words one of which its text must hold for :meth:`check` to be called: the
     #: programs the rule is about (``{"apt-get"}``). The text
-    #: (:func:`dockerlens.lint.packages.mentionable_text`) is read with quotes and backslashes
+    #: (:func:`dockerlens.semantics.invocations.mentionable_text`) is read with quotes and backslashes
     #: left out, the values of the RUN's variables and its commands' words once expanded
     #: added, so ``s'u'do``, ``$PIP install`` and ``$A$B install`` count. Empty: every RUN.
     run_mentions: ClassVar[frozenset[str]] = frozenset()
