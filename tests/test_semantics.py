@@ -174,7 +174,14 @@ def test_a_manager_installs_as_its_verbs_say() -> None:
         ("yum", "httpd", False),
         ("zypper", "curl>=8", True),
         ("zypper", "curl", False),
-        ("npm", "anything", True),  # a syntax the catalogue does not know: not judged
+        ("npm", "express@4.21.0", True),
+        ("npm", "@types/node", False),
+        ("pip", "flask==3.0.3", True),
+        ("pip", "git+https://github.com/a/b@v1", True),
+        ("pip", "flask", False),
+        ("go", "github.com/a/b@v1.2.3", True),
+        ("go", "github.com/a/b@latest", False),
+        ("cargo", "anything", True),  # a syntax the catalogue does not know: not judged
     ],
 )
 def test_pin_syntax_comes_from_the_catalogue(name: str, package: str, expected: bool) -> None:

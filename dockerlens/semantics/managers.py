@@ -21,6 +21,11 @@ from dockerlens.lint.commands import has_flag
 from dockerlens.semantics.invocations import Invocation, stand_in
 
 
+def _names(text: str) -> frozenset[str]:
+    """The space-separated words of ``text`` (option tables)."""
+    return frozenset(text.split())
+
+
 def operands(invocation: Invocation) -> list[str]:
     return [word.text for word in invocation.operands()]
 
@@ -123,32 +128,49 @@ def _go_builds(invocation: Invocation) -> bool:
     return invocation.name == "go" and first_operand(invocation, "build", "install", "test", "run")
 
 
-_GO_VALUED = frozenset(
-    [
-        "o",
-        "C",
-        "p",
-        "tags",
-        "ldflags",
-        "gcflags",
-        "asmflags",
-        "mod",
-        "modfile",
-        "pkgdir",
-        "overlay",
-        "exec",
-        "run",
-        "bench",
-        "timeout",
-        "coverprofile",
-        "count",
-        "parallel",
-        "toolexec",
-        "buildmode",
-        "compiler",
-        "installsuffix",
-    ]
+#: go build/test flags whose value is the next word (go spells long flags with one dash).
+_GO_VALUED = _names(
+    "C p tags ldflags gcflags asmflags gccgoflags o mod modfile pkgdir toolexec "
+    "buildmode compiler installsuffix overlay pgo exec covermode coverpkg run bench "
+    "timeout coverprofile count parallel"
 )
+#: go queries that name no fixed version (``@none`` removes a dependency).
+_GO_MOVING = ("@latest", "@upgrade", "@patch", "@none", "@master", "@main", "@HEAD")
+
+
+def _go_pinned(package: str) -> bool:
+    """``module@version`` (not ``@latest``...); a local package or file; a package of the
+    standard library or of the main module (its first element is no host name)."""
+    if package.startswith((".", "/")) or package.endswith(".go"):
+        return True
+    path, at, _version = package.partition("@")
+    if at:
+        return not package.endswith(_GO_MOVING)
+    return "." not in path.split("/", 1)[0]
+
+
+#: npm options whose value is the next word.
+_NPM_VALUE_OPTIONS = _names(
+    "loglevel registry prefix cache userconfig globalconfig omit include only location w workspace"
+)
+_NPM_GIT = ("git://", "git+ssh://", "git+http://", "git+https://", "git+file://")
+_NPM_HOSTED = ("github:", "gitlab:", "bitbucket:", "gist:")
+_NPM_SHORTHAND = re.compile(r"[\w.-]+/[\w.-]+(#.*)?")
+_NPM_TARBALLS = (".tar", ".tar.gz", ".tgz")
+_NPM_FOLDERS = ("/", "./", "../", "~/", "file:")
+
+
+def _npm_pinned(package: str) -> bool:
+    """``name@version``, ``@scope/name@version``; a git or hosted reference with ``#ref``; a
+    tarball or folder."""
+    if package.endswith(_NPM_TARBALLS) or package.startswith(_NPM_FOLDERS):
+        return True
+    if package in (".", ".."):
+        return True
+    if package.startswith(_NPM_GIT + _NPM_HOSTED) or _NPM_SHORTHAND.fullmatch(package):
+        return "#" in package
+    name = package.split("/", 1)[1] if package.startswith("@") and "/" in package else package
+    return "@" in name
 
 
 def _go_packages(invocation: Invocation) -> list[str]:
@@ -238,6 +260,11 @@ MANAGERS: tuple[Manager, ...] = (
         ),
         cache_option="cache",
         clean_command="npm cache clean --force",
+        install_verbs=tuple(
+            sorted(_names("install i add in ins inst insta instal isnt isnta isntal isntall"))
+        ),
+        value_options=_NPM_VALUE_OPTIONS,
+        pinned=_npm_pinned,
         advice="add `npm cache clean --force` to this RUN, or mount a cache: "
         "`RUN --mount=type=cache,target=/root/.npm`",
     ),
@@ -338,6 +365,9 @@ MANAGERS: tuple[Manager, ...] = (
                 _words("go", "mod", "download"),
             ),
         ),
+        install_verbs=("install", "get"),
+        value_options=_GO_VALUED,
+        pinned=_go_pinned,
         advice="build in a separate stage, or mount caches: "
         "`RUN --mount=type=cache,target=/root/.cache/go-build "
         "--mount=type=cache,target=/go/pkg/mod`",
@@ -571,32 +601,10 @@ APK = Manager(
     pinned=_apk_pinned,
 )
 #: yum/dnf/microdnf options whose value is the next word.
-_RPM_VALUE_OPTIONS = frozenset(
-    [
-        "c",
-        "config",
-        "d",
-        "debuglevel",
-        "e",
-        "errorlevel",
-        "x",
-        "exclude",
-        "R",
-        "randomwait",
-        "enablerepo",
-        "disablerepo",
-        "repo",
-        "repoid",
-        "setopt",
-        "releasever",
-        "installroot",
-        "downloaddir",
-        "destdir",
-        "forcearch",
-        "comment",
-        "from-repo",
-        "repofrompath",
-    ]
+_RPM_VALUE_OPTIONS = _names(
+    "c config d debuglevel e errorlevel x exclude R randomwait enablerepo "
+    "disablerepo repo repoid setopt releasever installroot downloaddir destdir "
+    "forcearch comment from-repo repofrompath"
 )
 _RPM_INSTALLS = ("install", "groupinstall", "localinstall")
 _RPM_REMOVES = ("remove", "erase", "autoremove", "groupremove")
@@ -635,6 +643,28 @@ ZYPPER = Manager(
     remove_verbs=("remove", "rm"),
     pinned=_zypper_pinned,
 )
+#: pip (and pipx) options whose value is the next word.
+_PIP_VALUE_OPTIONS = _names(
+    "abi b build e editable extra-index-url f find-links i index-url implementation "
+    "no-binary only-binary platform prefix progress-bar proxy python python-version "
+    "root root-user-action src t target trusted-host upgrade-strategy cache-dir log "
+    "timeout retries exists-action cert client-cert report C config-settings "
+    "global-option pip-args suffix"
+)
+_PIP_VERSION_SYMBOLS = ("==", ">=", "<=", ">", "<", "!=", "~=")
+_PIP_VCS = re.compile(r"(git|hg|svn|bzr)(\+[a-z-]+)?://")
+_PIP_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
+
+
+def _pip_pinned(package: str) -> bool:
+    """A version specifier (``==``, ``>=``...); a VCS URL with ``@ref``; an archive, a path."""
+    if any(symbol in package for symbol in _PIP_VERSION_SYMBOLS):
+        return True
+    if _PIP_VCS.match(package):
+        return "@" in package.split("://", 1)[1]
+    return package.endswith(_PIP_ARCHIVES) or "/" in package or package.startswith((".", "~"))
+
+
 PIP = Manager(
     "pip",
     frozenset(["pip"]),
@@ -643,6 +673,8 @@ PIP = Manager(
     no_cache_flags=("no-cache-dir",),
     no_cache_env=("PIP_NO_CACHE_DIR",),
     install_verbs=("install",),
+    value_options=_PIP_VALUE_OPTIONS,
+    pinned=_pip_pinned,
 )
 #: The system package managers and pip, whose caches the DL30xx rules judge.
 SYSTEM_MANAGERS: tuple[Manager, ...] = (APT, APK, YUM, DNF, ZYPPER, PIP)
