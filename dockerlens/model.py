@@ -9,10 +9,12 @@ stage; a stage built FROM another inherits its ENV (not its ARGs); ENV wins over
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from dockerlens.imageref import ImageRef, parse_image_ref
+from dockerlens.semantics.expansion import expand_word as expand_word
+from dockerlens.semantics.facts import StepFacts
 from dockerlens.shell import (
     DEFAULT_LINUX_SHELL,
     DEFAULT_WINDOWS_SHELL,
@@ -21,7 +23,6 @@ from dockerlens.shell import (
     parse_shell,
     shell_kind,
 )
-from dockerlens.syntax.lexer import Lexer, LexError
 from dockerlens.syntax.parser import Instruction, ParseResult
 
 #: ARGs BuildKit defines in the global scope without a declaration.
@@ -73,50 +74,6 @@ _WINDOWS_BASE = re.compile(
     re.IGNORECASE,
 )
 _SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
-_SIMPLE_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-
-def expand_word(
-    word: str, scope: Mapping[str, Variable], escape: str
-) -> tuple[str, set[str], set[str]]:
-    """``word`` as BuildKit expands it in ``scope``: the text, names found, names not found.
-
-    A variable of unknown value (set by the base image) is kept as written; a word BuildKit's
-    lexer rejects is returned unchanged.
-    """
-    # Nothing to expand or unquote: most words (a leading byte-order mark the lexer drops).
-    plain = "$" not in word and "'" not in word and '"' not in word and escape not in word
-    if plain and not word.startswith("\ufeff"):
-        return word, set(), set()
-    if "'" not in word and '"' not in word and escape not in word and word.isascii():
-        references = _SIMPLE_REFERENCE.findall(word)
-        if len(references) == word.count("$"):
-            return _expand_simple(word, scope)  # only $NAME and ${NAME}: most of the rest
-    env = {name: variable.value for name, variable in scope.items()}
-    try:
-        result = Lexer(escape).process_word(word, env)
-    except LexError:
-        return word, set(), set()
-    return result.result, result.matched, result.unmatched
-
-
-def _expand_simple(word: str, scope: Mapping[str, Variable]) -> tuple[str, set[str], set[str]]:
-    """What the lexer makes of an ASCII word whose every ``$`` starts ``$NAME`` or ``${NAME}``,
-    without quotes or escapes: a known value replaces the reference, an unknown value keeps it
-    as written, a name nobody defined expands to nothing."""
-    matched: set[str] = set()
-    unmatched: set[str] = set()
-
-    def value(reference: re.Match[str]) -> str:
-        name = reference.group(1) or reference.group(2)
-        variable = scope.get(name)
-        if variable is None:
-            unmatched.add(name)
-            return ""
-        matched.add(name)
-        return reference.group(0) if variable.value is None else variable.value
-
-    return _SIMPLE_REFERENCE.sub(value, word), matched, unmatched
 
 
 class Variable(NamedTuple):
@@ -171,8 +128,8 @@ class Step:
         self._script: ShellScript | None = None
         self._script_done = False
         #: Views derived from this step that several rules ask for (its commands, wrappers
-        #: removed...), computed once: ``memo.get(key)`` / ``memo[key] = value``.
-        self.memo: dict[object, Any] = {}
+        #: removed...), computed once by the helper that owns each.
+        self.facts = StepFacts()
 
     def __repr__(self) -> str:
         return f"Step({self.index}, {self.keyword}, line {self.line})"
@@ -339,6 +296,8 @@ class Dockerfile:
         self.stages = stages
         self.global_args = global_args
         self.references = references
+        #: The shell a ``# hadolint shell=`` pragma gave a step, by step index.
+        self.pragma_shells: dict[int, str] = {}
 
     @property
     def instructions(self) -> list[Instruction]:
@@ -409,9 +368,38 @@ def build_model(
     parse_result: ParseResult,
     path: str = "Dockerfile",
     build_args: Mapping[str, str] | None = None,
+    shell_pragmas: Sequence[tuple[int, str]] = (),
 ) -> Dockerfile:
-    """Walk the instructions once, as BuildKit's dispatcher would, and record what each sees."""
-    return _Builder(parse_result, path, dict(build_args or {})).build()
+    """Walk the instructions once, as BuildKit's dispatcher would, and record what each sees.
+
+    ``shell_pragmas`` are ``# hadolint shell=NAME`` comments (line, shell): the RUNs after one
+    (to the next SHELL or the stage's end) are written for that shell; before the first FROM
+    it sets every stage's default. They are applied here, before any script is read.
+    """
+    dockerfile = _Builder(parse_result, path, dict(build_args or {})).build()
+    _apply_shell_pragmas(dockerfile, shell_pragmas)
+    return dockerfile
+
+
+def _apply_shell_pragmas(dockerfile: Dockerfile, pragmas: Sequence[tuple[int, str]]) -> None:
+    steps = dockerfile.steps
+    for line, shell in pragmas:
+        first_after = next((s for s in steps if s.line > line), None)
+        if first_after is None:
+            continue
+        every_stage = first_after.stage is None or (
+            first_after.keyword == "FROM" and first_after.stage == 0
+        )
+        shelled: set[int | None] = set()
+        for step in steps[first_after.index :]:
+            if not every_stage and step.stage != first_after.stage:
+                break
+            if step.keyword == "SHELL" and step.instruction.sub_cmd is None:
+                shelled.add(step.stage)
+            if step.stage in shelled:
+                continue
+            dockerfile.pragma_shells[step.index] = shell
+            step.shell = (shell,)
 
 
 class _Builder:

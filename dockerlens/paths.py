@@ -94,3 +94,43 @@ def relation(a: str, b: str) -> Relation | None:
     if len(pa) == len(pb):
         return Relation.SAME
     return Relation.INSIDE if len(pa) > len(pb) else Relation.CONTAINS
+
+
+_BRACED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HOME = re.compile(r"^(?:~|\$HOME|/root|/home/[^/]+)(?=/|$)")
+
+
+def home_relative(path: str) -> str:
+    """``path`` with any home directory (``~``, ``$HOME``, ``/root``, ``/home/NAME``) written
+    ``~``: for a cache under "the home directory" whoever runs the command."""
+    return _HOME.sub("~", path)
+
+
+def covers(path: str, target: str, *, homes: bool = False, entries: str = "*") -> bool:
+    """Deleting (or mounting over) ``path`` takes ``target`` away: the same directory, one
+    above it, or every entry in it (``/cache/*``, ``/cache/**``; ``/cache/*.gem`` when
+    ``entries``, what the directory holds, is ``*.gem``). Globs match one component;
+    ``${NAME}`` is ``$NAME``; an absolute path never covers a relative one nor the other way
+    round (their folders are not known to be the same). With ``homes``, every home directory
+    counts as one (:func:`home_relative`)."""
+    path, target = _comparable(path, homes), _comparable(target, homes)
+    if not path or not target or path.startswith("/") != target.startswith("/"):
+        return False
+    found = relation(path, target)
+    if found in (Relation.SAME, Relation.CONTAINS):
+        return True
+    if found is Relation.INSIDE:
+        extra = parts(path)[len(parts(target)) :]
+        return all(_every_entry(part, entries) for part in extra)
+    return False
+
+
+def _every_entry(glob: str, entries: str) -> bool:
+    """``glob`` matches whatever matches ``entries`` (``*``, ``**``; ``*.gem`` for ``*.gem``)."""
+    return not glob.strip("*") or glob == entries
+
+
+def _comparable(path: str, homes: bool) -> str:
+    path = _BRACED.sub(r"$\1", path)
+    path = normalize(path) if path.startswith("/") else path.rstrip("/")
+    return home_relative(path) if homes else path

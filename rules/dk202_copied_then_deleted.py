@@ -13,9 +13,9 @@ from dockerlens.lint.layers import (
     located_commands,
     mark,
     path_args,
-    relation,
     workdirs,
 )
+from dockerlens.paths import covers
 from dockerlens.secrets import secret_kind
 
 _GONE = (Relation.SAME, Relation.CONTAINS)
@@ -139,7 +139,7 @@ class CopiedThenDeleted(Rule):
             return None
         for copy in reversed(copies):
             for written in copy.written:
-                if relation(path, written.path) not in _GONE or written.path == "/":
+                if not covers(path, written.path) or written.path == "/":
                     continue
                 if secret_kind(written.source) is not None:
                     continue

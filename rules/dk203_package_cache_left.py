@@ -1,477 +1,39 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from collections.abc import Iterator
 
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import has_flag, mounts
+from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import append_command
-from dockerlens.lint.layers import Relation, is_glob, normalize, parts, relation
+from dockerlens.lint.layers import normalize
 from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.lint.packages import Invocation, at_command, earlier_runs, invocations, run_text
+from dockerlens.lint.packages import (
+    Invocation,
+    at_command,
+    cache_mounted,
+    earlier_runs,
+    invocations,
+    removes,
+    run_text,
+)
+from dockerlens.model import Variable
+from dockerlens.semantics.expansion import expand_known, is_truthy
+from dockerlens.semantics.managers import (
+    APK_INDEX,
+    APT_ARCHIVES,
+    MANAGERS,
+    Cache,
+    Manager,
+    operands,
+)
+from dockerlens.semantics.scope import ScriptScope
 
 #: A cache moved somewhere the Dockerfile does not say.
 UNKNOWN = "?"
-_TRUTHY = frozenset({"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"})
-_HOME = LazyPattern(r"^(?:~|\$HOME|\$\{HOME\}|/root|/home/[^/]+)(?=/|$)")
 _CACHE_MOUNT = LazyPattern(r"type=cache,target=([^\s,`]+)")
-_BRACED = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def home(path: str) -> str:
-    """``path`` with the home directory written ``~`` (``/root``, ``$HOME``...) and variables
-    written ``$NAME``."""
-    path = _BRACED.sub(r"$\1", path)
-    return _HOME.sub("~", normalize(path) if path.startswith("/") else path.rstrip("/"))
-
-
-def covers(path: str, cache: str) -> bool:
-    """Deleting or mounting ``path`` takes ``cache`` out of the layer: the same directory, one
-    above it, or everything in it (``/cache/*``, ``/cache/*.gem``)."""
-    path, cache = home(path), home(cache)
-    found = relation(path, cache)
-    if found in (Relation.SAME, Relation.CONTAINS):
-        return True
-    if found is Relation.INSIDE:
-        extra = parts(path)[len(parts(cache)) :]
-        return all(is_glob(part) for part in extra)
-    return False
-
-
-def operands(invocation: Invocation) -> list[str]:
-    return [word.text for word in invocation.operands()]
-
-
-_INFO_FLAGS = frozenset({"--version", "-v", "-V", "version", "--help", "-h", "help"})
-
-
-def bare(invocation: Invocation) -> bool:
-    """Run with options only, and none that just prints something (``yarn``, ``bundle``)."""
-    return not operands(invocation) and not any(arg in _INFO_FLAGS for arg in invocation.args)
-
-
-def first_operand(invocation: Invocation, *names: str) -> bool:
-    """The first operand (the subcommand) is one of ``names``."""
-    words = operands(invocation)
-    return bool(words) and words[0] in names
-
-
-class Cache(NamedTuple):
-    """A directory a package manager fills."""
-
-    what: str
-    #: Where it is by default (``~`` is the home directory; ``$NAME`` a variable, expanded
-    #: when the stage sets it; globs match one path component).
-    paths: tuple[str, ...]
-    #: Variables that move it: ``(name, suffix)``, the cache being ``$name`` + suffix.
-    moved_by: tuple[tuple[str, str], ...] = ()
-    #: The manager's own command that empties it.
-    cleaned_by: Callable[[Invocation], bool] = lambda invocation: False
-    #: Only some commands fill it (Go's module cache is not filled by ``go build -mod=vendor``).
-    filled_by: Callable[[Invocation], bool] = lambda invocation: True
-    #: A command that fills it once for all (``go mod download``): after it, in an earlier
-    #: RUN, the cache is in that RUN's layer and later commands add nothing.
-    once: Callable[[Invocation], bool] | None = None
-
-
-class Manager(NamedTuple):
-    name: str
-    #: The programs it is run as: ``installs`` is only asked about their invocations.
-    programs: frozenset[str]
-    installs: Callable[[Invocation], bool]
-    caches: tuple[Cache, ...]
-    #: Options of the install command that keep the cache out (``--no-cache``).
-    no_cache_flags: tuple[str, ...] = ()
-    #: Variables whose true value keeps the cache out (``UV_NO_CACHE=1``).
-    no_cache_env: tuple[str, ...] = ()
-    #: Option of the install command that moves the cache (``npm --cache DIR``).
-    cache_option: str | None = None
-    #: The manager's own command that empties its caches, appended by the fix
-    #: (``{program}``: the program the install ran as, ``mamba`` for conda).
-    clean_command: str | None = None
-    advice: str = ""
-
-
-def _npm_installs(invocation: Invocation) -> bool:
-    return invocation.name == "npm" and first_operand(
-        invocation,
-        *("install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal"),
-        *("isntall", "add", "ci", "clean-install", "ic", "install-clean", "isntall-clean"),
-        *("update", "up", "upgrade", "udpate", "install-test", "it", "install-ci-test", "cit"),
-    )
-
-
-def _yarn_installs(invocation: Invocation) -> bool:
-    # `yarn install` is DL3060's; this covers the other ways yarn installs.
-    if invocation.name != "yarn" or invocation.has("install"):
-        return False
-    words = operands(invocation)
-    if not words:
-        return bare(invocation)
-    return words[0] in ("add", "upgrade", "up") or words[:2] == ["global", "add"]
-
-
-def _gem_installs(invocation: Invocation) -> bool:
-    if invocation.name == "gem":
-        return first_operand(invocation, "install", "i", "update")
-    if invocation.name == "bundle":
-        return bare(invocation) or first_operand(invocation, "install", "update")
-    return False
-
-
-def _go_builds(invocation: Invocation) -> bool:
-    return invocation.name == "go" and first_operand(invocation, "build", "install", "test", "run")
-
-
-_GO_VALUED = frozenset(
-    [
-        "o",
-        "C",
-        "p",
-        "tags",
-        "ldflags",
-        "gcflags",
-        "asmflags",
-        "mod",
-        "modfile",
-        "pkgdir",
-        "overlay",
-        "exec",
-        "run",
-        "bench",
-        "timeout",
-        "coverprofile",
-        "count",
-        "parallel",
-        "toolexec",
-        "buildmode",
-        "compiler",
-        "installsuffix",
-    ]
-)
-
-
-def _go_packages(invocation: Invocation) -> list[str]:
-    """The package arguments of ``go build``/``install``/... (option values left out)."""
-    out: list[str] = []
-    args = list(invocation.args)[1:]
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg.startswith("-"):
-            skip = "=" not in arg and arg.lstrip("-") in _GO_VALUED
-        else:
-            out.append(arg)
-    return out
-
-
-def _go_downloads(invocation: Invocation) -> bool:
-    if invocation.name != "go":
-        return False
-    if operands(invocation)[:2] == ["mod", "download"]:
-        return True
-    if not _go_builds(invocation) or any(arg == "-mod=vendor" for arg in invocation.args):
-        return False
-    packages = _go_packages(invocation)
-    if any("@" in word for word in packages):
-        return True  # `go install pkg@version` always downloads
-    # The standard library, or single .go files, need no module.
-    return not (packages and all(p in ("std", "cmd") or p.endswith(".go") for p in packages))
-
-
-def _conda_installs(invocation: Invocation) -> bool:
-    if invocation.name not in ("conda", "mamba", "micromamba"):
-        return False
-    words = operands(invocation)
-    return bool(words) and (
-        words[0] in ("install", "create", "update", "upgrade")
-        or words[:2] in (["env", "create"], ["env", "update"])
-    )
-
-
-def _conda_cleans(invocation: Invocation) -> bool:
-    if invocation.name not in ("conda", "mamba", "micromamba") or not first_operand(
-        invocation, "clean"
-    ):
-        return False
-    return has_flag(invocation.command, "a", "all", "t", "tarballs", "p", "packages")
-
-
-def _is(name: str, *subcommands: str) -> Callable[[Invocation], bool]:
-    def test(invocation: Invocation) -> bool:
-        return invocation.name == name and first_operand(invocation, *subcommands)
-
-    return test
-
-
-def _words(name: str, *words: str) -> Callable[[Invocation], bool]:
-    def test(invocation: Invocation) -> bool:
-        return invocation.name == name and operands(invocation)[: len(words)] == list(words)
-
-    return test
-
-
-def _uv_installs(invocation: Invocation) -> bool:
-    if invocation.name != "uv":
-        return False
-    words = operands(invocation)
-    return words[:1] in (["sync"], ["add"], ["run"]) or words[:2] in (
-        ["pip", "install"],
-        ["pip", "sync"],
-        ["tool", "install"],
-    )
-
-
-MANAGERS: tuple[Manager, ...] = (
-    Manager(
-        "npm",
-        frozenset(["npm"]),
-        _npm_installs,
-        (
-            Cache(
-                "npm cache",
-                ("~/.npm/_cacache",),
-                (("npm_config_cache", "/_cacache"), ("NPM_CONFIG_CACHE", "/_cacache")),
-                _is("npm", "cache"),
-            ),
-        ),
-        cache_option="cache",
-        clean_command="npm cache clean --force",
-        advice="add `npm cache clean --force` to this RUN, or mount a cache: "
-        "`RUN --mount=type=cache,target=/root/.npm`",
-    ),
-    Manager(
-        "pnpm",
-        frozenset(["pnpm"]),
-        _is("pnpm", "install", "i", "add", "fetch", "update", "up", "upgrade", "install-test"),
-        (
-            Cache(
-                "pnpm store",
-                ("~/.local/share/pnpm/store", "~/.pnpm-store", "/.pnpm-store"),
-                (("PNPM_HOME", "/store"), ("npm_config_store_dir", ""), ("PNPM_STORE_DIR", "")),
-            ),
-        ),
-        cache_option="store-dir",
-        advice="mount the store: `RUN --mount=type=cache,target=/root/.local/share/pnpm/store`, "
-        "or delete it in this RUN",
-    ),
-    Manager(
-        "yarn",
-        frozenset(["yarn"]),
-        _yarn_installs,
-        (
-            Cache(
-                "yarn cache",
-                ("/usr/local/share/.cache/yarn", "~/.cache/yarn", "~/.yarn/berry/cache"),
-                (("YARN_CACHE_FOLDER", ""),),
-                _is("yarn", "cache"),
-            ),
-        ),
-        cache_option="cache-folder",
-        clean_command="yarn cache clean",
-        advice="add `yarn cache clean` to this RUN, or mount a cache: "
-        "`RUN --mount=type=cache,target=/usr/local/share/.cache/yarn`",
-    ),
-    Manager(
-        "gem",
-        frozenset(["bundle", "gem"]),
-        _gem_installs,
-        (
-            Cache(
-                "downloaded .gem files",
-                (
-                    "$GEM_HOME/cache",
-                    "/usr/local/bundle/cache",
-                    "/usr/local/bundle/ruby/*/cache",
-                    "/usr/local/lib/ruby/gems/*/cache",
-                    "/usr/lib/ruby/gems/*/cache",
-                    "/var/lib/gems/*/cache",
-                    "~/.gem/ruby/*/cache",
-                    "~/.local/share/gem/ruby/*/cache",
-                    "$BUNDLE_PATH/ruby/*/cache",
-                    "vendor/bundle/ruby/*/cache",
-                ),
-            ),
-        ),
-        advice='delete the .gem files in this RUN (`rm -rf "$GEM_HOME"/cache/*.gem`), '
-        "or mount a cache over the gem cache directory",
-    ),
-    Manager(
-        "composer",
-        frozenset(["composer"]),
-        _is("composer", "install", "i", "update", "u", "upgrade", "require", "create-project"),
-        (
-            Cache(
-                "composer cache",
-                ("~/.cache/composer", "~/.composer/cache", "$COMPOSER_HOME/cache"),
-                (("COMPOSER_CACHE_DIR", ""), ("COMPOSER_HOME", "/cache")),
-                _is("composer", "clear-cache", "clearcache", "cc"),
-            ),
-        ),
-        no_cache_flags=("no-cache",),
-        clean_command="composer clear-cache",
-        advice="pass `--no-cache`, add `composer clear-cache` to this RUN, or mount a cache: "
-        "`RUN --mount=type=cache,target=/root/.cache/composer`",
-    ),
-    Manager(
-        "go",
-        frozenset(["go"]),
-        lambda invocation: _go_builds(invocation) or _go_downloads(invocation),
-        (
-            Cache(
-                "build cache",
-                ("~/.cache/go-build",),
-                (("GOCACHE", ""),),
-                lambda inv: inv.name == "go" and first_operand(inv, "clean") and inv.has("-cache"),
-                _go_builds,
-            ),
-            Cache(
-                "module cache",
-                ("$GOPATH/pkg/mod", "/go/pkg/mod", "~/go/pkg/mod"),
-                (("GOMODCACHE", ""), ("GOPATH", "/pkg/mod")),
-                lambda inv: (
-                    inv.name == "go" and first_operand(inv, "clean") and inv.has("-modcache")
-                ),
-                _go_downloads,
-                _words("go", "mod", "download"),
-            ),
-        ),
-        advice="build in a separate stage, or mount caches: "
-        "`RUN --mount=type=cache,target=/root/.cache/go-build "
-        "--mount=type=cache,target=/go/pkg/mod`",
-    ),
-    Manager(
-        "cargo",
-        frozenset(["cargo"]),
-        _is("cargo", "build", "b", "install", "fetch", "test", "t", "run", "r"),
-        (
-            Cache(
-                "registry cache",
-                ("$CARGO_HOME/registry", "/usr/local/cargo/registry", "~/.cargo/registry"),
-                (("CARGO_HOME", "/registry"),),
-            ),
-        ),
-        advice="build in a separate stage, or mount a cache: "
-        "`RUN --mount=type=cache,target=/usr/local/cargo/registry`",
-    ),
-    Manager(
-        "conda",
-        frozenset(["conda", "mamba", "micromamba"]),
-        _conda_installs,
-        (
-            Cache(
-                "package cache",
-                (
-                    "/opt/conda/pkgs",
-                    "$CONDA_DIR/pkgs",
-                    "$MAMBA_ROOT_PREFIX/pkgs",
-                    "~/.conda/pkgs",
-                    "~/micromamba/pkgs",
-                    "~/.local/share/mamba/pkgs",
-                    "/opt/miniconda3/pkgs",
-                    "~/miniconda3/pkgs",
-                    "~/anaconda3/pkgs",
-                    "/opt/micromamba/pkgs",
-                ),
-                (("CONDA_PKGS_DIRS", ""),),
-                _conda_cleans,
-            ),
-        ),
-        clean_command="{program} clean --all --yes",
-        advice="add `conda clean --all --yes` (`mamba`/`micromamba clean --all --yes`) to this RUN",
-    ),
-    Manager(
-        "poetry",
-        frozenset(["poetry"]),
-        _is("poetry", "install", "add", "update", "sync"),
-        (
-            Cache(
-                "poetry cache",
-                ("~/.cache/pypoetry",),
-                (("POETRY_CACHE_DIR", ""),),
-                _words("poetry", "cache", "clear"),
-            ),
-        ),
-        no_cache_flags=("no-cache",),
-        advice="pass `--no-cache`, delete the cache in this RUN, or mount a cache: "
-        "`RUN --mount=type=cache,target=/root/.cache/pypoetry`",
-    ),
-    Manager(
-        "uv",
-        frozenset(["uv"]),
-        _uv_installs,
-        (
-            Cache(
-                "uv cache",
-                ("~/.cache/uv",),
-                (("UV_CACHE_DIR", ""),),
-                lambda inv: (
-                    inv.name == "uv"
-                    and operands(inv)[:2]
-                    in (
-                        ["cache", "clean"],
-                        ["cache", "prune"],
-                    )
-                ),
-            ),
-        ),
-        no_cache_flags=("no-cache", "n"),
-        no_cache_env=("UV_NO_CACHE",),
-        advice="pass `--no-cache` (or `ENV UV_NO_CACHE=1`), or mount a cache: "
-        "`RUN --mount=type=cache,target=/root/.cache/uv`",
-    ),
-    Manager(
-        "pipenv",
-        frozenset(["pipenv"]),
-        _is("pipenv", "install", "sync", "update"),
-        (
-            Cache(
-                "pip and pipenv caches",
-                ("~/.cache/pip", "~/.cache/pipenv"),
-                (("PIP_CACHE_DIR", ""), ("PIPENV_CACHE_DIR", "")),
-            ),
-        ),
-        no_cache_flags=("clear",),
-        no_cache_env=("PIP_NO_CACHE_DIR",),
-        advice="set `ENV PIP_NO_CACHE_DIR=1`, or mount a cache: "
-        "`RUN --mount=type=cache,target=/root/.cache`",
-    ),
-)
-
-_APT_INSTALLS = ("install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall")
-APT_ARCHIVES = Manager(
-    "apt",
-    frozenset(["apt", "apt-get", "aptitude"]),
-    lambda inv: inv.name in ("apt-get", "apt", "aptitude") and first_operand(inv, *_APT_INSTALLS),
-    (
-        Cache(
-            "downloaded .deb files",
-            ("/var/cache/apt/archives",),
-            cleaned_by=lambda inv: (
-                inv.name in ("apt-get", "apt", "aptitude")
-                and first_operand(inv, "clean", "autoclean", "distclean", "dist-clean")
-            ),
-        ),
-    ),
-    clean_command="apt-get clean",
-    advice="add `apt-get clean` to this RUN, or mount a cache: "
-    "`RUN --mount=type=cache,target=/var/cache/apt,sharing=locked`",
-)
-APK_INDEX = Manager(
-    "apk",
-    frozenset(["apk"]),
-    lambda inv: inv.name == "apk" and first_operand(inv, "update"),
-    (
-        Cache(
-            "package index",
-            ("/var/cache/apk",),
-            cleaned_by=lambda inv: inv.name == "apk" and operands(inv)[:2] == ["cache", "clean"],
-        ),
-    ),
-    advice="drop `apk update` and use `apk add --no-cache`, or delete /var/cache/apk/* in this RUN",
-)
 #: Turning off Debian's docker-clean hook keeps every downloaded .deb.
 _KEEPS_DEBS = LazyPattern(
     r"apt\.conf\.d/docker-clean|Keep-Downloaded-Packages\s*\"?(?:true|1)", re.IGNORECASE
@@ -656,7 +218,7 @@ class PackageCacheLeft(Rule):
             installs = [c for c in calls if manager.installs(c)]
             if not installs:
                 continue
-            left = self._left(ctx, step, text, calls, manager, installs)
+            left = self._left(ctx, step, calls, manager, installs)
             if left:
                 first = installs[0]
                 what = ", ".join(f"{cache.what} {path}" for cache, path in left)
@@ -696,7 +258,6 @@ class PackageCacheLeft(Rule):
         self,
         ctx: LintContext,
         step: Step,
-        text: str,
         calls: list[Invocation],
         manager: Manager,
         installs: list[Invocation],
@@ -705,7 +266,9 @@ class PackageCacheLeft(Rule):
             has_flag(c.command, *manager.no_cache_flags) for c in installs
         ):
             return []
-        if any(_truthy(step, text, name) for name in manager.no_cache_env):
+        scope = ScriptScope(step)
+        environment = scope.environment(installs[0].command)
+        if any(is_truthy(_value(environment, name)) for name in manager.no_cache_env):
             return []
         last = max(c.position for c in installs)
         left = []
@@ -713,15 +276,19 @@ class PackageCacheLeft(Rule):
             fillers = [c for c in installs if cache.filled_by(c)]
             if not fillers or self._filled_before(ctx, step, cache):
                 continue
-            places = _places(step, text, cache, manager, fillers)
+            places = _places(scope, cache, manager, fillers)
             if "/dev/null" in places or places[0] == UNKNOWN:
                 continue
-            if _mounted(step, places):
+            if any(cache_mounted(step, place, homes=True) for place in places):
                 continue
             later = [c for c in calls if c.position > last]
             if any(cache.cleaned_by(c) for c in later):
                 continue
-            if any(_deletes(c, places) for c in later):
+            if any(
+                removes(c, place, homes=True, entries=cache.entries)
+                for c in later
+                for place in places
+            ):
                 continue
             left.append((cache, places[0]))
         return left
@@ -747,23 +314,20 @@ def _for_user(advice: str, user: str | None, home: str | None) -> str:
     return _CACHE_MOUNT.sub(mount, advice)
 
 
-def _truthy(step: Step, text: str, name: str) -> bool:
-    value = step.value_of(name)
-    if value in _TRUTHY:
-        return True
-    match = re.search(rf"\b{re.escape(name)}=[\"']?([A-Za-z0-9]+)", text)
-    return match is not None and match.group(1) in _TRUTHY
-
-
-def _setting(step: Step, text: str, name: str) -> str | None:
-    match = re.search(rf"\b{re.escape(name)}=(?:\"([^\"]*)\"|'([^']*)'|([^\s;&|]+))", text)
-    if match is not None:
-        return next(group for group in match.groups() if group is not None)
-    return step.value_of(name)
+def _value(scope: dict[str, Variable], name: str) -> str | None:
+    """The value of ``name``; :data:`UNKNOWN` when the script sets it somewhere only it knows
+    (``$(mktemp -d)``, a variable the Dockerfile does not set); None when unset, or set by
+    the base image."""
+    variable = scope.get(name)
+    if variable is None:
+        return None
+    if variable.value is None:
+        return UNKNOWN if variable.kind == "shell" else None
+    return variable.value
 
 
 def _places(
-    step: Step, text: str, cache: Cache, manager: Manager, fillers: list[Invocation]
+    scope: ScriptScope, cache: Cache, manager: Manager, fillers: list[Invocation]
 ) -> list[str]:
     """Where the cache is: moved by an option or a variable, else its default places."""
     if manager.cache_option:
@@ -772,29 +336,23 @@ def _places(
             if value:
                 suffix = cache.moved_by[0][1] if cache.moved_by else ""
                 return [value + suffix]
+    environment = scope.environment(fillers[0].command)
     for name, suffix in cache.moved_by:
-        value = _setting(step, text, name)
+        value = _value(environment, name)
         if value == "/dev/null":
             return [value]
         if value:
             if name == "GOPATH":
                 value = value.split(":", 1)[0]
-            if "$" in value or "`" in value:
+            if value == UNKNOWN or "$" in value or "`" in value:
                 # Somewhere only the script knows (`$(mktemp -d)`): not judged.
                 return [UNKNOWN]
             return [value.rstrip("/") + suffix, f"${name}{suffix}"]
     out = []
     for path in cache.paths:
-        out.append(_expand_known(step, path))
+        expanded = expand_known(path, scope.base)
+        out.append(normalize(expanded) if expanded != path else path)
     return out
-
-
-def _expand_known(step: Step, path: str) -> str:
-    match = re.match(r"^\$([A-Za-z_][A-Za-z0-9_]*)", path)
-    if match is None:
-        return path
-    value = step.value_of(match.group(1))
-    return value.rstrip("/") + path[match.end() :] if value else path
 
 
 def _option_value(invocation: Invocation, name: str) -> str | None:
@@ -805,21 +363,6 @@ def _option_value(invocation: Invocation, name: str) -> str | None:
         if arg.startswith(f"--{name}="):
             return arg.split("=", 1)[1]
     return None
-
-
-def _mounted(step: Step, places: list[str]) -> bool:
-    for mount in mounts(step):
-        if mount.type not in ("cache", "tmpfs") or not mount.target:
-            continue
-        if any(covers(mount.target, place) for place in places):
-            return True
-    return False
-
-
-def _deletes(invocation: Invocation, places: list[str]) -> bool:
-    if invocation.name != "rm":
-        return False
-    return any(covers(word, place) for word in operands(invocation) for place in places)
 
 
 def _fix(ctx: LintContext, step: Step, manager: Manager, first: Invocation) -> Fix | None:

@@ -8,31 +8,8 @@ from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, invocations, pick_at
+from dockerlens.semantics.managers import SYSTEM_MANAGERS, by_program
 
-#: Options of apt-get, apk, yum/dnf and zypper whose value is the next word.
-_VALUE_OPTIONS = (
-    "t",
-    "target-release",
-    "o",
-    "option",
-    "c",
-    "config-file",
-    "virtual",
-    "X",
-    "repository",
-    "p",
-    "root",
-    "arch",
-    "setopt",
-    "enablerepo",
-    "disablerepo",
-    "x",
-    "exclude",
-    "installroot",
-    "releasever",
-    "r",
-    "repo",
-)
 _COMPILERS = frozenset(
     {
         "gcc",
@@ -62,28 +39,15 @@ _COMPILERS = frozenset(
 )
 _VERSIONED_COMPILER = LazyPattern(r"^(gcc|g\+\+|clang|llvm|gfortran|cpp)-?\d+(\.\d+)*$")
 _GROUPS = frozenset({"Development Tools", "development", "devel_basis", "devel_C_C++"})
-_INSTALLERS = {
-    "apt-get": ("install",),
-    "apt": ("install",),
-    "aptitude": ("install",),
-    "apk": ("add",),
-    "yum": ("install", "groupinstall"),
-    "dnf": ("install", "groupinstall"),
-    "microdnf": ("install",),
-    "tdnf": ("install",),
-    "zypper": ("install", "in"),
-}
-_REMOVERS = {
-    "apt-get": ("purge", "remove", "autoremove"),
-    "apt": ("purge", "remove", "autoremove"),
-    "aptitude": ("purge", "remove"),
-    "apk": ("del",),
-    "yum": ("remove", "erase", "autoremove", "groupremove"),
-    "dnf": ("remove", "erase", "autoremove", "groupremove"),
-    "microdnf": ("remove",),
-    "tdnf": ("remove", "erase", "autoremove"),
-    "zypper": ("remove", "rm"),
-}
+#: The system package managers, by the programs they run as.
+_SYSTEM = by_program(tuple(m for m in SYSTEM_MANAGERS if m.remove_verbs))
+_INSTALLERS = {program: record.install_verbs for program, record in _SYSTEM.items()}
+_REMOVERS = {program: record.remove_verbs for program, record in _SYSTEM.items()}
+
+
+def _value_options(invocation: Invocation) -> frozenset[str]:
+    record = _SYSTEM.get(invocation.name)
+    return record.value_options if record is not None else frozenset()
 
 
 def package_name(word: str) -> str:
@@ -113,7 +77,7 @@ def _subcommand(invocation: Invocation, table: dict[str, tuple[str, ...]]) -> st
     wanted = table.get(invocation.name)
     if not wanted:
         return None
-    words = [w.text for w in invocation.operands(_VALUE_OPTIONS)]
+    words = [w.text for w in invocation.operands(_value_options(invocation))]
     if invocation.name in ("yum", "dnf") and words[:2] in (
         ["group", "install"],
         ["groups", "install"],
@@ -126,7 +90,7 @@ def _install(invocation: Invocation) -> _Install | None:
     sub = _subcommand(invocation, _INSTALLERS)
     if sub is None:
         return None
-    words = [w.text for w in invocation.operands(_VALUE_OPTIONS)]
+    words = [w.text for w in invocation.operands(_value_options(invocation))]
     packages = words[words.index(sub) + 1 :] if sub in words else words
     tools = [w for w in packages if w not in ("install", "group", "groups") and is_build_tool(w)]
     if not tools:
@@ -151,7 +115,7 @@ def _removed(install: _Install, later: list[Invocation]) -> set[str]:
         sub = _subcommand(invocation, _REMOVERS)
         if sub is None:
             continue
-        words = {package_name(w.text) for w in invocation.operands(_VALUE_OPTIONS)}
+        words = {package_name(w.text) for w in invocation.operands(_value_options(invocation))}
         if install.virtual is not None and install.virtual in words:
             return set(install.tools)
         automatic = sub == "autoremove" or has_flag(invocation.command, "auto-remove")

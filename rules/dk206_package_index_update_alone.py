@@ -5,24 +5,14 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.packages import Invocation, at_command, invocations, run_text
+from dockerlens.semantics.managers import APK, APT, value_options
 
-_APT = ("apt-get", "apt", "aptitude")
+_VALUE_OPTIONS = value_options("apt", "apk")
+
+_APT = tuple(sorted(APT.programs))
 #: Subcommands that use the freshly downloaded index.
-_APT_USES = (
-    "install",
-    "upgrade",
-    "dist-upgrade",
-    "full-upgrade",
-    "build-dep",
-    "source",
-    "download",
-    "reinstall",
-    "safe-upgrade",
-    "purge",
-    "remove",
-    "autoremove",
-)
-_APK_USES = ("add", "upgrade", "fix", "fetch", "del")
+_APT_USES = APT.index_users
+_APK_USES = APK.index_users
 
 
 _USES = {
@@ -45,12 +35,15 @@ def _runs_script(invocation: Invocation) -> bool:
 
 
 def _subcommand(invocation: Invocation) -> str | None:
-    words = [w.text for w in invocation.operands(("o", "c", "t", "X", "repository", "p", "root"))]
+    words = [w.text for w in invocation.operands(_VALUE_OPTIONS)]
     return words[0] if words else None
 
 
 def _updates(invocation: Invocation) -> bool:
-    return invocation.name in (*_APT, "apk") and _subcommand(invocation) == "update"
+    if invocation.name not in (*_APT, "apk"):
+        return False
+    record = APK if invocation.name == "apk" else APT
+    return _subcommand(invocation) in record.index_verbs
 
 
 def _uses_index(invocation: Invocation, manager: str) -> bool:

@@ -7,14 +7,13 @@ from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import args_without_flags, program
 from dockerlens.lint.layers import (
     Located,
-    Relation,
     located_commands,
     mark,
     path_args,
-    relation,
     workdirs,
     written_by,
 )
+from dockerlens.paths import covers
 
 #: Commands whose output is not worth a finding: an empty directory, an empty file, a link.
 _NO_BYTES = frozenset({"mkdir", "touch", "ln"})
@@ -141,4 +140,4 @@ def _deleted_by(step: Step, item: Located) -> list[str]:
 
 
 def _removes(deleted: str, path: str) -> bool:
-    return relation(deleted, path) in (Relation.SAME, Relation.CONTAINS)
+    return covers(deleted, path)

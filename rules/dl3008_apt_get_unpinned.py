@@ -4,22 +4,11 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.packages import at_word, find, unpinned
+from dockerlens.semantics.managers import APT
 
-#: apt-get options whose value is the next word.
-_VALUE_OPTIONS = (
-    "t",
-    "target-release",
-    "o",
-    "option",
-    "c",
-    "config-file",
-    "a",
-    "host-architecture",
-)
+_PINNED = APT.pinned
 
-
-def _pinned(package: str) -> bool:
-    return "=" in package or "/" in package or package.endswith(".deb")
+_VALUE_OPTIONS = APT.value_options
 
 
 class AptGetUnpinned(Rule):
@@ -92,7 +81,7 @@ class AptGetUnpinned(Rule):
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for invocation in find(step, "apt-get", "install"):
             packages = [w for w in invocation.operands(_VALUE_OPTIONS) if w.text != "install"]
-            word = unpinned(packages, _pinned)
+            word = unpinned(packages, _PINNED)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word))
                 return

@@ -6,8 +6,9 @@ from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity,
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import append_command
 from dockerlens.lint.packages import Invocation, at_command, cache_mounted, invocations, removes
+from dockerlens.semantics.managers import APT_LISTS
 
-LISTS = "/var/lib/apt/lists"
+LISTS = APT_LISTS
 
 
 def _updates_lists(invocation: Invocation) -> bool:

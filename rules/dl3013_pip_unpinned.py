@@ -4,27 +4,11 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
-from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.lint.packages import at_word, invocations, names, pip_call, unpinned
+from dockerlens.lint.packages import at_word, invocations, pip_call, unpinned
+from dockerlens.semantics.managers import PIP
 
-#: pip (and pipx) options whose value is the next word.
-_VALUE_OPTIONS = names(
-    "abi b build e editable extra-index-url f find-links i index-url implementation no-binary "
-    "only-binary platform prefix progress-bar proxy python python-version root "
-    "root-user-action src t target trusted-host upgrade-strategy cache-dir log timeout retries "
-    "exists-action cert client-cert report C config-settings global-option pip-args suffix"
-)
-_VERSION_SYMBOLS = ("==", ">=", "<=", ">", "<", "!=", "~=")
-_VCS = LazyPattern(r"(git|hg|svn|bzr)(\+[a-z-]+)?://")
-_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
-
-
-def _pinned(package: str) -> bool:
-    if any(symbol in package for symbol in _VERSION_SYMBOLS):
-        return True
-    if _VCS.match(package):
-        return "@" in package.split("://", 1)[1]
-    return package.endswith(_ARCHIVES) or "/" in package or package.startswith((".", "~"))
+_VALUE_OPTIONS = PIP.value_options
+_pinned = PIP.pinned
 
 
 class PipUnpinned(Rule):

@@ -7,6 +7,7 @@ from dockerlens.lint.commands import flags, has_flag
 from dockerlens.lint.edits import insert_flag
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, configured, find
+from dockerlens.semantics.managers import APT
 
 _QUIET_LEVEL = LazyPattern(r"--?q(uiet)?=(\d+)")
 _ASSUME_YES_OPTION = LazyPattern(r"(?i)APT::Get::Assume-?Yes=(1|true|yes|on)")
@@ -16,7 +17,7 @@ _ASSUME_YES_CONFIG = LazyPattern(r"(?i)APT::Get::Assume-?Yes\s+\\?\"?(1|true|yes
 
 def _answers_yes(invocation: Invocation) -> bool:
     command = invocation.command
-    if has_flag(command, "y", "yes", "assume-yes"):
+    if has_flag(command, *APT.assume_yes):
         return True
     # apt-get: a quiet level of 2 or more implies -y.
     found = flags(command)

@@ -3,29 +3,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.lint.packages import at_word, find, names, unpinned
+from dockerlens.lint.packages import at_word, find, unpinned
+from dockerlens.semantics.managers import manager
 
+_NPM = manager("npm")
 #: npm's spellings of install (``npm i``, ``npm add``...).
-_INSTALL = names("install i add in ins inst insta instal isnt isnta isntal isntall")
-#: npm options whose value is the next word.
-_VALUE_OPTIONS = names(
-    "loglevel registry prefix cache userconfig globalconfig omit include only location w workspace"
-)
-_GIT = ("git://", "git+ssh://", "git+http://", "git+https://", "git+file://")
-_HOSTED = ("github:", "gitlab:", "bitbucket:", "gist:")
-_SHORTHAND = LazyPattern(r"[\w.-]+/[\w.-]+(#.*)?")
-_TARBALLS = (".tar", ".tar.gz", ".tgz")
-_FOLDERS = ("/", "./", "../", "~/", "file:")
-
-
-def _pinned(package: str) -> bool:
-    if package.endswith(_TARBALLS) or package.startswith(_FOLDERS) or package in (".", ".."):
-        return True
-    if package.startswith(_GIT + _HOSTED) or _SHORTHAND.fullmatch(package):
-        return "#" in package
-    name = package.split("/", 1)[1] if package.startswith("@") and "/" in package else package
-    return "@" in name
+_INSTALL = frozenset(_NPM.install_verbs)
+_VALUE_OPTIONS = _NPM.value_options
+_pinned = _NPM.pinned
 
 
 class NpmUnpinned(Rule):

@@ -3,14 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.packages import at_word, find, names, unpinned
+from dockerlens.lint.packages import at_word, find, unpinned
+from dockerlens.semantics.managers import APK
 
-#: apk options whose value is the next word.
-_VALUE_OPTIONS = names("t virtual X repository p root arch cache-dir keys-dir repositories-file")
+_PINNED = APK.pinned
 
-
-def _pinned(package: str) -> bool:
-    return any(sign in package for sign in "=~><") or package.endswith(".apk")
+_VALUE_OPTIONS = APK.value_options
 
 
 class ApkUnpinned(Rule):
@@ -60,7 +58,7 @@ class ApkUnpinned(Rule):
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for invocation in find(step, "apk", "add"):
             packages = [w for w in invocation.operands(_VALUE_OPTIONS) if w.text != "add"]
-            word = unpinned(packages, _pinned)
+            word = unpinned(packages, _PINNED)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word))
                 return

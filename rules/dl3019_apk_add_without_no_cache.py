@@ -7,6 +7,7 @@ from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import insert_flag, remove_at_end, replace_match
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, cache_mounted, find
+from dockerlens.semantics.managers import APK
 
 
 class ApkAddWithoutNoCache(Rule):
@@ -64,10 +65,10 @@ class ApkAddWithoutNoCache(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if cache_mounted(step, "/var/cache/apk") or cache_mounted(step, "/etc/apk/cache"):
+        if any(cache_mounted(step, cache) for cache in APK.caches[0].paths):
             return
         for invocation in find(step, "apk", "add"):
-            if not has_flag(invocation.command, "no-cache", "no-network"):
+            if not has_flag(invocation.command, *APK.no_cache_flags):
                 fix = _fix(ctx, step)
                 yield Problem(step, at=at_command(ctx, step, invocation, "add"), fix=fix)
                 return

@@ -6,8 +6,9 @@ from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import subcommand_flag_fix
 from dockerlens.lint.packages import at_command, find
+from dockerlens.semantics.managers import YUM
 
-_INSTALLS = ("install", "groupinstall", "localinstall")
+_INSTALLS = YUM.install_verbs
 
 
 class YumMissingYes(Rule):
@@ -53,7 +54,7 @@ class YumMissingYes(Rule):
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         found = find(step, "yum", *_INSTALLS)
         for invocation in found:
-            if not has_flag(invocation.command, "y", "assumeyes"):
+            if not has_flag(invocation.command, *YUM.assume_yes):
                 fix = None
                 if len(found) == 1:
                     fix = subcommand_flag_fix(ctx, step, invocation, _INSTALLS, "-y")

@@ -12,12 +12,15 @@ from dockerlens.lint.packages import (
     invocations,
     removes,
 )
+from dockerlens.semantics.managers import YUM
+
+CACHE = YUM.caches[0].paths[0]
 
 
 def _cleans(invocation: Invocation) -> bool:
     if invocation.is_("yum", "clean") and invocation.has("all"):
         return True
-    return removes(invocation, "/var/cache/yum")
+    return removes(invocation, CACHE)
 
 
 class YumCleanMissing(Rule):
@@ -78,11 +81,12 @@ class YumCleanMissing(Rule):
         installs = [inv for inv in found if inv.is_("yum", "install")]
         if not installs or cleaned_after(found, installs, _cleans):
             return
-        if cache_mounted(step, "/var/cache/yum"):
+        if cache_mounted(step, CACHE):
             return
         yield Problem(step, at=at_command(ctx, step, installs[-1], "install"), fix=_fix(ctx, step))
 
 
 def _fix(ctx: LintContext, step: Step) -> Fix | None:
-    edit = append_command(ctx, step, "yum clean all")
-    return Fix("Append `yum clean all`", (edit,)) if edit else None
+    command = YUM.clean_command or ""
+    edit = append_command(ctx, step, command)
+    return Fix(f"Append `{command}`", (edit,)) if edit else None

@@ -7,6 +7,7 @@ from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import replace_match
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, find
+from dockerlens.semantics.managers import ZYPPER
 
 _CHANGES = ("install", "in", "remove", "rm", "source-install", "si", "patch")
 
@@ -54,7 +55,7 @@ class ZypperMissingNonInteractive(Rule):
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         found = find(step, "zypper", *_CHANGES)
         for invocation in found:
-            if not has_flag(invocation.command, "non-interactive", "n", "no-confirm", "y"):
+            if not has_flag(invocation.command, *ZYPPER.assume_yes):
                 fix = _fix(ctx, step) if len(found) == 1 else None
                 yield Problem(step, at=at_command(ctx, step, invocation), fix=fix)
                 return

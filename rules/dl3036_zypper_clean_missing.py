@@ -12,8 +12,9 @@ from dockerlens.lint.packages import (
     invocations,
     removes,
 )
+from dockerlens.semantics.managers import ZYPPER
 
-CACHE = "/var/cache/zypp"
+CACHE = ZYPPER.caches[0].paths[0]
 
 
 def _cleans(invocation: Invocation) -> bool:
@@ -75,5 +76,6 @@ class ZypperCleanMissing(Rule):
 
 
 def _fix(ctx: LintContext, step: Step) -> Fix | None:
-    edit = append_command(ctx, step, "zypper clean --all")
-    return Fix("Append `zypper clean --all`", (edit,)) if edit else None
+    command = ZYPPER.clean_command or ""
+    edit = append_command(ctx, step, command)
+    return Fix(f"Append `{command}`", (edit,)) if edit else None

@@ -4,15 +4,13 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.packages import at_word, find, names, unpinned
+from dockerlens.semantics.managers import ZYPPER
 
-#: zypper options whose value is the next word.
-_VALUE_OPTIONS = names("t type r repo from R root reposd-dir C cache-dir D")
+_PINNED = ZYPPER.pinned
+
+_VALUE_OPTIONS = ZYPPER.value_options
 #: Kinds of resolvables that are not versioned packages.
 _NOT_PACKAGES = names("pattern patch product")
-
-
-def _pinned(package: str) -> bool:
-    return any(sign in package for sign in "=<>") or package.endswith(".rpm")
 
 
 def _kind(args: tuple[str, ...]) -> str:
@@ -75,7 +73,7 @@ class ZypperUnpinned(Rule):
                 for w in invocation.operands(_VALUE_OPTIONS)
                 if w.text not in ("install", "in") and w.text.split(":")[0] not in _NOT_PACKAGES
             ]
-            word = unpinned(packages, _pinned)
+            word = unpinned(packages, _PINNED)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word))
                 return

@@ -6,8 +6,9 @@ from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import subcommand_flag_fix
 from dockerlens.lint.packages import at_command, find
+from dockerlens.semantics.managers import DNF
 
-_INSTALLS = ("install", "groupinstall", "localinstall")
+_INSTALLS = DNF.install_verbs
 
 
 class DnfMissingYes(Rule):
@@ -55,7 +56,7 @@ class DnfMissingYes(Rule):
         tools = ("dnf", "microdnf")
         found = find(step, tools, *_INSTALLS)
         for invocation in found:
-            if not has_flag(invocation.command, "y", "assumeyes"):
+            if not has_flag(invocation.command, *DNF.assume_yes):
                 fix = None
                 if len(found) == 1:
                     fix = subcommand_flag_fix(ctx, step, invocation, _INSTALLS, "-y")

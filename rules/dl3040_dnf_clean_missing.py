@@ -12,9 +12,10 @@ from dockerlens.lint.packages import (
     invocations,
     removes,
 )
+from dockerlens.semantics.managers import DNF
 
 #: Where dnf 4, dnf 5 and microdnf keep their caches.
-CACHES = ("/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/yum")
+CACHES = DNF.caches[0].paths
 _CHANGES = ("install", "in", "upgrade", "up", "upgrade-minimal", "up-min", "reinstall", "rei")
 
 
@@ -90,7 +91,8 @@ class DnfCleanMissing(Rule):
                 continue
             if any(cache_mounted(step, cache, ".cache/libdnf5") for cache in CACHES):
                 return
-            edit = append_command(ctx, step, f"{tool} clean all")
-            fix = Fix(f"Append `{tool} clean all`", (edit,)) if edit else None
+            command = (DNF.clean_command or "").format(program=tool)
+            edit = append_command(ctx, step, command)
+            fix = Fix(f"Append `{command}`", (edit,)) if edit else None
             yield Problem(step, at=at_command(ctx, step, installs[-1]), fix=fix)
             return

@@ -7,7 +7,6 @@ from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import only_match
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import (
-    TRUTHY,
     at_command,
     cache_mounted,
     invocations,
@@ -16,6 +15,7 @@ from dockerlens.lint.packages import (
     run_text,
 )
 from dockerlens.lint.rule import Edit
+from dockerlens.semantics.expansion import is_truthy
 
 _SET_IN_SCRIPT = LazyPattern(r"PIP_NO_CACHE_DIR=[\"']?([A-Za-z0-9]+)")
 
@@ -83,10 +83,10 @@ class PipCacheNotDisabled(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         value = known_value(step, "PIP_NO_CACHE_DIR")
-        if value is not None and value.lower() in TRUTHY:
+        if is_truthy(value):
             return
         set_here = _SET_IN_SCRIPT.search(run_text(step))
-        if set_here and set_here.group(1).lower() in TRUTHY:
+        if set_here and is_truthy(set_here.group(1)):
             return
         if cache_mounted(step, "/root/.cache/pip", ".cache/pip"):
             return

@@ -88,6 +88,17 @@ class ConsecutiveRun(Rule):
     on = frozenset({"RUN"})
     Options = Options
 
+    def __init__(self, options: object = None) -> None:
+        super().__init__(options)
+        #: Each RUN is counted as the one checked and again as the one before the next.
+        self._counts: dict[int, int] = {}
+
+    def _count(self, step: Step) -> int:
+        counted = self._counts.get(step.index)
+        if counted is None:
+            counted = self._counts[step.index] = count_commands(step)
+        return counted
+
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         if step.index == 0:
             return
@@ -100,7 +111,7 @@ class ConsecutiveRun(Rule):
         if previous.instruction.heredocs or step.instruction.heredocs:
             return
         limit = self.options.max_commands
-        if count_commands(previous) > limit or count_commands(step) > limit:
+        if self._count(previous) > limit or self._count(step) > limit:
             return
         yield Problem(step, fix=_join(ctx, previous, step))
 
@@ -130,14 +141,6 @@ def _join(ctx: LintContext, previous: Step, step: Step) -> Fix | None:
 def count_commands(step: Step) -> int:
     """How many commands the RUN runs: simple commands in the sh syntax tree, ``$(...)``
     included; for PowerShell and cmd, the statements of the line."""
-    # Each RUN is counted as the one checked and again as the one before the next.
-    counted: int | None = step.memo.get(count_commands)
-    if counted is None:
-        counted = step.memo[count_commands] = _count_commands(step)
-    return counted
-
-
-def _count_commands(step: Step) -> int:
     script = step.script
     if script is not None:
         return _command_nodes(script)

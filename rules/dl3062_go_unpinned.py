@@ -3,15 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.packages import Invocation, Word, at_word, find, names, unpinned
+from dockerlens.lint.packages import Invocation, Word, at_word, find, unpinned
+from dockerlens.semantics.managers import manager
 
-#: go build flags whose value is the next word (go spells long flags with one dash).
-_VALUE_FLAGS = names(
-    "C p tags ldflags gcflags asmflags gccgoflags o mod modfile pkgdir toolexec buildmode "
-    "compiler installsuffix overlay pgo exec covermode coverpkg"
-)
-#: Queries that name no fixed version (`@none` removes a dependency).
-_MOVING = ("@latest", "@upgrade", "@patch", "@none", "@master", "@main", "@HEAD")
+_GO = manager("go")
+_VALUE_FLAGS = _GO.value_options
 
 
 def _operands(invocation: Invocation) -> list[Word]:
@@ -28,15 +24,7 @@ def _operands(invocation: Invocation) -> list[Word]:
     return out
 
 
-def _pinned(package: str) -> bool:
-    if package.startswith((".", "/")) or package.endswith(".go"):
-        return True  # a local package or file
-    path, at, _version = package.partition("@")
-    if at:
-        return not package.endswith(_MOVING)
-    # Only a module path whose first element looks like a host name (github.com/...) is
-    # downloaded; others are the standard library or the main module's own packages.
-    return "." not in path.split("/", 1)[0]
+_pinned = _GO.pinned
 
 
 class GoUnpinned(Rule):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.paths import clean
 
 
 class CopyEntireFilesystem(Rule):
@@ -68,4 +68,4 @@ class CopyEntireFilesystem(Rule):
 
 
 def _is_root(path: str) -> bool:
-    return path.startswith("/") and posixpath.normpath(path) in ("/", "//")
+    return path.startswith("/") and clean(path) == "/"

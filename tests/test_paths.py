@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dockerlens.paths import Relation, clean, normalize, relation, resolve
+from dockerlens.paths import Relation, clean, covers, normalize, relation, resolve
 
 _PARTS = st.sampled_from(["a", "b", "..", ".", "", "$X", "*"])
 
@@ -45,3 +45,31 @@ def test_resolve_and_relation() -> None:
     assert relation("/tmp", "/tmp/a/b") is Relation.CONTAINS
     assert relation("/tmp/a/b", "/tmp") is Relation.INSIDE
     assert relation("/tmp/a", "/var/a") is None
+
+
+@pytest.mark.parametrize(
+    ("path", "target", "expected"),
+    [
+        ("/var/lib/apt/lists", "/var/lib/apt/lists", True),
+        ("/var/lib/apt/lists/", "/var/lib/apt/lists", True),
+        ("/var/lib/apt/lists/*", "/var/lib/apt/lists", True),
+        ("/var/lib/apt/lists/**", "/var/lib/apt/lists", True),
+        ("/var/lib/apt/lists*", "/var/lib/apt/lists", True),
+        ("/var/lib/apt", "/var/lib/apt/lists", True),
+        ("/var/lib/ap*", "/var/lib/apt/lists", True),
+        ("/var/lib/apt/lists/*.deb", "/var/lib/apt/lists", False),
+        ("/var/lib/apt/lists/partial", "/var/lib/apt/lists", False),
+        ("var/lib/apt/lists", "/var/lib/apt/lists", False),
+        ("${GEM_HOME}/cache", "$GEM_HOME/cache", True),
+        ("/root/.npm", "~/.npm/_cacache", False),
+    ],
+)
+def test_covers(path: str, target: str, expected: bool) -> None:
+    assert covers(path, target) is expected
+
+
+def test_covers_with_homes_and_entries() -> None:
+    assert covers("/home/node/.npm", "~/.npm/_cacache", homes=True)
+    assert covers("$HOME/.npm/*", "/root/.npm", homes=True)
+    assert covers("/usr/local/bundle/cache/*.gem", "/usr/local/bundle/cache", entries="*.gem")
+    assert not covers("/usr/local/bundle/cache/*.gem", "/usr/local/bundle/cache")

@@ -22,13 +22,13 @@ layer, that layer is left unattributed. See docs/analyze.md.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dockerlens.model import Dockerfile, Stage, Step
+from dockerlens.paths import clean
 
 #: Instructions whose history entry may carry a layer.
 LAYER_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
@@ -255,7 +255,7 @@ def _run_matches(entry: HistoryEntry, tails: tuple[str, ...]) -> bool:
 
 def _same_destination(recorded: str, written: str) -> bool:
     def normal(path: str) -> str:
-        cleaned = posixpath.normpath(path) if path else path
+        cleaned = clean(path) if path else path
         return cleaned.rstrip("/") or "/"
 
     recorded, written = normal(recorded), normal(written)

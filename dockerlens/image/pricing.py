@@ -36,10 +36,11 @@ from dockerlens.lint.findings import (
 )
 from dockerlens.lint.layers import any_archive
 from dockerlens.model import Dockerfile
+from dockerlens.semantics.managers import APK, APK_INDEX, APT_ARCHIVES, APT_LISTS, MANAGERS, PIP
 
-_APT = ("/var/lib/apt/lists", "/var/cache/apt")
-_APK = ("/var/cache/apk", "/etc/apk/cache")
-_PIP = ("~/.cache/pip",)
+_APT = (APT_LISTS, "/var/cache/apt")  # the lists, and every cache apt keeps
+_APK = APK.caches[0].paths
+_PIP = PIP.caches[0].paths
 _MENTIONED_LINE = re.compile(r"\bline (\d+)\b")
 _WRITES = re.compile(r"^`[^`]+` writes (/[^\s,;]+)")
 
@@ -50,8 +51,6 @@ _DK203_MANAGER = re.compile(r"^`([^`]+)` leaves its (.*?) in this layer")
 def _dk203_caches(message: str) -> tuple[str, ...]:
     """The caches a DK203 finding names: its manager's default places, and the paths the
     message gives (a cache moved by a variable)."""
-    from dockerlens.rules.dk203_package_cache_left import APK_INDEX, APT_ARCHIVES, MANAGERS
-
     match = _DK203_MANAGER.match(message)
     if match is None:
         return ()

@@ -51,10 +51,10 @@ def commands(step: Step) -> list[Command]:
 
     Empty for non-POSIX shells (PowerShell, cmd), whose scripts are not sh.
     """
-    found: Sequence[Command] | None = step.memo.get(commands)
-    if found is None:
-        found = step.memo[commands] = _commands(step)
-    return list(found)
+    facts = step.facts
+    if facts.commands is None:
+        facts.commands = _commands(step)
+    return list(facts.commands)
 
 
 def _commands(step: Step) -> Sequence[Command]:
@@ -254,13 +254,16 @@ def effective_commands(step: Step, *, wrappers: bool = False) -> list[Command]:
     """The commands a RUN runs, through wrappers and into nested ``sh -c`` scripts
     (:func:`unwrapped` of each of :func:`commands`). Names stay as written: compare them with
     :func:`program` or :func:`is_command`."""
-    key = (effective_commands, wrappers)
-    found: list[Command] | None = step.memo.get(key)
+    facts = step.facts
+    found = facts.wrapped_commands if wrappers else facts.effective_commands
     if found is None:
         found = [
             inner for command in commands(step) for inner in unwrapped(command, wrappers=wrappers)
         ]
-        step.memo[key] = found
+        if wrappers:
+            facts.wrapped_commands = found
+        else:
+            facts.effective_commands = found
     return list(found)
 
 
@@ -359,12 +362,6 @@ def _split_csv(text: str) -> Iterator[str]:
             part.append(char)
     if part:
         yield "".join(part)
-
-
-def has_cache_mount(step: Step, fragment: str) -> bool:
-    """A cache or tmpfs mount whose target contains ``fragment`` (hadolint's test): what it
-    writes there stays out of the layer."""
-    return any(m.type in ("cache", "tmpfs") and fragment in m.target for m in mounts(step))
 
 
 def is_archive(path: str) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Any
 
 from dockerlens.lint.pragmas import Pragmas
 from dockerlens.model import Dockerfile, Stage, Step
+from dockerlens.semantics.facts import FileFacts
 from dockerlens.shell import DEFAULT_WINDOWS_SHELL
 
 
@@ -22,11 +22,12 @@ class LintContext:
         self.lines = lines
         #: The file's ignore and shell pragmas (DL1001 reports the inline ones).
         self.pragmas = pragmas if pragmas is not None else Pragmas([], [])
-        #: Shell named by a ``# hadolint shell=`` pragma, per step index (engine-applied).
-        self.pragma_shells: dict[int, str] = {}
+        #: Shell named by a ``# hadolint shell=`` pragma, per step index (applied when the
+        #: model was built).
+        self.pragma_shells: dict[int, str] = dockerfile.pragma_shells
         #: Views of the whole file several rules ask for (working directories...), computed
-        #: once: ``memo.get(key)`` / ``memo[key] = value``, as ``Step.memo`` is per step.
-        self.memo: dict[object, Any] = {}
+        #: once by the helper that owns each, as ``Step.facts`` is per step.
+        self.facts = FileFacts()
 
     @property
     def path(self) -> str:

@@ -26,10 +26,10 @@ from dockerlens.lint.findings import (
     Finding,
     docs_url,
 )
-from dockerlens.lint.packages import mentionable_text
 from dockerlens.lint.registry import REMOVED_HADOLINT_CODES, is_shellcheck_code
 from dockerlens.lint.rule import Edit, Fix, Problem, Rule, Severity
 from dockerlens.model import Step, build_model
+from dockerlens.semantics.invocations import mentionable_text
 from dockerlens.syntax.parser import parse, source_lines
 
 #: What BuildKit's dispatcher knows; its parser accepts any word, its build stops on others.
@@ -138,11 +138,11 @@ def lint_file(
         for word in dict.fromkeys((instruction.keyword, instruction.effective_keyword))
         if word not in INSTRUCTIONS
     ]
-    dockerfile = build_model(result, path, settings.build_args)
     directive_lines = {d.line for d in result.directives.values()}
     found = pragma_scan.scan(lines, result.instructions, directive_lines)
+    shells = [(pragma.line, pragma.shell) for pragma in found.shells]
+    dockerfile = build_model(result, path, settings.build_args, shells)
     context = LintContext(dockerfile, lines, pragmas=found)
-    _apply_shell_pragmas(context, found.shells)
     if on_context is not None:
         on_context(context)
 
@@ -484,28 +484,3 @@ def _skip_checks(
 
 def _replace_severity(finding: Finding, severity: Severity) -> Finding:
     return dataclasses.replace(finding, severity=severity)
-
-
-def _apply_shell_pragmas(context: LintContext, shells: list[pragma_scan.ShellPragma]) -> None:
-    """``# hadolint shell=pwsh``: RUNs after it (to the next SHELL or the stage's end) are
-    written for that shell; before the first FROM it sets every stage's default."""
-    if not shells:
-        return
-    steps = context.steps
-    for pragma in shells:
-        first_after = next((s for s in steps if s.line > pragma.line), None)
-        if first_after is None:
-            continue
-        every_stage = first_after.stage is None or (
-            first_after.keyword == "FROM" and first_after.stage == 0
-        )
-        shelled: set[int | None] = set()
-        for step in steps[first_after.index :]:
-            if not every_stage and step.stage != first_after.stage:
-                break
-            if step.keyword == "SHELL" and step.instruction.sub_cmd is None:
-                shelled.add(step.stage)
-            if step.stage in shelled:
-                continue
-            context.pragma_shells[step.index] = pragma.shell
-            step.shell = (pragma.shell,)

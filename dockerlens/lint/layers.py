@@ -43,6 +43,7 @@ from dockerlens.paths import parts as parts
 from dockerlens.paths import relation as relation
 from dockerlens.paths import resolve as resolve
 from dockerlens.secrets import secret_kind as secret_kind
+from dockerlens.semantics.expansion import expand_known as semantic_expand_known
 from dockerlens.shell import Command
 
 # --- WORKDIR ----------------------------------------------------------------------------------
@@ -54,10 +55,10 @@ def workdirs(ctx: LintContext) -> dict[int, str]:
     A stage starts in ``/``, or where the stage it is built ``FROM`` ended. ``ONBUILD
     WORKDIR`` does not apply to the image being built. Worked out once per file.
     """
-    found: dict[int, str] | None = ctx.memo.get(workdirs)
-    if found is None:
-        found = ctx.memo[workdirs] = _workdirs(ctx)
-    return found
+    facts = ctx.facts
+    if facts.workdirs is None:
+        facts.workdirs = _workdirs(ctx)
+    return facts.workdirs
 
 
 def _workdirs(ctx: LintContext) -> dict[int, str]:
@@ -128,11 +129,12 @@ def copy_of(step: Step, cwd: str | None) -> Copy | None:
     """What a COPY or ADD wrote, or None when it cannot be told (no destination)."""
     if step.keyword not in ("COPY", "ADD"):
         return None
-    key = (copy_of, cwd)  # several rules ask, for every RUN after it
-    if key not in step.memo:
-        step.memo[key] = _copy_of(step, cwd)
-    found: Copy | None = step.memo[key]
-    return found
+    facts = step.facts  # several rules ask, for every RUN after it
+    if facts.copies is None:
+        facts.copies = {}
+    if cwd not in facts.copies:
+        facts.copies[cwd] = _copy_of(step, cwd)
+    return facts.copies[cwd]
 
 
 def _copy_of(step: Step, cwd: str | None) -> Copy | None:
@@ -193,10 +195,9 @@ def copies_before(ctx: LintContext, step: Step) -> list[Copy]:
     stage = ctx.stage_of(step)
     if stage is None:
         return []
-    key = (stage_copies, stage.index)
-    copies: list[Copy] | None = ctx.memo.get(key)
+    copies = ctx.facts.stage_copies.get(stage.index)
     if copies is None:
-        copies = ctx.memo[key] = stage_copies(ctx, stage, workdirs(ctx))
+        copies = ctx.facts.stage_copies[stage.index] = stage_copies(ctx, stage, workdirs(ctx))
     return [copy for copy in copies if copy.step.index < step.index]
 
 
@@ -250,18 +251,10 @@ def located_commands(step: Step, cwd: str | None) -> Iterator[Located]:
                 outer = new
 
 
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-
 def expand_known(step: Step, word: str) -> str:
     """``word`` with the ARG/ENV variables of known value the RUN sees replaced; any other
     ``$NAME`` (set by the script, or by the base image) is kept as written."""
-
-    def value(match: re.Match[str]) -> str:
-        found = step.value_of(match.group(1) or match.group(2))
-        return found if found is not None else match.group(0)
-
-    return _VARIABLE.sub(value, word)
+    return semantic_expand_known(word, step.variables)
 
 
 def path_args(step: Step, located: Located, words: list[str]) -> list[str]:

@@ -125,10 +125,10 @@ class Rule:
     #: Also visit ``ONBUILD <keyword>`` instructions, as if they ran in a child image.
     onbuild: ClassVar[bool] = False
     #: For a RUN, words one of which its text must hold for :meth:`check` to be called: the
-    #: programs the rule is about (``{"apt-get"}``). The text
-    #: (:func:`dockerlens.lint.packages.mentionable_text`) is read with quotes and backslashes
-    #: left out, the values of the RUN's variables and its commands' words once expanded
-    #: added, so ``s'u'do``, ``$PIP install`` and ``$A$B install`` count. Empty: every RUN.
+    #: programs the rule is about (``{"apt-get"}``). The text (:func:`dockerlens.semantics.
+    #: invocations.mentionable_text`) is read with quotes and backslashes left out, the values
+    #: of the RUN's variables and its commands' words once expanded added, so ``s'u'do``,
+    #: ``$PIP install`` and ``$A$B install`` count. Empty: every RUN.
     run_mentions: ClassVar[frozenset[str]] = frozenset()
     #: Other names that select, ignore and suppress this rule (BuildKit check names...).
     aliases: ClassVar[tuple[str, ...]] = ()
