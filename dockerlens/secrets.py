@@ -56,9 +56,12 @@ _SECRET_TAILS = frozenset(
 )
 #: Private keys and key stores.
 _KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8")
-#: Words in the name of a ``.pem`` or key store that holds certificates (public), not keys.
+#: Words in the name of a ``.pem`` or key store that holds certificates or Diffie-Hellman
+#: parameters (``dhparam.pem``, ``dh2048.pem``, ``ffdhe4096.pem``: public), not keys.
 _PUBLIC_WORDS = re.compile(
-    r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts)", re.IGNORECASE
+    r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts"
+    r"|dhparam|^dh\d*$|ffdhe)",
+    re.IGNORECASE,
 )
 #: Signing keys published for package repositories (``nodesource.gpg.key``, ``repo.asc.key``,
 #: ``archive-keyring.key``) and public halves (``id_rsa.pub.pem``): public by their name.
