@@ -575,8 +575,10 @@ def extracted_later(ctx: LintContext, copy: Copy, written: Written, until: Step)
         return None
     for run in runs_after(ctx, copy, until):
         for command in commands(run):
-            if extracts(command) and (
-                names_archive(command, written.path) or names_archive(command, written.source)
+            # Only archive names count: a copy into /usr/local/bin must not match `-C /usr/bin`.
+            if extracts(command) and any(
+                any_archive(name) and names_archive(command, name)
+                for name in (written.path, written.source)
             ):
                 return run
     return None
