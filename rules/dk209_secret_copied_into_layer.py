@@ -216,7 +216,7 @@ class SecretCopiedIntoLayer(Rule):
         if not self._loaded:
             self._loaded = True
             self._context = build_context(ctx, self.options.context)
-            patterns = ignore_patterns(ctx, self._context, self.options.context)
+            patterns = ignore_patterns(ctx, self._context)
             self._matcher = matcher_of(patterns)
         return self._context
 

@@ -149,6 +149,38 @@ def test_dk208_context_option(tmp_path: Path) -> None:
     assert messages("DK208", tmp_path, text, name="docker/Dockerfile", context="..") == []
 
 
+#: A Dockerfile built from the repository root (`docker build -f src/Api/Dockerfile .`): its
+#: other COPY names a root-relative path.
+FROM_ROOT = "FROM node:22-slim\nCOPY src/Api/entrypoint.sh /\nWORKDIR /app\nCOPY . .\n"
+
+
+def test_dk208_context_inferred_from_the_files_the_dockerfile_copies(tmp_path: Path) -> None:
+    make(tmp_path, ".git/", "src/Api/entrypoint.sh", ignore=".git\nnode_modules\n")
+    assert messages("DK208", tmp_path, FROM_ROOT, name="src/Api/Dockerfile") == []
+    (tmp_path / ".dockerignore").unlink()
+    [message] = messages("DK208", tmp_path, FROM_ROOT, name="src/Api/Dockerfile")
+    assert f"build context assumed: {tmp_path.resolve()}/, the folder holding the files" in message
+
+
+def test_dk208_context_stays_the_dockerfile_folder_when_its_files_are_there(
+    tmp_path: Path,
+) -> None:
+    # The files are in the Dockerfile's folder (and above it too): that folder is the context.
+    make(
+        tmp_path, ".git/", "src/Api/entrypoint.sh", "src/Api/src/Api/entrypoint.sh", ignore=".git\n"
+    )
+    [message] = messages("DK208", tmp_path, FROM_ROOT, name="src/Api/Dockerfile")
+    assert "the Dockerfile's folder" in message
+
+
+def test_dk208_context_search_stops_at_the_repository_root(tmp_path: Path) -> None:
+    # The files exist only above the repository holding the Dockerfile: not its context.
+    make(tmp_path, "src/Api/entrypoint.sh", ignore=".git\n")
+    make(tmp_path / "repo", ".git/")
+    [message] = messages("DK208", tmp_path / "repo", FROM_ROOT, name="src/Api/Dockerfile")
+    assert "the Dockerfile's folder" in message
+
+
 def test_dk208_only_whole_context_copies(tmp_path: Path) -> None:
     make(tmp_path, ".git/")
     text = "FROM alpine:3.20\nCOPY src/ /src/\nCOPY --from=build . /out\n"

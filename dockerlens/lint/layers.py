@@ -618,22 +618,73 @@ class BuildContextOptions(BuildContextOption):
 
 
 def build_context(ctx: LintContext, relative: str = "") -> Path | None:
-    """The build context: the Dockerfile's directory, or ``relative`` to it; None when the
-    Dockerfile has no file (standard input) or the directory does not exist."""
+    """The build context: the directory ``relative`` to the Dockerfile's when given, else the
+    one :func:`inferred_context` finds; None when the Dockerfile has no file (standard input)
+    or the directory does not exist."""
     if ctx.path in NO_CONTEXT:
         return None
     folder = Path(ctx.path).parent
     if relative:
         folder = folder / relative
-    return folder if folder.is_dir() else None
+        return folder if folder.is_dir() else None
+    return inferred_context(ctx, folder) if folder.is_dir() else None
 
 
-def ignore_patterns(ctx: LintContext, context: Path | None, relative: str = "") -> list[str] | None:
+#: Folders above the Dockerfile's looked at for its build context, at most.
+_CONTEXT_LEVELS = 6
+
+
+def inferred_context(ctx: LintContext, folder: Path) -> Path:
+    """The Dockerfile's folder, unless some files its COPY and ADD take from the context are
+    missing there and all of them are in a folder above it (``docker build -f src/Api/Dockerfile
+    .`` copies ``src/Api/entrypoint.sh``): then the nearest such folder. The search stops at
+    the repository root (a folder holding ``.git``) and at the working directory."""
+    sources = context_sources(ctx)
+    if all((folder / source).exists() for source in sources):
+        return folder
+    here = Path.cwd().resolve()
+    for level, parent in enumerate(folder.resolve().parents):
+        if level >= _CONTEXT_LEVELS:
+            break
+        if all((parent / source).exists() for source in sources):
+            return parent
+        if (parent / ".git").exists() or parent == here:
+            break
+    return folder
+
+
+def context_sources(ctx: LintContext) -> list[str]:
+    """The paths the file's COPY and ADD take from the build context that can be told: no
+    variable, glob, URL, heredoc, ``..``, nor the whole context."""
+    found: list[str] = []
+    for step in ctx.steps:
+        if step.keyword not in ("COPY", "ADD") or step.instruction.sub_cmd is not None:
+            continue
+        if step.flag("from") is not None:
+            continue
+        for word in step.expanded[:-1]:
+            source = word.strip("/")
+            if (
+                not source
+                or source in (".", "*")
+                or "://" in word
+                or word.startswith(("<<", "git@"))
+                or is_glob(word)
+                or ".." in source.split("/")
+                or "$" in word
+                or any(mark in word for mark in _UNKNOWABLE)
+            ):
+                continue
+            found.append(source)
+    return found
+
+
+def ignore_patterns(ctx: LintContext, context: Path | None) -> list[str] | None:
     """The patterns of the ignore file a build would read (``<Dockerfile>.dockerignore``, else
     the context's ``.dockerignore``); None when there is none."""
     if context is None:
         return None
-    found = dockerignore.find(Path(ctx.path), context if relative else None)
+    found = dockerignore.find(Path(ctx.path), context)
     if found is None:
         return None
     try:
