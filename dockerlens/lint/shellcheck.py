@@ -13,6 +13,9 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   ``instruction_line`` stays the RUN's first line, so ``# hadolint ignore=SC2086`` above the
   RUN still applies;
 * ShellCheck's suggested fixes are kept (as unsafe fixes) when they map back exactly;
+* SC2016 (no expansion in single quotes) is not reported on the text ``echo`` or ``printf``
+  writes to a file (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``): that text is for a
+  shell that reads it later, and keeping ``$`` is the point;
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
   processes as there are cores, each given a share of similar size.
 
@@ -40,6 +43,7 @@ from dockerlens.lint.engine import FileResult, add_external
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.model import Step
+from dockerlens.shell import parse_shell
 
 NAME = "shellcheck"
 URL = "https://www.shellcheck.net/wiki/{code}"
@@ -577,6 +581,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code in EXCLUDED:
         return None
+    if code == "SC2016" and _written_for_a_later_shell(script, where[0], where[1]):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -593,6 +599,35 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         fix=_map_fix(script, comment.get("fix")),
         instruction_line=step.line,
     )
+
+
+#: Commands that write their arguments out as text.
+_WRITERS = frozenset({"echo", "printf"})
+_FILE_REDIRECTS = frozenset({">", ">>", ">|"})
+
+
+def _written_for_a_later_shell(script: Script, line: int, column: int) -> bool:
+    """The single-quoted text SC2016 points at is an argument of ``echo`` or ``printf`` whose
+    output goes to a file (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``, or ``| tee``): it is
+    written for a shell that reads it later, and the quotes that keep ``$`` are the point."""
+    lines = script.text.split("\n")
+    if not 1 <= line <= len(lines):
+        return False
+    offset = len("".join(text + "\n" for text in lines[: line - 1]).encode())
+    offset += len(lines[line - 1][: column - 1].encode())
+    commands = parse_shell(script.text).commands
+    holding = [i for i, c in enumerate(commands) if c.start_byte <= offset < c.end_byte]
+    if not holding:
+        return False
+    # The innermost command: a command substitution's own commands come inside its command.
+    index = min(holding, key=lambda i: commands[i].end_byte - commands[i].start_byte)
+    command = commands[index]
+    if command.name not in _WRITERS:
+        return False
+    if any(redirect.operator in _FILE_REDIRECTS for redirect in command.redirects):
+        return True
+    following = commands[index + 1] if index + 1 < len(commands) else None
+    return following is not None and following.joined_by == "|" and following.name == "tee"
 
 
 def _lines(result: FileResult) -> list[str]:
