@@ -339,6 +339,24 @@ def test_sc2016_not_on_text_written_to_a_file_for_a_later_shell(program: str) ->
     ]
 
 
+def test_sc2154_not_after_eval_or_a_sourced_file(program: str) -> None:
+    # Seen in the held-out precision sample (docs/lint.md): eval assigns node_full.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN eval "$(cat /meta)" && echo "$node_full"
+        RUN . /etc/os-release && echo "$version_id"
+        RUN echo "$before_source" && . /etc/os-release
+        RUN echo "$never_assigned"
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2154"]
+    assert [(f.line, marked(text, f)) for f in found] == [
+        (4, "$before_source"),
+        (5, "$never_assigned"),
+    ]
+
+
 def test_fixes_map_back_to_the_dockerfile(program: str) -> None:
     text = dockerfile(
         """

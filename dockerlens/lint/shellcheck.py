@@ -15,7 +15,8 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
 * ShellCheck's suggested fixes are kept (as unsafe fixes) when they map back exactly;
 * SC2016 (no expansion in single quotes) is not reported on the text ``echo`` or ``printf``
   writes to a file (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``): that text is for a
-  shell that reads it later, and keeping ``$`` is the point;
+  shell that reads it later, and keeping ``$`` is the point; nor SC2154 (referenced but not
+  assigned) after an ``eval`` or a sourced file (``.``, ``source``), which may assign it;
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
   processes as there are cores, each given a share of similar size.
 
@@ -43,7 +44,7 @@ from dockerlens.lint.engine import FileResult, add_external
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.model import Step
-from dockerlens.shell import parse_shell
+from dockerlens.shell import Command, parse_shell
 
 NAME = "shellcheck"
 URL = "https://www.shellcheck.net/wiki/{code}"
@@ -583,6 +584,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code == "SC2016" and _written_for_a_later_shell(script, where[0], where[1]):
         return None
+    if code == "SC2154" and _after_eval_or_source(script, where[0], where[1]):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -606,16 +609,42 @@ _WRITERS = frozenset({"echo", "printf"})
 _FILE_REDIRECTS = frozenset({">", ">>", ">|"})
 
 
+#: Commands that may assign any variable: what they run cannot be seen.
+_ASSIGN_UNSEEN = frozenset({"eval", "source", "."})
+
+
+def _offset(script: Script, line: int, column: int) -> int | None:
+    """The byte offset in the script of ShellCheck's (1-based) line and column."""
+    lines = script.text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    offset = len("".join(text + "\n" for text in lines[: line - 1]).encode())
+    return offset + len(lines[line - 1][: column - 1].encode())
+
+
+@functools.lru_cache(maxsize=32)
+def _commands(text: str) -> tuple[Command, ...]:
+    return tuple(parse_shell(text).commands)
+
+
+def _after_eval_or_source(script: Script, line: int, column: int) -> bool:
+    """SC2154 (referenced but not assigned) after an ``eval`` or a sourced file, either of which
+    may assign it (``eval "$NODE_META"; echo "$node_full"``)."""
+    offset = _offset(script, line, column)
+    return offset is not None and any(
+        command.name in _ASSIGN_UNSEEN and command.start_byte < offset
+        for command in _commands(script.text)
+    )
+
+
 def _written_for_a_later_shell(script: Script, line: int, column: int) -> bool:
     """The single-quoted text SC2016 points at is an argument of ``echo`` or ``printf`` whose
     output goes to a file (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``, or ``| tee``): it is
     written for a shell that reads it later, and the quotes that keep ``$`` are the point."""
-    lines = script.text.split("\n")
-    if not 1 <= line <= len(lines):
+    offset = _offset(script, line, column)
+    if offset is None:
         return False
-    offset = len("".join(text + "\n" for text in lines[: line - 1]).encode())
-    offset += len(lines[line - 1][: column - 1].encode())
-    commands = parse_shell(script.text).commands
+    commands = _commands(script.text)
     holding = [i for i, c in enumerate(commands) if c.start_byte <= offset < c.end_byte]
     if not holding:
         return False
