@@ -162,6 +162,13 @@ def test_dk208_context_inferred_from_the_files_the_dockerfile_copies(tmp_path: P
     assert f"build context assumed: {tmp_path.resolve()}/, the folder holding the files" in message
 
 
+def test_dk208_context_inferred_from_a_glob_the_dockerfile_copies(tmp_path: Path) -> None:
+    # `COPY *.sln .` matches nothing next to src/Web/Dockerfile, and the solution at the root.
+    make(tmp_path, ".git/", "eShop.sln", ignore=".git\n")
+    text = "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /app\nCOPY *.sln .\nCOPY . .\n"
+    assert messages("DK208", tmp_path, text, name="src/Web/Dockerfile") == []
+
+
 def test_dk208_context_stays_the_dockerfile_folder_when_its_files_are_there(
     tmp_path: Path,
 ) -> None:

@@ -640,22 +640,32 @@ def inferred_context(ctx: LintContext, folder: Path) -> Path:
     .`` copies ``src/Api/entrypoint.sh``): then the nearest such folder. The search stops at
     the repository root (a folder holding ``.git``) and at the working directory."""
     sources = context_sources(ctx)
-    if all((folder / source).exists() for source in sources):
+    if all(_present(folder, source) for source in sources):
         return folder
     here = Path.cwd().resolve()
     for level, parent in enumerate(folder.resolve().parents):
         if level >= _CONTEXT_LEVELS:
             break
-        if all((parent / source).exists() for source in sources):
+        if all(_present(parent, source) for source in sources):
             return parent
         if (parent / ".git").exists() or parent == here:
             break
     return folder
 
 
+def _present(folder: Path, source: str) -> bool:
+    """``source`` (a path, or a glob matching something) is in ``folder``."""
+    if not is_glob(source):
+        return (folder / source).exists()
+    try:
+        return any(True for _ in folder.glob(source))
+    except (ValueError, OSError):
+        return False
+
+
 def context_sources(ctx: LintContext) -> list[str]:
-    """The paths the file's COPY and ADD take from the build context that can be told: no
-    variable, glob, URL, heredoc, ``..``, nor the whole context."""
+    """The paths (and globs) the file's COPY and ADD take from the build context that can be
+    told: no variable, URL, heredoc, ``..``, nor the whole context."""
     found: list[str] = []
     for step in ctx.steps:
         if step.keyword not in ("COPY", "ADD") or step.instruction.sub_cmd is not None:
@@ -669,7 +679,6 @@ def context_sources(ctx: LintContext) -> list[str]:
                 or source in (".", "*")
                 or "://" in word
                 or word.startswith(("<<", "git@"))
-                or is_glob(word)
                 or ".." in source.split("/")
                 or "$" in word
                 or any(mark in word for mark in _UNKNOWABLE)
