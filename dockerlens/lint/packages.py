@@ -414,11 +414,21 @@ def at_word(ctx: LintContext, step: Step, word: Word) -> str | None:
     return pick_at(ctx, step, word.origin, word.text)
 
 
-def at_command(ctx: LintContext, step: Step, invocation: Invocation, *words: str) -> str | None:
-    """Text to mark for an invocation: ``name word`` as written, else its name."""
+def at_command(
+    ctx: LintContext, step: Step, invocation: Invocation, *words: str
+) -> str | tuple[int, int, int, int] | None:
+    """Where to mark an invocation: ``name word`` as written, else its name; at this
+    invocation's own place when an earlier command of the RUN has the same text (the second
+    ``apt-get install`` of a RUN is marked there, not at the first)."""
     name = invocation.name
     written = [f"{name} {word}" for word in words]
-    return pick_at(ctx, step, *written, name)
+    text = pick_at(ctx, step, *written, name)
+    script = step.script
+    if text is None or script is None:
+        return text
+    before = script.text.encode("utf-8", "surrogateescape")[: invocation.command.start_byte]
+    earlier = before.decode("utf-8", "surrogateescape").count(text)
+    return (ctx.locate(step, text, earlier) if earlier else None) or text
 
 
 # --- values and configuration ----------------------------------------------------------------
