@@ -201,6 +201,20 @@ def _line(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+#: A dotenv line giving a secret-named variable a value (``APP_KEY=base64:...``).
+_ENV_SECRET_VALUE = re.compile(
+    rb"(?m)^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*"
+    rb"(?:TOKEN|SECRET|PASSWORD|PASSWD|PASS|KEY|CREDENTIALS?)[ \t]*=[ \t]*[\"']?([^\s\"'#]+)",
+    re.IGNORECASE,
+)
+
+
+def env_holds_secret(data: bytes) -> bool:
+    """A dotenv text gives some secret-named variable a value that is not a placeholder (a
+    file that sets ``APP_KEY=`` and ``DB_HOST=db`` holds settings only)."""
+    return any(not _placeholder(m.group(1)) for m in _ENV_SECRET_VALUE.finditer(data))
+
+
 def _placeholder(value: bytes) -> bool:
     return _PLACEHOLDER.search(value.decode("utf-8", "replace")) is not None
 

@@ -202,6 +202,7 @@ def test_dk208_standard_input_has_no_context() -> None:
 
 def test_dk209_secrets_in_the_whole_context(tmp_path: Path) -> None:
     make(tmp_path, ".env", "app.js", "deploy/id_rsa", "node_modules/pkg/.env", ".ssh/config")
+    (tmp_path / ".env").write_text("SESSION_SECRET=7f3a9c1e5b\n", encoding="utf-8")
     [message] = messages("DK209", tmp_path, COPY_ALL)
     assert "copies .env, .ssh, deploy/id_rsa from the build context" in message
 
@@ -254,12 +255,19 @@ def test_dk209_builder_stage_context_is_not_reported(tmp_path: Path) -> None:
             "[pypi]\npassword = pypi-abc\n",
         ),
         (".netrc", "default\n", "machine example.com\n  login ci\n  password abc\n"),
+        # A dotenv template: settings, secret names left empty or read from the environment.
+        (
+            ".env.production",
+            "APP_ENV=production\nAPP_KEY=\nDB_HOST=db\nDB_PASSWORD=${DB_PASSWORD}\n",
+            "APP_KEY=base64:q3Jt9vXw2mLp8sZk\n",
+        ),
     ],
 )
 def test_dk209_settings_files_without_credentials(
     tmp_path: Path, name: str, settings: str, credential: str
 ) -> None:
-    """An .npmrc / .pypirc / .netrc in the context is a secret only when it holds one."""
+    """An .npmrc / .pypirc / .netrc / dotenv file in the context is a secret only when it
+    holds one."""
     (tmp_path / name).write_text(settings, encoding="utf-8")
     copy_file = f"FROM node:22-slim\nCOPY {name} /root/\n"
     assert messages("DK209", tmp_path, copy_file) == []
