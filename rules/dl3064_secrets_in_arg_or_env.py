@@ -93,8 +93,15 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w)
 
 
+#: Values that switch something on or off: no secret (``APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE=1``,
+#: ``GOOGLE_API_KEY=no``).
+_SWITCHES = frozenset({"0", "1", "true", "false", "yes", "no", "on", "off", "none", "null"})
+
+
 def looks_secret(name: str, values: list[str]) -> bool:
     """The heuristic: see the rule's documentation. ``values``: what the variable may hold."""
+    if values and all(value.lower() in _SWITCHES for value in values):
+        return False
     if name.upper() in KNOWN_SECRETS:
         return True
     # Where a credential file lives is no secret: GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/k.
@@ -183,6 +190,8 @@ class SecretsInArgOrEnv(Rule):
 
     An `ENV` that sets the name to nothing as written (`ENV OAUTH2_SECRET=""`) is not reported:
     it documents a setting the container is given at run time, and the image holds no value.
+    Nor is a value that switches something on or off (`0`, `1`, `true`, `false`, `yes`, `no`,
+    `on`, `off`, `none`, `null`): `GOOGLE_API_KEY=no` holds no key.
     An `ARG` is reported with or without a default, since the value a build passes ends up in
     the image history.
 
