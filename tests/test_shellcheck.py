@@ -357,6 +357,21 @@ def test_sc2154_not_after_eval_or_a_sourced_file(program: str) -> None:
     ]
 
 
+def test_sc2291_not_on_the_indentation_of_continuation_lines(program: str) -> None:
+    # Seen in the held-out precision sample (docs/lint.md): joining the lines of the RUN
+    # turns the indentation of `"b"` into repeated spaces the shell never sees.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN echo "a" \\
+                "b" \\
+         && echo a    b
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2291"]
+    assert [(f.line, marked(text, f)) for f in found] == [(4, "echo a    b")]
+
+
 def test_fixes_map_back_to_the_dockerfile(program: str) -> None:
     text = dockerfile(
         """

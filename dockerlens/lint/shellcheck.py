@@ -17,6 +17,7 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   writes to a file (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``): that text is for a
   shell that reads it later, and keeping ``$`` is the point; nor SC2154 (referenced but not
   assigned) after an ``eval`` or a sourced file (``.``, ``source``), which may assign it;
+  nor SC2291 (repeated spaces) made by joining a continuation line's indentation;
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
   processes as there are cores, each given a share of similar size.
 
@@ -586,6 +587,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code == "SC2154" and _after_eval_or_source(script, where[0], where[1]):
         return None
+    if code == "SC2291" and _spaces_from_continuations(script, where):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -635,6 +638,23 @@ def _after_eval_or_source(script: Script, line: int, column: int) -> bool:
         command.name in _ASSIGN_UNSEEN and command.start_byte < offset
         for command in _commands(script.text)
     )
+
+
+_REPEATED_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def _spaces_from_continuations(script: Script, where: tuple[int, int, int, int]) -> bool:
+    """Every run of repeated spaces in SC2291's range is where the RUN's lines were joined:
+    the indentation of a continuation line (``echo "a" \\`` then ``    "b"``), which the shell
+    never sees as repeated spaces between words."""
+    line, column, end_line, end_column = where
+    body_line = line - script.header - 1
+    if line != end_line or script.lines is None or not 0 <= body_line < len(script.lines):
+        return False
+    seams = [segment.column for segment in script.lines[body_line][1:]]
+    text = script.text.split("\n")[line - 1][column - 1 : end_column - 1]
+    runs = [(column - 1 + m.start(), column - 1 + m.end()) for m in _REPEATED_SPACES.finditer(text)]
+    return bool(runs) and all(any(a < seam < b for seam in seams) for a, b in runs)
 
 
 def _written_for_a_later_shell(script: Script, line: int, column: int) -> bool:
