@@ -326,6 +326,7 @@ def test_sc2016_not_on_text_written_to_a_file_for_a_later_shell(program: str) ->
          && echo 'export PATH="$HOME/bin:$PATH"' | tee -a /etc/profile \\
          && if true; then printf '%s\\n' 'cd "$HOME"' > /etc/profile.d/home.sh; fi \\
          && echo 'ünï' 'x=$HOME' > /tmp/ünï \\
+         && { echo 'a=${A}'; echo 'b=${B}'; } > /etc/php/conf.d/x.ini \\
          && echo "$(echo '$HOME')" > /tmp/home \\
          && echo '$HOME' \\
          && cd '$HOME'
@@ -333,9 +334,9 @@ def test_sc2016_not_on_text_written_to_a_file_for_a_later_shell(program: str) ->
     )
     found = [f for f in check(text, program) if f.code == "SC2016"]
     assert [(f.line, marked(text, f)) for f in found] == [
-        (6, "'$HOME'"),
         (7, "'$HOME'"),
         (8, "'$HOME'"),
+        (9, "'$HOME'"),
     ]
 
 

@@ -14,7 +14,8 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   RUN still applies;
 * ShellCheck's suggested fixes are kept (as unsafe fixes) when they map back exactly;
 * SC2016 (no expansion in single quotes) is not reported on the text ``echo`` or ``printf``
-  writes to a file (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``): that text is for a
+  writes to a file, itself or through a ``{ ...; } > file`` group
+  (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``): that text is for a
   shell that reads it later, and keeping ``$`` is the point; nor SC2154 (referenced but not
   assigned) after an ``eval`` or a sourced file (``.``, ``source``), which may assign it;
   nor SC2291 (repeated spaces) made by joining a continuation line's indentation;
@@ -676,7 +677,36 @@ def _written_for_a_later_shell(script: Script, line: int, column: int) -> bool:
     if any(redirect.operator in _FILE_REDIRECTS for redirect in command.redirects):
         return True
     following = commands[index + 1] if index + 1 < len(commands) else None
-    return following is not None and following.joined_by == "|" and following.name == "tee"
+    if following is not None and following.joined_by == "|" and following.name == "tee":
+        return True
+    rest = script.text.encode("utf-8", "surrogateescape")[command.end_byte :]
+    return _group_sent_to_a_file(rest.decode("utf-8", "surrogateescape"))
+
+
+#: After a group's closing brace or parenthesis: its output goes to a file or to tee.
+_TO_FILE = re.compile(r"\s*(?:>>?(?!&)|>\||\|\s*tee\b)")
+
+
+def _group_sent_to_a_file(rest: str) -> bool:
+    """The ``{ ...; }`` or ``( ... )`` group holding the text before ``rest`` sends its output
+    to a file (``{ echo 'a=${A}'; echo 'b'; } > /etc/php/conf.d/x.ini``)."""
+    depth = 0
+    quote = ""
+    previous = " "
+    for index, char in enumerate(rest):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "{(" and previous in " \t\n;&|(":
+            depth += 1
+        elif char in "})" and (char == ")" or previous in " \t\n;&"):
+            if depth == 0:
+                return _TO_FILE.match(rest, index + 1) is not None
+            depth -= 1
+        previous = char
+    return False
 
 
 def _lines(result: FileResult) -> list[str]:
