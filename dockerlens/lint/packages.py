@@ -421,13 +421,19 @@ def at_command(
     invocation's own place when an earlier command of the RUN has the same text (the second
     ``apt-get install`` of a RUN is marked there, not at the first)."""
     name = invocation.name
-    written = [f"{name} {word}" for word in words]
-    text = pick_at(ctx, step, *written, name)
+    candidates = [*(f"{name} {word}" for word in words), name]
     script = step.script
-    if text is None or script is None:
-        return text
-    before = script.text.encode("utf-8", "surrogateescape")[: invocation.command.start_byte]
-    earlier = before.decode("utf-8", "surrogateescape").count(text)
+    if script is None:
+        return pick_at(ctx, step, *candidates)
+    encoded = script.text.encode("utf-8", "surrogateescape")
+    command = invocation.command
+    own = encoded[command.start_byte : command.end_byte].decode("utf-8", "surrogateescape")
+    # As this command is written (`apt-get -f install` is marked at its `apt-get`).
+    text = next((c for c in candidates if c in own), None) or pick_at(ctx, step, *candidates)
+    if text is None:
+        return None
+    before = encoded[: command.start_byte].decode("utf-8", "surrogateescape")
+    earlier = before.count(text)
     return (ctx.locate(step, text, earlier) if earlier else None) or text
 
 
