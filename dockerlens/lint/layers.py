@@ -630,6 +630,28 @@ def build_context(ctx: LintContext, relative: str = "") -> Path | None:
     return inferred_context(ctx, folder) if folder.is_dir() else None
 
 
+def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
+    """The build-context file an earlier COPY or ADD of the stage put at ``path`` (absolute),
+    when the context is at hand and the file is there."""
+    context = build_context(ctx)
+    if context is None:
+        return None
+    for copy in reversed(copies_before(ctx, step)):
+        if copy.from_stage is not None or copy.step.keyword != "COPY":
+            continue
+        for written in copy.written:
+            found = relation(path, written.path)
+            if found is Relation.SAME and written.kind is not Kind.DIR:
+                candidate = context / written.source.strip("/")
+            elif found is Relation.INSIDE and written.kind is not Kind.FILE:
+                inside = path[len(written.path.rstrip("/")) :].lstrip("/")
+                candidate = context / written.source.strip("/") / inside
+            else:
+                continue
+            return candidate if candidate.is_file() else None
+    return None
+
+
 #: Folders above the Dockerfile's looked at for its build context, at most.
 _CONTEXT_LEVELS = 6
 
