@@ -71,7 +71,9 @@ class UnfilteredContextCopy(Rule):
     context (the Dockerfile's directory unless `lint --context DIR`, the `build-context`
     setting or the `context` option says otherwise, or unless files the Dockerfile copies are
     missing there and all found in a folder above it, up to the repository root: then that
-    folder, as for `docker build -f src/Api/Dockerfile .`; the message names the one assumed)
+    folder, as for `docker build -f src/Api/Dockerfile .`; a folder holding nothing but
+    Dockerfiles is taken for one built from the repository root; the message names the one
+    assumed)
     has no ignore file
     (`<Dockerfile>.dockerignore` next to the Dockerfile, else `.dockerignore` at the root of
     the context), or has one that does not exclude what it holds among:

@@ -143,7 +143,7 @@ def test_dk208_must_exclude_option(tmp_path: Path) -> None:
 
 
 def test_dk208_context_option(tmp_path: Path) -> None:
-    make(tmp_path, ".git/", ignore=".git\n")
+    make(tmp_path, ".git/", "docker/entrypoint.sh", ignore=".git\n")
     text = "FROM alpine:3.20\nCOPY . /src\n"
     assert len(messages("DK208", tmp_path, text, name="docker/Dockerfile")) == 1
     assert messages("DK208", tmp_path, text, name="docker/Dockerfile", context="..") == []
@@ -167,6 +167,16 @@ def test_dk208_context_inferred_from_a_glob_the_dockerfile_copies(tmp_path: Path
     make(tmp_path, ".git/", "eShop.sln", ignore=".git\n")
     text = "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /app\nCOPY *.sln .\nCOPY . .\n"
     assert messages("DK208", tmp_path, text, name="src/Web/Dockerfile") == []
+
+
+def test_dk208_a_folder_of_dockerfiles_alone_is_not_the_context(tmp_path: Path) -> None:
+    # docker/ holds nothing but Dockerfiles: `COPY . .` there would copy only them, so the
+    # build runs from the repository root (round-3 precision sample: woodpecker's docker/).
+    make(tmp_path, ".git/", "docker/Dockerfile.agent", ignore=".git\n")
+    assert messages("DK208", tmp_path, COPY_ALL, name="docker/Dockerfile.server") == []
+    (tmp_path / ".dockerignore").unlink()
+    [message] = messages("DK208", tmp_path, COPY_ALL, name="docker/Dockerfile.server")
+    assert f"build context assumed: {tmp_path.resolve()}/" in message
 
 
 def test_dk208_context_stays_the_dockerfile_folder_when_its_files_are_there(

@@ -659,20 +659,42 @@ _CONTEXT_LEVELS = 6
 def inferred_context(ctx: LintContext, folder: Path) -> Path:
     """The Dockerfile's folder, unless some files its COPY and ADD take from the context are
     missing there and all of them are in a folder above it (``docker build -f src/Api/Dockerfile
-    .`` copies ``src/Api/entrypoint.sh``): then the nearest such folder. The search stops at
-    the repository root (a folder holding ``.git``) and at the working directory."""
+    .`` copies ``src/Api/entrypoint.sh``): then the nearest such folder. A folder that holds
+    nothing but Dockerfiles (``docker/Dockerfile.server``, ``cmd/tool/Dockerfile``) is no
+    context a build would send: then the repository root. The search stops at the repository
+    root (a folder holding ``.git``) and at the working directory."""
     sources = context_sources(ctx)
-    if all(_present(folder, source) for source in sources):
+    missing = not all(_present(folder, source) for source in sources)
+    alone = _holds_only_dockerfiles(folder)
+    if not missing and not alone:
         return folder
     here = Path.cwd().resolve()
     for level, parent in enumerate(folder.resolve().parents):
         if level >= _CONTEXT_LEVELS:
             break
-        if all(_present(parent, source) for source in sources):
+        top = (parent / ".git").exists() or parent == here
+        if (missing or top) and all(_present(parent, source) for source in sources):
             return parent
-        if (parent / ".git").exists() or parent == here:
+        if top:
             break
     return folder
+
+
+def _holds_only_dockerfiles(folder: Path) -> bool:
+    """The folder holds Dockerfiles (and their ignore files, a README) and nothing else."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return False
+    return bool(entries) and all(
+        entry.is_file()
+        and (
+            "dockerfile" in entry.name.lower()
+            or entry.name.endswith(".dockerignore")
+            or entry.name.lower().startswith("readme")
+        )
+        for entry in entries
+    )
 
 
 def _present(folder: Path, source: str) -> bool:
