@@ -154,12 +154,24 @@ def test_dk208_context_option(tmp_path: Path) -> None:
 FROM_ROOT = "FROM node:22-slim\nCOPY src/Api/entrypoint.sh /\nWORKDIR /app\nCOPY . .\n"
 
 
-def test_dk208_context_inferred_from_the_files_the_dockerfile_copies(tmp_path: Path) -> None:
-    make(tmp_path, ".git/", "src/Api/entrypoint.sh", ignore=".git\nnode_modules\n")
-    assert messages("DK208", tmp_path, FROM_ROOT, name="src/Api/Dockerfile") == []
+@pytest.mark.parametrize(
+    ("files", "text", "name", "why"),
+    [
+        (["src/Api/entrypoint.sh"], FROM_ROOT, "src/Api/Dockerfile", ", the folder holding the"),
+        # docker/ holds nothing but Dockerfiles: `COPY . .` there would copy only them, so the
+        # build runs from the repository root (round-3 precision sample: woodpecker's docker/).
+        (["docker/Dockerfile.agent"], COPY_ALL, "docker/Dockerfile.server", ""),
+    ],
+    ids=["files-it-copies", "folder-of-dockerfiles"],
+)
+def test_dk208_context_inferred(
+    tmp_path: Path, files: list[str], text: str, name: str, why: str
+) -> None:
+    make(tmp_path, ".git/", *files, ignore=".git\nnode_modules\n")
+    assert messages("DK208", tmp_path, text, name=name) == []
     (tmp_path / ".dockerignore").unlink()
-    [message] = messages("DK208", tmp_path, FROM_ROOT, name="src/Api/Dockerfile")
-    assert f"build context assumed: {tmp_path.resolve()}/, the folder holding the files" in message
+    [message] = messages("DK208", tmp_path, text, name=name)
+    assert f"build context assumed: {tmp_path.resolve()}/{why}" in message
 
 
 def test_dk208_context_inferred_from_a_glob_the_dockerfile_copies(tmp_path: Path) -> None:
@@ -167,16 +179,6 @@ def test_dk208_context_inferred_from_a_glob_the_dockerfile_copies(tmp_path: Path
     make(tmp_path, ".git/", "eShop.sln", ignore=".git\n")
     text = "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /app\nCOPY *.sln .\nCOPY . .\n"
     assert messages("DK208", tmp_path, text, name="src/Web/Dockerfile") == []
-
-
-def test_dk208_a_folder_of_dockerfiles_alone_is_not_the_context(tmp_path: Path) -> None:
-    # docker/ holds nothing but Dockerfiles: `COPY . .` there would copy only them, so the
-    # build runs from the repository root (round-3 precision sample: woodpecker's docker/).
-    make(tmp_path, ".git/", "docker/Dockerfile.agent", ignore=".git\n")
-    assert messages("DK208", tmp_path, COPY_ALL, name="docker/Dockerfile.server") == []
-    (tmp_path / ".dockerignore").unlink()
-    [message] = messages("DK208", tmp_path, COPY_ALL, name="docker/Dockerfile.server")
-    assert f"build context assumed: {tmp_path.resolve()}/" in message
 
 
 def test_dk208_context_stays_the_dockerfile_folder_when_its_files_are_there(
