@@ -1,31 +1,44 @@
 """Draw a random sample of the findings dockerlens shows by default, for judging by hand.
 
-    python bench/precision_sample.py CORPUS [--size N] [--seed S] [--out FILE]
+    python bench/precision_sample.py CORPUS [--size N] [--min-per-rule K] [--seed S] [--out FILE]
+    python bench/precision_sample.py --score FILE [--relint CORPUS]
 
 CORPUS holds whole repositories (the build context matters to some rules). Each repository
 is linted as a user would (`dockerlens lint --no-config --format json .` run in it: the
 directory walk, its .gitignore and default excludes, the default rules, ShellCheck when
-installed). The sample leaves out ShellCheck's SC findings (their precision is ShellCheck's)
-and draws at most --per-file findings from one file, so that one large file does not fill
-it. FILE gets one entry per finding: the finding, the instruction it points at, and an empty
-`verdict` for the judge (`ok`, `debatable` or `wrong`, with a reason). `--score FILE` reads a
-judged file back and prints the figures.
+installed, its SC findings included: they are shown by default too).
+
+The sample is stratified by rule: every rule that fired gets at least --min-per-rule findings
+(all of them when it fired less), and the rest of --size is shared out in proportion to how
+often each rule fired. Within a rule the findings are drawn at random (seeded), at most
+--per-file from one file while others are left. Each entry carries its stratum's `weight`
+(findings of that rule / findings of it sampled) so that the score can be weighted back to
+the population. FILE gets one entry per finding: the finding, the instruction it points at,
+and an empty `verdict` for the judge (`ok`, `debatable` or `wrong`, with a reason).
+
+`--score FILE` reads a judged file back and prints the figures: the share of each verdict in
+the sample and, weighted by stratum, in all the findings shown. With `--relint CORPUS` the
+corpus is linted again first (after rules were fixed): sampled findings that are no longer
+shown leave the sample, the weights follow the new counts, and findings of a rule that did
+not fire before are listed (they were never judged).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import subprocess
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 VERDICTS = ("ok", "debatable", "wrong")
+Finding = dict[str, object]
 
 
-def lint_repository(repository: Path) -> list[dict[str, object]]:
+def lint_repository(repository: Path) -> list[Finding]:
     command = [sys.executable, "-m", "dockerlens", "lint", "--no-config", "--format", "json"]
     done = subprocess.run(
         [*command, "--exit-zero", "."], cwd=repository, capture_output=True, text=True
@@ -33,13 +46,25 @@ def lint_repository(repository: Path) -> list[dict[str, object]]:
     if done.returncode not in (0, 1) or not done.stdout.strip():
         print(f"{repository.name}: exit {done.returncode}: {done.stderr.strip()}", file=sys.stderr)
         return []
-    findings: list[dict[str, object]] = json.loads(done.stdout)
+    findings: list[Finding] = json.loads(done.stdout)
     for finding in findings:
         finding["repository"] = repository.name
     return findings
 
 
-def excerpt(repository: Path, finding: dict[str, object]) -> str:
+def lint_corpus(corpus: Path) -> tuple[int, list[Finding]]:
+    repositories = sorted(p for p in corpus.iterdir() if p.is_dir())
+    shown: list[Finding] = []
+    for repository in repositories:
+        shown += lint_repository(repository)
+    return len(repositories), shown
+
+
+def identity(finding: Finding) -> tuple[object, ...]:
+    return (finding["repository"], finding["path"], finding["line"], finding["code"])
+
+
+def excerpt(repository: Path, finding: Finding) -> str:
     path = repository / str(finding["path"])
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -50,48 +75,113 @@ def excerpt(repository: Path, finding: dict[str, object]) -> str:
     return "\n".join(f"{n:5} | {lines[n - 1]}" for n in range(first, last + 1))
 
 
-def sample(args: argparse.Namespace) -> None:
-    repositories = sorted(p for p in args.corpus.iterdir() if p.is_dir())
-    shown: list[dict[str, object]] = []
-    for repository in repositories:
-        shown += lint_repository(repository)
-    candidates = [f for f in shown if not str(f["code"]).startswith("SC")]
-    random.Random(args.seed).shuffle(candidates)
-    per_file: Counter[tuple[object, object]] = Counter()
-    picked = []
-    for finding in candidates:
+def allocate(counts: Counter[str], size: int, minimum: int) -> dict[str, int]:
+    """How many findings to draw of each rule: the minimum, then the rest by share."""
+    quota = {code: min(n, minimum) for code, n in counts.items()}
+    left = size - sum(quota.values())
+    total = sum(counts.values())
+    if left > 0:
+        shares = {code: left * n / total for code, n in counts.items()}
+        for code in sorted(counts, key=lambda c: (-shares[c], c)):
+            quota[code] = min(counts[code], quota[code] + math.ceil(shares[code]))
+    return quota
+
+
+def draw(stratum: list[Finding], quota: int, per_file: int, rng: random.Random) -> list[Finding]:
+    shuffled = list(stratum)
+    rng.shuffle(shuffled)
+    taken: Counter[tuple[object, object]] = Counter()
+    picked: list[Finding] = []
+    for finding in shuffled:
         key = (finding["repository"], finding["path"])
-        if per_file[key] >= args.per_file:
-            continue
-        per_file[key] += 1
-        finding["excerpt"] = excerpt(args.corpus / str(finding["repository"]), finding)
-        finding["verdict"] = ""
-        finding["reason"] = ""
-        picked.append(finding)
-        if len(picked) == args.size:
-            break
-    codes = Counter(str(f["code"]) for f in shown)
+        if taken[key] < per_file and len(picked) < quota:
+            taken[key] += 1
+            picked.append(finding)
+    rest = [f for f in shuffled if f not in picked]
+    return picked + rest[: quota - len(picked)]
+
+
+def sample(args: argparse.Namespace) -> None:
+    repositories, shown = lint_corpus(args.corpus)
+    by_code: dict[str, list[Finding]] = defaultdict(list)
+    for finding in shown:
+        by_code[str(finding["code"])].append(finding)
+    counts = Counter({code: len(found) for code, found in by_code.items()})
+    quota = allocate(counts, args.size, args.min_per_rule)
+    rng = random.Random(args.seed)
+    picked: list[Finding] = []
+    for code in sorted(by_code):
+        for finding in draw(by_code[code], quota[code], args.per_file, rng):
+            finding["weight"] = counts[code] / quota[code]
+            finding["excerpt"] = excerpt(args.corpus / str(finding["repository"]), finding)
+            finding["verdict"] = ""
+            finding["reason"] = ""
+            picked.append(finding)
     summary = {
-        "repositories": len(repositories),
+        "repositories": repositories,
         "files": len({(f["repository"], f["path"]) for f in shown}),
         "findings": len(shown),
-        "shellcheck": sum(n for code, n in codes.items() if code.startswith("SC")),
-        "by_code": dict(codes.most_common()),
+        "shellcheck": sum(n for code, n in counts.items() if code.startswith("SC")),
+        "by_code": dict(counts.most_common()),
+        "sampled": len(picked),
         "seed": args.seed,
     }
     args.out.write_text(json.dumps({"summary": summary, "sample": picked}, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
 
 
-def score(path: Path) -> None:
-    judged = json.loads(path.read_text(encoding="utf-8"))["sample"]
-    verdicts = Counter(str(f.get("verdict", "")) for f in judged)
-    unjudged = sum(n for v, n in verdicts.items() if v not in VERDICTS)
+def wilson_upper(successes: int, trials: int, z: float = 1.96) -> float:
+    """Upper end of the 95 % Wilson interval of a proportion."""
+    if trials == 0:
+        return 1.0
+    p = successes / trials
+    centre = p + z * z / (2 * trials)
+    spread = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
+    return (centre + spread) / (1 + z * z / trials)
+
+
+def score(args: argparse.Namespace) -> None:
+    judged: list[Finding] = json.loads(args.score.read_text(encoding="utf-8"))["sample"]
+    unjudged = [f for f in judged if f.get("verdict") not in VERDICTS]
     if unjudged:
-        raise SystemExit(f"{path}: {unjudged} findings have no verdict")
-    total = len(judged)
+        raise SystemExit(f"{args.score}: {len(unjudged)} findings have no verdict")
+    counts = Counter(str(f["code"]) for f in judged)
+    population: Counter[str] = Counter()
+    for finding in judged:
+        population[str(finding["code"])] += float(str(finding["weight"]))
+    if args.relint is not None:
+        _, shown = lint_corpus(args.relint)
+        still = {identity(f) for f in shown}
+        gone = [f for f in judged if identity(f) not in still]
+        judged = [f for f in judged if identity(f) in still]
+        now = Counter(str(f["code"]) for f in shown)
+        print(f"re-linted: {len(shown)} findings; {len(gone)} sampled findings no longer shown")
+        for finding in gone:
+            print(
+                f"  gone: {finding['verdict']:9} {finding['code']} {finding['repository']}/"
+                f"{finding['path']}:{finding['line']}"
+            )
+        counts = Counter(str(f["code"]) for f in judged)
+        unjudged = {code: n for code, n in now.items() if code not in counts}
+        if unjudged:
+            print("  rules with no judged finding left (not in the figures):", unjudged)
+        population = Counter({code: float(now[code]) for code in counts})
+    total_shown = sum(population.values())
+    verdicts = Counter(str(f["verdict"]) for f in judged)
+    print(f"sample: {len(judged)} findings of {len(counts)} rules; shown: {total_shown:.0f}")
     for verdict in VERDICTS:
-        print(f"{verdict:10} {verdicts[verdict]:4}  {100 * verdicts[verdict] / total:5.1f} %")
+        weighted = sum(
+            population[str(f["code"])] / counts[str(f["code"])]
+            for f in judged
+            if f["verdict"] == verdict
+        )
+        share = 100 * verdicts[verdict] / len(judged)
+        print(
+            f"{verdict:10} {verdicts[verdict]:4}  sample {share:5.1f} %"
+            f"  weighted {100 * weighted / total_shown:5.1f} %"
+        )
+    upper = wilson_upper(verdicts["wrong"], len(judged))
+    print(f"wrong: 95 % upper bound (Wilson, unweighted sample) {100 * upper:.1f} %")
     wrong = Counter(str(f["code"]) for f in judged if f["verdict"] == "wrong")
     if wrong:
         print("wrong, by rule:", dict(wrong.most_common()))
@@ -100,14 +190,16 @@ def score(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path, nargs="?")
-    parser.add_argument("--size", type=int, default=150)
-    parser.add_argument("--per-file", type=int, default=2)
+    parser.add_argument("--size", type=int, default=200)
+    parser.add_argument("--min-per-rule", type=int, default=2)
+    parser.add_argument("--per-file", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, default=Path("precision-sample.json"))
     parser.add_argument("--score", type=Path, help="Print the figures of a judged sample.")
+    parser.add_argument("--relint", type=Path, help="With --score: lint this corpus again first.")
     args = parser.parse_args()
     if args.score is not None:
-        score(args.score)
+        score(args)
     elif args.corpus is None:
         parser.error("CORPUS is required unless --score is given")
     else:

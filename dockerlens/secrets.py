@@ -56,9 +56,12 @@ _SECRET_TAILS = frozenset(
 )
 #: Private keys and key stores.
 _KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8")
-#: Words in the name of a ``.pem`` or key store that holds certificates (public), not keys.
+#: Words in the name of a ``.pem`` or key store that holds certificates or Diffie-Hellman
+#: parameters (``dhparam.pem``, ``dh2048.pem``, ``ffdhe4096.pem``: public), not keys.
 _PUBLIC_WORDS = re.compile(
-    r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts)", re.IGNORECASE
+    r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts"
+    r"|dhparam|^dh\d*$|ffdhe)",
+    re.IGNORECASE,
 )
 #: Signing keys published for package repositories (``nodesource.gpg.key``, ``repo.asc.key``,
 #: ``archive-keyring.key``) and public halves (``id_rsa.pub.pem``): public by their name.
@@ -196,6 +199,20 @@ _ENV_ASSIGNMENT = re.compile(
 
 def _line(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
+
+
+#: A dotenv line giving a secret-named variable a value (``APP_KEY=base64:...``).
+_ENV_SECRET_VALUE = re.compile(
+    rb"(?m)^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*"
+    rb"(?:TOKEN|SECRET|PASSWORD|PASSWD|PASS|KEY|CREDENTIALS?)[ \t]*=[ \t]*[\"']?([^\s\"'#]+)",
+    re.IGNORECASE,
+)
+
+
+def env_holds_secret(data: bytes) -> bool:
+    """A dotenv text gives some secret-named variable a value that is not a placeholder (a
+    file that sets ``APP_KEY=`` and ``DB_HOST=db`` holds settings only)."""
+    return any(not _placeholder(m.group(1)) for m in _ENV_SECRET_VALUE.finditer(data))
 
 
 def _placeholder(value: bytes) -> bool:

@@ -121,7 +121,7 @@ def _matcher(ctx: LintContext, options: CopyIgnoredFile.Options) -> PatternMatch
         patterns: list[str] | None = list(options.patterns)
     else:
         context = build_context(ctx, options.context)
-        patterns = ignore_patterns(ctx, context, options.context)
+        patterns = ignore_patterns(ctx, context)
     matcher = matcher_of(patterns)
     # A malformed pattern (BuildKit refuses to build) or a `!` exception: nothing to judge.
     if matcher is None or not matcher.patterns or matcher.exclusions:

@@ -212,8 +212,10 @@ def _deleted_after(step: Step, located: list[Located], index: int) -> list[str]:
 
 def _hits(step: Step, call: _Call, copies: list[Copy]) -> list[_Hit]:
     hits = []
+    # A target written with a trailing slash is a directory: without -R only its entry changes.
+    folders = set(path_args(step, call.located, [t for t in call.targets if t.endswith("/")]))
     for target in path_args(step, call.located, call.targets):
-        if target == "/":
+        if target == "/" or (target in folders and not call.recursive):
             continue
         for copy in reversed(copies):
             hit = _touches(copy, target, call.recursive)

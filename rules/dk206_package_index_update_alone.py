@@ -4,8 +4,8 @@ import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.packages import Invocation, at_command, invocations, run_text
-from dockerlens.semantics.managers import APK, APT, value_options
+from dockerlens.lint.packages import Invocation, at_command, invocations, removes, run_text
+from dockerlens.semantics.managers import APK, APK_INDEX, APT, APT_LISTS, value_options
 
 _VALUE_OPTIONS = value_options("apt", "apk")
 
@@ -22,6 +22,8 @@ _USES = {
     "apk": re.compile(r"\bapk(?:\s+-\S+)*\s+(?:" + "|".join(_APK_USES) + r")\b"),
 }
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
+#: Where each manager keeps its index: a RUN that deletes it has used the update itself.
+_INDEX = {"apt": APT_LISTS, "apk": APK_INDEX.caches[0].paths[0]}
 
 
 def _runs_script(invocation: Invocation) -> bool:
@@ -63,7 +65,9 @@ class PackageIndexUpdateAlone(Rule):
     Flags a `RUN` that refreshes the package index (`apt-get update`, `apt update`,
     `aptitude update`, `apk update`) but runs no other package operation (install, upgrade,
     removal, `dpkg`) in the same `RUN`. A `RUN` that also runs a script file
-    (`bash /tmp/setup.sh`) is left alone: the script may do the installing.
+    (`bash /tmp/setup.sh`) is left alone: the script may do the installing. So is one that
+    deletes the index after the update (`rm -rf /var/lib/apt/lists/*`): a tool that installs
+    packages itself (`playwright install --with-deps`) used it, and nothing stays.
 
     ## Why is this bad?
     BuildKit caches each `RUN` by its text. The layer of a lone `apt-get update` is reused
@@ -119,6 +123,9 @@ class PackageIndexUpdateAlone(Rule):
                 continue
             if _USES[manager].search(text):
                 continue  # behind a wrapper the parser does not take apart (`xx-apt-get`)
+            after = [c for c in calls if c.position > invocation.position]
+            if any(removes(c, _INDEX[manager]) for c in after):
+                continue  # another tool installed with it (`playwright install --with-deps`)
             command = f"{invocation.name} update"
             message = (
                 f"`{command}` in a RUN of its own: its layer keeps a stale index for later "

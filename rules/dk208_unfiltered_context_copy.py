@@ -69,8 +69,12 @@ class UnfilteredContextCopy(Rule):
     ## What it does
     Flags the first `COPY .` (or `ADD .`, `COPY *`) of the whole build context when the build
     context (the Dockerfile's directory unless `lint --context DIR`, the `build-context`
-    setting or the `context` option says otherwise; the message names the one assumed) has
-    no ignore file
+    setting or the `context` option says otherwise, or unless files the Dockerfile copies are
+    missing there and all found in a folder above it, up to the repository root: then that
+    folder, as for `docker build -f src/Api/Dockerfile .`; a folder holding nothing but
+    Dockerfiles is taken for one built from the repository root; the message names the one
+    assumed)
+    has no ignore file
     (`<Dockerfile>.dockerignore` next to the Dockerfile, else `.dockerignore` at the root of
     the context), or has one that does not exclude what it holds among:
 
@@ -187,9 +191,7 @@ class UnfilteredContextCopy(Rule):
     def _load(self, ctx: LintContext) -> _Ignore:
         context = build_context(ctx, self.options.context)
         present = expected_exclusions(context) if context is not None else []
-        patterns = list(self.options.patterns) or ignore_patterns(
-            ctx, context, self.options.context
-        )
+        patterns = list(self.options.patterns) or ignore_patterns(ctx, context)
         return _Ignore(matcher_of(patterns), present, self._assumed(ctx, context))
 
     def _assumed(self, ctx: LintContext, context: Path | None) -> str:
@@ -202,4 +204,9 @@ class UnfilteredContextCopy(Rule):
         shown = shown if shown.endswith("/") else shown + "/"
         if self.options.context:
             return f"build context: {shown}"
+        if context.resolve() != Path(ctx.path).parent.resolve():
+            return (
+                f"build context assumed: {shown}, the folder holding the files the Dockerfile "
+                "copies; `--context` sets another"
+            )
         return f"build context assumed: {shown}, the Dockerfile's folder; `--context` sets another"

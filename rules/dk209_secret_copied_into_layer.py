@@ -20,7 +20,7 @@ from dockerlens.lint.layers import (
     matcher_of,
     workdirs,
 )
-from dockerlens.secrets import SETTINGS_FILES, holds_credential, secret_kind
+from dockerlens.secrets import SETTINGS_FILES, env_holds_secret, holds_credential, secret_kind
 
 #: Directories never searched for secrets (their own rules cover them, or they are huge).
 _PRUNE = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".cache"})
@@ -86,15 +86,19 @@ def context_secrets(
 
 def settings_only(path: Path) -> bool:
     """``path`` is an ``.npmrc``, ``.pypirc`` or ``.netrc`` that can be read and holds no
-    credential (a file that cannot be read is judged by its name)."""
-    if path.name not in SETTINGS_FILES:
+    credential, or a dotenv file giving no secret-named variable a value (a file that cannot
+    be read is judged by its name)."""
+    dotenv = path.name.startswith(".env") or path.name.endswith(".env")
+    if path.name not in SETTINGS_FILES and not dotenv:
         return False
     try:
         with path.open("rb") as stream:
-            text = stream.read(_MAX_SETTINGS_BYTES).decode("utf-8", "replace")
+            data = stream.read(_MAX_SETTINGS_BYTES)
     except OSError:
         return False
-    return not holds_credential(text)
+    if dotenv:
+        return not env_holds_secret(data)
+    return not holds_credential(data.decode("utf-8", "replace"))
 
 
 def _join(folder: str, name: str) -> str:
@@ -116,7 +120,9 @@ class SecretCopiedIntoLayer(Rule):
       `service-account.json`, `secrets.yaml`...;
     - dotenv files: `.env`, `.env.production`, and `<deployment>.env` such as `prod.env`
       or `secrets.env` (not `meta.env`, nor `.env.example`, `.sample`, `.template` and
-      the like).
+      the like); one in the build context at hand is a secret only when it gives a
+      secret-named variable (`*_KEY`, `*_TOKEN`, `*_PASSWORD`...) a value that is not a
+      placeholder: a template with `APP_KEY=` and `DB_HOST=db` holds settings.
 
     The name is judged by the source and by the destination (`COPY npmrc /root/.npmrc`).
     When the Dockerfile's directory (the build context) is at hand, the files a directory,
@@ -216,7 +222,7 @@ class SecretCopiedIntoLayer(Rule):
         if not self._loaded:
             self._loaded = True
             self._context = build_context(ctx, self.options.context)
-            patterns = ignore_patterns(ctx, self._context, self.options.context)
+            patterns = ignore_patterns(ctx, self._context)
             self._matcher = matcher_of(patterns)
         return self._context
 

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import commands
+from dockerlens.lint.commands import commands, verifies_download
 from dockerlens.lint.layers import mark
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.shell import Command
@@ -29,24 +29,6 @@ INTERPRETERS = frozenset(
     }
 )
 _WRAPPERS = frozenset({"sudo", "env", "doas", "su-exec", "gosu", "nice", "time"})
-#: Commands that verify a download: checksums and signatures.
-_CHECKERS = frozenset(
-    {
-        "sha1sum",
-        "sha224sum",
-        "sha256sum",
-        "sha384sum",
-        "sha512sum",
-        "shasum",
-        "md5sum",
-        "b2sum",
-        "cksum",
-        "gpgv",
-        "minisign",
-        "signify",
-        "cosign",
-    }
-)
 _SUBSTITUTED = LazyPattern(r"(?:\$\(|`|<\()\s*(?:\S*/)?(curl|wget|fetch)\b")
 
 
@@ -69,15 +51,6 @@ def _program(command: Command) -> tuple[str, list[str]]:
 def _interpreter(command: Command) -> bool:
     program, _ = _program(command)
     return program in INTERPRETERS or re.fullmatch(r"python\d(\.\d+)?", program) is not None
-
-
-def _verifies(command: Command) -> bool:
-    name = _name(command)
-    if name in _CHECKERS:
-        return True
-    if name in ("gpg", "gpg2"):
-        return any(a in ("--verify", "--verify-files") for a in command.args)
-    return name == "openssl" and any(a.startswith("-verify") for a in command.args)
 
 
 def _downloads_to(command: Command) -> list[str]:
@@ -233,7 +206,7 @@ class UnverifiedRemoteScript(Rule):
             match = _SUBSTITUTED.search(raw) if raw else None
             if match and (_interpreter(command) or _name(command) in ("eval", "source", ".")):
                 return command, f"`{_name(command)}` runs the output of `{match.group(1)}`"
-        if any(_verifies(c) for c in cmds):
+        if any(verifies_download(c) for c in cmds):
             return None
         files: list[str] = []
         for command in cmds:

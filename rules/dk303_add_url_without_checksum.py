@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import is_url
+from dockerlens.lint.commands import commands, is_url, verifies_download
 from dockerlens.lint.lazyre import LazyPattern
 
 _COMMIT = LazyPattern(r"#[0-9a-fA-F]{40}(?::|$)")
@@ -23,7 +24,9 @@ class AddUrlWithoutChecksum(Rule):
     ## What it does
     Flags an `ADD` of an `http://` or `https://` URL without `--checksum=`. A Git source
     (`https://host/repo.git#ref`, `git@host:repo`) is flagged unless it names a full commit
-    (`#` and 40 hex digits) or has `--checksum`.
+    (`#` and 40 hex digits) or has `--checksum`. A URL whose file a later `RUN` of the
+    stage verifies is not reported: a checksum or signature check (`sha256sum -c`,
+    `gpg --verify`, `cosign verify-blob`...) that names the file or its signature.
 
     ## Why is this bad?
     The file at a URL can change: a re-published release, a compromised server, a moving
@@ -83,9 +86,32 @@ class AddUrlWithoutChecksum(Rule):
                 yield Problem(step, message=message, at=written)
                 return
             if is_url(source):
+                if _verified_later(ctx, step, source):
+                    continue
                 message = (
                     "`ADD` of a URL without `--checksum`: whatever the server sends is used; "
                     "add `--checksum=sha256:<digest>`"
                 )
                 yield Problem(step, message=message, at=written)
                 return
+
+
+def _verified_later(ctx: LintContext, step: Step, url: str) -> bool:
+    """A later RUN of the stage checks the file's checksum or signature, naming it or the
+    signature downloaded with it (``cosign verify-blob --bundle python.tar.xz.sigstore
+    python.tar.xz``)."""
+    stage = ctx.stage_of(step)
+    if stage is None:
+        return False
+    name = posixpath.basename(url.split("?", 1)[0].rstrip("/"))
+    dest = posixpath.basename(step.expanded[-1].rstrip("/")) if step.expanded else ""
+    wanted = {n for n in (name, dest) if n}
+    later = [s for s in ctx.stage_steps(stage) if s.index > step.index and s.keyword == "RUN"]
+    for run in later:
+        for command in commands(run):
+            if not verifies_download(command):
+                continue
+            named = {posixpath.basename(a) for a in command.args}
+            if any(n in named or any(a.startswith(n) for a in named) for n in wanted):
+                return True
+    return False

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import has_flag
+from dockerlens.lint.commands import commands, has_flag
 from dockerlens.lint.edits import append_command
+from dockerlens.lint.layers import context_file, resolve, workdirs
 from dockerlens.lint.packages import Invocation, at_command, cache_mounted, invocations, removes
 from dockerlens.semantics.managers import APT_LISTS
 
@@ -31,7 +33,9 @@ class AptListsNotDeleted(Rule):
     Flags a `RUN` that runs `apt-get update` (or `apt update`, `aptitude update`,
     `add-apt-repository`) without deleting `/var/lib/apt/lists` afterwards in the same `RUN`.
     A BuildKit cache or tmpfs mount over the lists directory keeps them out of the layer and
-    is fine too. Only stages whose layers end up in an image are checked: the final stage and
+    is fine too, and so is a script file the `RUN` runs afterwards (`/scripts/cleanup.sh`)
+    when an earlier `COPY` took it from the build context at hand and it deletes the lists.
+    Only stages whose layers end up in an image are checked: the final stage and
     stages other stages are built `FROM` (and every `ONBUILD RUN`, which runs in a child
     image).
 
@@ -95,6 +99,9 @@ class AptListsNotDeleted(Rule):
         last_update = updates[-1].position
         if any(inv.position > last_update and _deletes_lists(inv) for inv in found):
             return
+        later = [inv for inv in found if inv.position > last_update]
+        if any(_script_deletes_lists(ctx, step, inv) for inv in later):
+            return
         if cache_mounted(step, LISTS):
             return
         yield Problem(step, at=at_command(ctx, step, updates[-1], "update"), fix=_fix(ctx, step))
@@ -106,3 +113,27 @@ def _fix(ctx: LintContext, step: Step) -> Fix | None:
         return None
     edit = edit._replace(text=f" {step.escape}\n" + edit.text)
     return Fix("Delete the apt lists at the end of the RUN", (edit,), safe=False)
+
+
+#: A line of a shell script deleting the lists (``rm -rf /var/lib/apt/lists/*``).
+_DELETES_IN_SCRIPT = re.compile(r"^[^#\n]*\brm\b[^\n]*/var/lib/apt/lists", re.MULTILINE)
+_MAX_SCRIPT_BYTES = 256 * 1024
+
+
+def _script_deletes_lists(ctx: LintContext, step: Step, invocation: Invocation) -> bool:
+    """The command runs a script file (``/scripts/cleanup.sh``) that a COPY took from the build
+    context, and the script deletes the lists."""
+    start = invocation.command.start_byte
+    written = next((c.name for c in commands(step) if c.start_byte == start), "")
+    if "/" not in written:
+        return False
+    path = resolve(written, workdirs(ctx).get(step.index))
+    found = context_file(ctx, step, path) if path is not None else None
+    if found is None:
+        return False
+    try:
+        with found.open("rb") as stream:
+            text = stream.read(_MAX_SCRIPT_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return _DELETES_IN_SCRIPT.search(text) is not None

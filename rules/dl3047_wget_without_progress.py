@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands, has_args, has_flag, program
 from dockerlens.lint.edits import insert_flag
+from dockerlens.lint.layers import mark
 
 
 class WgetWithoutProgress(Rule):
@@ -68,7 +69,8 @@ class WgetWithoutProgress(Rule):
                 continue
             if has_flag(command, "V", "version", "h", "help"):
                 continue
-            yield Problem(step, at=command.name, fix=_fix(ctx, step))
+            at = mark(ctx, step, command, words=1) or command.name
+            yield Problem(step, at=at, fix=_fix(ctx, step))
             return
 
 

@@ -58,6 +58,7 @@ NOT_SECRET = frozenset(
     {
         "dir",
         "enabled",
+        "endpoint",
         "file",
         "files",
         "length",
@@ -92,8 +93,15 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w)
 
 
+#: Values that switch something on or off: no secret (``APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE=1``,
+#: ``GOOGLE_API_KEY=no``).
+_SWITCHES = frozenset({"0", "1", "true", "false", "yes", "no", "on", "off", "none", "null"})
+
+
 def looks_secret(name: str, values: list[str]) -> bool:
     """The heuristic: see the rule's documentation. ``values``: what the variable may hold."""
+    if values and all(value.lower() in _SWITCHES for value in values):
+        return False
     if name.upper() in KNOWN_SECRETS:
         return True
     # Where a credential file lives is no secret: GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/k.
@@ -177,8 +185,15 @@ class SecretsInArgOrEnv(Rule):
     is no secret;
 
     and no word says the variable is *about* a secret: `public`, `file`, `version` (BuildKit's
-    allow-list), `path`, `dir`, `url`, `uri`, `name`, `type`, `method`, `mode`, `plugin`,
-    `enabled`, `length`, `size`. `AWS_ACCESS_KEY_ID` is always reported.
+    allow-list), `path`, `dir`, `url`, `uri`, `endpoint`, `name`, `type`, `method`, `mode`,
+    `plugin`, `enabled`, `length`, `size`. `AWS_ACCESS_KEY_ID` is always reported.
+
+    An `ENV` that sets the name to nothing as written (`ENV OAUTH2_SECRET=""`) is not reported:
+    it documents a setting the container is given at run time, and the image holds no value.
+    Nor is a value that switches something on or off (`0`, `1`, `true`, `false`, `yes`, `no`,
+    `on`, `off`, `none`, `null`): `GOOGLE_API_KEY=no` holds no key.
+    An `ARG` is reported with or without a default, since the value a build passes ends up in
+    the image history.
 
     ## Differences from hadolint
     One rule answers to both hadolint's DL3064 and BuildKit's `SecretsUsedInArgOrEnv`, with
@@ -208,7 +223,10 @@ class SecretsInArgOrEnv(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         keyword = step.keyword
+        empty = _set_empty(step)
         for name, value in _definitions(step):
+            if name in empty:
+                continue
             values = [value] if value else []
             # ENV X=$X re-exports an ARG: what the ARG holds tells what X is.
             values += self._arg_defaults(ctx).get(name, [])
@@ -229,6 +247,14 @@ class SecretsInArgOrEnv(Rule):
                         if default:
                             self._defaults.setdefault(name, []).append(default)
         return self._defaults
+
+
+def _set_empty(step: Step) -> frozenset[str]:
+    """Names an ``ENV`` sets to nothing as written (``ENV OAUTH2_SECRET=""``): the image holds
+    no value, the container gets one at run time."""
+    if step.keyword != "ENV":
+        return frozenset()
+    return frozenset(key for key, value, _ in step.instruction.pairs if value in ("", '""', "''"))
 
 
 def _definitions(step: Step) -> list[tuple[str, str | None]]:

@@ -10,7 +10,11 @@ class LnBinSh(Rule):
     """A RUN replaces `/bin/sh` with a link to another shell instead of using `SHELL`.
 
     ## What it does
-    Flags a `RUN` (or `ONBUILD RUN`) that runs `ln` with `/bin/sh` among its arguments.
+    Flags a `RUN` (or `ONBUILD RUN`) that runs `ln` with `/bin/sh` among its arguments,
+    unless a `SHELL` instruction earlier in the stage (or in the stage it is built `FROM`)
+    already chose the shell: the link is then for programs that call `/bin/sh` at run time
+    (`SHELL ["/busybox/sh", "-c"]` then `RUN ln -s /busybox/sh /bin/sh` in a distroless
+    debug image), not a way to change the shell of the `RUN`s.
 
     ## Why is this bad?
     Relinking `/bin/sh` changes the shell of every script in the image, system scripts and
@@ -47,5 +51,7 @@ class LnBinSh(Rule):
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for command in effective_commands(step):
             if program(command) == "ln" and "/bin/sh" in command.args:
+                if ctx.ran_before(step, "SHELL"):
+                    return
                 yield Problem(step)
                 return

@@ -143,10 +143,61 @@ def test_dk208_must_exclude_option(tmp_path: Path) -> None:
 
 
 def test_dk208_context_option(tmp_path: Path) -> None:
-    make(tmp_path, ".git/", ignore=".git\n")
+    make(tmp_path, ".git/", "docker/entrypoint.sh", ignore=".git\n")
     text = "FROM alpine:3.20\nCOPY . /src\n"
     assert len(messages("DK208", tmp_path, text, name="docker/Dockerfile")) == 1
     assert messages("DK208", tmp_path, text, name="docker/Dockerfile", context="..") == []
+
+
+#: A Dockerfile built from the repository root (`docker build -f src/Api/Dockerfile .`): its
+#: other COPY names a root-relative path.
+FROM_ROOT = "FROM node:22-slim\nCOPY src/Api/entrypoint.sh /\nWORKDIR /app\nCOPY . .\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "text", "name", "why"),
+    [
+        (["src/Api/entrypoint.sh"], FROM_ROOT, "src/Api/Dockerfile", ", the folder holding the"),
+        # docker/ holds nothing but Dockerfiles: `COPY . .` there would copy only them, so the
+        # build runs from the repository root (round-3 precision sample: woodpecker's docker/).
+        (["docker/Dockerfile.agent"], COPY_ALL, "docker/Dockerfile.server", ""),
+    ],
+    ids=["files-it-copies", "folder-of-dockerfiles"],
+)
+def test_dk208_context_inferred(
+    tmp_path: Path, files: list[str], text: str, name: str, why: str
+) -> None:
+    make(tmp_path, ".git/", *files, ignore=".git\nnode_modules\n")
+    assert messages("DK208", tmp_path, text, name=name) == []
+    (tmp_path / ".dockerignore").unlink()
+    [message] = messages("DK208", tmp_path, text, name=name)
+    assert f"build context assumed: {tmp_path.resolve()}/{why}" in message
+
+
+def test_dk208_context_inferred_from_a_glob_the_dockerfile_copies(tmp_path: Path) -> None:
+    # `COPY *.sln .` matches nothing next to src/Web/Dockerfile, and the solution at the root.
+    make(tmp_path, ".git/", "eShop.sln", ignore=".git\n")
+    text = "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /app\nCOPY *.sln .\nCOPY . .\n"
+    assert messages("DK208", tmp_path, text, name="src/Web/Dockerfile") == []
+
+
+def test_dk208_context_stays_the_dockerfile_folder_when_its_files_are_there(
+    tmp_path: Path,
+) -> None:
+    # The files are in the Dockerfile's folder (and above it too): that folder is the context.
+    make(
+        tmp_path, ".git/", "src/Api/entrypoint.sh", "src/Api/src/Api/entrypoint.sh", ignore=".git\n"
+    )
+    [message] = messages("DK208", tmp_path, FROM_ROOT, name="src/Api/Dockerfile")
+    assert "the Dockerfile's folder" in message
+
+
+def test_dk208_context_search_stops_at_the_repository_root(tmp_path: Path) -> None:
+    # The files exist only above the repository holding the Dockerfile: not its context.
+    make(tmp_path, "src/Api/entrypoint.sh", ignore=".git\n")
+    make(tmp_path / "repo", ".git/")
+    [message] = messages("DK208", tmp_path / "repo", FROM_ROOT, name="src/Api/Dockerfile")
+    assert "the Dockerfile's folder" in message
 
 
 def test_dk208_only_whole_context_copies(tmp_path: Path) -> None:
@@ -163,6 +214,7 @@ def test_dk208_standard_input_has_no_context() -> None:
 
 def test_dk209_secrets_in_the_whole_context(tmp_path: Path) -> None:
     make(tmp_path, ".env", "app.js", "deploy/id_rsa", "node_modules/pkg/.env", ".ssh/config")
+    (tmp_path / ".env").write_text("SESSION_SECRET=7f3a9c1e5b\n", encoding="utf-8")
     [message] = messages("DK209", tmp_path, COPY_ALL)
     assert "copies .env, .ssh, deploy/id_rsa from the build context" in message
 
@@ -215,12 +267,19 @@ def test_dk209_builder_stage_context_is_not_reported(tmp_path: Path) -> None:
             "[pypi]\npassword = pypi-abc\n",
         ),
         (".netrc", "default\n", "machine example.com\n  login ci\n  password abc\n"),
+        # A dotenv template: settings, secret names left empty or read from the environment.
+        (
+            ".env.production",
+            "APP_ENV=production\nAPP_KEY=\nDB_HOST=db\nDB_PASSWORD=${DB_PASSWORD}\n",
+            "APP_KEY=base64:q3Jt9vXw2mLp8sZk\n",
+        ),
     ],
 )
 def test_dk209_settings_files_without_credentials(
     tmp_path: Path, name: str, settings: str, credential: str
 ) -> None:
-    """An .npmrc / .pypirc / .netrc in the context is a secret only when it holds one."""
+    """An .npmrc / .pypirc / .netrc / dotenv file in the context is a secret only when it
+    holds one."""
     (tmp_path / name).write_text(settings, encoding="utf-8")
     copy_file = f"FROM node:22-slim\nCOPY {name} /root/\n"
     assert messages("DK209", tmp_path, copy_file) == []
@@ -229,6 +288,18 @@ def test_dk209_settings_files_without_credentials(
     assert len(messages("DK209", tmp_path, copy_file)) == 1
     [message] = messages("DK209", tmp_path, COPY_ALL)
     assert name in message
+
+
+def test_dl3009_a_copied_cleanup_script_that_deletes_the_lists(tmp_path: Path) -> None:
+    # Seen in the last held-out precision sample (docs/lint.md): photoprism's cleanup.sh.
+    make(tmp_path, "scripts/cleanup.sh", "scripts/other.sh")
+    (tmp_path / "scripts/cleanup.sh").write_text("apt-get clean\nrm -rf /var/lib/apt/lists/*\n")
+    install = "apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10"
+    text = (
+        f"FROM debian:12\nCOPY scripts/ /scripts/\nRUN {install} && /scripts/cleanup.sh\n"
+        f"RUN {install} && /scripts/other.sh\nWORKDIR /scripts\nRUN {install} && ./cleanup.sh\n"
+    )
+    assert findings("DL3009", tmp_path, text) == [4]
 
 
 def test_dk301_skips_dev_containers(tmp_path: Path) -> None:

@@ -370,3 +370,34 @@ def is_archive(path: str) -> bool:
 
 def is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
+
+
+#: Commands that verify a download: checksums and signatures.
+_CHECKERS = frozenset(
+    {
+        "sha1sum",
+        "sha224sum",
+        "sha256sum",
+        "sha384sum",
+        "sha512sum",
+        "shasum",
+        "md5sum",
+        "b2sum",
+        "cksum",
+        "gpgv",
+        "minisign",
+        "signify",
+        "cosign",
+    }
+)
+
+
+def verifies_download(command: Command) -> bool:
+    """The command checks a checksum or a signature (``sha256sum -c``, ``gpg --verify``,
+    ``cosign verify-blob``...)."""
+    name = basename(command.name)
+    if name in _CHECKERS:
+        return True
+    if name in ("gpg", "gpg2"):
+        return any(a in ("--verify", "--verify-files") for a in command.args)
+    return name == "openssl" and any(a.startswith("-verify") for a in command.args)

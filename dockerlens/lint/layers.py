@@ -568,8 +568,10 @@ def extracted_later(ctx: LintContext, copy: Copy, written: Written, until: Step)
         return None
     for run in runs_after(ctx, copy, until):
         for command in commands(run):
-            if extracts(command) and (
-                names_archive(command, written.path) or names_archive(command, written.source)
+            # Only archive names count: a copy into /usr/local/bin must not match `-C /usr/bin`.
+            if extracts(command) and any(
+                any_archive(name) and names_archive(command, name)
+                for name in (written.path, written.source)
             ):
                 return run
     return None
@@ -609,22 +611,126 @@ class BuildContextOptions(BuildContextOption):
 
 
 def build_context(ctx: LintContext, relative: str = "") -> Path | None:
-    """The build context: the Dockerfile's directory, or ``relative`` to it; None when the
-    Dockerfile has no file (standard input) or the directory does not exist."""
+    """The build context: the directory ``relative`` to the Dockerfile's when given, else the
+    one :func:`inferred_context` finds; None when the Dockerfile has no file (standard input)
+    or the directory does not exist."""
     if ctx.path in NO_CONTEXT:
         return None
     folder = Path(ctx.path).parent
     if relative:
         folder = folder / relative
-    return folder if folder.is_dir() else None
+        return folder if folder.is_dir() else None
+    return inferred_context(ctx, folder) if folder.is_dir() else None
 
 
-def ignore_patterns(ctx: LintContext, context: Path | None, relative: str = "") -> list[str] | None:
+def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
+    """The build-context file an earlier COPY or ADD of the stage put at ``path`` (absolute),
+    when the context is at hand and the file is there."""
+    context = build_context(ctx)
+    if context is None:
+        return None
+    for copy in reversed(copies_before(ctx, step)):
+        if copy.from_stage is not None or copy.step.keyword != "COPY":
+            continue
+        for written in copy.written:
+            found = relation(path, written.path)
+            if found is Relation.SAME and written.kind is not Kind.DIR:
+                candidate = context / written.source.strip("/")
+            elif found is Relation.INSIDE and written.kind is not Kind.FILE:
+                inside = path[len(written.path.rstrip("/")) :].lstrip("/")
+                candidate = context / written.source.strip("/") / inside
+            else:
+                continue
+            return candidate if candidate.is_file() else None
+    return None
+
+
+#: Folders above the Dockerfile's looked at for its build context, at most.
+_CONTEXT_LEVELS = 6
+
+
+def inferred_context(ctx: LintContext, folder: Path) -> Path:
+    """The Dockerfile's folder, unless some files its COPY and ADD take from the context are
+    missing there and all of them are in a folder above it (``docker build -f src/Api/Dockerfile
+    .`` copies ``src/Api/entrypoint.sh``): then the nearest such folder. A folder that holds
+    nothing but Dockerfiles (``docker/Dockerfile.server``, ``cmd/tool/Dockerfile``) is no
+    context a build would send: then the repository root. The search stops at the repository
+    root (a folder holding ``.git``) and at the working directory."""
+    sources = context_sources(ctx)
+    missing = not all(_present(folder, source) for source in sources)
+    alone = _holds_only_dockerfiles(folder)
+    if not missing and not alone:
+        return folder
+    here = Path.cwd().resolve()
+    for level, parent in enumerate(folder.resolve().parents):
+        if level >= _CONTEXT_LEVELS:
+            break
+        top = (parent / ".git").exists() or parent == here
+        if (missing or top) and all(_present(parent, source) for source in sources):
+            return parent
+        if top:
+            break
+    return folder
+
+
+def _holds_only_dockerfiles(folder: Path) -> bool:
+    """The folder holds Dockerfiles (and their ignore files, a README) and nothing else."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return False
+    return bool(entries) and all(
+        entry.is_file()
+        and (
+            "dockerfile" in entry.name.lower()
+            or entry.name.endswith(".dockerignore")
+            or entry.name.lower().startswith("readme")
+        )
+        for entry in entries
+    )
+
+
+def _present(folder: Path, source: str) -> bool:
+    """``source`` (a path, or a glob matching something) is in ``folder``."""
+    if not is_glob(source):
+        return (folder / source).exists()
+    try:
+        return any(True for _ in folder.glob(source))
+    except (ValueError, OSError):
+        return False
+
+
+def context_sources(ctx: LintContext) -> list[str]:
+    """The paths (and globs) the file's COPY and ADD take from the build context that can be
+    told: no variable, URL, heredoc, ``..``, nor the whole context."""
+    found: list[str] = []
+    for step in ctx.steps:
+        if step.keyword not in ("COPY", "ADD") or step.instruction.sub_cmd is not None:
+            continue
+        if step.flag("from") is not None:
+            continue
+        for word in step.expanded[:-1]:
+            source = word.strip("/")
+            if (
+                not source
+                or source in (".", "*")
+                or "://" in word
+                or word.startswith(("<<", "git@"))
+                or ".." in source.split("/")
+                or "$" in word
+                or any(mark in word for mark in _UNKNOWABLE)
+            ):
+                continue
+            found.append(source)
+    return found
+
+
+def ignore_patterns(ctx: LintContext, context: Path | None) -> list[str] | None:
     """The patterns of the ignore file a build would read (``<Dockerfile>.dockerignore``, else
     the context's ``.dockerignore``); None when there is none."""
     if context is None:
         return None
-    found = dockerignore.find(Path(ctx.path), context if relative else None)
+    found = dockerignore.find(Path(ctx.path), context)
     if found is None:
         return None
     try:

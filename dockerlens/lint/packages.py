@@ -114,11 +114,27 @@ def at_word(ctx: LintContext, step: Step, word: Word) -> str | None:
     return pick_at(ctx, step, word.origin, word.text)
 
 
-def at_command(ctx: LintContext, step: Step, invocation: Invocation, *words: str) -> str | None:
-    """Text to mark for an invocation: ``name word`` as written, else its name."""
+def at_command(
+    ctx: LintContext, step: Step, invocation: Invocation, *words: str
+) -> str | tuple[int, int, int, int] | None:
+    """Where to mark an invocation: ``name word`` as written, else its name; at this
+    invocation's own place when an earlier command of the RUN has the same text (the second
+    ``apt-get install`` of a RUN is marked there, not at the first)."""
     name = invocation.name
-    written = [f"{name} {word}" for word in words]
-    return pick_at(ctx, step, *written, name)
+    candidates = [*(f"{name} {word}" for word in words), name]
+    script = step.script
+    if script is None:
+        return pick_at(ctx, step, *candidates)
+    encoded = script.text.encode("utf-8", "surrogateescape")
+    command = invocation.command
+    own = encoded[command.start_byte : command.end_byte].decode("utf-8", "surrogateescape")
+    # As this command is written (`apt-get -f install` is marked at its `apt-get`).
+    text = next((c for c in candidates if c in own), None) or pick_at(ctx, step, *candidates)
+    if text is None:
+        return None
+    before = encoded[: command.start_byte].decode("utf-8", "surrogateescape")
+    earlier = before.count(text)
+    return (ctx.locate(step, text, earlier) if earlier else None) or text
 
 
 # --- values and configuration ----------------------------------------------------------------

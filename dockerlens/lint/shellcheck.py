@@ -13,6 +13,12 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   ``instruction_line`` stays the RUN's first line, so ``# hadolint ignore=SC2086`` above the
   RUN still applies;
 * ShellCheck's suggested fixes are kept (as unsafe fixes) when they map back exactly;
+* SC2016 (no expansion in single quotes) is not reported on the text ``echo`` or ``printf``
+  writes to a file, itself or through a ``{ ...; } > file`` group
+  (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``): that text is for a
+  shell that reads it later, and keeping ``$`` is the point; nor SC2154 (referenced but not
+  assigned) after an ``eval`` or a sourced file (``.``, ``source``), which may assign it;
+  nor SC2291 (repeated spaces) made by joining a continuation line's indentation;
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
   processes as there are cores, each given a share of similar size.
 
@@ -51,6 +57,7 @@ from dockerlens.lint.engine import (
 from dockerlens.lint.findings import SHELLCHECK_TIMEOUT, Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.model import Step
+from dockerlens.shell import Command, parse_shell
 
 NAME = "shellcheck"
 URL = "https://www.shellcheck.net/wiki/{code}"
@@ -670,6 +677,12 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code in EXCLUDED:
         return None
+    if code == "SC2016" and _written_for_a_later_shell(script, where[0], where[1]):
+        return None
+    if code == "SC2154" and _after_eval_or_source(script, where[0], where[1]):
+        return None
+    if code == "SC2291" and _spaces_from_continuations(script, where):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -686,6 +699,107 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         fix=_map_fix(script, comment.get("fix")),
         instruction_line=step.line,
     )
+
+
+#: Commands that write their arguments out as text.
+_WRITERS = frozenset({"echo", "printf"})
+_FILE_REDIRECTS = frozenset({">", ">>", ">|"})
+
+
+#: Commands that may assign any variable: what they run cannot be seen.
+_ASSIGN_UNSEEN = frozenset({"eval", "source", "."})
+
+
+def _offset(script: Script, line: int, column: int) -> int | None:
+    """The byte offset in the script of ShellCheck's (1-based) line and column."""
+    lines = script.text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    offset = len("".join(text + "\n" for text in lines[: line - 1]).encode())
+    return offset + len(lines[line - 1][: column - 1].encode())
+
+
+@functools.lru_cache(maxsize=32)
+def _commands(text: str) -> tuple[Command, ...]:
+    return tuple(parse_shell(text).commands)
+
+
+def _after_eval_or_source(script: Script, line: int, column: int) -> bool:
+    """SC2154 (referenced but not assigned) after an ``eval`` or a sourced file, either of which
+    may assign it (``eval "$NODE_META"; echo "$node_full"``)."""
+    offset = _offset(script, line, column)
+    return offset is not None and any(
+        command.name in _ASSIGN_UNSEEN and command.start_byte < offset
+        for command in _commands(script.text)
+    )
+
+
+_REPEATED_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def _spaces_from_continuations(script: Script, where: tuple[int, int, int, int]) -> bool:
+    """Every run of repeated spaces in SC2291's range is where the RUN's lines were joined:
+    the indentation of a continuation line (``echo "a" \\`` then ``    "b"``), which the shell
+    never sees as repeated spaces between words."""
+    line, column, end_line, end_column = where
+    body_line = line - script.header - 1
+    if line != end_line or script.lines is None or not 0 <= body_line < len(script.lines):
+        return False
+    seams = [segment.column for segment in script.lines[body_line][1:]]
+    text = script.text.split("\n")[line - 1][column - 1 : end_column - 1]
+    runs = [(column - 1 + m.start(), column - 1 + m.end()) for m in _REPEATED_SPACES.finditer(text)]
+    return bool(runs) and all(any(a < seam < b for seam in seams) for a, b in runs)
+
+
+def _written_for_a_later_shell(script: Script, line: int, column: int) -> bool:
+    """The single-quoted text SC2016 points at is an argument of ``echo`` or ``printf`` whose
+    output goes to a file (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``, or ``| tee``): it is
+    written for a shell that reads it later, and the quotes that keep ``$`` are the point."""
+    offset = _offset(script, line, column)
+    if offset is None:
+        return False
+    commands = _commands(script.text)
+    holding = [i for i, c in enumerate(commands) if c.start_byte <= offset < c.end_byte]
+    if not holding:
+        return False
+    # The innermost command: a command substitution's own commands come inside its command.
+    index = min(holding, key=lambda i: commands[i].end_byte - commands[i].start_byte)
+    command = commands[index]
+    if command.name not in _WRITERS:
+        return False
+    if any(redirect.operator in _FILE_REDIRECTS for redirect in command.redirects):
+        return True
+    following = commands[index + 1] if index + 1 < len(commands) else None
+    if following is not None and following.joined_by == "|" and following.name == "tee":
+        return True
+    rest = script.text.encode("utf-8", "surrogateescape")[command.end_byte :]
+    return _group_sent_to_a_file(rest.decode("utf-8", "surrogateescape"))
+
+
+#: After a group's closing brace or parenthesis: its output goes to a file or to tee.
+_TO_FILE = re.compile(r"\s*(?:>>?(?!&)|>\||\|\s*tee\b)")
+
+
+def _group_sent_to_a_file(rest: str) -> bool:
+    """The ``{ ...; }`` or ``( ... )`` group holding the text before ``rest`` sends its output
+    to a file (``{ echo 'a=${A}'; echo 'b'; } > /etc/php/conf.d/x.ini``)."""
+    depth = 0
+    quote = ""
+    previous = " "
+    for index, char in enumerate(rest):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "{(" and previous in " \t\n;&|(":
+            depth += 1
+        elif char in "})" and (char == ")" or previous in " \t\n;&"):
+            if depth == 0:
+                return _TO_FILE.match(rest, index + 1) is not None
+            depth -= 1
+        previous = char
+    return False
 
 
 def _lines(result: FileResult) -> list[str]:
