@@ -35,7 +35,23 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     "analyze",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.argument("images", nargs=-1, required=True, metavar="IMAGE...")
+@click.argument("images", nargs=-1, metavar="IMAGE...")
+@click.option(
+    "--from-file",
+    "from_file",
+    metavar="FILE",
+    default=None,
+    help="Read more IMAGE sources from FILE, one per line (blank lines and # comments skipped; "
+    "-: standard input).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="Sources whose metadata is read at once with --layers-only (and tag lists of a catalog).",
+)
 @click.option(
     "-f",
     "--format",
@@ -116,6 +132,8 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
 @dockerfile_options
 def analyze(
     images: tuple[str, ...],
+    from_file: str | None,
+    jobs: int,
     output_format: str,
     graph_format: str | None,
     layers_only: bool,
@@ -146,6 +164,11 @@ def analyze(
       docker-archive:PATH[:NAME:TAG]          `docker save` output (every image, or the one named)
       oci-archive:PATH[:REF], oci:DIR[:REF]   an OCI image layout
       docker://HOST/NAME:TAG                  a registry
+      docker://HOST/                          every tag of every repository of a registry
+
+    With --layers-only, many images (a registry's catalog, --from-file) are read from their
+    manifests and configs alone, --jobs at a time, and the report gives the bases they share,
+    the bytes sharing saves, and the bases built again instead of shared.
 
     Wasted bytes are file contents stored in a layer that the final file system cannot see.
     "efficiency" is dive's score, computed as dive 0.13.1 does (see docs/analyze.md). Layers
@@ -172,9 +195,16 @@ def analyze(
         raise UserError("--secrets reads layer content: not with --layers-only")
     if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    if from_file is not None:
+        from dockerlens.image.fleet import read_source_list
+
+        images += tuple(read_source_list(from_file))
+    if not images:
+        raise UserError("no image to analyze: name IMAGE arguments or --from-file FILE")
     try:
         _run(
             images,
+            jobs=jobs,
             output_format=output_format,
             graph_format=graph_format,
             layers_only=layers_only,
@@ -206,6 +236,7 @@ def analyze(
 def _run(
     images: tuple[str, ...],
     *,
+    jobs: int,
     output_format: str,
     graph_format: str | None,
     layers_only: bool,
@@ -220,6 +251,7 @@ def _run(
     lens: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ()),
 ) -> None:
     from dockerlens.image import lens as lenses
+    from dockerlens.image.fleet import expand_catalogs, open_metadata
     from dockerlens.image.model import Limits
     from dockerlens.image.pipeline import ScanCache, analyze_image
     from dockerlens.image.progress import progress_reporter
@@ -240,17 +272,17 @@ def _run(
     read_secrets = secrets_enabled(settings, SECRETS_BY_DEFAULT) and not layers_only
     limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries, read_secrets)
     specs = [parse_source(text) for text in images]
+    if any(spec.is_catalog for spec in specs):
+        specs = expand_catalogs(specs, limits, jobs)
+        if not specs:
+            raise UserError("the registry's catalog lists no image")
     show_progress = not quiet and sys.stderr.isatty()
     with progress_reporter(show_progress) as reporter:
         inputs = []
-        for spec in specs:
-            opened = open_source(
-                spec,
-                limits,
-                platform=platform,
-                metadata_only=layers_only,
-                progress=reporter.on_stream_layer,
-            )
+        if layers_only:
+            inputs = open_metadata(specs, limits, platform=platform, jobs=jobs)
+        for spec in specs if not layers_only else ():
+            opened = open_source(spec, limits, platform=platform, progress=reporter.on_stream_layer)
             check_platform(opened, platform, str(spec))
             inputs.extend(opened)
         reporter.expect(inputs)
