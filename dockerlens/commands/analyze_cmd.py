@@ -88,6 +88,14 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     help="os/arch[/variant] to pick from a multi-platform index; an error when no image of a "
     "source is for it.",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the report as one self-contained HTML file (charts of the layers and of "
+    "the file system, sortable tables; opens offline). Never one of the inputs.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_threshold_option("--lowest-efficiency", "dive's lowestEfficiency: fail below this score (0-1).")
 @_threshold_option("--highest-wasted-bytes", "dive's highestWastedBytes: fail above (20MB, 1GiB).")
@@ -139,6 +147,7 @@ def analyze(
     layers_only: bool,
     top: int,
     platform: str | None,
+    html_file: str | None,
     quiet: bool,
     lowest_efficiency: str | None,
     highest_wasted_bytes: str | None,
@@ -201,10 +210,19 @@ def analyze(
         images += tuple(read_source_list(from_file))
     if not images:
         raise UserError("no image to analyze: name IMAGE arguments or --from-file FILE")
+    if html_file is not None:
+        from pathlib import Path
+
+        from dockerlens.image.sources import files_read
+        from dockerlens.output import refuse_to_overwrite
+
+        files = [path for path in (from_file, dockerfile, dive_ci) if path is not None]
+        refuse_to_overwrite(Path(html_file), files + files_read(images), "an input of this run")
     try:
         _run(
             images,
             jobs=jobs,
+            html_file=html_file,
             output_format=output_format,
             graph_format=graph_format,
             layers_only=layers_only,
@@ -237,6 +255,7 @@ def _run(
     images: tuple[str, ...],
     *,
     jobs: int,
+    html_file: str | None = None,
     output_format: str,
     graph_format: str | None,
     layers_only: bool,
@@ -294,6 +313,7 @@ def _run(
                 cache=cache,
                 layers_only=layers_only,
                 progress=reporter.on_layer,
+                keep_files=html_file is not None,
             )
             for image in inputs
         ]
@@ -301,6 +321,14 @@ def _run(
     rules = evaluate(results, thresholds)
     attributions = lenses.attribute_results(results, dockerfile)
     _print(results, sharing, rules, output_format, graph_format, top, attributions)
+    if html_file is not None:
+        from pathlib import Path
+
+        from dockerlens.image.html_report import analyze_html
+        from dockerlens.output import write_atomically
+
+        with write_atomically(Path(html_file), errors="surrogateescape") as stream:
+            stream.write(analyze_html(results, sharing, rules))
     failures = [rule for rule in rules if rule.status == "fail"]
     if failures:
         from dockerlens.display import visible

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dockerlens.image.archive import DirectoryStore, images_from_store, open_archive
@@ -69,6 +70,19 @@ def parse_source(text: str) -> SourceSpec:
             "docker:// or an engine image name"
         )
     return SourceSpec("docker-daemon", text)
+
+
+def files_read(texts: Iterable[str]) -> list[str]:
+    """The archive files that image arguments name (what a report must never overwrite)."""
+    paths = []
+    for text in texts:
+        try:
+            spec = parse_source(text)
+        except ImageInputError:
+            continue  # reported when the run reads it
+        if spec.transport in ("docker-archive", "oci-archive"):
+            paths.append(spec.location)
+    return paths
 
 
 def open_source(
