@@ -31,6 +31,18 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     return click.option(name, metavar="VALUE", default=None, help=help_text)
 
 
+def html_option(what: str) -> Callable[[_Command], _Command]:
+    """``--html FILE``, whose help says what the page shows."""
+    return click.option(
+        "--html",
+        "html_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help=f"Also write the report as one self-contained HTML file ({what}; opens offline, "
+        "loads nothing). Never one of the inputs.",
+    )
+
+
 @click.command(
     "analyze",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -88,14 +100,7 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     help="os/arch[/variant] to pick from a multi-platform index; an error when no image of a "
     "source is for it.",
 )
-@click.option(
-    "--html",
-    "html_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Also write the report as one self-contained HTML file (charts of the layers and of "
-    "the file system, sortable tables; opens offline). Never one of the inputs.",
-)
+@html_option("charts of the layers and of the file system, sortable tables")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_threshold_option("--lowest-efficiency", "dive's lowestEfficiency: fail below this score (0-1).")
 @_threshold_option("--highest-wasted-bytes", "dive's highestWastedBytes: fail above (20MB, 1GiB).")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from dockerlens.commands.analyze_cmd import html_option
 from dockerlens.errors import UserError
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
@@ -56,13 +57,8 @@ if TYPE_CHECKING:
     default=None,
     help="os/arch[/variant] to pick from a multi-platform index (both images).",
 )
-@click.option(
-    "--html",
-    "html_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Also write the report as one self-contained HTML file (both layer charts, the file "
-    "systems by directory, the changed files as a sortable table). Never one of the inputs.",
+@html_option(
+    "both layer charts, the file systems by directory, the changed files as a sortable table"
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def diff(

@@ -298,25 +298,21 @@ def squarify(values: list[float], rect: Rect) -> list[Rect]:
         while end < len(areas) and worst([*row, areas[end]]) <= worst(row):
             row.append(areas[end])
             end += 1
-        row_sum = sum(row)
-        if width >= height:
-            column = row_sum / height if height else 0.0
-            top = y
-            for area in row:
-                cell = area / column if column else 0.0
-                placed.append((x, top, column, cell))
-                top += cell
-            x += column
-            width -= column
+        # The row runs along the shorter side, taking a strip of the remaining rectangle.
+        along_top = width < height
+        thickness = sum(row) / max(width if along_top else height, 1e-9)
+        offset = 0.0
+        for area in row:
+            length = area / max(thickness, 1e-9)
+            if along_top:
+                placed.append((x + offset, y, length, thickness))
+            else:
+                placed.append((x, y + offset, thickness, length))
+            offset += length
+        if along_top:
+            y, height = y + thickness, height - thickness
         else:
-            line = row_sum / width if width else 0.0
-            left = x
-            for area in row:
-                cell = area / line if line else 0.0
-                placed.append((left, y, cell, line))
-                left += cell
-            y += line
-            height -= line
+            x, width = x + thickness, width - thickness
         start = end
     return placed
 

@@ -218,3 +218,25 @@ def test_diff_html_in_chromium(archive: Path, tmp_path: Path) -> None:
     assert paths == sorted(paths) and "/app/main.bin" in paths
     shot = screenshot(report, tmp_path / "profile")
     assert shot.count(SIZE_COLOUR) > 2_000 and shot.count(WASTE_COLOUR) > 200
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[500.0, 433.0, 120.0, 120.0, 60.0, 7.0, 1.0], [1.0], [3.0, 3.0, 3.0, 3.0], [1e9, 1.0, 1.0]],
+)
+def test_treemap_cells_tile_the_rectangle(values: list[float]) -> None:
+    from dockerlens.image.html_report import squarify
+
+    width, height = 960.0, 480.0
+    rects = squarify(values, (10.0, 20.0, width, height))
+    assert len(rects) == len(values)
+    total = sum(values)
+    for value, (x, y, w, h) in zip(values, rects, strict=True):
+        assert w * h == pytest.approx(value / total * width * height, rel=1e-6, abs=1e-6)
+        assert x >= 10.0 - 1e-3 and x + w <= 10.0 + width + 1e-3
+        assert y >= 20.0 - 1e-3 and y + h <= 20.0 + height + 1e-3
+    for i, (x1, y1, w1, h1) in enumerate(rects):
+        for x2, y2, w2, h2 in rects[i + 1 :]:
+            overlap_x = min(x1 + w1, x2 + w2) - max(x1, x2)
+            overlap_y = min(y1 + h1, y2 + h2) - max(y1, y2)
+            assert overlap_x <= 1e-3 or overlap_y <= 1e-3
