@@ -317,8 +317,21 @@ def squarify(values: list[float], rect: Rect) -> list[Rect]:
     return placed
 
 
+def _collapsed(name: str, directory: _Directory) -> tuple[str, _Directory]:
+    """A directory whose only entry is a directory is drawn as one (``usr/share``)."""
+    while len(directory.children) == 1:
+        child_name, child = next(iter(directory.children.items()))
+        if not child.children:
+            break
+        name, directory = f"{name}/{child_name}", child
+    return name, directory
+
+
 def _treemap_children(directory: _Directory) -> list[tuple[str, _Directory]]:
-    children = sorted(directory.children.items(), key=lambda item: (-item[1].size, item[0]))
+    children = sorted(
+        (_collapsed(name, node) for name, node in directory.children.items()),
+        key=lambda item: (-item[1].size, item[0]),
+    )
     if len(children) <= _TREEMAP_CHILDREN:
         return children
     kept, rest = children[: _TREEMAP_CHILDREN - 1], children[_TREEMAP_CHILDREN - 1 :]
@@ -353,7 +366,9 @@ def _treemap_cells(
         out.append("</g>")
         if node.children and depth < _TREEMAP_DEPTH and width > 30 and height > 34:
             inner = (x + 2, y + 16, width - 4, height - 18)
-            _treemap_cells(node, full, inner, depth + 1, fill, out)
+            # Colours tell apart the first directories that have siblings.
+            inherited = fill if colour is not None or len(children) > 1 else None
+            _treemap_cells(node, full, inner, depth + 1, inherited, out)
 
 
 def treemap(result: ImageResult, chart_id: str) -> str:
