@@ -209,12 +209,15 @@ def analyze(
         raise UserError("--secrets reads layer content: not with --layers-only")
     if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    if from_file is None and not images:
+        argument = next(param for param in context.command.params if param.name == "images")
+        raise click.MissingParameter(ctx=context, param=argument)
     if from_file is not None:
         from dockerlens.image.fleet import read_source_list
 
         images += tuple(read_source_list(from_file))
     if not images:
-        raise UserError("no image to analyze: name IMAGE arguments or --from-file FILE")
+        raise UserError(f"--from-file {from_file}: no image in it, and no IMAGE argument")
     if html_file is not None:
         from pathlib import Path
 

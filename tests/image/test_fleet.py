@@ -154,7 +154,7 @@ def test_fleet_errors_are_one_line(registry: str, tmp_path: Path) -> None:
     comments_only = tmp_path / "none.txt"
     comments_only.write_text("# nothing\n\n")
     nothing = run("--from-file", str(comments_only))
-    assert nothing.exit_code == 2 and "no image to analyze" in nothing.stderr
+    assert nothing.exit_code == 2 and "no image in it, and no IMAGE argument" in nothing.stderr
     listing = tmp_path / "bad.txt"
     listing.write_text(f"docker://{registry}/ghost:1\n")
     ghost = run("--layers-only", "--from-file", str(listing))
