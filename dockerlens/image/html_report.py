@@ -47,6 +47,8 @@ _TREEMAP_HEIGHT = 480
 _TREEMAP_DEPTH = 3
 _TREEMAP_CHILDREN = 40
 _GRAPH_NODES = 60
+#: Image names a cell of the sharing tables gives before "and N more".
+_IMAGES_NAMED = 10
 
 _CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -162,7 +164,9 @@ class _Table:
 
     def render(self, left_out: int = 0) -> str:
         head = "".join(
-            f'<th class="num">{html.escape(title)}</th>' if numeric else f"<th>{title}</th>"
+            f'<th class="num">{html.escape(title)}</th>'
+            if numeric
+            else f"<th>{html.escape(title)}</th>"
             for title, numeric in self.columns
         )
         lines = [f'<table class="sortable" id="{self.table_id}"><thead><tr>{head}</tr></thead>']
@@ -207,9 +211,8 @@ def layer_chart(result: ImageResult, chart_id: str) -> str:
         wasted = layer.figures.wasted_bytes if layer.figures is not None else 0
         kept_width = bar_width * max(layer.size - wasted, 0) / largest
         wasted_width = bar_width * min(wasted, layer.size) / largest
-        label = (
-            f"{layer.index}  {_size(layer.size if layer.stored_size or layer.figures else None)}"
-        )
+        known = layer.figures is not None or layer.stored_size is not None
+        label = f"{layer.index}  {_size(layer.size if known else None)}"
         if wasted:
             label += f"  ({human_size(wasted)} wasted)"
         instruction = layer.instruction or "(no history)"
@@ -568,7 +571,7 @@ def _topological(graph: Any) -> Iterable[str]:
 
 
 def _sharing_section(results: list[ImageResult], sharing: Sharing) -> list[str]:
-    from dockerlens.image.sharing import image_labels
+    from dockerlens.image.sharing import image_labels, some_images
 
     if len(results) < 2:
         return []
@@ -611,8 +614,7 @@ def _sharing_section(results: list[ImageResult], sharing: Sharing) -> list[str]:
                     (len(base.images), len(base.images)),
                     _sized(base.saved_bytes),
                     base.top_instruction,
-                    ", ".join(base.images[:10])
-                    + (f" and {len(base.images) - 10} more" if len(base.images) > 10 else ""),
+                    some_images(base.images, _IMAGES_NAMED),
                 ]
             )
         parts += ["<h3>Bases (layer prefixes images share)</h3>", bases.render()]
@@ -634,8 +636,10 @@ def _sharing_section(results: list[ImageResult], sharing: Sharing) -> list[str]:
                 [
                     (duplicate.layers, duplicate.layers),
                     _sized(duplicate.duplicated_bytes),
-                    ", ".join(kept.images),
-                    ", ".join(image for variant in others for image in variant.images),
+                    some_images(kept.images, _IMAGES_NAMED),
+                    some_images(
+                        [image for variant in others for image in variant.images], _IMAGES_NAMED
+                    ),
                     duplicate.instructions[-1],
                 ]
             )

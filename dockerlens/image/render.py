@@ -19,7 +19,7 @@ from rich.text import Text
 
 from dockerlens.display import visible
 from dockerlens.image.pipeline import ImageResult, shown_count
-from dockerlens.image.sharing import Sharing, image_labels
+from dockerlens.image.sharing import Sharing, image_labels, some_images
 from dockerlens.image.thresholds import RuleResult
 from dockerlens.image.units import human_size
 
@@ -293,9 +293,7 @@ _IMAGES_NAMED = 5
 
 
 def _some_images(images: list[str]) -> str:
-    named = ", ".join(images[:_IMAGES_NAMED])
-    left_out = len(images) - _IMAGES_NAMED
-    return visible(named + (f" and {left_out} more" if left_out > 0 else ""))
+    return visible(some_images(images, _IMAGES_NAMED))
 
 
 def _bases_table(console: Console, sharing: Sharing) -> None:

@@ -95,6 +95,12 @@ def image_labels(results: list[ImageResult]) -> list[str]:
     return labels
 
 
+def some_images(images: list[str], named: int) -> str:
+    """The first ``named`` image names and how many more: a fleet's base may have a thousand."""
+    left_out = len(images) - named
+    return ", ".join(images[:named]) + (f" and {left_out} more" if left_out > 0 else "")
+
+
 def compute_sharing(results: list[ImageResult]) -> Sharing:
     labels = image_labels(results)
     users: dict[str, list[str]] = {}

@@ -172,3 +172,18 @@ def test_unreachable_catalog_is_an_error(tmp_path: Path) -> None:
 
     result = run("--layers-only", f"docker://127.0.0.1:{free_port()}/")
     assert result.exit_code == 2 and "cannot reach the registry" in result.stderr
+
+
+def test_text_names_five_images_per_row(registry: str) -> None:
+    pusher = Pusher(registry)
+    base = base_layers(b"a")
+    for number in range(8):
+        name = f"svc{number}"
+        pusher.push(name, "1", [*base, app_layer(name)], [ROOTFS, TOOLS, f"COPY {name} /app/"])
+    result = run("--layers-only", f"docker://{registry}/")
+    assert result.exit_code == 0, result.output
+    shared = result.stdout[result.stdout.index("shared layers") :]
+    shown = [f"{registry}/svc{number}:1" for number in range(5)]
+    assert ", ".join(shown) + " and 3 more" in " ".join(shared.split())
+    document = analyze_json("--layers-only", f"docker://{registry}/")
+    assert len(document["sharing"]["bases"][0]["images"]) == 8  # JSON names them all
