@@ -2,7 +2,7 @@
 file turned into sources, and their manifests and configs read by a bounded pool of threads.
 
 Only metadata is read: no layer blob is fetched, and an image keeps its config and layer list,
-not the store it came from, so memory grows by a few kilobytes per image whatever the images
+not the store it came from, so memory grows by tens of kilobytes per image whatever the images
 weigh. Sources keep the order they were given in (a catalog: by repository, then tag).
 """
 
