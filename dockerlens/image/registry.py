@@ -61,8 +61,7 @@ class RegistryStore:
     def __init__(self, host: str, repository: str, description: str, limits: Limits) -> None:
         self.description = description
         scheme = "http" if host.split(":")[0] in _LOOPBACK or host.startswith("[::1]") else "https"
-        self._root = f"{scheme}://{host}"
-        self._base = f"{self._root}/v2/{repository}"
+        self._base = f"{scheme}://{host}/v2/{repository}"
         self._limits = limits
         self._token: str | None = None
         self._repository = repository
@@ -70,7 +69,8 @@ class RegistryStore:
 
     def _open(self, path: str, accept: str | None = None) -> Any:
         """``path`` is relative to the repository, or to the host when it starts with ``/``."""
-        url = self._root + path if path.startswith("/") else f"{self._base}/{path}"
+        root = self._base.partition("/v2/")[0]
+        url = root + path if path.startswith("/") else f"{self._base}/{path}"
         for attempt in range(2):
             request = urllib.request.Request(url)
             if accept:
