@@ -3,7 +3,8 @@ file turned into sources, and their manifests and configs read by a bounded pool
 
 Only metadata is read: no layer blob is fetched, and an image keeps its config and layer list,
 not the store it came from, so memory grows by tens of kilobytes per image whatever the images
-weigh. Sources keep the order they were given in (a catalog: by repository, then tag).
+weigh. Sources keep the order they were given in (a catalog: its repositories in the order it
+lists them, the tags of each sorted).
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ def expand_catalogs(specs: list[SourceSpec], limits: Limits, jobs: int) -> list[
         repositories = catalog_repositories(host, limits)
         tag_lists = _in_pool(partial(repository_tags, host, limits=limits), repositories, jobs)
         for repository, tags in zip(repositories, tag_lists, strict=True):
-            expanded.extend(SourceSpec("docker", f"{host}/{repository}:{tag}") for tag in tags)
+            expanded.extend(
+                SourceSpec("docker", f"{host}/{repository}:{tag}") for tag in sorted(tags)
+            )
     return expanded
 
 

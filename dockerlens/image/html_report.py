@@ -47,6 +47,8 @@ _TREEMAP_HEIGHT = 480
 _TREEMAP_DEPTH = 3
 _TREEMAP_CHILDREN = 40
 _GRAPH_NODES = 60
+#: A longer list of the images analysed starts folded.
+_IMAGES_LISTED_OPEN = 20
 #: Image names a cell of the sharing tables gives before "and N more".
 _IMAGES_NAMED = 10
 
@@ -675,7 +677,11 @@ def analyze_html(results: list[ImageResult], sharing: Sharing, rules: list[RuleR
             f"({human_size(result.size)})</li>"
             for number, result in enumerate(results)
         )
-        body.append(f"<nav><ul>{links}</ul></nav>")
+        opened = " open" if len(results) <= _IMAGES_LISTED_OPEN else ""
+        body.append(
+            f"<nav><details{opened}><summary>{len(results)} images</summary>"
+            f"<ul>{links}</ul></details></nav>"
+        )
     body += _sharing_section(results, sharing)
     body += _rules_section(rules)
     for number, result in enumerate(results):

@@ -187,3 +187,12 @@ def test_text_names_five_images_per_row(registry: str) -> None:
     assert ", ".join(shown) + " and 3 more" in " ".join(shared.split())
     document = analyze_json("--layers-only", f"docker://{registry}/")
     assert len(document["sharing"]["bases"][0]["images"]) == 8  # JSON names them all
+
+
+def test_a_catalogs_tags_are_sorted(registry: str) -> None:
+    pusher = Pusher(registry)
+    for tag in ("1.7", "1.10", "1.0", "latest", "1.2"):
+        pusher.push("app", tag, [app_layer(tag)], [f"COPY {tag} /app/"])
+    document = analyze_json("--layers-only", f"docker://{registry}/")
+    tags = [image["ref"].rpartition(":")[2] for image in document["images"]]
+    assert tags == ["1.0", "1.10", "1.2", "1.7", "latest"]
