@@ -6,7 +6,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -59,6 +59,28 @@ def write_atomically(
         if isinstance(err, OSError):
             raise UserError(f"{path}: cannot write: {err.strerror or err}") from None
         raise
+
+
+def refuse_to_overwrite(output: Path, inputs: Iterable[str], what: str) -> None:
+    """A report must never replace a file the run reads (``-o Dockerfile``, ``--html app.tar``):
+    ``output`` naming one of ``inputs`` (the same path, or another name of the same file) is a
+    :class:`UserError` that says it is ``what`` ("one of the files being linted")."""
+    target = os.path.realpath(output)
+    try:
+        target_stat: os.stat_result | None = os.stat(output)
+    except OSError:
+        target_stat = None
+    for path in inputs:
+        if path == "-":
+            continue
+        same = os.path.realpath(path) == target
+        if not same and target_stat is not None:
+            try:
+                same = os.path.samestat(os.stat(path), target_stat)
+            except OSError:
+                same = False
+        if same:
+            raise UserError(f"{output}: is {what}; not overwriting it")
 
 
 def _umask() -> int:

@@ -34,13 +34,15 @@ _NOT_COMMANDS = frozenset({"dockerfile", "toml", "json", "python", "text"})
 _PREFIX = re.compile(r"^\s*(?:\$\s+|-\s+run:\s+|run:\s+|-\s+)?")
 
 EXAMPLE = (FIXTURES / "examples" / "Dockerfile").read_text(encoding="utf-8")
-#: Files the documented commands name: each is this fixture text, in the scratch project.
+#: Files the documented commands name (the fixture Dockerfile, mostly), in the scratch project.
 PROJECT_FILES = {
     "Dockerfile": EXAMPLE,
     "docker/api.Dockerfile": EXAMPLE,
     "services/api/Dockerfile": EXAMPLE,
     "fixtures/examples/Dockerfile": EXAMPLE,
     "svc/Dockerfile": EXAMPLE,
+    # analyze --from-file: one source per line
+    "images.txt": "docker-archive:app.tar\ndocker-archive:myapp.tar\n",
 }
 #: Image names given to `analyze` that an engine would hold: written as archives here; the
 #: docker-marked tests/image/test_doc_engine_commands.py runs them on real engine images.

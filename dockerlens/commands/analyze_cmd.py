@@ -31,11 +31,39 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     return click.option(name, metavar="VALUE", default=None, help=help_text)
 
 
+def html_option(what: str) -> Callable[[_Command], _Command]:
+    """``--html FILE``, whose help says what the page shows."""
+    return click.option(
+        "--html",
+        "html_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help=f"Also write the report as one self-contained HTML file ({what}; opens offline, "
+        "loads nothing). Never one of the inputs.",
+    )
+
+
 @click.command(
     "analyze",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.argument("images", nargs=-1, required=True, metavar="IMAGE...")
+@click.argument("images", nargs=-1, metavar="IMAGE...")
+@click.option(
+    "--from-file",
+    "from_file",
+    metavar="FILE",
+    default=None,
+    help="Read more IMAGE sources from FILE, one per line (blank lines and # comments skipped; "
+    "-: standard input).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="Sources whose metadata is read at once with --layers-only (and tag lists of a catalog).",
+)
 @click.option(
     "-f",
     "--format",
@@ -72,6 +100,7 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     help="os/arch[/variant] to pick from a multi-platform index; an error when no image of a "
     "source is for it.",
 )
+@html_option("charts of the layers and of the file system, sortable tables")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_threshold_option("--lowest-efficiency", "dive's lowestEfficiency: fail below this score (0-1).")
 @_threshold_option("--highest-wasted-bytes", "dive's highestWastedBytes: fail above (20MB, 1GiB).")
@@ -116,11 +145,14 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
 @dockerfile_options
 def analyze(
     images: tuple[str, ...],
+    from_file: str | None,
+    jobs: int,
     output_format: str,
     graph_format: str | None,
     layers_only: bool,
     top: int,
     platform: str | None,
+    html_file: str | None,
     quiet: bool,
     lowest_efficiency: str | None,
     highest_wasted_bytes: str | None,
@@ -146,6 +178,11 @@ def analyze(
       docker-archive:PATH[:NAME:TAG]          `docker save` output (every image, or the one named)
       oci-archive:PATH[:REF], oci:DIR[:REF]   an OCI image layout
       docker://HOST/NAME:TAG                  a registry
+      docker://HOST/                          every tag of every repository of a registry
+
+    With --layers-only, many images (a registry's catalog, --from-file) are read from their
+    manifests and configs alone, --jobs at a time, and the report gives the bases they share,
+    the bytes sharing saves, and the bases built again instead of shared.
 
     Wasted bytes are file contents stored in a layer that the final file system cannot see.
     "efficiency" is dive's score, computed as dive 0.13.1 does (see docs/analyze.md). Layers
@@ -172,9 +209,28 @@ def analyze(
         raise UserError("--secrets reads layer content: not with --layers-only")
     if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    if from_file is None and not images:
+        argument = next(param for param in context.command.params if param.name == "images")
+        raise click.MissingParameter(ctx=context, param=argument)
+    if from_file is not None:
+        from dockerlens.image.fleet import read_source_list
+
+        images += tuple(read_source_list(from_file))
+    if not images:
+        raise UserError(f"--from-file {from_file}: no image in it, and no IMAGE argument")
+    if html_file is not None:
+        from pathlib import Path
+
+        from dockerlens.image.sources import files_read
+        from dockerlens.output import refuse_to_overwrite
+
+        files = [path for path in (from_file, dockerfile, dive_ci) if path is not None]
+        refuse_to_overwrite(Path(html_file), files + files_read(images), "an input of this run")
     try:
         _run(
             images,
+            jobs=jobs,
+            html_file=html_file,
             output_format=output_format,
             graph_format=graph_format,
             layers_only=layers_only,
@@ -206,6 +262,8 @@ def analyze(
 def _run(
     images: tuple[str, ...],
     *,
+    jobs: int,
+    html_file: str | None = None,
     output_format: str,
     graph_format: str | None,
     layers_only: bool,
@@ -220,6 +278,7 @@ def _run(
     lens: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ()),
 ) -> None:
     from dockerlens.image import lens as lenses
+    from dockerlens.image.fleet import expand_catalogs, open_metadata
     from dockerlens.image.model import Limits
     from dockerlens.image.pipeline import ScanCache, analyze_image
     from dockerlens.image.progress import progress_reporter
@@ -240,17 +299,17 @@ def _run(
     read_secrets = secrets_enabled(settings, SECRETS_BY_DEFAULT) and not layers_only
     limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries, read_secrets)
     specs = [parse_source(text) for text in images]
+    if any(spec.is_catalog for spec in specs):
+        specs = expand_catalogs(specs, limits, jobs)
+        if not specs:
+            raise UserError("the registry's catalog lists no image")
     show_progress = not quiet and sys.stderr.isatty()
     with progress_reporter(show_progress) as reporter:
         inputs = []
-        for spec in specs:
-            opened = open_source(
-                spec,
-                limits,
-                platform=platform,
-                metadata_only=layers_only,
-                progress=reporter.on_stream_layer,
-            )
+        if layers_only:
+            inputs = open_metadata(specs, limits, platform=platform, jobs=jobs)
+        for spec in specs if not layers_only else ():
+            opened = open_source(spec, limits, platform=platform, progress=reporter.on_stream_layer)
             check_platform(opened, platform, str(spec))
             inputs.extend(opened)
         reporter.expect(inputs)
@@ -262,6 +321,7 @@ def _run(
                 cache=cache,
                 layers_only=layers_only,
                 progress=reporter.on_layer,
+                keep_files=html_file is not None,
             )
             for image in inputs
         ]
@@ -269,6 +329,14 @@ def _run(
     rules = evaluate(results, thresholds)
     attributions = lenses.attribute_results(results, dockerfile)
     _print(results, sharing, rules, output_format, graph_format, top, attributions)
+    if html_file is not None:
+        from pathlib import Path
+
+        from dockerlens.image.html_report import analyze_html
+        from dockerlens.output import write_atomically
+
+        with write_atomically(Path(html_file), errors="surrogateescape") as stream:
+            stream.write(analyze_html(results, sharing, rules))
     failures = [rule for rule in rules if rule.status == "fail"]
     if failures:
         from dockerlens.display import visible

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from dockerlens.commands.analyze_cmd import html_option
 from dockerlens.errors import UserError
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
@@ -56,6 +57,9 @@ if TYPE_CHECKING:
     default=None,
     help="os/arch[/variant] to pick from a multi-platform index (both images).",
 )
+@html_option(
+    "both layer charts, the file systems by directory, the changed files as a sortable table"
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def diff(
     source_from: str,
@@ -64,6 +68,7 @@ def diff(
     top: int,
     max_growth: str | None,
     platform: str | None,
+    html_file: str | None,
     quiet: bool,
 ) -> None:
     """What changed from image FROM to image TO: size, layers, and files.
@@ -83,6 +88,14 @@ def diff(
     """
     if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    if html_file is not None:
+        from pathlib import Path
+
+        from dockerlens.image.sources import files_read
+        from dockerlens.output import refuse_to_overwrite
+
+        inputs = files_read((source_from, source_to))
+        refuse_to_overwrite(Path(html_file), inputs, "an input of this run")
     with _image_errors_as_user_errors():
         from dockerlens.image.diff import diff_images
         from dockerlens.image.model import Limits
@@ -97,6 +110,14 @@ def diff(
             result = diff_images(before, after, progress=reporter.on_layer)
     growth = _growth(result, limit)
     _print(result, output_format, top, growth)
+    if html_file is not None:
+        from pathlib import Path
+
+        from dockerlens.image.html_report import diff_html
+        from dockerlens.output import write_atomically
+
+        with write_atomically(Path(html_file), errors="surrogateescape") as stream:
+            stream.write(diff_html(result, growth))
     if growth is not None and not growth["passed"]:
         from dockerlens.display import visible
 

@@ -316,22 +316,9 @@ def _report(
 
 def _refuse_an_input(output: Path, outcome: Outcome) -> None:
     """The report must never replace a file it reports on (``-o Dockerfile``)."""
-    target = os.path.realpath(output)
-    try:
-        target_stat: os.stat_result | None = os.stat(output)
-    except OSError:
-        target_stat = None
-    for path in outcome.inputs:
-        if path == "-":
-            continue
-        same = os.path.realpath(path) == target
-        if not same and target_stat is not None:
-            try:
-                same = os.path.samestat(os.stat(path), target_stat)
-            except OSError:
-                same = False
-        if same:
-            raise UserError(f"{output}: is one of the files being linted; not overwriting it")
+    from dockerlens.output import refuse_to_overwrite
+
+    refuse_to_overwrite(output, outcome.inputs, "one of the files being linted")
 
 
 def _to_stdout(run: LintRun, color: str, statistics: bool, render: Reporter) -> None:

@@ -17,7 +17,7 @@ from dockerlens.image.diff import ADDED, MODIFIED, REMOVED, FileChange, ImageDif
 from dockerlens.image.pipeline import ImageResult, shown_count
 from dockerlens.image.render import _instruction as clipped_instruction
 from dockerlens.image.render import _table as table_titled
-from dockerlens.image.units import human_size
+from dockerlens.image.units import human_size, signed_size
 
 #: History commands can be kilobytes long: the text shows this much of one.
 _INSTRUCTION_CHARS = 120
@@ -115,19 +115,15 @@ def diff_json(diff: ImageDiff, top: int, growth: dict[str, Any] | None) -> dict[
     return document
 
 
-def _signed(size: int) -> str:
-    return ("+" if size > 0 else "-" if size < 0 else "±") + human_size(abs(size))
-
-
 def render_diff(console: Console, diff: ImageDiff, top: int) -> None:
     before_size, after_size = diff.final_sizes
     before_image, after_image = diff.image_sizes
     found = counts(diff)
     headline = Text(f"{visible(diff.before.ref)} -> {visible(diff.after.ref)}: ", style="bold")
     headline.append(
-        f"{_signed(after_size - before_size)} (final file system {human_size(before_size)} -> "
+        f"{signed_size(after_size - before_size)} (final file system {human_size(before_size)} -> "
         f"{human_size(after_size)}; image {human_size(before_image)} -> "
-        f"{human_size(after_image)}, {_signed(after_image - before_image)})"
+        f"{human_size(after_image)}, {signed_size(after_image - before_image)})"
     )
     console.print(headline)
     console.print(
@@ -179,7 +175,7 @@ def _directories(console: Console, diff: ImageDiff, top: int) -> None:
     table.add_column("directory", overflow="fold")
     shown = shown_count(len(totals), top)
     for directory, net, count in totals[:shown]:
-        table.add_row(_signed(net), str(count), visible("/" + directory))
+        table.add_row(signed_size(net), str(count), visible("/" + directory))
     console.print()
     console.print(table)
     if shown < len(totals):
@@ -200,7 +196,7 @@ def _files_table(console: Console, diff: ImageDiff, top: int) -> None:
     for change in diff.files[:shown]:
         instruction = _instruction(diff.after, change.to_layer)
         table.add_row(
-            _signed(change.size_change),
+            signed_size(change.size_change),
             change.change,
             visible("/" + change.path),
             "" if change.to_layer is None else str(change.to_layer),

@@ -68,7 +68,9 @@ class RegistryStore:
         self._documents: dict[str, Any] = {}
 
     def _open(self, path: str, accept: str | None = None) -> Any:
-        url = f"{self._base}/{path}"
+        """``path`` is relative to the repository, or to the host when it starts with ``/``."""
+        root = self._base.partition("/v2/")[0]
+        url = root + path if path.startswith("/") else f"{self._base}/{path}"
         for attempt in range(2):
             request = urllib.request.Request(url)
             if accept:
@@ -99,7 +101,8 @@ class RegistryStore:
         realm = fields.pop("realm", None)
         if realm is None:
             raise ImageInputError(f"{self.description}: the registry's auth challenge has no realm")
-        fields.setdefault("scope", f"repository:{self._repository}:pull")
+        scope = f"repository:{self._repository}:pull" if self._repository else "registry:catalog:*"
+        fields.setdefault("scope", scope)
         url = f"{realm}?{urllib.parse.urlencode(fields)}"
         try:
             with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
@@ -193,3 +196,47 @@ def registry_images(reference: str, limits: Limits, *, platform: str | None) -> 
     store.remember(digest, document)
     descriptor = {"mediaType": media_type, "digest": digest}
     return [oci_image(store, source, descriptor, short_name(reference), platform)]
+
+
+#: Entries asked for per page of the catalog and of a tag list (registries may send fewer).
+_PAGE_SIZE = 1000
+
+
+def _listing(store: RegistryStore, path: str, key: str) -> list[str]:
+    """Every entry of a paged list (``/v2/_catalog``, ``tags/list``), following ``Link`` headers."""
+    entries: list[str] = []
+    next_path: str | None = path
+    while next_path is not None:
+        try:
+            with store._open(next_path) as response:
+                data = response.read(MAX_JSON_BYTES + 1)
+                link = response.headers.get("Link", "")
+        except urllib.error.HTTPError as err:
+            raise ImageInputError(f"{store.description}: registry error {err.code}") from None
+        try:
+            page = json.loads(data) if len(data) <= MAX_JSON_BYTES else None
+        except ValueError:
+            page = None
+        values = page.get(key) if isinstance(page, dict) else None
+        if values is None and isinstance(page, dict) and key in page:
+            values = []  # distribution sends "tags": null for a repository without tags
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ImageInputError(f"{store.description}: the registry's {key} list is malformed")
+        entries.extend(values)
+        found = re.search(r'<([^>]+)>\s*;\s*rel="?next"?', link)
+        next_path = found.group(1) if found else None
+        if next_path is not None and "://" in next_path:
+            next_path = "/" + next_path.split("://", 1)[1].partition("/")[2]
+    return entries
+
+
+def catalog_repositories(host: str, limits: Limits) -> list[str]:
+    """The repositories the registry at ``host`` lists in its catalog (``GET /v2/_catalog``)."""
+    store = RegistryStore(host, "", f"docker://{host}/", limits)
+    return _listing(store, f"/v2/_catalog?n={_PAGE_SIZE}", "repositories")
+
+
+def repository_tags(host: str, repository: str, limits: Limits) -> list[str]:
+    """The tags of one repository (``GET /v2/NAME/tags/list``)."""
+    store = RegistryStore(host, repository, f"docker://{host}/{repository}", limits)
+    return _listing(store, f"tags/list?n={_PAGE_SIZE}", "tags")

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from dockerlens.display import visible
 from dockerlens.image.pipeline import ImageResult, shown_count
-from dockerlens.image.sharing import Sharing, image_labels
+from dockerlens.image.sharing import Sharing, image_labels, some_images
 from dockerlens.image.thresholds import RuleResult
 from dockerlens.image.units import human_size
 
@@ -277,13 +277,64 @@ def render_sharing(console: Console, results: list[ImageResult], sharing: Sharin
         shared.add_column("images", overflow="fold")
         for layer in sharing.shared_layers:
             shared.add_row(
-                _short(layer.diff_id), human_size(layer.size), visible(", ".join(layer.images))
+                _short(layer.diff_id), human_size(layer.size), _some_images(layer.images)
             )
         console.print(shared)
     console.print(
         f"bytes saved by sharing: {human_size(sharing.saved_bytes)} ({sharing.saved_bytes} B)"
     )
+    _bases_table(console, sharing)
+    _duplicates_table(console, sharing)
     console.print()
+
+
+#: A fleet's layer may be in a thousand images: the text names this many of them.
+_IMAGES_NAMED = 5
+
+
+def _some_images(images: list[str]) -> str:
+    return visible(some_images(images, _IMAGES_NAMED))
+
+
+def _bases_table(console: Console, sharing: Sharing) -> None:
+    if not sharing.bases:
+        return
+    bases = _table("bases (layer prefixes images share)")
+    for name in ("layers", "size", "images", "saved"):
+        bases.add_column(name, justify="right", no_wrap=True)
+    bases.add_column("top layer", no_wrap=True)
+    bases.add_column("its instruction", overflow="fold", min_width=10)
+    for base in sharing.bases:
+        bases.add_row(
+            str(base.layers),
+            human_size(base.size),
+            str(len(base.images)),
+            human_size(base.saved_bytes),
+            _short(base.top_diff_id),
+            _instruction(base.top_instruction),
+        )
+    console.print(bases)
+
+
+def _duplicates_table(console: Console, sharing: Sharing) -> None:
+    if not sharing.duplicates:
+        return
+    table = _table("bases built again instead of shared (same instructions and sizes)")
+    table.add_column("layers", justify="right", no_wrap=True)
+    table.add_column("again", justify="right", no_wrap=True)
+    table.add_column("shared by", overflow="fold")
+    table.add_column("built again by", overflow="fold")
+    table.add_column("top instruction", overflow="fold", min_width=10)
+    for duplicate in sharing.duplicates:
+        kept, *others = duplicate.variants
+        table.add_row(
+            str(duplicate.layers),
+            human_size(duplicate.duplicated_bytes),
+            _some_images(kept.images),
+            _some_images([image for variant in others for image in variant.images]),
+            _instruction(duplicate.instructions[-1]),
+        )
+    console.print(table)
 
 
 def render_rules(console: Console, rules: list[RuleResult]) -> None:

@@ -169,6 +169,35 @@ def report_json(
                 }
                 for label in labels
             ],
+            "bases": [
+                {
+                    "id": base.id,
+                    "layers": base.layers,
+                    "size": base.size,
+                    "top_diff_id": base.top_diff_id,
+                    "top_instruction": base.top_instruction,
+                    "images": base.images,
+                    "built_on": base.built_on,
+                    "saved_bytes": base.saved_bytes,
+                }
+                for base in sharing.bases
+            ],
+            "duplicates": [
+                {
+                    "layers": duplicate.layers,
+                    "instructions": duplicate.instructions,
+                    "duplicated_bytes": duplicate.duplicated_bytes,
+                    "variants": [
+                        {
+                            "top_diff_id": variant.top_diff_id,
+                            "images": variant.images,
+                            "duplicated_bytes": variant.duplicated_bytes,
+                        }
+                        for variant in duplicate.variants
+                    ],
+                }
+                for duplicate in sharing.duplicates
+            ],
         },
         "thresholds": {
             "passed": not any(rule.status == "fail" for rule in rules),

@@ -3,12 +3,14 @@
 * ``NAME[:TAG]`` or ``docker-daemon:NAME[:TAG]``: the local Docker Engine (docker-py);
 * ``docker-archive:PATH[:NAME:TAG]``: ``docker save`` output, legacy or OCI layout;
 * ``oci-archive:PATH[:REF]`` and ``oci:DIR[:REF]``: OCI image layouts;
-* ``docker://HOST/NAME:TAG``: a registry (v2 API).
+* ``docker://HOST/NAME:TAG``: a registry (v2 API); ``docker://HOST/``: every tag of every
+  repository in its catalog (:mod:`dockerlens.image.fleet` lists them).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dockerlens.image.archive import DirectoryStore, images_from_store, open_archive
@@ -25,6 +27,12 @@ class SourceSpec:
     location: str
     #: the image picked inside an archive or layout holding several
     selector: str | None = None
+
+    @property
+    def is_catalog(self) -> bool:
+        """``docker://HOST[:PORT]/``: a registry named without a repository."""
+        host, slash, rest = self.location.partition("/")
+        return self.transport == "docker" and bool(host and slash) and not rest
 
     def __str__(self) -> str:
         if self.transport == "docker":
@@ -64,6 +72,19 @@ def parse_source(text: str) -> SourceSpec:
     return SourceSpec("docker-daemon", text)
 
 
+def files_read(texts: Iterable[str]) -> list[str]:
+    """The archive files that image arguments name (what a report must never overwrite)."""
+    paths = []
+    for text in texts:
+        try:
+            spec = parse_source(text)
+        except ImageInputError:
+            continue  # reported when the run reads it
+        if spec.transport in ("docker-archive", "oci-archive"):
+            paths.append(spec.location)
+    return paths
+
+
 def open_source(
     spec: SourceSpec,
     limits: Limits,
@@ -84,6 +105,10 @@ def open_source(
             if os.path.isfile(spec.location):
                 raise ImageInputError(f"{err}; {_file_hint(spec.location)}") from None
             raise
+    if spec.is_catalog:
+        raise ImageInputError(
+            f"{spec} names a registry's whole catalog: only `dockerlens analyze` reads one"
+        )
     if spec.transport == "docker":
         from dockerlens.image.registry import registry_images
 

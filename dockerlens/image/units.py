@@ -64,3 +64,8 @@ def human_size(size: int | float) -> str:
             return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
         value /= 1000
     raise AssertionError("unreachable")
+
+
+def signed_size(size: int) -> str:
+    """A size change: ``+1.2 MB``, ``-3 kB``, ``±0 B``."""
+    return ("+" if size > 0 else "-" if size < 0 else "±") + human_size(abs(size))

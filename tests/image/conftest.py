@@ -411,53 +411,23 @@ def make_layer() -> Callable[[list[LayerEntry]], bytes]:
     return layer_tar
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Debian's docker-registry (distribution) on a free loopback port; yields ``host:port``.
 
     One per test: skopeo remembers which compressed blobs a registry holds and reuses them
     instead of compressing as asked, so tests of different compressions need distinct ones."""
-    import time
-    import urllib.request
+    from tests.image.registry_push import RegistryUnavailable, serve_registry
 
-    binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
-    if not os.path.exists(binary):
-        unavailable("docker-registry is not installed (apt-get install docker-registry)")
-    root = tmp_path_factory.mktemp("registry")
-    port = _free_port()
-    config = root / "config.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: error\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
-    )
-    log = (root / "registry.log").open("wb")
-    process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
-    address = f"127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://{address}/v2/", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            unavailable(f"docker-registry did not answer on {address}")
+        server = serve_registry(tmp_path_factory.mktemp("registry"))
+        address = server.__enter__()
+    except RegistryUnavailable as err:
+        unavailable(str(err))
+    try:
         yield address
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        server.__exit__(None, None, None)
 
 
 def measured_bytes(findings: list[dict[str, Any]]) -> dict[tuple[str, int], int]:

@@ -334,3 +334,24 @@ def test_a_manifest_list_gives_the_platform_asked_for(registry: Registry, media_
         (image,) = document["images"]
         sizes[platform] = [layer["size"] for layer in image["layers"]]
     assert sizes == {"linux/amd64": [64], "linux/arm64": [128]}
+
+
+def test_a_catalog_asks_for_a_catalog_token_then_pull_tokens(registry: Registry) -> None:
+    registry.add_image("1.0", LAYERS, ["COPY app", "RUN rm big.bin"])
+    registry.routes["/v2/_catalog"] = (200, "application/json", b'{"repositories": ["app"]}')
+    registry.routes["/v2/app/tags/list"] = (
+        200,
+        "application/json",
+        b'{"name": "app", "tags": ["1.0"]}',
+    )
+    registry.challenge = f'Bearer realm="http://{registry.address}/token"'
+    result = CliRunner().invoke(
+        cli, ["analyze", "-q", "-f", "json", "--layers-only", f"docker://{registry.address}/"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [image["ref"] for image in json.loads(result.stdout)["images"]] == [
+        f"{registry.address}/app:1.0"
+    ]
+    scopes = [query["scope"] for query in registry.token_queries]
+    assert scopes[0] == ["registry:catalog:*"]
+    assert scopes[1:] and all(scope == ["repository:app:pull"] for scope in scopes[1:])

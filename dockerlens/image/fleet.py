@@ -1,0 +1,93 @@
+"""Many images at once (``analyze --layers-only`` over a fleet): a registry's catalog and a list
+file turned into sources, and their manifests and configs read by a bounded pool of threads.
+
+Only metadata is read: no layer blob is fetched, and an image keeps its config and layer list,
+not the store it came from, so memory grows by tens of kilobytes per image whatever the images
+weigh. Sources keep the order they were given in (a catalog: its repositories in the order it
+lists them, the tags of each sorted).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
+
+from dockerlens.errors import UserError
+from dockerlens.image.model import ImageInput, Limits
+from dockerlens.image.sources import SourceSpec, check_platform, open_source
+
+#: Sources read at once by default: the work is waiting on HTTP, not computing.
+DEFAULT_JOBS = 8
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def read_source_list(path: str) -> list[str]:
+    """The sources of a list file (``-``: standard input): one per line; blank lines and lines
+    starting with ``#`` are skipped, surrounding spaces are not part of a source."""
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
+    except OSError as err:
+        raise UserError(f"--from-file {path}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"--from-file {path}: not UTF-8 text") from None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _in_pool(work: Callable[[_Item], _Result], items: Iterable[_Item], jobs: int) -> list[_Result]:
+    """``work`` over ``items`` by ``jobs`` threads, results in order; the first error stops it
+    (what has not started is cancelled) and is raised."""
+    items = list(items)
+    if jobs <= 1 or len(items) <= 1:
+        return [work(item) for item in items]
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="dockerlens-fleet")
+    try:
+        results = list(pool.map(work, items))
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def expand_catalogs(specs: list[SourceSpec], limits: Limits, jobs: int) -> list[SourceSpec]:
+    """Each ``docker://HOST/`` replaced by every ``HOST/REPOSITORY:TAG`` its catalog lists."""
+    from dockerlens.image.registry import catalog_repositories, repository_tags
+
+    expanded: list[SourceSpec] = []
+    for spec in specs:
+        if not spec.is_catalog:
+            expanded.append(spec)
+            continue
+        host = spec.location.rstrip("/")
+        repositories = catalog_repositories(host, limits)
+        tag_lists = _in_pool(partial(repository_tags, host, limits=limits), repositories, jobs)
+        for repository, tags in zip(repositories, tag_lists, strict=True):
+            expanded.extend(
+                SourceSpec("docker", f"{host}/{repository}:{tag}") for tag in sorted(tags)
+            )
+    return expanded
+
+
+def open_metadata(
+    specs: list[SourceSpec], limits: Limits, *, platform: str | None, jobs: int
+) -> list[ImageInput]:
+    """The images of ``specs`` from their manifests and configs, ``jobs`` sources at a time."""
+
+    def open_one(spec: SourceSpec) -> list[ImageInput]:
+        images = open_source(spec, limits, platform=platform, metadata_only=True)
+        check_platform(images, platform, str(spec))
+        for image in images:
+            image.store = None  # its blobs are never read: let the store and its cache go
+        return images
+
+    return [image for images in _in_pool(open_one, specs, jobs) for image in images]
