@@ -19,3 +19,11 @@ def require_oracle() -> object:
             pytest.fail("the `dockerfile` package (BuildKit's parser) is required in CI")
         pytest.skip("the `dockerfile` package (BuildKit's parser) is not installed")
     return dockerfile
+
+
+@pytest.fixture(autouse=True)
+def _own_result_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test lints with a result cache of its own, never the user's."""
+    monkeypatch.setenv("DOCKERLENS_CACHE_DIR", str(tmp_path_factory.mktemp("dockerlens-cache")))

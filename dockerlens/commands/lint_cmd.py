@@ -163,6 +163,20 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     metavar="NAME=VALUE",
     help="With --image: a build argument the image was built with (repeatable).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the result cache (findings are the same either way).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="DOCKERLENS_CACHE_DIR",
+    show_envvar=True,
+    help="Keep the result cache in DIR (default: the cache-dir setting, else the user's "
+    "cache folder, ~/.cache/dockerlens on Linux). Entries are keyed by each file's text, "
+    "its settings and the installed versions, so folders may be shared.",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -189,6 +203,8 @@ def lint(
     image: str | None,
     target: str | None,
     build_args: tuple[str, ...],
+    no_cache: bool,
+    cache_dir: Path | None,
 ) -> None:
     """Lint Dockerfiles.
 
@@ -241,6 +257,8 @@ def lint(
         build_context=build_context,
         exclude=list(exclude),
         force_exclude=force_exclude,
+        no_cache=no_cache,
+        cache_dir=cache_dir,
     )
     if unsafe_fixes and not (fix or diff):
         raise UserError("--unsafe-fixes needs --fix or --diff")

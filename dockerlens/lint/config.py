@@ -74,6 +74,8 @@ class Layer:
         self.exclude: list[str] | None = None
         self.extend_exclude: list[str] = []
         self.force_exclude: bool | None = None
+        #: The result cache's folder (absolute).
+        self.cache_dir: Path | None = None
         self.overrides: list[Override] = []
 
 
@@ -108,6 +110,8 @@ class FileSettings(NamedTuple):
     settings: LintSettings
     failure_threshold: Severity
     exit_zero: bool
+    #: The ``cache-dir`` setting (the command line and DOCKERLENS_CACHE_DIR come first).
+    cache_dir: Path | None = None
 
 
 # ---------------------------------------------------------------- reading the sources
@@ -254,6 +258,12 @@ def read_dockerlens_table(
             layer.report_unused_pragmas = reader.boolean(key, value)
         elif key == "shellcheck":
             layer.shellcheck = reader.boolean(key, value)
+        elif key == "cache-dir":
+            if nested:
+                raise reader.fail(key, "only at the top level of the configuration")
+            if not isinstance(value, str) or not value:
+                raise reader.fail(key, f"expected a folder path, got {_show(value)}")
+            layer.cache_dir = base / os.path.expanduser(value)
         elif key == "rules":
             if not isinstance(value, dict):
                 raise reader.fail(key, f"expected a table per rule, got {_show(value)}")
@@ -434,6 +444,8 @@ class CommandLine:
         build_context: Path | None = None,
         exclude: list[str] | None = None,
         force_exclude: bool = False,
+        no_cache: bool = False,
+        cache_dir: Path | None = None,
     ) -> None:
         self.config = config
         self.build_context = build_context
@@ -448,6 +460,8 @@ class CommandLine:
         self.shellcheck = shellcheck
         self.exclude: list[str] = exclude if exclude is not None else []
         self.force_exclude = force_exclude
+        self.no_cache = no_cache
+        self.cache_dir = cache_dir
 
 
 class ConfigResolver:
@@ -608,6 +622,7 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
     threshold = DEFAULT_THRESHOLD
     exit_zero = disable_pragmas = report_unused = False
     shellcheck = True
+    cache_dir: Path | None = None
     ignored: set[str] = set()
     select_all_external = True
     for layer in layers:
@@ -629,6 +644,7 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
             report_unused = layer.report_unused_pragmas
         if layer.shellcheck is not None:
             shellcheck = layer.shellcheck
+        cache_dir = layer.cache_dir or cache_dir
     rules: list[EnabledRule] = []
     experimental: list[EnabledRule] = []
     for rule in registry:
@@ -682,4 +698,4 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         experimental=tuple(experimental),
         known_codes=known_codes(registry),
     )
-    return FileSettings(settings, threshold, exit_zero)
+    return FileSettings(settings, threshold, exit_zero, cache_dir)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from dockerlens.errors import UserError
+from dockerlens.lint.cache import ResultCache, ScriptMemo, digest_text
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
 from dockerlens.lint.discover import discover
 from dockerlens.lint.engine import FileResult, LintSettings, lint_file, unreadable_file
@@ -80,11 +81,17 @@ class _Job:
 
 class _Done:
     def __init__(
-        self, findings: list[Finding], lines: list[str], fix: FixResult | None = None
+        self,
+        findings: list[Finding],
+        lines: list[str],
+        fix: FixResult | None = None,
+        digest: str = "",
     ) -> None:
         self.findings = findings
         self.lines = lines
         self.fix = fix
+        #: Of the text linted (what the result cache stores it under); "" if none was read.
+        self.digest = digest
 
 
 def run_lint(
@@ -111,7 +118,7 @@ def run_lint(
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)
         config_path = Path(stdin_filename or "Dockerfile") if path == "-" else Path(path)
         work.append(_Job(path, shown, resolver.for_file(config_path.absolute())))
-    done, notes = _lint_all(work, jobs, fixing)
+    done, notes = _lint_cached(work, jobs, command_line, fixing)
     run = LintRun(findings=[], files=[], notes=notes)
     failing: list[Finding] = []
     fixes: list[FileFix] = []
@@ -139,19 +146,65 @@ def run_lint(
     return Outcome(run, bool(failing), paths, unreadable, fixes)
 
 
-def _lint_all(
-    work: list[_Job], jobs: int | None, fixing: Fixing | None = None
+def _lint_cached(
+    work: list[_Job], jobs: int | None, command_line: CommandLine, fixing: Fixing | None
 ) -> tuple[list[_Done], list[str]]:
+    """The files' results from the result cache, linting those it does not have (and
+    storing what they gave). ``--fix`` and ``--diff`` lint every file afresh: their passes
+    need each text's findings as this run computes them, and what they leave is not what the
+    file on disk holds."""
+    if command_line.no_cache or fixing is not None:
+        return _lint_all(work, jobs, fixing=fixing)
+    cache = ResultCache(command_line.cache_dir)
+    lookups = [
+        cache.lookup(job.path, job.shown, job.settings.settings, job.settings.cache_dir)
+        for job in work
+    ]
+    missed = [job for job, found in zip(work, lookups, strict=True) if found.findings is None]
+    linted, notes = _lint_all(missed, jobs, memo=_script_memo(cache, missed))
+    fresh = iter(linted)
+    done = []
+    for job, found in zip(work, lookups, strict=True):
+        if found.findings is not None:
+            done.append(_Done(found.findings, source_lines(found.text)))
+            continue
+        result = next(fresh)
+        if not notes or not job.settings.settings.shellcheck:
+            # A note says ShellCheck could not check everything: those results are not kept.
+            cache.remember(found, result.digest, result.findings)
+        done.append(result)
+    cache.finish()
+    return done, notes
+
+
+def _script_memo(cache: ResultCache, work: list[_Job]) -> ScriptMemo | None:
+    """ShellCheck's per-script entries, in the cache folder of the run's first such file."""
+    wanting = [job for job in work if job.settings.settings.shellcheck]
+    if not wanting:
+        return None
+    from dockerlens.lint.shellcheck import find_shellcheck
+
+    return cache.scripts(wanting[0].settings.cache_dir, find_shellcheck())
+
+
+def _lint_all(
+    work: list[_Job],
+    jobs: int | None,
+    fixing: Fixing | None = None,
+    memo: ScriptMemo | None = None,
+) -> tuple[list[_Done], list[str]]:
+    if not work:
+        return [], []
     workers = min(jobs or _cores(), len(work) // (PARALLEL_MIN_FILES // 2) or 1)
     stdin_used = any(job.path == "-" for job in work)
     if workers < 2 or stdin_used or sys.platform == "win32" or len(work) < PARALLEL_MIN_FILES:
-        return _lint_share(work, shellcheck_jobs=None, fixing=fixing)
+        return _lint_share(work, shellcheck_jobs=None, fixing=fixing, memo=memo)
     shares = _shares(work, workers)
     import multiprocessing  # only for many files
 
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        task = functools.partial(_lint_share_safely, fixing=fixing)
+        task = functools.partial(_lint_share_safely, fixing=fixing, memo=memo)
         parts = pool.map(task, shares, chunksize=1)
     done: list[_Done] = []
     notes: list[str] = []
@@ -187,23 +240,26 @@ def _shares(work: list[_Job], workers: int) -> list[list[_Job]]:
 
 
 def _lint_share_safely(
-    work: list[_Job], fixing: Fixing | None = None
+    work: list[_Job], fixing: Fixing | None = None, memo: ScriptMemo | None = None
 ) -> tuple[list[_Done], list[str]] | str:
     """A worker's share; a bad file comes back as its message (raised in the parent)."""
     try:
-        return _lint_share(work, shellcheck_jobs=1, fixing=fixing)
+        return _lint_share(work, shellcheck_jobs=1, fixing=fixing, memo=memo)
     except UserError as err:
         return err.format_message()
 
 
 def _lint_share(
-    work: list[_Job], shellcheck_jobs: int | None, fixing: Fixing | None = None
+    work: list[_Job],
+    shellcheck_jobs: int | None,
+    fixing: Fixing | None = None,
+    memo: ScriptMemo | None = None,
 ) -> tuple[list[_Done], list[str]]:
     pipeline = None
     if any(job.settings.settings.shellcheck for job in work):
         from dockerlens.lint.shellcheck import Pipeline  # only when a run wants it
 
-        pipeline = Pipeline(jobs=shellcheck_jobs)
+        pipeline = Pipeline(jobs=shellcheck_jobs, memo=memo)
     results: list[FileResult] = []
     texts: list[str | None] = []  # None: the file could not be read
     for job in work:
@@ -221,7 +277,11 @@ def _lint_share(
         texts.append(source.text)
     notes = pipeline.finish(results) if pipeline is not None else []
     if fixing is None:
-        return [_Done(r.findings, r.lines) for r in results], notes
+        done = [
+            _Done(r.findings, r.lines, digest=digest_text(t) if t is not None else "")
+            for r, t in zip(results, texts, strict=True)
+        ]
+        return done, notes
     done = []
     for job, text, result in zip(work, texts, results, strict=True):
         if text is None:

@@ -33,13 +33,16 @@ import sysconfig
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import FileResult, add_external
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.model import Step
+
+if TYPE_CHECKING:
+    from dockerlens.lint.cache import ScriptMemo
 
 NAME = "shellcheck"
 URL = "https://www.shellcheck.net/wiki/{code}"
@@ -179,8 +182,12 @@ class Pipeline:
         per_process: int = MAX_PER_PROCESS,
         declare_all: bool = False,
         eager: bool = True,
+        memo: ScriptMemo | None = None,
     ) -> None:
         self.program = executable or find_shellcheck()
+        #: Comments already known per script text (the result cache): those are not checked.
+        self.memo = memo
+        self.known: dict[int, list[dict[str, Any]]] = {}
         self.jobs = max(1, jobs or available_cores())
         self.per_process = max(1, per_process)
         self.declare_all = declare_all
@@ -215,6 +222,10 @@ class Pipeline:
         for script in scripts:
             if script.text not in self.unique:
                 index = self.unique[script.text] = len(self.unique)
+                remembered = self.memo.get(script.text) if self.memo is not None else None
+                if remembered is not None:
+                    self.known[index] = remembered
+                    continue
                 Path(self.folder, f"{index}.sh").write_text(
                     script.text, encoding="utf-8", errors="replace"
                 )
@@ -314,6 +325,12 @@ class Pipeline:
                 stem = str(comment.get("file", "")).removesuffix(".sh")
                 if stem.isdigit() and int(stem) < len(comments):
                     comments[int(stem)].append(comment)
+            if self.memo is not None and found is not None and returncode in (0, 1):
+                texts = self.texts
+                for index in batch:
+                    self.memo.put(texts[index], comments[index])
+        for index, remembered in self.known.items():
+            comments[index] = remembered
         return comments, notes
 
 

@@ -1,0 +1,207 @@
+"""The result cache: the same findings with and without it, what invalidates an entry, sharing
+the folder between runs, and bad entries."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dockerlens.cli import cli
+from dockerlens.lint import cache, shellcheck
+from dockerlens.lint.docs import read_doc
+from dockerlens.lint.registry import load_registry
+from tests.conftest import IN_CI
+
+EVERYTHING = ("--select", "D,B,SC")  # every rule and engine code, and ShellCheck's
+
+
+def lint(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["lint", "--no-config", "--format", "json", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def entries(folder: Path, kind: str = "files") -> set[str]:
+    where = folder / f"v{cache.FORMAT}" / kind
+    return {p.name for p in where.iterdir()} if where.is_dir() else set()
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    place = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV_VAR, str(place))
+    monkeypatch.chdir(tmp_path)
+    return place
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Path:
+    """Every rule's documented examples, one Dockerfile each (with ShellCheck's and the
+    build-context rules' cases among them)."""
+    root = tmp_path / "examples"
+    for rule in load_registry():
+        doc = read_doc(rule)
+        for number, text in enumerate([*doc.examples, *doc.counter_examples]):
+            path = root / rule.code / str(number) / "Dockerfile"
+            path.parent.mkdir(parents=True)
+            path.write_text(text, encoding="utf-8")
+    (root / "sc").mkdir()
+    (root / "sc" / "Dockerfile").write_text(
+        "FROM debian\nRUN echo $1 && cd /tmp\nCOPY . /app\nRUN [ -z $X ] && ls *.txt\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_findings_are_identical_with_and_without_the_cache(folder: Path, examples: Path) -> None:
+    cold = lint(*EVERYTHING, "examples")
+    assert cold[0] == 1 and json.loads(cold[1])
+    stored = entries(folder)
+    assert len(stored) >= 100  # one per file
+    warm = lint(*EVERYTHING, "examples")
+    uncached = lint(*EVERYTHING, "--no-cache", "examples")
+    assert warm == cold  # byte for byte
+    assert uncached == cold
+    assert entries(folder) == stored  # the warm run found every file in the cache
+
+
+def test_many_files_with_worker_processes_same_findings(folder: Path, examples: Path) -> None:
+    from dockerlens.lint.config import CommandLine
+    from dockerlens.lint.runner import run_lint
+
+    uncached = run_lint(["examples"], CommandLine(no_config=True, no_cache=True), jobs=2)
+    cold = run_lint(["examples"], CommandLine(no_config=True), jobs=2)
+    warm = run_lint(["examples"], CommandLine(no_config=True), jobs=2)
+    assert cold.run.findings == uncached.run.findings == warm.run.findings
+    assert cold.run.sources == warm.run.sources
+    assert warm.failed == cold.failed
+
+
+def test_a_changed_file_or_setting_is_linted_again(folder: Path, tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:latest\nRUN apt-get install curl\n", encoding="utf-8")
+    first = json.loads(lint("--no-shellcheck", "Dockerfile")[1])
+    assert {f["code"] for f in first} >= {"DL3007", "DL3008"}
+    dockerfile.write_text("FROM debian:12\nRUN apt-get install curl\n", encoding="utf-8")
+    second = json.loads(lint("--no-shellcheck", "Dockerfile")[1])
+    assert "DL3007" not in {f["code"] for f in second}
+    ignored = json.loads(lint("--no-shellcheck", "--ignore", "DL3008", "Dockerfile")[1])
+    assert "DL3008" not in {f["code"] for f in ignored}
+    assert len(entries(folder)) == 3
+
+
+def test_a_changed_build_context_is_linted_again(folder: Path, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nCOPY notes.txt /\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("x\n", encoding="utf-8")
+    assert "BK009" not in lint("--no-shellcheck", "Dockerfile")[1]
+    (tmp_path / ".dockerignore").write_text("*.txt\n", encoding="utf-8")
+    assert "BK009" in lint("--no-shellcheck", "Dockerfile")[1]
+    (tmp_path / ".dockerignore").write_text("*.md\n", encoding="utf-8")
+    assert "BK009" not in lint("--no-shellcheck", "Dockerfile")[1]
+    (tmp_path / ".env").write_text("TOKEN=1\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nCOPY . /app\n", encoding="utf-8")
+    before = lint("--no-shellcheck", "Dockerfile")[1]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "id_rsa").write_text("key\n", encoding="utf-8")
+    after = lint("--no-shellcheck", "Dockerfile")[1]
+    assert "id_rsa" in after and "id_rsa" not in before
+
+
+def test_corrupt_entries_are_misses(folder: Path, examples: Path) -> None:
+    cold = lint(*EVERYTHING, "examples")
+    for kind in ("files", "scripts"):
+        for index, name in enumerate(sorted(entries(folder, kind))):
+            garbage = [b"", b"{", b"[1, 2]", b'{"findings": [{"line": "x"}]}', b"\xff\xfe"]
+            (folder / f"v{cache.FORMAT}" / kind / name).write_bytes(garbage[index % 5])
+    assert lint(*EVERYTHING, "examples") == cold
+    assert lint(*EVERYTHING, "examples") == cold  # and the entries were written again
+
+
+def test_no_cache_writes_nothing_and_an_unusable_folder_is_no_error(
+    folder: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:latest\n", encoding="utf-8")
+    assert lint("--no-cache", "Dockerfile")[0] == 1
+    assert not folder.exists()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    status, out, err = lint("--cache-dir", str(blocker / "below"), "Dockerfile")
+    assert status == 1 and "DL3007" in out and err == ""
+
+
+def test_cache_dir_setting_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(cache.ENV_VAR)
+    (tmp_path / "Dockerfile").write_text("FROM debian:latest\n", encoding="utf-8")
+    (tmp_path / ".dockerlens.toml").write_text('cache-dir = "build/lint-cache"\n', "utf-8")
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", "Dockerfile"])
+    assert result.exit_code == 1
+    assert len(entries(tmp_path / "build" / "lint-cache")) == 1
+    assert (tmp_path / "build" / "lint-cache" / "CACHEDIR.TAG").is_file()
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "from-env"))
+    CliRunner().invoke(cli, ["lint", "Dockerfile"])
+    assert len(entries(tmp_path / "from-env")) == 1  # the environment wins over the setting
+    (tmp_path / ".dockerlens.toml").write_text("cache-dir = 3\n", "utf-8")
+    result = CliRunner().invoke(cli, ["lint", "Dockerfile"])
+    assert result.exit_code == 2 and "cache-dir: expected a folder path" in result.stderr
+
+
+def test_two_runs_sharing_the_folder(folder: Path, examples: Path) -> None:
+    command = [sys.executable, "-m", "dockerlens", "lint", "--no-config", "--format", "json"]
+    command += [*EVERYTHING, "examples"]
+    env = {**os.environ, cache.ENV_VAR: str(folder)}
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        for _ in range(3)
+    ]
+    outputs = [run.communicate() for run in runs]
+    expected = subprocess.run(
+        [*command, "--no-cache"], capture_output=True, env=env, check=False
+    ).stdout
+    assert all(run.returncode == 1 for run in runs)
+    assert all(out == expected and err == b"" for out, err in outputs)
+    after = subprocess.run(command, capture_output=True, env=env, check=False)
+    assert after.stdout == expected
+    assert not [p for p in (folder / f"v{cache.FORMAT}" / "files").iterdir() if p.suffix != ".json"]
+
+
+def test_shellcheck_is_not_run_again_for_a_script_it_checked(folder: Path, tmp_path: Path) -> None:
+    if shellcheck.find_shellcheck() is None:
+        if IN_CI:
+            pytest.fail("shellcheck is required in CI")
+        pytest.skip("shellcheck is not installed")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
+    first = json.loads(lint("Dockerfile")[1])
+    assert [f["code"] for f in first if f["code"].startswith("SC")] == ["SC2086"]
+    (script,) = entries(folder, "scripts")
+    # The entry is what a later run believes: a changed file with the same RUN reads it.
+    path = folder / f"v{cache.FORMAT}" / "scripts" / script
+    comments = json.loads(path.read_text("utf-8"))
+    comments[0]["message"] = "remembered, not checked again"
+    path.write_text(json.dumps(comments), encoding="utf-8")
+    dockerfile.write_text("FROM debian:11\nRUN echo $1\n", encoding="utf-8")
+    second = json.loads(lint("Dockerfile")[1])
+    assert [f["message"] for f in second if f["code"] == "SC2086"] == [
+        "remembered, not checked again"
+    ]
+
+
+def test_prune_removes_the_least_recently_used(tmp_path: Path) -> None:
+    store = cache.Store(tmp_path, "files")
+    for index in range(20):
+        store.put(f"k{index:02}", {"findings": [], "pad": "x" * 1000})
+        os.utime(store.folder / f"k{index:02}.json", ns=(index * 10**9, index * 10**9))
+    assert store.get("k00") is not None  # read: now the most recently used
+    cache.prune(tmp_path, limit=10_000)
+    left = sorted(p.name for p in store.folder.iterdir())
+    total = sum(p.stat().st_size for p in store.folder.iterdir())
+    assert total <= 7_500 and "k00.json" in left and "k01.json" not in left
+    assert "k19.json" in left
