@@ -24,12 +24,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
-import hashlib
+import functools
 import json
 import os
+import re
 import sys
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,23 @@ UNLISTED_FOLDERS = frozenset(
     {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".cache"}
 )
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# dockerlens's result cache\n"
+
+
+#: The build-context rules read the context for COPY and ADD only: a file whose text has
+#: neither word (in any case, anywhere) does not depend on it.
+_COPIES = re.compile(rb"(?i)copy|add")
+
+
+def _hash_function() -> Callable[..., Any]:
+    # BLAKE2 from its own built-in module: hashlib loads OpenSSL, a few ms at every start.
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # an interpreter built without it
+        from hashlib import blake2b
+    return functools.partial(blake2b, digest_size=32)
+
+
+_new_hash = _hash_function()
 
 
 def default_folder() -> Path:
@@ -93,6 +110,8 @@ class Store:
         data = json.dumps(value, separators=(",", ":")).encode("utf-8")
         try:
             self._ensure()
+            import tempfile  # only when writing
+
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
             try:
                 with os.fdopen(handle, "wb") as out:
@@ -206,7 +225,7 @@ class ResultCache:
         except OSError:
             return Lookup(None, None, None)  # linting it will say what is wrong
         where = self._where(data, path, shown, settings, folder_setting)
-        digest = hashlib.sha256(data).hexdigest()
+        digest = _new_hash(data).hexdigest()
         if where is None:
             return Lookup(None, None, digest)
         value = self._store(where[0]).get(where[1])
@@ -236,10 +255,10 @@ class ResultCache:
         fingerprint = self._fingerprint(settings)
         if fingerprint is None:
             return None
-        parts = [self._environment.code(), fingerprint, shown, hashlib.sha256(data).hexdigest()]
+        parts = [self._environment.code(), fingerprint, shown, _new_hash(data).hexdigest()]
         if settings.shellcheck:
             parts.append(self._environment.shellcheck())
-        contexts = _context_folders(settings)
+        contexts = _context_folders(settings) if _COPIES.search(data) else []
         if contexts:
             stamp = _context_stamp(Path(path).parent, contexts)
             if stamp is None:
@@ -275,15 +294,15 @@ class ResultCache:
 
 
 def digest_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return str(_new_hash(text.encode("utf-8", "surrogateescape")).hexdigest())
 
 
 def _digest(*parts: str) -> str:
-    hasher = hashlib.sha256()
+    hasher = _new_hash()
     for part in parts:
         hasher.update(part.encode("utf-8", "surrogateescape"))
         hasher.update(b"\0")
-    return hasher.hexdigest()
+    return str(hasher.hexdigest())
 
 
 # --- what an entry depends on -------------------------------------------------------------
@@ -364,7 +383,7 @@ class _EnvironmentStamp:
                 continue
             if name not in self._plugin_files:
                 try:
-                    self._plugin_files[name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+                    self._plugin_files[name] = _new_hash(Path(name).read_bytes()).hexdigest()
                 except OSError:
                     self._plugin_files[name] = "unreadable"
             out.append(self._plugin_files[name])
@@ -420,7 +439,7 @@ def _context_stamp(dockerfile_folder: Path, contexts: list[str]) -> str | None:
                 for entry in os.scandir(folder):
                     if entry.name.endswith("dockerignore") and entry.is_file():
                         parts.append(entry.name)
-                        parts.append(hashlib.sha256(Path(entry.path).read_bytes()).hexdigest())
+                        parts.append(_new_hash(Path(entry.path).read_bytes()).hexdigest())
             except OSError:
                 parts.append(f"{folder}: unreadable")
         for directory, subdirs, files in os.walk(top):
