@@ -50,6 +50,9 @@ Three ratios follow: with ShellCheck on, against hadolint; without it, against h
 runs (the issue's reference: hadolint has no switch that skips ShellCheck); and like for like,
 against hadolint with its ShellCheck kept off by the pragma.
 
+dockerlens's modules are compiled to byte code first (``compileall``), as after a normal ``pip
+install``.
+
 Both run with no configuration (dockerlens ``--no-config``; the working folder is an empty
 temporary one, so hadolint finds no ``.hadolint.yaml``).
 
@@ -578,6 +581,21 @@ def importtime(args: argparse.Namespace, workdir: str) -> None:
         print(f"  {statistics.median(values):7.1f} ms  {name}")
 
 
+def compile_byte_code() -> None:
+    """Byte code for dockerlens's modules, as a normal ``pip install`` leaves it: an editable
+    install has none, and with PYTHONDONTWRITEBYTECODE set (as on the project machine) every
+    start compiled all 150 modules again (130 ms of a 200 ms run)."""
+    import dockerlens
+    import dockerlens.rules
+
+    folders = {str(Path(m.__file__ or "").parent) for m in (dockerlens, dockerlens.rules)}
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", *sorted(folders)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("file", nargs="?", type=Path, help="Dockerfile (default: a sample)")
@@ -590,6 +608,7 @@ def main() -> None:
     parser.add_argument("--importtime", action="store_true", help="where start-up time goes")
     parser.add_argument("--top", type=int, default=15, help="rows per --importtime table")
     args = parser.parse_args()
+    compile_byte_code()
     with tempfile.TemporaryDirectory(prefix="bench-lint-") as workdir:
         if args.importtime:
             args.runs = args.runs or 5
