@@ -44,7 +44,7 @@ FORMAT = "1"
 #: The cache's size on disk; past it, the least recently used entries go (down to 3/4).
 MAX_BYTES = 128 * 1024 * 1024
 #: A build context with more entries than this is not stamped: its files are not cached.
-MAX_CONTEXT_ENTRIES = 20_000
+MAX_CONTEXT_ENTRIES = 5_000
 #: Folders whose contents the build-context stamp does not list (their names it does).
 UNLISTED_FOLDERS = frozenset(
     {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".cache"}
