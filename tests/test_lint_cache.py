@@ -205,3 +205,34 @@ def test_prune_removes_the_least_recently_used(tmp_path: Path) -> None:
     total = sum(p.stat().st_size for p in store.folder.iterdir())
     assert total <= 7_500 and "k00.json" in left and "k01.json" not in left
     assert "k19.json" in left
+
+
+def test_a_changed_plugin_rule_file_is_a_miss(folder: Path, tmp_path: Path) -> None:
+    source = Path(__file__).parent.parent / "fixtures" / "plugins" / "local_rules" / "every_run.py"
+    rule = tmp_path / "lint_rules" / "every_run.py"
+    rule.parent.mkdir()
+    rule.write_text(source.read_text("utf-8"), encoding="utf-8")
+    (tmp_path / ".dockerlens.toml").write_text('plugin-paths = ["lint_rules"]\n', "utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN true\nUSER 1\n", "utf-8")
+    command = [sys.executable, "-m", "dockerlens", "lint", "--no-shellcheck", "Dockerfile"]
+
+    def messages() -> list[str]:
+        out = subprocess.run([*command, "--format", "json"], capture_output=True, check=False)
+        return [f["message"] for f in json.loads(out.stdout) if f["code"] == "TST001"]
+
+    assert messages() == ["RUN here"]
+    rule.write_text(rule.read_text("utf-8").replace("} here", "} changed"), encoding="utf-8")
+    assert messages() == ["RUN changed"]
+
+
+def test_without_shellcheck_nothing_is_kept_and_the_note_stays(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shellcheck, "default_search_path", lambda: str(tmp_path / "empty"))
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["lint", "--no-config", "Dockerfile"])
+        assert "ShellCheck not found" in result.stdout
+    assert entries(folder) == set()
+    CliRunner().invoke(cli, ["lint", "--no-config", "--no-shellcheck", "Dockerfile"])
+    assert len(entries(folder)) == 1  # its findings do not depend on ShellCheck
