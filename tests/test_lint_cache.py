@@ -236,3 +236,15 @@ def test_without_shellcheck_nothing_is_kept_and_the_note_stays(
     assert entries(folder) == set()
     CliRunner().invoke(cli, ["lint", "--no-config", "--no-shellcheck", "Dockerfile"])
     assert len(entries(folder)) == 1  # its findings do not depend on ShellCheck
+
+
+def test_a_changed_file_in_the_build_context_is_linted_again(folder: Path, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        'FROM debian:12\nCOPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]\n', "utf-8"
+    )
+    script = tmp_path / "entrypoint.sh"
+    script.write_text('#!/bin/sh\nexec "$@"\n', encoding="utf-8")
+    assert "DK301" in lint("--no-shellcheck", "--extend-select", "DK301", "Dockerfile")[1]
+    script.write_text('#!/bin/sh\nexec gosu app "$@"\n', encoding="utf-8")
+    # It drops privileges now.
+    assert "DK301" not in lint("--no-shellcheck", "--extend-select", "DK301", "Dockerfile")[1]

@@ -427,8 +427,9 @@ def _context_folders(settings: LintSettings) -> list[str]:
 
 
 def _context_stamp(dockerfile_folder: Path, contexts: list[str]) -> str | None:
-    """The names under each build context (not under :data:`UNLISTED_FOLDERS`) and the text
-    of the ignore files at its top and beside the Dockerfile; None when too many."""
+    """The names, sizes and modification times of the files under each build context (not
+    under :data:`UNLISTED_FOLDERS`: DK301 reads a copied entrypoint script) and the text of
+    the ignore files at its top and beside the Dockerfile; None when there are too many."""
     parts: list[str] = []
     seen = 0
     for relative in contexts:
@@ -450,8 +451,16 @@ def _context_stamp(dockerfile_folder: Path, contexts: list[str]) -> str | None:
                 return None
             parts.append(directory)
             parts += [f"{d}/" for d in listed]
-            parts += sorted(files)
+            parts += [_file_stamp(directory, name) for name in sorted(files)]
     return _digest(*parts)
+
+
+def _file_stamp(directory: str, name: str) -> str:
+    try:
+        stat = os.stat(os.path.join(directory, name))
+    except OSError:
+        return f"{name}:-"  # a broken link
+    return f"{name}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 # --- entries ------------------------------------------------------------------------------
