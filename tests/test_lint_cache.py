@@ -32,8 +32,10 @@ def entries(folder: Path, kind: str = "files") -> set[str]:
 
 
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    place = tmp_path / "cache"
+def folder(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    place = tmp_path_factory.mktemp("cache") / "here"  # outside the build contexts linted
     monkeypatch.setenv(cache.ENV_VAR, str(place))
     monkeypatch.chdir(tmp_path)
     return place
@@ -248,3 +250,16 @@ def test_a_changed_file_in_the_build_context_is_linted_again(folder: Path, tmp_p
     script.write_text('#!/bin/sh\nexec gosu app "$@"\n', encoding="utf-8")
     # It drops privileges now.
     assert "DK301" not in lint("--no-shellcheck", "--extend-select", "DK301", "Dockerfile")[1]
+
+
+def test_a_cache_folder_inside_the_build_context_is_not_part_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(cache.ENV_VAR, "lint-cache")
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nCOPY . /app\n", encoding="utf-8")
+    first = lint("--no-shellcheck", "Dockerfile")
+    stored = entries(tmp_path / "lint-cache")
+    assert len(stored) == 1
+    assert lint("--no-shellcheck", "Dockerfile") == first
+    assert entries(tmp_path / "lint-cache") == stored  # found, not linted and stored again

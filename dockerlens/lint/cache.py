@@ -260,7 +260,7 @@ class ResultCache:
             parts.append(self._environment.shellcheck())
         contexts = _context_folders(settings) if _COPIES.search(data) else []
         if contexts:
-            stamp = _context_stamp(Path(path).parent, contexts)
+            stamp = _context_stamp(Path(path).parent, contexts, self.folder(folder_setting))
             if stamp is None:
                 return None
             parts.append(stamp)
@@ -426,12 +426,14 @@ def _context_folders(settings: LintSettings) -> list[str]:
     return sorted(found)
 
 
-def _context_stamp(dockerfile_folder: Path, contexts: list[str]) -> str | None:
+def _context_stamp(dockerfile_folder: Path, contexts: list[str], cache: Path) -> str | None:
     """The names, sizes and modification times of the files under each build context (not
     under :data:`UNLISTED_FOLDERS`: DK301 reads a copied entrypoint script) and the text of
-    the ignore files at its top and beside the Dockerfile; None when there are too many."""
+    the ignore files at its top and beside the Dockerfile; None when there are too many.
+    The cache folder itself is left out: it changes at every run that writes to it."""
     parts: list[str] = []
     seen = 0
+    own = os.path.realpath(cache)
     for relative in contexts:
         top = dockerfile_folder / relative if relative else dockerfile_folder
         parts.append(f"context {relative}")
@@ -446,6 +448,11 @@ def _context_stamp(dockerfile_folder: Path, contexts: list[str]) -> str | None:
         for directory, subdirs, files in os.walk(top):
             listed = sorted(subdirs)
             subdirs[:] = [d for d in listed if d not in UNLISTED_FOLDERS]
+            if own.startswith(os.path.realpath(directory)):
+                subdirs[:] = [
+                    d for d in subdirs if os.path.realpath(os.path.join(directory, d)) != own
+                ]
+                listed = [d for d in listed if os.path.realpath(os.path.join(directory, d)) != own]
             seen += len(listed) + len(files)
             if seen > MAX_CONTEXT_ENTRIES:
                 return None
