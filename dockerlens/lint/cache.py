@@ -196,7 +196,7 @@ class Lookup:
         self.where = where
         #: The cached findings; None on a miss.
         self.findings = findings
-        #: The SHA-256 of the bytes the key was made from.
+        #: The digest (BLAKE2) of the bytes the key was made from.
         self.digest = digest
         self.text = text
 
@@ -224,8 +224,8 @@ class ResultCache:
                 data = handle.read()
         except OSError:
             return Lookup(None, None, None)  # linting it will say what is wrong
-        where = self._where(data, path, shown, settings, folder_setting)
-        digest = _new_hash(data).hexdigest()
+        digest = str(_new_hash(data).hexdigest())
+        where = self._where(data, digest, path, shown, settings, folder_setting)
         if where is None:
             return Lookup(None, None, digest)
         value = self._store(where[0]).get(where[1])
@@ -247,6 +247,7 @@ class ResultCache:
     def _where(
         self,
         data: bytes,
+        digest: str,
         path: str,
         shown: str,
         settings: LintSettings,
@@ -255,7 +256,7 @@ class ResultCache:
         fingerprint = self._fingerprint(settings)
         if fingerprint is None:
             return None
-        parts = [self._environment.code(), fingerprint, shown, _new_hash(data).hexdigest()]
+        parts = [self._environment.code(), fingerprint, shown, digest]
         if settings.shellcheck:
             parts.append(self._environment.shellcheck())
         contexts = _context_folders(settings) if _COPIES.search(data) else []
