@@ -263,3 +263,41 @@ def test_a_cache_folder_inside_the_build_context_is_not_part_of_it(
     assert len(stored) == 1
     assert lint("--no-shellcheck", "Dockerfile") == first
     assert entries(tmp_path / "lint-cache") == stored  # found, not linted and stored again
+
+
+def test_fix_never_reads_an_entry(folder: Path, tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:12\nMAINTAINER Jane\n", encoding="utf-8")
+    assert lint("--no-shellcheck", "Dockerfile")[0] == 1
+    (name,) = entries(folder)
+    # A planted entry: a plain run believes it, --fix and --diff must lint the text themselves.
+    path = folder / f"v{cache.FORMAT}" / "files" / name
+    entry = json.loads(path.read_text("utf-8"))
+    (maintainer,) = [f for f in entry["findings"] if f["code"] == "DL4000"]
+    maintainer["fix"]["edits"][0]["text"] = "LABEL planted=1"
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    assert "planted" in lint("--no-shellcheck", "Dockerfile")[1]
+    status, diff, _ = lint("--no-shellcheck", "--diff", "Dockerfile")
+    assert status == 1 and "planted" not in diff and 'LABEL maintainer="Jane"' in diff
+    lint("--no-shellcheck", "--fix", "Dockerfile")
+    assert dockerfile.read_text("utf-8") == 'FROM debian:12\nLABEL maintainer="Jane"\n'
+    assert entries(folder) == {name}  # --fix stored nothing
+    after = json.loads(lint("--no-shellcheck", "Dockerfile")[1])
+    assert "DL4000" not in {f["code"] for f in after}  # the fixed text, linted and stored
+    assert len(entries(folder)) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_is_never_opened_by_the_cache(folder: Path, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:latest\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.Dockerfile")  # opening it would wait for a writer for ever
+    command = [sys.executable, "-m", "dockerlens", "lint", "--no-config", "--no-shellcheck"]
+    command += ["--format", "json", "Dockerfile", "pipe.Dockerfile"]
+    env = {**os.environ, cache.ENV_VAR: str(folder)}
+    for _ in range(2):  # cold, then warm
+        # The timeout only turns a hang into a failure: a run takes well under a second.
+        run = subprocess.run(command, capture_output=True, env=env, timeout=300, check=False)
+        assert run.returncode == 2
+        found = {(f["path"], f["code"]) for f in json.loads(run.stdout)}
+        assert found == {("Dockerfile", "DL3007"), ("pipe.Dockerfile", "DK900")}
+    assert len(entries(folder)) == 1  # the readable file, stored once

@@ -166,7 +166,8 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Neither read nor write the result cache (findings are the same either way).",
+    help="Neither read nor write the result cache (findings are the same either way; --fix "
+    "and --diff never use it).",
 )
 @click.option(
     "--cache-dir",

@@ -54,7 +54,7 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# dockerlens's result cache
 
 #: The build-context rules read the context for COPY and ADD only: a file whose text has
 #: neither word (in any case, anywhere) does not depend on it.
-_COPIES = re.compile(rb"(?i)copy|add")
+_COPIES = re.compile("(?i)copy|add")
 
 
 def _hash_function() -> Callable[..., Any]:
@@ -185,20 +185,11 @@ class ScriptMemo:
 
 
 class Lookup:
-    def __init__(
-        self,
-        where: tuple[Path, str] | None,
-        findings: list[Finding] | None,
-        digest: str | None,
-        text: str = "",
-    ) -> None:
+    def __init__(self, where: tuple[Path, str] | None, findings: list[Finding] | None) -> None:
         #: The entry's folder and key; None: the file is not cached.
         self.where = where
         #: The cached findings; None on a miss.
         self.findings = findings
-        #: The digest (BLAKE2) of the bytes the key was made from.
-        self.digest = digest
-        self.text = text
 
 
 class ResultCache:
@@ -214,40 +205,37 @@ class ResultCache:
         return choose_folder(self._command_line_folder, setting)
 
     def lookup(
-        self, path: str, shown: str, settings: LintSettings, folder_setting: Path | None
+        self,
+        path: str,
+        text: str | None,
+        shown: str,
+        settings: LintSettings,
+        folder_setting: Path | None,
     ) -> Lookup:
-        """The file's entry as the file is now (findings None: not cached)."""
-        if path == "-":
-            return Lookup(None, None, None)  # standard input is read once, by the linter
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return Lookup(None, None, None)  # linting it will say what is wrong
-        digest = str(_new_hash(data).hexdigest())
-        where = self._where(data, digest, path, shown, settings, folder_setting)
+        """The entry of the file at ``path`` whose ``text`` was read (as the linter reads it;
+        None: not read, and not cached). Findings None: not cached."""
+        if text is None:
+            return Lookup(None, None)
+        where = self._where(text, path, shown, settings, folder_setting)
         if where is None:
-            return Lookup(None, None, digest)
+            return Lookup(None, None)
         value = self._store(where[0]).get(where[1])
         try:
             findings = [_finding(item) for item in value["findings"]]
-            text = data.decode("utf-8")
         except (TypeError, KeyError, ValueError, AttributeError):
-            return Lookup(where, None, digest)
-        return Lookup(where, findings, digest, text)
+            return Lookup(where, None)
+        return Lookup(where, findings)
 
-    def remember(self, lookup: Lookup, linted_digest: str, findings: Iterable[Finding]) -> None:
-        """Store a file's findings, unless the text linted is not the text looked up (the
-        file changed in between)."""
-        if lookup.where is None or lookup.digest != linted_digest:
+    def remember(self, lookup: Lookup, findings: Iterable[Finding]) -> None:
+        """Store the findings of the text looked up."""
+        if lookup.where is None:
             return
         folder, key = lookup.where
         self._store(folder).put(key, {"findings": [_plain(f) for f in findings]})
 
     def _where(
         self,
-        data: bytes,
-        digest: str,
+        text: str,
         path: str,
         shown: str,
         settings: LintSettings,
@@ -256,10 +244,10 @@ class ResultCache:
         fingerprint = self._fingerprint(settings)
         if fingerprint is None:
             return None
-        parts = [self._environment.code(), fingerprint, shown, digest]
+        parts = [self._environment.code(), fingerprint, shown, text]
         if settings.shellcheck:
             parts.append(self._environment.shellcheck())
-        contexts = _context_folders(settings) if _COPIES.search(data) else []
+        contexts = _context_folders(settings) if _COPIES.search(text) else []
         if contexts:
             stamp = _context_stamp(Path(path).parent, contexts, self.folder(folder_setting))
             if stamp is None:
@@ -292,10 +280,6 @@ class ResultCache:
                 text = None  # an option whose value has no stable text: not cached
             known = self._settings[id(settings)] = (settings, text)
         return known[1]
-
-
-def digest_text(text: str) -> str:
-    return str(_new_hash(text.encode("utf-8", "surrogateescape")).hexdigest())
 
 
 def _digest(*parts: str) -> str:

@@ -9,13 +9,14 @@ parent on every rule class.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 from pathlib import Path
 
 from dockerlens.errors import UserError
-from dockerlens.lint.cache import ResultCache, ScriptMemo, digest_text
+from dockerlens.lint.cache import ResultCache, ScriptMemo
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
 from dockerlens.lint.discover import discover
 from dockerlens.lint.engine import FileResult, LintSettings, lint_file, unreadable_file
@@ -77,21 +78,23 @@ class _Job:
         self.path = path
         self.shown = shown
         self.settings = settings
+        #: The file's text once read (for the result cache's lookup): not read again.
+        self.text: str | None = None
+
+    def read(self) -> str:
+        """The file's text (:func:`read_source`'s checks: a pipe is never opened)."""
+        if self.text is None:
+            self.text = read_source(self.path, display_name=self.shown).text
+        return self.text
 
 
 class _Done:
     def __init__(
-        self,
-        findings: list[Finding],
-        lines: list[str],
-        fix: FixResult | None = None,
-        digest: str = "",
+        self, findings: list[Finding], lines: list[str], fix: FixResult | None = None
     ) -> None:
         self.findings = findings
         self.lines = lines
         self.fix = fix
-        #: Of the text linted (what the result cache stores it under); "" if none was read.
-        self.digest = digest
 
 
 def run_lint(
@@ -156,22 +159,27 @@ def _lint_cached(
     if command_line.no_cache or fixing is not None:
         return _lint_all(work, jobs, fixing=fixing)
     cache = ResultCache(command_line.cache_dir)
-    lookups = [
-        cache.lookup(job.path, job.shown, job.settings.settings, job.settings.cache_dir)
-        for job in work
-    ]
+    lookups = []
+    for job in work:
+        if job.path != "-":  # standard input is read once, when it is linted
+            with contextlib.suppress(ReadError):  # linting it says what is wrong
+                job.read()
+        settings = job.settings
+        lookups.append(
+            cache.lookup(job.path, job.text, job.shown, settings.settings, settings.cache_dir)
+        )
     missed = [job for job, found in zip(work, lookups, strict=True) if found.findings is None]
     linted, notes = _lint_all(missed, jobs, memo=_script_memo(cache, missed))
     fresh = iter(linted)
     done = []
     for job, found in zip(work, lookups, strict=True):
         if found.findings is not None:
-            done.append(_Done(found.findings, source_lines(found.text)))
+            done.append(_Done(found.findings, source_lines(job.read())))
             continue
         result = next(fresh)
         if not notes or not job.settings.settings.shellcheck:
             # A note says ShellCheck could not check everything: those results are not kept.
-            cache.remember(found, result.digest, result.findings)
+            cache.remember(found, result.findings)
         done.append(result)
     cache.finish()
     return done, notes
@@ -265,7 +273,7 @@ def _lint_share(
     for job in work:
         settings = job.settings.settings
         try:
-            source = read_source(job.path, display_name=job.shown)
+            text = job.read()
         except ReadError as err:  # that file's result: the others are still linted
             results.append(unreadable_file(job.shown, err.reason, err.line, settings))
             texts.append(None)
@@ -273,21 +281,17 @@ def _lint_share(
         hand_over = None
         if pipeline is not None:
             hand_over = functools.partial(pipeline.add, wanted=settings.shellcheck)
-        results.append(lint_file(source.text, job.shown, settings, hand_over))
-        texts.append(source.text)
+        results.append(lint_file(text, job.shown, settings, hand_over))
+        texts.append(text)
     notes = pipeline.finish(results) if pipeline is not None else []
     if fixing is None:
-        done = [
-            _Done(r.findings, r.lines, digest=digest_text(t) if t is not None else "")
-            for r, t in zip(results, texts, strict=True)
-        ]
-        return done, notes
+        return [_Done(r.findings, r.lines) for r in results], notes
     done = []
-    for job, text, result in zip(work, texts, results, strict=True):
-        if text is None:
+    for job, read, result in zip(work, texts, results, strict=True):
+        if read is None:
             done.append(_Done(result.findings, result.lines))
             continue
-        fix = _fix(job, text, result, fixing, shellcheck_jobs)
+        fix = _fix(job, read, result, fixing, shellcheck_jobs)
         done.append(_Done(fix.remaining, source_lines(fix.text), fix))
         if not fix.settled:
             notes.append(
