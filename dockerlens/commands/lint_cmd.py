@@ -12,7 +12,6 @@ from typing import TextIO
 import click
 
 from dockerlens import __version__
-from dockerlens.commands.lint_fix import show_diff, write_fixes
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine
 from dockerlens.lint.discover import DEFAULT_EXCLUDE
@@ -279,6 +278,8 @@ def lint(
         status = _diff(outcome, output)
     else:
         if fixing is not None:
+            from dockerlens.commands.lint_fix import write_fixes  # difflib: only for fixes
+
             write_fixes(outcome)
             summary = outcome.run.fixed_summary()
             if output_format != "text" and summary:
@@ -293,6 +294,8 @@ def lint(
 
 def _diff(outcome: Outcome, output: Path | None) -> int:
     """``--diff``: the diff instead of the report, to ``-o`` when given; 1 when there is one."""
+    from dockerlens.commands.lint_fix import show_diff  # difflib: only for --diff
+
     if output is None:
         return show_diff(outcome, sys.stdout)
     from dockerlens.output import write_atomically  # tempfile: only when it is needed

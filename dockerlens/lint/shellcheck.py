@@ -28,9 +28,7 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sysconfig
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -42,6 +40,8 @@ from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.model import Step
 
 if TYPE_CHECKING:
+    import subprocess
+
     from dockerlens.lint.cache import ScriptMemo
 
 NAME = "shellcheck"
@@ -206,6 +206,9 @@ class Pipeline:
     @property
     def folder(self) -> str:
         if self._folder is None:
+            import tempfile  # with subprocess, only once a script is checked: a run whose
+            # results all come from the result cache imports neither (about 5 ms)
+
             self._folder = tempfile.mkdtemp(prefix="dockerlens-sc-")
         return self._folder
 
@@ -276,6 +279,8 @@ class Pipeline:
         return list(self.unique)
 
     def _start(self, batch: list[int]) -> None:
+        import subprocess
+
         assert self.program is not None
         number = len(self.running) + len(self.finished)
         out = Path(self.folder, f"out-{number}.json")
