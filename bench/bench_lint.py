@@ -442,7 +442,7 @@ def cache_runs(dockerlens: str, paths: list[str], cwd: str, workdir: Path, runs:
     folder the cold run filled), ShellCheck on; the reports must be byte-identical."""
     command = [dockerlens, "lint", "--no-config", "--format", "json", "--shellcheck", *paths]
     print(f"result cache, ShellCheck on, best of {runs}:")
-    best: dict[str, float] = {}
+    best: dict[str, tuple[float, float]] = {}
     reports: dict[str, bytes] = {}
     for name in ("cold", "warm"):
         times = []
@@ -457,11 +457,12 @@ def cache_runs(dockerlens: str, paths: list[str], cwd: str, workdir: Path, runs:
             times.append((elapsed, cpu))
             reports[name] = out_path.read_bytes()
         wall, cpu = min(times)
-        best[name] = wall
+        best[name] = wall, min(c for _, c in times)
         print(f"  {name + ' cache':<27} {wall:7.2f} s  {len(paths) / wall:8.1f}  {cpu:7.2f} s")
     same = reports["cold"] == reports["warm"]
     print(
-        f"  warm is {best['cold'] / best['warm']:.1f}x faster than cold (aim: 10x); "
+        f"  warm is {best['cold'][0] / best['warm'][0]:.1f}x faster than cold in wall time "
+        f"(aim: 10x), {best['cold'][1] / best['warm'][1]:.1f}x in CPU time; "
         f"reports {'byte-identical' if same else 'DIFFER'}"
     )
     if not same:

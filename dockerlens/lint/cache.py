@@ -198,6 +198,9 @@ class ResultCache:
     def __init__(self, command_line_folder: Path | None = None) -> None:
         self._command_line_folder = command_line_folder
         self._stores: dict[Path, Store] = {}
+        #: (Dockerfile folder, contexts, cache folder) -> stamp: Dockerfiles that share a
+        #: folder (Dockerfile, Dockerfile.alpine) share its walk.
+        self._context_stamps: dict[tuple[Path, tuple[str, ...], Path], str | None] = {}
         self._settings: dict[int, tuple[LintSettings, str | None]] = {}
         self._environment = _EnvironmentStamp()
 
@@ -249,7 +252,10 @@ class ResultCache:
             parts.append(self._environment.shellcheck())
         contexts = _context_folders(settings) if _COPIES.search(text) else []
         if contexts:
-            stamp = _context_stamp(Path(path).parent, contexts, self.folder(folder_setting))
+            where = (Path(path).parent, tuple(contexts), self.folder(folder_setting))
+            if where not in self._context_stamps:
+                self._context_stamps[where] = _context_stamp(*where)
+            stamp = self._context_stamps[where]
             if stamp is None:
                 return None
             parts.append(stamp)
@@ -411,14 +417,15 @@ def _context_folders(settings: LintSettings) -> list[str]:
     return sorted(found)
 
 
-def _context_stamp(dockerfile_folder: Path, contexts: list[str], cache: Path) -> str | None:
+def _context_stamp(dockerfile_folder: Path, contexts: tuple[str, ...], cache: Path) -> str | None:
     """The names, sizes and modification times of the files under each build context (not
     under :data:`UNLISTED_FOLDERS`: DK301 reads a copied entrypoint script) and the text of
     the ignore files at its top and beside the Dockerfile; None when there are too many.
     The cache folder itself is left out: it changes at every run that writes to it."""
     parts: list[str] = []
     seen = 0
-    own = os.path.realpath(cache)
+    own = _real_path(str(cache))
+    own_name = os.path.basename(own)
     for relative in contexts:
         top = dockerfile_folder / relative if relative else dockerfile_folder
         parts.append(f"context {relative}")
@@ -433,7 +440,7 @@ def _context_stamp(dockerfile_folder: Path, contexts: list[str], cache: Path) ->
         for directory, subdirs, files in os.walk(top):
             listed = sorted(subdirs)
             subdirs[:] = [d for d in listed if d not in UNLISTED_FOLDERS]
-            if own.startswith(os.path.realpath(directory)):
+            if own_name in listed:  # (a link to it under another name is only listed)
                 subdirs[:] = [
                     d for d in subdirs if os.path.realpath(os.path.join(directory, d)) != own
                 ]
@@ -445,6 +452,11 @@ def _context_stamp(dockerfile_folder: Path, contexts: list[str], cache: Path) ->
             parts += [f"{d}/" for d in listed]
             parts += [_file_stamp(directory, name) for name in sorted(files)]
     return _digest(*parts)
+
+
+@functools.lru_cache(maxsize=8)
+def _real_path(path: str) -> str:
+    return os.path.realpath(path)
 
 
 def _file_stamp(directory: str, name: str) -> str:
