@@ -6,6 +6,7 @@ each cost a fifth of a second to import, and a pre-commit hook pays start-up on 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import signal
 import sys
@@ -100,6 +101,13 @@ def cli() -> None:
 def main() -> None:
     # SIGTERM unwinds like an exception: ShellCheck's processes and temporary folders go too.
     exit_on(signal.SIGTERM)
+    # Start-up makes many objects that live as long as the process (modules, classes, rules),
+    # which the cyclic collector would go over again and again: 32 collections while `lint`
+    # checks one file. What is loaded by now (click) is frozen out of its reach, and young
+    # objects are collected less often: 5-10 ms less CPU at each start (measured in
+    # bench/bench_lint.py), the same on 400 files.
+    gc.freeze()
+    gc.set_threshold(10_000)
     try:
         cli.main(prog_name="dockerlens")
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import os
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
@@ -90,9 +91,34 @@ class ShellScript:
 @functools.cache
 def _parser() -> Any:
     import tree_sitter
+
+    return tree_sitter.Parser(tree_sitter.Language(_bash_language()))
+
+
+def _bash_language() -> Any:
+    """tree-sitter-bash's grammar, from its compiled module alone: the package's
+    ``__init__`` imports ``importlib.resources`` (for queries dockerlens does not use), which
+    cost 5-15 ms of every start."""
+    import importlib.util
+
+    try:
+        package = importlib.util.find_spec("tree_sitter_bash")
+        folders = list(package.submodule_search_locations or []) if package else []
+        for folder in folders:
+            for name in sorted(os.listdir(folder)):
+                if name.startswith("_binding.") and name.endswith((".so", ".pyd")):
+                    spec = importlib.util.spec_from_file_location(
+                        "tree_sitter_bash._binding", os.path.join(folder, name)
+                    )
+                    if spec is not None and spec.loader is not None:
+                        module = importlib.util.module_from_spec(spec)
+                        spec.loader.exec_module(module)
+                        return module.language()
+    except (ImportError, OSError, AttributeError):
+        pass  # an unusual layout: the package's own way below
     import tree_sitter_bash
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+    return tree_sitter_bash.language()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -73,6 +73,7 @@ class CopyIgnoredFile(Rule):
     """
 
     code = "BK009"
+    reads_build_context = True
     name = "copy-ignored-file"
     severity = Severity.WARNING
     category = Category.CORRECTNESS

@@ -182,6 +182,7 @@ class CopyAllBeforeInstall(Rule):
     """
 
     code = "DK205"
+    reads_build_context = True
     name = "copy-all-before-install"
     severity = Severity.INFO
     category = Category.BLOAT

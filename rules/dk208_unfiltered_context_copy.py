@@ -128,6 +128,7 @@ class UnfilteredContextCopy(Rule):
     """
 
     code = "DK208"
+    reads_build_context = True
     name = "unfiltered-context-copy"
     severity = Severity.WARNING
     category = Category.BLOAT

@@ -165,6 +165,7 @@ class SecretCopiedIntoLayer(Rule):
     """
 
     code = "DK209"
+    reads_build_context = True
     name = "secret-copied-into-layer"
     severity = Severity.WARNING
     category = Category.SECURITY

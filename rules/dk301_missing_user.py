@@ -119,6 +119,7 @@ class MissingUser(Rule):
     """
 
     code = "DK301"
+    reads_build_context = True
     name = "missing-user"
     severity = Severity.WARNING
     category = Category.SECURITY

@@ -81,6 +81,7 @@ class AptListsNotDeleted(Rule):
     """
 
     code = "DL3009"
+    reads_build_context = True  # a copied cleanup script
     name = "apt-lists-not-deleted"
     severity = Severity.INFO
     category = Category.BLOAT

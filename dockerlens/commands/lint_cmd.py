@@ -12,7 +12,6 @@ from typing import TextIO
 import click
 
 from dockerlens import __version__
-from dockerlens.commands.lint_fix import show_diff, write_fixes
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine
 from dockerlens.lint.discover import DEFAULT_EXCLUDE
@@ -170,6 +169,21 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     metavar="NAME=VALUE",
     help="With --image: a build argument the image was built with (repeatable).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the result cache (findings are the same either way; --fix "
+    "and --diff never use it).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="DOCKERLENS_CACHE_DIR",
+    show_envvar=True,
+    help="Keep the result cache in DIR (default: the cache-dir setting, else the user's "
+    "cache folder, ~/.cache/dockerlens on Linux). Entries are keyed by each file's text, "
+    "its settings and the installed versions, so folders may be shared.",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -197,6 +211,8 @@ def lint(
     image: str | None,
     target: str | None,
     build_args: tuple[str, ...],
+    no_cache: bool,
+    cache_dir: Path | None,
 ) -> None:
     """Lint Dockerfiles.
 
@@ -250,6 +266,8 @@ def lint(
         exclude=list(exclude),
         force_exclude=force_exclude,
         shellcheck_timeout=shellcheck_timeout,
+        no_cache=no_cache,
+        cache_dir=cache_dir,
     )
     if unsafe_fixes and not (fix or diff):
         raise UserError("--unsafe-fixes needs --fix or --diff")
@@ -269,6 +287,8 @@ def lint(
         status = _diff(outcome, output)
     else:
         if fixing is not None:
+            from dockerlens.commands.lint_fix import write_fixes  # difflib: only for fixes
+
             write_fixes(outcome)
             summary = outcome.run.fixed_summary()
             if output_format != "text" and summary:
@@ -283,6 +303,8 @@ def lint(
 
 def _diff(outcome: Outcome, output: Path | None) -> int:
     """``--diff``: the diff instead of the report, to ``-o`` when given; 1 when there is one."""
+    from dockerlens.commands.lint_fix import show_diff  # difflib: only for --diff
+
     if output is None:
         return show_diff(outcome, sys.stdout)
     from dockerlens.output import write_atomically  # tempfile: only when it is needed

@@ -76,6 +76,8 @@ class Layer:
         self.extend_exclude: list[str] = []
         self.force_exclude: bool | None = None
         self.shellcheck_timeout: float | None = None
+        #: The result cache's folder (absolute).
+        self.cache_dir: Path | None = None
         self.overrides: list[Override] = []
 
 
@@ -110,6 +112,8 @@ class FileSettings(NamedTuple):
     settings: LintSettings
     failure_threshold: Severity
     exit_zero: bool
+    #: The ``cache-dir`` setting (the command line and DOCKERLENS_CACHE_DIR come first).
+    cache_dir: Path | None = None
 
 
 # ---------------------------------------------------------------- reading the sources
@@ -263,6 +267,12 @@ def read_dockerlens_table(
             layer.shellcheck = reader.boolean(key, value)
         elif key == "shellcheck-timeout":
             layer.shellcheck_timeout = reader.seconds(key, value)
+        elif key == "cache-dir":
+            if nested:
+                raise reader.fail(key, "only at the top level of the configuration")
+            if not isinstance(value, str) or not value:
+                raise reader.fail(key, f"expected a folder path, got {_show(value)}")
+            layer.cache_dir = base / os.path.expanduser(value)
         elif key == "rules":
             if not isinstance(value, dict):
                 raise reader.fail(key, f"expected a table per rule, got {_show(value)}")
@@ -444,6 +454,8 @@ class CommandLine:
         exclude: list[str] | None = None,
         force_exclude: bool = False,
         shellcheck_timeout: float | None = None,
+        no_cache: bool = False,
+        cache_dir: Path | None = None,
     ) -> None:
         self.config = config
         self.build_context = build_context
@@ -459,6 +471,8 @@ class CommandLine:
         self.exclude: list[str] = exclude if exclude is not None else []
         self.force_exclude = force_exclude
         self.shellcheck_timeout = shellcheck_timeout
+        self.no_cache = no_cache
+        self.cache_dir = cache_dir
 
 
 class ConfigResolver:
@@ -622,6 +636,7 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
     exit_zero = disable_pragmas = report_unused = False
     shellcheck = True
     shellcheck_timeout = DEFAULT_SHELLCHECK_TIMEOUT
+    cache_dir: Path | None = None
     ignored: set[str] = set()
     select_all_external = True
     for layer in layers:
@@ -644,6 +659,7 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         if layer.shellcheck is not None:
             shellcheck = layer.shellcheck
         shellcheck_timeout = layer.shellcheck_timeout or shellcheck_timeout
+        cache_dir = layer.cache_dir or cache_dir
     rules: list[EnabledRule] = []
     experimental: list[EnabledRule] = []
     for rule in registry:
@@ -695,4 +711,4 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         experimental=tuple(experimental),
         known_codes=known_codes(registry),
     )
-    return FileSettings(settings, threshold, exit_zero)
+    return FileSettings(settings, threshold, exit_zero, cache_dir)

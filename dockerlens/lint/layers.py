@@ -620,7 +620,12 @@ def build_context(ctx: LintContext, relative: str = "") -> Path | None:
     if relative:
         folder = folder / relative
         return folder if folder.is_dir() else None
-    return inferred_context(ctx, folder) if folder.is_dir() else None
+    if not folder.is_dir():
+        return None
+    context = inferred_context(ctx, folder)
+    if context != folder:
+        ctx.facts.inferred_context = context
+    return context
 
 
 def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:

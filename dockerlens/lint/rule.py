@@ -143,6 +143,11 @@ class Rule:
     example_options: ClassVar[dict[str, Any]] = {}
     #: Where the rule's long documentation lives, if not in the generated docs.
     url: ClassVar[str | None] = None
+    #: The rule reads files of the build context (names, ``.dockerignore``), not only the
+    #: Dockerfile, and only for files that have ``COPY`` or ``ADD``: the result cache then
+    #: keys such a file's findings on that context too (the folder its ``context`` option
+    #: names, else the Dockerfile's folder).
+    reads_build_context: ClassVar[bool] = False
 
     def __init__(self, options: Any = None) -> None:
         self.options: Any = options if options is not None else self.Options()

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockerlens.errors import UserError
+from dockerlens.lint.cache import ResultCache, ScriptMemo
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
 from dockerlens.lint.discover import discover
 from dockerlens.lint.engine import FileResult, LintSettings, lint_file, unreadable_file
@@ -92,15 +93,29 @@ class _Job:
         self.path = path
         self.shown = shown
         self.settings = settings
+        #: The file's text once read (for the result cache's lookup): not read again.
+        self.text: str | None = None
+
+    def read(self) -> str:
+        """The file's text (:func:`read_source`'s checks: a pipe is never opened)."""
+        if self.text is None:
+            self.text = read_source(self.path, display_name=self.shown).text
+        return self.text
 
 
 class _Done:
     def __init__(
-        self, findings: list[Finding], lines: list[str], fix: FixResult | None = None
+        self,
+        findings: list[Finding],
+        lines: list[str],
+        fix: FixResult | None = None,
+        context: Path | None = None,
     ) -> None:
         self.findings = findings
         self.lines = lines
         self.fix = fix
+        #: The folder above the Dockerfile's its rules took for the build context, if any.
+        self.context = context
 
 
 def run_lint(
@@ -129,7 +144,7 @@ def run_lint(
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)
         config_path = Path(stdin_filename or "Dockerfile") if path == "-" else Path(path)
         work.append(_Job(path, shown, resolver.for_file(config_path.absolute())))
-    done, notes = _lint_all(work, jobs, fixing, start_method)
+    done, notes = _lint_cached(work, jobs, command_line, fixing, start_method)
     run = LintRun(findings=[], files=[], notes=notes)
     failing: list[Finding] = []
     fixes: list[FileFix] = []
@@ -157,19 +172,75 @@ def run_lint(
     return Outcome(run, bool(failing), paths, unreadable, fixes)
 
 
-def _lint_all(
-    work: list[_Job], jobs: int | None, fixing: Fixing | None, method: str | None
+def _lint_cached(
+    work: list[_Job],
+    jobs: int | None,
+    command_line: CommandLine,
+    fixing: Fixing | None,
+    method: str | None,
 ) -> tuple[list[_Done], list[str]]:
+    """The files' results from the result cache, linting those it does not have (and
+    storing what they gave). ``--fix`` and ``--diff`` lint every file afresh: their passes
+    need each text's findings as this run computes them, and what they leave is not what the
+    file on disk holds."""
+    if command_line.no_cache or fixing is not None:
+        return _lint_all(work, jobs, method, fixing=fixing)
+    cache = ResultCache(command_line.cache_dir)
+    lookups = []
+    for job in work:
+        if job.path != "-":  # standard input is read once, when it is linted
+            with contextlib.suppress(ReadError):  # linting it says what is wrong
+                job.read()
+        settings = job.settings
+        lookups.append(
+            cache.lookup(job.path, job.text, job.shown, settings.settings, settings.cache_dir)
+        )
+    missed = [job for job, found in zip(work, lookups, strict=True) if found.findings is None]
+    linted, notes = _lint_all(missed, jobs, method, memo=_script_memo(cache, missed))
+    fresh = iter(linted)
+    done = []
+    for job, found in zip(work, lookups, strict=True):
+        if found.findings is not None:
+            done.append(_Done(found.findings, source_lines(job.read())))
+            continue
+        result = next(fresh)
+        if not notes or not job.settings.settings.shellcheck:
+            # A note says ShellCheck could not check everything: those results are not kept.
+            cache.remember(found, result.findings, result.context)
+        done.append(result)
+    cache.finish()
+    return done, notes
+
+
+def _script_memo(cache: ResultCache, work: list[_Job]) -> ScriptMemo | None:
+    """ShellCheck's per-script entries, in the cache folder of the run's first such file."""
+    wanting = [job for job in work if job.settings.settings.shellcheck]
+    if not wanting:
+        return None
+    from dockerlens.lint.shellcheck import find_shellcheck
+
+    return cache.scripts(wanting[0].settings.cache_dir, find_shellcheck())
+
+
+def _lint_all(
+    work: list[_Job],
+    jobs: int | None,
+    method: str | None,
+    fixing: Fixing | None = None,
+    memo: ScriptMemo | None = None,
+) -> tuple[list[_Done], list[str]]:
+    if not work:
+        return [], []
     workers = min(jobs or _cores(), len(work) // (PARALLEL_MIN_FILES // 2) or 1)
     stdin_used = any(job.path == "-" for job in work)
     if workers < 2 or stdin_used or len(work) < PARALLEL_MIN_FILES:
-        return _lint_share(work, shellcheck_jobs=None, fixing=fixing)
+        return _lint_share(work, shellcheck_jobs=None, fixing=fixing, memo=memo)
     # Pickled here and unpickled by the worker itself: a share a spawned worker cannot read (a
     # rule class it cannot import) comes back as its error; one no process can read, stays.
     try:
-        shares = [pickle.dumps((share, fixing)) for share in _shares(work, workers)]
+        shares = [pickle.dumps((share, fixing, memo)) for share in _shares(work, workers)]
     except (pickle.PicklingError, AttributeError, TypeError):  # a rule no other process can name
-        return _lint_share(work, shellcheck_jobs=None, fixing=fixing)
+        return _lint_share(work, shellcheck_jobs=None, fixing=fixing, memo=memo)
     parts = _in_workers(shares, _plugin_folders(work), method or start_method())
     done: list[_Done] = []
     notes: list[str] = []
@@ -294,28 +365,36 @@ def _worker(share: bytes, plugin_folders: tuple[Path, ...], results: Connection)
         load_plugin_folders(plugin_folders)
         work: list[_Job]
         fixing: Fixing | None
-        work, fixing = pickle.loads(share)
+        memo: ScriptMemo | None
+        work, fixing, memo = pickle.loads(share)
     except UserError as err:
         results.send(err.format_message())
         return
     except Exception as err:  # a rule class this process cannot import
         results.send(f"a worker process could not load the rules: {type(err).__name__}: {err}")
         return
-    results.send(_lint_share_safely(work, fixing))
+    results.send(_lint_share_safely(work, fixing, memo))
+
+
+def _inferred_context(result: FileResult) -> Path | None:
+    return result.context.facts.inferred_context if result.context is not None else None
 
 
 def _lint_share_safely(
-    work: list[_Job], fixing: Fixing | None = None
+    work: list[_Job], fixing: Fixing | None = None, memo: ScriptMemo | None = None
 ) -> tuple[list[_Done], list[str]] | str:
     """A worker's share; a bad file comes back as its message (raised in the parent)."""
     try:
-        return _lint_share(work, shellcheck_jobs=1, fixing=fixing)
+        return _lint_share(work, shellcheck_jobs=1, fixing=fixing, memo=memo)
     except UserError as err:
         return err.format_message()
 
 
 def _lint_share(
-    work: list[_Job], shellcheck_jobs: int | None, fixing: Fixing | None = None
+    work: list[_Job],
+    shellcheck_jobs: int | None,
+    fixing: Fixing | None = None,
+    memo: ScriptMemo | None = None,
 ) -> tuple[list[_Done], list[str]]:
     wanted = [job.settings.settings for job in work if job.settings.settings.shellcheck]
     results: list[FileResult] = []
@@ -325,13 +404,13 @@ def _lint_share(
         if wanted:
             from dockerlens.lint.shellcheck import Pipeline, timeout_for  # only when wanted
 
-            pipeline = Pipeline(jobs=shellcheck_jobs, timeout=timeout_for(wanted))
+            pipeline = Pipeline(jobs=shellcheck_jobs, timeout=timeout_for(wanted), memo=memo)
             # Its processes killed and its folder removed on every way out of the share.
             cleanup.enter_context(pipeline)
         for job in work:
             settings = job.settings.settings
             try:
-                source = read_source(job.path, display_name=job.shown)
+                text = job.read()
             except ReadError as err:  # that file's result: the others are still linted
                 results.append(unreadable_file(job.shown, err.reason, err.line, settings))
                 texts.append(None)
@@ -339,17 +418,17 @@ def _lint_share(
             hand_over = None
             if pipeline is not None:
                 hand_over = functools.partial(pipeline.add, wanted=settings.shellcheck)
-            results.append(lint_file(source.text, job.shown, settings, hand_over))
-            texts.append(source.text)
+            results.append(lint_file(text, job.shown, settings, hand_over))
+            texts.append(text)
         notes = pipeline.finish(results) if pipeline is not None else []
     if fixing is None:
-        return [_Done(r.findings, r.lines) for r in results], notes
+        return [_Done(r.findings, r.lines, context=_inferred_context(r)) for r in results], notes
     done = []
-    for job, text, result in zip(work, texts, results, strict=True):
-        if text is None:
+    for job, read, result in zip(work, texts, results, strict=True):
+        if read is None:
             done.append(_Done(result.findings, result.lines))
             continue
-        fix = _fix(job, text, result, fixing, shellcheck_jobs)
+        fix = _fix(job, read, result, fixing, shellcheck_jobs)
         done.append(_Done(fix.remaining, source_lines(fix.text), fix))
         if not fix.settled:
             notes.append(

@@ -38,13 +38,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sysconfig
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import (
@@ -58,6 +56,11 @@ from dockerlens.lint.findings import SHELLCHECK_TIMEOUT, Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.model import Step
 from dockerlens.shell import Command, parse_shell
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from dockerlens.lint.cache import ScriptMemo
 
 NAME = "shellcheck"
 URL = "https://www.shellcheck.net/wiki/{code}"
@@ -230,8 +233,12 @@ class Pipeline:
         declare_all: bool = False,
         eager: bool = True,
         timeout: float = DEFAULT_SHELLCHECK_TIMEOUT,
+        memo: ScriptMemo | None = None,
     ) -> None:
         self.program = executable or find_shellcheck()
+        #: Comments already known per script text (the result cache): those are not checked.
+        self.memo = memo
+        self.known: dict[int, list[dict[str, Any]]] = {}
         self.jobs = max(1, jobs or available_cores())
         self.per_process = max(1, per_process)
         self.declare_all = declare_all
@@ -259,6 +266,9 @@ class Pipeline:
     @property
     def folder(self) -> str:
         if self._folder is None:
+            import tempfile  # with subprocess, only once a script is checked: a run whose
+            # results all come from the result cache imports neither (about 5 ms)
+
             self._folder = tempfile.mkdtemp(prefix="dockerlens-sc-")
         return self._folder
 
@@ -284,6 +294,10 @@ class Pipeline:
         for script in scripts:
             if script.text not in self.unique:
                 index = self.unique[script.text] = len(self.unique)
+                remembered = self.memo.get(script.text) if self.memo is not None else None
+                if remembered is not None:
+                    self.known[index] = remembered
+                    continue
                 Path(self.folder, f"{index}.sh").write_text(
                     script.text, encoding="utf-8", errors="replace"
                 )
@@ -345,6 +359,8 @@ class Pipeline:
         return list(self.unique)
 
     def _start(self, batch: list[int]) -> None:
+        import subprocess
+
         assert self.program is not None
         number = len(self.running) + len(self.finished)
         out = Path(self.folder, f"out-{number}.json")
@@ -369,6 +385,8 @@ class Pipeline:
 
     def _wait(self) -> None:
         """Wait for every process, each until its deadline; one still running then is killed."""
+        import subprocess
+
         while self.running:
             entry = self.running[0]
             try:
@@ -408,6 +426,12 @@ class Pipeline:
                 stem = str(comment.get("file", "")).removesuffix(".sh")
                 if stem.isdigit() and int(stem) < len(comments):
                     comments[int(stem)].append(comment)
+            if self.memo is not None and found is not None and returncode in (0, 1):
+                texts = self.texts
+                for index in batch:
+                    self.memo.put(texts[index], comments[index])
+        for index, remembered in self.known.items():
+            comments[index] = remembered
         return comments, notes
 
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from dockerlens.lint.layers import Copy
     from dockerlens.lint.packages import Invocation
     from dockerlens.shell import Command
@@ -50,9 +52,12 @@ class StepFacts:
 class FileFacts:
     """One linted file's views (:attr:`dockerlens.lint.context.LintContext.facts`)."""
 
-    __slots__ = ("stage_copies", "workdirs")
+    __slots__ = ("inferred_context", "stage_copies", "workdirs")
 
     def __init__(self) -> None:
+        #: :func:`dockerlens.lint.layers.build_context`: the folder above the Dockerfile's
+        #: taken for its build context, once inferred (the result cache checks that folder).
+        self.inferred_context: Path | None = None
         #: :func:`dockerlens.lint.layers.workdirs`
         self.workdirs: dict[int, str] | None = None
         #: :func:`dockerlens.lint.layers.stage_copies`, per stage index.
