@@ -237,6 +237,10 @@ def test_open_fix_change_hover(project: Path) -> None:
             after = await ed.diagnostics(uri, version)
             assert "DL4000" not in codes(after)
             assert codes(after) == [c for c in codes(diagnostics) if c != "DL4000"]
+            ed.client.text_document_did_save(
+                types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            )
+            assert await ed.diagnostics(uri, version, count=2) == after
 
             # Hover on a rule named in a pragma: the page `dockerlens rules` prints.
             pragma_line = fixed.split("\n").index("# hadolint ignore=DL3008")
@@ -358,6 +362,23 @@ def test_configuration_is_found_per_folder_and_read_again_when_it_changes(
             [problem] = await ed.diagnostics(configured, 1, count=3)
             assert problem.severity == types.DiagnosticSeverity.Error
             assert ".dockerlens.toml" in problem.message and "ignore" in problem.message
+
+    run(session)
+
+
+def test_changes_in_a_burst_end_in_the_last_texts_diagnostics(project: Path) -> None:
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck", "--debounce", "20") as ed:
+            uri = ed.open(project / "Dockerfile", "FROM debian:12\n")
+            assert "DL4000" not in codes(await ed.diagnostics(uri, 1))
+            text = "FROM debian:12\n"
+            for step in range(8):
+                text += f"RUN echo {step}\n"
+                ed.replace(uri, text)
+            version = ed.replace(uri, text + "MAINTAINER me\n")
+            last = await ed.diagnostics(uri, version)
+            assert "DL4000" in codes(last)
+            assert [d.range.start.line for d in last if d.code == "DL4000"] == [9]
 
     run(session)
 

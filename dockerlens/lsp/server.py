@@ -64,6 +64,7 @@ class Linted:
         findings: list[Finding],
         diagnostics: list[types.Diagnostic],
         registry: Registry | None,
+        notes: Sequence[str] = (),
     ) -> None:
         self.version = version
         self.text = text
@@ -71,6 +72,8 @@ class Linted:
         self.findings = findings
         self.diagnostics = diagnostics
         self.registry = registry
+        #: What the reader should know (ShellCheck missing or failing).
+        self.notes = notes
 
 
 class DockerlensServer(LanguageServer):
@@ -80,6 +83,8 @@ class DockerlensServer(LanguageServer):
         self.debounce = debounce
         #: Workspace folder (None: the server's current directory) -> its configuration.
         self.resolvers: dict[Path | None, ConfigResolver] = {}
+        #: Open documents this server lints, and the last lint of each.
+        self.tracked: set[str] = set()
         self.linted: dict[str, Linted] = {}
         #: Documents with a change not linted yet, and the task linting each.
         self.dirty: set[str] = set()
@@ -128,12 +133,27 @@ class DockerlensServer(LanguageServer):
                     return
                 text, version = document.source, document.version
                 codec = document.position_codec
-                linted = await asyncio.get_running_loop().run_in_executor(
-                    self.linter, self.lint, uri, text, version, codec
-                )
-                if uri in self.dirty or uri not in self.workspace.text_documents:
+                try:
+                    linted = await asyncio.get_running_loop().run_in_executor(
+                        self.linter, self.lint, uri, text, version, codec
+                    )
+                except Exception as err:  # a dockerlens bug: said, and the next change retried
+                    self.window_log_message(
+                        types.LogMessageParams(
+                            type=types.MessageType.Error,
+                            message=f"dockerlens could not lint {uri}: {type(err).__name__}: {err}",
+                        )
+                    )
+                    continue
+                if uri in self.dirty or uri not in self.tracked:
                     continue  # changed while linted: the newer text is linted next
                 self.linted[uri] = linted
+                for note in linted.notes:
+                    if note not in self.noted:  # once per session, not once per keystroke
+                        self.noted.add(note)
+                        self.window_log_message(
+                            types.LogMessageParams(type=types.MessageType.Warning, message=note)
+                        )
                 self.text_document_publish_diagnostics(
                     types.PublishDiagnosticsParams(
                         uri=uri, version=version, diagnostics=linted.diagnostics
@@ -143,7 +163,7 @@ class DockerlensServer(LanguageServer):
             del self.lint_tasks[uri]
 
     def lint(self, uri: str, text: str, version: int | None, codec: PositionCodec) -> Linted:
-        """Lint a text (on the worker thread)."""
+        """Lint a text (on the worker thread: it sends nothing to the client)."""
         fs_path = to_fs_path(uri)
         path = Path(fs_path) if fs_path and uri.startswith("file:") else None
         folder = self.folder_of(path)
@@ -165,14 +185,8 @@ class DockerlensServer(LanguageServer):
                 source=convert.SOURCE,
             )
             return Linted(version, text, [], [problem], None)
-        for note in notes:
-            if note not in self.noted:  # once per session, not once per keystroke
-                self.noted.add(note)
-                self.window_log_message(
-                    types.LogMessageParams(type=types.MessageType.Warning, message=note)
-                )
         diagnostics = [convert.diagnostic(lines, codec, f) for f in findings]
-        return Linted(version, text, findings, diagnostics, registry)
+        return Linted(version, text, findings, diagnostics, registry, notes)
 
     def current(self, uri: str) -> Linted | None:
         """The last lint, when the document has not changed since."""
@@ -184,7 +198,7 @@ class DockerlensServer(LanguageServer):
 
     def config_changed(self) -> None:
         self.resolvers.clear()
-        for uri in list(self.linted):
+        for uri in self.tracked:
             self.schedule(uri, 0.0)
 
     # --- code actions --------------------------------------------------------------------
@@ -354,12 +368,13 @@ def create_server(command_line: CommandLine, debounce: float = 0.0) -> Dockerlen
     def did_open(ls: DockerlensServer, params: types.DidOpenTextDocumentParams) -> None:
         document = params.text_document
         if ls.wants(document.uri, document.language_id):
+            ls.tracked.add(document.uri)
             ls.schedule(document.uri, 0.0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DockerlensServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        if uri in ls.linted or uri in ls.lint_tasks:
+        if uri in ls.tracked:
             ls.schedule(uri, ls.debounce)
         elif _is_config(uri):
             ls.config_changed()
@@ -367,7 +382,7 @@ def create_server(command_line: CommandLine, debounce: float = 0.0) -> Dockerlen
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: DockerlensServer, params: types.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
-        if uri in ls.linted or uri in ls.lint_tasks:
+        if uri in ls.tracked:
             ls.schedule(uri, 0.0)
         elif _is_config(uri):
             ls.config_changed()
@@ -376,6 +391,7 @@ def create_server(command_line: CommandLine, debounce: float = 0.0) -> Dockerlen
     def did_close(ls: DockerlensServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.dirty.discard(uri)
+        ls.tracked.discard(uri)
         if ls.linted.pop(uri, None) is not None:
             ls.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
