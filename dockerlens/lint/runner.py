@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
@@ -254,15 +256,17 @@ def lint_one(
     settings: LintSettings,
     shellcheck_jobs: int | None = None,
     notes: list[str] | None = None,
+    shellcheck_memo: MutableMapping[str, list[dict[str, Any]]] | None = None,
 ) -> list[Finding]:
     """The findings of one text as a run gives them, ShellCheck's included (what an editor
     server lints a document with). ``notes``: where to add the notes for the reader
-    (ShellCheck missing or failing)."""
+    (ShellCheck missing or failing); ``shellcheck_memo``: see
+    :class:`~dockerlens.lint.shellcheck.Pipeline`."""
     if not settings.shellcheck:
         return lint_file(text, path, settings).findings
     from dockerlens.lint.shellcheck import Pipeline
 
-    pipeline = Pipeline(jobs=shellcheck_jobs)
+    pipeline = Pipeline(jobs=shellcheck_jobs, memo=shellcheck_memo)
     result = lint_file(text, path, settings, pipeline.add)
     said = pipeline.finish([result])
     if notes is not None:

@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import sysconfig
 import tempfile
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -179,12 +179,17 @@ class Pipeline:
         per_process: int = MAX_PER_PROCESS,
         declare_all: bool = False,
         eager: bool = True,
+        memo: MutableMapping[str, list[dict[str, Any]]] | None = None,
     ) -> None:
+        """``memo``: ShellCheck's comments by script text, kept between runs by a caller
+        that lints the same files again (the language server): a script found there is not
+        checked again, and each script checked is added."""
         self.program = executable or find_shellcheck()
         self.jobs = max(1, jobs or available_cores())
         self.per_process = max(1, per_process)
         self.declare_all = declare_all
         self.eager = eager
+        self.memo = memo
         self.unique: dict[str, int] = {}
         self.pending: list[int] = []
         self.files: list[tuple[LintContext, list[Script]]] = []
@@ -215,6 +220,8 @@ class Pipeline:
         for script in scripts:
             if script.text not in self.unique:
                 index = self.unique[script.text] = len(self.unique)
+                if self.memo is not None and script.text in self.memo:
+                    continue
                 Path(self.folder, f"{index}.sh").write_text(
                     script.text, encoding="utf-8", errors="replace"
                 )
@@ -240,7 +247,13 @@ class Pipeline:
                 process.wait()
                 self.finished.append((batch, process.returncode, out, err))
             self.running = []
-            comments, notes = self._comments()
+            comments, notes, failed = self._comments()
+            if self.memo is not None:
+                for text, index in self.unique.items():
+                    if text in self.memo:
+                        comments[index] = self.memo[text]
+                    elif index not in failed:
+                        self.memo[text] = comments[index]
             if self.start_error is not None:
                 notes.append(f"ShellCheck could not run ({self.start_error}): SC checks skipped")
             by_context = {id(r.context): r for r in results if r.context is not None}
@@ -295,9 +308,12 @@ class Pipeline:
                 self.finished.append((batch, process.returncode, out, err))
         self.running = still
 
-    def _comments(self) -> tuple[list[list[dict[str, Any]]], list[str]]:
+    def _comments(self) -> tuple[list[list[dict[str, Any]]], list[str], set[int]]:
+        """Each script's comments, notes for the reader, and the scripts whose check failed
+        (or never ran)."""
         comments: list[list[dict[str, Any]]] = [[] for _ in self.unique]
         notes: list[str] = []
+        checked: set[int] = set()
         for batch, returncode, out, err in self.finished:
             try:
                 found = json.loads(out.read_bytes().decode("utf-8", "replace"))["comments"]
@@ -310,11 +326,13 @@ class Pipeline:
                     f"ShellCheck failed (exit {returncode}){detail}: "
                     f"SC checks may be missing for {len(batch)} RUN script(s)"
                 )
+            else:
+                checked.update(batch)
             for comment in found or []:
                 stem = str(comment.get("file", "")).removesuffix(".sh")
                 if stem.isdigit() and int(stem) < len(comments):
                     comments[int(stem)].append(comment)
-        return comments, notes
+        return comments, notes, set(range(len(comments))) - checked
 
 
 def scripts_of(result: FileResult, *, declare_all: bool = False) -> list[Script]:

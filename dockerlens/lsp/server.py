@@ -45,6 +45,8 @@ FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{convert.SOURCE}"
 #: Not a kind of source.fixAll: an editor fixing all on save must not apply unsafe fixes.
 FIX_ALL_UNSAFE = f"{types.CodeActionKind.Source.value}.{convert.SOURCE}.fixAllUnsafe"
 CONFIG_GLOBS = tuple(f"**/{name}" for name in (*CONFIG_NAMES, *HADOLINT_NAMES))
+#: ShellCheck's comments kept for this many distinct RUN scripts (a few MB at most).
+SHELLCHECK_MEMO_SIZE = 4096
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
@@ -91,6 +93,8 @@ class DockerlensServer(LanguageServer):
         self.lint_tasks: dict[str, asyncio.Task[None]] = {}
         self.linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dockerlens-lint")
         self.noted: set[str] = set()
+        #: ShellCheck's comments by script text: an edit re-checks only the RUNs it changed.
+        self.shellcheck_memo: dict[str, list[dict[str, Any]]] = {}
 
     # --- which documents, which configuration ------------------------------------------
 
@@ -175,7 +179,9 @@ class DockerlensServer(LanguageServer):
             registry = resolver.layers_for(config_path.parent)[0]
             settings = resolver.for_file(config_path.absolute())
             notes: list[str] = []
-            findings = lint_one(text, str(config_path), settings.settings, 1, notes=notes)
+            findings = lint_one(
+                text, str(config_path), settings.settings, 1, notes, self.shellcheck_memo
+            )
         except UserError as err:  # a bad configuration file: said where the user looks
             message = f"dockerlens: {err.format_message()}"
             problem = types.Diagnostic(
@@ -185,6 +191,8 @@ class DockerlensServer(LanguageServer):
                 source=convert.SOURCE,
             )
             return Linted(version, text, [], [problem], None)
+        for oldest in list(self.shellcheck_memo)[:-SHELLCHECK_MEMO_SIZE]:
+            del self.shellcheck_memo[oldest]
         diagnostics = [convert.diagnostic(lines, codec, f) for f in findings]
         return Linted(version, text, findings, diagnostics, registry, notes)
 
