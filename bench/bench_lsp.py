@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -180,6 +181,8 @@ def main() -> None:
     text = options.file.read_text(encoding="utf-8") if options.file else sample_dockerfile()
     runs = text.count("\nRUN ") + text.startswith("RUN ")
     print(f"{len(text.splitlines())} lines, {runs} RUN instructions")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"load average before: {load} on {os.cpu_count()} cores")
     servers = [("--no-shellcheck", "--no-shellcheck")]
     if shellcheck.find_shellcheck() is None:
         print("shellcheck not found: the ShellCheck runs are skipped")
