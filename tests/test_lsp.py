@@ -117,7 +117,15 @@ class Editor:
 
 
 @asynccontextmanager
-async def editor(folder: Path, *arguments: str, watch_files: bool = False) -> AsyncIterator[Editor]:
+async def editor(
+    folder: Path,
+    *arguments: str,
+    watch_files: bool = False,
+    cwd: Path | None = None,
+    as_folder: bool = True,
+) -> AsyncIterator[Editor]:
+    """A server started in ``cwd`` (default: ``folder``) for an editor that has ``folder``
+    open, as a workspace folder or (``as_folder=False``) only as its root."""
     client = LanguageClient("dockerlens-tests", "1")
     session = Editor(client)
 
@@ -138,7 +146,13 @@ async def editor(folder: Path, *arguments: str, watch_files: bool = False) -> As
     environment = {k: v for k, v in os.environ.items() if k != "XDG_CONFIG_HOME"}
     environment["HOME"] = str(folder / "home")  # no hadolint config of the user's
     await client.start_io(
-        sys.executable, "-m", "dockerlens", "lsp", *arguments, cwd=str(folder), env=environment
+        sys.executable,
+        "-m",
+        "dockerlens",
+        "lsp",
+        *arguments,
+        cwd=str(cwd or folder),
+        env=environment,
     )
     capabilities = types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(
@@ -152,7 +166,10 @@ async def editor(folder: Path, *arguments: str, watch_files: bool = False) -> As
     await client.initialize_async(
         types.InitializeParams(
             capabilities=capabilities,
-            workspace_folders=[types.WorkspaceFolder(uri=folder_uri, name="project")],
+            root_uri=folder_uri,
+            workspace_folders=[types.WorkspaceFolder(uri=folder_uri, name="project")]
+            if as_folder
+            else None,
         )
     )
     client.initialized(types.InitializedParams())
@@ -362,6 +379,23 @@ def test_configuration_is_found_per_folder_and_read_again_when_it_changes(
             [problem] = await ed.diagnostics(configured, 1, count=3)
             assert problem.severity == types.DiagnosticSeverity.Error
             assert ".dockerlens.toml" in problem.message and "ignore" in problem.message
+
+    run(session)
+
+
+@pytest.mark.parametrize("as_folder", [True, False], ids=["workspace-folder", "root-only"])
+def test_hadolint_configuration_is_looked_for_from_the_workspace_folder(
+    project: Path, as_folder: bool
+) -> None:
+    (project / ".hadolint.yaml").write_text("ignored:\n  - DL4000\n")
+    elsewhere = project / "home"  # where the editor started the server
+
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck", cwd=elsewhere, as_folder=as_folder) as ed:
+            uri = ed.open(project / "Dockerfile", "FROM debian:12\nMAINTAINER me\n")
+            found = codes(await ed.diagnostics(uri, 1))
+            assert "DL4000" not in found
+            assert "DK301" in found  # linted all the same
 
     run(session)
 

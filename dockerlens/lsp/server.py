@@ -106,8 +106,11 @@ class DockerlensServer(LanguageServer):
         return is_dockerfile_name(name)
 
     def folder_of(self, path: Path | None) -> Path | None:
-        """The innermost workspace folder holding ``path`` (or the first one)."""
+        """The innermost workspace folder holding ``path`` (or the first one); the root of a
+        client that names no folders."""
         folders = [Path(p) for f in self.workspace.folders.values() if (p := to_fs_path(f.uri))]
+        if not folders and self.workspace.root_path:
+            folders = [Path(self.workspace.root_path)]
         if path is not None:
             holding = [f for f in folders if path.is_relative_to(f)]
             if holding:
