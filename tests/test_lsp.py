@@ -123,9 +123,11 @@ async def editor(
     watch_files: bool = False,
     cwd: Path | None = None,
     as_folder: bool = True,
+    resolves_edits: bool = False,
 ) -> AsyncIterator[Editor]:
     """A server started in ``cwd`` (default: ``folder``) for an editor that has ``folder``
-    open, as a workspace folder or (``as_folder=False``) only as its root."""
+    open, as a workspace folder or (``as_folder=False``) only as its root; with
+    ``resolves_edits``, the editor asks for a code action's edit when it is chosen."""
     client = LanguageClient("dockerlens-tests", "1")
     session = Editor(client)
 
@@ -154,12 +156,18 @@ async def editor(
         cwd=str(cwd or folder),
         env=environment,
     )
+    resolving = types.ClientCodeActionResolveOptions(properties=["edit"])
     capabilities = types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
                 dynamic_registration=watch_files
             )
-        )
+        ),
+        text_document=types.TextDocumentClientCapabilities(
+            code_action=types.CodeActionClientCapabilities(
+                resolve_support=resolving if resolves_edits else None
+            )
+        ),
     )
     folder_uri = from_fs_path(str(folder))
     assert folder_uri is not None
@@ -307,6 +315,29 @@ def test_fix_all_applies_safe_fixes_and_leaves_unsafe_ones(project: Path) -> Non
             assert "DL4000" in codes(diagnostics)
             assert "DL4000" not in remaining
             assert remaining <= set(codes(diagnostics))
+
+    run(session)
+
+
+def test_fix_all_edit_is_computed_when_chosen_by_editors_that_ask_for_it(project: Path) -> None:
+    text = "FROM debian:12 as base\nMAINTAINER me\n"
+
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck", resolves_edits=True) as ed:
+            uri = ed.open(project / "Dockerfile", text)
+            await ed.diagnostics(uri, 1)
+            everything = types.Range(start=types.Position(0, 0), end=types.Position(2, 0))
+            [offered] = await ed.actions(uri, everything, only=["source.fixAll"])
+            assert offered.edit is None
+            chosen = await ed.client.code_action_resolve_async(offered)
+            assert apply(text, edits_of(chosen, uri)) == (
+                'FROM debian:12 AS base\nLABEL maintainer="me"\n'
+            )
+            # Chosen after the text changed: no edit rather than one made for the old text.
+            version = ed.replace(uri, text + "USER 1000\n")
+            await ed.diagnostics(uri, version)
+            stale = await ed.client.code_action_resolve_async(offered)
+            assert stale.edit is None
 
     run(session)
 

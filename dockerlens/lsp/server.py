@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -50,10 +50,18 @@ SHELLCHECK_MEMO_SIZE = 4096
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
-def fixed_text(text: str, findings: Sequence[Finding]) -> str:
-    """``text`` with the fixes of ``findings`` applied: the one place the server applies
-    fixes."""
-    return fix.apply_fixes(text, findings)
+def fixed_text(
+    text: str,
+    findings: Sequence[Finding],
+    lint: Callable[[str], Sequence[Finding]],
+    *,
+    unsafe: bool,
+) -> str:
+    """``text`` with the fixes of its ``findings`` applied, safe ones only unless ``unsafe``:
+    the one place the server applies fixes. ``lint`` gives the findings of a text as the
+    document's were found, for fixes applied pass after pass."""
+    chosen = [f for f in findings if f.fix is not None and (f.fix.safe or unsafe)]
+    return fix.apply_fixes(text, chosen)
 
 
 class Linted:
@@ -239,26 +247,51 @@ class DockerlensServer(LanguageServer):
                         edit=types.WorkspaceEdit(changes={uri: edits}),
                     )
                 )
-        fixable = [f for f in linted.findings if f.fix is not None]
-        safe = [f for f in fixable if f.fix is not None and f.fix.safe]
-        for kind, chosen, title in (
-            (FIX_ALL, safe, "Fix all dockerlens findings (safe fixes)"),
-            (FIX_ALL_UNSAFE, fixable, "Fix all dockerlens findings (unsafe fixes too)"),
+        lazy = self._resolves_edits()
+        for kind, unsafe, title in (
+            (FIX_ALL, False, "Fix all dockerlens findings (safe fixes)"),
+            (FIX_ALL_UNSAFE, True, "Fix all dockerlens findings (unsafe fixes too)"),
         ):
-            if not chosen or not _wanted(kind, only):
+            fixes = [f.fix for f in linted.findings if f.fix is not None]
+            if not _wanted(kind, only) or not any(f.safe or unsafe for f in fixes):
                 continue
-            if kind == FIX_ALL_UNSAFE and len(chosen) == len(safe):
+            if unsafe and all(f.safe for f in fixes):
                 continue  # no unsafe fix: the same as the safe action
-            edit = convert.replacement(
-                linted.lines, codec, linted.text, fixed_text(linted.text, chosen)
-            )
-            if edit is not None:
-                actions.append(
-                    types.CodeAction(
-                        title=title, kind=kind, edit=types.WorkspaceEdit(changes={uri: [edit]})
-                    )
-                )
+            data = {"uri": uri, "version": linted.version, "unsafe": unsafe}
+            action = types.CodeAction(title=title, kind=kind, data=data)
+            if not lazy:  # the client cannot ask for the edit when it is chosen
+                action.edit = self.fix_all_edit(uri, linted, unsafe)
+                if action.edit is None:
+                    continue
+            actions.append(action)
         return actions
+
+    def resolve_code_action(self, action: types.CodeAction) -> types.CodeAction:
+        """The edit of a "fix all" action, computed when the user chooses it."""
+        data = action.data if isinstance(action.data, dict) else {}
+        uri = data.get("uri")
+        linted = self.current(uri) if isinstance(uri, str) else None
+        if linted is None or linted.version != data.get("version"):
+            return action  # the document has changed since: no edit rather than a wrong one
+        assert isinstance(uri, str)
+        action.edit = self.fix_all_edit(uri, linted, bool(data.get("unsafe")))
+        return action
+
+    def fix_all_edit(self, uri: str, linted: Linted, unsafe: bool) -> types.WorkspaceEdit | None:
+        codec = self.workspace.get_text_document(uri).position_codec
+
+        def lint(text: str) -> list[Finding]:
+            return self.lint(uri, text, None, codec).findings
+
+        new = fixed_text(linted.text, linted.findings, lint, unsafe=unsafe)
+        edit = convert.replacement(linted.lines, codec, linted.text, new)
+        return None if edit is None else types.WorkspaceEdit(changes={uri: [edit]})
+
+    def _resolves_edits(self) -> bool:
+        document = self.client_capabilities.text_document
+        actions = document.code_action if document is not None else None
+        support = actions.resolve_support if actions is not None else None
+        return support is not None and "edit" in support.properties
 
     # --- hover ---------------------------------------------------------------------------
 
@@ -419,14 +452,22 @@ def create_server(command_line: CommandLine, debounce: float = 0.0) -> Dockerlen
     ) -> None:
         ls.config_changed()
 
+    # On the lint thread: a "fix all" lints the text again, and waits for a lint under way.
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL, FIX_ALL_UNSAFE]
+            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL, FIX_ALL_UNSAFE],
+            resolve_provider=True,
         ),
     )
-    def code_action(ls: DockerlensServer, params: types.CodeActionParams) -> Any:
-        return ls.code_actions(params)
+    async def code_action(ls: DockerlensServer, params: types.CodeActionParams) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(ls.linter, ls.code_actions, params)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def resolve(ls: DockerlensServer, params: types.CodeAction) -> types.CodeAction:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(ls.linter, ls.resolve_code_action, params)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: DockerlensServer, params: types.HoverParams) -> types.Hover | None:
