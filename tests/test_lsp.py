@@ -448,6 +448,35 @@ def test_changes_in_a_burst_end_in_the_last_texts_diagnostics(project: Path) -> 
     run(session)
 
 
+def test_incremental_changes_and_close(project: Path) -> None:
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck") as ed:
+            uri = ed.open(project / "Dockerfile", "FROM debian:12\nUSER 1000\n")
+            assert "DL4000" not in codes(await ed.diagnostics(uri, 1))
+            ed.client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(start=types.Position(1, 0), end=types.Position(1, 0)),
+                            text="MAINTAINER me\n",
+                        )
+                    ],
+                )
+            )
+            [maintainer] = [d for d in await ed.diagnostics(uri, 2) if d.code == "DL4000"]
+            assert maintainer.range.start == types.Position(1, 0)
+
+            ed.client.text_document_did_close(
+                types.DidCloseTextDocumentParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri)
+                )
+            )
+            assert list(await ed.diagnostics(uri, None, count=3)) == []
+
+    run(session)
+
+
 def test_only_dockerfiles_are_linted(project: Path) -> None:
     async def session() -> None:
         async with editor(project, "--no-shellcheck") as ed:
