@@ -515,3 +515,15 @@ def test_without_pygls_a_one_line_error() -> None:
         "dockerlens: error: dockerlens lsp needs pygls, which is not installed: "
         "pip install 'dockerlens[lsp]'\n"
     )
+
+
+def test_a_bad_config_option_stops_the_server_at_once(tmp_path: Path) -> None:
+    bad = tmp_path / "lint.toml"
+    bad.write_text("ignore = 3\n")
+    for config, message in (
+        (bad, f"{bad}: ignore: expected a list of strings, got int 3"),
+        (tmp_path / "missing.toml", f"{tmp_path / 'missing.toml'}: cannot read:"),
+    ):
+        result = CliRunner().invoke(cli, ["lsp", "--config", str(config)])
+        assert result.exit_code == 2
+        assert result.output.startswith(f"dockerlens: error: {message}")

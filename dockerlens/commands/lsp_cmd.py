@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from dockerlens.errors import UserError
-from dockerlens.lint.config import CommandLine
+from dockerlens.lint.config import CommandLine, ConfigResolver
 
 
 @click.command(name="lsp")
@@ -58,4 +58,6 @@ def lsp(
             "dockerlens lsp needs pygls, which is not installed: pip install 'dockerlens[lsp]'"
         ) from None
     command_line = CommandLine(config=config, no_config=no_config, shellcheck=shellcheck)
+    if config is not None:  # the one file every document uses: a mistake in it is said now
+        ConfigResolver(command_line).for_file(Path.cwd() / "Dockerfile")
     serve(command_line, debounce / 1000)
