@@ -387,12 +387,10 @@ def create_server(command_line: CommandLine, debounce: float = 0.0) -> Dockerlen
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: DockerlensServer, params: types.InitializedParams) -> None:
-        watched = ls.client_capabilities.workspace
-        dynamic = watched is not None and watched.did_change_watched_files is not None
-        if dynamic and watched is not None and watched.did_change_watched_files is not None:
-            dynamic = bool(watched.did_change_watched_files.dynamic_registration)
-        if not dynamic:
-            return
+        workspace = ls.client_capabilities.workspace
+        watching = workspace.did_change_watched_files if workspace is not None else None
+        if watching is None or not watching.dynamic_registration:
+            return  # the editor cannot watch files for us: configuration is read once
         watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in CONFIG_GLOBS]
         await ls.client_register_capability_async(
             types.RegistrationParams(
