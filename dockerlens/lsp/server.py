@@ -125,10 +125,15 @@ class DockerlensServer(LanguageServer):
                 return max(holding, key=lambda f: len(f.parts))
         return folders[0] if folders else None
 
-    def resolver(self, folder: Path | None) -> ConfigResolver:
+    def configuration(self, uri: str) -> tuple[ConfigResolver, Path]:
+        """The configuration of a document's workspace folder, and the path to look it up
+        for: the document's, or for an unsaved one a Dockerfile in the folder."""
+        fs_path = to_fs_path(uri)
+        path = Path(fs_path) if fs_path and uri.startswith("file:") else None
+        folder = self.folder_of(path)
         if folder not in self.resolvers:
             self.resolvers[folder] = ConfigResolver(self.command_line, cwd=folder)
-        return self.resolvers[folder]
+        return self.resolvers[folder], path or (folder or Path.cwd()) / "Dockerfile"
 
     # --- linting -------------------------------------------------------------------------
 
@@ -179,12 +184,7 @@ class DockerlensServer(LanguageServer):
 
     def lint(self, uri: str, text: str, version: int | None, codec: PositionCodec) -> Linted:
         """Lint a text (on the worker thread: it sends nothing to the client)."""
-        fs_path = to_fs_path(uri)
-        path = Path(fs_path) if fs_path and uri.startswith("file:") else None
-        folder = self.folder_of(path)
-        resolver = self.resolver(folder)
-        # An unsaved document takes the configuration of a Dockerfile in its folder.
-        config_path = path or (folder or Path.cwd()) / "Dockerfile"
+        resolver, config_path = self.configuration(uri)
         lines = source_lines(text)
         try:
             registry = resolver.layers_for(config_path.parent)[0]
@@ -335,11 +335,9 @@ class DockerlensServer(LanguageServer):
     def _registry(self, uri: str, linted: Linted | None) -> Registry | None:
         if linted is not None and linted.registry is not None:
             return linted.registry
-        fs_path = to_fs_path(uri)
-        path = Path(fs_path) if fs_path and uri.startswith("file:") else None
-        folder = self.folder_of(path)
+        resolver, config_path = self.configuration(uri)
         try:
-            return self.resolver(folder).layers_for((path or folder or Path.cwd()).parent)[0]
+            return resolver.layers_for(config_path.parent)[0]
         except UserError:
             return None
 
