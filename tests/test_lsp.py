@@ -477,6 +477,21 @@ def test_incremental_changes_and_close(project: Path) -> None:
     run(session)
 
 
+def test_force_exclude_leaves_out_documents_as_lint_does(project: Path) -> None:
+    (project / ".dockerlens.toml").write_text('force-exclude = true\nexclude = ["legacy/"]\n')
+    (project / "legacy").mkdir()
+    text = "FROM debian:12\nMAINTAINER me\n"
+
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck") as ed:
+            left_out = ed.open(project / "legacy" / "Dockerfile", text)
+            linted = ed.open(project / "Dockerfile", text)
+            assert list(await ed.diagnostics(left_out, 1)) == []
+            assert "DL4000" in codes(await ed.diagnostics(linted, 1))
+
+    run(session)
+
+
 def test_only_dockerfiles_are_linted(project: Path) -> None:
     async def session() -> None:
         async with editor(project, "--no-shellcheck") as ed:

@@ -511,6 +511,11 @@ class ConfigResolver:
             self._exclusions[key] = exclusion
         return self._exclusions[key]
 
+    def force_excluded(self, path: Path, is_dir: bool = False) -> bool:
+        """A file or folder left out even when named (``force-exclude`` and a pattern)."""
+        exclusion = self.exclusion_for(path.parent.absolute())
+        return exclusion.force and exclusion.excludes(path, is_dir)
+
     def _project(self, folder: Path) -> tuple[Path, dict[str, Any]] | None:
         if folder not in self._projects:
             cli = self.command_line

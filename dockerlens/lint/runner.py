@@ -103,11 +103,7 @@ def run_lint(
     def excluded(path: Path, is_dir: bool) -> bool:
         return resolver.exclusion_for(path.parent.absolute()).excludes(path, is_dir)
 
-    def force_excluded(path: Path, is_dir: bool) -> bool:
-        exclusion = resolver.exclusion_for(path.parent.absolute())
-        return exclusion.force and exclusion.excludes(path, is_dir)
-
-    paths = discover(targets or ["."], excluded, force_excluded, stdin_filename)
+    paths = discover(targets or ["."], excluded, resolver.force_excluded, stdin_filename)
     work = []
     for path in paths:
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)

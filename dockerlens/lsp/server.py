@@ -188,6 +188,8 @@ class DockerlensServer(LanguageServer):
         lines = source_lines(text)
         try:
             registry = resolver.layers_for(config_path.parent)[0]
+            if resolver.force_excluded(config_path):  # as `dockerlens lint` would skip it
+                return Linted(version, text, [], [], registry)
             settings = resolver.for_file(config_path.absolute())
             notes: list[str] = []
             findings = lint_one(
