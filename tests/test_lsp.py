@@ -495,11 +495,12 @@ def test_force_exclude_leaves_out_documents_as_lint_does(project: Path) -> None:
 def test_only_dockerfiles_are_linted(project: Path) -> None:
     async def session() -> None:
         async with editor(project, "--no-shellcheck") as ed:
-            notes = ed.open(project / "notes.txt", "MAINTAINER me\n", language_id="plaintext")
+            notes = ed.open(project / "notes.txt", "# DL3008\n", language_id="plaintext")
             ed.open_uri("untitled:Untitled-1", "FROM debian:12\nMAINTAINER me\n")
             # Documents are linted in the order they were opened, one at a time.
             assert "DL4000" in codes(await ed.diagnostics("untitled:Untitled-1", 1))
             assert notes not in ed.published
+            assert await ed.hover(notes, 0, 2) is None
 
     run(session)
 

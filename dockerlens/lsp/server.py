@@ -300,7 +300,7 @@ class DockerlensServer(LanguageServer):
     def hover(self, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
         document = self.workspace.text_documents.get(uri)
-        if document is None:
+        if document is None or uri not in self.tracked:  # not a Dockerfile
             return None
         lines = source_lines(document.source)
         codec = document.position_codec
