@@ -223,8 +223,10 @@ def rules_page(code: str) -> str:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path
+    """The workspace folder: its name is %-escaped in URIs (file:///.../my%20project%2B1)."""
+    folder = tmp_path / "my project+1"
+    (folder / "home").mkdir(parents=True)
+    return folder
 
 
 def test_open_fix_change_hover(project: Path) -> None:

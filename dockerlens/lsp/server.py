@@ -21,10 +21,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
 from dockerlens import __version__
@@ -148,7 +150,7 @@ class DockerlensServer(LanguageServer):
                 if delay:
                     await asyncio.sleep(delay)
                 self.dirty.discard(uri)
-                document = self.workspace.text_documents.get(uri)
+                document = self.document(uri)
                 if document is None:  # closed meanwhile
                     return
                 text, version = document.source, document.version
@@ -209,10 +211,19 @@ class DockerlensServer(LanguageServer):
         diagnostics = [convert.diagnostic(lines, codec, f) for f in findings]
         return Linted(version, text, findings, diagnostics, registry, notes)
 
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document (pygls keeps them by their URI with %-escapes decoded)."""
+        document: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
+        return document
+
+    def codec(self, uri: str) -> PositionCodec:
+        document = self.document(uri)
+        return document.position_codec if document is not None else self.workspace.position_codec
+
     def current(self, uri: str) -> Linted | None:
         """The last lint, when the document has not changed since."""
         linted = self.linted.get(uri)
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         if linted is None or document is None or document.version != linted.version:
             return None
         return linted
@@ -229,7 +240,7 @@ class DockerlensServer(LanguageServer):
         linted = self.current(uri)
         if linted is None:
             return []
-        codec = self.workspace.get_text_document(uri).position_codec
+        codec = self.codec(uri)
         only = params.context.only
         actions: list[types.CodeAction] = []
         if _wanted(types.CodeActionKind.QuickFix, only):
@@ -280,7 +291,7 @@ class DockerlensServer(LanguageServer):
         return action
 
     def fix_all_edit(self, uri: str, linted: Linted, unsafe: bool) -> types.WorkspaceEdit | None:
-        codec = self.workspace.get_text_document(uri).position_codec
+        codec = self.codec(uri)
 
         def lint(text: str) -> list[Finding]:
             return self.lint(uri, text, None, codec).findings
@@ -299,7 +310,7 @@ class DockerlensServer(LanguageServer):
 
     def hover(self, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         if document is None or uri not in self.tracked:  # not a Dockerfile
             return None
         lines = source_lines(document.source)
