@@ -8,13 +8,13 @@ the editor shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from dockerlens.lint.findings import UNUSED_PRAGMA, Finding
-from dockerlens.lint.rule import Edit, Severity
+from dockerlens.lint.rule import Severity
 
 SOURCE = "dockerlens"
 #: style findings are hints: editors show them faintly, and keep them out of problem lists.
@@ -63,17 +63,6 @@ def diagnostic(lines: Sequence[str], codec: PositionCodec, finding: Finding) -> 
         source=SOURCE,
         tags=[types.DiagnosticTag.Unnecessary] if finding.code == UNUSED_PRAGMA.code else None,
     )
-
-
-def text_edits(
-    lines: Sequence[str], codec: PositionCodec, edits: Iterable[Edit]
-) -> list[types.TextEdit]:
-    return [
-        types.TextEdit(
-            range=span(lines, codec, e.line, e.column, e.end_line, e.end_column), new_text=e.text
-        )
-        for e in edits
-    ]
 
 
 def replacement(

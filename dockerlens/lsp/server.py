@@ -59,11 +59,12 @@ def fixed_text(
     *,
     unsafe: bool,
 ) -> str:
-    """``text`` with the fixes of its ``findings`` applied, safe ones only unless ``unsafe``:
-    the one place the server applies fixes. ``lint`` gives the findings of a text as the
-    document's were found, for fixes applied pass after pass."""
-    chosen = [f for f in findings if f.fix is not None and (f.fix.safe or unsafe)]
-    return fix.apply_fixes(text, chosen)
+    """``text`` with the fixes of its ``findings`` applied by ``lint --fix``'s own
+    :func:`~dockerlens.lint.fix.fix_text` (whole or not at all, pass after pass, a pass that
+    would break the file dropped), safe ones only unless ``unsafe``. ``lint`` gives the
+    findings of a text as the document's were found; for one finding's quick fix it gives
+    none, so only that fix is applied."""
+    return fix.fix_text(text, lint, unsafe=unsafe, findings=findings).text
 
 
 class Linted:
@@ -250,14 +251,17 @@ class DockerlensServer(LanguageServer):
                 title = f"{finding.fix.title} ({finding.code})"
                 if not finding.fix.safe:
                     title += " [unsafe: may change what the image does]"
-                edits = convert.text_edits(linted.lines, codec, finding.fix.edits)
+                new = fixed_text(linted.text, [finding], _nothing, unsafe=True)
+                edit = convert.replacement(linted.lines, codec, linted.text, new)
+                if edit is None:  # the fix would break the file, or changes nothing
+                    continue
                 actions.append(
                     types.CodeAction(
                         title=title,
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=[diagnostic],
                         is_preferred=finding.fix.safe,
-                        edit=types.WorkspaceEdit(changes={uri: edits}),
+                        edit=types.WorkspaceEdit(changes={uri: [edit]}),
                     )
                 )
         lazy = self._resolves_edits()
@@ -353,6 +357,11 @@ class DockerlensServer(LanguageServer):
             return resolver.layers_for(config_path.parent)[0]
         except UserError:
             return None
+
+
+def _nothing(text: str) -> list[Finding]:
+    """No findings: a quick fix applies its own fix and stops."""
+    return []
 
 
 def _page(registry: Registry | None, code: str, url: str | None) -> str:
