@@ -11,12 +11,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from lsprotocol import types
-from pygls.uris import from_fs_path
 
 from dockerlens.cli import cli
 from dockerlens.syntax.parser import source_lines
-from tests.conftest import require_shellcheck
+from tests.conftest import IN_CI, require_shellcheck
+
+if not IN_CI:  # in CI the test extra's pygls must be there: without it these tests fail
+    pytest.importorskip("pygls", reason="pygls (the lsp extra) is not installed")
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
 from tests.lsp_client import (
     TIMEOUT,
     apply,
@@ -452,3 +457,25 @@ def test_diagnostics_of_an_unsaved_buffer_agree_with_lint_on_standard_input(
     untitled = {key[0] for key in Counter(diagnostic_key(lines, d) for d in served["untitled"])}
     assert "DL3002" in saved and "DL4000" not in saved
     assert "DL4000" in untitled  # the workspace folder's configuration does not ignore it
+
+
+def test_no_fix_is_offered_for_a_file_lint_fix_would_not_touch(project: Path) -> None:
+    """Fixes go through `lint --fix`'s code: a file BuildKit would not build is left alone."""
+    text = "FROM debian:12\nMAINTAINER me\nFETCH https://example.com/x /x\n"
+
+    async def session() -> None:
+        async with editor(project, "--no-shellcheck") as ed:
+            uri = ed.open(project / "Dockerfile", text)
+            diagnostics = await ed.diagnostics(uri, 1)
+            maintainer = next(d for d in diagnostics if d.code == "DL4000")
+            assert await ed.actions(uri, maintainer.range) == []
+            version = ed.replace(uri, text.replace("FETCH", "# FETCH"))
+            await ed.diagnostics(uri, version)
+            [quick] = await ed.actions(uri, maintainer.range, only=["quickfix"])
+            assert quick.title.endswith("(DL4000)")
+
+    run(session)
+    (project / "Dockerfile").write_text(text)
+    result = CliRunner().invoke(cli, ["lint", "--no-shellcheck", "--fix", str(project)])
+    assert (project / "Dockerfile").read_text() == text
+    assert result.exit_code == 1
