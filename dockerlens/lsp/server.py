@@ -5,6 +5,8 @@ rules, then ShellCheck over the RUN scripts. Linting happens on one worker threa
 (hover, code actions) are answered while a lint runs. Changes are debounced per document: a
 lint starts ``debounce`` seconds after the last change, and changes made while one runs are
 linted together afterwards; diagnostics for a text that has changed since are not published.
+Fixes are applied by ``lint --fix``'s :func:`~dockerlens.lint.fix.fix_text` (see
+:func:`fixed_text`).
 
 Configuration is found as ``dockerlens lint`` finds it, with the workspace folder holding the
 document as the current directory: ``.dockerlens.toml`` or ``[tool.dockerlens]`` nearest above
