@@ -51,14 +51,16 @@ def main() -> None:
     paths = sample(corpus, options.count)
     arguments = {None: [], True: ["--shellcheck"], False: ["--no-shellcheck"]}[options.shellcheck]
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"{len(paths)} files from {corpus}, {' '.join(arguments)}, load {load}")
+    print(
+        f"{len(paths)} files from {corpus}, {' '.join(arguments) or 'default options'}, load {load}"
+    )
     with tempfile.TemporaryDirectory() as home:
         comparison = compare(corpus, paths, arguments, Path(home))
     differ = comparison.disagreements
     print(f"agree: {len(paths) - len(differ)} of {len(paths)} files")
     print(
-        f"findings: {comparison.total(comparison.by_lint)} from lint, "
-        f"{comparison.total(comparison.by_server)} from the server"
+        f"findings: {comparison.lint_findings} from lint, "
+        f"{comparison.server_findings} from the server"
     )
     only_lint: Counter[str] = Counter()
     only_server: Counter[str] = Counter()

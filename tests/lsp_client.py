@@ -333,8 +333,13 @@ class Comparison:
             if linted != served:
                 self.disagreements.append(Disagreement(path, linted - served, served - linted))
 
-    def total(self, found: dict[Path, Counter[Key]]) -> int:
-        return sum(found.total() for found in found.values())
+    @property
+    def lint_findings(self) -> int:
+        return sum(keys.total() for keys in self.by_lint.values())
+
+    @property
+    def server_findings(self) -> int:
+        return sum(keys.total() for keys in self.by_server.values())
 
 
 def compare(
