@@ -12,9 +12,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
@@ -25,6 +24,9 @@ from dockerlens.lint.fix import MAX_PASSES, FixResult, fix_text
 from dockerlens.lint.report import LintRun
 from dockerlens.sources import ReadError, read_source
 from dockerlens.syntax.parser import source_lines
+
+if TYPE_CHECKING:
+    from dockerlens.lint.shellcheck import ScriptMemo
 
 #: Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -252,7 +254,7 @@ def lint_one(
     settings: LintSettings,
     shellcheck_jobs: int | None = None,
     notes: list[str] | None = None,
-    shellcheck_memo: MutableMapping[str, list[dict[str, Any]]] | None = None,
+    shellcheck_memo: ScriptMemo | None = None,
 ) -> list[Finding]:
     """The findings of one text as a run gives them, ShellCheck's included (what an editor
     server lints a document with). ``notes``: where to add the notes for the reader

@@ -31,15 +31,46 @@ import shutil
 import subprocess
 import sysconfig
 import tempfile
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import FileResult, add_external
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.model import Step
+
+
+class ScriptMemo(Protocol):
+    """ShellCheck's comments per script text, kept by the caller between runs (the language
+    server's recent scripts, a result cache): a script it knows is not checked again."""
+
+    def get(self, text: str) -> list[dict[str, Any]] | None: ...
+
+    def put(self, text: str, comments: list[dict[str, Any]]) -> None: ...
+
+
+class RecentScripts:
+    """A :class:`ScriptMemo` in memory for the scripts checked last, at most ``size`` of them
+    (the language server's: an edit re-checks only the RUNs it changed)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.comments: dict[str, list[dict[str, Any]]] = {}
+
+    def get(self, text: str) -> list[dict[str, Any]] | None:
+        found = self.comments.pop(text, None)
+        if found is not None:
+            self.comments[text] = found  # now the most recent
+        return found
+
+    def put(self, text: str, comments: list[dict[str, Any]]) -> None:
+        self.comments.pop(text, None)
+        self.comments[text] = comments
+        while len(self.comments) > self.size:
+            del self.comments[next(iter(self.comments))]
+
 
 NAME = "shellcheck"
 URL = "https://www.shellcheck.net/wiki/{code}"
@@ -179,17 +210,16 @@ class Pipeline:
         per_process: int = MAX_PER_PROCESS,
         declare_all: bool = False,
         eager: bool = True,
-        memo: MutableMapping[str, list[dict[str, Any]]] | None = None,
+        memo: ScriptMemo | None = None,
     ) -> None:
-        """``memo``: ShellCheck's comments by script text, kept between runs by a caller
-        that lints the same files again (the language server): a script found there is not
-        checked again, and each script checked is added."""
         self.program = executable or find_shellcheck()
+        #: Comments already known per script text: those are not checked.
+        self.memo = memo
+        self.known: dict[int, list[dict[str, Any]]] = {}
         self.jobs = max(1, jobs or available_cores())
         self.per_process = max(1, per_process)
         self.declare_all = declare_all
         self.eager = eager
-        self.memo = memo
         self.unique: dict[str, int] = {}
         self.pending: list[int] = []
         self.files: list[tuple[LintContext, list[Script]]] = []
@@ -220,7 +250,9 @@ class Pipeline:
         for script in scripts:
             if script.text not in self.unique:
                 index = self.unique[script.text] = len(self.unique)
-                if self.memo is not None and script.text in self.memo:
+                remembered = self.memo.get(script.text) if self.memo is not None else None
+                if remembered is not None:
+                    self.known[index] = remembered
                     continue
                 Path(self.folder, f"{index}.sh").write_text(
                     script.text, encoding="utf-8", errors="replace"
@@ -247,13 +279,7 @@ class Pipeline:
                 process.wait()
                 self.finished.append((batch, process.returncode, out, err))
             self.running = []
-            comments, notes, failed = self._comments()
-            if self.memo is not None:
-                for text, index in self.unique.items():
-                    if text in self.memo:
-                        comments[index] = self.memo[text]
-                    elif index not in failed:
-                        self.memo[text] = comments[index]
+            comments, notes = self._comments()
             if self.start_error is not None:
                 notes.append(f"ShellCheck could not run ({self.start_error}): SC checks skipped")
             by_context = {id(r.context): r for r in results if r.context is not None}
@@ -308,12 +334,9 @@ class Pipeline:
                 self.finished.append((batch, process.returncode, out, err))
         self.running = still
 
-    def _comments(self) -> tuple[list[list[dict[str, Any]]], list[str], set[int]]:
-        """Each script's comments, notes for the reader, and the scripts whose check failed
-        (or never ran)."""
+    def _comments(self) -> tuple[list[list[dict[str, Any]]], list[str]]:
         comments: list[list[dict[str, Any]]] = [[] for _ in self.unique]
         notes: list[str] = []
-        checked: set[int] = set()
         for batch, returncode, out, err in self.finished:
             try:
                 found = json.loads(out.read_bytes().decode("utf-8", "replace"))["comments"]
@@ -326,13 +349,17 @@ class Pipeline:
                     f"ShellCheck failed (exit {returncode}){detail}: "
                     f"SC checks may be missing for {len(batch)} RUN script(s)"
                 )
-            else:
-                checked.update(batch)
             for comment in found or []:
                 stem = str(comment.get("file", "")).removesuffix(".sh")
                 if stem.isdigit() and int(stem) < len(comments):
                     comments[int(stem)].append(comment)
-        return comments, notes, set(range(len(comments))) - checked
+            if self.memo is not None and found is not None and returncode in (0, 1):
+                texts = self.texts
+                for index in batch:
+                    self.memo.put(texts[index], comments[index])
+        for index, remembered in self.known.items():
+            comments[index] = remembered
+        return comments, notes
 
 
 def scripts_of(result: FileResult, *, declare_all: bool = False) -> list[Script]:

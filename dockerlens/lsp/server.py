@@ -40,6 +40,7 @@ from dockerlens.lint.docs import DocError, render_engine_markdown, render_markdo
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.registry import Registry, is_shellcheck_code
 from dockerlens.lint.runner import lint_one
+from dockerlens.lint.shellcheck import RecentScripts
 from dockerlens.lsp import convert
 from dockerlens.project_config import CONFIG_NAMES
 from dockerlens.syntax.parser import source_lines
@@ -107,7 +108,7 @@ class DockerlensServer(LanguageServer):
         self.linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dockerlens-lint")
         self.noted: set[str] = set()
         #: ShellCheck's comments by script text: an edit re-checks only the RUNs it changed.
-        self.shellcheck_memo: dict[str, list[dict[str, Any]]] = {}
+        self.shellcheck_memo = RecentScripts(SHELLCHECK_MEMO_SIZE)
 
     # --- which documents, which configuration ------------------------------------------
 
@@ -209,8 +210,6 @@ class DockerlensServer(LanguageServer):
                 source=convert.SOURCE,
             )
             return Linted(version, text, [], [problem], None)
-        for oldest in list(self.shellcheck_memo)[:-SHELLCHECK_MEMO_SIZE]:
-            del self.shellcheck_memo[oldest]
         diagnostics = [convert.diagnostic(lines, codec, f) for f in findings]
         return Linted(version, text, findings, diagnostics, registry, notes)
 
