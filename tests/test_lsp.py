@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from dockerlens.cli import cli
 from dockerlens.syntax.parser import source_lines
-from tests.conftest import IN_CI, require_shellcheck
+from tests.conftest import IN_CI
 
 if not IN_CI:  # in CI the test extra's pygls must be there: without it these tests fail
     pytest.importorskip("pygls", reason="pygls (the lsp extra) is not installed")
@@ -173,8 +173,7 @@ def test_fix_all_edit_is_computed_when_chosen_by_editors_that_ask_for_it(project
     run(session)
 
 
-def test_unsafe_fixes_are_marked_and_kept_out_of_fix_all(project: Path) -> None:
-    require_shellcheck()
+def test_unsafe_fixes_are_marked_and_kept_out_of_fix_all(project: Path, program: str) -> None:
     text = "FROM debian:12\nMAINTAINER me\nRUN echo $HOME\n"
 
     async def session() -> None:
@@ -402,11 +401,10 @@ def agreement_project(folder: Path) -> list[Path]:
     ]
 
 
-def test_diagnostics_agree_with_lint_json(project: Path) -> None:
+def test_diagnostics_agree_with_lint_json(project: Path, program: str) -> None:
     """For each file, the server publishes what `dockerlens lint --format json` reports for
     it: code, line, column, severity and message, with ShellCheck's findings, the build
     context's rules and each folder's configuration."""
-    require_shellcheck()
     paths = agreement_project(project)
     comparison = compare(project, paths)
     assert [str(d) for d in comparison.disagreements] == []
@@ -423,12 +421,11 @@ def test_diagnostics_agree_with_lint_json(project: Path) -> None:
 
 
 def test_diagnostics_of_an_unsaved_buffer_agree_with_lint_on_standard_input(
-    project: Path,
+    project: Path, program: str
 ) -> None:
     """A document's text in the editor is linted, not the file on disk: as
     `dockerlens lint --stdin-filename PATH -` lints it (and an untitled document as the
     folder's Dockerfile)."""
-    require_shellcheck()
     paths = agreement_project(project)
     service = paths[0]
     edited = service.read_text() + "RUN ls $HOME\nUSER root\n"

@@ -21,14 +21,9 @@ from dockerlens.lint.fix import apply_fixes
 from dockerlens.lint.rule import Severity
 from dockerlens.lint.runner import _external_passes, run_lint
 from dockerlens.model import shell_text
-from tests.conftest import ROOT, require_shellcheck
+from tests.conftest import ROOT
 
 SETTINGS = LintSettings(())
-
-
-@pytest.fixture(scope="module")
-def program() -> str:
-    return require_shellcheck()
 
 
 def dockerfile(text: str) -> str:
