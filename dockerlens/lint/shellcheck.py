@@ -42,7 +42,7 @@ import sysconfig
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import (
@@ -60,7 +60,36 @@ from dockerlens.shell import Command, parse_shell
 if TYPE_CHECKING:
     import subprocess
 
-    from dockerlens.lint.cache import ScriptMemo
+
+class ScriptMemo(Protocol):
+    """ShellCheck's comments per script text, kept by the caller between runs (the language
+    server's recent scripts, a result cache): a script it knows is not checked again."""
+
+    def get(self, text: str) -> list[dict[str, Any]] | None: ...
+
+    def put(self, text: str, comments: list[dict[str, Any]]) -> None: ...
+
+
+class RecentScripts:
+    """A :class:`ScriptMemo` in memory for the scripts checked last, at most ``size`` of them
+    (the language server's: an edit re-checks only the RUNs it changed)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.comments: dict[str, list[dict[str, Any]]] = {}
+
+    def get(self, text: str) -> list[dict[str, Any]] | None:
+        found = self.comments.pop(text, None)
+        if found is not None:
+            self.comments[text] = found  # now the most recent
+        return found
+
+    def put(self, text: str, comments: list[dict[str, Any]]) -> None:
+        self.comments.pop(text, None)
+        self.comments[text] = comments
+        while len(self.comments) > self.size:
+            del self.comments[next(iter(self.comments))]
+
 
 NAME = "shellcheck"
 URL = "https://www.shellcheck.net/wiki/{code}"
@@ -236,7 +265,8 @@ class Pipeline:
         memo: ScriptMemo | None = None,
     ) -> None:
         self.program = executable or find_shellcheck()
-        #: Comments already known per script text (the result cache): those are not checked.
+        #: Comments already known per script text (the result cache, the language server's
+        #: recent scripts): those are not checked.
         self.memo = memo
         self.known: dict[int, list[dict[str, Any]]] = {}
         self.jobs = max(1, jobs or available_cores())
