@@ -250,6 +250,31 @@ def test_the_lint_command_under_spawn(project: Path) -> None:
     assert status == 1 and "TST001" in {f["code"] for f in spawned}
 
 
+def test_a_warm_run_under_spawn_prints_what_the_workers_found(
+    program: str, project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The cold run's spawned workers store their results; the warm run reads them back: the
+    same JSON byte for byte, TST002's process ids of the cold run's workers included."""
+    env = {
+        **os.environ,
+        "DOCKERLENS_START_METHOD": "spawn",
+        "DOCKERLENS_CACHE_DIR": str(tmp_path_factory.mktemp("spawn-cache")),
+    }
+
+    def lint(*options: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "dockerlens", "lint", "--format", "json", *options, "."]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        assert done.stderr == "" and done.returncode == 1
+        return done
+
+    cold = lint()
+    checked_in = {where(f["message"])[1] for f in json.loads(cold.stdout) if f["code"] == "TST002"}
+    assert len(checked_in) == 2  # two spawned workers linted the files
+    assert lint().stdout == cold.stdout
+    # Linted again (new workers), the messages differ: the equality above is the cache's.
+    assert lint("--no-cache").stdout != cold.stdout
+
+
 #: Safe fixes (DL4000, DL3020) and ShellCheck's unsafe one (SC2086's quotes).
 FIXABLE = "FROM debian:12.7\nMAINTAINER Jane\nADD app.py /app/\nRUN echo $HOME\nUSER 10001\n"
 SAFELY_FIXED = (

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import pickle
 import signal
 import sys
 import threading
@@ -233,6 +232,8 @@ def _lint_all(
     stdin_used = any(job.path == "-" for job in work)
     if workers < 2 or stdin_used or len(work) < PARALLEL_MIN_FILES:
         return _lint_share(work, shellcheck_jobs=None, fixing=fixing, memo=memo)
+    import pickle  # only for worker processes: one file's start-up does without it
+
     # Pickled here and unpickled by the worker itself: a share a spawned worker cannot read (a
     # rule class it cannot import) comes back as its error; one no process can read, stays.
     try:
@@ -356,6 +357,8 @@ def _worker(share: bytes, plugin_folders: tuple[Path, ...], results: Connection)
     """A worker process: its own process group (the parent stops it and what it started),
     SIGTERM and SIGINT unwind it (ShellCheck's processes killed, folders removed), and a
     spawned worker loads the local plugins its share's rule classes come from."""
+    import pickle
+
     if hasattr(os, "setpgrp"):
         os.setpgrp()
     exit_on(signal.SIGINT, signal.SIGTERM)
