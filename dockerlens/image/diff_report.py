@@ -13,7 +13,15 @@ from rich.console import Console
 from rich.text import Text
 
 from dockerlens.display import visible
-from dockerlens.image.diff import ADDED, MODIFIED, REMOVED, FileChange, ImageDiff, directory_totals
+from dockerlens.image.diff import (
+    ADDED,
+    MODIFIED,
+    REMOVED,
+    FileChange,
+    ImageDiff,
+    change_counts,
+    directory_totals,
+)
 from dockerlens.image.pipeline import ImageResult, shown_count
 from dockerlens.image.render import _instruction as clipped_instruction
 from dockerlens.image.render import _table as table_titled
@@ -75,10 +83,7 @@ def _file_json(diff: ImageDiff, change: FileChange) -> dict[str, Any]:
 
 
 def counts(diff: ImageDiff) -> dict[str, int]:
-    found = {ADDED: 0, REMOVED: 0, MODIFIED: 0}
-    for change in diff.files:
-        found[change.change] += 1
-    return found
+    return change_counts(diff.files)
 
 
 def diff_json(diff: ImageDiff, top: int, growth: dict[str, Any] | None) -> dict[str, Any]:
