@@ -411,16 +411,20 @@ def make_layer() -> Callable[[list[LayerEntry]], bytes]:
     return layer_tar
 
 
-@pytest.fixture
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Debian's docker-registry (distribution) on a free loopback port; yields ``host:port``.
-
-    One per test: skopeo remembers which compressed blobs a registry holds and reuses them
-    instead of compressing as asked, so tests of different compressions need distinct ones."""
+@contextlib.contextmanager
+def running_registry(
+    root: Path,
+    extra_config: str = "",
+    *,
+    tls: tuple[Path, Path] | None = None,
+    ca_file: Path | None = None,
+) -> Iterator[str]:
+    """:func:`tests.image.registry_push.serve_registry`, skipped (failed in CI) when
+    docker-registry is missing or does not answer."""
     from tests.image.registry_push import RegistryUnavailable, serve_registry
 
     try:
-        server = serve_registry(tmp_path_factory.mktemp("registry"))
+        server = serve_registry(root, extra_config, tls=tls, ca_file=ca_file)
         address = server.__enter__()
     except RegistryUnavailable as err:
         unavailable(str(err))
@@ -428,6 +432,16 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
     finally:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Debian's docker-registry (distribution) on a free loopback port; yields ``host:port``.
+
+    One per test: skopeo remembers which compressed blobs a registry holds and reuses them
+    instead of compressing as asked, so tests of different compressions need distinct ones."""
+    with running_registry(tmp_path_factory.mktemp("registry")) as address:
+        yield address
 
 
 def measured_bytes(findings: list[dict[str, Any]]) -> dict[tuple[str, int], int]:
