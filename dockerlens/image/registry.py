@@ -68,6 +68,7 @@ class RegistryStore:
         self._http = RegistryHTTP(host, repository, description, options or RegistryOptions())
         self._limits = limits
         self._documents: dict[str, Any] = {}
+        self._config_digests: set[str] = set()
         #: times a blob download broke off and was resumed with a Range request
         self.resumed_downloads = 0
 
@@ -103,6 +104,14 @@ class RegistryStore:
 
     def remember(self, digest: str, document: Any) -> None:
         self._documents[f"blobs/{digest.replace(':', '/')}"] = document
+        self._note_config(document)
+
+    def _note_config(self, document: Any) -> None:
+        """A manifest names its config: that digest is a blob, not a manifest (distribution
+        answers a manifest request for it with a 500, which would be retried in vain)."""
+        config = document.get("config") if isinstance(document, dict) else None
+        if isinstance(config, dict) and isinstance(config.get("digest"), str):
+            self._config_digests.add(config["digest"])
 
     @staticmethod
     def _digest(name: str) -> str:
@@ -119,27 +128,36 @@ class RegistryStore:
         if name in self._documents:
             return self._documents[name]
         digest = self._digest(name)
-        try:
-            _, document, _ = self.manifest(digest)
-        except ImageInputError:
+        document = None
+        if digest not in self._config_digests:
             try:
-                with self._open(f"blobs/{digest}") as response:
-                    data = response.read(MAX_JSON_BYTES + 1)
-            except urllib.error.HTTPError as err:
-                if err.code in RETRY_STATUSES:
-                    raise ImageInputError(
-                        f"{self.description}: blob {digest}: registry error {err.code} "
-                        f"after {ATTEMPTS} attempts"
-                    ) from None
-                raise ImageInputError(f"{self.description}: blob {digest}: {err.code}") from None
-            if len(data) > MAX_JSON_BYTES:
-                raise ImageInputError(f"{self.description}: blob {digest} too large") from None
-            try:
-                document = json.loads(data)
-            except ValueError:
-                raise ImageInputError(f"{self.description}: blob {digest} is not JSON") from None
+                _, document, _ = self.manifest(digest)
+            except ImageInputError:
+                document = None
+        if document is None:
+            document = self._json_blob(digest)
         self._documents[name] = document
+        self._note_config(document)
         return document
+
+    def _json_blob(self, digest: str) -> Any:
+        try:
+            # A config is a blob like a layer: a dropped download resumes the same way.
+            with self._http.blob(digest, f"{self.description}: blob {digest}", None) as blob:
+                data = _read_at_most(blob, MAX_JSON_BYTES + 1)
+        except urllib.error.HTTPError as err:
+            if err.code in RETRY_STATUSES:
+                raise ImageInputError(
+                    f"{self.description}: blob {digest}: registry error {err.code} "
+                    f"after {ATTEMPTS} attempts"
+                ) from None
+            raise ImageInputError(f"{self.description}: blob {digest}: {err.code}") from None
+        if len(data) > MAX_JSON_BYTES:
+            raise ImageInputError(f"{self.description}: blob {digest} too large") from None
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise ImageInputError(f"{self.description}: blob {digest} is not JSON") from None
 
     def scan(self, name: str, what: str, digest: Callable[[str], bool] | None = None) -> LayerScan:
         blob = self._digest(name)
@@ -159,6 +177,19 @@ class RegistryStore:
             )
         self.resumed_downloads += stream.resumed
         return scan
+
+
+def _read_at_most(stream: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``stream`` (one ``read`` may return fewer)."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = stream.read(min(left, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def registry_images(

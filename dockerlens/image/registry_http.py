@@ -166,7 +166,8 @@ class RegistryHTTP:
         reason = getattr(err, "reason", err)
         if isinstance(reason, ssl.SSLCertVerificationError):
             return ImageInputError(
-                f"{self.description}: TLS: {reason.verify_message or reason} for {self._host}; "
+                f"{self.description}: TLS: the certificate of {self._host} could not be "
+                f"verified ({reason.verify_message or reason}); "
                 f"give its CA with --cert-dir DIR (a DIR/*.crt) or in "
                 f"/etc/containers/certs.d/{self._host}/, or --tls-verify=false"
             )

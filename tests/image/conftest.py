@@ -160,12 +160,13 @@ def skopeo_copy() -> Callable[..., None]:
     assert path is not None
 
     def copy(source: str, destination: str, *extra: str) -> None:
-        subprocess.run(
+        done = subprocess.run(
             [path, "--insecure-policy", "copy", "--quiet", *extra, source, destination],
-            check=True,
             capture_output=True,
+            text=True,
             timeout=300,
         )
+        assert done.returncode == 0, f"skopeo copy {source} {destination}: {done.stderr}"
 
     return copy
 

@@ -224,7 +224,8 @@ class FlakyProxy:
     manifest_503: int = 0
     #: every blob request gets a 503
     blob_503: bool = False
-    #: "first": each blob's first download is cut off half-way; "always": every one is
+    #: "first": each blob's first download is cut off half-way; "always": every download of a
+    #: blob is cut off before its first byte (no attempt makes progress)
     drop_blobs: str | None = None
     #: (path, Range header or None, status sent)
     log: list[tuple[str, str | None, int]] = field(default_factory=list)
@@ -273,13 +274,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         elif proxy.drop_blobs != "always":
             drop = False
         if drop:
-            # The whole length is announced, half is sent, and the connection dies.
+            # The whole length is announced, half (or nothing) is sent, and the connection dies.
             self.send_response(response.status)
             for name, value in passed.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
+            self.wfile.write(body[: len(body) // 2] if proxy.drop_blobs == "first" else b"")
             self.wfile.flush()
             self.close_connection = True
             return

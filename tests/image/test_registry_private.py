@@ -73,6 +73,7 @@ def no_ambient_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     (home / ".docker").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("DOCKER_CONFIG", str(home / ".docker"))
+    (tmp_path / "run").mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     monkeypatch.delenv("REGISTRY_AUTH_FILE", raising=False)
     return home
@@ -144,7 +145,7 @@ def test_containers_auth_json(
         auth_file = tmp_path / "run" / "containers" / "auth.json"
     else:
         auth_file = tmp_path / "elsewhere" / "auth.json"
-    auth_file.parent.mkdir(parents=True)
+    auth_file.parent.mkdir(parents=True, exist_ok=True)
     auth_file.write_text(_auth_json(htpasswd_registry, USER, PASSWORD))
     args: tuple[str, ...] = ()
     if where == "REGISTRY_AUTH_FILE":
@@ -160,7 +161,7 @@ def test_auth_json_comes_before_the_docker_config(
     htpasswd_registry: str, tmp_path: Path, no_ambient_credentials: Path
 ) -> None:
     auth_file = tmp_path / "run" / "containers" / "auth.json"
-    auth_file.parent.mkdir(parents=True)
+    auth_file.parent.mkdir(parents=True, exist_ok=True)
     auth_file.write_text(_auth_json(htpasswd_registry, USER, "from-auth-json-wrong"))
     config = no_ambient_credentials / ".docker" / "config.json"
     config.write_text(_auth_json(htpasswd_registry, USER, PASSWORD))
@@ -350,6 +351,15 @@ def test_an_anonymous_token_without_access_is_refused(
 # -- TLS ---------------------------------------------------------------------------------------
 
 
+def _ca_dir(ca: Certificate, directory: Path) -> Path:
+    """``directory/ca.crt`` alone, as a certs.d directory holds a CA (a lone .key is taken by
+    skopeo for half of a client pair)."""
+    crt, _ = ca.write(directory.parent / f"{directory.name}-ca", "ca")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "ca.crt").write_bytes(crt.read_bytes())
+    return directory / "ca.crt"
+
+
 @pytest.fixture
 def tls_registry(
     tmp_path_factory: pytest.TempPathFactory, layout: Path, skopeo_copy: Callable[..., None]
@@ -360,7 +370,7 @@ def tls_registry(
     ca = make_certificate("dockerlens test CA")
     server = make_certificate("127.0.0.1", issuer=ca)
     cert_dir = root / "certs"
-    ca_file, _ = ca.write(cert_dir, "ca")
+    ca_file = _ca_dir(ca, cert_dir)
     served = server.write(root / "server", "server")
     with running_registry(root, tls=served, ca_file=ca_file) as address:
         skopeo_copy(
@@ -384,10 +394,11 @@ def test_an_untrusted_certificate_is_refused_unless_asked(
 ) -> None:
     address, _ = tls_registry
     other = tmp_path / "other-ca"
-    make_certificate("some other CA").write(other, "ca")
+    _ca_dir(make_certificate("some other CA"), other)
     code, _, stderr = analyze(f"{address}/team/app:1.0", "--cert-dir", str(other))
     assert code == 2 and stderr.count("\n") == 1
-    assert "TLS: certificate verify failed" in stderr and "--cert-dir" in stderr
+    assert f"TLS: the certificate of {address} could not be verified" in stderr
+    assert "--cert-dir" in stderr and "--tls-verify=false" in stderr
     code, document, stderr = analyze(
         f"{address}/team/app:1.0", "--cert-dir", str(other), "--tls-verify=false"
     )
@@ -440,7 +451,11 @@ def test_a_blob_that_keeps_failing_ends_in_one_line(plain_registry: str) -> None
         proxy.drop_blobs = "always"
         code, _, stderr = analyze(f"{address}/team/app:1.0")
     assert code == 2 and stderr.count("\n") == 1
-    assert "could not be resumed after 5 attempts" in stderr
+    assert "broke off at byte 0 and could not be resumed after 5 attempts" in stderr
+    (digest,) = {path.rpartition("/")[2] for path, _, _ in proxy.log if "/blobs/" in path}
+    assert digest in stderr
+    # The first request and four more, each asking from byte 0 again (nothing came).
+    assert proxy.blob_requests(digest) == [(None, 200)] * 5
 
 
 def test_a_registry_that_stays_unavailable_ends_in_one_line(plain_registry: str) -> None:
