@@ -361,7 +361,7 @@ def _run(
             )
             for image in inputs
         ]
-    comparisons = compare_platforms(results)
+    comparisons = compare_platforms(results, cache.reads)
     sharing = compute_sharing(results)
     rules = evaluate(results, thresholds)
     attributions = lenses.attribute_results(results, dockerfile)

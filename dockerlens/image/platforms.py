@@ -7,6 +7,7 @@ link target, and the contents of same-size files from different layers. Nothing 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,14 +48,22 @@ class PlatformComparison:
     #: diff_ids every platform has (base layers built for no particular platform)
     shared_layers: list[str]
     differences: list[PlatformDifference]
+    #: layer reads for these platforms (a layer they share is read once), and the layers read
+    #: again to hash same-size files for the comparison
+    layers_read: int = 0
+    layers_hashed: int = 0
+    bytes_hashed: int = 0
 
     @property
     def platforms(self) -> list[str]:
         return [platform_of(result.image) for result in self.results]
 
 
-def compare_platforms(results: list[ImageResult]) -> list[PlatformComparison]:
-    """One comparison per source and ref that gave results for more than one platform."""
+def compare_platforms(
+    results: list[ImageResult], reads: Counter[str] | None = None
+) -> list[PlatformComparison]:
+    """One comparison per source and ref that gave results for more than one platform;
+    ``reads``: times each layer was read (:attr:`ScanCache.reads`)."""
     groups: dict[tuple[str, str], list[int]] = {}
     for position, result in enumerate(results):
         groups.setdefault((result.image.source, result.ref), []).append(position)
@@ -63,13 +72,16 @@ def compare_platforms(results: list[ImageResult]) -> list[PlatformComparison]:
         members = [results[position] for position in positions]
         if len({platform_of(result.image) for result in members}) < 2:
             continue
+        layers_hashed = bytes_hashed = 0
         if any(result.figures is None or result.figures.files is None for result in members):
             differences: list[PlatformDifference] = []
         else:
             first = members[0]
             differences = []
             for other in members[1:]:
-                files, _, _, unverified = compare_files(first, other)
+                files, layers, hashed, unverified = compare_files(first, other)
+                layers_hashed += layers
+                bytes_hashed += hashed
                 differences.append(
                     PlatformDifference(
                         platform_of(other.image), platform_of(first.image), files, unverified
@@ -77,7 +89,21 @@ def compare_platforms(results: list[ImageResult]) -> list[PlatformComparison]:
                 )
         in_all = set.intersection(*({layer.diff_id for layer in r.layers} for r in members))
         shared = [layer.diff_id for layer in members[0].layers if layer.diff_id in in_all]
-        comparisons.append(PlatformComparison(ref, source, members, positions, shared, differences))
+        distinct = {layer.diff_id for result in members for layer in result.layers}
+        layers_read = sum((reads or Counter())[diff_id] for diff_id in distinct)
+        comparisons.append(
+            PlatformComparison(
+                ref,
+                source,
+                members,
+                positions,
+                shared,
+                differences,
+                layers_read,
+                layers_hashed,
+                bytes_hashed,
+            )
+        )
     return comparisons
 
 
@@ -141,6 +167,15 @@ def comparisons_json(comparisons: list[PlatformComparison], top: int) -> list[di
                 "shared_layers": comparison.shared_layers,
                 "shared_bytes": sum(sizes[diff_id] for diff_id in comparison.shared_layers),
                 "differences": differences,
+                "read": {
+                    "layers": comparison.layers_read,
+                    "distinct_layers": len(
+                        {layer.diff_id for result in comparison.results for layer in result.layers}
+                    ),
+                    "layers_in_platforms": sum(len(r.layers) for r in comparison.results),
+                    "layers_hashed": comparison.layers_hashed,
+                    "bytes_hashed": comparison.bytes_hashed,
+                },
             }
         )
     return document

@@ -401,6 +401,43 @@ class ArchiveWriter:
                 (path / member).write_bytes(data)
         return path
 
+    def multi_platform_layout(
+        self, name: str, platforms: dict[str, list[bytes]], tag: str, compression: str = "none"
+    ) -> Path:
+        """An OCI layout whose ``tag`` names a multi-platform image index: one image of
+        ``layers`` per ``os/arch[/variant]``, as ``docker buildx`` pushes them."""
+        path = self.oci_layout(
+            name,
+            [{"layers": layers, "commands": ["A"] * len(layers)} for layers in platforms.values()],
+            compression,
+        )
+        top = json.loads((path / "index.json").read_text())
+        children = []
+        for descriptor, platform in zip(top["manifests"], platforms, strict=True):
+            os_name, architecture, *variant = platform.split("/")
+            fields = {"os": os_name, "architecture": architecture}
+            if variant:
+                fields["variant"] = variant[0]
+            children.append({**descriptor, "platform": fields})
+        index = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "manifests": children,
+            }
+        ).encode()
+        (path / "blobs" / "sha256" / sha256(index)[7:]).write_bytes(index)
+        top["manifests"] = [
+            {
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": sha256(index),
+                "size": len(index),
+                "annotations": {"org.opencontainers.image.ref.name": tag},
+            }
+        ]
+        (path / "index.json").write_text(json.dumps(top))
+        return path
+
 
 @pytest.fixture
 def archives(tmp_path: Path) -> ArchiveWriter:
