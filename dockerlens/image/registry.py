@@ -27,7 +27,7 @@ from dockerlens.image.errors import ImageInputError
 from dockerlens.image.layerscan import LayerScan, scan_layer
 from dockerlens.image.model import ImageInput, Limits
 from dockerlens.image.registry_auth import RegistryOptions
-from dockerlens.image.registry_http import ATTEMPTS, RETRY_STATUSES, RegistryHTTP
+from dockerlens.image.registry_http import ATTEMPTS, RETRY_STATUSES, RegistryHTTP, read_at_most
 
 _MANIFEST_TYPES = ", ".join(
     (MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST, MEDIA_OCI_MANIFEST, MEDIA_DOCKER_MANIFEST)
@@ -72,16 +72,18 @@ class RegistryStore:
         #: times a blob download broke off and was resumed with a Range request
         self.resumed_downloads = 0
 
-    def _open(self, path: str, accept: str | None = None) -> Any:
-        """``path`` is relative to the repository, or to the host when it starts with ``/``."""
-        return self._http.open(path, accept)
+    def read_document(self, path: str, limit: int) -> tuple[Any, bytes]:
+        """(headers, body) of ``path``: relative to the repository, or to the host when it
+        starts with ``/``."""
+        return self._http.read_document(path, None, limit)
 
     def manifest(self, reference: str) -> tuple[str, Any, str]:
         """(media type, document, digest) of a manifest or index by tag or digest."""
         try:
-            with self._open(f"manifests/{reference}", _MANIFEST_TYPES) as response:
-                data = response.read(MAX_JSON_BYTES + 1)
-                media_type = response.headers.get("Content-Type", "").split(";")[0]
+            headers, data = self._http.read_document(
+                f"manifests/{reference}", _MANIFEST_TYPES, MAX_JSON_BYTES + 1
+            )
+            media_type = headers.get("Content-Type", "").split(";")[0]
         except urllib.error.HTTPError as err:
             if err.code == 404:
                 raise ImageInputError(
@@ -144,7 +146,7 @@ class RegistryStore:
         try:
             # A config is a blob like a layer: a dropped download resumes the same way.
             with self._http.blob(digest, f"{self.description}: blob {digest}", None) as blob:
-                data = _read_at_most(blob, MAX_JSON_BYTES + 1)
+                data = read_at_most(blob, MAX_JSON_BYTES + 1)
         except urllib.error.HTTPError as err:
             if err.code in RETRY_STATUSES:
                 raise ImageInputError(
@@ -179,19 +181,6 @@ class RegistryStore:
         return scan
 
 
-def _read_at_most(stream: Any, limit: int) -> bytes:
-    """Up to ``limit`` bytes of ``stream`` (one ``read`` may return fewer)."""
-    chunks: list[bytes] = []
-    left = limit
-    while left > 0:
-        chunk = stream.read(min(left, 1 << 16))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
 def registry_images(
     reference: str,
     limits: Limits,
@@ -218,9 +207,8 @@ def _listing(store: RegistryStore, path: str, key: str) -> list[str]:
     next_path: str | None = path
     while next_path is not None:
         try:
-            with store._open(next_path) as response:
-                data = response.read(MAX_JSON_BYTES + 1)
-                link = response.headers.get("Link", "")
+            headers, data = store.read_document(next_path, MAX_JSON_BYTES + 1)
+            link = headers.get("Link", "")
         except urllib.error.HTTPError as err:
             raise ImageInputError(f"{store.description}: registry error {err.code}") from None
         try:

@@ -53,6 +53,19 @@ def _challenge_fields(challenge: str) -> dict[str, str]:
     return dict(re.findall(r'(\w+)="([^"]*)"', challenge))
 
 
+def read_at_most(stream: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``stream`` (one ``read`` may return fewer)."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = stream.read(min(left, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 class RegistryHTTP:
     """Requests to one registry host for one repository, authenticated as the registry asks."""
 
@@ -216,6 +229,24 @@ class RegistryHTTP:
                 if attempt == ATTEMPTS:
                     raise self._unreachable(err, attempt) from None
                 _pause(attempt - 1)
+
+    def read_document(self, path: str, accept: str | None, limit: int) -> tuple[Any, bytes]:
+        """(headers, up to ``limit`` bytes) of a small document (manifest, list page); a
+        connection that drops while it is read is asked for again from the start."""
+        for attempt in range(ATTEMPTS):
+            response = self.open(path, accept)
+            try:
+                with response:
+                    data = read_at_most(response, limit)
+                    announced = response.headers.get("Content-Length", "")
+                    if announced.isdigit() and len(data) < min(int(announced), limit):
+                        raise ConnectionError(f"the connection closed at byte {len(data)}")
+                    return response.headers, data
+            except _TRANSIENT as err:
+                if attempt + 1 == ATTEMPTS:
+                    raise self._unreachable(err, ATTEMPTS) from None
+                _pause(attempt)
+        raise AssertionError("unreachable")
 
     def _after_401(self, challenge: str, sent: str | None, renewed: bool) -> None:
         if not challenge:

@@ -224,6 +224,8 @@ class FlakyProxy:
     manifest_503: int = 0
     #: every blob request gets a 503
     blob_503: bool = False
+    #: the next N manifest answers are cut off half-way
+    drop_manifests: int = 0
     #: "first": each blob's first download is cut off half-way; "always": every download of a
     #: blob is cut off before its first byte (no attempt makes progress)
     drop_blobs: str | None = None
@@ -268,7 +270,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         }
         proxy.log.append((path, wanted_range, response.status))
         drop = is_blob and response.status in (200, 206) and len(body) > 1
-        if drop and proxy.drop_blobs == "first":
+        if "/manifests/" in path and response.status == 200 and proxy.drop_manifests > 0:
+            proxy.drop_manifests -= 1
+            drop = True
+        elif drop and proxy.drop_blobs == "first":
             drop = path not in proxy._dropped
             proxy._dropped.add(path)
         elif proxy.drop_blobs != "always":
@@ -280,7 +285,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body[: len(body) // 2] if proxy.drop_blobs == "first" else b"")
+            self.wfile.write(body[: len(body) // 2] if proxy.drop_blobs != "always" else b"")
             self.wfile.flush()
             self.close_connection = True
             return

@@ -446,6 +446,16 @@ def test_503s_and_dropped_blob_downloads_are_retried_and_resumed(
         assert int(resume_range[6:-1]) > 0 and resume_status == 206
 
 
+def test_a_manifest_cut_off_is_asked_for_again(plain_registry: str) -> None:
+    with flaky_proxy(plain_registry) as (address, proxy):
+        proxy.drop_manifests = 2
+        code, document, stderr = analyze(f"{address}/team/app:1.0")
+    assert code == 0, stderr
+    check_figures(document)
+    manifests = [path for path, _, _ in proxy.log if "/manifests/" in path]
+    assert manifests[:3] == ["/v2/team/app/manifests/1.0"] * 3
+
+
 def test_a_blob_that_keeps_failing_ends_in_one_line(plain_registry: str) -> None:
     with flaky_proxy(plain_registry) as (address, proxy):
         proxy.drop_blobs = "always"
