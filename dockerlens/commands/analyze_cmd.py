@@ -13,7 +13,7 @@ from click.core import ParameterSource
 
 from dockerlens.errors import UserError
 from dockerlens.image.lens_options import dockerfile_options
-from dockerlens.image.registry_options import registry_options
+from dockerlens.image.registry_options import registry_options, registry_settings
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
 if TYPE_CHECKING:
@@ -191,6 +191,10 @@ def analyze(
                                               docker find them, or --creds)
       docker://HOST/                          every tag of every repository of a registry
 
+    A registry's credentials come from --creds, --creds-file, --authfile or where skopeo and
+    docker keep them (auth.json, config.json and its credential helpers); 5xx answers and
+    dropped connections are retried (5 attempts; blobs resume with Range requests).
+
     With --layers-only, many images (a registry's catalog, --from-file) are read from their
     manifests and configs alone, --jobs at a time, and the report gives the bases they share,
     the bytes sharing saves, and the bases built again instead of shared.
@@ -219,8 +223,6 @@ def analyze(
     if secrets and layers_only:
         raise UserError("--secrets reads layer content: not with --layers-only")
     _check_platform_option(platform)
-    if creds is not None and creds_file is not None:
-        raise UserError("--creds and --creds-file: give one")
     if from_file is None and not images:
         argument = next(param for param in context.command.params if param.name == "images")
         raise click.MissingParameter(ctx=context, param=argument)
@@ -238,9 +240,7 @@ def analyze(
 
         files = [path for path in (from_file, dockerfile, dive_ci) if path is not None]
         refuse_to_overwrite(Path(html_file), files + files_read(images), "an input of this run")
-    from dockerlens.image.registry_auth import RegistryOptions
-
-    registry = RegistryOptions(creds, creds_file, authfile, cert_dir, tls_verify)
+    registry = registry_settings(creds, creds_file, authfile, cert_dir, tls_verify)
     try:
         _run(
             images,

@@ -4,9 +4,14 @@ import this at start-up)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from dockerlens.errors import UserError
+
+if TYPE_CHECKING:
+    from dockerlens.image.registry_auth import RegistryOptions
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -53,3 +58,18 @@ def registry_options(command: _Command) -> _Command:
         help="Credentials for the registry (before any auth file).",
     )(command)
     return command
+
+
+def registry_settings(
+    creds: str | None,
+    creds_file: str | None,
+    authfile: str | None,
+    cert_dir: str | None,
+    tls_verify: bool,
+) -> RegistryOptions:
+    """The values of :func:`registry_options`, checked."""
+    if creds is not None and creds_file is not None:
+        raise UserError("--creds and --creds-file: give one")
+    from dockerlens.image.registry_auth import RegistryOptions
+
+    return RegistryOptions(creds, creds_file, authfile, cert_dir, tls_verify)

@@ -220,6 +220,21 @@ def test_a_credential_helper_whose_password_is_wrong_is_named(
     assert "not-the-password" not in stderr
 
 
+def test_diff_takes_the_same_credentials(htpasswd_registry: str, tmp_path: Path) -> None:
+    source = f"docker://{htpasswd_registry}/team/app:1.0"
+    creds = tmp_path / "creds"
+    creds.write_text(f"{USER}:{PASSWORD}\n")
+    result = CliRunner().invoke(
+        cli, ["diff", "-q", "-f", "json", "--creds-file", str(creds), source, source]
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["files"] == [] and document["size"] == {"from": 47, "to": 47, "change": 0}
+    refused = CliRunner().invoke(cli, ["diff", "-q", source, source, "--creds", f"{USER}:x"])
+    assert refused.exit_code == 2
+    assert "the registry refused the credentials (user 'alice' from --creds)" in refused.stderr
+
+
 def test_a_wrong_password_names_the_credential_not_the_secret(htpasswd_registry: str) -> None:
     code, _, stderr = analyze(
         f"{htpasswd_registry}/team/app:1.0", "--creds", f"{USER}:wrong-{PASSWORD}"
