@@ -63,22 +63,28 @@ def _summary(result: ImageResult) -> dict[str, Any]:
     }
 
 
-def _file_json(diff: ImageDiff, change: FileChange) -> dict[str, Any]:
+def file_change_json(change: FileChange) -> dict[str, Any]:
+    """A changed path as JSON, without the layers that made it (``diff`` adds them)."""
     return {
         "path": "/" + change.path,
         "change": change.change,
         "from_size": change.from_size,
         "to_size": change.to_size,
         "size_change": change.size_change,
-        "to_layer": change.to_layer,
-        "added_by": None if change.change == REMOVED else _instruction(diff.after, change.to_layer),
-        "removed_by": _instruction(diff.after, change.to_layer)
-        if change.change == REMOVED
-        else None,
-        "from_layer": change.from_layer,
         "from_type": change.from_kind,
         "to_type": change.to_kind,
         "content_differs": change.content_differs,
+    }
+
+
+def _file_json(diff: ImageDiff, change: FileChange) -> dict[str, Any]:
+    removed = change.change == REMOVED
+    return {
+        **file_change_json(change),
+        "to_layer": change.to_layer,
+        "added_by": None if removed else _instruction(diff.after, change.to_layer),
+        "removed_by": _instruction(diff.after, change.to_layer) if removed else None,
+        "from_layer": change.from_layer,
     }
 
 

@@ -23,6 +23,7 @@ from dockerlens.image.diff import (
     change_counts,
     compare_files,
 )
+from dockerlens.image.diff_report import file_change_json
 from dockerlens.image.pipeline import ImageResult, shown_count
 from dockerlens.image.sources import platform_of
 from dockerlens.image.units import human_size
@@ -123,19 +124,6 @@ def _platform_json(result: ImageResult, position: int) -> dict[str, Any]:
     }
 
 
-def _change_json(change: FileChange) -> dict[str, Any]:
-    return {
-        "path": "/" + change.path,
-        "change": change.change,
-        "from_size": change.from_size,
-        "to_size": change.to_size,
-        "size_change": change.size_change,
-        "from_type": change.from_kind,
-        "to_type": change.to_kind,
-        "content_differs": change.content_differs,
-    }
-
-
 def comparisons_json(comparisons: list[PlatformComparison], top: int) -> list[dict[str, Any]]:
     """``platform_comparison`` of the JSON report."""
     document = []
@@ -149,7 +137,7 @@ def comparisons_json(comparisons: list[PlatformComparison], top: int) -> list[di
                     "platform": difference.platform,
                     "against": difference.against,
                     "counts": change_counts(difference.files),
-                    "files": [_change_json(change) for change in difference.files[:shown]],
+                    "files": [file_change_json(change) for change in difference.files[:shown]],
                     "files_omitted": len(difference.files) - shown,
                     "unverified_files": difference.unverified,
                 }

@@ -85,6 +85,17 @@ def _bcrypt_line(user: str, password: str) -> str:
     return f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()}\n"
 
 
+def push_as_alice(skopeo_copy: Callable[..., None], layout: Path, address: str) -> None:
+    """The test image to ``address/team/app:1.0`` over HTTP, with USER's credentials."""
+    skopeo_copy(
+        f"oci:{layout}:1.0",
+        f"docker://{address}/team/app:1.0",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        f"{USER}:{PASSWORD}",
+    )
+
+
 @pytest.fixture
 def htpasswd_registry(
     tmp_path_factory: pytest.TempPathFactory, layout: Path, skopeo_copy: Callable[..., None]
@@ -93,13 +104,7 @@ def htpasswd_registry(
     (root / "htpasswd").write_text(_bcrypt_line(USER, PASSWORD))
     auth = f"auth:\n  htpasswd:\n    realm: dockerlens-test\n    path: {root / 'htpasswd'}\n"
     with running_registry(root, auth) as address:
-        skopeo_copy(
-            f"oci:{layout}:1.0",
-            f"docker://{address}/team/app:1.0",
-            "--dest-tls-verify=false",
-            "--dest-creds",
-            f"{USER}:{PASSWORD}",
-        )
+        push_as_alice(skopeo_copy, layout, address)
         yield address
 
 
@@ -292,13 +297,7 @@ def token_registry(
     with token_service(signer, {USER: PASSWORD}) as service:
         service.refresh_tokens["refresh-4bd1"] = USER
         with running_registry(root, service.registry_config(bundle)) as address:
-            skopeo_copy(
-                f"oci:{layout}:1.0",
-                f"docker://{address}/team/app:1.0",
-                "--dest-tls-verify=false",
-                "--dest-creds",
-                f"{USER}:{PASSWORD}",
-            )
+            push_as_alice(skopeo_copy, layout, address)
             service.issued.clear()
             yield address, service
 
