@@ -118,7 +118,7 @@ class TokenService:
         for scope in scopes:
             kind, _, rest = scope.partition(":")
             name, _, actions = rest.rpartition(":")
-            if account is not None and kind == "repository":
+            if account is not None and kind in ("repository", "registry"):
                 access.append({"type": kind, "name": name, "actions": actions.split(",")})
         now = int(time.time())
         # The registry allows 60 s of clock skew: an hour ago is expired for certain.

@@ -12,6 +12,7 @@ script the test writes on PATH.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -321,6 +322,26 @@ def test_bearer_token_from_an_identity_token(
     assert code == 0, stderr
     check_figures(document)
     assert service.issued == [(USER, ["repository:team/app:pull"], False)]
+
+
+def test_a_private_catalog_with_the_credential(token_registry: tuple[str, TokenService]) -> None:
+    address, service = token_registry
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("analyze", "-q", "-f", "json", "--layers-only", "-j", "1"),
+            *("--creds", f"{USER}:{PASSWORD}", f"docker://{address}/"),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    (image,) = json.loads(result.stdout)["images"]
+    assert image["ref"] == f"{address}/team/app:1.0"
+    assert [layer["diff_id"] for layer in image["layers"]] == [
+        "sha256:" + hashlib.sha256(layer).hexdigest() for layer in LAYERS
+    ]
+    # A catalog token, then pull tokens for the repository (its tag list, then the image).
+    assert service.issued[0] == (USER, ["registry:catalog:*"], False)
+    assert {tuple(scopes) for _, scopes, _ in service.issued[1:]} == {("repository:team/app:pull",)}
 
 
 def test_an_expired_token_is_replaced(token_registry: tuple[str, TokenService]) -> None:
