@@ -221,6 +221,12 @@ class RegistryHTTP:
                     _pause(attempt, err.headers.get("Retry-After"))
                     attempt += 1
                     continue
+                if err.code == 400 and url.startswith("http:") and b"HTTPS" in err.read(512):
+                    raise ImageInputError(
+                        f"{self.description}: {self._host} speaks HTTPS; a loopback registry is "
+                        "spoken to over plain HTTP unless it has a certificate directory: give "
+                        f"its CA with --cert-dir DIR or in /etc/containers/certs.d/{self._host}/"
+                    ) from None
                 raise
             except (urllib.error.URLError, *_TRANSIENT) as err:
                 if isinstance(getattr(err, "reason", err), ssl.SSLError):

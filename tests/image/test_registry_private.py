@@ -424,6 +424,22 @@ def test_a_private_ca_through_cert_dir(tls_registry: tuple[str, Path]) -> None:
     check_figures(document)
 
 
+def test_a_private_ca_in_the_certs_d_convention(
+    tls_registry: tuple[str, Path], no_ambient_credentials: Path
+) -> None:
+    address, cert_dir = tls_registry
+    # Without a certificate directory a loopback registry is spoken to over plain HTTP.
+    code, _, stderr = analyze(f"{address}/team/app:1.0")
+    assert code == 2 and stderr.count("\n") == 1
+    assert f"{address} speaks HTTPS" in stderr and "--cert-dir" in stderr
+    certs_d = no_ambient_credentials / ".config" / "containers" / "certs.d" / address
+    certs_d.mkdir(parents=True)
+    (certs_d / "ca.crt").write_bytes((cert_dir / "ca.crt").read_bytes())
+    code, document, stderr = analyze(f"{address}/team/app:1.0")
+    assert code == 0, stderr
+    check_figures(document)
+
+
 def test_an_untrusted_certificate_is_refused_unless_asked(
     tls_registry: tuple[str, Path], tmp_path: Path
 ) -> None:
