@@ -226,6 +226,8 @@ class FlakyProxy:
     blob_503: bool = False
     #: the next N manifest answers are cut off half-way
     drop_manifests: int = 0
+    #: Range headers are not passed on (a registry that always sends the whole blob)
+    ignore_range: bool = False
     #: "first": each blob's first download is cut off half-way; "always": every download of a
     #: blob is cut off before its first byte (no attempt makes progress)
     drop_blobs: str | None = None
@@ -257,6 +259,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             name: value
             for name, value in self.headers.items()
             if name.lower() in ("authorization", "accept", "range")
+            and not (proxy.ignore_range and name.lower() == "range")
         }
         connection.request("GET", self.path, headers=headers)
         response = connection.getresponse()

@@ -497,6 +497,21 @@ def test_503s_and_dropped_blob_downloads_are_retried_and_resumed(
         assert int(resume_range[6:-1]) > 0 and resume_status == 206
 
 
+def test_a_registry_that_ignores_range_resumes_by_skipping(
+    plain_registry: str, layout: Path
+) -> None:
+    with flaky_proxy(plain_registry) as (address, proxy):
+        proxy.drop_blobs = "first"
+        proxy.ignore_range = True
+        code, document, stderr = analyze(f"{address}/team/app:1.0")
+    assert code == 0, stderr
+    check_figures(document)
+    for digest in _layer_digests(layout):
+        (first_range, _), (resume_range, resume_status) = proxy.blob_requests(digest)
+        # Asked from byte N, sent whole: the first N bytes are read past, not counted twice.
+        assert first_range is None and resume_range is not None and resume_status == 200
+
+
 def test_a_manifest_cut_off_is_asked_for_again(plain_registry: str) -> None:
     with flaky_proxy(plain_registry) as (address, proxy):
         proxy.drop_manifests = 2
