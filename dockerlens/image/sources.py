@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dockerlens.image.archive import (
     DirectoryStore,
@@ -22,7 +23,9 @@ from dockerlens.image.archive import (
 )
 from dockerlens.image.errors import ImageInputError
 from dockerlens.image.model import ImageInput, Limits, ProgressCallback
-from dockerlens.image.registry_auth import RegistryOptions
+
+if TYPE_CHECKING:
+    from dockerlens.image.registry_auth import RegistryOptions
 
 TRANSPORTS = ("docker-archive", "oci-archive", "oci", "docker-daemon", "docker")
 
