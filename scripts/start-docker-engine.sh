@@ -2,8 +2,8 @@
 # Make a Docker Engine answer on this machine, for the `docker`-marked tests of `dockerlens analyze`.
 #
 # Idempotent: does nothing when `docker info` already answers. Otherwise (as root) installs what is
-# missing from Debian's packages (docker.io, busybox-static, skopeo, docker-registry, and chromium
-# for the browser tests of `--html`) and starts
+# missing from Debian's packages (docker.io, busybox-static, skopeo, docker-registry for the
+# registry tests, openssl, and chromium for the browser tests of `--html`) and starts
 # dockerd in the background with the vfs storage driver and no networking of its own, which works
 # in unprivileged CI containers. Logs go to ${DOCKERLENS_DOCKERD_LOG:-/tmp/dockerlens-dockerd.log}.
 set -euo pipefail
@@ -20,6 +20,7 @@ command -v docker >/dev/null 2>&1 || missing_packages+=(docker.io)
 [ -x /bin/busybox ] || missing_packages+=(busybox-static)
 command -v skopeo >/dev/null 2>&1 || missing_packages+=(skopeo)
 [ -x /usr/bin/docker-registry ] || missing_packages+=(docker-registry)
+command -v openssl >/dev/null 2>&1 || missing_packages+=(openssl)
 command -v chromium >/dev/null 2>&1 || missing_packages+=(chromium)
 
 if [ "${#missing_packages[@]}" -gt 0 ]; then

@@ -13,11 +13,14 @@ from click.core import ParameterSource
 
 from dockerlens.errors import UserError
 from dockerlens.image.lens_options import dockerfile_options
+from dockerlens.image.registry_options import registry_options, registry_settings
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
 if TYPE_CHECKING:
     from dockerlens.image.attribution import Attribution
     from dockerlens.image.pipeline import ImageResult
+    from dockerlens.image.platforms import PlatformComparison
+    from dockerlens.image.registry_auth import RegistryOptions
     from dockerlens.image.sharing import Sharing
     from dockerlens.image.thresholds import RuleResult
 
@@ -97,8 +100,9 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
 @click.option(
     "--platform",
     default=None,
-    help="os/arch[/variant] to pick from a multi-platform index; an error when no image of a "
-    "source is for it.",
+    help="os/arch[/variant] to pick from a multi-platform index, a comma list of them, or "
+    "'all': each platform is analysed, and compared with the first (sizes, differing files). "
+    "An error when no image of a source is for it.",
 )
 @html_option("charts of the layers and of the file system, sortable tables")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
@@ -143,6 +147,7 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
     help="Refuse a layer with more tar entries.",
 )
 @dockerfile_options
+@registry_options
 def analyze(
     images: tuple[str, ...],
     from_file: str | None,
@@ -169,6 +174,11 @@ def analyze(
     dockerfile: str | None,
     target: str | None,
     build_args: tuple[str, ...],
+    creds: str | None,
+    creds_file: str | None,
+    authfile: str | None,
+    cert_dir: str | None,
+    tls_verify: bool,
 ) -> None:
     """Exact layer sizes and wasted bytes of built images, and the bases they share.
 
@@ -177,8 +187,13 @@ def analyze(
       NAME[:TAG], docker-daemon:NAME[:TAG]   an image in the local Docker Engine
       docker-archive:PATH[:NAME:TAG]          `docker save` output (every image, or the one named)
       oci-archive:PATH[:REF], oci:DIR[:REF]   an OCI image layout
-      docker://HOST/NAME:TAG                  a registry
+      docker://HOST/NAME:TAG                  a registry (credentials as skopeo and
+                                              docker find them, or --creds)
       docker://HOST/                          every tag of every repository of a registry
+
+    A registry's credentials come from --creds, --creds-file, --authfile or where skopeo and
+    docker keep them (auth.json, config.json and its credential helpers); 5xx answers and
+    dropped connections are retried (5 attempts; blobs resume with Range requests).
 
     With --layers-only, many images (a registry's catalog, --from-file) are read from their
     manifests and configs alone, --jobs at a time, and the report gives the bases they share,
@@ -207,8 +222,7 @@ def analyze(
         )
     if secrets and layers_only:
         raise UserError("--secrets reads layer content: not with --layers-only")
-    if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
-        raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    _check_platform_option(platform)
     if from_file is None and not images:
         argument = next(param for param in context.command.params if param.name == "images")
         raise click.MissingParameter(ctx=context, param=argument)
@@ -226,6 +240,7 @@ def analyze(
 
         files = [path for path in (from_file, dockerfile, dive_ci) if path is not None]
         refuse_to_overwrite(Path(html_file), files + files_read(images), "an input of this run")
+    registry = registry_settings(creds, creds_file, authfile, cert_dir, tls_verify)
     try:
         _run(
             images,
@@ -252,11 +267,23 @@ def analyze(
             max_layer_bytes=max_layer_bytes,
             max_entries=max_entries,
             lens=(dockerfile, target, build_args),
+            registry=registry,
         )
     except ImageInputError as err:
         raise UserError(str(err)) from None
     except MemoryError:
         raise UserError("out of memory while reading the image") from None
+
+
+def _check_platform_option(platform: str | None) -> None:
+    if platform is None or platform == "all":
+        return
+    for item in platform.split(","):
+        if not 2 <= len([p for p in item.strip().split("/") if p]) <= 3:
+            raise UserError(
+                f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64), a comma "
+                "list of them, or all"
+            )
 
 
 def _run(
@@ -276,11 +303,13 @@ def _run(
     max_layer_bytes: str,
     max_entries: int,
     lens: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ()),
+    registry: RegistryOptions | None = None,
 ) -> None:
     from dockerlens.image import lens as lenses
     from dockerlens.image.fleet import expand_catalogs, open_metadata
     from dockerlens.image.model import Limits
     from dockerlens.image.pipeline import ScanCache, analyze_image
+    from dockerlens.image.platforms import compare_platforms
     from dockerlens.image.progress import progress_reporter
     from dockerlens.image.sharing import compute_sharing
     from dockerlens.image.sources import check_platform, open_source, parse_source
@@ -300,20 +329,27 @@ def _run(
     limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries, read_secrets)
     specs = [parse_source(text) for text in images]
     if any(spec.is_catalog for spec in specs):
-        specs = expand_catalogs(specs, limits, jobs)
+        specs = expand_catalogs(specs, limits, jobs, registry)
         if not specs:
             raise UserError("the registry's catalog lists no image")
     show_progress = not quiet and sys.stderr.isatty()
     with progress_reporter(show_progress) as reporter:
         inputs = []
         if layers_only:
-            inputs = open_metadata(specs, limits, platform=platform, jobs=jobs)
+            inputs = open_metadata(specs, limits, platform=platform, jobs=jobs, registry=registry)
         for spec in specs if not layers_only else ():
-            opened = open_source(spec, limits, platform=platform, progress=reporter.on_stream_layer)
+            opened = open_source(
+                spec,
+                limits,
+                platform=platform,
+                progress=reporter.on_stream_layer,
+                registry=registry,
+            )
             check_platform(opened, platform, str(spec))
             inputs.extend(opened)
         reporter.expect(inputs)
         cache = ScanCache(inputs)
+        several_platforms = platform is not None and (platform == "all" or "," in platform)
         results = [
             analyze_image(
                 image,
@@ -321,14 +357,15 @@ def _run(
                 cache=cache,
                 layers_only=layers_only,
                 progress=reporter.on_layer,
-                keep_files=html_file is not None,
+                keep_files=html_file is not None or several_platforms,
             )
             for image in inputs
         ]
+    comparisons = compare_platforms(results, cache.reads)
     sharing = compute_sharing(results)
     rules = evaluate(results, thresholds)
     attributions = lenses.attribute_results(results, dockerfile)
-    _print(results, sharing, rules, output_format, graph_format, top, attributions)
+    _print(results, sharing, rules, output_format, graph_format, top, attributions, comparisons)
     if html_file is not None:
         from pathlib import Path
 
@@ -355,6 +392,7 @@ def _print(
     graph_format: str | None,
     top: int,
     attributions: list[Attribution],
+    comparisons: list[PlatformComparison],
 ) -> None:
     if graph_format is not None:
         from dockerlens.image.sharing import export_graph, sharing_graph
@@ -362,9 +400,11 @@ def _print(
         click.echo(export_graph(sharing_graph(results), graph_format), nl=False)
     elif output_format == "json":
         from dockerlens.image.lens import annotate_report
+        from dockerlens.image.platforms import comparisons_json
         from dockerlens.image.report import report_json, secrets_with_dockerfile_lines
 
         document = report_json(results, sharing, rules, top)
+        document["platform_comparison"] = comparisons_json(comparisons, top)
         annotate_report(document, results, attributions)
         # Last: a secret takes the dockerfile key the lens gave its layer.
         secrets_with_dockerfile_lines(document)
@@ -376,6 +416,10 @@ def _print(
         console = make_console(sys.stdout.isatty())
         render_lenses(console, results, attributions)
         render_report(console, results, sharing, rules, top)
+        if comparisons:
+            from dockerlens.image.platforms import render_comparisons
+
+            render_comparisons(console, comparisons, top)
     else:
         from dockerlens import __version__
         from dockerlens.image.findings import image_findings, threshold_notes

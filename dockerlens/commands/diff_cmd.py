@@ -13,12 +13,14 @@ import click
 
 from dockerlens.commands.analyze_cmd import html_option
 from dockerlens.errors import UserError
+from dockerlens.image.registry_options import registry_options, registry_settings
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
 if TYPE_CHECKING:
     from dockerlens.image.diff import ImageDiff
     from dockerlens.image.model import ImageInput, Limits
     from dockerlens.image.progress import ProgressReporter
+    from dockerlens.image.registry_auth import RegistryOptions
 
 
 @click.command(
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
     "both layer charts, the file systems by directory, the changed files as a sortable table"
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@registry_options
 def diff(
     source_from: str,
     source_to: str,
@@ -70,6 +73,11 @@ def diff(
     platform: str | None,
     html_file: str | None,
     quiet: bool,
+    creds: str | None,
+    creds_file: str | None,
+    authfile: str | None,
+    cert_dir: str | None,
+    tls_verify: bool,
 ) -> None:
     """What changed from image FROM to image TO: size, layers, and files.
 
@@ -78,7 +86,7 @@ def diff(
       NAME[:TAG], docker-daemon:NAME[:TAG]   an image in the local Docker Engine
       docker-archive:PATH[:NAME:TAG]          `docker save` output
       oci-archive:PATH[:REF], oci:DIR[:REF]   an OCI image layout
-      docker://HOST/NAME:TAG                  a registry
+      docker://HOST/NAME:TAG                  a registry (credentials and TLS as analyze's)
 
     Layers with the same diff_id are read once. Sizes are content bytes of the final file
     systems (the "size" of JSON); a file is modified when its type, size or link target
@@ -88,6 +96,7 @@ def diff(
     """
     if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    registry = registry_settings(creds, creds_file, authfile, cert_dir, tls_verify)
     if html_file is not None:
         from pathlib import Path
 
@@ -105,7 +114,9 @@ def diff(
         limit = parse_bytes(max_growth, "--max-growth") if max_growth is not None else None
         limits = Limits(digest_streamed_content=True)
         with progress_reporter(not quiet and sys.stderr.isatty()) as reporter:
-            before, after = _open_pair((source_from, source_to), limits, platform, reporter)
+            before, after = _open_pair(
+                (source_from, source_to), limits, platform, reporter, registry
+            )
             reporter.expect([before, after])
             result = diff_images(before, after, progress=reporter.on_layer)
     growth = _growth(result, limit)
@@ -137,12 +148,20 @@ def _image_errors_as_user_errors() -> Iterator[None]:
         raise UserError("out of memory while reading the images") from None
 
 
-def _open_one(text: str, limits: Limits, platform: str | None, reporter: ProgressReporter) -> Any:
+def _open_one(
+    text: str,
+    limits: Limits,
+    platform: str | None,
+    reporter: ProgressReporter,
+    registry: RegistryOptions,
+) -> Any:
     from dockerlens.image.errors import ImageInputError
     from dockerlens.image.sources import check_platform, open_source, parse_source
 
     spec = parse_source(text)
-    images = open_source(spec, limits, platform=platform, progress=reporter.on_stream_layer)
+    images = open_source(
+        spec, limits, platform=platform, progress=reporter.on_stream_layer, registry=registry
+    )
     check_platform(images, platform, str(spec))
     if len(images) != 1:
         names = ", ".join(image.ref for image in images)
@@ -153,7 +172,11 @@ def _open_one(text: str, limits: Limits, platform: str | None, reporter: Progres
 
 
 def _open_pair(
-    texts: tuple[str, str], limits: Limits, platform: str | None, reporter: ProgressReporter
+    texts: tuple[str, str],
+    limits: Limits,
+    platform: str | None,
+    reporter: ProgressReporter,
+    registry: RegistryOptions,
 ) -> list[ImageInput]:
     from dockerlens.image.sources import check_platform, parse_source
 
@@ -167,7 +190,7 @@ def _open_pair(
         for spec, image in zip(specs, images, strict=True):
             check_platform([image], platform, str(spec))
         return images
-    return [_open_one(text, limits, platform, reporter) for text in texts]
+    return [_open_one(text, limits, platform, reporter, registry) for text in texts]
 
 
 def _growth(result: ImageDiff, limit: int | None) -> dict[str, Any] | None:

@@ -389,14 +389,57 @@ def _is_attestation(descriptor: dict[str, Any]) -> bool:
     ) or _platform_of(descriptor) == "unknown/unknown"
 
 
-def oci_image(
+ALL_PLATFORMS = "all"
+
+
+def requested_platforms(platform: str | None) -> list[str] | None:
+    """``--platform`` as a list of os/arch[/variant]; None for ``all``."""
+    if platform is None:
+        return []
+    if platform == ALL_PLATFORMS:
+        return None
+    return [item.strip() for item in platform.split(",") if item.strip()]
+
+
+def platform_matches(wanted: str, have: str) -> bool:
+    """``linux/arm64`` matches a linux/arm64/v8 image; ``linux/arm/v7`` needs the variant."""
+    want = wanted.split("/")
+    return have.split("/")[: len(want)] == want
+
+
+def _chosen_from_index(
+    candidates: list[dict[str, Any]], platform: str | None, ref: str, source: str
+) -> list[dict[str, Any]]:
+    """The index entries ``--platform`` asks for: one, each of a list, or all of them."""
+    requested = requested_platforms(platform)
+    if requested is None:
+        return candidates
+    offered = ", ".join(sorted({_platform_of(d) or "?" for d in candidates}))
+    wanted_list = requested or [host_platform_string()]
+    chosen: list[dict[str, Any]] = []
+    for wanted in wanted_list:
+        matching = [d for d in candidates if platform_matches(wanted, _platform_of(d) or "")]
+        if not matching and not requested and len(candidates) == 1:
+            matching = candidates
+        if not matching:
+            raise ImageInputError(
+                f"{source}: {ref} has no {wanted} image (it has: {offered}); "
+                "pick one with --platform"
+            )
+        if matching[0] not in chosen:
+            chosen.append(matching[0])
+    return chosen
+
+
+def oci_images(
     store: BlobStore,
     source: str,
     descriptor: dict[str, Any],
     ref: str,
     platform: str | None,
     depth: int = 0,
-) -> ImageInput:
+) -> list[ImageInput]:
+    """The image a manifest describes, or those ``--platform`` picks from an index."""
     media_type = descriptor.get("mediaType")
     document = store.read_json(blob_path(descriptor.get("digest"), source))
     if not isinstance(document, dict):
@@ -409,19 +452,18 @@ def oci_image(
             for d in document.get("manifests") or []
             if isinstance(d, dict) and not _is_attestation(d)
         ]
-        wanted = platform or host_platform_string()
-        chosen = [d for d in candidates if _platform_of(d) == wanted]
-        if not chosen and platform is None and len(candidates) == 1:
-            chosen = candidates
-        if not chosen:
-            offered = ", ".join(sorted({_platform_of(d) or "?" for d in candidates}))
-            raise ImageInputError(
-                f"{source}: {ref} has no {wanted} image (it has: {offered}); "
-                "pick one with --platform"
-            )
-        image = oci_image(store, source, chosen[0], ref, platform, depth + 1)
-        image.platform = image.platform or _platform_of(chosen[0])
-        return image
+        images = []
+        for chosen in _chosen_from_index(candidates, platform, ref, source):
+            for image in oci_images(store, source, chosen, ref, platform, depth + 1):
+                image.platform = image.platform or _platform_of(chosen)
+                images.append(image)
+        return images
+    return [_manifest_image(store, source, descriptor, document, ref)]
+
+
+def _manifest_image(
+    store: BlobStore, source: str, descriptor: dict[str, Any], document: Any, ref: str
+) -> ImageInput:
     config_descriptor = document.get("config")
     layer_descriptors = document.get("layers")
     if not isinstance(config_descriptor, dict) or not isinstance(layer_descriptors, list):
@@ -480,7 +522,7 @@ def _oci_images(
         if selector is not None and selector not in names and not _matches(selector, names):
             continue
         ref = short_name(names[0]) if names else ""
-        images.append(oci_image(store, source, descriptor, ref, platform))
+        images.extend(oci_images(store, source, descriptor, ref, platform))
     if not images:
         if selector is not None:
             raise ImageInputError(f"{source} holds no image named {selector}")

@@ -221,6 +221,14 @@ def compare_files(
     return changes, hasher.layers, hasher.bytes, unverified
 
 
+def change_counts(files: list[FileChange]) -> dict[str, int]:
+    """How many paths were added, removed and modified."""
+    found = {ADDED: 0, REMOVED: 0, MODIFIED: 0}
+    for change in files:
+        found[change.change] += 1
+    return found
+
+
 def _change(
     path: str,
     change: str,

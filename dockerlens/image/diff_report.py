@@ -13,7 +13,15 @@ from rich.console import Console
 from rich.text import Text
 
 from dockerlens.display import visible
-from dockerlens.image.diff import ADDED, MODIFIED, REMOVED, FileChange, ImageDiff, directory_totals
+from dockerlens.image.diff import (
+    ADDED,
+    MODIFIED,
+    REMOVED,
+    FileChange,
+    ImageDiff,
+    change_counts,
+    directory_totals,
+)
 from dockerlens.image.pipeline import ImageResult, shown_count
 from dockerlens.image.render import _instruction as clipped_instruction
 from dockerlens.image.render import _table as table_titled
@@ -55,30 +63,33 @@ def _summary(result: ImageResult) -> dict[str, Any]:
     }
 
 
-def _file_json(diff: ImageDiff, change: FileChange) -> dict[str, Any]:
+def file_change_json(change: FileChange) -> dict[str, Any]:
+    """A changed path as JSON, without the layers that made it (``diff`` adds them)."""
     return {
         "path": "/" + change.path,
         "change": change.change,
         "from_size": change.from_size,
         "to_size": change.to_size,
         "size_change": change.size_change,
-        "to_layer": change.to_layer,
-        "added_by": None if change.change == REMOVED else _instruction(diff.after, change.to_layer),
-        "removed_by": _instruction(diff.after, change.to_layer)
-        if change.change == REMOVED
-        else None,
-        "from_layer": change.from_layer,
         "from_type": change.from_kind,
         "to_type": change.to_kind,
         "content_differs": change.content_differs,
     }
 
 
+def _file_json(diff: ImageDiff, change: FileChange) -> dict[str, Any]:
+    removed = change.change == REMOVED
+    return {
+        **file_change_json(change),
+        "to_layer": change.to_layer,
+        "added_by": None if removed else _instruction(diff.after, change.to_layer),
+        "removed_by": _instruction(diff.after, change.to_layer) if removed else None,
+        "from_layer": change.from_layer,
+    }
+
+
 def counts(diff: ImageDiff) -> dict[str, int]:
-    found = {ADDED: 0, REMOVED: 0, MODIFIED: 0}
-    for change in diff.files:
-        found[change.change] += 1
-    return found
+    return change_counts(diff.files)
 
 
 def diff_json(diff: ImageDiff, top: int, growth: dict[str, Any] | None) -> dict[str, Any]:

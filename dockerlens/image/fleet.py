@@ -13,11 +13,14 @@ import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from dockerlens.errors import UserError
 from dockerlens.image.model import ImageInput, Limits
 from dockerlens.image.sources import SourceSpec, check_platform, open_source
+
+if TYPE_CHECKING:
+    from dockerlens.image.registry_auth import RegistryOptions
 
 #: Sources read at once by default: the work is waiting on HTTP, not computing.
 DEFAULT_JOBS = 8
@@ -59,7 +62,12 @@ def _in_pool(work: Callable[[_Item], _Result], items: Iterable[_Item], jobs: int
     return results
 
 
-def expand_catalogs(specs: list[SourceSpec], limits: Limits, jobs: int) -> list[SourceSpec]:
+def expand_catalogs(
+    specs: list[SourceSpec],
+    limits: Limits,
+    jobs: int,
+    registry: RegistryOptions | None = None,
+) -> list[SourceSpec]:
     """Each ``docker://HOST/`` replaced by every ``HOST/REPOSITORY:TAG`` its catalog lists."""
     from dockerlens.image.registry import catalog_repositories, repository_tags
 
@@ -69,8 +77,9 @@ def expand_catalogs(specs: list[SourceSpec], limits: Limits, jobs: int) -> list[
             expanded.append(spec)
             continue
         host = spec.location.rstrip("/")
-        repositories = catalog_repositories(host, limits)
-        tag_lists = _in_pool(partial(repository_tags, host, limits=limits), repositories, jobs)
+        repositories = catalog_repositories(host, limits, registry)
+        tags_of = partial(repository_tags, host, limits=limits, options=registry)
+        tag_lists = _in_pool(tags_of, repositories, jobs)
         for repository, tags in zip(repositories, tag_lists, strict=True):
             expanded.extend(
                 SourceSpec("docker", f"{host}/{repository}:{tag}") for tag in sorted(tags)
@@ -79,12 +88,17 @@ def expand_catalogs(specs: list[SourceSpec], limits: Limits, jobs: int) -> list[
 
 
 def open_metadata(
-    specs: list[SourceSpec], limits: Limits, *, platform: str | None, jobs: int
+    specs: list[SourceSpec],
+    limits: Limits,
+    *,
+    platform: str | None,
+    jobs: int,
+    registry: RegistryOptions | None = None,
 ) -> list[ImageInput]:
     """The images of ``specs`` from their manifests and configs, ``jobs`` sources at a time."""
 
     def open_one(spec: SourceSpec) -> list[ImageInput]:
-        images = open_source(spec, limits, platform=platform, metadata_only=True)
+        images = open_source(spec, limits, platform=platform, metadata_only=True, registry=registry)
         check_platform(images, platform, str(spec))
         for image in images:
             image.store = None  # its blobs are never read: let the store and its cache go

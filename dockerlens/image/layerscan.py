@@ -172,16 +172,22 @@ def scan_layer(
                 whited = f"{directory}/{target}" if directory else target
                 append(Entry(whited, Kind.WHITEOUT, header.size, ""))
         elif typeflag in (REGULAR, CONTIGUOUS):
+            sniffed: bytes | None = None
             if secrets is not None and worth_reading(path, header.size):
-                data = _read_content(reader, header.size)
+                sniffed = _read_content(reader, header.size)
                 scan.files_sniffed += 1
-                scan.bytes_sniffed += len(data)
-                found = sniff(path, data)
+                scan.bytes_sniffed += len(sniffed)
+                found = sniff(path, sniffed)
                 if found is not None:
                     secrets.append(LayerSecret(len(entries), found))
             append(Entry(path, Kind.FILE, header.size, ""))
             if digest is not None and digest(path):
-                scan.digests[path] = _content_digest(reader)
+                # Content already read for secrets is gone from the stream: hash what was read.
+                scan.digests[path] = (
+                    hashlib.sha256(sniffed).digest()
+                    if sniffed is not None
+                    else _content_digest(reader)
+                )
         elif typeflag == DIRECTORY:
             append(Entry(path, Kind.DIRECTORY, header.size, ""))
         elif typeflag == SYMLINK:

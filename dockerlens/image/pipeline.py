@@ -75,6 +75,8 @@ class ScanCache:
         #: layers read from their store, and the bytes of their uncompressed tar streams
         self.layers_read = 0
         self.bytes_read = 0
+        #: times each layer (by diff_id) was read from its store
+        self.reads: Counter[str] = Counter()
 
     def scan(self, image: ImageInput, index: int) -> LayerScan:
         diff_id = image.layers[index].diff_id
@@ -83,6 +85,7 @@ class ScanCache:
             return cached
         scan = image.scan_layer(index)
         self.layers_read += 1
+        self.reads[diff_id] += 1
         self.bytes_read += scan.tar_bytes
         if diff_id in self._shared:
             self._scans[diff_id] = scan

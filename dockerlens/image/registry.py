@@ -1,8 +1,8 @@
 """A registry through the distribution (v2) API: ``docker://HOST[:PORT]/NAME[:TAG|@DIGEST]``.
 
 Manifests and configs are fetched; each layer blob is streamed through the same header reader as
-archives (gzip and zstd sniffed), never stored. Anonymous bearer tokens are fetched when the
-registry asks for them. Loopback registries are spoken to over plain HTTP, others over HTTPS.
+archives (gzip and zstd sniffed), never stored. Authentication, TLS and retries are
+:mod:`dockerlens.image.registry_http`'s.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import hashlib
 import json
 import re
 import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -22,18 +20,18 @@ from dockerlens.image.archive import (
     MEDIA_DOCKER_MANIFEST,
     MEDIA_OCI_INDEX,
     MEDIA_OCI_MANIFEST,
-    oci_image,
+    oci_images,
     short_name,
 )
 from dockerlens.image.errors import ImageInputError
 from dockerlens.image.layerscan import LayerScan, scan_layer
 from dockerlens.image.model import ImageInput, Limits
+from dockerlens.image.registry_auth import RegistryOptions
+from dockerlens.image.registry_http import ATTEMPTS, RETRY_STATUSES, RegistryHTTP, read_at_most
 
 _MANIFEST_TYPES = ", ".join(
     (MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST, MEDIA_OCI_MANIFEST, MEDIA_DOCKER_MANIFEST)
 )
-_LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
-_TIMEOUT = 60
 
 
 def parse_registry_reference(reference: str) -> tuple[str, str, str]:
@@ -58,72 +56,42 @@ def parse_registry_reference(reference: str) -> tuple[str, str, str]:
 class RegistryStore:
     """Blob access to one repository; manifests are tried first, then blobs."""
 
-    def __init__(self, host: str, repository: str, description: str, limits: Limits) -> None:
+    def __init__(
+        self,
+        host: str,
+        repository: str,
+        description: str,
+        limits: Limits,
+        options: RegistryOptions | None = None,
+    ) -> None:
         self.description = description
-        scheme = "http" if host.split(":")[0] in _LOOPBACK or host.startswith("[::1]") else "https"
-        self._base = f"{scheme}://{host}/v2/{repository}"
+        self._http = RegistryHTTP(host, repository, description, options or RegistryOptions())
         self._limits = limits
-        self._token: str | None = None
-        self._repository = repository
         self._documents: dict[str, Any] = {}
+        self._config_digests: set[str] = set()
+        #: times a blob download broke off and was resumed with a Range request
+        self.resumed_downloads = 0
 
-    def _open(self, path: str, accept: str | None = None) -> Any:
-        """``path`` is relative to the repository, or to the host when it starts with ``/``."""
-        root = self._base.partition("/v2/")[0]
-        url = root + path if path.startswith("/") else f"{self._base}/{path}"
-        for attempt in range(2):
-            request = urllib.request.Request(url)
-            if accept:
-                request.add_header("Accept", accept)
-            if self._token:
-                request.add_header("Authorization", f"Bearer {self._token}")
-            try:
-                return urllib.request.urlopen(request, timeout=_TIMEOUT)
-            except urllib.error.HTTPError as err:
-                challenge = err.headers.get("WWW-Authenticate", "")
-                if err.code == 401 and challenge.lower().startswith("bearer"):
-                    if attempt == 0:
-                        self._token = self._fetch_token(challenge)
-                        continue
-                    raise ImageInputError(
-                        f"{self.description}: the registry refused its own token service's token"
-                    ) from None
-                raise
-            except (urllib.error.URLError, OSError) as err:
-                reason = getattr(err, "reason", err)
-                raise ImageInputError(
-                    f"{self.description}: cannot reach the registry ({reason})"
-                ) from None
-        raise ImageInputError(f"{self.description}: the registry refused the credentials")
-
-    def _fetch_token(self, challenge: str) -> str:
-        fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
-        realm = fields.pop("realm", None)
-        if realm is None:
-            raise ImageInputError(f"{self.description}: the registry's auth challenge has no realm")
-        scope = f"repository:{self._repository}:pull" if self._repository else "registry:catalog:*"
-        fields.setdefault("scope", scope)
-        url = f"{realm}?{urllib.parse.urlencode(fields)}"
-        try:
-            with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
-                document = json.loads(response.read(MAX_JSON_BYTES))
-        except (urllib.error.URLError, OSError, ValueError) as err:
-            raise ImageInputError(f"{self.description}: cannot get a pull token ({err})") from None
-        token = document.get("token") or document.get("access_token")
-        if not isinstance(token, str):
-            raise ImageInputError(f"{self.description}: the token service sent no token")
-        return token
+    def read_document(self, path: str, limit: int) -> tuple[Any, bytes]:
+        """(headers, body) of ``path``: relative to the repository, or to the host when it
+        starts with ``/``."""
+        return self._http.read_document(path, None, limit)
 
     def manifest(self, reference: str) -> tuple[str, Any, str]:
         """(media type, document, digest) of a manifest or index by tag or digest."""
         try:
-            with self._open(f"manifests/{reference}", _MANIFEST_TYPES) as response:
-                data = response.read(MAX_JSON_BYTES + 1)
-                media_type = response.headers.get("Content-Type", "").split(";")[0]
+            headers, data = self._http.read_document(
+                f"manifests/{reference}", _MANIFEST_TYPES, MAX_JSON_BYTES + 1
+            )
+            media_type = headers.get("Content-Type", "").split(";")[0]
         except urllib.error.HTTPError as err:
             if err.code == 404:
                 raise ImageInputError(
                     f"{self.description}: no such image in the registry"
+                ) from None
+            if err.code in RETRY_STATUSES:
+                raise ImageInputError(
+                    f"{self.description}: registry error {err.code} after {ATTEMPTS} attempts"
                 ) from None
             raise ImageInputError(f"{self.description}: registry error {err.code}") from None
         if len(data) > MAX_JSON_BYTES:
@@ -138,6 +106,14 @@ class RegistryStore:
 
     def remember(self, digest: str, document: Any) -> None:
         self._documents[f"blobs/{digest.replace(':', '/')}"] = document
+        self._note_config(document)
+
+    def _note_config(self, document: Any) -> None:
+        """A manifest names its config: that digest is a blob, not a manifest (distribution
+        answers a manifest request for it with a 500, which would be retried in vain)."""
+        config = document.get("config") if isinstance(document, dict) else None
+        if isinstance(config, dict) and isinstance(config.get("digest"), str):
+            self._config_digests.add(config["digest"])
 
     @staticmethod
     def _digest(name: str) -> str:
@@ -154,48 +130,71 @@ class RegistryStore:
         if name in self._documents:
             return self._documents[name]
         digest = self._digest(name)
-        try:
-            _, document, _ = self.manifest(digest)
-        except ImageInputError:
+        document = None
+        if digest not in self._config_digests:
             try:
-                with self._open(f"blobs/{digest}") as response:
-                    data = response.read(MAX_JSON_BYTES + 1)
-            except urllib.error.HTTPError as err:
-                raise ImageInputError(f"{self.description}: blob {digest}: {err.code}") from None
-            if len(data) > MAX_JSON_BYTES:
-                raise ImageInputError(f"{self.description}: blob {digest} too large") from None
-            try:
-                document = json.loads(data)
-            except ValueError:
-                raise ImageInputError(f"{self.description}: blob {digest} is not JSON") from None
+                _, document, _ = self.manifest(digest)
+            except ImageInputError:
+                document = None
+        if document is None:
+            document = self._json_blob(digest)
         self._documents[name] = document
+        self._note_config(document)
         return document
+
+    def _json_blob(self, digest: str) -> Any:
+        try:
+            # A config is a blob like a layer: a dropped download resumes the same way.
+            with self._http.blob(digest, f"{self.description}: blob {digest}", None) as blob:
+                data = read_at_most(blob, MAX_JSON_BYTES + 1)
+        except urllib.error.HTTPError as err:
+            if err.code in RETRY_STATUSES:
+                raise ImageInputError(
+                    f"{self.description}: blob {digest}: registry error {err.code} "
+                    f"after {ATTEMPTS} attempts"
+                ) from None
+            raise ImageInputError(f"{self.description}: blob {digest}: {err.code}") from None
+        if len(data) > MAX_JSON_BYTES:
+            raise ImageInputError(f"{self.description}: blob {digest} too large") from None
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise ImageInputError(f"{self.description}: blob {digest} is not JSON") from None
 
     def scan(self, name: str, what: str, digest: Callable[[str], bool] | None = None) -> LayerScan:
         blob = self._digest(name)
         try:
-            with self._open(f"blobs/{blob}") as response:
-                return scan_layer(
-                    response,
-                    seekable=False,
-                    what=what,
-                    max_bytes=self._limits.max_layer_bytes,
-                    max_entries=self._limits.max_entries,
-                    read_secrets=self._limits.read_secrets,
-                    digest=digest,
-                )
+            stream = self._http.blob(blob, what, None)
         except urllib.error.HTTPError as err:
             raise ImageInputError(f"{what}: registry error {err.code}") from None
+        with stream:
+            scan = scan_layer(
+                stream,  # type: ignore[arg-type]
+                seekable=False,
+                what=what,
+                max_bytes=self._limits.max_layer_bytes,
+                max_entries=self._limits.max_entries,
+                read_secrets=self._limits.read_secrets,
+                digest=digest,
+            )
+        self.resumed_downloads += stream.resumed
+        return scan
 
 
-def registry_images(reference: str, limits: Limits, *, platform: str | None) -> list[ImageInput]:
+def registry_images(
+    reference: str,
+    limits: Limits,
+    *,
+    platform: str | None,
+    options: RegistryOptions | None = None,
+) -> list[ImageInput]:
     host, repository, ref = parse_registry_reference(reference)
     source = f"docker://{reference}"
-    store = RegistryStore(host, repository, source, limits)
+    store = RegistryStore(host, repository, source, limits, options)
     media_type, document, digest = store.manifest(ref)
     store.remember(digest, document)
     descriptor = {"mediaType": media_type, "digest": digest}
-    return [oci_image(store, source, descriptor, short_name(reference), platform)]
+    return oci_images(store, source, descriptor, short_name(reference), platform)
 
 
 #: Entries asked for per page of the catalog and of a tag list (registries may send fewer).
@@ -208,9 +207,8 @@ def _listing(store: RegistryStore, path: str, key: str) -> list[str]:
     next_path: str | None = path
     while next_path is not None:
         try:
-            with store._open(next_path) as response:
-                data = response.read(MAX_JSON_BYTES + 1)
-                link = response.headers.get("Link", "")
+            headers, data = store.read_document(next_path, MAX_JSON_BYTES + 1)
+            link = headers.get("Link", "")
         except urllib.error.HTTPError as err:
             raise ImageInputError(f"{store.description}: registry error {err.code}") from None
         try:
@@ -230,13 +228,17 @@ def _listing(store: RegistryStore, path: str, key: str) -> list[str]:
     return entries
 
 
-def catalog_repositories(host: str, limits: Limits) -> list[str]:
+def catalog_repositories(
+    host: str, limits: Limits, options: RegistryOptions | None = None
+) -> list[str]:
     """The repositories the registry at ``host`` lists in its catalog (``GET /v2/_catalog``)."""
-    store = RegistryStore(host, "", f"docker://{host}/", limits)
+    store = RegistryStore(host, "", f"docker://{host}/", limits, options)
     return _listing(store, f"/v2/_catalog?n={_PAGE_SIZE}", "repositories")
 
 
-def repository_tags(host: str, repository: str, limits: Limits) -> list[str]:
+def repository_tags(
+    host: str, repository: str, limits: Limits, options: RegistryOptions | None = None
+) -> list[str]:
     """The tags of one repository (``GET /v2/NAME/tags/list``)."""
-    store = RegistryStore(host, repository, f"docker://{host}/{repository}", limits)
+    store = RegistryStore(host, repository, f"docker://{host}/{repository}", limits, options)
     return _listing(store, f"tags/list?n={_PAGE_SIZE}", "tags")

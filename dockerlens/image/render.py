@@ -98,9 +98,10 @@ def _table(title: str | None = None) -> Table:
 
 def _header(console: Console, result: ImageResult, top: int) -> None:
     image = result.image
+    platform = f"  {visible(image.platform)}" if image.platform is not None else ""
     console.print(
         Text(visible(result.ref), style="bold"),
-        Text(f"  {_short(image.id)}  {visible(image.source)}"),
+        Text(f"{platform}  {_short(image.id)}  {visible(image.source)}"),
     )
 
 

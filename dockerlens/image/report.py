@@ -16,6 +16,7 @@ from typing import Any
 from dockerlens.image.findings import image_findings
 from dockerlens.image.pipeline import ImageResult, shown_count
 from dockerlens.image.sharing import Sharing, image_labels
+from dockerlens.image.sources import platform_of
 from dockerlens.image.thresholds import RuleResult
 
 
@@ -96,6 +97,7 @@ def image_json(result: ImageResult, top: int) -> dict[str, Any]:
         "id": result.image.id,
         "tags": result.image.tags,
         "source": result.image.source,
+        "platform": platform_of(result.image),
         "size": result.size,
         "wasted_bytes": figures.wasted_bytes if figures is not None else None,
         "wasted_files": len(figures.wasted) if figures is not None else None,

@@ -8,6 +8,7 @@ prefix they have in common (a *base*), with an edge to each deeper base or image
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -85,11 +86,16 @@ class Sharing:
 def image_labels(results: list[ImageResult]) -> list[str]:
     """One distinct label per result (the ref, numbered when a ref comes twice)."""
     labels: list[str] = []
+    refs = Counter(result.ref for result in results)
     for result in results:
-        label = result.ref
+        base = result.ref
+        if refs[base] > 1 and result.image.platform is not None:
+            # The platforms of one index: each is named by its platform.
+            base = f"{result.ref} ({result.image.platform})"
+        label = base
         number = 2
         while label in labels:
-            label = f"{result.ref}#{number}"
+            label = f"{base}#{number}"
             number += 1
         labels.append(label)
     return labels

@@ -12,10 +12,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dockerlens.image.archive import DirectoryStore, images_from_store, open_archive
+from dockerlens.image.archive import (
+    DirectoryStore,
+    images_from_store,
+    open_archive,
+    platform_matches,
+    requested_platforms,
+)
 from dockerlens.image.errors import ImageInputError
 from dockerlens.image.model import ImageInput, Limits, ProgressCallback
+
+if TYPE_CHECKING:
+    from dockerlens.image.registry_auth import RegistryOptions
 
 TRANSPORTS = ("docker-archive", "oci-archive", "oci", "docker-daemon", "docker")
 
@@ -92,8 +102,10 @@ def open_source(
     platform: str | None = None,
     metadata_only: bool = False,
     progress: ProgressCallback | None = None,
+    registry: RegistryOptions | None = None,
 ) -> list[ImageInput]:
-    """The images a source holds (several for a multi-image archive without a selector)."""
+    """The images a source holds (several for a multi-image archive without a selector, or for
+    several platforms of an index)."""
     if spec.transport == "docker-daemon":
         from dockerlens.image.engine import engine_images
 
@@ -112,7 +124,9 @@ def open_source(
     if spec.transport == "docker":
         from dockerlens.image.registry import registry_images
 
-        images: list[ImageInput] = registry_images(spec.location, limits, platform=platform)
+        images: list[ImageInput] = registry_images(
+            spec.location, limits, platform=platform, options=registry
+        )
         return images
     if spec.transport == "oci":
         store = DirectoryStore(spec.location, str(spec), limits)
@@ -148,7 +162,8 @@ def _file_hint(path: str) -> str:
     return hint
 
 
-def _platform_of(image: ImageInput) -> str:
+def platform_of(image: ImageInput) -> str:
+    """os/arch[/variant]: from the index that led to the image, else from its config."""
     if image.platform is not None:
         return image.platform
     config = image.config
@@ -158,16 +173,14 @@ def _platform_of(image: ImageInput) -> str:
     return "/".join(parts)
 
 
-def _platform_matches(wanted: str, image: ImageInput) -> bool:
-    have = _platform_of(image).split("/")
-    want = wanted.split("/")
-    # "linux/arm64" matches a linux/arm64/v8 image; "linux/arm/v7" needs the variant.
-    return have[: len(want)] == want
-
-
 def check_platform(images: list[ImageInput], platform: str | None, source: str) -> None:
-    """``--platform`` that none of a source's images is for is an error, not ignored."""
-    if platform is None or any(_platform_matches(platform, image) for image in images):
+    """``--platform`` that none of a source's images is for is an error, not ignored; so is
+    each platform of a list that none is for."""
+    requested = requested_platforms(platform)
+    if not requested:
         return
-    offered = ", ".join(sorted({_platform_of(image) for image in images}))
-    raise ImageInputError(f"{source}: no image for --platform {platform} (it has: {offered})")
+    have = {platform_of(image) for image in images}
+    for wanted in requested:
+        if not any(platform_matches(wanted, platform) for platform in have):
+            offered = ", ".join(sorted(have))
+            raise ImageInputError(f"{source}: no image for --platform {wanted} (it has: {offered})")

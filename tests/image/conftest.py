@@ -160,12 +160,13 @@ def skopeo_copy() -> Callable[..., None]:
     assert path is not None
 
     def copy(source: str, destination: str, *extra: str) -> None:
-        subprocess.run(
+        done = subprocess.run(
             [path, "--insecure-policy", "copy", "--quiet", *extra, source, destination],
-            check=True,
             capture_output=True,
+            text=True,
             timeout=300,
         )
+        assert done.returncode == 0, f"skopeo copy {source} {destination}: {done.stderr}"
 
     return copy
 
@@ -400,6 +401,43 @@ class ArchiveWriter:
                 (path / member).write_bytes(data)
         return path
 
+    def multi_platform_layout(
+        self, name: str, platforms: dict[str, list[bytes]], tag: str, compression: str = "none"
+    ) -> Path:
+        """An OCI layout whose ``tag`` names a multi-platform image index: one image of
+        ``layers`` per ``os/arch[/variant]``, as ``docker buildx`` pushes them."""
+        path = self.oci_layout(
+            name,
+            [{"layers": layers, "commands": ["A"] * len(layers)} for layers in platforms.values()],
+            compression,
+        )
+        top = json.loads((path / "index.json").read_text())
+        children = []
+        for descriptor, platform in zip(top["manifests"], platforms, strict=True):
+            os_name, architecture, *variant = platform.split("/")
+            fields = {"os": os_name, "architecture": architecture}
+            if variant:
+                fields["variant"] = variant[0]
+            children.append({**descriptor, "platform": fields})
+        index = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "manifests": children,
+            }
+        ).encode()
+        (path / "blobs" / "sha256" / sha256(index)[7:]).write_bytes(index)
+        top["manifests"] = [
+            {
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": sha256(index),
+                "size": len(index),
+                "annotations": {"org.opencontainers.image.ref.name": tag},
+            }
+        ]
+        (path / "index.json").write_text(json.dumps(top))
+        return path
+
 
 @pytest.fixture
 def archives(tmp_path: Path) -> ArchiveWriter:
@@ -411,16 +449,20 @@ def make_layer() -> Callable[[list[LayerEntry]], bytes]:
     return layer_tar
 
 
-@pytest.fixture
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Debian's docker-registry (distribution) on a free loopback port; yields ``host:port``.
-
-    One per test: skopeo remembers which compressed blobs a registry holds and reuses them
-    instead of compressing as asked, so tests of different compressions need distinct ones."""
+@contextlib.contextmanager
+def running_registry(
+    root: Path,
+    extra_config: str = "",
+    *,
+    tls: tuple[Path, Path] | None = None,
+    ca_file: Path | None = None,
+) -> Iterator[str]:
+    """:func:`tests.image.registry_push.serve_registry`, skipped (failed in CI) when
+    docker-registry is missing or does not answer."""
     from tests.image.registry_push import RegistryUnavailable, serve_registry
 
     try:
-        server = serve_registry(tmp_path_factory.mktemp("registry"))
+        server = serve_registry(root, extra_config, tls=tls, ca_file=ca_file)
         address = server.__enter__()
     except RegistryUnavailable as err:
         unavailable(str(err))
@@ -428,6 +470,16 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
     finally:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Debian's docker-registry (distribution) on a free loopback port; yields ``host:port``.
+
+    One per test: skopeo remembers which compressed blobs a registry holds and reuses them
+    instead of compressing as asked, so tests of different compressions need distinct ones."""
+    with running_registry(tmp_path_factory.mktemp("registry")) as address:
+        yield address
 
 
 def measured_bytes(findings: list[dict[str, Any]]) -> dict[tuple[str, int], int]:

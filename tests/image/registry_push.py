@@ -13,9 +13,11 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,8 +39,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_registry(root: Path) -> Iterator[str]:
-    """Debian's docker-registry storing under ``root``, on a free loopback port: ``host:port``."""
+def serve_registry(
+    root: Path,
+    extra_config: str = "",
+    *,
+    tls: tuple[Path, Path] | None = None,
+    ca_file: Path | None = None,
+) -> Iterator[str]:
+    """Debian's docker-registry storing under ``root``, on a free loopback port: ``host:port``.
+
+    ``extra_config``: more top-level YAML (``auth:`` ...). ``tls``: (certificate, key) to serve
+    HTTPS with, verified against ``ca_file`` while waiting for it to answer."""
     binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
     if not os.path.exists(binary):
         raise RegistryUnavailable(
@@ -46,24 +57,36 @@ def serve_registry(root: Path) -> Iterator[str]:
         )
     port = free_port()
     config = root / "config.yml"
+    http = f"http:\n  addr: 127.0.0.1:{port}\n"
+    if tls is not None:
+        http += f"  tls:\n    certificate: {tls[0]}\n    key: {tls[1]}\n"
     config.write_text(
         "version: 0.1\n"
         "log:\n  level: error\n"
         f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
+        f"{http}{extra_config}"
     )
     address = f"127.0.0.1:{port}"
+    scheme = "https" if tls is not None else "http"
+    context = ssl.create_default_context(cafile=str(ca_file)) if ca_file is not None else None
     with (root / "registry.log").open("wb") as log:
         process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
         try:
             for _ in range(100):
                 try:
-                    with urllib.request.urlopen(f"http://{address}/v2/", timeout=1):
+                    with urllib.request.urlopen(
+                        f"{scheme}://{address}/v2/", timeout=1, context=context
+                    ):
                         break
+                except urllib.error.HTTPError:
+                    break  # it answers (401 when it asks for credentials)
                 except OSError:
                     time.sleep(0.1)
             else:
-                raise RegistryUnavailable(f"docker-registry did not answer on {address}")
+                last_lines = (root / "registry.log").read_text(errors="replace")[-500:]
+                raise RegistryUnavailable(
+                    f"docker-registry did not answer on {address}: {last_lines}"
+                )
             yield address
         finally:
             process.terminate()

@@ -236,40 +236,11 @@ def test_compressed_docker_save_is_read_as_a_stream(archives: Any, make_layer: A
 
 
 def test_platform_is_picked_from_a_nested_index(archives: Any, make_layer: Any) -> None:
-    import hashlib
-
     amd = [make_layer([("file", "amd64-only", 64)])]
     arm = [make_layer([("file", "arm64-only", 128)])]
-    path = archives.oci_layout(
-        "multi",
-        [
-            {"tag": "amd", "layers": amd, "commands": ["A"]},
-            {"tag": "arm", "layers": arm, "commands": ["A"]},
-        ],
+    path = archives.multi_platform_layout(
+        "multi", {"linux/amd64": amd, "linux/arm64": arm}, "multi"
     )
-    top = json.loads((path / "index.json").read_text())
-    children = []
-    for descriptor, arch in zip(top["manifests"], ("amd64", "arm64"), strict=True):
-        descriptor.pop("annotations")
-        children.append({**descriptor, "platform": {"os": "linux", "architecture": arch}})
-    nested = json.dumps(
-        {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "manifests": children,
-        }
-    ).encode()
-    digest = hashlib.sha256(nested).hexdigest()
-    (path / "blobs" / "sha256" / digest).write_bytes(nested)
-    top["manifests"] = [
-        {
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "digest": f"sha256:{digest}",
-            "size": len(nested),
-            "annotations": {"org.opencontainers.image.ref.name": "multi"},
-        }
-    ]
-    (path / "index.json").write_text(json.dumps(top))
     (arm_image,) = analyze("--platform", "linux/arm64", f"oci:{path}:multi")["images"]
     assert arm_image["largest"][0]["path"] == "/arm64-only"
     (amd_image,) = analyze("--platform", "linux/amd64", f"oci:{path}")["images"]
