@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -60,6 +61,21 @@ if TYPE_CHECKING:
 @html_option(
     "both layer charts, the file systems by directory, the changed files as a sortable table"
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the layer index cache: read every layer (the report is the "
+    "same either way).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="DOCKERLENS_CACHE_DIR",
+    show_envvar=True,
+    help="Keep the layer index cache in DIR (default: the user's cache folder, "
+    "~/.cache/dockerlens on Linux). Entries are keyed by layer diff_id: a layer read once is "
+    "not read again, and a registry's is not downloaded again.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def diff(
     source_from: str,
@@ -69,6 +85,8 @@ def diff(
     max_growth: str | None,
     platform: str | None,
     html_file: str | None,
+    no_cache: bool,
+    cache_dir: Path | None,
     quiet: bool,
 ) -> None:
     """What changed from image FROM to image TO: size, layers, and files.
@@ -80,7 +98,8 @@ def diff(
       oci-archive:PATH[:REF], oci:DIR[:REF]   an OCI image layout
       docker://HOST/NAME:TAG                  a registry
 
-    Layers with the same diff_id are read once. Sizes are content bytes of the final file
+    Layers with the same diff_id are read once, and not at all when an earlier run kept their
+    index (--no-cache: read them). Sizes are content bytes of the final file
     systems (the "size" of JSON); a file is modified when its type, size or link target
     changed, or its content when sizes are equal (SHA-256, hashed only where needed). Each
     file names the TO layer that made it (or deleted it) and that layer's instruction. See
@@ -89,8 +108,6 @@ def diff(
     if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
     if html_file is not None:
-        from pathlib import Path
-
         from dockerlens.image.sources import files_read
         from dockerlens.output import refuse_to_overwrite
 
@@ -98,6 +115,7 @@ def diff(
         refuse_to_overwrite(Path(html_file), inputs, "an input of this run")
     with _image_errors_as_user_errors():
         from dockerlens.image.diff import diff_images
+        from dockerlens.image.layer_index import LayerIndex
         from dockerlens.image.model import Limits
         from dockerlens.image.progress import progress_reporter
         from dockerlens.image.units import parse_bytes
@@ -107,12 +125,11 @@ def diff(
         with progress_reporter(not quiet and sys.stderr.isatty()) as reporter:
             before, after = _open_pair((source_from, source_to), limits, platform, reporter)
             reporter.expect([before, after])
-            result = diff_images(before, after, progress=reporter.on_layer)
+            index = None if no_cache else LayerIndex.default(cache_dir)
+            result = diff_images(before, after, progress=reporter.on_layer, index=index)
     growth = _growth(result, limit)
     _print(result, output_format, top, growth)
     if html_file is not None:
-        from pathlib import Path
-
         from dockerlens.image.html_report import diff_html
         from dockerlens.output import write_atomically
 
