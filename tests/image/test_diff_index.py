@@ -24,7 +24,11 @@ APP_15 = content_layer(
 # Rewrites the base's etc/app.conf with the same size: only its content tells, so the base's copy
 # must be hashed (or its digest known).
 APP_16 = content_layer(
-    {"app/main.py": b"print(3)\n" * 50, "app/data.bin": b"d" * 70_000, "etc/app.conf": b"mode=xyz\n"}
+    {
+        "app/main.py": b"print(3)\n" * 50,
+        "app/data.bin": b"d" * 70_000,
+        "etc/app.conf": b"mode=xyz\n",
+    }
 )
 
 
