@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import tarfile
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+import dockerlens.image.registry
 from dockerlens.cli import cli
 from tests.image.conftest import sha256
 from tests.image.test_diff import BASE, content_layer
@@ -170,3 +172,52 @@ def test_engine_images_same_report_with_and_without_cache(
     read = json.loads(output)["read"]
     assert (read["layers"], read["layers_from_cache"]) == (0, 3)
     assert read["layers_hashed"] == 2
+
+
+def _layer_blobs(registry: str, reference: str) -> list[str]:
+    request = urllib.request.Request(
+        f"http://{registry}/v2/dockerlens/app/manifests/{reference}",
+        headers={
+            "Accept": "application/vnd.docker.distribution.manifest.v2+json, "
+            "application/vnd.oci.image.manifest.v1+json"
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        manifest = json.loads(response.read())
+    return [layer["digest"] for layer in manifest["layers"]]
+
+
+@pytest.mark.docker
+def test_registry_layers_in_the_index_are_not_downloaded(
+    archives: Any, skopeo_copy: Any, registry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_14 = version(archives, "app-1.4", APP_14)
+    app_15 = version(archives, "app-1.5", APP_15)
+    app_16 = version(archives, "app-1.6", APP_16)
+    for tag, archive in (("1.4", app_14), ("1.6", app_16)):
+        skopeo_copy(
+            f"docker-archive:{archive}",
+            f"docker://{registry}/dockerlens/app:{tag}",
+            "--dest-tls-verify=false",
+        )
+    remote = (f"docker://{registry}/dockerlens/app:1.4", f"docker://{registry}/dockerlens/app:1.6")
+    expected = diff_output("--no-cache", *remote)
+    diff_output(f"docker-archive:{app_14}", f"docker-archive:{app_15}")  # fills the index
+
+    downloads: list[str] = []
+    real_open = dockerlens.image.registry.RegistryStore._open
+
+    def counting_open(self: Any, path: str, accept: str | None = None) -> Any:
+        if path.startswith("blobs/"):
+            downloads.append(path.removeprefix("blobs/"))
+        return real_open(self, path, accept)
+
+    monkeypatch.setattr(dockerlens.image.registry.RegistryStore, "_open", counting_open)
+    output = diff_output(*remote)
+    assert without_read(output) == without_read(expected)
+    base_blob, own_blob = _layer_blobs(registry, "1.6")
+    assert base_blob in _layer_blobs(registry, "1.4")
+    # 1.6's own layer: its headers, then etc/app.conf's content to hash. Nothing else.
+    layer_downloads = [blob for blob in downloads if blob in (base_blob, own_blob)]
+    assert layer_downloads == [own_blob, own_blob]
+    assert not set(_layer_blobs(registry, "1.4")) & set(downloads)
