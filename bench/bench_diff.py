@@ -171,8 +171,9 @@ def main() -> None:
                     f"{counts['layers_hashed']} layers, {counts['bytes_hashed']:,} tar bytes)"
                 )
             print(line, flush=True)
-        index_bytes = sum(path.stat().st_size for path in cache.rglob("*.json"))
-        print(f"index cache after 1->2 and 2->3: {index_bytes:,} bytes")
+            if name.startswith("diff warm 2->3"):
+                index_bytes = sum(path.stat().st_size for path in cache.rglob("*.json"))
+                print(f"  index cache after 1->2 and 2->3: {index_bytes:,} bytes")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
