@@ -7,9 +7,9 @@ stale and has no other key. The same holds for the SHA-256 of a file's content i
 kept beside it once a diff has hashed it. Secrets are not kept: reading for them needs the
 content, so a layer read for secrets is read, never looked up.
 
-The cache trusts the diff_ids an image declares, as the Engine's layer store does: a layer
-whose bytes do not match its diff_id (a hand-made archive) gives the facts of the bytes read
-first under that diff_id.
+The cache trusts the diff_ids an image declares (checking them would read every byte a scan
+skips): a layer whose bytes do not match its diff_id (a hand-made archive) leaves the facts of
+its bytes under that diff_id.
 
 Entries live in the result cache's folder and follow its rules (:mod:`dockerlens.lint.cache`):
 JSON written to a temporary name and renamed into place, an entry that cannot be read or makes
