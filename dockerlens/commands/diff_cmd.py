@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dockerlens.commands.analyze_cmd import html_option
+from dockerlens.commands.options import cache_options
 from dockerlens.errors import UserError
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
 
@@ -61,18 +62,10 @@ if TYPE_CHECKING:
 @html_option(
     "both layer charts, the file systems by directory, the changed files as a sortable table"
 )
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Neither read nor write the layer index cache: read every layer (the report is the "
+@cache_options(
+    "Neither read nor write the layer index cache: read every layer (the report is the "
     "same either way).",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    envvar="DOCKERLENS_CACHE_DIR",
-    show_envvar=True,
-    help="Keep the layer index cache in DIR (default: the user's cache folder, "
+    "Keep the layer index cache in DIR (default: the user's cache folder, "
     "~/.cache/dockerlens on Linux). Entries are keyed by layer diff_id: a layer read once is "
     "not read again, and a registry's is not downloaded again.",
 )
