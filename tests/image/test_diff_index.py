@@ -221,3 +221,70 @@ def test_registry_layers_in_the_index_are_not_downloaded(
     layer_downloads = [blob for blob in downloads if blob in (base_blob, own_blob)]
     assert layer_downloads == [own_blob, own_blob]
     assert not set(_layer_blobs(registry, "1.4")) & set(downloads)
+
+
+def test_every_kind_of_entry_comes_back_from_the_index(
+    archives: Any, make_layer: Any, tmp_path: Path
+) -> None:
+    base = make_layer(
+        [
+            ("dir", "opt"),
+            ("dir", "opt/data"),
+            ("file", "opt/data/a", 300),
+            ("file", "opt/tool", b"#!/bin/sh\n"),
+            ("symlink", "opt/current", "data/a"),
+            ("hardlink", "opt/tool-link", "opt/tool"),
+            ("file", "opt/gone", 40),
+            ("file", "etc/keep", b"same\n"),
+        ]
+    )
+    from_top = make_layer([("file", "opt/from-only", 5), ("file", "etc/keep", b"from\n")])
+    to_top = make_layer(
+        [
+            ("opaque", "opt/data"),
+            ("file", "opt/data/b", 70),
+            ("whiteout", "opt/gone"),
+            ("symlink", "opt/current", "data/b"),
+            ("hardlink", "opt/tool-link2", "opt/tool"),
+            ("file", "etc/keep", b"to!!\n"),
+        ]
+    )
+    before = archives.docker_archive(
+        "k1.tar", [{"tag": "k:1", "layers": [base, from_top], "commands": ["BASE", "A"]}]
+    )
+    after = archives.docker_archive(
+        "k2.tar", [{"tag": "k:2", "layers": [base, to_top], "commands": ["BASE", "B"]}]
+    )
+    sources = (f"docker-archive:{before}", f"docker-archive:{after}")
+    uncached = diff_output("--no-cache", *sources)
+    cold = diff_output("--cache-dir", str(tmp_path / "c"), *sources)
+    warm = diff_output("--cache-dir", str(tmp_path / "c"), *sources)
+    assert without_read(uncached) == without_read(cold) == without_read(warm)
+    assert json.loads(warm)["read"]["layers"] == 0
+    changes = {item["path"]: item["change"] for item in json.loads(warm)["files"]}
+    assert changes == {
+        "/opt/data/a": "removed",
+        "/opt/data/b": "added",
+        "/opt/gone": "removed",
+        "/opt/from-only": "removed",
+        "/opt/current": "modified",
+        "/opt/tool-link2": "added",
+        "/etc/keep": "modified",
+    }
+
+    from dockerlens.image.archive import TarFileStore
+    from dockerlens.image.layer_index import LayerIndex
+    from dockerlens.image.model import Limits
+
+    index = LayerIndex(tmp_path / "c")
+    store = TarFileStore(str(after), "k2", Limits())
+    for layer in (base, to_top):
+        kept = index.get(sha256(layer))
+        read = store.scan(f"{sha256(layer)[7:]}/layer.tar", "k2")
+        assert kept is not None
+        assert (kept.entries, kept.size, kept.tar_bytes) == (
+            read.entries,
+            read.size,
+            read.tar_bytes,
+        )
+    store.close()
