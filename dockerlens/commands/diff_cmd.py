@@ -7,11 +7,13 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from dockerlens.commands.analyze_cmd import html_option
+from dockerlens.commands.options import cache_options
 from dockerlens.errors import UserError
 from dockerlens.image.registry_options import registry_options, registry_settings
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
@@ -62,6 +64,13 @@ if TYPE_CHECKING:
 @html_option(
     "both layer charts, the file systems by directory, the changed files as a sortable table"
 )
+@cache_options(
+    "Neither read nor write the layer index cache: read every layer (the report is the "
+    "same either way).",
+    "Keep the layer index cache in DIR (default: the user's cache folder, "
+    "~/.cache/dockerlens on Linux). Entries are keyed by layer diff_id: a layer read once is "
+    "not read again, and a registry's is not downloaded again.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @registry_options
 def diff(
@@ -72,6 +81,8 @@ def diff(
     max_growth: str | None,
     platform: str | None,
     html_file: str | None,
+    no_cache: bool,
+    cache_dir: Path | None,
     quiet: bool,
     creds: str | None,
     creds_file: str | None,
@@ -88,7 +99,8 @@ def diff(
       oci-archive:PATH[:REF], oci:DIR[:REF]   an OCI image layout
       docker://HOST/NAME:TAG                  a registry (credentials and TLS as analyze's)
 
-    Layers with the same diff_id are read once. Sizes are content bytes of the final file
+    Layers with the same diff_id are read once, and not at all when an earlier run kept their
+    index (--no-cache: read them). Sizes are content bytes of the final file
     systems (the "size" of JSON); a file is modified when its type, size or link target
     changed, or its content when sizes are equal (SHA-256, hashed only where needed). Each
     file names the TO layer that made it (or deleted it) and that layer's instruction. See
@@ -98,8 +110,6 @@ def diff(
         raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
     registry = registry_settings(creds, creds_file, authfile, cert_dir, tls_verify)
     if html_file is not None:
-        from pathlib import Path
-
         from dockerlens.image.sources import files_read
         from dockerlens.output import refuse_to_overwrite
 
@@ -107,6 +117,7 @@ def diff(
         refuse_to_overwrite(Path(html_file), inputs, "an input of this run")
     with _image_errors_as_user_errors():
         from dockerlens.image.diff import diff_images
+        from dockerlens.image.layer_index import LayerIndex
         from dockerlens.image.model import Limits
         from dockerlens.image.progress import progress_reporter
         from dockerlens.image.units import parse_bytes
@@ -118,12 +129,11 @@ def diff(
                 (source_from, source_to), limits, platform, reporter, registry
             )
             reporter.expect([before, after])
-            result = diff_images(before, after, progress=reporter.on_layer)
+            index = None if no_cache else LayerIndex.default(cache_dir)
+            result = diff_images(before, after, progress=reporter.on_layer, index=index)
     growth = _growth(result, limit)
     _print(result, output_format, top, growth)
     if html_file is not None:
-        from pathlib import Path
-
         from dockerlens.image.html_report import diff_html
         from dockerlens.output import write_atomically
 

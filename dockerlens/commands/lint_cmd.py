@@ -12,6 +12,7 @@ from typing import TextIO
 import click
 
 from dockerlens import __version__
+from dockerlens.commands.options import cache_options
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine
 from dockerlens.lint.discover import DEFAULT_EXCLUDE
@@ -169,18 +170,10 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     metavar="NAME=VALUE",
     help="With --image: a build argument the image was built with (repeatable).",
 )
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Neither read nor write the result cache (findings are the same either way; --fix "
+@cache_options(
+    "Neither read nor write the result cache (findings are the same either way; --fix "
     "and --diff never use it).",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    envvar="DOCKERLENS_CACHE_DIR",
-    show_envvar=True,
-    help="Keep the result cache in DIR (default: the cache-dir setting, else the user's "
+    "Keep the result cache in DIR (default: the cache-dir setting, else the user's "
     "cache folder, ~/.cache/dockerlens on Linux). Entries are keyed by each file's text, "
     "its settings and the installed versions, so folders may be shared.",
 )

@@ -2,8 +2,9 @@
 path. Nothing here prints.
 
 Layers with the same diff_id are the same bytes: each distinct layer is read once (the analyzer's
-:class:`~dockerlens.image.pipeline.ScanCache`), so two versions of an image that share their base
-cost one reading of the base plus the layers that differ.
+:class:`~dockerlens.image.pipeline.ScanCache`), headers only where the source can seek, and with
+the layer index cache (:mod:`dockerlens.image.layer_index`) a layer any earlier run read is not
+read at all: two versions of an image that share a base seen before cost the layers that differ.
 
 A path present in both final file systems is *modified* when its type, its content size or its
 link target differs, or when both are regular files of the same size from layers with different
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 from dockerlens.image.analysis import FinalFile
 from dockerlens.image.archive import StreamStore
+from dockerlens.image.layer_index import LayerIndex
 from dockerlens.image.layerscan import Kind
 from dockerlens.image.model import ImageInput
 from dockerlens.image.pipeline import ImageResult, LayerProgress, ScanCache, analyze_image
@@ -79,6 +81,9 @@ class ReadCounts:
     #: layers read a second time to hash same-size files, and their tar bytes
     layers_hashed: int
     bytes_hashed: int
+    #: layers, and hashed files, taken from the layer index cache instead of being read
+    layers_from_cache: int = 0
+    digests_from_cache: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +148,8 @@ class _ContentHasher:
     """Hashes the same-size files whose equality the headers cannot settle: each layer holding
     one is read again, once, hashing only those paths."""
 
-    def __init__(self) -> None:
+    def __init__(self, index: LayerIndex | None) -> None:
+        self._index = index
         self._wanted: dict[str, tuple[ImageInput, int, set[str]]] = {}
         self._digests: dict[tuple[str, str], bytes] = {}
         self.layers = 0
@@ -157,13 +163,20 @@ class _ContentHasher:
 
     def run(self) -> None:
         for diff_id, (image, index, paths) in self._wanted.items():
+            if self._index is not None:
+                for path, digest in self._index.digests(diff_id, paths).items():
+                    self._digests[diff_id, path] = digest
+                    paths.discard(path)
+                if not paths:
+                    continue
             scan = image.scan_layer(index, digest=paths.__contains__)
             self.layers += 1
             self.bytes += scan.tar_bytes
-            for path in paths:
-                digest = scan.digests.get(path)
-                if digest is not None:
-                    self._digests[diff_id, path] = digest
+            found = {path: scan.digests[path] for path in paths if path in scan.digests}
+            for path, digest in found.items():
+                self._digests[diff_id, path] = digest
+            if self._index is not None:
+                self._index.add_digests(diff_id, found)
 
     def digest(self, image: ImageInput, file: FinalFile, path: str) -> bytes | None:
         if file.digest is not None:
@@ -179,7 +192,7 @@ def _removed_in(result: ImageResult) -> dict[str, int]:
 
 
 def compare_files(
-    before: ImageResult, after: ImageResult
+    before: ImageResult, after: ImageResult, index: LayerIndex | None = None
 ) -> tuple[list[FileChange], int, int, int]:
     """The changed paths, largest change first; with the hashing pass's layers and bytes and the
     count of same-size files that could not be hashed."""
@@ -187,7 +200,7 @@ def compare_files(
     before_image, after_image = before.image, after.image
     changes: list[FileChange] = []
     undecided: list[str] = []
-    hasher = _ContentHasher()
+    hasher = _ContentHasher(index)
     for path, old in before_files.items():
         new = after_files.get(path)
         if new is None:
@@ -252,10 +265,14 @@ def _change(
 
 
 def diff_images(
-    before: ImageInput, after: ImageInput, *, progress: LayerProgress | None = None
+    before: ImageInput,
+    after: ImageInput,
+    *,
+    progress: LayerProgress | None = None,
+    index: LayerIndex | None = None,
 ) -> ImageDiff:
-    """Read both images (each distinct layer once) and compare them."""
-    cache = ScanCache([before, after])
+    """Read both images (each distinct layer once, none found in ``index``) and compare them."""
+    cache = ScanCache([before, after], index)
     _take_streamed_layers_first(cache, before, after)
     results = [
         analyze_image(
@@ -263,14 +280,18 @@ def diff_images(
         )
         for image in (before, after)
     ]
-    files, layers_hashed, bytes_hashed, unverified = compare_files(results[0], results[1])
+    files, layers_hashed, bytes_hashed, unverified = compare_files(results[0], results[1], index)
     read = ReadCounts(
         cache.layers_read,
         cache.bytes_read,
         len(before.layers) + len(after.layers),
         layers_hashed,
         bytes_hashed,
+        index.layers_served if index is not None else 0,
+        index.digests_served if index is not None else 0,
     )
+    if index is not None:
+        index.finish()
     return ImageDiff(results[0], results[1], layer_sets(before, after), files, read, unverified)
 
 

@@ -120,6 +120,8 @@ def diff_json(diff: ImageDiff, top: int, growth: dict[str, Any] | None) -> dict[
             "layers_in_both_images": diff.read.layers_in_both,
             "layers_hashed": diff.read.layers_hashed,
             "bytes_hashed": diff.read.bytes_hashed,
+            "layers_from_cache": diff.read.layers_from_cache,
+            "digests_from_cache": diff.read.digests_from_cache,
         },
         "max_growth": growth,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dockerlens.image.analysis import (
     ImageFigures,
@@ -13,9 +14,13 @@ from dockerlens.image.analysis import (
     instruction_of,
     layer_history,
 )
+from dockerlens.image.archive import StreamStore
 from dockerlens.image.dive_compat import DiveFigures, dive_figures
 from dockerlens.image.layerscan import LayerScan
 from dockerlens.image.model import ImageInput
+
+if TYPE_CHECKING:
+    from dockerlens.image.layer_index import LayerIndex
 
 LayerProgress = Callable[[ImageInput, int], None]
 """Told ``(image, layer index)`` after each layer has been read."""
@@ -66,12 +71,14 @@ def shown_count(total: int, top: int) -> int:
 
 
 class ScanCache:
-    """Layers read once per run, however many of the analysed images share them."""
+    """Layers read once per run, however many of the analysed images share them; with an
+    ``index``, layers read by an earlier run are not read at all (see layer_index)."""
 
-    def __init__(self, images: list[ImageInput]) -> None:
+    def __init__(self, images: list[ImageInput], index: LayerIndex | None = None) -> None:
         uses = Counter(layer.diff_id for image in images for layer in image.layers)
         self._shared = {diff_id for diff_id, count in uses.items() if count > 1}
         self._scans: dict[str, LayerScan] = {}
+        self.index = index
         #: layers read from their store, and the bytes of their uncompressed tar streams
         self.layers_read = 0
         self.bytes_read = 0
@@ -83,12 +90,25 @@ class ScanCache:
         cached = self._scans.get(diff_id)
         if cached is not None:
             return cached
+        scan = self._read(image, index, diff_id)
+        if diff_id in self._shared:
+            self._scans[diff_id] = scan
+        return scan
+
+    def _read(self, image: ImageInput, index: int, diff_id: str) -> LayerScan:
+        # A store read as one stream has read every layer already (with content digests):
+        # its scans cost nothing more and are worth keeping.
+        streamed = isinstance(image.store, StreamStore)
+        if self.index is not None and not streamed:
+            indexed = self.index.get(diff_id)
+            if indexed is not None:
+                return indexed
         scan = image.scan_layer(index)
         self.layers_read += 1
         self.reads[diff_id] += 1
         self.bytes_read += scan.tar_bytes
-        if diff_id in self._shared:
-            self._scans[diff_id] = scan
+        if self.index is not None:
+            self.index.put(diff_id, scan)
         return scan
 
 
