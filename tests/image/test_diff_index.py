@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import dockerlens.image.registry
+import dockerlens.image.registry_http
 from dockerlens.cli import cli
 from tests.image.conftest import sha256
 from tests.image.test_diff import BASE, content_layer
@@ -205,14 +205,14 @@ def test_registry_layers_in_the_index_are_not_downloaded(
     diff_output(f"docker-archive:{app_14}", f"docker-archive:{app_15}")  # fills the index
 
     downloads: list[str] = []
-    real_open = dockerlens.image.registry.RegistryStore._open
+    real_open = dockerlens.image.registry_http.RegistryHTTP.open
 
-    def counting_open(self: Any, path: str, accept: str | None = None) -> Any:
+    def counting_open(self: Any, path: str, accept: str | None = None, start: int = 0) -> Any:
         if path.startswith("blobs/"):
             downloads.append(path.removeprefix("blobs/"))
-        return real_open(self, path, accept)
+        return real_open(self, path, accept, start)
 
-    monkeypatch.setattr(dockerlens.image.registry.RegistryStore, "_open", counting_open)
+    monkeypatch.setattr(dockerlens.image.registry_http.RegistryHTTP, "open", counting_open)
     output = diff_output(*remote)
     assert without_read(output) == without_read(expected)
     base_blob, own_blob = _layer_blobs(registry, "1.6")
