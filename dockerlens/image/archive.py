@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from dockerlens.image.errors import ImageInputError
-from dockerlens.image.layerscan import LayerScan, scan_layer
+from dockerlens.image.layerscan import LayerScan
 from dockerlens.image.model import BlobStore, LayerRef, ProgressCallback
 
 # The image model lives in image/model.py; these two stay importable from here for code written
@@ -133,13 +133,10 @@ class TarFileStore:
     def scan(self, name: str, what: str, digest: Callable[[str], bool] | None = None) -> LayerScan:
         member = self._resolve(name)
         region = BoundedFile(self._file, member.offset, member.size)
-        return scan_layer(
+        return self._limits.scan(
             region,  # type: ignore[arg-type]
             seekable=True,
             what=what,
-            max_bytes=self._limits.max_layer_bytes,
-            max_entries=self._limits.max_entries,
-            read_secrets=self._limits.read_secrets,
             digest=digest,
         )
 
@@ -192,13 +189,10 @@ class StreamStore:
             head = reader.read_member(512)
             if _looks_like_layer(head) and not name.endswith(".json"):
                 member = PrefixedStream(head, reader.member_stream())
-                self._scans[name] = scan_layer(
+                self._scans[name] = limits.scan(
                     member,  # type: ignore[arg-type]
                     seekable=False,
                     what=f"{description}: {name}",
-                    max_bytes=limits.max_layer_bytes,
-                    max_entries=limits.max_entries,
-                    read_secrets=limits.read_secrets,
                     digest=_every_path if limits.digest_streamed_content else None,
                 )
                 if progress is not None:
@@ -278,13 +272,10 @@ class DirectoryStore:
         path = self._path(name)
         try:
             with open(path, "rb") as file:
-                return scan_layer(
+                return self._limits.scan(
                     file,
                     seekable=True,
                     what=what,
-                    max_bytes=self._limits.max_layer_bytes,
-                    max_entries=self._limits.max_entries,
-                    read_secrets=self._limits.read_secrets,
                     digest=digest,
                 )
         except OSError as err:

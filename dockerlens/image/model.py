@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from dockerlens.image.errors import ImageInputError
-from dockerlens.image.layerscan import DEFAULT_MAX_ENTRIES, LayerScan
+from dockerlens.image.layerscan import DEFAULT_MAX_ENTRIES, LayerScan, scan_layer
 from dockerlens.image.streams import DEFAULT_MAX_LAYER_BYTES
 
 ProgressCallback = Callable[[str, int], None]
@@ -25,6 +25,25 @@ class Limits:
     #: hash every regular file of the layers read in one pass (the Engine's export, compressed
     #: archives), whose content cannot be read again later (``dockerlens diff``)
     digest_streamed_content: bool = False
+
+    def scan(
+        self,
+        raw: BinaryIO,
+        *,
+        seekable: bool,
+        what: str,
+        digest: Callable[[str], bool] | None = None,
+    ) -> LayerScan:
+        """:func:`scan_layer` under these limits."""
+        return scan_layer(
+            raw,
+            seekable=seekable,
+            what=what,
+            max_bytes=self.max_layer_bytes,
+            max_entries=self.max_entries,
+            read_secrets=self.read_secrets,
+            digest=digest,
+        )
 
 
 class BlobStore(Protocol):

@@ -24,7 +24,7 @@ from dockerlens.image.archive import (
     short_name,
 )
 from dockerlens.image.errors import ImageInputError
-from dockerlens.image.layerscan import LayerScan, scan_layer
+from dockerlens.image.layerscan import LayerScan
 from dockerlens.image.model import ImageInput, Limits
 from dockerlens.image.registry_auth import RegistryOptions
 from dockerlens.image.registry_http import ATTEMPTS, RETRY_STATUSES, RegistryHTTP, read_at_most
@@ -168,13 +168,10 @@ class RegistryStore:
         except urllib.error.HTTPError as err:
             raise ImageInputError(f"{what}: registry error {err.code}") from None
         with stream:
-            scan = scan_layer(
+            scan = self._limits.scan(
                 stream,  # type: ignore[arg-type]
                 seekable=False,
                 what=what,
-                max_bytes=self._limits.max_layer_bytes,
-                max_entries=self._limits.max_entries,
-                read_secrets=self._limits.read_secrets,
                 digest=digest,
             )
         self.resumed_downloads += stream.resumed

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import dockerlens.image.archive
+import dockerlens.image.model
 from dockerlens.cli import cli
 from dockerlens.image.layerscan import LayerScan
 
@@ -31,16 +31,16 @@ def diff_json(*args: str) -> dict[str, Any]:
 
 @pytest.fixture
 def layer_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What each layer read by the archive stores (and the Engine's export) was: the real
+    """What each layer read by any store (archives, the Engine's export, registries) was: the real
     scan_layer, counted."""
-    real_scan = dockerlens.image.archive.scan_layer
+    real_scan = dockerlens.image.model.scan_layer
     read: list[str] = []
 
     def counting_scan(raw: Any, **options: Any) -> LayerScan:
         read.append(options["what"])
         return real_scan(raw, **options)
 
-    monkeypatch.setattr(dockerlens.image.archive, "scan_layer", counting_scan)
+    monkeypatch.setattr(dockerlens.image.model, "scan_layer", counting_scan)
     return read
 
 
