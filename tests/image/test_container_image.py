@@ -24,12 +24,10 @@ import pytest
 
 from tests.image.conftest import buildkit_client, unavailable
 from tests.image.host_python import can_make, write_rootfs
+from tests.package_sources import PACKAGE_SOURCES, ROOT, copy_sources
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTAINER = ROOT / "container"
 DOCKERFILE = CONTAINER / "Dockerfile"
-#: What the build needs of the repository (the rest is kept out by .dockerignore as well).
-SOURCES = ("pyproject.toml", "README.md", "dockerlens", "rules", "container", ".dockerignore")
 
 FIXTURE = """\
 FROM debian:bookworm
@@ -88,17 +86,7 @@ def _remove_image(tag: str) -> None:
 
 
 def _context(directory: Path) -> Path:
-    directory.mkdir()
-    for name in SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(
-                source,
-                directory / name,
-                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
-            )
-        else:
-            shutil.copy2(source, directory / name)
+    copy_sources(directory, (*PACKAGE_SOURCES, "container", ".dockerignore"))
     wheels = directory / "wheels"
     download = _run(
         [
