@@ -1,9 +1,10 @@
-"""The GitHub Action (action.yml): its inputs are consistent with its steps, and its shell steps,
-run here as the runner runs them (bash -eo pipefail, the step's env with the inputs substituted,
-GITHUB_PATH / GITHUB_OUTPUT files, RUNNER_TEMP), install dockerlens from the action's own folder,
-write a valid SARIF report with the expected findings and fail on findings. The two ``uses:``
-steps (setup-python, codeql's upload-sarif) are GitHub's own and are not run: the Python running
-the tests stands in for setup-python's.
+"""The GitHub Action (action.yml), run here as a runner runs a composite action: each step
+whose `if:` holds (the expressions evaluated), a shell step as bash -eo pipefail with its env's
+inputs substituted, GITHUB_PATH / GITHUB_OUTPUT files and RUNNER_TEMP, in a scratch repository.
+It installs dockerlens from the action's own folder, writes a valid SARIF 2.1.0 report with the
+expected findings, hands that file to codeql's upload-sarif, and fails as failure-threshold says.
+The two ``uses:`` steps (setup-python, upload-sarif) are GitHub's own: their `if:` and `with:` are
+evaluated but they are not run; the Python running the tests stands in for setup-python's.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ RUN apt-get update && apt-get install -y curl
 RUN echo $HOME > /tmp/home
 """
 CLEAN = 'FROM debian:bookworm\nUSER 65534\nCMD ["true"]\n'
+UPLOAD = "github/codeql-action/upload-sarif@v3"
+UPLOAD_STEP = "Upload the SARIF report"
 
 
 def action() -> dict[str, Any]:
@@ -44,7 +47,6 @@ def action() -> dict[str, Any]:
 def _expressions(node: Any) -> Iterator[str]:
     if isinstance(node, str):
         yield from EXPRESSION.findall(node)
-        # `if:` may be written without ${{ }}
     elif isinstance(node, dict):
         for value in node.values():
             yield from _expressions(value)
@@ -65,7 +67,7 @@ def test_every_input_and_step_the_action_names_exists() -> None:
     steps = document["runs"]["steps"]
     ids = {step["id"] for step in steps if "id" in step}
     texts = [*_expressions(steps), *_expressions(document["outputs"])]
-    texts += [step["if"] for step in steps if "if" in step]
+    texts += [step["if"] for step in steps if "if" in step]  # `if:` may go without ${{ }}
     used_inputs = {name for text in texts for name in re.findall(r"inputs\.([\w-]+)", text)}
     used_steps = {name for text in texts for name in re.findall(r"steps\.([\w-]+)", text)}
     assert used_inputs <= set(inputs), used_inputs - set(inputs)
@@ -80,21 +82,108 @@ def test_every_input_and_step_the_action_names_exists() -> None:
         else:
             assert re.fullmatch(r"[\w-]+/[\w/-]+@v\d+", step["uses"]), step["uses"]
     uploads = [step for step in steps if "upload-sarif" in step.get("uses", "")]
-    assert len(uploads) == 1 and "inputs.upload-sarif" in uploads[0]["if"]
-    assert uploads[0]["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
+    assert [step["uses"] for step in uploads] == [UPLOAD]
+
+
+_TOKEN = re.compile(r"\s*(&&|\|\||==|!=|!|\(|\)|'(?:[^']|'')*'|[A-Za-z_][\w.-]*)")
+_STATUS_FUNCTIONS = ("always", "success", "failure", "cancelled")
+_LITERALS = {"true": True, "false": False, "null": None}
+
+
+class Expression:
+    """The part of GitHub's expression language action.yml uses: contexts (inputs, github,
+    steps), string and boolean literals, ==, !=, !, &&, ||, parentheses and the status
+    functions. Anything else fails the test rather than being guessed."""
+
+    def __init__(self, text: str, context: dict[str, Any], job_failed: bool) -> None:
+        self.tokens: list[str] = []
+        position = 0
+        text = text.strip()
+        while position < len(text):
+            match = _TOKEN.match(text, position)
+            if match is None:
+                raise AssertionError(f"the test cannot read the expression {text!r}")
+            self.tokens.append(match.group(1))
+            position = match.end()
+        self.context = context
+        self.job_failed = job_failed
+
+    def evaluate(self) -> Any:
+        value = self._or()
+        assert not self.tokens, f"left over in the expression: {self.tokens}"
+        return value
+
+    def _take(self, *expected: str) -> str | None:
+        if self.tokens and self.tokens[0] in expected:
+            return self.tokens.pop(0)
+        return None
+
+    def _or(self) -> Any:
+        value = self._and()
+        while self._take("||"):
+            right = self._and()
+            value = value or right
+        return value
+
+    def _and(self) -> Any:
+        value = self._not()
+        while self._take("&&"):
+            right = self._not()
+            value = value and right
+        return value
+
+    def _not(self) -> Any:
+        if self._take("!"):
+            return not self._not()
+        left = self._primary()
+        operator = self._take("==", "!=")
+        if operator is None:
+            return left
+        right = self._primary()
+        # GitHub compares strings case-insensitively.
+        equal = str(left).lower() == str(right).lower()
+        return equal if operator == "==" else not equal
+
+    def _primary(self) -> Any:
+        token = self.tokens.pop(0)
+        if token == "(":
+            value = self._or()
+            assert self._take(")"), "unbalanced parentheses"
+            return value
+        if token.startswith("'"):
+            return token[1:-1].replace("''", "'")
+        if token in _LITERALS:
+            return _LITERALS[token]
+        if token in _STATUS_FUNCTIONS:
+            assert self._take("(") and self._take(")"), f"{token} takes no arguments here"
+            return {
+                "always": True,
+                "success": not self.job_failed,
+                "failure": self.job_failed,
+                "cancelled": False,
+            }[token]
+        value: Any = self.context
+        parts = token.split(".")
+        for number, part in enumerate(parts):
+            if parts[number - 1 : number] == ["outputs"] and isinstance(value, dict):
+                return value.get(part, "")  # an output a step did not set is empty
+            assert isinstance(value, dict) and part in value, f"unknown context {token!r}"
+            value = value[part]
+        return value
 
 
 @dataclass
 class Runner:
-    """The parts of a GitHub runner the shell steps rely on."""
+    """The parts of a GitHub runner the action relies on: it runs each step whose `if:` holds,
+    a `run:` step as bash -eo pipefail with its env's expressions substituted, PATH extended by
+    GITHUB_PATH, a fresh GITHUB_OUTPUT file per step whose lines become the step's outputs."""
 
     action_path: Path
     temp: Path
     path_file: Path
-    output_file: Path
     python_bin: Path
 
-    def environment(self, step_env: dict[str, str]) -> dict[str, str]:
+    def environment(self, step_env: dict[str, str], output_file: Path) -> dict[str, str]:
         added = [line for line in self.path_file.read_text().splitlines() if line]
         path = os.pathsep.join([*reversed(added), str(self.python_bin), os.environ["PATH"]])
         return {
@@ -103,48 +192,61 @@ class Runner:
             "PATH": path,
             "RUNNER_TEMP": str(self.temp),
             "GITHUB_PATH": str(self.path_file),
-            "GITHUB_OUTPUT": str(self.output_file),
+            "GITHUB_OUTPUT": str(output_file),
             "GITHUB_ACTIONS": "true",
         }
 
-    def substitute(self, text: str, inputs: dict[str, str]) -> str:
+    def context(self, inputs: dict[str, str], steps: dict[str, Any]) -> dict[str, Any]:
+        return {"inputs": inputs, "github": {"action_path": str(self.action_path)}, "steps": steps}
+
+    def substitute(self, text: str, context: dict[str, Any]) -> str:
         def value(match: re.Match[str]) -> str:
-            expression = match.group(1)
-            if expression == "github.action_path":
-                return str(self.action_path)
-            found = re.fullmatch(r"inputs\.([\w-]+)", expression)
-            if found is None:
-                raise AssertionError(f"the test does not know the expression {expression!r}")
-            return inputs[found.group(1)]
+            result = Expression(match.group(1), context, job_failed=False).evaluate()
+            return str(result)
 
         return EXPRESSION.sub(value, text)
 
     def run_step(
-        self, step: dict[str, Any], inputs: dict[str, str], workspace: Path
-    ) -> subprocess.CompletedProcess[str]:
-        env = {name: self.substitute(str(v), inputs) for name, v in step.get("env", {}).items()}
+        self, step: dict[str, Any], context: dict[str, Any], workspace: Path
+    ) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+        env = {name: self.substitute(str(v), context) for name, v in step.get("env", {}).items()}
         script = workspace.parent / "step.sh"
         script.write_text(step["run"])
-        return subprocess.run(
+        output_file = workspace.parent / "step-output"
+        output_file.write_text("")
+        done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=workspace,
-            env=self.environment(env),
+            env=self.environment(env, output_file),
             capture_output=True,
             text=True,
             timeout=900,
             check=False,
         )
+        outputs = {}
+        for line in output_file.read_text().splitlines():
+            name, separator, text = line.partition("=")
+            assert separator and "<<" not in name, f"an output line the test cannot read: {line}"
+            outputs[name] = text
+        return done, outputs
 
 
 def _inputs(**given: str) -> dict[str, str]:
     inputs = {name: str(spec["default"]) for name, spec in action()["inputs"].items()}
-    inputs.update({name.replace("_", "-"): value for name, value in given.items()})
+    for name, value in given.items():
+        name = name.replace("_", "-")
+        assert name in inputs, f"the action has no input {name}"
+        inputs[name] = value
     return inputs
 
 
 def _steps() -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = action()["runs"]["steps"]
     return steps
+
+
+def _is_install(step: dict[str, Any]) -> bool:
+    return "pip install" in step.get("run", "")
 
 
 @pytest.fixture(scope="module")
@@ -154,38 +256,78 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     python_bin = base / "setup-python"
     python_bin.mkdir()
     (python_bin / "python").symlink_to(sys.executable)
-    runner = Runner(
-        copy_sources(base / "action"), base / "temp", base / "path", base / "output", python_bin
-    )
+    runner = Runner(copy_sources(base / "action"), base / "temp", base / "path", python_bin)
     runner.temp.mkdir()
     runner.path_file.touch()
-    runner.output_file.touch()
-    (install,) = [step for step in _steps() if "pip install" in step.get("run", "")]
+    (install,) = [step for step in _steps() if _is_install(step)]
     workspace = base / "workspace"
     workspace.mkdir()
-    done = runner.run_step(install, _inputs(), workspace)
+    done, _ = runner.run_step(install, runner.context(_inputs(), {}), workspace)
     if done.returncode != 0:
         message = f"the install step failed (pip needs PyPI or its cache): {done.stderr[-800:]}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    # The venv's bin, from GITHUB_PATH, comes first: the steps run the dockerlens installed here.
+    (added,) = runner.path_file.read_text().split()
+    assert (Path(added) / "dockerlens").is_file()
     return runner
 
 
-def _run_action(
-    runner: Runner, workspace: Path, **given: str
-) -> dict[str, subprocess.CompletedProcess[str]]:
-    """The shell steps after the install, in order, as the runner runs them; stops at a failure."""
-    runner.output_file.write_text("")
+def _condition(step: dict[str, Any]) -> str:
+    """A step's `if:` as the runner reads it: ${{ }} optional, and success() && ... unless it
+    calls a status function itself."""
+    condition = str(step.get("if", "success()")).strip()
+    whole = EXPRESSION.fullmatch(condition)
+    if whole is not None:
+        condition = whole.group(1)
+    if not any(f"{name}(" in condition for name in _STATUS_FUNCTIONS):
+        condition = f"success() && ({condition})"
+    return condition
+
+
+@dataclass
+class Run:
+    """What the runner did with each step after the install, by id (or name)."""
+
+    shell: dict[str, subprocess.CompletedProcess[str]]
+    #: The `uses:` steps that would run (setup-python, the upload), with their `with:` resolved.
+    uses: dict[str, dict[str, str]]
+    skipped: list[str]
+    outputs: dict[str, str]
+
+
+def _run_action(runner: Runner, workspace: Path, **given: str) -> Run:
+    """The steps after the install, in order, as the runner runs a composite action's steps."""
     inputs = _inputs(**given)
-    done = {}
+    steps: dict[str, Any] = {}
+    run = Run({}, {}, [], {})
+    failed = False
     for step in _steps():
-        if "run" not in step or "pip install" in step["run"]:
+        key = step.get("id", step["name"])
+        context = runner.context(inputs, steps)
+        if not Expression(_condition(step), context, failed).evaluate():
+            run.skipped.append(key)
+            steps[key] = {"outcome": "skipped", "conclusion": "skipped", "outputs": {}}
             continue
-        done[step.get("id", step["name"])] = result = runner.run_step(step, inputs, workspace)
-        if result.returncode != 0:
-            break
-    return done
+        outputs: dict[str, str] = {}
+        if "uses" in step:
+            with_ = {name: runner.substitute(str(v), context) for name, v in step["with"].items()}
+            run.uses[step["uses"]] = with_
+            outcome = "success"
+        elif _is_install(step):
+            outcome = "success"  # done once, by the fixture
+        else:
+            done, outputs = runner.run_step(step, context, workspace)
+            run.shell[key] = done
+            outcome = "success" if done.returncode == 0 else "failure"
+            failed = failed or outcome == "failure"
+        steps[key] = {"outcome": outcome, "conclusion": outcome, "outputs": outputs}
+    run.outputs = {
+        name: runner.substitute(str(spec["value"]), runner.context(inputs, steps))
+        for name, spec in action()["outputs"].items()
+    }
+    return run
 
 
 def _workspace(tmp_path: Path) -> Path:
@@ -207,54 +349,96 @@ def _rule_ids(sarif: dict[str, Any]) -> list[tuple[str, str, int]]:
     )
 
 
-def test_the_action_writes_sarif_and_fails_on_findings(runner: Runner, tmp_path: Path) -> None:
+def test_the_action_writes_sarif_uploads_it_and_fails_on_findings(
+    runner: Runner, tmp_path: Path
+) -> None:
     workspace = _workspace(tmp_path)
-    done = _run_action(runner, workspace)
-    assert done["sarif"].returncode == 0, done["sarif"].stderr
+    run = _run_action(runner, workspace)
+    assert run.skipped == []
+    assert run.shell["sarif"].returncode == 0, run.shell["sarif"].stderr
     sarif = json.loads((workspace / "dockerlens.sarif").read_text())
     sarif_validator().validate(sarif)
+    assert sarif["version"] == "2.1.0"
+    # The folder search found both Dockerfiles; only the root one has findings.
     assert _rule_ids(sarif) == [
         ("DL3008", "Dockerfile", 2),
         ("DL3009", "Dockerfile", 2),
         ("DL3015", "Dockerfile", 2),
         ("SC2086", "Dockerfile", 3),
     ]
-    assert "sarif-file=dockerlens.sarif" in runner.output_file.read_text().splitlines()
-    lint = done["Lint"]
+    # The upload gets the file the SARIF step wrote, which is also the action's output.
+    assert run.outputs == {"sarif-file": "dockerlens.sarif"}
+    assert run.uses[UPLOAD] == {"sarif_file": "dockerlens.sarif", "category": "dockerlens"}
+    assert run.uses["actions/setup-python@v5"] == {"python-version": "3.12"}
+    lint = run.shell["Lint"]
     assert lint.returncode == 1, lint.stderr
     annotations = [line for line in lint.stdout.splitlines() if line.startswith("::")]
-    assert len(annotations) == 4
+    assert len(annotations) == 4, lint.stdout
     assert any(line.startswith("::warning file=Dockerfile,line=2") for line in annotations)
+    assert any(line.startswith("::notice file=Dockerfile,line=3") for line in annotations)
+
+
+@pytest.mark.parametrize(("threshold", "status"), [("", 1), ("warning", 1), ("error", 0)])
+def test_the_failure_threshold_decides_the_exit_code(
+    runner: Runner, tmp_path: Path, threshold: str, status: int
+) -> None:
+    # The fixture's worst finding is a warning (DL3008): below `error` the step passes.
+    workspace = _workspace(tmp_path)
+    run = _run_action(runner, workspace, failure_threshold=threshold, format="json")
+    assert run.shell["Lint"].returncode == status, run.shell["Lint"].stderr
+    severities = {f["severity"] for f in json.loads(run.shell["Lint"].stdout)}
+    assert severities == {"warning", "info"}
+    # The report is written and uploaded whatever the threshold.
+    assert run.shell["sarif"].returncode == 0
+    assert UPLOAD in run.uses
 
 
 def test_the_inputs_reach_dockerlens(runner: Runner, tmp_path: Path) -> None:
     workspace = _workspace(tmp_path)
-    (workspace / "lint.toml").write_text('[lint]\nignore = ["DL3015"]\n')
-    done = _run_action(
+    (workspace / "lint.toml").write_text('ignore = ["DL3015"]\n')
+    run = _run_action(
         runner,
         workspace,
         paths="Dockerfile\n  services/api/Dockerfile",
         config="lint.toml",
-        extra_args="--ignore SC2086 --statistics",
+        extra_args=" --ignore SC2086\t--ignore DL3009 ",
         failure_threshold="error",
         format="json",
         sarif_file="out/report.sarif",
+        upload_sarif="false",
     )
-    assert done["sarif"].returncode == 0, done["sarif"].stderr
+    assert run.shell["sarif"].returncode == 0, run.shell["sarif"].stderr
     sarif = json.loads((workspace / "out" / "report.sarif").read_text())
-    assert [rule for rule, _, _ in _rule_ids(sarif)] == ["DL3008", "DL3009"]
-    assert "sarif-file=out/report.sarif" in runner.output_file.read_text().splitlines()
-    lint = done["Lint"]
+    sarif_validator().validate(sarif)
+    # DL3015 left out by the config, SC2086 and DL3009 by extra-args, the clean file has none.
+    assert [rule for rule, _, _ in _rule_ids(sarif)] == ["DL3008"]
+    assert run.outputs == {"sarif-file": "out/report.sarif"}
+    assert UPLOAD not in run.uses and run.skipped == [UPLOAD_STEP]
+    lint = run.shell["Lint"]
     # Findings below the failure threshold: reported, and the step passes.
     assert lint.returncode == 0, lint.stderr
-    reported = json.loads(lint.stdout[: lint.stdout.rindex("]") + 1])
-    assert sorted(finding["code"] for finding in reported) == ["DL3008", "DL3009"]
+    reported = json.loads(lint.stdout)
+    assert [(finding["path"], finding["code"]) for finding in reported] == [
+        ("Dockerfile", "DL3008")
+    ]
 
 
-def test_a_bad_input_fails_the_step_with_one_line(runner: Runner, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ({"paths": "missing/Dockerfile"}, "dockerlens: error: missing/Dockerfile: no such file"),
+        # An input is data, never shell code: the substitution reaches dockerlens as it is.
+        ({"extra_args": "--ignore $(touch${IFS}pwned)"}, "unknown rule '$(touch${IFS}pwned)'"),
+    ],
+)
+def test_a_bad_input_fails_the_step_and_nothing_is_uploaded(
+    runner: Runner, tmp_path: Path, given: dict[str, str], error: str
+) -> None:
     workspace = _workspace(tmp_path)
-    done = _run_action(runner, workspace, paths="missing/Dockerfile")
-    assert done["sarif"].returncode == 2
-    assert done["sarif"].stderr.startswith("dockerlens: error: ")
-    assert "Lint" not in done
-    assert not (workspace / "dockerlens.sarif").exists()
+    run = _run_action(runner, workspace, **given)
+    assert run.shell["sarif"].returncode == 2
+    assert run.shell["sarif"].stderr.startswith("dockerlens: error: ")
+    assert error in run.shell["sarif"].stderr
+    assert "Traceback" not in run.shell["sarif"].stderr
+    assert run.skipped == [UPLOAD_STEP, "Lint"] and UPLOAD not in run.uses
+    assert not (workspace / "pwned").exists()
