@@ -442,3 +442,28 @@ def test_a_bad_input_fails_the_step_and_nothing_is_uploaded(
     assert "Traceback" not in run.shell["sarif"].stderr
     assert run.skipped == [UPLOAD_STEP, "Lint"] and UPLOAD not in run.uses
     assert not (workspace / "pwned").exists()
+
+
+def _readme_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("\n## GitHub Action\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_names_every_input_and_its_workflow_runs(runner: Runner, tmp_path: Path) -> None:
+    section = _readme_section()
+    (block,) = re.findall(r"^```yaml\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+    (job,) = yaml.safe_load(block)["jobs"].values()
+    assert job["permissions"]["security-events"] == "write"  # upload-sarif needs it
+    (step,) = [s for s in job["steps"] if s["uses"].startswith("dockerlens/dockerlens@")]
+    inputs = action()["inputs"]
+    assert set(step["with"]) <= set(inputs)
+    mentioned = set(re.findall(r"`([\w-]+)`", section)) | set(step["with"])
+    assert set(inputs) <= mentioned, set(inputs) - mentioned
+    # The workflow's inputs, on the test's repository: DL3008 (the only warning) is ignored,
+    # so nothing reaches the `warning` threshold and the job passes, after the upload.
+    workspace = _workspace(tmp_path)
+    run = _run_action(runner, workspace, **{k: str(v) for k, v in step["with"].items()})
+    assert run.shell["Lint"].returncode == 0, run.shell["Lint"].stdout
+    sarif = json.loads((workspace / "dockerlens.sarif").read_text())
+    assert [rule for rule, _, _ in _rule_ids(sarif)] == ["DL3009", "DL3015", "SC2086"]
+    assert run.uses[UPLOAD]["sarif_file"] == "dockerlens.sarif"
