@@ -41,6 +41,7 @@ PROJECT_FILES = {
     "services/api/Dockerfile": EXAMPLE,
     "fixtures/examples/Dockerfile": EXAMPLE,
     "svc/Dockerfile": EXAMPLE,
+    "container/Dockerfile": EXAMPLE,  # docs/container.md
     # analyze --from-file: one source per line
     "images.txt": "docker-archive:app.tar\ndocker-archive:myapp.tar\n",
 }
@@ -48,7 +49,7 @@ PROJECT_FILES = {
 #: docker-marked tests/image/test_doc_engine_commands.py runs them on real engine images.
 ENGINE_IMAGES = frozenset(
     {"myapp:1.4", "app", "app1", "app2", "app1:1", "app2:1", "worker:1", "app:1", "app:1.4"}
-    | {"app:1.5", "app:main", "app:pr-123", "app:test"}
+    | {"app:1.5", "app:main", "app:pr-123", "app:test", "dockerlens:latest"}
 )
 #: `docker save` archives the docs name, written by the test.
 ARCHIVES = frozenset({"app.tar", "myapp.tar", "old.tar", "pr.tar"})
