@@ -410,6 +410,32 @@ def test_ignored_and_overridden_codes_from_settings(program: str) -> None:
     assert (finding.code, finding.severity) == ("SC2154", Severity.ERROR)
 
 
+def test_sc2016_is_reported_only_when_selected(
+    program: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Opt-in (docs/lint.md, "Precision"): nearly every SC2016 judged on real files was intended.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text(
+        "FROM debian:12\nRUN sed -i 's/x/${HOME}/' /etc/a.conf && cd /x\n", encoding="utf-8"
+    )
+
+    def sc_codes(options: CommandLine) -> list[str]:
+        findings = run_lint(["."], options).run.findings
+        return sorted(f.code for f in findings if f.code.startswith("SC"))
+
+    assert sc_codes(CommandLine(no_config=True)) == ["SC2164"]
+    for selector in ("SC2016", "SC20", "sc"):
+        assert sc_codes(CommandLine(no_config=True, extend_select=[selector])) == [
+            "SC2016",
+            "SC2164",
+        ]
+    assert sc_codes(CommandLine(no_config=True, select=["SC2016"])) == ["SC2016"]
+    (tmp_path / ".dockerlens.toml").write_text('extend-select = ["SC2016"]\n', encoding="utf-8")
+    assert sc_codes(CommandLine()) == ["SC2016", "SC2164"]
+
+
 def test_files_that_turn_shellcheck_off_are_not_checked(program: str) -> None:
     text = "FROM debian:12\nRUN echo $x\n"
     off = dataclasses.replace(SETTINGS, shellcheck=False)

@@ -27,6 +27,7 @@ from dockerlens.lint.findings import (
     UNUSED_PRAGMA,
 )
 from dockerlens.lint.registry import (
+    OPT_IN_SHELLCHECK_CODES,
     REMOVED_HADOLINT_CODES,
     Registry,
     is_shellcheck_code,
@@ -633,6 +634,15 @@ def known_codes(registry: Registry) -> frozenset[str]:
     return frozenset(names)
 
 
+def _unselected_opt_in_shellcheck_codes(enabled: set[str]) -> frozenset[str]:
+    """The opt-in ShellCheck codes no selector (``SC2016``, ``SC20``, ``SC``) asked for."""
+    return frozenset(
+        code
+        for code in OPT_IN_SHELLCHECK_CODES
+        if not any(is_shellcheck_code(s) and code.startswith(s.upper()) for s in enabled)
+    )
+
+
 def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSettings:
     """Merge layers (lowest first): a later ``select`` replaces, lists add up, scalars win."""
     enabled = {rule.code for rule in registry if rule.default_enabled}
@@ -708,7 +718,8 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         tuple(rules),
         engine_codes,
         honour_pragmas=not disable_pragmas,
-        ignored_external=frozenset(c for c in ignored if c not in registry.rules),
+        ignored_external=frozenset(c for c in ignored if c not in registry.rules)
+        | _unselected_opt_in_shellcheck_codes(enabled),
         selected_external=None
         if select_all_external
         else frozenset(c for c in enabled if is_shellcheck_code(c)),

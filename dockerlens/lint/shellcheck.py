@@ -5,6 +5,8 @@ included; exec form never), as a script made of a shebang for the shell the RUN 
 ``export NAME=1`` line per ARG/ENV visible to it (and the proxy variables), then the text the
 shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
 
+* SC2016 (no expansion in single quotes) is opt-in (``OPT_IN_SHELLCHECK_CODES``): reported only
+  when a selector names it (``--extend-select SC2016``, ``SC20``, ``SC``);
 * RUNs for a shell ShellCheck does not know (PowerShell, cmd, zsh...) are skipped, whatever
   ARG or ENV follows the ``SHELL`` instruction; so are heredocs whose shebang names another
   interpreter (``#!/usr/bin/env python3``);
@@ -13,7 +15,7 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   ``instruction_line`` stays the RUN's first line, so ``# hadolint ignore=SC2086`` above the
   RUN still applies;
 * ShellCheck's suggested fixes are kept (as unsafe fixes) when they map back exactly;
-* SC2016 (no expansion in single quotes) is not reported on the text ``echo`` or ``printf``
+* when selected, SC2016 is not reported on the text ``echo`` or ``printf``
   writes to a file, itself or through a ``{ ...; } > file`` group
   (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``): that text is for a
   shell that reads it later, and keeping ``$`` is the point; nor SC2154 (referenced but not
