@@ -26,6 +26,7 @@ from dockerlens.semantics.managers import (
     Cache,
     Manager,
     operands,
+    option_value,
 )
 from dockerlens.semantics.scope import ScriptScope
 
@@ -332,7 +333,7 @@ def _places(
     """Where the cache is: moved by an option or a variable, else its default places."""
     if manager.cache_option:
         for invocation in fillers:
-            value = _option_value(invocation, manager.cache_option)
+            value = option_value(invocation, manager.cache_option)
             if value:
                 suffix = cache.moved_by[0][1] if cache.moved_by else ""
                 return [value + suffix]
@@ -353,16 +354,6 @@ def _places(
         expanded = expand_known(path, scope.base)
         out.append(normalize(expanded) if expanded != path else path)
     return out
-
-
-def _option_value(invocation: Invocation, name: str) -> str | None:
-    args = list(invocation.args)
-    for index, arg in enumerate(args):
-        if arg == f"--{name}" and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith(f"--{name}="):
-            return arg.split("=", 1)[1]
-    return None
 
 
 def _fix(ctx: LintContext, step: Step, manager: Manager, first: Invocation) -> Fix | None:

@@ -3,17 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.packages import at_word, find, names, unpinned
+from dockerlens.lint.packages import at_word, find, unpinned
+from dockerlens.semantics.managers import manager
 
 #: gem install options whose value is the next word.
-_VALUE_OPTIONS = names(
-    "i install-dir n bindir build-root P trust-policy platform s source config-file "
-    "target-rbconfig without"
-)
-
-
-def _pinned(gem: str) -> bool:
-    return ":" in gem or gem.endswith(".gem")
+_GEM = manager("gem")
 
 
 class GemUnpinned(Rule):
@@ -66,16 +60,16 @@ class GemUnpinned(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        for invocation in find(step, "gem", "install", "i"):
+        for invocation in find(step, "gem", *_GEM.install_verbs):
             args = invocation.args
             if "-v" in args or "--version" in args:
                 continue
             if any(arg.startswith("--version=") for arg in args):
                 continue
             # What follows `--` is for the gem's build, not gems.
-            operands = invocation.until("--").operands(_VALUE_OPTIONS)
-            gems = [w for w in operands if w.text not in ("install", "i")]
-            word = unpinned(gems, _pinned)
+            operands = invocation.until("--").operands(_GEM.value_options)
+            gems = [w for w in operands if w.text not in _GEM.install_verbs]
+            word = unpinned(gems, _GEM.pinned)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word))
                 return

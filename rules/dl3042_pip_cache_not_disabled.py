@@ -10,14 +10,13 @@ from dockerlens.lint.packages import (
     at_command,
     cache_mounted,
     invocations,
-    known_value,
     pip_call,
-    run_text,
 )
 from dockerlens.lint.rule import Edit
 from dockerlens.semantics.expansion import is_truthy
-
-_SET_IN_SCRIPT = LazyPattern(r"PIP_NO_CACHE_DIR=[\"']?([A-Za-z0-9]+)")
+from dockerlens.semantics.invocations import Invocation
+from dockerlens.semantics.managers import PIP, option_value
+from dockerlens.semantics.scope import ScriptScope
 
 
 class PipCacheNotDisabled(Rule):
@@ -27,7 +26,8 @@ class PipCacheNotDisabled(Rule):
     Flags a `RUN` whose `pip install` (also `pip3` and `python -m pip`) has no
     `--no-cache-dir`, unless the cache is turned off otherwise: `PIP_NO_CACHE_DIR` set to a
     true value (`1`, `true`, `on`, `yes`) by an `ENV` or `ARG` the `RUN` sees or in the `RUN`
-    itself, or a BuildKit cache or tmpfs mount over pip's cache (`/root/.cache/pip`). `pipx`
+    itself, or a BuildKit cache or tmpfs mount over pip's cache (`/root/.cache/pip`, or the
+    folder `--cache-dir` or `PIP_CACHE_DIR` moves it to; `/dev/null` counts too). `pipx`
     and `pipenv` manage their own environments and are left alone.
 
     ## Why is this bad?
@@ -82,24 +82,37 @@ class PipCacheNotDisabled(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        value = known_value(step, "PIP_NO_CACHE_DIR")
-        if is_truthy(value):
-            return
-        set_here = _SET_IN_SCRIPT.search(run_text(step))
-        if set_here and is_truthy(set_here.group(1)):
-            return
-        if cache_mounted(step, "/root/.cache/pip", ".cache/pip"):
-            return
+        scope = ScriptScope(step)
         for invocation in invocations(step):
             call = pip_call(invocation)
             if call is None or "install" not in call.args:
                 continue
-            if call.name.startswith("pipx") or has_flag(call.command, "no-cache-dir"):
+            if call.name.startswith("pipx") or has_flag(call.command, *PIP.no_cache_flags):
+                continue
+            if any(is_truthy(scope.value(name, invocation.command)) for name in PIP.no_cache_env):
+                continue
+            places = _cache_places(scope, invocation, call)
+            if "/dev/null" in places or any(
+                cache_mounted(step, place, ".cache/pip", homes=True) for place in places
+            ):
                 continue
             yield Problem(
                 step, at=at_command(ctx, step, invocation, "install"), fix=_fix(ctx, step)
             )
             return
+
+
+def _cache_places(scope: ScriptScope, invocation: Invocation, call: Invocation) -> list[str]:
+    """Where pip's cache is: moved by ``--cache-dir`` or ``PIP_CACHE_DIR``, else its default
+    places."""
+    moved = option_value(call, PIP.cache_option) if PIP.cache_option else None
+    for cache in PIP.caches:
+        for name, suffix in cache.moved_by:
+            value = scope.value(name, invocation.command)
+            moved = moved or (value + suffix if value else None)
+    if moved:
+        return [moved]
+    return [place for cache in PIP.caches for place in cache.paths]
 
 
 _PIP_INSTALL = LazyPattern(

@@ -30,6 +30,17 @@ def operands(invocation: Invocation) -> list[str]:
     return [word.text for word in invocation.operands()]
 
 
+def option_value(invocation: Invocation, name: str) -> str | None:
+    """The value of the long option ``--name`` (``--name VALUE`` or ``--name=VALUE``)."""
+    args = list(invocation.args)
+    for index, arg in enumerate(args):
+        if arg == f"--{name}" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 _INFO_FLAGS = frozenset({"--version", "-v", "-V", "version", "--help", "-h", "help"})
 
 
@@ -122,6 +133,18 @@ def _gem_installs(invocation: Invocation) -> bool:
     if invocation.name == "bundle":
         return bare(invocation) or first_operand(invocation, "install", "update")
     return False
+
+
+#: gem options whose value is the next word.
+_GEM_VALUE_OPTIONS = _names(
+    "i install-dir n bindir build-root P trust-policy platform s source config-file "
+    "target-rbconfig without"
+)
+
+
+def _gem_pinned(gem: str) -> bool:
+    """``name:version`` (gem's own pin syntax), or a local ``.gem`` file."""
+    return ":" in gem or gem.endswith(".gem")
 
 
 def _go_builds(invocation: Invocation) -> bool:
@@ -324,6 +347,10 @@ MANAGERS: tuple[Manager, ...] = (
         ),
         advice='delete the .gem files in this RUN (`rm -rf "$GEM_HOME"/cache/*.gem`), '
         "or mount a cache over the gem cache directory",
+        # `gem install`'s (DL3028): `bundle install` reads versions from the Gemfile.lock.
+        install_verbs=("install", "i"),
+        value_options=_GEM_VALUE_OPTIONS,
+        pinned=_gem_pinned,
     ),
     Manager(
         "composer",
@@ -672,6 +699,7 @@ PIP = Manager(
     (Cache("pip cache", ("~/.cache/pip",), (("PIP_CACHE_DIR", ""),)),),
     no_cache_flags=("no-cache-dir",),
     no_cache_env=("PIP_NO_CACHE_DIR",),
+    cache_option="cache-dir",
     install_verbs=("install",),
     value_options=_PIP_VALUE_OPTIONS,
     pinned=_pip_pinned,
