@@ -215,6 +215,24 @@ def env_holds_secret(data: bytes) -> bool:
     return any(not _placeholder(m.group(1)) for m in _ENV_SECRET_VALUE.finditer(data))
 
 
+#: Secret files known by name that deployments render from ``{{ }}`` placeholders.
+TEMPLATED_SECRET_FILES = frozenset(
+    {"secrets.json", "secrets.yaml", "secrets.yml", "secret.json", "secret.yaml", "secret.yml"}
+)
+_TEMPLATE_SPAN = re.compile(rb"\{\{.*?\}\}")
+#: A YAML or JSON value (``key: value``, ``"key": "value"``).
+_STRUCTURED_VALUE = re.compile(rb"[:=][ \t]*[\"']?([^\s\"',}#]+)")
+
+
+def placeholders_only(data: bytes) -> bool:
+    """A secrets file whose secrets are ``{{ }}`` placeholders (gitlab's ``secrets.yml``
+    template) and that holds no value looking generated: a template, not a secret."""
+    if _TEMPLATE_SPAN.search(data) is None:
+        return False
+    values = _STRUCTURED_VALUE.findall(_TEMPLATE_SPAN.sub(b"", data))
+    return not any(_random_looking(value) for value in values)
+
+
 def _placeholder(value: bytes) -> bool:
     return _PLACEHOLDER.search(value.decode("utf-8", "replace")) is not None
 

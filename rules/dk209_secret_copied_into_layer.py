@@ -20,7 +20,14 @@ from dockerlens.lint.layers import (
     matcher_of,
     workdirs,
 )
-from dockerlens.secrets import SETTINGS_FILES, env_holds_secret, holds_credential, secret_kind
+from dockerlens.secrets import (
+    SETTINGS_FILES,
+    TEMPLATED_SECRET_FILES,
+    env_holds_secret,
+    holds_credential,
+    placeholders_only,
+    secret_kind,
+)
 
 #: Directories never searched for secrets (their own rules cover them, or they are huge).
 _PRUNE = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".cache"})
@@ -86,10 +93,12 @@ def context_secrets(
 
 def settings_only(path: Path) -> bool:
     """``path`` is an ``.npmrc``, ``.pypirc`` or ``.netrc`` that can be read and holds no
-    credential, or a dotenv file giving no secret-named variable a value (a file that cannot
-    be read is judged by its name)."""
+    credential, a dotenv file giving no secret-named variable a value, or a ``secrets.yml``
+    whose secrets are ``{{ }}`` placeholders (a file that cannot be read is judged by its
+    name)."""
     dotenv = path.name.startswith(".env") or path.name.endswith(".env")
-    if path.name not in SETTINGS_FILES and not dotenv:
+    templated = path.name in TEMPLATED_SECRET_FILES
+    if path.name not in SETTINGS_FILES and not dotenv and not templated:
         return False
     try:
         with path.open("rb") as stream:
@@ -98,6 +107,8 @@ def settings_only(path: Path) -> bool:
         return False
     if dotenv:
         return not env_holds_secret(data)
+    if templated:
+        return placeholders_only(data)
     return not holds_credential(data.decode("utf-8", "replace"))
 
 
@@ -122,7 +133,9 @@ class SecretCopiedIntoLayer(Rule):
       or `secrets.env` (not `meta.env`, nor `.env.example`, `.sample`, `.template` and
       the like); one in the build context at hand is a secret only when it gives a
       secret-named variable (`*_KEY`, `*_TOKEN`, `*_PASSWORD`...) a value that is not a
-      placeholder: a template with `APP_KEY=` and `DB_HOST=db` holds settings.
+      placeholder: a template with `APP_KEY=` and `DB_HOST=db` holds settings. Likewise a
+      `secrets.yml` (`.yaml`, `.json`) whose secrets are `{{ }}` placeholders and that holds
+      no value looking generated is a template.
 
     The name is judged by the source and by the destination (`COPY npmrc /root/.npmrc`).
     When the Dockerfile's directory (the build context) is at hand, the files a directory,

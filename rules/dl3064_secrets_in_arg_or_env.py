@@ -98,9 +98,15 @@ def words(name: str) -> tuple[str, ...]:
 _SWITCHES = frozenset({"0", "1", "true", "false", "yes", "no", "on", "off", "none", "null"})
 
 
+#: A value that stands for one given at run time (``**None**``, ``<password>``, ``{{ .key }}``).
+_PLACEHOLDER = LazyPattern(r"\*\*[\w-]*\*\*|<[\w .-]*>|\{\{.*\}\}")
+
+
 def looks_secret(name: str, values: list[str]) -> bool:
     """The heuristic: see the rule's documentation. ``values``: what the variable may hold."""
     if values and all(value.lower() in _SWITCHES for value in values):
+        return False
+    if values and all(_PLACEHOLDER.fullmatch(value) for value in values):
         return False
     if name.upper() in KNOWN_SECRETS:
         return True
@@ -191,7 +197,8 @@ class SecretsInArgOrEnv(Rule):
     An `ENV` that sets the name to nothing as written (`ENV OAUTH2_SECRET=""`) is not reported:
     it documents a setting the container is given at run time, and the image holds no value.
     Nor is a value that switches something on or off (`0`, `1`, `true`, `false`, `yes`, `no`,
-    `on`, `off`, `none`, `null`): `GOOGLE_API_KEY=no` holds no key.
+    `on`, `off`, `none`, `null`): `GOOGLE_API_KEY=no` holds no key; nor a placeholder for a
+    value given at run time (`**None**`, `<password>`, `{{ .token }}`).
     An `ARG` is reported with or without a default, since the value a build passes ends up in
     the image history.
 

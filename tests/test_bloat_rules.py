@@ -273,6 +273,13 @@ def test_dk209_builder_stage_context_is_not_reported(tmp_path: Path) -> None:
             "APP_ENV=production\nAPP_KEY=\nDB_HOST=db\nDB_PASSWORD=${DB_PASSWORD}\n",
             "APP_KEY=base64:q3Jt9vXw2mLp8sZk\n",
         ),
+        # Seen in the round 6 precision sample (docs/lint.md): gitlab's secrets.yml template.
+        (
+            "secrets.yml",
+            "production:\n  db_key_base: {{GITLAB_SECRETS_DB_KEY_BASE}}\n"
+            "development:\n  db_key_base: development\n",
+            "staging:\n  db_key_base: 4f9a8c2e1b7d6a3f5e0c9b8a7d6f5e4c\n",
+        ),
     ],
 )
 def test_dk209_settings_files_without_credentials(

@@ -350,6 +350,17 @@ def _walked(*args: str) -> list[str]:
     return sorted(str(f["path"]) for f in findings)
 
 
+def test_walks_leave_out_dockerfile_templates_with_template_markup(project: Path) -> None:
+    # Seen in the round 6 precision sample (docs/lint.md): docker-library's jq templates gave
+    # parse errors. balena's templates are Dockerfiles and are still linted.
+    write(project / "Dockerfile", LATEST)
+    write(project / "jq" / "Dockerfile.template", "FROM alpine:3.20\nENV V {{ .version }}\n")
+    write(project / "balena" / "Dockerfile.template", "FROM balenalib/%%BALENA_ARCH%%-debian\n")
+    assert sorted(set(_walked("."))) == ["Dockerfile", "balena/Dockerfile.template"]
+    # A named file is linted all the same.
+    assert set(_walked("jq/Dockerfile.template")) == {"jq/Dockerfile.template"}
+
+
 def test_default_excludes_leave_templates_and_leftovers_out_of_walks(project: Path) -> None:
     for name in ["Dockerfile", *EXCLUDED_BY_DEFAULT]:
         write(project / name, LATEST)

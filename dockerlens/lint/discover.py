@@ -110,9 +110,31 @@ def _walk(root: Path, excluded: Excluded | None) -> list[str]:
             path = here / name
             # Only regular files (or links to one): a FIFO would block the run, and a dangling
             # link is no Dockerfile.
-            if is_dockerfile_name(name) and path.is_file() and not skipped(path, False):
+            if (
+                is_dockerfile_name(name)
+                and path.is_file()
+                and not skipped(path, False)
+                and not _holds_template_markup(path)
+            ):
                 out.append(os.path.normpath(str(path)))
     return out
+
+
+#: How much of a ``*.template`` file is read to tell a template from a Dockerfile.
+_TEMPLATE_SNIFF_BYTES = 64 * 1024
+
+
+def _holds_template_markup(path: Path) -> bool:
+    """A ``Dockerfile.template`` with ``{{ }}`` markup (docker-library's jq templates) is not a
+    Dockerfile until rendered; balena's, with ``%%BALENA_MACHINE_NAME%%``, is linted."""
+    if not path.name.endswith(".template"):
+        return False
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(_TEMPLATE_SNIFF_BYTES)
+    except OSError:
+        return False
+    return b"{{" in head and b"}}" in head
 
 
 #: A pattern that only names files (``*.orig``, ``Dockerfile~``): no folder part, negation,
