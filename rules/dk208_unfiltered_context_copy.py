@@ -13,6 +13,7 @@ from dockerlens.lint.layers import (
     NO_CONTEXT,
     BuildContextOptions,
     build_context,
+    ignore_file_above,
     ignore_patterns,
     matcher_of,
 )
@@ -61,6 +62,8 @@ class _Ignore(NamedTuple):
     present: list[str]
     #: Which build context the finding assumes, for its message.
     assumed: str
+    #: No ignore file in an assumed context, but one in a folder above it.
+    uncertain: bool = False
 
 
 class UnfilteredContextCopy(Rule):
@@ -82,6 +85,11 @@ class UnfilteredContextCopy(Rule):
     - `node_modules`, when it exists or a `package.json` says it will;
     - virtualenvs: `.venv`, `venv`, or any directory holding a `pyvenv.cfg`;
     - every path listed in the `must-exclude` option, whether it exists or not.
+
+    When the context is assumed (no `--context`) and has no ignore file, but a folder above it
+    (up to the repository root) has a `.dockerignore`, nothing is reported: such a Dockerfile
+    is most often built from that folder (`docker build -f packaging/docker/Dockerfile .`);
+    give `--context` to have it judged.
 
     The ignore file is matched with Docker's own rules (`!` exceptions included), and a
     `COPY --exclude=` pattern counts too. Files read from standard input have no context and
@@ -161,7 +169,7 @@ class UnfilteredContextCopy(Rule):
             self._ignore = self._load(ctx)
         ignore = self._ignore
         if ignore.matcher is None and not self.options.patterns:
-            if ctx.path in NO_CONTEXT:
+            if ctx.path in NO_CONTEXT or ignore.uncertain:
                 return
             self._reported = True
             listed = f" ({', '.join(ignore.present)} among it)" if ignore.present else ""
@@ -193,7 +201,14 @@ class UnfilteredContextCopy(Rule):
         context = build_context(ctx, self.options.context)
         present = expected_exclusions(context) if context is not None else []
         patterns = list(self.options.patterns) or ignore_patterns(ctx, context)
-        return _Ignore(matcher_of(patterns), present, self._assumed(ctx, context))
+        # An assumed context without an ignore file, below a folder that has one: the build
+        # most likely sends that folder (judged by hand on real files, docs/lint.md).
+        uncertain = (
+            not self.options.context
+            and context is not None
+            and ignore_file_above(context) is not None
+        )
+        return _Ignore(matcher_of(patterns), present, self._assumed(ctx, context), uncertain)
 
     def _assumed(self, ctx: LintContext, context: Path | None) -> str:
         if context is None:

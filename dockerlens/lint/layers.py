@@ -678,6 +678,21 @@ def inferred_context(ctx: LintContext, folder: Path) -> Path:
     return folder
 
 
+def ignore_file_above(context: Path) -> Path | None:
+    """The nearest folder above ``context``, up to the repository root (a folder holding
+    ``.git``) or the working directory, that holds a ``.dockerignore``: a sign the Dockerfile
+    may be built from there instead."""
+    here = Path.cwd().resolve()
+    for level, parent in enumerate(context.resolve().parents):
+        if level >= _CONTEXT_LEVELS:
+            break
+        if (parent / ".dockerignore").is_file():
+            return parent
+        if (parent / ".git").exists() or parent == here:
+            break
+    return None
+
+
 def _holds_only_dockerfiles(folder: Path) -> bool:
     """The folder holds Dockerfiles (and their ignore files, a README) and nothing else."""
     try:
