@@ -11,6 +11,7 @@ from dockerlens.lint.packages import (
     cache_mounted,
     invocations,
     pip_call,
+    removes,
 )
 from dockerlens.lint.rule import Edit
 from dockerlens.semantics.expansion import is_truthy
@@ -27,7 +28,9 @@ class PipCacheNotDisabled(Rule):
     `--no-cache-dir`, unless the cache is turned off otherwise: `PIP_NO_CACHE_DIR` set to a
     true value (`1`, `true`, `on`, `yes`) by an `ENV` or `ARG` the `RUN` sees or in the `RUN`
     itself, or a BuildKit cache or tmpfs mount over pip's cache (`/root/.cache/pip`, or the
-    folder `--cache-dir` or `PIP_CACHE_DIR` moves it to; `/dev/null` counts too). `pipx`
+    folder `--cache-dir` or `PIP_CACHE_DIR` moves it to; `/dev/null` counts too), or a later
+    command of the same `RUN` that deletes that cache (`rm -rf /root/.cache/pip`, `rm -rf
+    ~/.cache`, the `--cache-dir` folder) or empties it (`pip cache purge`). `pipx`
     and `pipenv` manage their own environments and are left alone.
 
     ## Why is this bad?
@@ -70,6 +73,9 @@ class PipCacheNotDisabled(Rule):
       `.cache/pip` (hadolint's test).
     - `python -m pip` is found whatever comes between `pip` and `install`; pip is found by
       path, behind wrappers such as `sudo` and in `sh -c` scripts.
+    - A `RUN` that deletes pip's cache after the install (`rm -rf /root/.cache/pip`, `rm -rf
+      ~/.cache`) or empties it (`pip cache purge`) is not reported: nothing is left in its
+      layer.
     """
 
     code = "DL3042"
@@ -83,7 +89,8 @@ class PipCacheNotDisabled(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         scope = ScriptScope(step)
-        for invocation in invocations(step):
+        calls = invocations(step)
+        for invocation in calls:
             call = pip_call(invocation)
             if call is None or "install" not in call.args:
                 continue
@@ -96,10 +103,21 @@ class PipCacheNotDisabled(Rule):
                 cache_mounted(step, place, ".cache/pip", homes=True) for place in places
             ):
                 continue
+            later = [c for c in calls if c.position > invocation.position]
+            if any(removes(c, place, homes=True) for c in later for place in places):
+                continue
+            if any(_purges(c) for c in later):
+                continue
             yield Problem(
                 step, at=at_command(ctx, step, invocation, "install"), fix=_fix(ctx, step)
             )
             return
+
+
+def _purges(invocation: Invocation) -> bool:
+    """``pip cache purge`` (also ``python -m pip cache purge``): pip empties its cache."""
+    call = pip_call(invocation)
+    return call is not None and any(cache.cleaned_by(call) for cache in PIP.caches)
 
 
 def _cache_places(scope: ScriptScope, invocation: Invocation, call: Invocation) -> list[str]:

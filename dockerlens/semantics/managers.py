@@ -696,7 +696,15 @@ PIP = Manager(
     "pip",
     frozenset(["pip"]),
     lambda inv: inv.name.startswith("pip") and inv.has("install"),
-    (Cache("pip cache", ("~/.cache/pip",), (("PIP_CACHE_DIR", ""),)),),
+    (
+        Cache(
+            "pip cache",
+            ("~/.cache/pip",),
+            (("PIP_CACHE_DIR", ""),),
+            # pip's view of the command (`python -m pip cache purge`: see packages.pip_call).
+            lambda inv: inv.name.startswith("pip") and operands(inv)[:2] == ["cache", "purge"],
+        ),
+    ),
     no_cache_flags=("no-cache-dir",),
     no_cache_env=("PIP_NO_CACHE_DIR",),
     cache_option="cache-dir",
