@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.commands import has_flag
 from dockerlens.lint.packages import at_word, find, unpinned
 from dockerlens.semantics.managers import manager
 
-#: gem install options whose value is the next word.
+#: gem's record: install verbs, options with a value, pin syntax (``name:version``, ``-v``).
 _GEM = manager("gem")
 
 
@@ -61,13 +62,11 @@ class GemUnpinned(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for invocation in find(step, "gem", *_GEM.install_verbs):
-            args = invocation.args
-            if "-v" in args or "--version" in args:
-                continue
-            if any(arg.startswith("--version=") for arg in args):
-                continue
             # What follows `--` is for the gem's build, not gems.
-            operands = invocation.until("--").operands(_GEM.value_options)
+            own = invocation.until("--")
+            if has_flag(own.command, *_GEM.version_options):
+                continue
+            operands = own.operands(_GEM.value_options)
             gems = [w for w in operands if w.text not in _GEM.install_verbs]
             word = unpinned(gems, _GEM.pinned)
             if word is not None:

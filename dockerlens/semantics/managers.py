@@ -106,6 +106,9 @@ class Manager(NamedTuple):
     #: Whether a package argument names its version (pin syntax): ``curl=8.5.0-2``; every
     #: package counts as pinned where the catalogue does not know the syntax.
     pinned: Callable[[str], bool] = lambda package: True
+    #: Options whose value is the version of the packages named (``gem install rails -v 7.2``),
+    #: as :func:`has_flag` names them: the other half of the pin syntax.
+    version_options: tuple[str, ...] = ()
 
 
 def _npm_installs(invocation: Invocation) -> bool:
@@ -138,7 +141,7 @@ def _gem_installs(invocation: Invocation) -> bool:
 #: gem options whose value is the next word.
 _GEM_VALUE_OPTIONS = _names(
     "i install-dir n bindir build-root P trust-policy platform s source config-file "
-    "target-rbconfig without"
+    "target-rbconfig without v version"
 )
 
 
@@ -351,6 +354,7 @@ MANAGERS: tuple[Manager, ...] = (
         install_verbs=("install", "i"),
         value_options=_GEM_VALUE_OPTIONS,
         pinned=_gem_pinned,
+        version_options=("v", "version"),
     ),
     Manager(
         "composer",
