@@ -83,5 +83,5 @@ class AptGetUnpinned(Rule):
             packages = [w for w in invocation.operands(_VALUE_OPTIONS) if w.text != "install"]
             word = unpinned(packages, _PINNED)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

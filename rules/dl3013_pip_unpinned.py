@@ -88,5 +88,5 @@ class PipUnpinned(Rule):
             packages = [w for w in operands[start:] if w.text != "install"]
             word = unpinned(packages, _pinned)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

@@ -75,5 +75,5 @@ class NpmUnpinned(Rule):
                 continue
             word = unpinned(operands[1:], _pinned)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

@@ -60,5 +60,5 @@ class ApkUnpinned(Rule):
             packages = [w for w in invocation.operands(_VALUE_OPTIONS) if w.text != "add"]
             word = unpinned(packages, _PINNED)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

@@ -70,5 +70,5 @@ class GemUnpinned(Rule):
             gems = [w for w in operands if w.text not in _GEM.install_verbs]
             word = unpinned(gems, _GEM.pinned)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

@@ -60,5 +60,5 @@ class YumUnpinned(Rule):
         for invocation in find(step, "yum", "install"):
             word = rpm_unpinned(invocation, step)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

@@ -75,5 +75,5 @@ class ZypperUnpinned(Rule):
             ]
             word = unpinned(packages, _PINNED)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

@@ -62,5 +62,5 @@ class DnfUnpinned(Rule):
                 continue
             word = rpm_unpinned(invocation, step)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

@@ -86,5 +86,5 @@ class GoUnpinned(Rule):
                 packages = [w for w in operands[1:] if w.text != "tool"]
             word = unpinned(packages, _pinned)
             if word is not None:
-                yield Problem(step, at=at_word(ctx, step, word))
+                yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return

@@ -110,8 +110,27 @@ def pick_at(ctx: LintContext, step: Step, *candidates: str) -> str | None:
     return None
 
 
-def at_word(ctx: LintContext, step: Step, word: Word) -> str | None:
-    return pick_at(ctx, step, word.origin, word.text)
+def at_word(
+    ctx: LintContext, step: Step, word: Word, invocation: Invocation | None = None
+) -> str | tuple[int, int, int, int] | None:
+    """Where to mark ``word``: with the ``invocation`` it is an argument of, at its own place
+    in that command (not in an earlier command or package name with the same text: `pip` of
+    ``pip install --upgrade pip`` after ``apk add py3-pip``); else its first appearance."""
+    script = step.script
+    if invocation is None or script is None or not word.origin:
+        return pick_at(ctx, step, word.origin, word.text)
+    encoded = script.text.encode("utf-8", "surrogateescape")
+    command = invocation.command
+    own = encoded[command.start_byte : command.end_byte]
+    text = word.origin.encode("utf-8", "surrogateescape")
+    # The word as a whole argument (not inside another word: `pip3`, `py3-pip`).
+    found = re.search(rb"(?<![^\s=])" + re.escape(text) + rb"(?![^\s;&|)])", own)
+    if found is None:
+        return pick_at(ctx, step, word.origin, word.text)
+    before = encoded[: command.start_byte + found.start()]
+    earlier = before.count(text)
+    place = ctx.locate(step, word.origin, earlier) if earlier else None
+    return place or pick_at(ctx, step, word.origin, word.text)
 
 
 def at_command(
