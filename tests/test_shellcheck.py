@@ -441,7 +441,7 @@ def test_sc2016_is_reported_only_when_selected(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "Dockerfile").write_text(
-        "FROM debian:12\nRUN sed -i 's/x/${HOME}/' /etc/a.conf && cd /x\n", encoding="utf-8"
+        "FROM debian:12\nRUN sed -i 's/x/${HOME}/' /etc/a.conf && cd /x; ls\n", encoding="utf-8"
     )
 
     def sc_codes(options: CommandLine) -> list[str]:
@@ -514,7 +514,7 @@ def test_without_shellcheck_lint_runs_and_says_so_once(
 ) -> None:
     monkeypatch.setattr(shellcheck, "default_search_path", lambda: str(tmp_path))
     assert shellcheck.find_shellcheck() is None
-    results = results_of(["FROM debian:12\nRUN echo $x\n", "FROM debian:12\nRUN cd /x\n"])
+    results = results_of(["FROM debian:12\nRUN echo $x\n", "FROM debian:12\nRUN cd /x; ls\n"])
     before = [list(r.findings) for r in results]
     assert _external_passes(results) == [shellcheck.NOT_FOUND_NOTE]
     assert [r.findings for r in results] == before
@@ -550,7 +550,7 @@ def test_the_lint_command_reports_sc_findings(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN echo \\\n  $x\n", encoding="utf-8")
-    (tmp_path / "other.Dockerfile").write_text("FROM debian:12\nRUN cd /x\n", encoding="utf-8")
+    (tmp_path / "other.Dockerfile").write_text("FROM debian:12\nRUN cd /x; ls\n", encoding="utf-8")
     outcome = run_lint(["."], CommandLine(no_config=True))
     sc = sorted(
         (f.path, f.line, f.column, f.code) for f in outcome.run.findings if f.code[:2] == "SC"

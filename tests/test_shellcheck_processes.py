@@ -102,7 +102,7 @@ def test_leaving_the_pipeline_early_kills_shellcheck_and_removes_its_folder(
 
 
 def test_a_normal_run_leaves_no_folder(program: str, temp: Path) -> None:
-    results = [lint_file("FROM debian:12\nRUN cd /x\n", "Dockerfile", SETTINGS)]
+    results = [lint_file("FROM debian:12\nRUN cd /x; ls\n", "Dockerfile", SETTINGS)]
     assert shellcheck.check_results(results, executable=program) == []
     assert [f.code for f in results[0].findings] == ["SC2164"]
     assert leftovers(temp) == []
@@ -115,7 +115,7 @@ def test_a_hung_shellcheck_is_stopped_and_its_runs_reported(
     text = textwrap.dedent(
         """\
         FROM debian:12
-        RUN cd /x
+        RUN cd /x; ls
         RUN echo HANG \\
           && true
         RUN echo HANG
@@ -334,7 +334,7 @@ def test_run_lint_in_process_leaves_no_folder(
     program: str, tmp_path: Path, temp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN cd /x\n")
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN cd /x; ls\n")
     outcome = run_lint(["Dockerfile"], CommandLine(no_config=True))
     assert [f.code for f in outcome.run.findings if f.code.startswith("SC")] == ["SC2164"]
     assert leftovers(temp) == []
