@@ -277,6 +277,29 @@ def test_a_changed_inferred_build_context_is_linted_again(folder: Path, tmp_path
     assert "build context assumed: ./, the folder holding the files" in message
 
 
+def test_an_ignore_file_above_the_assumed_context_is_part_of_the_key(
+    folder: Path, tmp_path: Path
+) -> None:
+    # DK208 does not judge an assumed context without an ignore file below a folder that has
+    # one: that file, outside the context, decides the finding too.
+    (tmp_path / ".git").mkdir()
+    api = tmp_path / "src" / "Api"
+    api.mkdir(parents=True)
+    (api / "Program.cs").write_text("", encoding="utf-8")
+    (api / "Dockerfile").write_text("FROM alpine:3.20\nCOPY . /app\n", encoding="utf-8")
+
+    def dk208() -> int:
+        report = json.loads(lint("--no-shellcheck", "src/Api/Dockerfile")[1])
+        return sum(f["code"] == "DK208" for f in report)
+
+    (tmp_path / ".dockerignore").write_text(".git\n", encoding="utf-8")
+    assert dk208() == 0
+    (tmp_path / ".dockerignore").unlink()
+    assert dk208() == 1
+    (tmp_path / ".dockerignore").write_text(".git\n", encoding="utf-8")
+    assert dk208() == 0
+
+
 def test_a_cache_folder_inside_the_build_context_is_not_part_of_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

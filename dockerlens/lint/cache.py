@@ -5,7 +5,8 @@ A file's entry is keyed by its text and display path, the effective settings for
 installed code (dockerlens's version and the stamp of its source files, every installed
 distribution's name and version, the text of plugin rule files outside dockerlens), the
 ShellCheck executable (path, size, modification time) when ShellCheck runs, and, when a rule
-that reads the build context is on, the names in that context (and its ignore files' text).
+that reads the build context is on, the names in that context (and its ignore files' text, and
+the nearest folder above it that holds a ``.dockerignore``).
 ShellCheck's comments on one script are keyed by the executable and the script text, so a RUN
 that did not change is not checked again when the file around it did.
 
@@ -443,8 +444,12 @@ def _context_folders(settings: LintSettings) -> list[str]:
 def _context_stamp(dockerfile_folder: Path, contexts: tuple[str, ...], cache: Path) -> str | None:
     """The names, sizes and modification times of the files under each build context (not
     under :data:`UNLISTED_FOLDERS`: DK301 reads a copied entrypoint script) and the text of
-    the ignore files at its top and beside the Dockerfile; None when there are too many.
-    The cache folder itself is left out: it changes at every run that writes to it."""
+    the ignore files at its top and beside the Dockerfile, and which folder above it holds the
+    nearest ``.dockerignore`` (DK208 does not judge an assumed context below one); None when
+    there are too many. The cache folder itself is left out: it changes at every run that
+    writes to it."""
+    from dockerlens.lint.layers import ignore_file_above  # (not imported at start-up)
+
     parts: list[str] = []
     seen = 0
     own = _real_path(str(cache))
@@ -460,6 +465,7 @@ def _context_stamp(dockerfile_folder: Path, contexts: tuple[str, ...], cache: Pa
                         parts.append(_new_hash(Path(entry.path).read_bytes()).hexdigest())
             except OSError:
                 parts.append(f"{folder}: unreadable")
+        parts.append(f"ignore file above: {ignore_file_above(top)}")
         for directory, subdirs, files in os.walk(top):
             listed = sorted(subdirs)
             subdirs[:] = [d for d in listed if d not in UNLISTED_FOLDERS]
