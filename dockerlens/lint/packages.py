@@ -123,11 +123,13 @@ def at_word(
     command = invocation.command
     own = encoded[command.start_byte : command.end_byte]
     text = word.origin.encode("utf-8", "surrogateescape")
-    # The word as a whole argument (not inside another word: `pip3`, `py3-pip`).
-    found = re.search(rb"(?<![^\s=])" + re.escape(text) + rb"(?![^\s;&|)])", own)
-    if found is None:
+    # The word as a whole argument (not inside another word: `pip3`, `py3-pip`), its last
+    # appearance: packages come after the program and subcommand that may share its name
+    # (`npm install -g npm`, `python3 -m pip install --upgrade pip`).
+    found = list(re.finditer(rb"(?<![^\s=])" + re.escape(text) + rb"(?![^\s;&|)])", own))
+    if not found:
         return pick_at(ctx, step, word.origin, word.text)
-    before = encoded[: command.start_byte + found.start()]
+    before = encoded[: command.start_byte + found[-1].start()]
     earlier = before.count(text)
     place = ctx.locate(step, word.origin, earlier) if earlier else None
     return place or pick_at(ctx, step, word.origin, word.text)
