@@ -13,6 +13,7 @@ What these rules share beyond :mod:`dockerlens.lint.commands`:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -110,6 +111,11 @@ def pick_at(ctx: LintContext, step: Step, *candidates: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _whole_word(text: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"(?<![^\s='\"])" + re.escape(text) + rb"(?![^\s;&|)'\"\\])")
+
+
 def at_word(
     ctx: LintContext, step: Step, word: Word, invocation: Invocation | None = None
 ) -> str | tuple[int, int, int, int] | None:
@@ -123,13 +129,19 @@ def at_word(
     command = invocation.command
     own = encoded[command.start_byte : command.end_byte]
     text = word.origin.encode("utf-8", "surrogateescape")
-    # The word as a whole argument (not inside another word: `pip3`, `py3-pip`), its last
-    # appearance: packages come after the program and subcommand that may share its name
-    # (`npm install -g npm`, `python3 -m pip install --upgrade pip`).
-    found = list(re.finditer(rb"(?<![^\s=])" + re.escape(text) + rb"(?![^\s;&|)])", own))
+    # The word as a whole argument (not inside another word: `pip3`, `py3-pip`).
+    found = list(_whole_word(text).finditer(own))
     if not found:
         return pick_at(ctx, step, word.origin, word.text)
-    before = encoded[: command.start_byte + found[-1].start()]
+    # Its last appearance: packages come after the program and subcommand that may share its
+    # name (`npm install -g npm`, `python3 -m pip install --upgrade pip`); but the commands of
+    # an `sh -c` script share the span of the whole `sh -c '...'`, where the first is nearer.
+    shared = sum(
+        call.command.start_byte == command.start_byte and call.command.end_byte == command.end_byte
+        for call in invocations(step)
+    )
+    chosen = found[0] if shared > 1 else found[-1]
+    before = encoded[: command.start_byte + chosen.start()]
     earlier = before.count(text)
     place = ctx.locate(step, word.origin, earlier) if earlier else None
     return place or pick_at(ctx, step, word.origin, word.text)
