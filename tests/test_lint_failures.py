@@ -341,6 +341,8 @@ EXCLUDED_BY_DEFAULT = [
     "Dockerfile~",
     "Dockerfile.swp",
     "app.Dockerfile.tmpl",
+    "vendor/github.com/acme/tool/Dockerfile",
+    "third/vendor/Dockerfile",
 ]
 
 
@@ -365,6 +367,10 @@ def test_default_excludes_leave_templates_and_leftovers_out_of_walks(project: Pa
     for name in ["Dockerfile", *EXCLUDED_BY_DEFAULT]:
         write(project / name, LATEST)
     assert _walked(".") == ["Dockerfile"]
+    # A folder that only sounds like it is still searched.
+    write(project / "vendors" / "Dockerfile", LATEST)
+    assert _walked(".") == ["Dockerfile", "vendors/Dockerfile"]
+    (project / "vendors" / "Dockerfile").unlink()
     # Named files are linted all the same, unless --force-exclude.
     assert _walked("Dockerfile.j2", "Dockerfile.orig") == ["Dockerfile.j2", "Dockerfile.orig"]
     assert _walked("--force-exclude", "Dockerfile.j2", "Dockerfile") == ["Dockerfile"]

@@ -31,7 +31,9 @@ PATTERNS = (
 )
 ALWAYS_SKIPPED = frozenset({".git", "node_modules"})
 #: Left out of directory walks unless the configuration's ``exclude`` says otherwise: templates
-#: (``Dockerfile.j2`` is not a Dockerfile until rendered) and editor, patch and backup leftovers.
+#: (``Dockerfile.j2`` is not a Dockerfile until rendered), editor, patch and backup leftovers,
+#: and ``vendor`` folders (third-party code vendored by Go modules, Composer or Bundler: its
+#: Dockerfiles are not the project's to fix).
 DEFAULT_EXCLUDE = (
     "*.j2",
     "*.jinja",
@@ -43,6 +45,7 @@ DEFAULT_EXCLUDE = (
     "*.bak",
     "*.swp",
     "*~",
+    "vendor",
 )
 
 #: (path, is_dir) -> whether exclude patterns leave it out.
