@@ -136,6 +136,19 @@ def test_no_cache_writes_nothing_and_an_unusable_folder_is_no_error(
     assert status == 1 and "DL3007" in out and err == ""
 
 
+@pytest.mark.parametrize("command", ["lint", "diff"])
+def test_an_empty_cache_dir_is_an_error_not_the_current_folder(
+    folder: Path, tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:latest\n", encoding="utf-8")
+    arguments = ["Dockerfile"] if command == "lint" else ["docker-archive:a.tar", "b:1"]
+    result = CliRunner().invoke(cli, [command, "--cache-dir", "", *arguments])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dockerlens: error: Invalid value for '--cache-dir'")
+    assert "an empty path" in result.stderr and result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]  # no v1/, no tag
+
+
 def test_cache_dir_setting_and_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
