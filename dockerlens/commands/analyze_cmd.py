@@ -222,7 +222,7 @@ def analyze(
         )
     if secrets and layers_only:
         raise UserError("--secrets reads layer content: not with --layers-only")
-    _check_platform_option(platform)
+    check_platform_option(platform)
     if from_file is None and not images:
         argument = next(param for param in context.command.params if param.name == "images")
         raise click.MissingParameter(ctx=context, param=argument)
@@ -275,15 +275,21 @@ def analyze(
         raise UserError("out of memory while reading the image") from None
 
 
-def _check_platform_option(platform: str | None) -> None:
-    if platform is None or platform == "all":
+def check_platform_option(platform: str | None, several: bool = True) -> None:
+    """``--platform``: os/arch[/variant], each part named; with ``several`` (analyze) also a
+    comma list of them or ``all``; diff compares one platform of each image."""
+    if platform is None or (several and platform == "all"):
         return
-    for item in platform.split(","):
-        if not 2 <= len([p for p in item.strip().split("/") if p]) <= 3:
-            raise UserError(
-                f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64), a comma "
-                "list of them, or all"
-            )
+    expected = "expected os/arch[/variant] (linux/arm64)"
+    if several:
+        expected += ", a comma list of them, or all"
+    elif platform == "all" or "," in platform:
+        expected += "; diff compares one platform of each image"
+    items = platform.split(",") if several else [platform]
+    for item in items:
+        parts = item.strip().split("/")
+        if not 2 <= len(parts) <= 3 or not all(parts) or "," in item:
+            raise UserError(f"--platform {platform!r}: {expected}")
 
 
 def _run(
