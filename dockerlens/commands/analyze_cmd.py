@@ -238,7 +238,8 @@ def analyze(
         from dockerlens.image.sources import files_read
         from dockerlens.output import refuse_to_overwrite
 
-        files = [path for path in (from_file, dockerfile, dive_ci) if path is not None]
+        named = (from_file, dockerfile, dive_ci, creds_file, authfile, cert_dir)
+        files = [path for path in named if path is not None]
         refuse_to_overwrite(Path(html_file), files + files_read(images), "an input of this run")
     registry = registry_settings(creds, creds_file, authfile, cert_dir, tls_verify)
     try:

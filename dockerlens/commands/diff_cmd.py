@@ -112,7 +112,8 @@ def diff(
         from dockerlens.image.sources import files_read
         from dockerlens.output import refuse_to_overwrite
 
-        inputs = files_read((source_from, source_to))
+        named = (creds_file, authfile, cert_dir)
+        inputs = files_read((source_from, source_to)) + [p for p in named if p is not None]
         refuse_to_overwrite(Path(html_file), inputs, "an input of this run")
     with _image_errors_as_user_errors():
         from dockerlens.image.diff import diff_images
