@@ -193,7 +193,8 @@ def analyze(
 
     A registry's credentials come from --creds, --creds-file, --authfile or where skopeo and
     docker keep them (auth.json, config.json and its credential helpers); 5xx answers and
-    dropped connections are retried (5 attempts; blobs resume with Range requests).
+    dropped connections are retried (5 attempts; blobs resume with Range requests); a registry
+    that has not answered in 20 s is not waited for again.
 
     With --layers-only, many images (a registry's catalog, --from-file) are read from their
     manifests and configs alone, --jobs at a time, and the report gives the bases they share,

@@ -346,6 +346,50 @@ def test_an_unreachable_registry() -> None:
     assert result.exit_code == 2 and "cannot reach the registry" in result.stderr
 
 
+def test_a_registry_that_never_answers_is_given_up_after_one_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A port that accepts connections and never answers: one wait, not five (5 x 60 s)."""
+    import socket
+
+    from dockerlens.image import registry_http
+
+    monkeypatch.setattr(registry_http, "FIRST_ANSWER_TIMEOUT", 0.5, raising=False)
+    monkeypatch.setattr(registry_http, "TIMEOUT", 0.5)
+    monkeypatch.setattr(registry_http, "FIRST_PAUSE", 0.01)
+    accepted: list[socket.socket] = []
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        silent.settimeout(0.1)
+        port = silent.getsockname()[1]
+        stop = threading.Event()
+
+        def accept() -> None:
+            while not stop.is_set():
+                try:
+                    accepted.append(silent.accept()[0])
+                except OSError:
+                    continue
+
+        thread = threading.Thread(target=accept, daemon=True)
+        thread.start()
+        try:
+            for source in (f"docker://127.0.0.1:{port}/app:1", f"docker://127.0.0.1:{port}/"):
+                before = len(accepted)
+                result = CliRunner().invoke(cli, ["analyze", "-q", "--layers-only", source])
+                assert result.exit_code == 2
+                assert result.stderr == (
+                    f"dockerlens: error: {source}: cannot reach the registry (no answer in 0.5 s)\n"
+                )
+                assert len(accepted) - before == 1
+        finally:
+            stop.set()
+            thread.join()
+            for connection in accepted:
+                connection.close()
+
+
 @pytest.mark.parametrize("media_type", [OCI_INDEX, DOCKER_LIST])
 def test_a_manifest_list_gives_the_platform_asked_for(registry: Registry, media_type: str) -> None:
     amd = registry.add_image("amd", [layer_tar([("file", "amd64-only", 64)])], ["A"])
