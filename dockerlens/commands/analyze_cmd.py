@@ -227,10 +227,14 @@ def analyze(
     if from_file is None and not images:
         argument = next(param for param in context.command.params if param.name == "images")
         raise click.MissingParameter(ctx=context, param=argument)
+    origins: dict[str, str] = {}  # a source of --from-file -> LIST:LINE
     if from_file is not None:
         from dockerlens.image.fleet import read_source_list
 
-        images += tuple(read_source_list(from_file))
+        listed = read_source_list(from_file)
+        for number, text in reversed(listed):
+            origins[text] = f"{from_file}:{number}"
+        images += tuple(text for _, text in listed)
     if not images:
         raise UserError(f"--from-file {from_file}: no image in it, and no IMAGE argument")
     if html_file is not None:
@@ -270,6 +274,7 @@ def analyze(
             max_entries=max_entries,
             lens=(dockerfile, target, build_args),
             registry=registry,
+            origins=origins,
         )
     except ImageInputError as err:
         raise UserError(str(err)) from None
@@ -312,15 +317,18 @@ def _run(
     max_entries: int,
     lens: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ()),
     registry: RegistryOptions | None = None,
+    origins: dict[str, str] | None = None,
 ) -> None:
+    """``origins``: where --from-file named a source (``LIST:LINE``), said first in its errors."""
     from dockerlens.image import lens as lenses
-    from dockerlens.image.fleet import expand_catalogs, open_metadata
+    from dockerlens.image.errors import ImageInputError
+    from dockerlens.image.fleet import expand_catalogs, named_at, open_metadata
     from dockerlens.image.model import Limits
     from dockerlens.image.pipeline import ScanCache, analyze_image
     from dockerlens.image.platforms import compare_platforms
     from dockerlens.image.progress import progress_reporter
     from dockerlens.image.sharing import compute_sharing
-    from dockerlens.image.sources import check_platform, open_source, parse_source
+    from dockerlens.image.sources import SourceSpec, check_platform, open_source, parse_source
     from dockerlens.image.thresholds import (
         SECRETS_BY_DEFAULT,
         Thresholds,
@@ -335,7 +343,19 @@ def _run(
     thresholds = Thresholds.from_settings(settings)
     read_secrets = secrets_enabled(settings, SECRETS_BY_DEFAULT) and not layers_only
     limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries, read_secrets)
-    specs = [parse_source(text) for text in images]
+    origins = origins or {}
+    specs = []
+    spec_origins: dict[SourceSpec, str] = {}
+    for text in images:
+        try:
+            spec = parse_source(text)
+        except ImageInputError as err:
+            raise ImageInputError(
+                f"{origins[text]}: {err}" if text in origins else str(err)
+            ) from None
+        specs.append(spec)
+        if text in origins:
+            spec_origins.setdefault(spec, origins[text])
     if any(spec.is_catalog for spec in specs):
         specs = expand_catalogs(specs, limits, jobs, registry)
         if not specs:
@@ -344,16 +364,24 @@ def _run(
     with progress_reporter(show_progress) as reporter:
         inputs = []
         if layers_only:
-            inputs = open_metadata(specs, limits, platform=platform, jobs=jobs, registry=registry)
-        for spec in specs if not layers_only else ():
-            opened = open_source(
-                spec,
+            inputs = open_metadata(
+                specs,
                 limits,
                 platform=platform,
-                progress=reporter.on_stream_layer,
+                jobs=jobs,
                 registry=registry,
+                origins=spec_origins,
             )
-            check_platform(opened, platform, str(spec))
+        for spec in specs if not layers_only else ():
+            with named_at(spec, spec_origins):
+                opened = open_source(
+                    spec,
+                    limits,
+                    platform=platform,
+                    progress=reporter.on_stream_layer,
+                    registry=registry,
+                )
+                check_platform(opened, platform, str(spec))
             inputs.extend(opened)
         reporter.expect(inputs)
         cache = ScanCache(inputs)
