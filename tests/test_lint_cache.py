@@ -149,6 +149,23 @@ def test_an_empty_cache_dir_is_an_error_not_the_current_folder(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]  # no v1/, no tag
 
 
+def test_a_folder_the_user_keeps_files_in_is_not_tagged_for_backup_tools(
+    folder: Path, tmp_path: Path
+) -> None:
+    """CACHEDIR.TAG takes the whole folder out of backups: `--cache-dir .` in a project must
+    not take the project out of them."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Dockerfile").write_text("FROM debian:latest\n", encoding="utf-8")
+    status, out, _ = lint("--cache-dir", str(project), str(project / "Dockerfile"))
+    assert status == 1 and "DL3007" in out
+    assert len(entries(project)) == 1  # cached all the same
+    assert not (project / "CACHEDIR.TAG").exists()
+    fresh = tmp_path / "fresh"
+    lint("--cache-dir", str(fresh), str(project / "Dockerfile"))
+    assert (fresh / "CACHEDIR.TAG").is_file() and len(entries(fresh)) == 1
+
+
 def test_cache_dir_setting_and_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

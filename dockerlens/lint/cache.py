@@ -127,9 +127,17 @@ class Store:
     def _ensure(self) -> None:
         if self.folder.is_dir():
             return
+        # Backup tools skip a folder tagged CACHEDIR.TAG, whatever else it holds: only a folder
+        # that is the cache's own (new, or empty) is tagged, never one the user keeps files in
+        # (`--cache-dir .` must not take a project out of its backups).
+        try:
+            with os.scandir(self.root) as entries:
+                own = next(entries, None) is None
+        except FileNotFoundError:
+            own = True
         self.folder.mkdir(parents=True, exist_ok=True)
-        tag = self.root / "CACHEDIR.TAG"  # backup tools skip a folder tagged so
-        if not tag.exists():
+        tag = self.root / "CACHEDIR.TAG"
+        if own and not tag.exists():
             tag.write_text(_TAG, encoding="utf-8")
 
 
