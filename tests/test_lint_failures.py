@@ -235,6 +235,13 @@ def test_the_report_never_replaces_a_file_the_run_read(
     assert kept.read_text() == text
 
 
+def test_dash_as_the_report_file_is_standard_output(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    status, findings, _ = lint("Dockerfile", "-o", "-")
+    assert status == 1 and [f["code"] for f in findings] == ["DL3007"]
+    assert sorted(p.name for p in project.iterdir()) == ["Dockerfile"]  # no file named "-"
+
+
 def test_the_report_is_written_whole_or_not_at_all(project: Path) -> None:
     from dockerlens.output import write_atomically
 

@@ -34,6 +34,14 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     return click.option(name, metavar="VALUE", default=None, help=help_text)
 
 
+def _html_file(context: click.Context, parameter: click.Parameter, value: str | None) -> Any:
+    if value == "-":  # not a file named "-": standard output already holds the report
+        raise click.BadParameter(
+            "- is not a file name here: standard output holds the report; give a file"
+        )
+    return value
+
+
 def html_option(what: str) -> Callable[[_Command], _Command]:
     """``--html FILE``, whose help says what the page shows."""
     return click.option(
@@ -41,6 +49,7 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
         "html_file",
         type=click.Path(dir_okay=False),
         default=None,
+        callback=_html_file,
         help=f"Also write the report as one self-contained HTML file ({what}; opens offline, "
         "loads nothing). Never one of the inputs.",
     )

@@ -42,9 +42,9 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     "--output",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="Write the report to FILE instead of standard output (written whole or not at all; "
-    "never a file the run reads: a Dockerfile linted, a configuration file, the --image "
-    "archive).",
+    help="Write the report to FILE instead of standard output (- is standard output), whole "
+    "or not at all; never to a file the run reads (a Dockerfile linted, a configuration "
+    "file, the --image archive).",
 )
 @click.option(
     "--select",
@@ -244,6 +244,8 @@ def lint(
     """
     if no_config and config is not None:
         raise UserError("--config and --no-config cannot be used together")
+    if output is not None and str(output) == "-":
+        output = None  # standard output, as for every other tool, not a file named "-"
     if output is not None and output.is_dir():
         raise UserError(f"{output}: cannot write: is a directory")
     command_line = CommandLine(

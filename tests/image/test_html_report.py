@@ -231,6 +231,18 @@ def test_html_never_overwrites_a_file_of_a_layout_or_a_registry_option(tmp_path:
             assert target.read_text() == before
 
 
+def test_html_to_dash_is_refused_not_a_file_named_dash(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = f"docker-archive:{archive}:app:1"
+    for command in (["analyze", "-q"], ["diff", "-q", f"docker-archive:{archive}:base:1"]):
+        result = CliRunner().invoke(cli, [*command, "--html", "-", source])
+        assert result.exit_code == 2
+        assert result.stderr.startswith("dockerlens: error: Invalid value for '--html': - is not")
+        assert not (tmp_path / "-").exists()
+
+
 def test_diff_html_in_chromium(archive: Path, tmp_path: Path) -> None:
     report = tmp_path / "diff.html"
     result = CliRunner().invoke(
