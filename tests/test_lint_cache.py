@@ -124,6 +124,24 @@ def test_corrupt_entries_are_misses(folder: Path, examples: Path) -> None:
     assert lint(*EVERYTHING, "examples") == cold  # and the entries were written again
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{"line": 99, "end_line": 99}, {"column": 0}, {"line": 2, "end_line": 1}, {"end_column": -3}],
+)
+def test_an_entry_whose_findings_point_outside_the_file_is_a_miss(
+    folder: Path, tmp_path: Path, change: dict[str, int]
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:latest\nUSER 1000\n", encoding="utf-8")
+    cold = lint("Dockerfile")
+    (name,) = entries(folder)
+    path = folder / f"v{cache.FORMAT}" / "files" / name
+    entry = json.loads(path.read_bytes())
+    entry["findings"][0].update(change)
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    assert lint("Dockerfile") == cold
+    assert json.loads(path.read_bytes())["findings"][0]["line"] == 1  # written again
+
+
 def test_no_cache_writes_nothing_and_an_unusable_folder_is_no_error(
     folder: Path, tmp_path: Path
 ) -> None:

@@ -240,6 +240,9 @@ class ResultCache:
                 return Lookup(where, None)  # the folder taken for its build context changed
         except (TypeError, KeyError, ValueError, AttributeError):
             return Lookup(where, None)
+        lines = text.count("\n") + 1
+        if not all(_placed(finding, lines) for finding in findings):
+            return Lookup(where, None)  # an entry that points outside the text makes no sense
         return Lookup(where, findings)
 
     def remember(
@@ -505,6 +508,16 @@ def _plain(finding: Finding) -> dict[str, Any]:
     out = finding.to_dict()
     out["instruction_line"] = finding.instruction_line
     return out
+
+
+def _placed(finding: Finding, lines: int) -> bool:
+    """Whether a finding's place is one in a text of ``lines`` lines (as the linter gives)."""
+    return (
+        1 <= finding.line <= finding.end_line <= lines
+        and finding.column >= 1
+        and finding.end_column >= 1
+        and finding.instruction_line >= 1
+    )
 
 
 def _finding(item: dict[str, Any]) -> Finding:
