@@ -64,7 +64,9 @@ def write_atomically(
 def refuse_to_overwrite(output: Path, inputs: Iterable[str], what: str) -> None:
     """A report must never replace a file the run reads (``-o Dockerfile``, ``--html app.tar``):
     ``output`` naming one of ``inputs`` (the same path, or another name of the same file) is a
-    :class:`UserError` that says it is ``what`` ("one of the files being linted")."""
+    :class:`UserError` that says it is ``what`` ("one of the files being linted"). An input
+    that is a directory (an OCI layout, --cert-dir) stands for every file in it: ``output``
+    may be a new file there, never one that exists (``--html layout/index.json``)."""
     target = os.path.realpath(output)
     try:
         target_stat: os.stat_result | None = os.stat(output)
@@ -72,6 +74,10 @@ def refuse_to_overwrite(output: Path, inputs: Iterable[str], what: str) -> None:
         target_stat = None
     for path in inputs:
         if path == "-":
+            continue
+        if target_stat is not None and os.path.isdir(path):
+            if target.startswith(os.path.join(os.path.realpath(path), "")):
+                raise UserError(f"{output}: is a file of {path}, {what}; not overwriting it")
             continue
         same = os.path.realpath(path) == target
         if not same and target_stat is not None:

@@ -85,6 +85,11 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise UserError(f"{path}: invalid TOML: {err}") from None
     except OSError as err:
         raise UserError(f"{path}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:  # tomllib decodes the whole file as UTF-8
+        line = err.object[: err.start].count(b"\n") + 1
+        raise UserError(
+            f"{path}:{line}: cannot read: not valid UTF-8 (byte 0x{err.object[err.start]:02x})"
+        ) from None
 
 
 def project_section(start: Path, name: str) -> tuple[Path, str, Any] | None:

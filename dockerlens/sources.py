@@ -94,5 +94,20 @@ def write_source(path: str, text: str, display_name: str | None = None) -> None:
 
     if not os.access(path, os.W_OK):
         raise UserError(f"{display_name or path}: cannot write: {os.strerror(errno.EACCES)}")
+    try:
+        links = os.stat(path).st_nlink
+    except OSError:
+        links = 1
+    if links > 1:
+        # A rename would split the file from its other names, which would keep the old text:
+        # a hard-linked file is rewritten in place, as ruff does, every name seeing the fix.
+        try:
+            with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as out:
+                out.write(text)
+        except OSError as err:
+            raise UserError(
+                f"{display_name or path}: cannot write: {err.strerror or err}"
+            ) from None
+        return
     with write_atomically(Path(path), errors="surrogateescape", newline="") as stream:
         stream.write(text)

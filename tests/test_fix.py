@@ -267,6 +267,18 @@ def test_fix_through_a_symlink_replaces_the_target(project: Path) -> None:
     assert link.is_symlink() and target.read_text(encoding="utf-8") == FIXED
 
 
+def test_fix_of_a_hard_linked_file_keeps_it_one_file(project: Path) -> None:
+    """A rename would leave the other name holding the text as it was: the fix is lost there."""
+    path = project / "Dockerfile"
+    path.write_bytes((BOM + FIXABLE.replace("\n", "\r\n")).encode("utf-8"))
+    other = project / "shared.Dockerfile"
+    os.link(path, other)
+    assert run("--fix", "Dockerfile")[0] == 0
+    assert path.read_bytes() == (BOM + FIXED.replace("\n", "\r\n")).encode("utf-8")
+    assert other.read_bytes() == path.read_bytes()
+    assert path.stat().st_ino == other.stat().st_ino and path.stat().st_nlink == 2
+
+
 def test_fix_on_standard_input_prints_the_fixed_text(project: Path) -> None:
     result = CliRunner().invoke(
         cli, ["lint", "--no-shellcheck", "--fix", "-"], input=FIXABLE.encode()

@@ -124,6 +124,24 @@ def test_corrupt_entries_are_misses(folder: Path, examples: Path) -> None:
     assert lint(*EVERYTHING, "examples") == cold  # and the entries were written again
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{"line": 99, "end_line": 99}, {"column": 0}, {"line": 2, "end_line": 1}, {"end_column": -3}],
+)
+def test_an_entry_whose_findings_point_outside_the_file_is_a_miss(
+    folder: Path, tmp_path: Path, change: dict[str, int]
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:latest\nUSER 1000\n", encoding="utf-8")
+    cold = lint("Dockerfile")
+    (name,) = entries(folder)
+    path = folder / f"v{cache.FORMAT}" / "files" / name
+    entry = json.loads(path.read_bytes())
+    entry["findings"][0].update(change)
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    assert lint("Dockerfile") == cold
+    assert json.loads(path.read_bytes())["findings"][0]["line"] == 1  # written again
+
+
 def test_no_cache_writes_nothing_and_an_unusable_folder_is_no_error(
     folder: Path, tmp_path: Path
 ) -> None:
@@ -134,6 +152,36 @@ def test_no_cache_writes_nothing_and_an_unusable_folder_is_no_error(
     blocker.write_text("", encoding="utf-8")
     status, out, err = lint("--cache-dir", str(blocker / "below"), "Dockerfile")
     assert status == 1 and "DL3007" in out and err == ""
+
+
+@pytest.mark.parametrize("command", ["lint", "diff"])
+def test_an_empty_cache_dir_is_an_error_not_the_current_folder(
+    folder: Path, tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:latest\n", encoding="utf-8")
+    arguments = ["Dockerfile"] if command == "lint" else ["docker-archive:a.tar", "b:1"]
+    result = CliRunner().invoke(cli, [command, "--cache-dir", "", *arguments])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dockerlens: error: Invalid value for '--cache-dir'")
+    assert "an empty path" in result.stderr and result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]  # no v1/, no tag
+
+
+def test_a_folder_the_user_keeps_files_in_is_not_tagged_for_backup_tools(
+    folder: Path, tmp_path: Path
+) -> None:
+    """CACHEDIR.TAG takes the whole folder out of backups: `--cache-dir .` in a project must
+    not take the project out of them."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Dockerfile").write_text("FROM debian:latest\n", encoding="utf-8")
+    status, out, _ = lint("--cache-dir", str(project), str(project / "Dockerfile"))
+    assert status == 1 and "DL3007" in out
+    assert len(entries(project)) == 1  # cached all the same
+    assert not (project / "CACHEDIR.TAG").exists()
+    fresh = tmp_path / "fresh"
+    lint("--cache-dir", str(fresh), str(project / "Dockerfile"))
+    assert (fresh / "CACHEDIR.TAG").is_file() and len(entries(fresh)) == 1
 
 
 def test_cache_dir_setting_and_the_environment(

@@ -305,6 +305,17 @@ def test_invalid_config_stops_with_file_key_and_reason(
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("name", [".dockerlens.toml", "pyproject.toml", "lint.toml"])
+def test_a_config_file_that_is_not_utf8_is_one_line(project: Path, name: str) -> None:
+    (project / name).write_bytes(b"# settings\nignore = ['DL3007'] # caf\xe9\n")
+    write(project / "Dockerfile", CLEAN)
+    args = ["--config", name] if name == "lint.toml" else []
+    status, _, err = lint("Dockerfile", *args)
+    assert err.startswith("dockerlens: error: ") and err.count("\n") == 1, err
+    assert err.endswith(f"{name}:2: cannot read: not valid UTF-8 (byte 0xe9)\n")
+    assert status == 2
+
+
 def test_pyproject_keys_are_named_with_their_table(project: Path) -> None:
     write(project / "pyproject.toml", "[tool.dockerlens]\nignor = []\n")
     write(project / "Dockerfile", CLEAN)

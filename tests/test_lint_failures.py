@@ -209,6 +209,39 @@ def test_the_report_never_replaces_a_file_being_linted(project: Path, how: str) 
     assert dockerfile.read_text() == LATEST
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "args"),
+    [
+        (".dockerlens.toml", 'ignore = ["DL3007"]\n', []),
+        ("pyproject.toml", '[tool.dockerlens]\nignore = ["DL3007"]\n', []),
+        (".hadolint.yaml", "ignored: [DL3007]\n", []),
+        ("lint.toml", 'ignore = ["DL3007"]\n', ["--config", "lint.toml"]),
+        ("Dockerfile", LATEST, ["--stdin-filename", "Dockerfile", "-"]),
+    ],
+)
+def test_the_report_never_replaces_a_file_the_run_read(
+    project: Path, name: str, text: str, args: list[str]
+) -> None:
+    """A configuration file, or the file standard input stands for (an editor's buffer)."""
+    kept = write(project / name, text)
+    if name != "Dockerfile":
+        write(project / "Dockerfile", LATEST)
+        args = [*args, "Dockerfile"]
+    result = CliRunner().invoke(cli, ["lint", "-o", name, *args], input=LATEST)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"dockerlens: error: {name}: is an input of this run; not overwriting it\n"
+    )
+    assert kept.read_text() == text
+
+
+def test_dash_as_the_report_file_is_standard_output(project: Path) -> None:
+    write(project / "Dockerfile", LATEST)
+    status, findings, _ = lint("Dockerfile", "-o", "-")
+    assert status == 1 and [f["code"] for f in findings] == ["DL3007"]
+    assert sorted(p.name for p in project.iterdir()) == ["Dockerfile"]  # no file named "-"
+
+
 def test_the_report_is_written_whole_or_not_at_all(project: Path) -> None:
     from dockerlens.output import write_atomically
 

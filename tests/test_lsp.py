@@ -362,8 +362,11 @@ def test_without_pygls_a_one_line_error() -> None:
 def test_a_bad_config_option_stops_the_server_at_once(tmp_path: Path) -> None:
     bad = tmp_path / "lint.toml"
     bad.write_text("ignore = 3\n")
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes(b"# caf\xe9\n")
     for config, message in (
         (bad, f"{bad}: ignore: expected a list of strings, got int 3"),
+        (latin1, f"{latin1}:1: cannot read: not valid UTF-8 (byte 0xe9)"),
         (tmp_path / "missing.toml", f"{tmp_path / 'missing.toml'}: cannot read:"),
     ):
         result = CliRunner().invoke(cli, ["lsp", "--config", str(config)])

@@ -34,6 +34,14 @@ def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Comman
     return click.option(name, metavar="VALUE", default=None, help=help_text)
 
 
+def _html_file(context: click.Context, parameter: click.Parameter, value: str | None) -> Any:
+    if value == "-":  # not a file named "-": standard output already holds the report
+        raise click.BadParameter(
+            "- is not a file name here: standard output holds the report; give a file"
+        )
+    return value
+
+
 def html_option(what: str) -> Callable[[_Command], _Command]:
     """``--html FILE``, whose help says what the page shows."""
     return click.option(
@@ -41,6 +49,7 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
         "html_file",
         type=click.Path(dir_okay=False),
         default=None,
+        callback=_html_file,
         help=f"Also write the report as one self-contained HTML file ({what}; opens offline, "
         "loads nothing). Never one of the inputs.",
     )
@@ -193,7 +202,8 @@ def analyze(
 
     A registry's credentials come from --creds, --creds-file, --authfile or where skopeo and
     docker keep them (auth.json, config.json and its credential helpers); 5xx answers and
-    dropped connections are retried (5 attempts; blobs resume with Range requests).
+    dropped connections are retried (5 attempts; blobs resume with Range requests); a registry
+    that has not answered in 20 s is not waited for again.
 
     With --layers-only, many images (a registry's catalog, --from-file) are read from their
     manifests and configs alone, --jobs at a time, and the report gives the bases they share,
@@ -222,14 +232,18 @@ def analyze(
         )
     if secrets and layers_only:
         raise UserError("--secrets reads layer content: not with --layers-only")
-    _check_platform_option(platform)
+    check_platform_option(platform)
     if from_file is None and not images:
         argument = next(param for param in context.command.params if param.name == "images")
         raise click.MissingParameter(ctx=context, param=argument)
+    origins: dict[str, str] = {}  # a source of --from-file -> LIST:LINE
     if from_file is not None:
         from dockerlens.image.fleet import read_source_list
 
-        images += tuple(read_source_list(from_file))
+        listed = read_source_list(from_file)
+        for number, text in reversed(listed):
+            origins[text] = f"{from_file}:{number}"
+        images += tuple(text for _, text in listed)
     if not images:
         raise UserError(f"--from-file {from_file}: no image in it, and no IMAGE argument")
     if html_file is not None:
@@ -238,7 +252,8 @@ def analyze(
         from dockerlens.image.sources import files_read
         from dockerlens.output import refuse_to_overwrite
 
-        files = [path for path in (from_file, dockerfile, dive_ci) if path is not None]
+        named = (from_file, dockerfile, dive_ci, creds_file, authfile, cert_dir)
+        files = [path for path in named if path is not None]
         refuse_to_overwrite(Path(html_file), files + files_read(images), "an input of this run")
     registry = registry_settings(creds, creds_file, authfile, cert_dir, tls_verify)
     try:
@@ -268,6 +283,7 @@ def analyze(
             max_entries=max_entries,
             lens=(dockerfile, target, build_args),
             registry=registry,
+            origins=origins,
         )
     except ImageInputError as err:
         raise UserError(str(err)) from None
@@ -275,15 +291,21 @@ def analyze(
         raise UserError("out of memory while reading the image") from None
 
 
-def _check_platform_option(platform: str | None) -> None:
-    if platform is None or platform == "all":
+def check_platform_option(platform: str | None, several: bool = True) -> None:
+    """``--platform``: os/arch[/variant], each part named; with ``several`` (analyze) also a
+    comma list of them or ``all``; diff compares one platform of each image."""
+    if platform is None or (several and platform == "all"):
         return
-    for item in platform.split(","):
-        if not 2 <= len([p for p in item.strip().split("/") if p]) <= 3:
-            raise UserError(
-                f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64), a comma "
-                "list of them, or all"
-            )
+    expected = "expected os/arch[/variant] (linux/arm64)"
+    if several:
+        expected += ", a comma list of them, or all"
+    elif platform == "all" or "," in platform:
+        expected += "; diff compares one platform of each image"
+    items = platform.split(",") if several else [platform]
+    for item in items:
+        parts = item.strip().split("/")
+        if not 2 <= len(parts) <= 3 or not all(parts) or "," in item:
+            raise UserError(f"--platform {platform!r}: {expected}")
 
 
 def _run(
@@ -304,15 +326,18 @@ def _run(
     max_entries: int,
     lens: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ()),
     registry: RegistryOptions | None = None,
+    origins: dict[str, str] | None = None,
 ) -> None:
+    """``origins``: where --from-file named a source (``LIST:LINE``), said first in its errors."""
     from dockerlens.image import lens as lenses
-    from dockerlens.image.fleet import expand_catalogs, open_metadata
+    from dockerlens.image.errors import ImageInputError
+    from dockerlens.image.fleet import expand_catalogs, named_at, open_metadata
     from dockerlens.image.model import Limits
     from dockerlens.image.pipeline import ScanCache, analyze_image
     from dockerlens.image.platforms import compare_platforms
     from dockerlens.image.progress import progress_reporter
     from dockerlens.image.sharing import compute_sharing
-    from dockerlens.image.sources import check_platform, open_source, parse_source
+    from dockerlens.image.sources import SourceSpec, check_platform, open_source, parse_source
     from dockerlens.image.thresholds import (
         SECRETS_BY_DEFAULT,
         Thresholds,
@@ -327,7 +352,19 @@ def _run(
     thresholds = Thresholds.from_settings(settings)
     read_secrets = secrets_enabled(settings, SECRETS_BY_DEFAULT) and not layers_only
     limits = Limits(parse_bytes(max_layer_bytes, "--max-layer-bytes"), max_entries, read_secrets)
-    specs = [parse_source(text) for text in images]
+    origins = origins or {}
+    specs = []
+    spec_origins: dict[SourceSpec, str] = {}
+    for text in images:
+        try:
+            spec = parse_source(text)
+        except ImageInputError as err:
+            raise ImageInputError(
+                f"{origins[text]}: {err}" if text in origins else str(err)
+            ) from None
+        specs.append(spec)
+        if text in origins:
+            spec_origins.setdefault(spec, origins[text])
     if any(spec.is_catalog for spec in specs):
         specs = expand_catalogs(specs, limits, jobs, registry)
         if not specs:
@@ -336,16 +373,24 @@ def _run(
     with progress_reporter(show_progress) as reporter:
         inputs = []
         if layers_only:
-            inputs = open_metadata(specs, limits, platform=platform, jobs=jobs, registry=registry)
-        for spec in specs if not layers_only else ():
-            opened = open_source(
-                spec,
+            inputs = open_metadata(
+                specs,
                 limits,
                 platform=platform,
-                progress=reporter.on_stream_layer,
+                jobs=jobs,
                 registry=registry,
+                origins=spec_origins,
             )
-            check_platform(opened, platform, str(spec))
+        for spec in specs if not layers_only else ():
+            with named_at(spec, spec_origins):
+                opened = open_source(
+                    spec,
+                    limits,
+                    platform=platform,
+                    progress=reporter.on_stream_layer,
+                    registry=registry,
+                )
+                check_platform(opened, platform, str(spec))
             inputs.extend(opened)
         reporter.expect(inputs)
         cache = ScanCache(inputs)

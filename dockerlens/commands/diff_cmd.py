@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dockerlens.commands.analyze_cmd import html_option
+from dockerlens.commands.analyze_cmd import check_platform_option, html_option
 from dockerlens.commands.options import cache_options
 from dockerlens.errors import UserError
 from dockerlens.image.registry_options import registry_options, registry_settings
@@ -106,14 +106,14 @@ def diff(
     file names the TO layer that made it (or deleted it) and that layer's instruction. See
     docs/diff.md. Exit 1 when --max-growth is crossed, 2 on bad input.
     """
-    if platform is not None and not 2 <= len([p for p in platform.split("/") if p]) <= 3:
-        raise UserError(f"--platform {platform!r}: expected os/arch[/variant] (linux/arm64)")
+    check_platform_option(platform, several=False)
     registry = registry_settings(creds, creds_file, authfile, cert_dir, tls_verify)
     if html_file is not None:
         from dockerlens.image.sources import files_read
         from dockerlens.output import refuse_to_overwrite
 
-        inputs = files_read((source_from, source_to))
+        named = (creds_file, authfile, cert_dir)
+        inputs = files_read((source_from, source_to)) + [p for p in named if p is not None]
         refuse_to_overwrite(Path(html_file), inputs, "an input of this run")
     with _image_errors_as_user_errors():
         from dockerlens.image.diff import diff_images

@@ -41,8 +41,10 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Write the report to FILE instead of standard output (written whole or not at all; "
-    "never one of the files being linted).",
+    metavar="FILE",
+    help="Write the report to FILE instead of standard output (- is standard output), whole "
+    "or not at all; never to a file the run reads (a Dockerfile linted, a configuration "
+    "file, the --image archive).",
 )
 @click.option(
     "--select",
@@ -242,6 +244,8 @@ def lint(
     """
     if no_config and config is not None:
         raise UserError("--config and --no-config cannot be used together")
+    if output is not None and str(output) == "-":
+        output = None  # standard output, as for every other tool, not a file named "-"
     if output is not None and output.is_dir():
         raise UserError(f"{output}: cannot write: is a directory")
     command_line = CommandLine(
@@ -275,7 +279,7 @@ def lint(
             outcome, list(paths), image, command_line, target=target, build_args=build_args
         )
     if output is not None:
-        _refuse_an_input(output, outcome)  # before --fix writes anything
+        _refuse_an_input(output, outcome, image)  # before --fix writes anything
     if diff:
         status = _diff(outcome, output)
     else:
@@ -329,11 +333,18 @@ def _report(
         _to_stdout(outcome.run, color, statistics, render)
 
 
-def _refuse_an_input(output: Path, outcome: Outcome) -> None:
-    """The report must never replace a file it reports on (``-o Dockerfile``)."""
+def _refuse_an_input(output: Path, outcome: Outcome, image: str | None) -> None:
+    """The report must never replace a file the run read (``-o Dockerfile``, ``-o
+    .dockerlens.toml``, ``-o app.tar`` with ``--image docker-archive:app.tar``)."""
     from dockerlens.output import refuse_to_overwrite
 
     refuse_to_overwrite(output, outcome.inputs, "one of the files being linted")
+    read = list(outcome.also_read)
+    if image is not None:
+        from dockerlens.image.sources import files_read
+
+        read += files_read([image])
+    refuse_to_overwrite(output, read, "an input of this run")
 
 
 def _to_stdout(run: LintRun, color: str, statistics: bool, render: Reporter) -> None:

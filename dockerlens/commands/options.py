@@ -11,6 +11,17 @@ import click
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
+def _folder(context: click.Context, parameter: click.Parameter, value: str | None) -> Path | None:
+    """An empty ``--cache-dir ""`` (an unset variable in a script) is an error: as a path it
+    is the current folder, and the cache would land in the project (DOCKERLENS_CACHE_DIR set
+    empty is unset, as click reads it)."""
+    if value is None:
+        return None
+    if not value:
+        raise click.BadParameter("an empty path (the cache is never kept in the current folder)")
+    return Path(value)
+
+
 def cache_options(no_cache_help: str, cache_dir_help: str) -> Callable[[_Command], _Command]:
     """``--no-cache`` and ``--cache-dir DIR`` (also ``DOCKERLENS_CACHE_DIR``), as each command
     that keeps a cache explains them."""
@@ -18,9 +29,10 @@ def cache_options(no_cache_help: str, cache_dir_help: str) -> Callable[[_Command
     def decorate(command: _Command) -> _Command:
         with_dir = click.option(
             "--cache-dir",
-            type=click.Path(path_type=Path, file_okay=False),
+            type=click.Path(file_okay=False),
             envvar="DOCKERLENS_CACHE_DIR",
             show_envvar=True,
+            callback=_folder,
             help=cache_dir_help,
         )(command)
         return click.option("--no-cache", is_flag=True, help=no_cache_help)(with_dir)

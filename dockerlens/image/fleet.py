@@ -9,13 +9,15 @@ lists them, the tags of each sorted).
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from dockerlens.errors import UserError
+from dockerlens.image.errors import ImageInputError
 from dockerlens.image.model import ImageInput, Limits
 from dockerlens.image.sources import SourceSpec, check_platform, open_source
 
@@ -29,9 +31,10 @@ _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
 
 
-def read_source_list(path: str) -> list[str]:
-    """The sources of a list file (``-``: standard input): one per line; blank lines and lines
-    starting with ``#`` are skipped, surrounding spaces are not part of a source."""
+def read_source_list(path: str) -> list[tuple[int, str]]:
+    """The sources of a list file (``-``: standard input) with their line numbers: one per
+    line; blank lines and lines starting with ``#`` are skipped, surrounding spaces are not part
+    of a source."""
     try:
         if path == "-":
             text = sys.stdin.read()
@@ -42,8 +45,20 @@ def read_source_list(path: str) -> list[str]:
         raise UserError(f"--from-file {path}: cannot read: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise UserError(f"--from-file {path}: not UTF-8 text") from None
-    lines = (line.strip() for line in text.splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
+    lines = ((number, line.strip()) for number, line in enumerate(text.splitlines(), 1))
+    return [(number, line) for number, line in lines if line and not line.startswith("#")]
+
+
+@contextlib.contextmanager
+def named_at(spec: SourceSpec, origins: Mapping[SourceSpec, str] | None) -> Iterator[None]:
+    """An error about ``spec`` starts with where it was named (``list.txt:4: ...``)."""
+    try:
+        yield
+    except ImageInputError as err:
+        origin = origins.get(spec) if origins else None
+        if origin is None:
+            raise
+        raise ImageInputError(f"{origin}: {err}") from None
 
 
 def _in_pool(work: Callable[[_Item], _Result], items: Iterable[_Item], jobs: int) -> list[_Result]:
@@ -94,12 +109,17 @@ def open_metadata(
     platform: str | None,
     jobs: int,
     registry: RegistryOptions | None = None,
+    origins: Mapping[SourceSpec, str] | None = None,
 ) -> list[ImageInput]:
-    """The images of ``specs`` from their manifests and configs, ``jobs`` sources at a time."""
+    """The images of ``specs`` from their manifests and configs, ``jobs`` sources at a time.
+    ``origins``: where a source was named (``LIST:LINE``), said first in its errors."""
 
     def open_one(spec: SourceSpec) -> list[ImageInput]:
-        images = open_source(spec, limits, platform=platform, metadata_only=True, registry=registry)
-        check_platform(images, platform, str(spec))
+        with named_at(spec, origins):
+            images = open_source(
+                spec, limits, platform=platform, metadata_only=True, registry=registry
+            )
+            check_platform(images, platform, str(spec))
         for image in images:
             image.store = None  # its blobs are never read: let the store and its cache go
         return images

@@ -66,7 +66,41 @@ def _creds_file(path: str) -> Credential:
             line = file.readline().rstrip("\r\n")
     except OSError as err:
         raise ImageInputError(f"--creds-file {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ImageInputError(f"--creds-file {path}: not UTF-8 text") from None
+    if not line:
+        raise ImageInputError(
+            f"--creds-file {path}: its first line is empty (expected USER:PASSWORD)"
+        )
     return _from_user_password(line, f"--creds-file {path}")
+
+
+def check_options(options: RegistryOptions) -> None:
+    """What the command line names is checked before any image is read, whether or not a
+    registry asks for it: a typing error in --creds-file is never a silent anonymous pull, and
+    is told before an unreachable registry is."""
+    if options.creds is not None:
+        _from_user_password(options.creds, "--creds")
+    if options.creds_file is not None:
+        _creds_file(options.creds_file)
+    if options.authfile is not None:
+        import json
+
+        try:
+            with open(options.authfile, "rb") as file:
+                document = json.loads(file.read())
+        except FileNotFoundError:
+            raise ImageInputError(f"auth file {options.authfile} does not exist") from None
+        except OSError as err:
+            raise ImageInputError(f"--authfile {options.authfile}: {err.strerror or err}") from None
+        except ValueError as err:
+            raise ImageInputError(
+                f"{options.authfile}: not a usable auth file (not JSON: {err})"
+            ) from None
+        if not isinstance(document, dict):
+            raise ImageInputError(f"{options.authfile}: not a usable auth file (not an object)")
+    if options.cert_dir is not None:
+        _load_certificates(ssl.create_default_context(), options.cert_dir, options.tls_verify)
 
 
 def _auth_files(options: RegistryOptions) -> list[tuple[str, bool]]:
@@ -163,13 +197,22 @@ def tls_context(host: str, options: RegistryOptions) -> ssl.SSLContext:
     else:
         context = ssl.create_default_context()
     for directory in _certs_dirs(host, options):
-        for name in sorted(os.listdir(directory)):
-            path = os.path.join(directory, name)
-            try:
-                if name.endswith(".crt") and options.tls_verify:
-                    context.load_verify_locations(cafile=path)
-                elif name.endswith(".cert"):
-                    context.load_cert_chain(path, os.path.join(directory, name[:-5] + ".key"))
-            except (OSError, ssl.SSLError) as err:
-                raise ImageInputError(f"{path}: not a usable certificate ({err})") from None
+        _load_certificates(context, directory, options.tls_verify)
     return context
+
+
+def _load_certificates(context: ssl.SSLContext, directory: str, verify: bool) -> None:
+    """The ``*.crt`` CAs (when verifying) and ``*.cert``/``*.key`` client pairs of a folder."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as err:
+        raise ImageInputError(f"--cert-dir {directory}: {err.strerror or err}") from None
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            if name.endswith(".crt") and verify:
+                context.load_verify_locations(cafile=path)
+            elif name.endswith(".cert"):
+                context.load_cert_chain(path, os.path.join(directory, name[:-5] + ".key"))
+        except (OSError, ssl.SSLError) as err:
+            raise ImageInputError(f"{path}: not a usable certificate ({err})") from None

@@ -37,6 +37,10 @@ FIRST_PAUSE = 0.2
 MAX_PAUSE = 8.0
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 TIMEOUT = 60
+#: Until a registry has answered once, a request waits this long, and is not tried again when
+#: it times out: a host that accepts connections and never answers (a wrong port, a firewall
+#: that drops packets) is unreachable, not flaky, and five 60 s waits were five minutes.
+FIRST_ANSWER_TIMEOUT = 20
 MAX_TOKEN_BYTES = 1 << 20
 
 _TRANSIENT = (http.client.HTTPException, ConnectionError, TimeoutError, OSError)
@@ -85,6 +89,8 @@ class RegistryHTTP:
         self._authorization: str | None = None
         self._credential: Credential | None = None
         self._looked: list[str] | None = None
+        #: whether the registry has answered a request (then a timeout may be retried)
+        self._answered = False
 
     # -- credentials ---------------------------------------------------------------------------
 
@@ -207,9 +213,13 @@ class RegistryHTTP:
             if sent:
                 # Not to a redirect's target (a CDN or object store has its own signature).
                 request.add_unredirected_header("Authorization", sent)
+            timeout = TIMEOUT if self._answered else FIRST_ANSWER_TIMEOUT
             try:
-                return self._opener.open(request, timeout=TIMEOUT)
+                response = self._opener.open(request, timeout=timeout)
+                self._answered = True
+                return response
             except urllib.error.HTTPError as err:
+                self._answered = True
                 if err.code == 401:
                     err.close()
                     self._after_401(err.headers.get("WWW-Authenticate", ""), sent, renewed)
@@ -229,8 +239,13 @@ class RegistryHTTP:
                     ) from None
                 raise
             except (urllib.error.URLError, *_TRANSIENT) as err:
-                if isinstance(getattr(err, "reason", err), ssl.SSLError):
+                reason = getattr(err, "reason", err)
+                if isinstance(reason, ssl.SSLError):
                     raise self._unreachable(err, 1) from None
+                if isinstance(reason, TimeoutError) and not self._answered:
+                    raise ImageInputError(
+                        f"{self.description}: cannot reach the registry (no answer in {timeout} s)"
+                    ) from None
                 attempt += 1
                 if attempt == ATTEMPTS:
                     raise self._unreachable(err, attempt) from None

@@ -3,6 +3,7 @@ import this at start-up)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -70,6 +71,14 @@ def registry_settings(
     """The values of :func:`registry_options`, checked."""
     if creds is not None and creds_file is not None:
         raise UserError("--creds and --creds-file: give one")
-    from dockerlens.image.registry_auth import RegistryOptions
+    from dockerlens.image.errors import ImageInputError
+    from dockerlens.image.registry_auth import RegistryOptions, check_options
 
-    return RegistryOptions(creds, creds_file, authfile, cert_dir, tls_verify)
+    if cert_dir is not None and not os.path.isdir(cert_dir):
+        raise UserError(f"--cert-dir {cert_dir}: no such directory")
+    options = RegistryOptions(creds, creds_file, authfile, cert_dir, tls_verify)
+    try:
+        check_options(options)
+    except ImageInputError as err:
+        raise UserError(str(err)) from None
+    return options

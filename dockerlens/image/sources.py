@@ -83,14 +83,15 @@ def parse_source(text: str) -> SourceSpec:
 
 
 def files_read(texts: Iterable[str]) -> list[str]:
-    """The archive files that image arguments name (what a report must never overwrite)."""
+    """The archive files and OCI layout folders that image arguments name (what a report must
+    never overwrite)."""
     paths = []
     for text in texts:
         try:
             spec = parse_source(text)
         except ImageInputError:
             continue  # reported when the run reads it
-        if spec.transport in ("docker-archive", "oci-archive"):
+        if spec.transport in ("docker-archive", "oci-archive", "oci"):
             paths.append(spec.location)
     return paths
 

@@ -70,6 +70,8 @@ def load_dive_ci(path: str) -> dict[str, str]:
             document = yaml.safe_load(file)
     except OSError as err:
         raise ImageInputError(f"cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise ImageInputError(f"cannot read {path}: not valid UTF-8") from None
     except yaml.YAMLError as err:
         raise ImageInputError(f"{path} is not valid YAML ({str(err).splitlines()[0]})") from None
     rules = document.get("rules") if isinstance(document, dict) else None
@@ -81,6 +83,16 @@ def load_dive_ci(path: str) -> dict[str, str]:
         if key not in DIVE_KEYS:
             raise ImageInputError(f"{path}: unknown rule {key!r} (known: {', '.join(DIVE_KEYS)})")
         settings[key] = "disabled" if value is None else str(value)
+    return _checked(settings, path)
+
+
+def _checked(settings: dict[str, str], origin: str) -> dict[str, str]:
+    """``settings`` when each value makes sense; else the error, saying the file it is in."""
+    try:
+        Thresholds.from_settings(settings)
+        secrets_enabled(settings, SECRETS_BY_DEFAULT)
+    except ImageInputError as err:
+        raise ImageInputError(f"{origin}: {err}") from None
     return settings
 
 
@@ -105,7 +117,7 @@ def load_project_config(directory: str) -> dict[str, str]:
             known = ", ".join(_SETTINGS)
             raise ImageInputError(f"{path}: unknown analyze setting {name!r} (known: {known})")
         settings[canonical] = str(value)
-    return settings
+    return _checked(settings, f"{path}: [{key}]")
 
 
 def analyze_settings(

@@ -128,9 +128,17 @@ class Store:
     def _ensure(self) -> None:
         if self.folder.is_dir():
             return
+        # Backup tools skip a folder tagged CACHEDIR.TAG, whatever else it holds: only a folder
+        # that is the cache's own (new, or empty) is tagged, never one the user keeps files in
+        # (`--cache-dir .` must not take a project out of its backups).
+        try:
+            with os.scandir(self.root) as entries:
+                own = next(entries, None) is None
+        except FileNotFoundError:
+            own = True
         self.folder.mkdir(parents=True, exist_ok=True)
-        tag = self.root / "CACHEDIR.TAG"  # backup tools skip a folder tagged so
-        if not tag.exists():
+        tag = self.root / "CACHEDIR.TAG"
+        if own and not tag.exists():
             tag.write_text(_TAG, encoding="utf-8")
 
 
@@ -233,6 +241,9 @@ class ResultCache:
                 return Lookup(where, None)  # the folder taken for its build context changed
         except (TypeError, KeyError, ValueError, AttributeError):
             return Lookup(where, None)
+        lines = text.count("\n") + 1
+        if not all(_placed(finding, lines) for finding in findings):
+            return Lookup(where, None)  # an entry that points outside the text makes no sense
         return Lookup(where, findings)
 
     def remember(
@@ -503,6 +514,16 @@ def _plain(finding: Finding) -> dict[str, Any]:
     out = finding.to_dict()
     out["instruction_line"] = finding.instruction_line
     return out
+
+
+def _placed(finding: Finding, lines: int) -> bool:
+    """Whether a finding's place is one in a text of ``lines`` lines (as the linter gives)."""
+    return (
+        1 <= finding.line <= finding.end_line <= lines
+        and finding.column >= 1
+        and finding.end_column >= 1
+        and finding.instruction_line >= 1
+    )
 
 
 def _finding(item: dict[str, Any]) -> Finding:

@@ -537,6 +537,12 @@ class ConfigResolver:
             self._exclusions[key] = exclusion
         return self._exclusions[key]
 
+    def files_read(self) -> list[str]:
+        """The configuration files this resolver has read (what a report must not replace)."""
+        files = [str(self._hadolint)] if self._hadolint is not None else []
+        files += {str(found[0]) for found in self._projects.values() if found is not None}
+        return files
+
     def force_excluded(self, path: Path, is_dir: bool = False) -> bool:
         """A file or folder left out even when named (``force-exclude`` and a pattern)."""
         exclusion = self.exclusion_for(path.parent.absolute())

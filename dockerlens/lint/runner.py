@@ -60,6 +60,9 @@ class Outcome:
         self.failed = failed
         #: The paths linted, as found ("-" for standard input).
         self.inputs: list[str] = inputs if inputs is not None else []
+        #: The other files the run read: configuration files, and the file standard input
+        #: stands for (--stdin-filename). Neither may -o replace.
+        self.also_read: list[str] = []
         #: The files that could not be read (DK900): the run exits 2.
         self.unreadable: list[Finding] = unreadable if unreadable is not None else []
         #: With ``fixing``: each file the fixes changed (and standard input), in order.
@@ -166,7 +169,11 @@ def run_lint(
                 if f.severity.rank >= threshold or f.code in UNHIDEABLE_CODES
             ]
     unreadable = [f for f in run.findings if f.code == UNREADABLE_FILE.code]
-    return Outcome(run, bool(failing), paths, unreadable, fixes)
+    outcome = Outcome(run, bool(failing), paths, unreadable, fixes)
+    outcome.also_read = resolver.files_read()
+    if stdin_filename and "-" in paths:
+        outcome.also_read.append(stdin_filename)
+    return outcome
 
 
 def _lint_cached(

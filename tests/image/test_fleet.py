@@ -159,12 +159,39 @@ def test_fleet_errors_are_one_line(registry: str, tmp_path: Path) -> None:
     listing.write_text(f"docker://{registry}/ghost:1\n")
     ghost = run("--layers-only", "--from-file", str(listing))
     assert ghost.exit_code == 2
-    assert (
-        ghost.stderr
-        == f"dockerlens: error: docker://{registry}/ghost:1: no such image in the registry\n"
+    assert ghost.stderr == (
+        f"dockerlens: error: {listing}:1: docker://{registry}/ghost:1: no such image in the "
+        "registry\n"
     )
     diff = CliRunner().invoke(cli, ["diff", f"docker://{registry}/", f"docker://{registry}/a:1"])
     assert diff.exit_code == 2 and "whole catalog" in diff.stderr
+
+
+@pytest.mark.parametrize("layers_only", [True, False])
+def test_an_error_about_a_listed_source_names_its_line(
+    archives: Any, tmp_path: Path, layers_only: bool
+) -> None:
+    archive = archives.docker_archive(
+        "a.tar", [{"tag": "a:1", "layers": [layer_tar([("file", "a", 5)])], "commands": ["A"]}]
+    )
+    listing = tmp_path / "images.txt"
+    listing.write_text(
+        f"# the fleet\ndocker-archive:{archive}\n\n  docker-archive:{tmp_path / 'gone.tar'}\n"
+    )
+    args = ["--layers-only"] if layers_only else []
+    result = run(*args, "--from-file", str(listing))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"dockerlens: error: {listing}:4: docker-archive: no such file or directory: "
+        f"'{tmp_path / 'gone.tar'}'\n"
+    )
+    listing.write_text(f"docker-archive:{archive}\noci:{tmp_path}:1\n")  # not a layout
+    result = run(*args, "--from-file", str(listing))
+    assert result.exit_code == 2 and result.stderr.startswith(
+        f"dockerlens: error: {listing}:2: oci:{tmp_path}"
+    )
+    result = run(*args, f"docker-archive:{tmp_path / 'gone.tar'}")  # not from a list: as before
+    assert result.stderr.startswith("dockerlens: error: docker-archive: no such file")
 
 
 def test_unreachable_catalog_is_an_error(tmp_path: Path) -> None:

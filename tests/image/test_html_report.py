@@ -193,6 +193,56 @@ def test_html_never_overwrites_an_input(archive: Path, tmp_path: Path) -> None:
     assert archive.read_bytes() == before
 
 
+def test_html_never_overwrites_a_file_of_a_layout_or_a_registry_option(tmp_path: Path) -> None:
+    layout = ArchiveWriter(tmp_path).oci_layout(
+        "layout", [{"layers": [layer_tar([("file", "a", 5)])], "commands": ["A"], "tag": "1"}]
+    )
+    index = (layout / "index.json").read_bytes()
+    for command in (["analyze", "-q"], ["diff", "-q", f"oci:{layout}:1"]):
+        result = CliRunner().invoke(
+            cli, [*command, "--html", str(layout / "index.json"), f"oci:{layout}:1"]
+        )
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"dockerlens: error: {layout / 'index.json'}: is a file of {layout}, an input of "
+            "this run; not overwriting it\n"
+        )
+        assert (layout / "index.json").read_bytes() == index
+    report = layout / "report.html"  # a new file beside the layout's own is fine
+    assert analyze("--html", str(report), f"oci:{layout}:1").exit_code == 0
+    assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "client.key").write_text("kept\n")
+    given = {
+        "--creds-file": tmp_path / "creds",
+        "--authfile": tmp_path / "auth.json",
+        "--cert-dir": tmp_path / "certs",
+    }
+    given["--creds-file"].write_text("alice:pw\n")
+    given["--authfile"].write_text('{"auths": {}}\n')
+    for option, path in given.items():
+        target = path / "client.key" if path.is_dir() else path
+        before = target.read_text()
+        for command in (["analyze", "-q"], ["diff", "-q", f"oci:{layout}:1"]):
+            arguments = [option, str(path), "--html", str(target), f"oci:{layout}:1"]
+            result = CliRunner().invoke(cli, [*command, *arguments])
+            assert result.exit_code == 2, (option, result.output)
+            assert "an input of this run; not overwriting it" in result.stderr
+            assert target.read_text() == before
+
+
+def test_html_to_dash_is_refused_not_a_file_named_dash(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = f"docker-archive:{archive}:app:1"
+    for command in (["analyze", "-q"], ["diff", "-q", f"docker-archive:{archive}:base:1"]):
+        result = CliRunner().invoke(cli, [*command, "--html", "-", source])
+        assert result.exit_code == 2
+        assert result.stderr.startswith("dockerlens: error: Invalid value for '--html': - is not")
+        assert not (tmp_path / "-").exists()
+
+
 def test_diff_html_in_chromium(archive: Path, tmp_path: Path) -> None:
     report = tmp_path / "diff.html"
     result = CliRunner().invoke(

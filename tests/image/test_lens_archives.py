@@ -110,6 +110,21 @@ def test_lint_image_reports_base_bytes_hidden(source: str, tmp_path: Path) -> No
     assert [finding["severity"] for finding in raised if finding["code"] == "DK602"] == ["error"]
 
 
+def test_lint_report_never_replaces_the_image_it_prices(source: str, tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(DOCKERFILE)
+    location = source.split(":", 1)[1]
+    target = Path(location) / "index.json" if source.startswith("oci:") else Path(location)
+    before = target.read_bytes()
+    result = CliRunner().invoke(
+        cli, ["lint", "--no-shellcheck", "--image", source, "-o", str(target), str(dockerfile)]
+    )
+    assert result.exit_code == 2
+    assert "an input of this run; not overwriting it" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert target.read_bytes() == before
+
+
 def test_another_dockerfile_attributes_nothing(source: str, tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(DOCKERFILE.replace("rm -rf /usr/share/doc", "rm -rf /usr/share/man"))

@@ -129,6 +129,24 @@ def test_a_platform_of_a_list_that_the_index_lacks_is_an_error(layout: Path) -> 
     assert code == 2 and "expected os/arch[/variant]" in stderr and stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("value", ["linux//arm64", "linux/arm64/", "/arm64"])
+def test_a_platform_with_an_empty_part_is_malformed(layout: Path, value: str) -> None:
+    code, _, stderr = analyze("--platform", value, f"oci:{layout}:1.0")
+    assert code == 2
+    assert stderr.startswith(f"dockerlens: error: --platform {value!r}: expected os/arch")
+
+
+@pytest.mark.parametrize("value", ["linux/amd64,linux/arm64/v8", "all", "linux//arm64"])
+def test_diff_takes_one_platform(layout: Path, value: str) -> None:
+    source = f"oci:{layout}:1.0"
+    result = CliRunner().invoke(cli, ["diff", "-q", "--platform", value, source, source])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"dockerlens: error: --platform {value!r}: expected os/arch")
+    assert result.stderr.count("\n") == 1
+    if value != "linux//arm64":
+        assert "diff compares one platform of each image" in result.stderr
+
+
 def test_the_text_report_puts_the_platforms_side_by_side(layout: Path) -> None:
     code, text, stderr = analyze("--platform", "all", f"oci:{layout}:1.0")
     assert code == 0, stderr

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -302,6 +303,39 @@ def test_a_missing_config_blob(registry: Registry) -> None:
     assert code == 2 and f"blob {config}: 404" in stderr
 
 
+def test_bad_registry_options_are_refused_before_any_request(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """A registry that asks for no credential never reads them: a typing error in a
+    credential option must not become a silent anonymous pull."""
+    registry.add_image("1.0", LAYERS, ["COPY app", "RUN rm big.bin"])
+    (tmp_path / "empty").write_text("")
+    (tmp_path / "no-colon").write_text("alice\n")
+    (tmp_path / "broken.json").write_text("{auths")
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "ca.crt").write_text("not a certificate\n")
+    cases = [
+        (["--creds", "alice"], "--creds: expected USER:PASSWORD"),
+        (["--creds-file", str(tmp_path / "absent")], "absent: No such file or directory"),
+        (["--creds-file", str(tmp_path / "empty")], "its first line is empty"),
+        (["--creds-file", str(tmp_path / "no-colon")], "no-colon: expected USER:PASSWORD"),
+        (["--authfile", str(tmp_path / "absent.json")], "absent.json does not exist"),
+        (["--authfile", str(tmp_path / "broken.json")], "not a usable auth file (not JSON"),
+        (["--cert-dir", str(tmp_path / "nowhere")], "nowhere: no such directory"),
+        (["--cert-dir", str(tmp_path / "certs")], "ca.crt: not a usable certificate"),
+    ]
+    for options, message in cases:
+        code, _, stderr = analyze(registry, "app:1.0", *options)
+        assert code == 2 and stderr.startswith("dockerlens: error: "), (options, stderr)
+        assert message in stderr and stderr.count("\n") == 1, (options, stderr)
+        source = f"docker://{registry.address}/app:1.0"
+        result = CliRunner().invoke(cli, ["diff", "-q", *options, source, source])
+        assert result.exit_code == 2 and message in result.stderr, (options, result.stderr)
+    assert registry.requests == []
+    code, _, stderr = analyze(registry, "app:1.0", "--creds", "alice:pw")
+    assert code == 0, stderr  # a good credential an open registry does not ask for
+
+
 def test_an_unreachable_registry() -> None:
     import socket
 
@@ -310,6 +344,50 @@ def test_an_unreachable_registry() -> None:
         closed = probe.getsockname()[1]
     result = CliRunner().invoke(cli, ["analyze", "-q", f"docker://127.0.0.1:{closed}/app:1"])
     assert result.exit_code == 2 and "cannot reach the registry" in result.stderr
+
+
+def test_a_registry_that_never_answers_is_given_up_after_one_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A port that accepts connections and never answers: one wait, not five (5 x 60 s)."""
+    import socket
+
+    from dockerlens.image import registry_http
+
+    monkeypatch.setattr(registry_http, "FIRST_ANSWER_TIMEOUT", 0.5, raising=False)
+    monkeypatch.setattr(registry_http, "TIMEOUT", 0.5)
+    monkeypatch.setattr(registry_http, "FIRST_PAUSE", 0.01)
+    accepted: list[socket.socket] = []
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        silent.settimeout(0.1)
+        port = silent.getsockname()[1]
+        stop = threading.Event()
+
+        def accept() -> None:
+            while not stop.is_set():
+                try:
+                    accepted.append(silent.accept()[0])
+                except OSError:
+                    continue
+
+        thread = threading.Thread(target=accept, daemon=True)
+        thread.start()
+        try:
+            for source in (f"docker://127.0.0.1:{port}/app:1", f"docker://127.0.0.1:{port}/"):
+                before = len(accepted)
+                result = CliRunner().invoke(cli, ["analyze", "-q", "--layers-only", source])
+                assert result.exit_code == 2
+                assert result.stderr == (
+                    f"dockerlens: error: {source}: cannot reach the registry (no answer in 0.5 s)\n"
+                )
+                assert len(accepted) - before == 1
+        finally:
+            stop.set()
+            thread.join()
+            for connection in accepted:
+                connection.close()
 
 
 @pytest.mark.parametrize("media_type", [OCI_INDEX, DOCKER_LIST])

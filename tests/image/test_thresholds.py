@@ -134,6 +134,33 @@ def test_project_config_thresholds(waste_archive: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "unknown analyze setting" in bad.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (".dive-ci", b"rules:\n  lowestEfficiency: high\n", ".dive-ci: lowestEfficiency: 'high'"),
+        (".dive-ci", b"rules:\n  lowestEfficiency: 0.9 # caf\xe9\n", "cannot read .dive-ci: not"),
+        (
+            ".dockerlens.toml",
+            b'[analyze]\nmax-image-size = "big"\n',
+            ".dockerlens.toml: [analyze]: max-image-size: 'big' is not a size",
+        ),
+        (
+            "pyproject.toml",
+            b'[tool.dockerlens.analyze]\nsecrets = "maybe"\n',
+            "pyproject.toml: [tool.dockerlens.analyze]: secrets: 'maybe' is not true or false",
+        ),
+    ],
+)
+def test_a_bad_threshold_file_is_named_in_one_line(
+    waste_archive: Path, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    (tmp_path / name).write_bytes(content)
+    result = invoke(f"docker-archive:{waste_archive}", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dockerlens: error: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr, result.stderr
+
+
 def test_text_report_has_bars_and_no_progress_when_not_a_terminal(
     waste_archive: Path, tmp_path: Path
 ) -> None:
