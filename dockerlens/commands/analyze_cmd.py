@@ -294,12 +294,12 @@ def analyze(
 def check_platform_option(platform: str | None, several: bool = True) -> None:
     """``--platform``: os/arch[/variant], each part named; with ``several`` (analyze) also a
     comma list of them or ``all``; diff compares one platform of each image."""
-    if platform is None or (several and platform == "all"):
+    if platform is None or (several and platform.strip().lower() == "all"):
         return
     expected = "expected os/arch[/variant] (linux/arm64)"
     if several:
         expected += ", a comma list of them, or all"
-    elif platform == "all" or "," in platform:
+    elif platform.strip().lower() == "all" or "," in platform:
         expected += "; diff compares one platform of each image"
     items = platform.split(",") if several else [platform]
     for item in items:

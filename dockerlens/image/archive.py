@@ -355,12 +355,23 @@ def _docker_images(store: BlobStore, source: str, selector: str | None) -> list[
     return images
 
 
+#: Architecture names as uname and distributions spell them, by the name OCI indexes use.
+_ARCH_ALIASES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "i386": "386"}
+
+
 def host_platform_string() -> str:
-    machine = host_platform.machine().lower()
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
-        machine, machine
-    )
-    return f"linux/{arch}"
+    return normalize_platform(f"linux/{host_platform.machine()}")
+
+
+def normalize_platform(text: str) -> str:
+    """os/arch[/variant] as Docker normalises it: lower case, ``x86_64`` is ``amd64``,
+    ``aarch64`` is ``arm64``, and arm64's default variant ``v8`` is left out."""
+    parts = text.strip().lower().split("/")
+    if len(parts) >= 2:
+        parts[1] = _ARCH_ALIASES.get(parts[1], parts[1])
+        if parts[1] == "arm64" and parts[2:] == ["v8"]:
+            parts = parts[:2]
+    return "/".join(parts)
 
 
 def _platform_of(descriptor: dict[str, Any]) -> str | None:
@@ -387,15 +398,15 @@ def requested_platforms(platform: str | None) -> list[str] | None:
     """``--platform`` as a list of os/arch[/variant]; None for ``all``."""
     if platform is None:
         return []
-    if platform == ALL_PLATFORMS:
+    if platform.strip().lower() == ALL_PLATFORMS:
         return None
-    return [item.strip() for item in platform.split(",") if item.strip()]
+    return [normalize_platform(item) for item in platform.split(",") if item.strip()]
 
 
 def platform_matches(wanted: str, have: str) -> bool:
     """``linux/arm64`` matches a linux/arm64/v8 image; ``linux/arm/v7`` needs the variant."""
-    want = wanted.split("/")
-    return have.split("/")[: len(want)] == want
+    want = normalize_platform(wanted).split("/")
+    return normalize_platform(have).split("/")[: len(want)] == want
 
 
 def _chosen_from_index(

@@ -118,6 +118,16 @@ def test_one_platform_gives_no_comparison(layout: Path) -> None:
     assert document["platform_comparison"] == []
 
 
+@pytest.mark.parametrize("value", ["LINUX/ARM64", "linux/aarch64", "Linux/AArch64/v8"])
+def test_platform_names_are_normalised_as_docker_does(layout: Path, value: str) -> None:
+    code, document, stderr = analyze("-f", "json", "--platform", value, f"oci:{layout}:1.0")
+    assert code == 0, stderr
+    assert [image["platform"] for image in document["images"]] == ["linux/arm64/v8"]
+    code, document, stderr = analyze("-f", "json", "--platform", "ALL", f"oci:{layout}:1.0")
+    assert code == 0, stderr
+    assert len(document["images"]) == 3
+
+
 def test_a_platform_of_a_list_that_the_index_lacks_is_an_error(layout: Path) -> None:
     code, _, stderr = analyze("--platform", "linux/amd64,linux/riscv64", f"oci:{layout}:1.0")
     assert code == 2
