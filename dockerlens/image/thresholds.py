@@ -132,8 +132,26 @@ def analyze_settings(
     if dive_ci_path is not None:
         settings.update(load_dive_ci(dive_ci_path))
     settings.update(load_project_config(os.getcwd()))
-    settings.update({key: value for key, value in options.items() if value is not None})
+    given = {key: value for key, value in options.items() if value is not None}
+    for key, value in given.items():
+        _checked_option(key, value)
+    settings.update(given)
     return settings
+
+
+def _option_name(key: str) -> str:
+    """The command-line option of a setting: ``lowestEfficiency`` is ``--lowest-efficiency``."""
+    return "--" + next((alias for alias, k in _ALIASES.items() if k == key), key)
+
+
+def _checked_option(key: str, value: str) -> None:
+    """A setting given on the command line, its error naming the option."""
+    try:
+        Thresholds.from_settings({key: value})
+        secrets_enabled({key: value}, SECRETS_BY_DEFAULT)
+    except ImageInputError as err:
+        reason = str(err).removeprefix(f"{key}: ")
+        raise ImageInputError(f"{_option_name(key)}: {reason}") from None
 
 
 def _fraction(key: str, value: str) -> float | None:

@@ -161,6 +161,23 @@ def test_a_bad_threshold_file_is_named_in_one_line(
     assert message in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--max-image-size", "bogus"], "--max-image-size: 'bogus' is not a size"),
+        (["--lowest-efficiency", "2"], "--lowest-efficiency: '2' is not a number between 0 and 1"),
+        (["--max-secrets", "x"], "--max-secrets: 'x' is not a count"),
+    ],
+)
+def test_a_bad_threshold_option_is_named_as_typed(
+    waste_archive: Path, tmp_path: Path, option: list[str], message: str
+) -> None:
+    result = invoke(*option, f"docker-archive:{waste_archive}", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"dockerlens: error: {message}"), result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 def test_text_report_has_bars_and_no_progress_when_not_a_terminal(
     waste_archive: Path, tmp_path: Path
 ) -> None:
