@@ -125,3 +125,17 @@ def _display(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def configured_cache_dir(start: Path) -> Path | None:
+    """The ``cache-dir`` setting of the configuration found from ``start`` upwards, relative to
+    the file that sets it (what ``dockerlens diff`` reads; lint reads it with the rest of its
+    settings, from each Dockerfile's folder)."""
+    found = find_config(start)
+    if found is None or "cache-dir" not in found[1]:
+        return None
+    path, table = found
+    value = table["cache-dir"]
+    if not isinstance(value, str) or not value:
+        raise UserError(f"{path}: cache-dir: expected a folder path, got {value!r}")
+    return path.parent / os.path.expanduser(value)

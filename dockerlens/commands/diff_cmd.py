@@ -121,15 +121,17 @@ def diff(
         from dockerlens.image.model import Limits
         from dockerlens.image.progress import progress_reporter
         from dockerlens.image.units import parse_bytes
+        from dockerlens.project_config import configured_cache_dir
 
         limit = parse_bytes(max_growth, "--max-growth") if max_growth is not None else None
+        setting = None if no_cache else configured_cache_dir(Path.cwd())
         limits = Limits(digest_streamed_content=True)
         with progress_reporter(not quiet and sys.stderr.isatty()) as reporter:
             before, after = _open_pair(
                 (source_from, source_to), limits, platform, reporter, registry
             )
             reporter.expect([before, after])
-            index = None if no_cache else LayerIndex.default(cache_dir)
+            index = None if no_cache else LayerIndex.default(cache_dir, setting)
             result = diff_images(before, after, progress=reporter.on_layer, index=index)
     growth = _growth(result, limit)
     _print(result, output_format, top, growth)

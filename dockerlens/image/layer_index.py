@@ -42,9 +42,12 @@ class LayerIndex:
         self.digests_served = 0
 
     @classmethod
-    def default(cls, command_line_folder: Path | None = None) -> LayerIndex:
-        """``--cache-dir``, then ``DOCKERLENS_CACHE_DIR``, then the user's cache folder."""
-        return cls(choose_folder(command_line_folder, None))
+    def default(
+        cls, command_line_folder: Path | None = None, setting: Path | None = None
+    ) -> LayerIndex:
+        """``--cache-dir``, then ``DOCKERLENS_CACHE_DIR``, then the ``cache-dir`` setting, then
+        the user's cache folder: the result cache's folder."""
+        return cls(choose_folder(command_line_folder, setting))
 
     def get(self, diff_id: str) -> LayerScan | None:
         key = _key(diff_id)

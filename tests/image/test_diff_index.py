@@ -144,6 +144,33 @@ def test_cache_dir_from_the_environment(archives: Any, tmp_path: Path) -> None:
     assert (kept / "CACHEDIR.TAG").is_file()
 
 
+def test_cache_dir_setting_of_the_project_configuration(
+    archives: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_14 = version(archives, "app-1.4", APP_14)
+    app_15 = version(archives, "app-1.5", APP_15)
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    (project / ".dockerlens.toml").write_text('cache-dir = "cache"\n')
+    monkeypatch.delenv("DOCKERLENS_CACHE_DIR")
+    monkeypatch.chdir(project / "sub")
+    diff_output(f"docker-archive:{app_14}", f"docker-archive:{app_15}")
+    # Relative to the file that sets it, as lint reads it.
+    assert (project / "cache" / "v1" / "layers" / f"{sha256(BASE)[7:]}.json").is_file()
+    # The environment and --cache-dir still come first.
+    monkeypatch.setenv("DOCKERLENS_CACHE_DIR", str(tmp_path / "env"))
+    diff_output(f"docker-archive:{app_14}", f"docker-archive:{app_15}")
+    assert (tmp_path / "env" / "v1" / "layers").is_dir()
+    (project / ".dockerlens.toml").write_text("cache-dir = 3\n")
+    result = CliRunner().invoke(
+        cli, ["diff", "-q", f"docker-archive:{app_14}", f"docker-archive:{app_15}"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dockerlens: error: ") and "cache-dir: expected a folder" in (
+        result.stderr
+    )
+
+
 @pytest.mark.docker
 def test_engine_images_same_report_with_and_without_cache(
     image_builder: Any, tmp_path: Path
