@@ -10,12 +10,13 @@ class CopyMultipleSourcesDir(Rule):
 
     ## What it does
     Flags a `COPY` with more than one source (files, patterns or heredocs) whose destination,
-    once build arguments are expanded, does not end with `/`.
+    once build arguments are expanded, does not end with `/`. A `COPY --parents` is left
+    alone: it keeps each source's path under the destination, which is a folder by definition.
 
     ## Why is this bad?
     With several sources the destination must be a directory, and the trailing slash is what
-    says so: BuildKit refuses the build otherwise, or copies onto a path the author did not
-    mean.
+    says so: the legacy builder refuses the build otherwise, and BuildKit copies the sources
+    onto that path when it is not an existing folder.
 
     ## Example
     ```dockerfile lines=2
@@ -37,7 +38,7 @@ class CopyMultipleSourcesDir(Rule):
 
     ## Differences from hadolint
     The destination is expanded with build arguments first; a destination that stays an
-    unresolved variable is not judged.
+    unresolved variable is not judged. `COPY --parents` (BuildKit only) is not judged.
     """
 
     code = "DL3021"
@@ -49,7 +50,7 @@ class CopyMultipleSourcesDir(Rule):
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         words = step.expanded or step.instruction.value
-        if len(words) < 3:
+        if len(words) < 3 or step.flag("parents") in ("", "true"):
             return
         target = words[-1]
         if len(target) >= 2 and target[0] == target[-1] and target[0] in "\"'":
