@@ -374,6 +374,7 @@ EXCLUDED_BY_DEFAULT = [
     "Dockerfile~",
     "Dockerfile.swp",
     "app.Dockerfile.tmpl",
+    "Dockerfile.erb",
     "vendor/github.com/acme/tool/Dockerfile",
     "third/vendor/Dockerfile",
 ]

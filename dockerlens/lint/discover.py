@@ -40,6 +40,7 @@ DEFAULT_EXCLUDE = (
     "*.jinja2",
     "*.tmpl",
     "*.tpl",
+    "*.erb",
     "*.orig",
     "*.rej",
     "*.bak",
