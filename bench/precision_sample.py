@@ -101,6 +101,61 @@ def draw(stratum: list[Finding], quota: int, per_file: int, rng: random.Random) 
     return picked + rest[: quota - len(picked)]
 
 
+def draw_capped(
+    by_code: dict[str, list[Finding]],
+    quota: dict[str, int],
+    size: int,
+    cap: int,
+    per_file: int,
+    rng: random.Random,
+) -> list[Finding]:
+    """Draw the rules' quotas with no repository holding more than `cap` of the sample.
+
+    Each rule's findings are shuffled; the rules take one finding each in turn (a seeded
+    random order per turn), passing over findings of a repository at its cap and, while
+    others are left, of a file that already gave `per_file`. A rule whose quota cannot be
+    met under the cap leaves the rest of `size` to the rules that still have findings.
+    """
+    queues = {code: list(found) for code, found in by_code.items()}
+    for code in sorted(queues):
+        rng.shuffle(queues[code])
+    by_repository: Counter[object] = Counter()
+    by_file: Counter[tuple[object, object]] = Counter()
+    taken: dict[str, int] = Counter()
+    picked: list[Finding] = []
+
+    def take(code: str, file_limit: int | None) -> bool:
+        for finding in queues[code]:
+            repository = finding["repository"]
+            key = (repository, finding["path"])
+            if by_repository[repository] >= cap:
+                continue
+            if file_limit is not None and by_file[key] >= file_limit:
+                continue
+            queues[code].remove(finding)
+            by_repository[repository] += 1
+            by_file[key] += 1
+            taken[code] += 1
+            picked.append(finding)
+            return True
+        return False
+
+    for limit in (per_file, None):
+        for fill in (False, True):
+            progress = True
+            while progress and len(picked) < size:
+                progress = False
+                order = sorted(queues)
+                rng.shuffle(order)
+                for code in order:
+                    if len(picked) >= size:
+                        break
+                    if not fill and taken[code] >= quota[code]:
+                        continue
+                    progress |= take(code, limit)
+    return picked
+
+
 def sample(args: argparse.Namespace) -> None:
     repositories, shown = lint_corpus(args.corpus)
     by_code: dict[str, list[Finding]] = defaultdict(list)
@@ -110,13 +165,27 @@ def sample(args: argparse.Namespace) -> None:
     quota = allocate(counts, args.size, args.min_per_rule)
     rng = random.Random(args.seed)
     picked: list[Finding] = []
-    for code in sorted(by_code):
-        for finding in draw(by_code[code], quota[code], args.per_file, rng):
-            finding["weight"] = counts[code] / quota[code]
-            finding["excerpt"] = excerpt(args.corpus / str(finding["repository"]), finding)
-            finding["verdict"] = ""
-            finding["reason"] = ""
-            picked.append(finding)
+    if args.max_share is None:
+        for code in sorted(by_code):
+            for finding in draw(by_code[code], quota[code], args.per_file, rng):
+                finding["weight"] = counts[code] / quota[code]
+                picked.append(finding)
+    else:
+        cap = math.floor(args.max_share * args.size)
+        picked = draw_capped(by_code, quota, args.size, cap, args.per_file, rng)
+        # Weighted by cell (rule, repository): the cap makes a rule's sample uneven across
+        # repositories, so each finding stands for the findings of its rule in its repository.
+        cells = Counter((str(f["code"]), f["repository"]) for f in shown)
+        drawn = Counter((str(f["code"]), f["repository"]) for f in picked)
+        for finding in picked:
+            cell = (str(finding["code"]), finding["repository"])
+            finding["weight"] = cells[cell] / drawn[cell]
+        picked.sort(key=lambda f: (str(f["code"]), str(f["repository"]), str(f["path"])))
+    for finding in picked:
+        finding["excerpt"] = excerpt(args.corpus / str(finding["repository"]), finding)
+        finding["verdict"] = ""
+        finding["reason"] = ""
+    sampled_cells = {(f["code"], f["repository"]) for f in picked}
     summary = {
         "repositories": repositories,
         "files": len({(f["repository"], f["path"]) for f in shown}),
@@ -124,6 +193,11 @@ def sample(args: argparse.Namespace) -> None:
         "shellcheck": sum(n for code, n in counts.items() if code.startswith("SC")),
         "by_code": dict(counts.most_common()),
         "sampled": len(picked),
+        "max_share": args.max_share,
+        "findings_in_unsampled_cells": len(
+            [f for f in shown if (f["code"], f["repository"]) not in sampled_cells]
+        ),
+        "by_repository": dict(Counter(str(f["repository"]) for f in picked).most_common()),
         "seed": args.seed,
     }
     args.out.write_text(json.dumps({"summary": summary, "sample": picked}, indent=1) + "\n")
@@ -169,12 +243,16 @@ def score(args: argparse.Namespace) -> None:
     total_shown = sum(population.values())
     verdicts = Counter(str(f["verdict"]) for f in judged)
     print(f"sample: {len(judged)} findings of {len(counts)} rules; shown: {total_shown:.0f}")
+
+    def stands_for(finding: Finding) -> float:
+        # Each finding's own weight (its stratum's or, with --max-share, its cell's); after
+        # --relint the rule's new count shared evenly over its judged findings.
+        if args.relint is not None:
+            return population[str(finding["code"])] / counts[str(finding["code"])]
+        return float(str(finding["weight"]))
+
     for verdict in VERDICTS:
-        weighted = sum(
-            population[str(f["code"])] / counts[str(f["code"])]
-            for f in judged
-            if f["verdict"] == verdict
-        )
+        weighted = sum(stands_for(f) for f in judged if f["verdict"] == verdict)
         share = 100 * verdicts[verdict] / len(judged)
         print(
             f"{verdict:10} {verdicts[verdict]:4}  sample {share:5.1f} %"
@@ -194,6 +272,11 @@ def main() -> None:
     parser.add_argument("--min-per-rule", type=int, default=2)
     parser.add_argument("--per-file", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--max-share",
+        type=float,
+        help="At most this share of --size from one repository (weights by rule and repository).",
+    )
     parser.add_argument("--out", type=Path, default=Path("precision-sample.json"))
     parser.add_argument("--score", type=Path, help="Print the figures of a judged sample.")
     parser.add_argument("--relint", type=Path, help="With --score: lint this corpus again first.")
