@@ -35,6 +35,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 VERDICTS = ("ok", "debatable", "wrong")
+# A `debatable` finding whose claim is false for the image as built only because of a base
+# image (or named build context) built from the same repository, which the file cannot show.
+MOOT = "moot_same_repository_base"
 Finding = dict[str, object]
 
 
@@ -260,6 +263,22 @@ def score(args: argparse.Namespace) -> None:
         )
     upper = wilson_upper(verdicts["wrong"], len(judged))
     print(f"wrong: 95 % upper bound (Wilson, unweighted sample) {100 * upper:.1f} %")
+    moot = [f for f in judged if f["verdict"] == "debatable" and f.get(MOOT)]
+    if moot:
+        # Judged debatable, counted apart so that the reader can count them either way.
+        share = 100 * len(moot) / len(judged)
+        weighted = 100 * sum(stands_for(f) for f in moot) / total_shown
+        print(
+            f"moot by a same-repository base (in debatable): {len(moot)}"
+            f"  sample {share:.1f} %  weighted {weighted:.1f} %"
+        )
+        either = verdicts["wrong"] + len(moot)
+        upper = wilson_upper(either, len(judged))
+        weighted = sum(stands_for(f) for f in judged if f["verdict"] == "wrong" or f in moot)
+        print(
+            f"wrong, counting those as wrong: {either}  sample {100 * either / len(judged):.1f} %"
+            f"  weighted {100 * weighted / total_shown:.1f} %  95 % bound {100 * upper:.1f} %"
+        )
     wrong = Counter(str(f["code"]) for f in judged if f["verdict"] == "wrong")
     if wrong:
         print("wrong, by rule:", dict(wrong.most_common()))
