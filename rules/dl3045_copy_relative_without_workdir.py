@@ -51,7 +51,9 @@ class CopyRelativeWithoutWorkdir(Rule):
     variables whose values the Dockerfile knows (`ENV APP=app` then `COPY . $APP` is
     relative) and skips a destination only when it starts with a value it cannot know
     (`app_${VERSION}.zip` is relative whatever the value). hadolint tracks `WORKDIR` by image name,
-    so `FROM debian` twice shares one; dockerlens follows the stages themselves.
+    so `FROM debian` twice shares one; dockerlens follows the stages themselves. A stage
+    built `FROM scratch` (directly or through other stages) is not reported: with no base
+    image its working directory is `/` and nothing can change it (hadolint reports it).
     """
 
     code = "DL3045"
@@ -76,6 +78,10 @@ class CopyRelativeWithoutWorkdir(Rule):
         if not dest or dest.startswith(("/", "\\")) or _DRIVE.match(dest):
             return
         if ctx.ran_before(step, "WORKDIR"):
+            return
+        stage = ctx.stage_of(step)
+        if stage is not None and ctx.root_stage(stage).is_scratch:
+            # No base image: the working directory is `/` and nothing can change it.
             return
         message = None if step.keyword == "COPY" else self.message.replace("COPY", "ADD")
         yield Problem(step, message=message, at=raw)

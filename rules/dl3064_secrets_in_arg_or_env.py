@@ -81,6 +81,11 @@ PUBLIC_KEY_WORDS = frozenset(
 )
 #: Names that are secrets though no word says so.
 KNOWN_SECRETS = frozenset({"AWS_ACCESS_KEY_ID"})
+#: Names that look like secrets and are switches: apt-key reads whether it is set.
+KNOWN_SWITCHES = frozenset({"APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE"})
+#: nginx's `*_pass` directives (``proxy_pass``, ``uwsgi_pass``): ``PASS`` after these names
+#: the upstream a request is passed to (``DD_UWSGI_PASS=uwsgi_server``), not a password.
+PASS_TO = frozenset({"fastcgi", "grpc", "memcached", "proxy", "scgi", "uwsgi"})
 _FINGERPRINTS = LazyPattern(r"^(?:(?:0x)?[0-9A-Fa-f]{16,40}[\s,]*)+$")
 _PATH = LazyPattern(r"^[\w.~-]*/[\w./~-]*$|\.(?:key|pem|crt|p12|pfx|jks|asc|gpg)$")
 
@@ -110,6 +115,8 @@ def looks_secret(name: str, values: list[str]) -> bool:
         return False
     if name.upper() in KNOWN_SECRETS:
         return True
+    if name.upper() in KNOWN_SWITCHES:
+        return False
     # Where a credential file lives is no secret: GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/k.
     if values and all(_PATH.search(value) for value in values):
         return False
@@ -117,6 +124,8 @@ def looks_secret(name: str, values: list[str]) -> bool:
     if any(part in NOT_SECRET for part in parts):
         return False
     for index, part in enumerate(parts):
+        if part == "pass" and index > 0 and parts[index - 1] in PASS_TO:
+            continue
         if part in SECRET_WORDS or part.endswith(SECRET_ENDINGS):
             return True
         if part == "key" and index > 0 and parts[index - 1] in KEY_KINDS:
@@ -192,7 +201,10 @@ class SecretsInArgOrEnv(Rule):
 
     and no word says the variable is *about* a secret: `public`, `file`, `version` (BuildKit's
     allow-list), `path`, `dir`, `url`, `uri`, `endpoint`, `name`, `type`, `method`, `mode`,
-    `plugin`, `enabled`, `length`, `size`. `AWS_ACCESS_KEY_ID` is always reported.
+    `plugin`, `enabled`, `length`, `size`. `AWS_ACCESS_KEY_ID` is always reported;
+    `APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE` (a switch apt-key reads) never is, nor is `pass`
+    after `proxy`, `uwsgi`, `fastcgi`, `scgi`, `grpc` or `memcached` (nginx's `*_pass`
+    directives name an upstream: `UWSGI_PASS=uwsgi_server`).
 
     An `ENV` that sets the name to nothing as written (`ENV OAUTH2_SECRET=""`) is not reported:
     it documents a setting the container is given at run time, and the image holds no value.

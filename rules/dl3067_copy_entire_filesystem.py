@@ -42,7 +42,9 @@ class CopyEntireFilesystem(Rule):
 
     ## Differences from hadolint
     Copying everything into a `FROM scratch` stage (flattening an image into one layer) is
-    what `COPY --from=x / /` is for, and is not reported. Spellings of the root such as
+    what `COPY --from=x / /` is for, and is not reported; nor is copying everything out of a
+    stage of this file built `FROM scratch` (a root filesystem assembled from `COPY`s holds
+    no operating system). Spellings of the root such as
     `/.` count as `/`.
     """
 
@@ -63,6 +65,11 @@ class CopyEntireFilesystem(Rule):
         if not any(_is_root(source) for source in words[:-1]):
             return
         if stage is not None and ctx.root_stage(stage).is_scratch:
+            return
+        source = ctx.dockerfile.resolve_stage(str(step.flag("from")), before=step.stage)
+        if source is not None and ctx.root_stage(source).is_scratch:
+            # A stage built FROM scratch holds only what its COPYs put there (an assembled
+            # rootfs, as in "Use instead"): no second operating system comes with it.
             return
         yield Problem(step)
 
