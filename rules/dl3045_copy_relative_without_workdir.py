@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
 from dockerlens.lint.lazyre import LazyPattern
+from dockerlens.lint.stages import inherited, possible_bases
 
 _DRIVE = LazyPattern(r"^[A-Za-z]:")
 
@@ -51,7 +52,9 @@ class CopyRelativeWithoutWorkdir(Rule):
     variables whose values the Dockerfile knows (`ENV APP=app` then `COPY . $APP` is
     relative) and skips a destination only when it starts with a value it cannot know
     (`app_${VERSION}.zip` is relative whatever the value). hadolint tracks `WORKDIR` by image name,
-    so `FROM debian` twice shares one; dockerlens follows the stages themselves. A stage
+    so `FROM debian` twice shares one; dockerlens follows the stages themselves, and a base it
+    cannot resolve (`FROM runtime_${PACKAGE}`) counts as setting a `WORKDIR` when every earlier
+    stage whose name fits sets one. A stage
     built `FROM scratch` (directly or through other stages) is not reported: with no base
     image its working directory is `/` and nothing can change it (hadolint reports it).
     """
@@ -83,5 +86,25 @@ class CopyRelativeWithoutWorkdir(Rule):
         if stage is not None and ctx.root_stage(stage).is_scratch:
             # No base image: the working directory is `/` and nothing can change it.
             return
+        if stage is not None and _every_possible_base_sets_workdir(ctx, ctx.root_stage(stage)):
+            return
         message = None if step.keyword == "COPY" else self.message.replace("COPY", "ADD")
         yield Problem(step, message=message, at=raw)
+
+
+def _every_possible_base_sets_workdir(ctx: LintContext, stage: Stage) -> bool:
+    """``stage`` (the root of a lineage) is built on a base the model cannot resolve (``FROM
+    runtime_${PACKAGE}``) whose every candidate stage sets a ``WORKDIR``, itself or through its
+    own bases."""
+    bases = possible_bases(ctx, stage)
+    return bool(bases) and all(
+        "WORKDIR" in inherited(ctx, base, lambda s: _workdirs(ctx, s)) for base in bases
+    )
+
+
+def _workdirs(ctx: LintContext, stage: Stage) -> set[str]:
+    return {
+        "WORKDIR"
+        for step in ctx.stage_steps(stage)
+        if step.keyword == "WORKDIR" and step.instruction.sub_cmd is None
+    }
