@@ -12,6 +12,7 @@ from dockerlens.lint.layers import (
     Located,
     Relation,
     Written,
+    context_shows_unwritten,
     copies_before,
     located_commands,
     mark,
@@ -101,7 +102,10 @@ class ChownAfterCopy(Rule):
 
     Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download);
     a path the same `RUN` deletes afterwards (it should not be copied at all: DK202); and a
-    plain (not `-R`) change of a copied directory, which rewrites only the directory entry.
+    plain (not `-R`) change of a copied directory, which rewrites only the directory entry;
+    and a path the build context shows no copy put there (`COPY LICENSE ./` copies a file, not
+    a folder's contents; `COPY ./tmp ./tmp` from a `tmp/` without `cache/` wrote nothing under
+    `/app/tmp/cache`).
 
     When the `RUN` does nothing else and changes exactly the copy's destination, the fix moves
     the owner (or octal mode) onto the copy as `--chown=` (`--chmod=`) and deletes the `RUN`.
@@ -162,6 +166,7 @@ class ChownAfterCopy(Rule):
     category = Category.BLOAT
     message = "Files changed by chown/chmod after COPY are stored twice: use COPY --chown/--chmod"
     on = frozenset({"RUN"})
+    reads_build_context = True  # whether a copied folder held what a later chown names
     run_mentions = frozenset(_TOOLS)
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
@@ -183,7 +188,7 @@ class ChownAfterCopy(Rule):
             gone = _deleted_after(step, located, item.index)
             hits = [
                 hit
-                for hit in _hits(step, call, copies)
+                for hit in _hits(step, ctx, call, copies)
                 if not any(relation(hit.target, new) in _WITHIN for new in fresh)
                 and not any(relation(hit.target, path) in _WITHIN for path in gone)
             ]
@@ -210,7 +215,7 @@ def _deleted_after(step: Step, located: list[Located], index: int) -> list[str]:
     return out
 
 
-def _hits(step: Step, call: _Call, copies: list[Copy]) -> list[_Hit]:
+def _hits(step: Step, ctx: LintContext, call: _Call, copies: list[Copy]) -> list[_Hit]:
     hits = []
     # A target written with a trailing slash is a directory: without -R only its entry changes.
     folders = set(path_args(step, call.located, [t for t in call.targets if t.endswith("/")]))
@@ -218,17 +223,17 @@ def _hits(step: Step, call: _Call, copies: list[Copy]) -> list[_Hit]:
         if target == "/" or (target in folders and not call.recursive):
             continue
         for copy in reversed(copies):
-            hit = _touches(copy, target, call.recursive)
+            hit = _touches(ctx, copy, target, call.recursive)
             if hit is not None:
                 hits.append(hit)
                 break
     return hits
 
 
-def _touches(copy: Copy, target: str, is_recursive: bool) -> _Hit | None:
+def _touches(ctx: LintContext, copy: Copy, target: str, is_recursive: bool) -> _Hit | None:
     for written in copy.written:
         found = relation(target, written.path)
-        if found is None:
+        if found is None or context_shows_unwritten(ctx, copy, written, target):
             continue
         if found is Relation.SAME:
             # A directory's own inode is all a plain chown of it rewrites.

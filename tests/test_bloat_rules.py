@@ -361,3 +361,27 @@ def test_dk301_entrypoint_script_that_drops_privileges(tmp_path: Path) -> None:
     assert findings("DK301", tmp_path, text) == [1]
     script.write_text('#!/bin/sh\nexec setpriv --reuid=app --init-groups "$@"\n', encoding="utf-8")
     assert findings("DK301", tmp_path, text) == []
+
+
+DK201_INTO_APP = """FROM ruby:3.3-alpine
+WORKDIR /app
+COPY ./tmp ./tmp
+COPY LICENSE README.md ./
+RUN bundle exec bootsnap precompile && chown -R app:app /app/tmp/cache
+"""
+
+
+def test_dk201_a_path_the_context_shows_no_copy_wrote_is_not_reported(tmp_path: Path) -> None:
+    # tmp/ holds no cache/, and LICENSE is a file: neither COPY wrote /app/tmp/cache.
+    make(tmp_path, "tmp/pids/", "tmp/.keep", "LICENSE", "README.md")
+    assert findings("DK201", tmp_path, DK201_INTO_APP) == []
+
+
+def test_dk201_a_path_a_copied_folder_holds_is_reported(tmp_path: Path) -> None:
+    make(tmp_path, "tmp/cache/bootsnap/x", "LICENSE", "README.md")
+    assert findings("DK201", tmp_path, DK201_INTO_APP) == [5]
+
+
+def test_dk201_without_the_named_sources_the_context_proves_nothing(tmp_path: Path) -> None:
+    # LICENSE could be a folder whose contents land in /app: judged as before.
+    assert findings("DK201", tmp_path, DK201_INTO_APP) == [5]

@@ -650,6 +650,34 @@ def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
     return None
 
 
+def context_shows_unwritten(ctx: LintContext, copy: Copy, written: Written, path: str) -> bool:
+    """The build context, when at hand, shows that ``copy`` put nothing at ``path`` (absolute,
+    inside what ``written`` names): its named source is a file, or a folder without that path.
+    The whole context (``COPY . .``), a source the context does not hold, a glob, or a copy
+    from another stage or image proves nothing."""
+    if copy.from_stage is not None or copy.step.keyword != "COPY" or is_glob(written.source):
+        return False
+    if written.kind is Kind.FILE or relation(path, written.path) is not Relation.INSIDE:
+        return False
+    if posixpath.normpath(written.source.strip("/") or ".") == ".":
+        # The whole context: that the guessed context is the real one is not shown by a named
+        # source found in it, so its absence of a path proves nothing.
+        return False
+    context = build_context(ctx)
+    if context is None:
+        return False
+    source = context / written.source.strip("/")
+    if not source.exists():
+        return False
+    if source.is_file():
+        # ``COPY LICENSE ./`` wrote one file into the folder, not the folder's contents.
+        return True
+    if written.path != copy.dest:
+        return False  # a folder's contents land in the destination itself, not under its name
+    inside = path[len(written.path.rstrip("/")) :].lstrip("/")
+    return not (source / inside).exists() and not (source / inside).is_symlink()
+
+
 #: Folders above the Dockerfile's looked at for its build context, at most.
 _CONTEXT_LEVELS = 6
 
