@@ -244,6 +244,26 @@ def test_shellcheck_is_not_run_again_for_a_script_it_checked(folder: Path, tmp_p
     ]
 
 
+def test_a_script_entry_is_not_read_by_shellcheck_run_with_other_options(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ShellCheck's comments depend on the options it is run with (the codes excluded, which a
+    # new dockerlens may change), not only on the executable and the script.
+    if shellcheck.find_shellcheck() is None:
+        if IN_CI:
+            pytest.fail("shellcheck is required in CI")
+        pytest.skip("shellcheck is not installed")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
+    first = json.loads(lint("Dockerfile")[1])
+    assert [f["code"] for f in first if f["code"].startswith("SC")] == ["SC2086"]
+    *others, exclude = shellcheck.OPTIONS
+    monkeypatch.setattr(shellcheck, "OPTIONS", (*others, exclude + ",SC2086"))
+    dockerfile.write_text("FROM debian:11\nRUN echo $1\n", encoding="utf-8")
+    second = json.loads(lint("Dockerfile")[1])
+    assert [f["code"] for f in second if f["code"].startswith("SC")] == []
+
+
 def test_prune_removes_the_least_recently_used(tmp_path: Path) -> None:
     store = cache.Store(tmp_path, "files")
     for index in range(20):
