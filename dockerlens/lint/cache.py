@@ -102,9 +102,12 @@ class Store:
         try:
             with open(path, "rb") as handle:
                 value = json.loads(handle.read())
-            os.utime(path)  # recently used: pruned last
         except (OSError, ValueError):
             return None
+        # Recently used: pruned last. A cache this user may read but not touch (another user's,
+        # a read-only mount) still serves its entries.
+        with contextlib.suppress(OSError):
+            os.utime(path)
         return value
 
     def put(self, key: str, value: Any) -> None:
