@@ -142,7 +142,11 @@ def at_word(
     )
     chosen = found[0] if shared > 1 else found[-1]
     before = encoded[: command.start_byte + chosen.start()]
-    earlier = before.count(text)
+    # The instruction's source shows its flags before the script: the word in them (a cache
+    # mount's target, `--mount=type=cache,target=/root/.cache/pip`) comes first there.
+    instruction = step.instruction
+    in_flags = sum(flag.count(word.origin) for flag in (*instruction.flags, *instruction.sub_flags))
+    earlier = before.count(text) + in_flags
     place = ctx.locate(step, word.origin, earlier) if earlier else None
     return place or pick_at(ctx, step, word.origin, word.text)
 
