@@ -6,19 +6,20 @@ from collections.abc import Iterator
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import append_command
-from dockerlens.lint.layers import normalize
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import (
+    UNKNOWN_PLACE,
     Invocation,
     at_command,
     cache_mounted,
+    cache_places,
+    cache_setting,
     earlier_runs,
     invocations,
     removes,
     run_text,
 )
-from dockerlens.model import Variable
-from dockerlens.semantics.expansion import expand_known, is_truthy
+from dockerlens.semantics.expansion import is_truthy
 from dockerlens.semantics.managers import (
     APK_INDEX,
     APT_ARCHIVES,
@@ -26,12 +27,9 @@ from dockerlens.semantics.managers import (
     Cache,
     Manager,
     operands,
-    option_value,
 )
 from dockerlens.semantics.scope import ScriptScope
 
-#: A cache moved somewhere the Dockerfile does not say.
-UNKNOWN = "?"
 _CACHE_MOUNT = LazyPattern(r"type=cache,target=([^\s,`]+)")
 
 
@@ -269,7 +267,7 @@ class PackageCacheLeft(Rule):
             return []
         scope = ScriptScope(step)
         environment = scope.environment(installs[0].command)
-        if any(is_truthy(_value(environment, name)) for name in manager.no_cache_env):
+        if any(is_truthy(cache_setting(environment, name)) for name in manager.no_cache_env):
             return []
         last = max(c.position for c in installs)
         left = []
@@ -277,8 +275,8 @@ class PackageCacheLeft(Rule):
             fillers = [c for c in installs if cache.filled_by(c)]
             if not fillers or self._filled_before(ctx, step, cache):
                 continue
-            places = _places(scope, cache, manager, fillers)
-            if "/dev/null" in places or places[0] == UNKNOWN:
+            places = cache_places(scope, cache, manager, fillers)
+            if "/dev/null" in places or places[0] == UNKNOWN_PLACE:
                 continue
             if any(cache_mounted(step, place, homes=True) for place in places):
                 continue
@@ -313,47 +311,6 @@ def _for_user(advice: str, user: str | None, home: str | None) -> str:
         return f"type=cache,target={target},uid={uid}"
 
     return _CACHE_MOUNT.sub(mount, advice)
-
-
-def _value(scope: dict[str, Variable], name: str) -> str | None:
-    """The value of ``name``; :data:`UNKNOWN` when the script sets it somewhere only it knows
-    (``$(mktemp -d)``, a variable the Dockerfile does not set); None when unset, or set by
-    the base image."""
-    variable = scope.get(name)
-    if variable is None:
-        return None
-    if variable.value is None:
-        return UNKNOWN if variable.kind == "shell" else None
-    return variable.value
-
-
-def _places(
-    scope: ScriptScope, cache: Cache, manager: Manager, fillers: list[Invocation]
-) -> list[str]:
-    """Where the cache is: moved by an option or a variable, else its default places."""
-    if manager.cache_option:
-        for invocation in fillers:
-            value = option_value(invocation, manager.cache_option)
-            if value:
-                suffix = cache.moved_by[0][1] if cache.moved_by else ""
-                return [value + suffix]
-    environment = scope.environment(fillers[0].command)
-    for name, suffix in cache.moved_by:
-        value = _value(environment, name)
-        if value == "/dev/null":
-            return [value]
-        if value:
-            if name == "GOPATH":
-                value = value.split(":", 1)[0]
-            if value == UNKNOWN or "$" in value or "`" in value:
-                # Somewhere only the script knows (`$(mktemp -d)`): not judged.
-                return [UNKNOWN]
-            return [value.rstrip("/") + suffix, f"${name}{suffix}"]
-    out = []
-    for path in cache.paths:
-        expanded = expand_known(path, scope.base)
-        out.append(normalize(expanded) if expanded != path else path)
-    return out
 
 
 def _fix(ctx: LintContext, step: Step, manager: Manager, first: Invocation) -> Fix | None:

@@ -7,8 +7,11 @@ from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import only_match
 from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import (
+    UNKNOWN_PLACE,
     at_command,
     cache_mounted,
+    cache_places,
+    cache_setting,
     invocations,
     pip_call,
     removes,
@@ -16,7 +19,7 @@ from dockerlens.lint.packages import (
 from dockerlens.lint.rule import Edit
 from dockerlens.semantics.expansion import is_truthy
 from dockerlens.semantics.invocations import Invocation
-from dockerlens.semantics.managers import PIP, option_value
+from dockerlens.semantics.managers import PIP
 from dockerlens.semantics.scope import ScriptScope
 
 
@@ -96,9 +99,12 @@ class PipCacheNotDisabled(Rule):
                 continue
             if call.name.startswith("pipx") or has_flag(call.command, *PIP.no_cache_flags):
                 continue
-            if any(is_truthy(scope.value(name, invocation.command)) for name in PIP.no_cache_env):
+            environment = scope.environment(invocation.command)
+            if any(is_truthy(cache_setting(environment, name)) for name in PIP.no_cache_env):
                 continue
-            places = _cache_places(scope, invocation, call)
+            places = [p for cache in PIP.caches for p in cache_places(scope, cache, PIP, [call])]
+            if UNKNOWN_PLACE in places:
+                continue  # somewhere only the script knows (`$(mktemp -d)`): not judged
             if "/dev/null" in places or any(
                 cache_mounted(step, place, ".cache/pip", homes=True) for place in places
             ):
@@ -118,19 +124,6 @@ def _purges(invocation: Invocation) -> bool:
     """``pip cache purge`` (also ``python -m pip cache purge``): pip empties its cache."""
     call = pip_call(invocation)
     return call is not None and any(cache.cleaned_by(call) for cache in PIP.caches)
-
-
-def _cache_places(scope: ScriptScope, invocation: Invocation, call: Invocation) -> list[str]:
-    """Where pip's cache is: moved by ``--cache-dir`` or ``PIP_CACHE_DIR``, else its default
-    places."""
-    moved = option_value(call, PIP.cache_option) if PIP.cache_option else None
-    for cache in PIP.caches:
-        for name, suffix in cache.moved_by:
-            value = scope.value(name, invocation.command)
-            moved = moved or (value + suffix if value else None)
-    if moved:
-        return [moved]
-    return [place for cache in PIP.caches for place in cache.paths]
 
 
 _PIP_INSTALL = LazyPattern(

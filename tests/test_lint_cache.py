@@ -244,6 +244,49 @@ def test_shellcheck_is_not_run_again_for_a_script_it_checked(folder: Path, tmp_p
     ]
 
 
+def test_a_script_entry_is_not_read_by_shellcheck_run_with_other_options(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ShellCheck's comments depend on the options it is run with (the codes excluded, which a
+    # new dockerlens may change), not only on the executable and the script.
+    if shellcheck.find_shellcheck() is None:
+        if IN_CI:
+            pytest.fail("shellcheck is required in CI")
+        pytest.skip("shellcheck is not installed")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
+    first = json.loads(lint("Dockerfile")[1])
+    assert [f["code"] for f in first if f["code"].startswith("SC")] == ["SC2086"]
+    *others, exclude = shellcheck.OPTIONS
+    monkeypatch.setattr(shellcheck, "OPTIONS", (*others, exclude + ",SC2086"))
+    dockerfile.write_text("FROM debian:11\nRUN echo $1\n", encoding="utf-8")
+    second = json.loads(lint("Dockerfile")[1])
+    assert [f["code"] for f in second if f["code"].startswith("SC")] == []
+
+
+def test_entries_are_read_from_a_cache_that_cannot_be_written(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cache shared read-only (a CI cache mounted read-only, another user's folder): an entry
+    # whose time cannot be updated is still a hit.
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian\nRUN apt-get install -y curl\n", encoding="utf-8")
+    cold = lint("--no-shellcheck", "Dockerfile")
+    (entry,) = entries(folder)
+    path = folder / f"v{cache.FORMAT}" / "files" / entry
+    findings = json.loads(path.read_text("utf-8"))
+    findings["findings"][0]["message"] = "read from the cache"
+    path.write_text(json.dumps(findings), encoding="utf-8")
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Operation not permitted")
+
+    monkeypatch.setattr(cache.os, "utime", refused)
+    warm = lint("--no-shellcheck", "Dockerfile")
+    assert warm[0] == cold[0]
+    assert json.loads(warm[1])[0]["message"] == "read from the cache"
+
+
 def test_prune_removes_the_least_recently_used(tmp_path: Path) -> None:
     store = cache.Store(tmp_path, "files")
     for index in range(20):

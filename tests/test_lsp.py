@@ -479,3 +479,24 @@ def test_no_fix_is_offered_for_a_file_lint_fix_would_not_touch(project: Path) ->
     result = CliRunner().invoke(cli, ["lint", "--no-shellcheck", "--fix", str(project)])
     assert (project / "Dockerfile").read_text() == text
     assert result.exit_code == 1
+
+
+def test_a_configuration_change_while_a_resolver_is_made_does_not_fail_the_lint(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lint thread stores a folder's new resolver, and the server thread, told that a
+    # configuration file changed, clears them all before the lint thread reads it back: the
+    # lint goes on with the resolver it made (it failed with a KeyError).
+    from dockerlens.lint.config import CommandLine, ConfigResolver
+    from dockerlens.lsp import server as lsp_server
+
+    class ClearedMeanwhile(dict[Path | None, ConfigResolver]):
+        def __setitem__(self, key: Path | None, value: ConfigResolver) -> None:
+            super().__setitem__(key, value)
+            self.clear()  # config_changed, on the other thread
+
+    made = lsp_server.DockerlensServer(CommandLine())
+    made.resolvers = ClearedMeanwhile()
+    monkeypatch.setattr(made, "folder_of", lambda path: project)  # (no client: no workspace)
+    resolver, path = made.configuration(from_fs_path(str(project / "Dockerfile")) or "")
+    assert isinstance(resolver, ConfigResolver) and path == project / "Dockerfile"

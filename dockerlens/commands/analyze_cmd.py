@@ -330,6 +330,7 @@ def _run(
 ) -> None:
     """``origins``: where --from-file named a source (``LIST:LINE``), said first in its errors."""
     from dockerlens.image import lens as lenses
+    from dockerlens.image.archive import requested_platforms
     from dockerlens.image.errors import ImageInputError
     from dockerlens.image.fleet import expand_catalogs, named_at, open_metadata
     from dockerlens.image.model import Limits
@@ -394,7 +395,9 @@ def _run(
             inputs.extend(opened)
         reporter.expect(inputs)
         cache = ScanCache(inputs)
-        several_platforms = platform is not None and (platform == "all" or "," in platform)
+        # `all` in any case (ALL), or a list: the platforms' files are compared.
+        requested = requested_platforms(platform)
+        several_platforms = requested is None or len(requested) > 1
         results = [
             analyze_image(
                 image,

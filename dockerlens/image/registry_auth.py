@@ -27,8 +27,8 @@ CERTS_D_ROOTS = ("/etc/docker/certs.d", "/etc/containers/certs.d")
 class RegistryOptions:
     """What the command line says about registries (all optional)."""
 
-    #: ``USER:PASSWORD`` (``--creds``)
-    creds: str | None = None
+    #: ``USER:PASSWORD`` (``--creds``): a secret, kept out of the repr as a Credential's is
+    creds: str | None = field(default=None, repr=False)
     #: a file whose first line is ``USER:PASSWORD`` (``--creds-file``)
     creds_file: str | None = None
     #: an auth.json / config.json to read instead of the default ones (``--authfile``)

@@ -174,7 +174,12 @@ class RegistryHTTP:
                         f"{self.description}: cannot get a pull token ({reason})"
                     ) from None
                 _pause(attempt)
-        token = document.get("token") or document.get("access_token")
+        # A JSON document that is not an object ([...], "...") holds no token either.
+        token = (
+            (document.get("token") or document.get("access_token"))
+            if isinstance(document, dict)
+            else None
+        )
         if not isinstance(token, str):
             raise ImageInputError(f"{self.description}: the token service sent no token")
         return token

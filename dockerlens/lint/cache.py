@@ -102,9 +102,12 @@ class Store:
         try:
             with open(path, "rb") as handle:
                 value = json.loads(handle.read())
-            os.utime(path)  # recently used: pruned last
         except (OSError, ValueError):
             return None
+        # Recently used: pruned last. A cache this user may read but not touch (another user's,
+        # a read-only mount) still serves its entries.
+        with contextlib.suppress(OSError):
+            os.utime(path)
         return value
 
     def put(self, key: str, value: Any) -> None:
@@ -178,7 +181,7 @@ class CachedScripts:
 
     def __init__(self, folder: Path, executable: str) -> None:
         self.store = Store(folder, "scripts")
-        self.stamp = _digest(_EnvironmentStamp.executable(executable))
+        self.stamp = _EnvironmentStamp.shellcheck_of(executable)
 
     def get(self, text: str) -> list[dict[str, Any]] | None:
         value = self.store.get(self._key(text))
@@ -384,12 +387,19 @@ class _EnvironmentStamp:
 
     def shellcheck(self) -> str:
         if self._shellcheck is None:
-            from dockerlens.lint.shellcheck import OPTIONS, find_shellcheck
+            from dockerlens.lint.shellcheck import find_shellcheck
 
-            program = find_shellcheck()
-            stamp = self.executable(program) if program else "no shellcheck"
-            self._shellcheck = _digest(stamp, *OPTIONS)
+            self._shellcheck = self.shellcheck_of(find_shellcheck())
         return self._shellcheck
+
+    @classmethod
+    def shellcheck_of(cls, program: str | None) -> str:
+        """ShellCheck's stamp: the executable and the options it is run with (its comments on
+        a script depend on both: a dockerlens that excludes other codes must not read them)."""
+        from dockerlens.lint.shellcheck import OPTIONS
+
+        stamp = cls.executable(program) if program else "no shellcheck"
+        return _digest(stamp, *OPTIONS)
 
     @staticmethod
     def executable(program: str) -> str:

@@ -19,17 +19,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from dockerlens.lint.commands import mounts
 from dockerlens.lint.context import LintContext
+from dockerlens.lint.layers import normalize
 from dockerlens.lint.lazyre import LazyPattern
-from dockerlens.model import Step
+from dockerlens.model import Step, Variable
 from dockerlens.paths import covers
+from dockerlens.semantics.expansion import expand_known
 from dockerlens.semantics.invocations import Invocation as Invocation
 from dockerlens.semantics.invocations import Word as Word
 from dockerlens.semantics.invocations import find as find
 from dockerlens.semantics.invocations import invocations as invocations
 from dockerlens.semantics.invocations import mentionable_text as mentionable_text
 from dockerlens.semantics.invocations import stand_in as stand_in
+from dockerlens.semantics.managers import Cache, Manager, option_value, value_options
 from dockerlens.semantics.managers import rpm_pinned as rpm_pinned
-from dockerlens.semantics.managers import value_options
 from dockerlens.semantics.scope import (
     WHOLE_VARIABLE,
     ScriptScope,
@@ -142,7 +144,11 @@ def at_word(
     )
     chosen = found[0] if shared > 1 else found[-1]
     before = encoded[: command.start_byte + chosen.start()]
-    earlier = before.count(text)
+    # The instruction's source shows its flags before the script: the word in them (a cache
+    # mount's target, `--mount=type=cache,target=/root/.cache/pip`) comes first there.
+    instruction = step.instruction
+    in_flags = sum(flag.count(word.origin) for flag in (*instruction.flags, *instruction.sub_flags))
+    earlier = before.count(text) + in_flags
     place = ctx.locate(step, word.origin, earlier) if earlier else None
     return place or pick_at(ctx, step, word.origin, word.text)
 
@@ -211,6 +217,55 @@ def pip_call(invocation: Invocation) -> Invocation | None:
         command = invocation.command._replace(name=module, args=args[rest:])
         return Invocation.of(command, invocation.origins[rest:], invocation.position)
     return None
+
+
+# --- where a package manager's cache is ---------------------------------------------------
+
+#: A cache moved somewhere the Dockerfile does not say.
+UNKNOWN_PLACE = "?"
+
+
+def cache_setting(scope: dict[str, Variable], name: str) -> str | None:
+    """The value of the setting ``name`` in ``scope`` (a script's environment);
+    :data:`UNKNOWN_PLACE` when the script sets it somewhere only it knows (``$(mktemp -d)``, a
+    variable the Dockerfile does not set); None when unset, or set by the base image."""
+    variable = scope.get(name)
+    if variable is None:
+        return None
+    if variable.value is None:
+        return UNKNOWN_PLACE if variable.kind == "shell" else None
+    return variable.value
+
+
+def cache_places(
+    scope: ScriptScope, cache: Cache, manager: Manager, fillers: list[Invocation]
+) -> list[str]:
+    """Where ``cache`` is for the commands that fill it: moved by the manager's option or a
+    variable, else its default places; ``[UNKNOWN_PLACE]`` when only the script knows (DK203
+    and DL3042 judge the cache there)."""
+    if manager.cache_option:
+        for invocation in fillers:
+            value = option_value(invocation, manager.cache_option)
+            if value:
+                suffix = cache.moved_by[0][1] if cache.moved_by else ""
+                return [value + suffix]
+    environment = scope.environment(fillers[0].command)
+    for name, suffix in cache.moved_by:
+        value = cache_setting(environment, name)
+        if value == "/dev/null":
+            return [value]
+        if value:
+            if name == "GOPATH":
+                value = value.split(":", 1)[0]
+            if value == UNKNOWN_PLACE or "$" in value or "`" in value:
+                # Somewhere only the script knows (`$(mktemp -d)`): not judged.
+                return [UNKNOWN_PLACE]
+            return [value.rstrip("/") + suffix, f"${name}{suffix}"]
+    out = []
+    for path in cache.paths:
+        expanded = expand_known(path, scope.base)
+        out.append(normalize(expanded) if expanded != path else path)
+    return out
 
 
 # --- rpm-based package managers (yum, dnf, microdnf) -----------------------------------------

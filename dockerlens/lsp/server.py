@@ -137,9 +137,12 @@ class DockerlensServer(LanguageServer):
         fs_path = to_fs_path(uri)
         path = Path(fs_path) if fs_path and uri.startswith("file:") else None
         folder = self.folder_of(path)
-        if folder not in self.resolvers:
-            self.resolvers[folder] = ConfigResolver(self.command_line, cwd=folder)
-        return self.resolvers[folder], path or (folder or Path.cwd()) / "Dockerfile"
+        # Called on the lint thread and on the server's (hover) while a configuration change
+        # may clear the dict: the resolver is held here, never looked up again.
+        resolver = self.resolvers.get(folder)
+        if resolver is None:
+            resolver = self.resolvers[folder] = ConfigResolver(self.command_line, cwd=folder)
+        return resolver, path or (folder or Path.cwd()) / "Dockerfile"
 
     # --- linting -------------------------------------------------------------------------
 

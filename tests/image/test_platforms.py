@@ -200,3 +200,11 @@ def test_every_platform_from_a_registry_reads_a_shared_layer_once(
     assert blob_gets[stored["base"]] == 1
     assert blob_gets[stored["amd64"]] == 2 and blob_gets[stored["arm64"]] == 2
     assert blob_gets[stored["s390x"]] == 1
+
+
+@pytest.mark.parametrize("value", ["ALL", " All "])
+def test_all_in_any_case_compares_the_files(layout: Path, value: str) -> None:
+    # `all` is taken in any case: the platforms' files are compared as for `all`.
+    code, document, stderr = analyze("-f", "json", "--platform", value, f"oci:{layout}:1.0")
+    assert code == 0, stderr
+    check_every_platform(document, f"oci:{layout}:1.0")

@@ -230,6 +230,18 @@ def test_a_token_endpoint_that_fails(registry: Registry, reply: tuple[int, bytes
     assert code == 2 and "cannot get a pull token" in stderr and stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("body", [b'["token"]', b'"token"', b"null", b"7"])
+def test_a_token_document_that_is_not_an_object(registry: Registry, body: bytes) -> None:
+    # JSON, but no object: one line, not an AttributeError's traceback.
+    registry.challenge = f'Bearer realm="http://{registry.address}/token"'
+    registry.token_reply = (200, body)
+    code, _, stderr = analyze(registry, "app:1.0")
+    assert code == 2
+    assert stderr == (
+        f"dockerlens: error: docker://{registry.address}/app:1.0: the token service sent no token\n"
+    )
+
+
 def test_a_challenge_without_a_realm(registry: Registry) -> None:
     registry.challenge = 'Bearer service="test-registry"'
     code, _, stderr = analyze(registry, "app:1.0")

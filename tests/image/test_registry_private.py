@@ -540,3 +540,13 @@ def test_a_registry_that_stays_unavailable_ends_in_one_line(plain_registry: str)
         code, _, stderr = analyze(f"{address}/team/app:1.0")
     assert code == 2 and stderr.count("\n") == 1
     assert "registry error 503 after 5 attempts" in stderr
+
+
+def test_the_password_of_creds_is_not_in_the_options_repr() -> None:
+    # The options travel with every registry store; a repr of them (a debugger, a log line, a
+    # traceback that shows locals) must not show the password, as a Credential's does not.
+    from dockerlens.image.registry_auth import Credential, RegistryOptions
+
+    options = RegistryOptions(creds="alice:s3cret-pa55")
+    assert "s3cret-pa55" not in repr(options)
+    assert "s3cret-pa55" not in repr(Credential("alice", "s3cret-pa55", None, "--creds"))
