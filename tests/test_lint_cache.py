@@ -222,22 +222,26 @@ def test_two_runs_sharing_the_folder(folder: Path, examples: Path) -> None:
     assert not [p for p in (folder / f"v{cache.FORMAT}" / "files").iterdir() if p.suffix != ".json"]
 
 
-def test_shellcheck_is_not_run_again_for_a_script_it_checked(folder: Path, tmp_path: Path) -> None:
+def _lint_a_script_shellcheck_flags(tmp_path: Path) -> None:
+    """Lint a Dockerfile whose one RUN ShellCheck flags (SC2086), filling the script cache."""
     if shellcheck.find_shellcheck() is None:
         if IN_CI:
             pytest.fail("shellcheck is required in CI")
         pytest.skip("shellcheck is not installed")
-    dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
     first = json.loads(lint("Dockerfile")[1])
     assert [f["code"] for f in first if f["code"].startswith("SC")] == ["SC2086"]
+
+
+def test_shellcheck_is_not_run_again_for_a_script_it_checked(folder: Path, tmp_path: Path) -> None:
+    _lint_a_script_shellcheck_flags(tmp_path)
     (script,) = entries(folder, "scripts")
     # The entry is what a later run believes: a changed file with the same RUN reads it.
     path = folder / f"v{cache.FORMAT}" / "scripts" / script
     comments = json.loads(path.read_text("utf-8"))
     comments[0]["message"] = "remembered, not checked again"
     path.write_text(json.dumps(comments), encoding="utf-8")
-    dockerfile.write_text("FROM debian:11\nRUN echo $1\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM debian:11\nRUN echo $1\n", encoding="utf-8")
     second = json.loads(lint("Dockerfile")[1])
     assert [f["message"] for f in second if f["code"] == "SC2086"] == [
         "remembered, not checked again"
@@ -249,17 +253,10 @@ def test_a_script_entry_is_not_read_by_shellcheck_run_with_other_options(
 ) -> None:
     # ShellCheck's comments depend on the options it is run with (the codes excluded, which a
     # new dockerlens may change), not only on the executable and the script.
-    if shellcheck.find_shellcheck() is None:
-        if IN_CI:
-            pytest.fail("shellcheck is required in CI")
-        pytest.skip("shellcheck is not installed")
-    dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
-    first = json.loads(lint("Dockerfile")[1])
-    assert [f["code"] for f in first if f["code"].startswith("SC")] == ["SC2086"]
+    _lint_a_script_shellcheck_flags(tmp_path)
     *others, exclude = shellcheck.OPTIONS
     monkeypatch.setattr(shellcheck, "OPTIONS", (*others, exclude + ",SC2086"))
-    dockerfile.write_text("FROM debian:11\nRUN echo $1\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM debian:11\nRUN echo $1\n", encoding="utf-8")
     second = json.loads(lint("Dockerfile")[1])
     assert [f["code"] for f in second if f["code"].startswith("SC")] == []
 
