@@ -23,7 +23,9 @@ def _updates_lists(invocation: Invocation) -> bool:
 
 
 def _deletes_lists(invocation: Invocation) -> bool:
-    return removes(invocation, LISTS) or invocation.is_(("apt-get", "apt"), "dist-clean")
+    return removes(invocation, LISTS) or invocation.is_(
+        ("apt-get", "apt"), "dist-clean", "distclean"
+    )
 
 
 class AptListsNotDeleted(Rule):
@@ -73,7 +75,7 @@ class AptListsNotDeleted(Rule):
       update` leaves fresh lists behind. hadolint accepts any `rm` with `-rf` or that path,
       anywhere in the `RUN` (so `rm -rf /tmp/build` passes there).
     - Any `rm` of the lists counts (`rm -rf /var/lib/apt/lists`, `rm -fr /var/lib/apt/*`), and
-      so does `apt-get dist-clean` (apt 2.7+), which deletes them.
+      so does `apt-get dist-clean` (or `distclean`, apt 2.7.8+), which deletes them.
     - A cache or tmpfs mount on `/var/lib/apt` is enough; hadolint also wants one on
       `/var/cache/apt`, which does not hold the lists.
     - `add-apt-repository` counts as an update (it refreshes the lists unless given `-n`), and

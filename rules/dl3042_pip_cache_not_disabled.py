@@ -27,14 +27,14 @@ class PipCacheNotDisabled(Rule):
     """`pip install` keeps its download cache in the image.
 
     ## What it does
-    Flags a `RUN` whose `pip install` (also `pip3` and `python -m pip`) has no
-    `--no-cache-dir`, unless the cache is turned off otherwise: `PIP_NO_CACHE_DIR` set to a
-    true value (`1`, `true`, `on`, `yes`) by an `ENV` or `ARG` the `RUN` sees or in the `RUN`
-    itself, or a BuildKit cache or tmpfs mount over pip's cache (`/root/.cache/pip`, or the
-    folder `--cache-dir` or `PIP_CACHE_DIR` moves it to; `/dev/null` counts too), or a later
-    command of the same `RUN` that deletes that cache (`rm -rf /root/.cache/pip`, `rm -rf
-    ~/.cache`, the `--cache-dir` folder) or empties it (`pip cache purge`). `pipx`
-    and `pipenv` manage their own environments and are left alone.
+    Flags a `RUN` whose `pip install` (also `pip3` and `python -m pip`) has no `--no-cache-dir`
+    (nor an abbreviation pip takes for it, `--no-cache`), unless the cache is turned off
+    otherwise: `PIP_NO_CACHE_DIR` set to a true value (`1`, `true`, `on`, `yes`) by an `ENV` or
+    `ARG` the `RUN` sees or in the `RUN` itself, or a BuildKit cache or tmpfs mount over pip's
+    cache (`/root/.cache/pip`, or the folder `--cache-dir` or `PIP_CACHE_DIR` moves it to;
+    `/dev/null` counts too), or a later command of the same `RUN` that deletes that cache (`rm
+    -rf /root/.cache/pip`, `rm -rf ~/.cache`, the `--cache-dir` folder) or empties it (`pip
+    cache purge`). `pipx` and `pipenv` manage their own environments and are left alone.
 
     ## Why is this bad?
     pip keeps every wheel it downloads or builds under `~/.cache/pip`. In an image that cache
@@ -79,6 +79,8 @@ class PipCacheNotDisabled(Rule):
     - A `RUN` that deletes pip's cache after the install (`rm -rf /root/.cache/pip`, `rm -rf
       ~/.cache`) or empties it (`pip cache purge`) is not reported: nothing is left in its
       layer.
+    - pip takes any unambiguous prefix of a long option, so `--no-cache` (down to `--no-ca`)
+      turns the cache off as `--no-cache-dir` does; hadolint wants the full name.
     """
 
     code = "DL3042"

@@ -709,7 +709,18 @@ PIP = Manager(
             lambda inv: inv.name.startswith("pip") and operands(inv)[:2] == ["cache", "purge"],
         ),
     ),
-    no_cache_flags=("no-cache-dir",),
+    # pip's option parser (optparse) takes any unambiguous prefix of a long option: `--no-ca`
+    # up to `--no-cache-di` all mean `--no-cache-dir` (`--no-c` is ambiguous, pip refuses it).
+    no_cache_flags=(
+        "no-cache-dir",
+        "no-cache-di",
+        "no-cache-d",
+        "no-cache-",
+        "no-cache",
+        "no-cach",
+        "no-cac",
+        "no-ca",
+    ),
     no_cache_env=("PIP_NO_CACHE_DIR",),
     cache_option="cache-dir",
     install_verbs=("install",),
