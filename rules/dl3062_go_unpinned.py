@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.layers import copies_before
 from dockerlens.lint.packages import Invocation, Word, at_word, find, unpinned
 from dockerlens.semantics.managers import manager
 
@@ -59,6 +61,9 @@ class GoUnpinned(Rule):
     - The values of build flags (`-tags netgo`, `-ldflags "..."`, `-o bin`) are not taken for
       packages, `.go` files are local, and a path whose first element has no dot (`std`,
       `cmd/go`, a main module named without a domain) is not a download and is not judged.
+    - After a `COPY` of a `go.mod`, `go install` and `go run` of a package named without
+      `@version` build the version that `go.mod` requires, and are not reported (`@latest`
+      still is, and so is `go get`, which moves `go.mod` to the newest release).
     - Variables whose value is known are expanded (`gopls@$GOPLS_VERSION`), a word that is
       only a variable of unknown value is not judged; `go` is found by path
       (`/usr/local/go/bin/go`), behind wrappers and in `sh -c` scripts.
@@ -84,7 +89,20 @@ class GoUnpinned(Rule):
                 packages = operands[1:2]
             else:
                 packages = [w for w in operands[1:] if w.text != "tool"]
+            if operands[0].text != "get" and _go_mod_copied(ctx, step):
+                # Inside a module, a package named without @version is built at the version
+                # go.mod requires (`go get` still moves go.mod to the newest release).
+                packages = [w for w in packages if "@" in w.text]
             word = unpinned(packages, _pinned)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return
+
+
+def _go_mod_copied(ctx: LintContext, step: Step) -> bool:
+    """An earlier COPY or ADD of the image put a ``go.mod`` in it."""
+    return any(
+        posixpath.basename(source.rstrip("/")) == "go.mod"
+        for copy in copies_before(ctx, step)
+        for source in copy.sources
+    )
