@@ -620,12 +620,12 @@ def build_context(ctx: LintContext, relative: str = "") -> Path | None:
     if relative:
         folder = folder / relative
         return folder if folder.is_dir() else None
-    if not folder.is_dir():
-        return None
-    context = inferred_context(ctx, folder)
-    if context != folder:
-        ctx.facts.inferred_context = context
-    return context
+    if ctx.facts.build_context is None:
+        context = inferred_context(ctx, folder) if folder.is_dir() else None
+        if context is not None and context != folder:
+            ctx.facts.inferred_context = context
+        ctx.facts.build_context = (context,)
+    return ctx.facts.build_context[0]
 
 
 def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
