@@ -127,15 +127,23 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def cache_dir_setting(base: Path, value: Any) -> Path:
+    """The ``cache-dir`` setting's folder, relative to ``base`` (the folder of the file that
+    sets it); ValueError saying what is wrong with ``value``."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a folder path, got {type(value).__name__} {value!r}")
+    return base / os.path.expanduser(value)
+
+
 def configured_cache_dir(start: Path) -> Path | None:
-    """The ``cache-dir`` setting of the configuration found from ``start`` upwards, relative to
-    the file that sets it (what ``dockerlens diff`` reads; lint reads it with the rest of its
-    settings, from each Dockerfile's folder)."""
+    """The ``cache-dir`` setting of the configuration found from ``start`` upwards (what
+    ``dockerlens diff`` reads; lint reads it with the rest of its settings, from each
+    Dockerfile's folder)."""
     found = find_config(start)
     if found is None or "cache-dir" not in found[1]:
         return None
     path, table = found
-    value = table["cache-dir"]
-    if not isinstance(value, str) or not value:
-        raise UserError(f"{path}: cache-dir: expected a folder path, got {value!r}")
-    return path.parent / os.path.expanduser(value)
+    try:
+        return cache_dir_setting(path.parent, table["cache-dir"])
+    except ValueError as err:
+        raise UserError(f"{path}: cache-dir: {err}") from None

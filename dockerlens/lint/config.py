@@ -34,7 +34,7 @@ from dockerlens.lint.registry import (
     load_registry,
 )
 from dockerlens.lint.rule import Rule, Severity, option_key
-from dockerlens.project_config import config_table, find_config
+from dockerlens.project_config import cache_dir_setting, config_table, find_config
 
 DEFAULT_THRESHOLD = Severity.INFO
 #: Keys other commands own in the same table.
@@ -271,9 +271,10 @@ def read_dockerlens_table(
         elif key == "cache-dir":
             if nested:
                 raise reader.fail(key, "only at the top level of the configuration")
-            if not isinstance(value, str) or not value:
-                raise reader.fail(key, f"expected a folder path, got {_show(value)}")
-            layer.cache_dir = base / os.path.expanduser(value)
+            try:
+                layer.cache_dir = cache_dir_setting(base, value)
+            except ValueError as err:
+                raise reader.fail(key, str(err)) from None
         elif key == "rules":
             if not isinstance(value, dict):
                 raise reader.fail(key, f"expected a table per rule, got {_show(value)}")
