@@ -288,7 +288,7 @@ def test_rules_answer_to_their_buildkit_name(code: str, name: str) -> None:
 
 
 def _lint(codes: list[str], text: str) -> list[Finding]:
-    enabled = tuple(EnabledRule(rule(c), rule(c).Options(), rule(c).severity) for c in codes)
+    enabled = tuple(EnabledRule.of(rule(c)) for c in codes)
     return lint_text(text, "Dockerfile", LintSettings(enabled))
 
 

@@ -46,7 +46,7 @@ def examples(tmp_path: Path) -> Path:
     """Every rule's documented examples, one Dockerfile each (with ShellCheck's and the
     build-context rules' cases among them)."""
     root = tmp_path / "examples"
-    for rule in load_registry():
+    for rule in load_registry().classes():
         doc = read_doc(rule)
         for number, text in enumerate([*doc.examples, *doc.counter_examples]):
             path = root / rule.code / str(number) / "Dockerfile"

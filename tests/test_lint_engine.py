@@ -56,14 +56,14 @@ ENGINE = {c.code: c.severity for c in (PARSE_ERROR, RULE_CRASHED, UNUSED_PRAGMA)
 
 
 def lint(text: str, *rules: type[Rule], pragmas: bool = True) -> list[tuple[int, str]]:
-    enabled = tuple(EnabledRule(r, r.Options(), r.severity) for r in rules or (FlagRun,))
+    enabled = tuple(EnabledRule.of(r) for r in rules or (FlagRun,))
     settings = LintSettings(enabled, ENGINE, honour_pragmas=pragmas)
     return [(f.line, f.code) for f in lint_text(text, "Dockerfile", settings)]
 
 
 def test_dispatch_by_keyword_and_position() -> None:
     text = "FROM a\nRUN x\nCOPY a b\n  RUN y\n"
-    settings = LintSettings((EnabledRule(FlagRun, None, Severity.ERROR),), ENGINE)
+    settings = LintSettings((EnabledRule.of(FlagRun, None, Severity.ERROR),), ENGINE)
     findings = lint_text(text, "Dockerfile", settings)
     assert [(f.line, f.column, f.end_column) for f in findings] == [(2, 1, 4), (4, 3, 6)]
     assert {f.severity for f in findings} == {Severity.ERROR}
@@ -73,7 +73,7 @@ def test_lines_are_the_parsers_lines() -> None:
     # A form feed or U+2028 inside an instruction is no line break for BuildKit: findings,
     # spans and the source lines handed to reporters count lines as the parser does.
     text = "FROM a\nRUN echo a\u2028b\nRUN echo c\x0cd\r\nRUN y\n"
-    settings = LintSettings((EnabledRule(FlagRun, None, Severity.ERROR),), ENGINE)
+    settings = LintSettings((EnabledRule.of(FlagRun, None, Severity.ERROR),), ENGINE)
     result = lint_file(text, "Dockerfile", settings)
     assert result.lines == ["FROM a", "RUN echo a\u2028b", "RUN echo c\x0cd", "RUN y"]
     assert [(f.line, f.column, f.end_line, f.end_column) for f in result.findings] == [
@@ -212,7 +212,7 @@ def test_pragmas_for_shellcheck_are_not_judged_before_it_runs() -> None:
 def test_check_directive_skips_and_raises() -> None:
     assert lint("# check=skip=FlagRunCheck\nFROM a\nRUN x\n") == []
     assert lint("# check=skip=all\nFROM a\nRUN x\n") == []
-    settings = LintSettings((EnabledRule(FlagRun, None, Severity.WARNING),), ENGINE)
+    settings = LintSettings((EnabledRule.of(FlagRun, None, Severity.WARNING),), ENGINE)
     found = lint_text("# check=error=true\nFROM a\nRUN x\n", "Dockerfile", settings)
     assert [f.severity for f in found] == [Severity.ERROR]
     # rules that are no BuildKit check are untouched by the directive
@@ -231,7 +231,7 @@ class SeesShell(Rule):
 
 
 def test_shell_pragma_sets_the_shell_of_following_runs() -> None:
-    enabled = (EnabledRule(SeesShell, None, Severity.INFO),)
+    enabled = (EnabledRule.of(SeesShell, None, Severity.INFO),)
     text = '# hadolint shell=powershell\nFROM a\nRUN x\nFROM b\nSHELL ["sh", "-c"]\nRUN y\n'
     found = lint_text(text, "Dockerfile", LintSettings(enabled, ENGINE))
     assert [f.message for f in found] == ["POWERSHELL False", "POSIX True"]
@@ -279,7 +279,7 @@ class Experimental(FlagRun):
 def test_experimental_checks_are_switched_on_by_the_directive(
     directive: str, expected: list[tuple[int, str]]
 ) -> None:
-    dormant = (EnabledRule(Experimental, None, Severity.WARNING),)
+    dormant = (EnabledRule.of(Experimental, None, Severity.WARNING),)
     settings = LintSettings((), ENGINE, experimental=dormant)
     text = directive + "FROM a\nRUN x\n"
     found = [(f.line - (not directive), f.code) for f in lint_text(text, "Dockerfile", settings)]

@@ -14,7 +14,7 @@ import pytest
 
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.report import FORMATS, LintRun, ReportOptions, reporter
-from dockerlens.lint.rule import Category, Edit, Fix, Rule, Severity
+from dockerlens.lint.rule import Category, Edit, Fix, Rule, RuleSpec, Severity
 from tests.conftest import IN_CI
 
 
@@ -109,7 +109,10 @@ def sample_run() -> LintRun:
             HOSTILE_PATH: ["FROM debian:latest"],
         },
         notes=["ShellCheck not found: SC checks skipped"],
-        enabled={"DL3007": (PinnedTag, Severity.WARNING), "DL3000": (Undocumented, Severity.ERROR)},
+        enabled={
+            "DL3007": (RuleSpec.of(PinnedTag), Severity.WARNING),
+            "DL3000": (RuleSpec.of(Undocumented), Severity.ERROR),
+        },
     )
 
 

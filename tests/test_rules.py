@@ -13,7 +13,7 @@ from dockerlens.lint.testing import Case, check_examples, load_cases, run_case
 from tests.conftest import FIXTURES, ROOT
 
 REGISTRY = load_registry()
-RULES = list(REGISTRY)
+RULES = REGISTRY.classes()
 CASE_FILES = sorted((FIXTURES / "rules").glob("*.yaml"))
 CASES: list[Case] = [case for path in CASE_FILES for case in load_cases(path)]
 
@@ -150,7 +150,7 @@ def test_run_mentions_never_hide_a_finding() -> None:
         enabled = []
         for rule in rules:
             options = rule.Options(**rule_options(rule, dict(rule.example_options), "options"))
-            enabled.append(EnabledRule(rule, options, rule.severity))
+            enabled.append(EnabledRule.of(rule, options))
         return LintSettings(tuple(enabled))
 
     filtered_settings, unfiltered_settings = settings(declaring), settings(unfiltered)

@@ -130,7 +130,7 @@ def with_extra_rule(monkeypatch: pytest.MonkeyPatch, rule: type[Rule]) -> None:
 
     def for_file(self: ConfigResolver, path: Path) -> FileSettings:
         found = original(self, path)
-        rules = (*found.settings.rules, EnabledRule(rule, rule.Options(), Severity.INFO))
+        rules = (*found.settings.rules, EnabledRule.of(rule, None, Severity.INFO))
         return found._replace(settings=dataclasses.replace(found.settings, rules=rules))
 
     monkeypatch.setattr(ConfigResolver, "for_file", for_file)

@@ -32,7 +32,7 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
     Rules from installed plugins and from the project's plugin-paths are included.
     """
     registry = registry_for(find_config(Path.cwd()))
-    chosen = list(registry)
+    chosen = registry.classes()
     if codes:
         chosen = []
         engine_pages = []

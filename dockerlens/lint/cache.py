@@ -352,7 +352,9 @@ def _stable(value: Any) -> Any:
     if isinstance(value, LintSettings):
         return {f.name: _stable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, EnabledRule):
-        return [_stable(value.rule), _stable(value.options), _stable(value.severity)]
+        spec = value.rule
+        where = f"{spec.module}:{spec.qualname}"
+        return [where, _stable(value.options), _stable(value.severity)]
     if dataclasses.is_dataclass(value):
         fields = {f.name: _stable(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return [_stable(type(value)), fields]
@@ -413,9 +415,9 @@ class _EnvironmentStamp:
         """The text of the files of every rule from outside dockerlens."""
         out = []
         for enabled in (*settings.rules, *settings.experimental):
-            module = sys.modules.get(enabled.rule.__module__)
+            module = sys.modules.get(enabled.rule.module)
             name = getattr(module, "__file__", None)
-            if not name or enabled.rule.__module__.startswith("dockerlens."):
+            if not name or enabled.rule.module.startswith("dockerlens."):
                 continue
             if name not in self._plugin_files:
                 try:

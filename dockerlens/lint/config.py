@@ -316,11 +316,10 @@ def _patterns(reader: _Reader, key: str, value: Any) -> list[str]:
 
 def _shared(reader: _Reader, registry: Registry, key: str, value: Any) -> Any:
     name = key.replace("-", "_")
-    for rule in registry:
-        for option in rule.option_fields():
-            if option.name == name:
-                hints = typing.get_type_hints(rule.Options)
-                return reader.typed(key, hints[name], value)
+    for spec in registry:
+        if name in spec.option_names:
+            hints = typing.get_type_hints(spec.load().Options)
+            return reader.typed(key, hints[name], value)
     raise reader.fail(key, "no installed rule reads this option")
 
 
@@ -693,17 +692,18 @@ def settings_from_layers(registry: Registry, layers: list[Layer]) -> FileSetting
         if dormant and (rule.default_enabled or not rule.buildkit_name):
             continue
         values = {}
-        for option in rule.option_fields():
-            shared_key = option_key(option.name)
+        for option in rule.option_names:
+            shared_key = option_key(option)
             if shared_key in shared:
-                values[option.name] = shared[shared_key]
+                values[option] = shared[shared_key]
         values.update(options.get(rule.code, {}))
         level = severity.get(rule.code, rule.severity)
         try:
-            chosen = EnabledRule(rule, rule.Options(**values), level)
+            # Without values the rule makes its defaults itself, when a file needs it.
+            chosen = EnabledRule(rule, rule.load().Options(**values) if values else None, level)
         except (TypeError, ValueError) as err:
             # The value came from the rule's own table or from a shared option it reads.
-            read = {option_key(option.name) for option in rule.option_fields()}
+            read = {option_key(option) for option in rule.option_names}
             origins = [layer.origin for layer in layers if rule.code in layer.rule_options]
             if not origins:
                 # The last layer that sets a shared option is the one whose value counts.

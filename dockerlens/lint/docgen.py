@@ -15,7 +15,7 @@ from dockerlens.lint.registry import BUILTIN_ENTRY_POINT, load_registry
 
 def builtin_pages() -> dict[str, str]:
     registry = load_registry()
-    rules = [r for r in registry if registry.origins[r.code] == BUILTIN_ENTRY_POINT]
+    rules = [r.load() for r in registry if registry.origins[r.code] == BUILTIN_ENTRY_POINT]
     pages = {f"{rule.code}.md": render_markdown(rule) for rule in rules}
     # Findings of the engine's own codes link here too (findings.docs_url).
     pages.update({f"{code.code}.md": render_engine_markdown(code) for code in ENGINE_CODES})

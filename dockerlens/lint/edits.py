@@ -19,7 +19,7 @@ from dockerlens.model import Step
 if TYPE_CHECKING:
     from dockerlens.lint.packages import Invocation
 
-Pattern = re.Pattern[str] | LazyPattern
+Pattern = re.Pattern[str] | LazyPattern[str]
 
 #: Text that ends a shell script in a way `&& more` cannot follow.
 _OPEN_END = (";", "&", "|", "\\", "(", "{")

@@ -1,8 +1,9 @@
 """One pass over a Dockerfile: parse, build the model, run every enabled rule, filter.
 
-The engine knows no rule and prints nothing: it takes the enabled rules (classes, their options
-and severities) and returns findings. Pragmas and BuildKit's ``# check=skip=`` directive are
-applied here, once, for every rule.
+The engine knows no rule and prints nothing: it takes the enabled rules (their specs, options
+and severities) and returns findings. A rule's module is imported only when a file gives the
+rule something to do (:meth:`RuleSpec.needed_by`), after ShellCheck has started on the file.
+Pragmas and BuildKit's ``# check=skip=`` directive are applied here, once, for every rule.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dockerlens.lint.findings import (
     docs_url,
 )
 from dockerlens.lint.registry import REMOVED_HADOLINT_CODES, is_shellcheck_code
-from dockerlens.lint.rule import Edit, Fix, Problem, Rule, Severity
+from dockerlens.lint.rule import Edit, Fix, Problem, Rule, RuleSpec, Severity
 from dockerlens.model import Step, build_model
 from dockerlens.semantics.invocations import mentionable_text
 from dockerlens.syntax.parser import parse, source_lines
@@ -47,9 +48,17 @@ DEFAULT_SHELLCHECK_TIMEOUT = 120.0
 
 
 class EnabledRule(NamedTuple):
-    rule: type[Rule]
+    rule: RuleSpec
+    #: An instance of the rule's ``Options``; None: its defaults (made when the rule is).
     options: Any
     severity: Severity
+
+    @classmethod
+    def of(
+        cls, rule: type[Rule], options: Any = None, severity: Severity | None = None
+    ) -> EnabledRule:
+        """A rule class enabled as it is (a test's, or a plugin's made in code)."""
+        return cls(RuleSpec.of(rule), options, severity or rule.severity)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: built once per config
@@ -161,45 +170,54 @@ def lint_file(
         if crash:
             crashes.append(crash)
 
-    instances = []
+    # Each word looked for once per RUN, not once per rule.
+    mention_words = frozenset().union(*(e.rule.run_mentions for e in rules))
+    mentioned_in: dict[int, frozenset[str]] = {}
+    for step in dockerfile.steps:
+        if step.keyword == "RUN" and mention_words:
+            run_text = mentionable_text(step)
+            mentioned_in[step.index] = frozenset(w for w in mention_words if w in run_text)
+    keywords = frozenset(
+        f"ONBUILD {step.keyword}" if step.instruction.sub_cmd is not None else step.keyword
+        for step in dockerfile.steps
+    )
+    mentioned = frozenset().union(*mentioned_in.values())
+
+    instances: list[tuple[EnabledRule, Rule]] = []
     for enabled in rules:
+        if not enabled.rule.needed_by(keywords, mentioned):
+            continue
         try:
-            instances.append((enabled, enabled.rule(enabled.options)))
-        except Exception as err:  # a plugin's constructor: the other rules still run
+            instances.append((enabled, enabled.rule.load()(enabled.options)))
+        except Exception as err:  # a plugin's module or constructor: the other rules still run
             crashed(enabled, err, None)
     by_keyword: dict[str, list[tuple[EnabledRule, Rule]]] = defaultdict(list)
     for enabled, instance in instances:
-        for keyword in instance.on:
+        for keyword in enabled.rule.on:
             by_keyword[keyword].append((enabled, instance))
     # Most rules only look at instructions: the base class's finish reports nothing.
     finishing = [(e, i) for e, i in instances if type(i).finish is not Rule.finish]
-    mention_words = frozenset().union(*(i.run_mentions for _, i in instances))
 
     # A rule bug must not hide the other rules' findings: each call is guarded on its own.
     for step in dockerfile.steps:
         onbuild = step.instruction.sub_cmd is not None
-        mentioned: frozenset[str] | None = None
         for enabled, instance in by_keyword.get(step.keyword, ()):
-            if onbuild and not instance.onbuild:
+            if onbuild and not enabled.rule.onbuild:
                 continue
-            mentions = instance.run_mentions
-            if mentions and step.keyword == "RUN":
-                if mentioned is None:  # each word looked for once per RUN, not once per rule
-                    run_text = mentionable_text(step)
-                    mentioned = frozenset(word for word in mention_words if word in run_text)
-                if mentions.isdisjoint(mentioned):
-                    continue
+            mentions = enabled.rule.run_mentions
+            if mentions and step.keyword == "RUN" and mentions.isdisjoint(mentioned_in[step.index]):
+                continue
             try:
                 # Made a finding at once: a bad problem (not a Problem, a line out of the
                 # file) is the rule's crash, not the run's.
                 for problem in instance.check(step, context):
-                    raw.append(_to_finding(enabled, problem, context))
+                    raw.append(_to_finding(enabled, instance, problem, context))
             except Exception as err:
                 crashed(enabled, err, step)
     for enabled, instance in finishing:
         try:
             for problem in instance.finish(context):
-                raw.append(_to_finding(enabled, problem, context))
+                raw.append(_to_finding(enabled, instance, problem, context))
         except Exception as err:
             crashed(enabled, err, None)
 
@@ -248,7 +266,9 @@ def add_engine_finding(result: FileResult, code: EngineCode, step: Step, message
         result.findings = sorted([*result.findings, finding], key=lambda f: f.sort_key)
 
 
-def _to_finding(enabled: EnabledRule, problem: Problem, context: LintContext) -> Finding:
+def _to_finding(
+    enabled: EnabledRule, instance: Rule, problem: Problem, context: LintContext
+) -> Finding:
     if not isinstance(problem, Problem):
         raise TypeError(f"check/finish must yield Problem objects, not {type(problem).__name__}")
     rule = enabled.rule
@@ -279,7 +299,7 @@ def _to_finding(enabled: EnabledRule, problem: Problem, context: LintContext) ->
         code=rule.code,
         name=rule.name,
         severity=enabled.severity,
-        message=problem.message or rule.message,
+        message=problem.message or instance.message,
         url=rule.url or docs_url(rule.code),
         fix=problem.fix,
         instruction_line=instruction_line,

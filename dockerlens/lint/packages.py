@@ -185,7 +185,7 @@ def known_value(step: Step, name: str) -> str | None:
     return ScriptScope(step).value(name)
 
 
-def configured(ctx: LintContext, step: Step, pattern: re.Pattern[str] | LazyPattern) -> bool:
+def configured(ctx: LintContext, step: Step, pattern: re.Pattern[str] | LazyPattern[str]) -> bool:
     """Some RUN of this stage up to ``step``, or of the stages it is built FROM, has text
     matching ``pattern`` (a setting written to a package manager's configuration)."""
     if pattern.search(run_text(step)):

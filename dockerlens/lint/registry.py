@@ -5,6 +5,10 @@ The built-in rules register through that group exactly as a third-party rule pac
 names a module or package; every :class:`Rule` subclass defined in it (or in any module of the
 package whose name does not start with ``_``) is a rule, unless the module has a
 ``get_rules()`` function, which then says which.
+
+The registry holds each rule's :class:`RuleSpec`. The built-in rules' come from a generated
+index (``dockerlens.rules._index``, written by :mod:`dockerlens.lint.ruleindex`), so that a run
+imports only the rule modules its files need; a plugin's rules are imported to be registered.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from types import ModuleType
 
 from dockerlens.errors import UserError
 from dockerlens.lint.findings import ENGINE_CODES, EngineCode
-from dockerlens.lint.rule import Category, Rule, Severity
+from dockerlens.lint.rule import Category, Rule, RuleSpec, Severity
 
 ENTRY_POINT_GROUP = "dockerlens.rules"
 BUILTIN_ENTRY_POINT = "builtin"
@@ -38,17 +42,16 @@ class RegistryError(UserError):
 class Registry:
     # A plain class: a dataclass costs about a millisecond to make, at every start.
     def __init__(self) -> None:
-        self.rules: dict[str, type[Rule]] = {}
+        self.rules: dict[str, RuleSpec] = {}
         #: Where each rule came from: the entry point's name, or the local plugin file.
         self.origins: dict[str, str] = {}
         self._lookup: dict[str, str] = {}
         #: BuildKit check name -> codes: one BuildKit check may be several hadolint rules
         #: (MultipleInstructionsDisallowed is DL3012, DL4003 and DL4004).
         self._buildkit: dict[str, list[str]] = {}
-        self._ordered: list[type[Rule]] | None = None
+        self._ordered: list[RuleSpec] | None = None
 
-    def add(self, rule: type[Rule], origin: str) -> None:
-        _validate(rule, origin)
+    def add(self, rule: RuleSpec, origin: str) -> None:
         taken = self.rules.get(rule.code)
         if taken is not None and taken is not rule:
             raise RegistryError(
@@ -72,11 +75,20 @@ class Registry:
         self.rules[rule.code] = rule
         self.origins[rule.code] = origin
 
-    def resolve(self, identifier: str) -> type[Rule] | None:
+    def spec(self, identifier: str) -> RuleSpec | None:
         """The one rule an identifier names (a BuildKit name shared by several: the first)."""
         key = identifier.lower()
         code = self._lookup.get(key) or next(iter(self._buildkit.get(key, ())), None)
         return self.rules[code] if code else None
+
+    def resolve(self, identifier: str) -> type[Rule] | None:
+        """The class of the rule an identifier names (its module imported)."""
+        spec = self.spec(identifier)
+        return spec.load() if spec is not None else None
+
+    def classes(self) -> list[type[Rule]]:
+        """Every rule's class, in code order (every rule module imported)."""
+        return [spec.load() for spec in self]
 
     def engine_code(self, identifier: str) -> EngineCode | None:
         key = identifier.lower()
@@ -87,7 +99,7 @@ class Registry:
         shared = self._buildkit.get(selector.lower())
         if shared:
             return list(shared)
-        exact = self.resolve(selector)
+        exact = self.spec(selector)
         if exact is not None:
             return [exact.code]
         engine = self.engine_code(selector)
@@ -101,7 +113,7 @@ class Registry:
     def knows(self, selector: str) -> bool:
         return bool(self.select(selector)) or is_shellcheck_code(selector)
 
-    def __iter__(self) -> Iterator[type[Rule]]:
+    def __iter__(self) -> Iterator[RuleSpec]:
         if self._ordered is None or len(self._ordered) != len(self.rules):
             self._ordered = sorted(self.rules.values(), key=lambda r: _code_key(r.code))
         return iter(self._ordered)
@@ -219,7 +231,7 @@ def _section(text: str, header: str) -> list[tuple[str, str]]:
 
 
 @functools.cache
-def _entry_point_rules() -> tuple[tuple[str, tuple[type[Rule], ...]], ...]:
+def _entry_point_rules() -> tuple[tuple[str, tuple[RuleSpec, ...]], ...]:
     found = []
     seen_builtin = False
     for name, value in sorted(entry_points(ENTRY_POINT_GROUP)):
@@ -227,6 +239,8 @@ def _entry_point_rules() -> tuple[tuple[str, tuple[type[Rule], ...]], ...]:
             if seen_builtin:
                 continue
             seen_builtin = True
+            found.append((name, builtin_specs()))
+            continue
         try:
             module_name, _, attribute = value.partition(":")
             module: ModuleType = importlib.import_module(module_name.strip())
@@ -236,29 +250,44 @@ def _entry_point_rules() -> tuple[tuple[str, tuple[type[Rule], ...]], ...]:
             raise RegistryError(
                 f"rule plugin {name!r} ({value}) failed to load: {type(err).__name__}: {err}"
             ) from None
-        found.append((name, tuple(rules_in(module))))
+        found.append((name, _specs(rules_in(module), f"rule plugin {name!r}")))
     if not seen_builtin:
         # Running from a source tree that was never installed: no metadata, same rules.
-        module = importlib.import_module(BUILTIN_PACKAGE)
-        found.insert(0, (BUILTIN_ENTRY_POINT, tuple(rules_in(module))))
+        found.insert(0, (BUILTIN_ENTRY_POINT, builtin_specs()))
     return tuple(found)
+
+
+def builtin_specs() -> tuple[RuleSpec, ...]:
+    """The built-in rules, from the generated index (no rule module imported)."""
+    from dockerlens.rules._index import SPECS
+
+    specs: tuple[RuleSpec, ...] = SPECS
+    return specs
+
+
+def _specs(rules: Iterable[type[Rule]], origin: str) -> tuple[RuleSpec, ...]:
+    out = []
+    for rule in rules:
+        _validate(rule, origin)
+        out.append(RuleSpec.of(rule))
+    return tuple(out)
 
 
 def load_registry(plugin_paths: Iterable[Path] = ()) -> Registry:
     registry = Registry()
-    for origin, rules in _entry_point_rules():
-        for rule in rules:
-            registry.add(rule, origin)
+    for origin, specs in _entry_point_rules():
+        for spec in specs:
+            registry.add(spec, origin)
     for folder in plugin_paths:
-        for path, rules in _local_rules(folder.resolve()):
-            for rule in rules:
-                registry.add(rule, str(path))
+        for path, specs in _local_rules(folder.resolve()):
+            for spec in specs:
+                registry.add(spec, str(path))
     return registry
 
 
-def plugin_folders_of(rules: Iterable[type[Rule]]) -> tuple[Path, ...]:
+def plugin_folders_of(rules: Iterable[RuleSpec]) -> tuple[Path, ...]:
     """The local plugin folders ``rules`` were loaded from, in the order they were loaded."""
-    packages = {rule.__module__.partition(".")[0] for rule in rules}
+    packages = {rule.module.partition(".")[0] for rule in rules}
     return tuple(folder for package, folder in _LOCAL_PACKAGES.items() if package in packages)
 
 
@@ -274,7 +303,7 @@ _LOCAL_PACKAGES: dict[str, Path] = {}
 
 
 @functools.cache
-def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...]:
+def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[RuleSpec, ...]], ...]:
     if not folder.is_dir():
         raise RegistryError(f"{folder}: plugin folder does not exist")
     found = []
@@ -301,6 +330,6 @@ def _local_rules(folder: Path) -> tuple[tuple[Path, tuple[type[Rule], ...]], ...
             raise RegistryError(
                 f"{path}: local rule plugin failed to load: {type(err).__name__}: {err}"
             ) from None
-        found.append((path, tuple(_defined_in(module))))
+        found.append((path, _specs(_defined_in(module), str(path))))
     _LOCAL_PACKAGES[prefix] = folder
     return tuple(found)

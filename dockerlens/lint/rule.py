@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -172,6 +173,98 @@ class Rule:
         if not dataclasses.is_dataclass(cls.Options):
             return ()
         return dataclasses.fields(cls.Options)
+
+
+class RuleSpec(NamedTuple):
+    """What the engine and the configuration need to know of a rule, without importing it.
+
+    The built-in rules' specs come from a generated index (``dockerlens.rules._index``), so a
+    run imports only the rule modules a file needs (:meth:`load`); a plugin's rules are imported
+    to make theirs (:meth:`of`).
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    category: Category
+    on: frozenset[str]
+    onbuild: bool
+    run_mentions: frozenset[str]
+    aliases: tuple[str, ...]
+    buildkit_name: str | None
+    default_enabled: bool
+    reads_build_context: bool
+    url: str | None
+    #: The names of the rule's options (the fields of its ``Options``).
+    option_names: tuple[str, ...]
+    #: Where the class is: its module and its name there.
+    module: str
+    qualname: str
+
+    @classmethod
+    def of(cls, rule: type[Rule]) -> RuleSpec:
+        spec = cls(
+            rule.code,
+            rule.name,
+            rule.severity,
+            rule.category,
+            frozenset(rule.on),
+            rule.onbuild,
+            frozenset(rule.run_mentions),
+            tuple(rule.aliases),
+            rule.buildkit_name,
+            rule.default_enabled,
+            rule.reads_build_context,
+            rule.url,
+            tuple(field.name for field in rule.option_fields()),
+            rule.__module__,
+            rule.__qualname__,
+        )
+        _LOADED[spec.module, spec.qualname] = rule
+        return spec
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A class this process has loaded travels as itself, so pickle names it (a rule defined
+        # where no other process can import it fails here, not in a worker); one not loaded yet
+        # is a built-in's, rebuilt from its fields.
+        rule = _LOADED.get((self.module, self.qualname))
+        if rule is not None:
+            return (RuleSpec.of, (rule,))
+        return (RuleSpec, tuple(self))
+
+    def load(self) -> type[Rule]:
+        """The rule's class, its module imported on first use."""
+        rule = _LOADED.get((self.module, self.qualname))
+        if rule is None:
+            rule = vars(importlib.import_module(self.module))[self.qualname]
+            _LOADED[self.module, self.qualname] = rule
+        return rule
+
+    def identifiers(self) -> Iterator[str]:
+        """Every name that refers to this rule: code, name, aliases."""
+        yield self.code
+        yield self.name
+        yield from self.aliases
+        if self.buildkit_name:
+            yield self.buildkit_name
+
+    def needed_by(self, keywords: frozenset[str], mentioned: frozenset[str] | None) -> bool:
+        """Whether a file whose instructions have these ``keywords`` (``ONBUILD`` ones as
+        ``ONBUILD <keyword>``) gives the rule anything to do. ``mentioned``: the words of
+        :attr:`run_mentions` that its RUN instructions mention (None: not looked at)."""
+        if not self.on:
+            return True  # it decides at the end of the file
+        visited = self.on | {f"ONBUILD {k}" for k in self.on} if self.onbuild else self.on
+        present = visited & keywords
+        if not present:
+            return False
+        if self.run_mentions and present <= {"RUN", "ONBUILD RUN"} and mentioned is not None:
+            return not self.run_mentions.isdisjoint(mentioned)
+        return True
+
+
+#: Rule classes by (module, qualname), as loaded.
+_LOADED: dict[tuple[str, str], type[Rule]] = {}
 
 
 def option_key(field_name: str) -> str:

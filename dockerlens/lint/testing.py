@@ -50,7 +50,7 @@ def lint_with(
     context (``.dockerignore``...) give the same answer wherever the tests run.
     """
     values = rule_options(rule, options or {}, "options")
-    enabled = EnabledRule(rule, rule.Options(**values), rule.severity)
+    enabled = EnabledRule.of(rule, rule.Options(**values))
     engine = {c.code: c.severity for c in (PARSE_ERROR, RULE_CRASHED)}
     return lint_text(text, path or _empty_context(), LintSettings((enabled,), engine))
 

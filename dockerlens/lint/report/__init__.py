@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import NamedTuple, TextIO
 
 from dockerlens.lint.findings import Finding, docs_url
-from dockerlens.lint.rule import Rule, Severity
+from dockerlens.lint.rule import RuleSpec, Severity
 
 #: format name -> module in this package.
 FORMATS: dict[str, str] = {
@@ -37,7 +37,7 @@ class LintRun:
         files: list[str],
         sources: dict[str, list[str]] | None = None,
         notes: list[str] | None = None,
-        enabled: dict[str, tuple[type[Rule], Severity]] | None = None,
+        enabled: dict[str, tuple[RuleSpec, Severity]] | None = None,
         fixed: dict[str, int] | None = None,
     ) -> None:
         self.findings = findings
@@ -48,9 +48,7 @@ class LintRun:
         #: Notes for the reader (e.g. "ShellCheck not found: SC checks skipped").
         self.notes: list[str] = notes if notes is not None else []
         #: Every rule that was enabled, with its (possibly configured) severity.
-        self.enabled: dict[str, tuple[type[Rule], Severity]] = (
-            enabled if enabled is not None else {}
-        )
+        self.enabled: dict[str, tuple[RuleSpec, Severity]] = enabled if enabled is not None else {}
         #: With ``--fix``: findings fixed per file (every file linted); None without.
         self.fixed = fixed
 
@@ -74,7 +72,7 @@ class LintRun:
         out = {}
         for code, (rule, severity) in self.enabled.items():
             try:
-                summary = read_doc(rule).summary
+                summary = read_doc(rule.load()).summary
             except DocError:
                 summary = ""
             out[code] = (rule.name, severity.value, summary, rule.url or docs_url(code))
