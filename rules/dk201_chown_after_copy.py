@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import args_without_flags, program
+from dockerlens.lint.commands import program
 from dockerlens.lint.layers import (
     Copy,
     Kind,
@@ -14,10 +14,12 @@ from dockerlens.lint.layers import (
     Written,
     context_shows_unwritten,
     copies_before,
+    is_glob,
     located_commands,
     mark,
     path_args,
     relation,
+    removed_by,
     workdirs,
     written_by,
 )
@@ -184,13 +186,18 @@ class ChownAfterCopy(Rule):
             if call is None:
                 fresh += written_by(step, item)
                 continue
-            # Deleted later in the RUN: pointless to copy at all, which DK202 reports.
-            gone = _deleted_after(step, located, item.index)
+            # Deleted or moved away later in the RUN: pointless to copy there at all, which
+            # DK202 reports.
+            gone = _removed_after(step, located, item.index)
             hits = [
                 hit
                 for hit in _hits(step, ctx, call, copies)
                 if not any(relation(hit.target, new) in _WITHIN for new in fresh)
-                and not any(relation(hit.target, path) in _WITHIN for path in gone)
+                and not (
+                    not is_glob(hit.target)
+                    and any(relation(hit.target, path) in _WITHIN for path in gone)
+                )
+                and not _all_gone(hit, gone + _removed_between(ctx, hit.copy, step, cwds))
             ]
             if not hits:
                 continue
@@ -206,13 +213,33 @@ class ChownAfterCopy(Rule):
             yield Problem(step, message=message, at=where or call.tool, fix=fix)
 
 
-def _deleted_after(step: Step, located: list[Located], index: int) -> list[str]:
-    """Paths an ``rm`` after command ``index`` of the RUN deletes."""
+def _removed_after(step: Step, located: list[Located], index: int) -> list[str]:
+    """Paths the commands after command ``index`` of the RUN delete or move away."""
     out: list[str] = []
     for item in located[index + 1 :]:
-        if program(item.command) == "rm":
-            out += path_args(step, item, args_without_flags(item.command))
+        out += removed_by(step, item)
     return out
+
+
+def _removed_between(ctx: LintContext, copy: Copy, step: Step, cwds: dict[int, str]) -> list[str]:
+    """Paths the RUNs between ``copy`` and ``step`` delete or move away."""
+    out: list[str] = []
+    for between in ctx.steps_before(step):
+        # A stage comes after the stages it is built FROM: a later index ran later.
+        if between.index > copy.step.index and between.keyword == "RUN":
+            for item in located_commands(between, cwds.get(between.index)):
+                out += removed_by(between, item)
+    return out
+
+
+def _all_gone(hit: _Hit, gone: list[str]) -> bool:
+    """Every file of the copy that the command names was taken away before it runs on them."""
+    if not gone:
+        return False
+    named = [w.path for w in hit.copy.written if relation(w.path, hit.target) in _WITHIN]
+    return bool(named) and all(
+        any(relation(path, away) in _WITHIN for away in gone) for path in named
+    )
 
 
 def _hits(step: Step, ctx: LintContext, call: _Call, copies: list[Copy]) -> list[_Hit]:

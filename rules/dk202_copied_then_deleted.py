@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import args_without_flags, has_flag, program
+from dockerlens.lint.commands import program
 from dockerlens.lint.layers import (
     Copy,
     Relation,
@@ -12,7 +12,7 @@ from dockerlens.lint.layers import (
     extracted_later,
     located_commands,
     mark,
-    path_args,
+    removed_by,
     workdirs,
 )
 from dockerlens.paths import covers
@@ -105,15 +105,8 @@ class CopiedThenDeleted(Rule):
             return
         cwds = workdirs(ctx)
         for located in located_commands(step, cwds.get(step.index)):
-            command = located.command
-            tool = program(command)
-            if tool == "rm":
-                words = args_without_flags(command)
-            elif tool == "mv" and not has_flag(command, "t", "target-directory"):
-                words = args_without_flags(command)[:-1]
-            else:
-                continue
-            for path in path_args(step, located, words):
+            tool = program(located.command)
+            for path in removed_by(step, located):
                 found = self._copied(ctx, step, copies, path)
                 if found is None:
                     continue
@@ -129,7 +122,7 @@ class CopiedThenDeleted(Rule):
                         f"`mv` of {path} stores again what `{copy.keyword}` wrote at line "
                         f"{line}: copy it to its final place instead"
                     )
-                yield Problem(step, message=message, at=mark(ctx, step, command))
+                yield Problem(step, message=message, at=mark(ctx, step, located.command))
                 break
 
     def _copied(

@@ -311,6 +311,22 @@ def written_by(step: Step, located: Located) -> list[str]:
     return path_args(step, located, words)
 
 
+def removed_by(step: Step, located: Located) -> list[str]:
+    """Paths a command takes away from where they were: what ``rm`` deletes and what ``mv``
+    moves (its sources)."""
+    command = located.command
+    name = program(command)
+    if name == "rm":
+        words = args_without_flags(command)
+    elif name == "mv" and has_flag(command, "t", "target-directory"):
+        words = args_without_flags(command, ("t", "target-directory"))
+    elif name == "mv":
+        words = args_without_flags(command)[:-1]
+    else:
+        return []
+    return path_args(step, located, words)
+
+
 def _fills_folder(name: str, command: Command) -> bool:
     if name == "tar":
         return extracts(command)
