@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import SHELLS, program
@@ -72,6 +73,8 @@ class Pipefail(Rule):
     * exec form, `RUN ["bash", "-o", "pipefail", "-c", "a | b"]`, judged by its own flags
       (the `SHELL` does not apply to it);
     * a `SHELL` inherited from the stage it is built `FROM`;
+    * `yes | cmd`, whose status pipefail would make 141 (`yes` is killed by SIGPIPE when
+      `cmd` stops reading): the advice would fail the build;
     * `ksh` and `mksh` besides `bash`, `zsh` and `ash`, named by any path
       (`/usr/bin/bash`, `/usr/local/bin/zsh`): hadolint 2.15 accepts only `/bin/...`
       (fixed after that release).
@@ -202,6 +205,9 @@ def _find_first_pipeline(script: ShellScript) -> int | None:
     while stack:
         node = stack.pop()
         if node.type == "pipeline":
+            if _only_feeds_yes(node):
+                stack.extend(node.children)
+                continue
             if first is None or node.start_byte < first:
                 first = node.start_byte
             continue
@@ -209,3 +215,15 @@ def _find_first_pipeline(script: ShellScript) -> int | None:
             continue
         stack.extend(node.children)
     return first
+
+
+def _only_feeds_yes(pipeline: Any) -> bool:
+    """``yes | cmd``: pipefail does not help, it fails the build, since ``yes`` always ends
+    killed by SIGPIPE (status 141) once ``cmd`` stops reading."""
+    stages = [child for child in pipeline.children if child.is_named]
+    return len(stages) > 1 and all(
+        stage.type == "command"
+        and (name := stage.child_by_field_name("name")) is not None
+        and name.text == b"yes"
+        for stage in stages[:-1]
+    )
