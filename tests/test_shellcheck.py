@@ -386,6 +386,46 @@ def test_sc2164_not_on_a_cd_that_ends_the_script(program: str) -> None:
     ]
 
 
+def test_template_placeholders_are_plain_words(program: str) -> None:
+    # Precision round 12 (docs/lint.md): Maven fills ${pkg.name} in before the build.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN dpkg -i /tmp/${pkg.name}.deb && echo $undefined_here
+        """
+    )
+    found = check(text, program)
+    assert [(f.line, f.code, marked(text, f)) for f in found if f.code == "SC2154"] == [
+        (2, "SC2154", "$undefined_here")
+    ]
+    assert [f.code for f in found if "pkg" in marked(text, f)] == []
+
+
+def test_sc1010_not_on_mix_do(program: str) -> None:
+    # Precision round 12: `do` is a subcommand of Elixir's mix.
+    text = dockerfile(
+        """
+        FROM elixir:1.17
+        RUN mix do deps.get, deps.compile
+        RUN echo do
+        RUN for x in a b do echo $x; done
+        """
+    )
+    assert [f.line for f in check(text, program) if f.code == "SC1010"] == [3]
+
+
+def test_sc1075_only_where_elif_would_mean_the_same(program: str) -> None:
+    # Precision round 12: the else branch runs `make` after the nested if.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN if [ -f a ]; then b; else if [ -f c ]; then d; fi && make; fi
+        RUN if [ -f a ]; then b; else if [ -f c ]; then d; fi; fi
+        """
+    )
+    assert [f.line for f in check(text, program) if f.code == "SC1075"] == [3]
+
+
 def test_fixes_map_back_to_the_dockerfile(program: str) -> None:
     text = dockerfile(
         """

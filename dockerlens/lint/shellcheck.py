@@ -22,7 +22,9 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   assigned) after an ``eval`` or a sourced file (``.``, ``source``), which may assign it;
   nor SC2291 (repeated spaces) made by joining a continuation line's indentation; nor SC2164
   (``cd`` without ``|| exit``) on a ``cd`` that ends the script outside any loop, whose failure
-  is the RUN's own;
+  is the RUN's own; nor SC1010 on ``mix do ...`` (a subcommand, not the keyword); nor SC1075
+  (``else if``) where the ``else`` branch runs more than the nested ``if``; and template
+  placeholders such as Maven's ``${pkg.name}``, which no shell expands, are read as plain words;
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
   processes as there are cores, each given a share of similar size.
 
@@ -48,6 +50,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from dockerlens.lint.commands import program
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import (
     DEFAULT_SHELLCHECK_TIMEOUT,
@@ -139,6 +142,9 @@ MAX_PER_PROCESS = 2000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WORD = _NAME
 _HEREDOC_ONLY = re.compile(r"^\s*(\d*<<-?\s*\S+)\s*$")
+#: ``${pkg.name}``: no shell expands a dotted name; it is a template placeholder (Maven
+#: resource filtering, Gradle) that is replaced before the build.
+_TEMPLATE_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][\w-]*(?:\.[\w-]+)+\}")
 
 
 # A named tuple and a plain class, not dataclasses: a dataclass costs about a millisecond to
@@ -616,6 +622,9 @@ def build_script(step: Step, lines: list[str], *, declare_all: bool = False) -> 
             rest = _body_segments(lines, body_start, tail)
             mapping = mapping + rest if mapping is not None and rest is not None else None
     script = "".join(line + "\n" for line in body)
+    if "${" in script:
+        # A word of the same length keeps every column where the source has it.
+        script = _TEMPLATE_PLACEHOLDER.sub(lambda m: "_" * len(m[0]), script)
     header = [shebang, *declarations(step, script, every=declare_all)]
     text = "\n".join(header) + "\n" + script
     return Script(step, text, len(header), mapping)
@@ -743,6 +752,10 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code == "SC2164" and _cd_ends_the_script(script, where[0], where[1]):
         return None
+    if code == "SC1010" and _do_is_a_subcommand(script, where[0], where[1]):
+        return None
+    if code == "SC1075" and _else_holds_more_than_the_if(script, where[0], where[1]):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -823,6 +836,38 @@ def _cd_ends_the_script(script: Script, line: int, column: int) -> bool:
             return False
         node = node.parent
     return True
+
+
+#: Programs with a subcommand named ``do``: ``mix do deps.get, compile`` (Elixir).
+_DO_SUBCOMMAND = frozenset({"mix"})
+
+
+def _do_is_a_subcommand(script: Script, line: int, column: int) -> bool:
+    """SC1010 (``do`` needs a ``;`` before it) on the ``do`` of ``mix do a, b``: an argument,
+    where a separator would break the command."""
+    offset = _offset(script, line, column)
+    return offset is not None and any(
+        command.start_byte <= offset < command.end_byte
+        and program(command) in _DO_SUBCOMMAND
+        and command.args[:1] == ("do",)
+        for command in _commands(script.text)
+    )
+
+
+def _else_holds_more_than_the_if(script: Script, line: int, column: int) -> bool:
+    """SC1075 (``else if`` should be ``elif``) where the ``else`` branch runs more than the
+    nested ``if`` (``else if ...; fi && make; fi``): the nesting is meant, and ``elif`` would
+    change what runs."""
+    offset = _offset(script, line, column)
+    if offset is None:
+        return False
+    node = parse_shell(script.text).tree.root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type != "else_clause":
+        node = node.parent
+    if node is None:
+        return False
+    body = [child for child in node.children if child.is_named and child.type != "comment"]
+    return len(body) != 1 or body[0].type != "if_statement"
 
 
 _REPEATED_SPACES = re.compile(r"[ \t]{2,}")
