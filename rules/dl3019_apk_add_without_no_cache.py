@@ -43,7 +43,8 @@ class ApkAddWithoutNoCache(Rule):
     ## Fix safety
     When the `RUN` has one `apk add`, its `--update` (or `-U`) becomes `--no-cache`, or
     `--no-cache` is added after `add`. Safe: apk downloads a fresh index either way and only
-    stops keeping it. A trailing `&& rm -rf /var/cache/apk/*`, pointless then, is removed.
+    stops keeping it. A trailing `&& rm -rf /var/cache/apk/*` and an `apk update &&` just
+    before the `apk add`, pointless then, are removed.
 
     ## Differences from hadolint
     - `apk add --no-network` is not reported, and a cache mount on `/etc/apk/cache` (where
@@ -84,6 +85,10 @@ _UPDATE = LazyPattern(
 _CLEANUP = LazyPattern(r"[ \t]*&&[ \t]*rm[ \t]+-rf[ \t]+/var/cache/apk/\*?[ \t]*$")
 
 
+#: An ``apk update &&`` right before the ``apk add``: the index ``--no-cache`` fetches anyway.
+_UPDATE_BEFORE = LazyPattern(r"(?<![\w.$-])apk[ \t]+update[ \t]*&&[ \t]*(?=apk[ \t])")
+
+
 def _fix(ctx: LintContext, step: Step) -> Fix | None:
     if len(find(step, "apk", "add")) != 1:
         return None
@@ -93,6 +98,9 @@ def _fix(ctx: LintContext, step: Step) -> Fix | None:
         return None
     cleanup = remove_at_end(ctx, step, _CLEANUP)
     edits: tuple[Edit, ...] = (edit,)
+    update = replace_match(ctx, step, _UPDATE_BEFORE, "")
+    if update and (update.line, update.end_column) <= (edit.line, edit.column):
+        edits = (update, *edits)
     if cleanup and (cleanup.line, cleanup.column) > (edit.line, edit.end_column):
         edits += (cleanup,)
     return Fix("Add --no-cache to apk add", edits)
