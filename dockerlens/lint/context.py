@@ -187,11 +187,14 @@ class LintContext:
         self, step: Step, text: str, occurrence: int = 0
     ) -> tuple[int, int, int, int] | None:
         """(line, column, end_line, end_column) of ``text`` in the instruction: its first
-        appearance, or the one after ``occurrence`` others."""
+        appearance, or the one after ``occurrence`` others. Comment lines inside the
+        instruction (which the builder drops) are not looked in."""
         if not text:
             return None
         start = step.instruction.start_line
         for offset, line in enumerate(self.source(step)):
+            if offset and line.lstrip().startswith("#"):
+                continue
             column = line.find(text)
             while column >= 0:
                 if occurrence == 0:
