@@ -12,6 +12,7 @@ import posixpath
 import re
 from typing import NamedTuple
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.paths import is_glob, parts
 
 _SECRET_NAMES = frozenset(
@@ -58,16 +59,16 @@ _SECRET_TAILS = frozenset(
 _KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8")
 #: Words in the name of a ``.pem`` or key store that holds certificates or Diffie-Hellman
 #: parameters (``dhparam.pem``, ``dh2048.pem``, ``ffdhe4096.pem``: public), not keys.
-_PUBLIC_WORDS = re.compile(
+_PUBLIC_WORDS = LazyPattern(
     r"(cert|crt|chain|bundle|^ca[-_.]|[-_.]ca$|^ca$|root|public|pub|trust|cacerts"
     r"|dhparam|^dh\d*$|ffdhe)",
     re.IGNORECASE,
 )
 #: Signing keys published for package repositories (``nodesource.gpg.key``, ``repo.asc.key``,
 #: ``archive-keyring.key``) and public halves (``id_rsa.pub.pem``): public by their name.
-_PUBLIC_KEY = re.compile(r"([-_.](gpg|pgp|asc|pub)([-_.]|$)|keyring|^gpg|^pgp)", re.IGNORECASE)
+_PUBLIC_KEY = LazyPattern(r"([-_.](gpg|pgp|asc|pub)([-_.]|$)|keyring|^gpg|^pgp)", re.IGNORECASE)
 #: Lines of ``.npmrc`` / ``.pypirc`` / ``.netrc`` that carry a credential rather than a setting.
-_CREDENTIAL_LINE = re.compile(
+_CREDENTIAL_LINE = LazyPattern(
     r"(^|[\s:])(_authToken|_auth|_password|password|passwd|token)\s*[=:]"
     r"|(^|\s)(password|passwd)\s+[^\s=:]",
     re.IGNORECASE | re.MULTILINE,
@@ -84,11 +85,11 @@ def holds_credential(text: str) -> bool:
 
 #: ``prod.env``, ``secrets.env``: environment files named after a deployment or for secrets
 #: (``meta.env``, ``versions.env`` are build information).
-_ENV_FILE = re.compile(
+_ENV_FILE = LazyPattern(
     r"^(prod|production|staging|stage|dev|development|local|secrets?|credentials)\.env$",
     re.IGNORECASE,
 )
-_SAMPLE = re.compile(r"(example|sample|template|dist|default|tpl|test|dummy|fake)", re.IGNORECASE)
+_SAMPLE = LazyPattern(r"(example|sample|template|dist|default|tpl|test|dummy|fake)", re.IGNORECASE)
 
 
 def secret_kind(source: str) -> str | None:
@@ -123,7 +124,7 @@ MAX_SNIFF_BYTES = 1024 * 1024
 #: they are text (configuration, scripts, dotenv).
 MAX_OTHER_BYTES = 256 * 1024
 #: ``deploy_key``, ``ssh_host_ed25519_key``, ``signing-key``: key files without a suffix.
-_KEY_NAME = re.compile(r"(^|[-_])key$", re.IGNORECASE)
+_KEY_NAME = LazyPattern(r"(^|[-_])key$", re.IGNORECASE)
 _TEXT_SUFFIXES = (
     ".env", ".json", ".yaml", ".yml", ".ini", ".conf", ".cfg", ".config", ".properties",
     ".toml", ".sh", ".bash", ".txt", ".xml", ".py", ".js", ".rb", ".php", ".pem", ".key",
@@ -138,7 +139,7 @@ _NOT_YOURS = frozenset(
     }
 )  # fmt: skip
 #: Values documented as examples, or placeholders.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = LazyPattern(
     r"example|sample|dummy|fake|placeholder|changeme|change_me|your[-_]|xxxx|\*\*\*|<|\$\{|\{\{",
     re.IGNORECASE,
 )
@@ -152,46 +153,46 @@ class Secret(NamedTuple):
     line: int
 
 
-_PRIVATE_KEY = re.compile(
+_PRIVATE_KEY = LazyPattern(
     rb"-----BEGIN (RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----"
     rb"[\r\n]+(?:[A-Za-z0-9-]+: [^\r\n]*[\r\n]+)*[A-Za-z0-9+/=]{20}"
 )
-_PUTTY = re.compile(rb"^PuTTY-User-Key-File-\d: ", re.MULTILINE)
+_PUTTY = LazyPattern(rb"^PuTTY-User-Key-File-\d: ", re.MULTILINE)
 #: (kind, literals, pattern) of tokens known by their shape. Each pattern needs enough random
 #: characters that a word or an identifier cannot match; it runs only on data that holds one of
 #: its literals (``in`` is many times faster than a regular expression's search).
-_TOKENS: tuple[tuple[str, tuple[bytes, ...], re.Pattern[bytes]], ...] = (
+_TOKENS: tuple[tuple[str, tuple[bytes, ...], LazyPattern[bytes]], ...] = (
     (
         "github-token",
         (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
-        re.compile(rb"\b(gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b"),
+        LazyPattern(rb"\b(gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b"),
     ),
-    ("gitlab-token", (b"glpat-",), re.compile(rb"\bglpat-[A-Za-z0-9_-]{20,}\b")),
+    ("gitlab-token", (b"glpat-",), LazyPattern(rb"\bglpat-[A-Za-z0-9_-]{20,}\b")),
     (
         "slack-token",
         (b"xoxa-", b"xoxb-", b"xoxp-", b"xoxo-", b"xoxs-", b"xoxr-"),
-        re.compile(rb"\bxox[abposr]-[0-9]{8,}-[0-9A-Za-z-]{10,}\b"),
+        LazyPattern(rb"\bxox[abposr]-[0-9]{8,}-[0-9A-Za-z-]{10,}\b"),
     ),
-    ("stripe-key", (b"k_live_",), re.compile(rb"\b[sr]k_live_[0-9A-Za-z]{24,}\b")),
-    ("npm-token", (b"npm_",), re.compile(rb"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("stripe-key", (b"k_live_",), LazyPattern(rb"\b[sr]k_live_[0-9A-Za-z]{24,}\b")),
+    ("npm-token", (b"npm_",), LazyPattern(rb"\bnpm_[A-Za-z0-9]{36}\b")),
     (
         "pypi-token",
         (b"pypi-AgEIcHlwaS5vcmc",),
-        re.compile(rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
+        LazyPattern(rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
     ),
 )
-_AWS_KEY_ID = re.compile(rb"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b")
-_AWS_SECRET = re.compile(
+_AWS_KEY_ID = LazyPattern(rb"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b")
+_AWS_SECRET = LazyPattern(
     rb"(?i)(aws_?secret_?access_?key|secret_?access_?key|aws_?secret)[\"']?\s*[:=]\s*[\"']?"
     rb"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
 )
-_AZURE_STORAGE = re.compile(rb"AccountKey=([A-Za-z0-9+/]{86}==)")
-_NPMRC_TOKEN = re.compile(rb"(?m)^\s*(?://[^\s]*:)?(_authToken|_auth|_password)\s*=\s*(\S+)")
-_PYPIRC_PASSWORD = re.compile(rb"(?m)^\s*password\s*[:=]\s*(\S+)")
-_NETRC_PASSWORD = re.compile(rb"(?:^|\s)password\s+(\S+)")
-_GIT_CREDENTIAL = re.compile(rb"(?m)^https?://[^:/\s]+:([^@\s]+)@")
-_DOCKER_AUTH = re.compile(rb"\"(auth|identitytoken)\"\s*:\s*\"([A-Za-z0-9+/=_.-]{8,})\"")
-_ENV_ASSIGNMENT = re.compile(
+_AZURE_STORAGE = LazyPattern(rb"AccountKey=([A-Za-z0-9+/]{86}==)")
+_NPMRC_TOKEN = LazyPattern(rb"(?m)^\s*(?://[^\s]*:)?(_authToken|_auth|_password)\s*=\s*(\S+)")
+_PYPIRC_PASSWORD = LazyPattern(rb"(?m)^\s*password\s*[:=]\s*(\S+)")
+_NETRC_PASSWORD = LazyPattern(rb"(?:^|\s)password\s+(\S+)")
+_GIT_CREDENTIAL = LazyPattern(rb"(?m)^https?://[^:/\s]+:([^@\s]+)@")
+_DOCKER_AUTH = LazyPattern(rb"\"(auth|identitytoken)\"\s*:\s*\"([A-Za-z0-9+/=_.-]{8,})\"")
+_ENV_ASSIGNMENT = LazyPattern(
     rb"(?m)^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY))"
     rb"\s*=\s*[\"']?([^\s\"'#]+)"
 )
@@ -202,7 +203,7 @@ def _line(data: bytes, offset: int) -> int:
 
 
 #: A dotenv line giving a secret-named variable a value (``APP_KEY=base64:...``).
-_ENV_SECRET_VALUE = re.compile(
+_ENV_SECRET_VALUE = LazyPattern(
     rb"(?m)^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*"
     rb"(?:TOKEN|SECRET|PASSWORD|PASSWD|PASS|KEY|CREDENTIALS?)[ \t]*=[ \t]*[\"']?([^\s\"'#]+)",
     re.IGNORECASE,
@@ -219,9 +220,9 @@ def env_holds_secret(data: bytes) -> bool:
 TEMPLATED_SECRET_FILES = frozenset(
     {"secrets.json", "secrets.yaml", "secrets.yml", "secret.json", "secret.yaml", "secret.yml"}
 )
-_TEMPLATE_SPAN = re.compile(rb"\{\{.*?\}\}")
+_TEMPLATE_SPAN = LazyPattern(rb"\{\{.*?\}\}")
 #: A YAML or JSON value (``key: value``, ``"key": "value"``).
-_STRUCTURED_VALUE = re.compile(rb"[:=][ \t]*[\"']?([^\s\"',}#]+)")
+_STRUCTURED_VALUE = LazyPattern(rb"[:=][ \t]*[\"']?([^\s\"',}#]+)")
 
 
 def placeholders_only(data: bytes) -> bool:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.stages import possible_ancestors, possible_bases
 from dockerlens.lint.suggest import suggest
 from dockerlens.model import Variable, expand_word

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.dockerignore import PatternMatcher, clean
 from dockerlens.lint.layers import (
@@ -12,7 +13,6 @@ from dockerlens.lint.layers import (
     ignore_patterns,
     matcher_of,
 )
-from dockerlens.lint.lazyre import LazyPattern
 
 _HEREDOC_WORD = LazyPattern(r"^\d*<<-?\S")
 _REMOTE = LazyPattern(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|git@)")

@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.lazyre import LazyPattern
 
 #: Comments that are directives to a tool, never descriptions.
 _PRAGMA = LazyPattern(r"^(?:hadolint\b|dockerlens:|check\s*=|syntax\s*=|escape\s*=)", re.IGNORECASE)

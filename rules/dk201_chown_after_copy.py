@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import program
 from dockerlens.lint.layers import (
@@ -23,7 +24,6 @@ from dockerlens.lint.layers import (
     workdirs,
     written_by,
 )
-from dockerlens.lint.lazyre import LazyPattern
 
 _TOOLS = ("chown", "chmod", "chgrp")
 #: Flags that do not change which files are touched.

@@ -3,10 +3,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import append_command
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import (
     UNKNOWN_PLACE,
     Invocation,

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.dockerignore import PatternMatcher
+from dockerlens.lint.dockerignore import PatternMatcher, ignore_file_above
 from dockerlens.lint.layers import (
     NO_CONTEXT,
     BuildContextOptions,
     build_context,
-    ignore_file_above,
     ignore_patterns,
     matcher_of,
 )

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.layers import build_context
-from dockerlens.lint.lazyre import LazyPattern
 
 #: Images known to run as a non-root user by default (fnmatch patterns on the image name
 #: as written after FROM, ARGs expanded, without its digest).

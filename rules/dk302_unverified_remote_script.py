@@ -4,10 +4,10 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands, verifies_download
 from dockerlens.lint.layers import mark
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.shell import Command
 
 DOWNLOADERS = frozenset({"curl", "wget", "fetch"})

@@ -3,9 +3,9 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands, is_url, verifies_download
-from dockerlens.lint.lazyre import LazyPattern
 
 _COMMIT = LazyPattern(r"#[0-9a-fA-F]{40}(?::|$)")
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.lazyre import LazyPattern
 
 _DRIVE = LazyPattern(r"^[A-Za-z]:")
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands
-from dockerlens.lint.lazyre import LazyPattern
 
 
 class CdInsteadOfWorkdir(Rule):

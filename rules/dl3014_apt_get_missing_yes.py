@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import flags, has_flag
 from dockerlens.lint.edits import insert_flag
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import Invocation, at_command, configured, find
 from dockerlens.semantics.managers import APT
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import insert_flag, remove_at_end, replace_match
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, cache_mounted, find
 from dockerlens.semantics.managers import APK
 

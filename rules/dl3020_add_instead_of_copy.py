@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import is_archive, is_url
 from dockerlens.lint.edits import keyword_edit
-from dockerlens.lint.lazyre import LazyPattern
 
 #: Sources BuildKit's ADD fetches as a git repository (COPY cannot).
 _GIT = LazyPattern(r"^(git@[^:/]+:|git://|ssh://|git\+ssh://)")

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.lazyre import LazyPattern
 
 
 class JsonArgsRecommended(Rule):

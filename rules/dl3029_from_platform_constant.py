@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.edits import replace_match
-from dockerlens.lint.lazyre import LazyPattern
 
 #: Operating systems Go (and so containerd's platform parser) knows.
 _OSES = frozenset(

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import replace_match
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.packages import at_command, find
 from dockerlens.semantics.managers import ZYPPER
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.stages import inherited, possible_bases
 
 _DRIVE = LazyPattern(r"^[A-Za-z]:")

@@ -4,9 +4,9 @@ import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
-from dockerlens.lint.lazyre import LazyPattern
 
 #: Common SPDX license ids (the license list has about 700; these cover the licenses images
 #: are published under in practice). Families with many versions are patterns below.

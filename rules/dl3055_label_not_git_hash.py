@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.labels import SchemaOptions, bad_typed_labels
-from dockerlens.lint.lazyre import LazyPattern
 
 _HASH = LazyPattern(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import shell_text
 from dockerlens.shell import ShellKind, ShellScript, parse_shell
 

@@ -4,8 +4,8 @@ import functools
 import re
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.lazyre import LazyPattern
 
 #: Words that name a secret on their own.
 SECRET_WORDS = frozenset(

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.edits import replace_match
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import Variable, expand_word
 
 #: A value no real platform has: the expansion equals it only when it is TARGETPLATFORM's.

@@ -4,9 +4,9 @@ import posixpath
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import SHELLS, program
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.shell import ShellKind, ShellScript, parse_shell
 
 #: Shells whose `-o pipefail` hadolint trusts (plus ksh and mksh, which have it too).

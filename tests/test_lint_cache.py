@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from dockerlens.cli import cli
-from dockerlens.lint import cache, shellcheck
+from dockerlens.lint import cache, shellcheck, shellcheck_program
 from dockerlens.lint.docs import read_doc
 from dockerlens.lint.registry import load_registry
 from tests.conftest import IN_CI
@@ -254,8 +254,8 @@ def test_a_script_entry_is_not_read_by_shellcheck_run_with_other_options(
     # ShellCheck's comments depend on the options it is run with (the codes excluded, which a
     # new dockerlens may change), not only on the executable and the script.
     _lint_a_script_shellcheck_flags(tmp_path)
-    *others, exclude = shellcheck.OPTIONS
-    monkeypatch.setattr(shellcheck, "OPTIONS", (*others, exclude + ",SC2086"))
+    *others, exclude = shellcheck_program.OPTIONS
+    monkeypatch.setattr(shellcheck_program, "OPTIONS", (*others, exclude + ",SC2086"))
     (tmp_path / "Dockerfile").write_text("FROM debian:11\nRUN echo $1\n", encoding="utf-8")
     second = json.loads(lint("Dockerfile")[1])
     assert [f["code"] for f in second if f["code"].startswith("SC")] == []

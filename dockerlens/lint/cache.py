@@ -389,7 +389,7 @@ class _EnvironmentStamp:
 
     def shellcheck(self) -> str:
         if self._shellcheck is None:
-            from dockerlens.lint.shellcheck import find_shellcheck
+            from dockerlens.lint.shellcheck_program import find_shellcheck
 
             self._shellcheck = self.shellcheck_of(find_shellcheck())
         return self._shellcheck
@@ -398,7 +398,7 @@ class _EnvironmentStamp:
     def shellcheck_of(cls, program: str | None) -> str:
         """ShellCheck's stamp: the executable and the options it is run with (its comments on
         a script depend on both: a dockerlens that excludes other codes must not read them)."""
-        from dockerlens.lint.shellcheck import OPTIONS
+        from dockerlens.lint.shellcheck_program import OPTIONS
 
         stamp = cls.executable(program) if program else "no shellcheck"
         return _digest(stamp, *OPTIONS)
@@ -471,7 +471,7 @@ def _context_stamp(dockerfile_folder: Path, contexts: tuple[str, ...], cache: Pa
     nearest ``.dockerignore`` (DK208 does not judge an assumed context below one); None when
     there are too many. The cache folder itself is left out: it changes at every run that
     writes to it."""
-    from dockerlens.lint.layers import ignore_file_above  # (not imported at start-up)
+    from dockerlens.lint.dockerignore import ignore_file_above
 
     parts: list[str] = []
     seen = 0

