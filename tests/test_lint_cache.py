@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from dockerlens.cli import cli
-from dockerlens.lint import cache, shellcheck, shellcheck_program
+from dockerlens.lint import cache, shellcheck_program
 from dockerlens.lint.docs import read_doc
 from dockerlens.lint.registry import load_registry
 from tests.conftest import IN_CI
@@ -224,7 +224,7 @@ def test_two_runs_sharing_the_folder(folder: Path, examples: Path) -> None:
 
 def _lint_a_script_shellcheck_flags(tmp_path: Path) -> None:
     """Lint a Dockerfile whose one RUN ShellCheck flags (SC2086), filling the script cache."""
-    if shellcheck.find_shellcheck() is None:
+    if shellcheck_program.find_shellcheck() is None:
         if IN_CI:
             pytest.fail("shellcheck is required in CI")
         pytest.skip("shellcheck is not installed")
@@ -318,7 +318,7 @@ def test_a_changed_plugin_rule_file_is_a_miss(folder: Path, tmp_path: Path) -> N
 def test_without_shellcheck_nothing_is_kept_and_the_note_stays(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(shellcheck, "default_search_path", lambda: str(tmp_path / "empty"))
+    monkeypatch.setattr(shellcheck_program, "default_search_path", lambda: str(tmp_path / "empty"))
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
     for _ in range(2):
         result = CliRunner().invoke(cli, ["lint", "--no-config", "Dockerfile"])
@@ -375,6 +375,7 @@ def test_an_ignore_file_above_the_assumed_context_is_part_of_the_key(
     api.mkdir(parents=True)
     (api / "Program.cs").write_text("", encoding="utf-8")
     (api / "Dockerfile").write_text("FROM alpine:3.20\nCOPY . /app\n", encoding="utf-8")
+    (api / ".venv").mkdir()
 
     def dk208() -> int:
         report = json.loads(lint("--no-shellcheck", "src/Api/Dockerfile")[1])

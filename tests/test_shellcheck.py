@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dockerlens.lint import shellcheck
+from dockerlens.lint import shellcheck, shellcheck_program
 from dockerlens.lint.config import CommandLine
 from dockerlens.lint.engine import FileResult, LintSettings, lint_file
 from dockerlens.lint.findings import Finding
@@ -552,8 +552,8 @@ def test_batches_are_balanced_and_capped() -> None:
 def test_without_shellcheck_lint_runs_and_says_so_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(shellcheck, "default_search_path", lambda: str(tmp_path))
-    assert shellcheck.find_shellcheck() is None
+    monkeypatch.setattr(shellcheck_program, "default_search_path", lambda: str(tmp_path))
+    assert shellcheck_program.find_shellcheck() is None
     results = results_of(["FROM debian:12\nRUN echo $x\n", "FROM debian:12\nRUN cd /x; ls\n"])
     before = [list(r.findings) for r in results]
     assert _external_passes(results) == [shellcheck.NOT_FOUND_NOTE]

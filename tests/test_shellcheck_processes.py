@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dockerlens.lint import shellcheck
+from dockerlens.lint import shellcheck, shellcheck_program
 from dockerlens.lint.config import CommandLine
 from dockerlens.lint.engine import LintSettings, lint_file
 from dockerlens.lint.findings import SHELLCHECK_TIMEOUT
@@ -51,7 +51,7 @@ def hanging_shellcheck(folder: Path, *, when: str = "", ignore_signals: bool = F
     ``folder/pids/``, then sleeps. With ``when``, only if a script it is given contains that
     text; otherwise it runs the real ShellCheck. ``ignore_signals``: SIGINT and SIGTERM do not
     end it (only SIGKILL does)."""
-    real = shellcheck.find_shellcheck()
+    real = shellcheck_program.find_shellcheck()
     (folder / "pids").mkdir(parents=True, exist_ok=True)
     trap = "trap '' INT TERM\n" if ignore_signals else ""
     hang = f'echo "$(pwd)" > "{folder}/pids/$$"\n{trap}exec sleep {FOREVER}\n'

@@ -62,8 +62,6 @@ from dockerlens.lint.engine import (
 from dockerlens.lint.findings import SHELLCHECK_TIMEOUT, Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.lint.shellcheck_program import EXCLUDED as EXCLUDED
-from dockerlens.lint.shellcheck_program import default_search_path as default_search_path
-from dockerlens.lint.shellcheck_program import find_shellcheck as find_shellcheck
 from dockerlens.model import Step
 from dockerlens.shell import Command, parse_shell
 
@@ -257,7 +255,7 @@ class Pipeline:
         timeout: float = DEFAULT_SHELLCHECK_TIMEOUT,
         memo: ScriptMemo | None = None,
     ) -> None:
-        self.program = executable or find_shellcheck()
+        self.program = executable or shellcheck_program.find_shellcheck()
         #: Comments already known per script text (the result cache, the language server's
         #: recent scripts): those are not checked.
         self.memo = memo
