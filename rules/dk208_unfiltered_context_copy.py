@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.dockerignore import PatternMatcher, ignore_file_above
 from dockerlens.lint.layers import (
@@ -54,6 +55,20 @@ def expected_exclusions(context: Path) -> list[str]:
     return found
 
 
+#: ``git`` as a command or a package name (``apk add git``, ``git describe``, ``git=1:2.39``).
+_GIT_WORD = LazyPattern(r"(?<![\w./-])git(?=$|[\s;&|)=\"'])")
+
+
+def _runs_git(ctx: LintContext, step: Step) -> bool:
+    """The stage installs or runs git: the build may read the Git directory (a version from
+    ``git describe``), which an ignore file must then let through."""
+    stage = ctx.stage_of(step)
+    return stage is not None and any(
+        other.keyword == "RUN" and _GIT_WORD.search(" ".join(other.instruction.value))
+        for other in ctx.stage_steps(stage)
+    )
+
+
 class _Ignore(NamedTuple):
     #: The ignore file's patterns; None when there is no ignore file.
     matcher: PatternMatcher | None
@@ -84,6 +99,10 @@ class UnfilteredContextCopy(Rule):
     - `node_modules`, when it exists or a `package.json` says it will;
     - virtualenvs: `.venv`, `venv`, or any directory holding a `pyvenv.cfg`;
     - every path listed in the `must-exclude` option, whether it exists or not.
+
+    A context with no ignore file is reported only when it holds one of these. `.git` is left
+    out when the stage installs or runs `git`: the build may read it (`git describe` for a
+    version stamp), so excluding it would break the build.
 
     When the context is assumed (no `--context`) and has no ignore file, but a folder above it
     (up to the repository root) has a `.dockerignore`, nothing is reported: such a Dockerfile
@@ -167,18 +186,21 @@ class UnfilteredContextCopy(Rule):
         if self._ignore is None:
             self._ignore = self._load(ctx)
         ignore = self._ignore
+        present = ignore.present
+        if ".git" in present and _runs_git(ctx, step):
+            present = [path for path in present if path != ".git"]  # a version from `git describe`
+        wanted = [*self.options.must_exclude, *present]
         if ignore.matcher is None and not self.options.patterns:
-            if ctx.path in NO_CONTEXT or ignore.uncertain:
+            if ctx.path in NO_CONTEXT or ignore.uncertain or not wanted:
                 return
             self._reported = True
-            listed = f" ({', '.join(ignore.present)} among it)" if ignore.present else ""
+            listed = ", ".join(dict.fromkeys(wanted))
             message = (
-                f"`{step.keyword} {source}` copies the whole context{listed} and there is no "
-                f".dockerignore to keep files out ({ignore.assumed})"
+                f"`{step.keyword} {source}` copies the whole context ({listed} among it) and "
+                f"there is no .dockerignore to keep them out ({ignore.assumed})"
             )
             yield Problem(step, message=message, at=source)
             return
-        wanted = [*self.options.must_exclude, *ignore.present]
         excluded = [f.split("=", 1)[1] for f in step.expanded_flags if f.startswith("--exclude=")]
         extra = PatternMatcher(excluded) if excluded else None
         kept = [

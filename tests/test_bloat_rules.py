@@ -96,8 +96,27 @@ def test_dk208_no_dockerignore(tmp_path: Path) -> None:
     assert "no .dockerignore" in message and ".git, node_modules" in message
 
 
-def test_dk208_no_dockerignore_in_an_empty_context_still_counts(tmp_path: Path) -> None:
-    assert len(messages("DK208", tmp_path, COPY_ALL)) == 1
+def test_dk208_no_dockerignore_in_a_context_with_nothing_to_keep_out(tmp_path: Path) -> None:
+    # Precision round 13 (docs/lint.md): kind's images/kindnetd/ holds the Go module alone.
+    make(tmp_path, "main.go", "go.mod")
+    assert messages("DK208", tmp_path, COPY_ALL) == []
+    make(tmp_path, ".venv/")
+    [message] = messages("DK208", tmp_path, COPY_ALL)
+    assert "(.venv among it)" in message
+
+
+def test_dk208_git_directory_of_a_stage_that_runs_git(tmp_path: Path) -> None:
+    # Precision round 13: rclone's builder installs git and its Makefile runs `git describe`.
+    make(tmp_path, ".git/")
+    builds = "FROM golang:1.23-alpine\nRUN apk add --no-cache git make\nCOPY . .\nRUN make\n"
+    assert messages("DK208", tmp_path, builds) == []
+    make(tmp_path, ignore="*.md\n")
+    assert messages("DK208", tmp_path, builds) == []
+    make(tmp_path, "node_modules/")
+    [message] = messages("DK208", tmp_path, builds)
+    assert "copies node_modules into the image" in message
+    # A stage that neither installs nor runs git gets .git named.
+    assert ".git" in messages("DK208", tmp_path, COPY_ALL)[0]
 
 
 def test_dk208_complete_dockerignore(tmp_path: Path) -> None:
@@ -143,7 +162,7 @@ def test_dk208_must_exclude_option(tmp_path: Path) -> None:
 
 
 def test_dk208_context_option(tmp_path: Path) -> None:
-    make(tmp_path, ".git/", "docker/entrypoint.sh")
+    make(tmp_path, ".git/", "docker/entrypoint.sh", "docker/.venv/")
     text = "FROM alpine:3.20\nCOPY . /src\n"
     assert len(messages("DK208", tmp_path, text, name="docker/Dockerfile")) == 1
     assert len(messages("DK208", tmp_path, text, name="docker/Dockerfile", context="..")) == 1
@@ -155,7 +174,7 @@ def test_dk208_not_judged_below_a_folder_with_an_ignore_file(tmp_path: Path) -> 
     # Seen in the held-out precision samples (docs/lint.md): netdata's packaging/docker/ and
     # loki's cmd/*/ copy only `.` and are built from the repository root, whose .dockerignore
     # the build reads. An assumed context without one, below a folder with one, is uncertain.
-    make(tmp_path, ".git/", "packaging/docker/run.sh", ignore=".git\n")
+    make(tmp_path, ".git/", "packaging/docker/run.sh", "packaging/docker/.venv/", ignore=".git\n")
     text = "FROM alpine:3.20\nCOPY . /src\n"
     assert messages("DK208", tmp_path, text, name="packaging/docker/Dockerfile") == []
     # A context given is judged as it is.
@@ -200,6 +219,7 @@ def test_dk208_context_stays_the_dockerfile_folder_when_its_files_are_there(
 ) -> None:
     # The files are in the Dockerfile's folder (and above it too): that folder is the context.
     make(tmp_path, ".git/", "src/Api/entrypoint.sh", "src/Api/src/Api/entrypoint.sh")
+    make(tmp_path, "src/Api/node_modules/")
     [message] = messages("DK208", tmp_path, FROM_ROOT, name="src/Api/Dockerfile")
     assert "the Dockerfile's folder" in message
 
@@ -207,7 +227,7 @@ def test_dk208_context_stays_the_dockerfile_folder_when_its_files_are_there(
 def test_dk208_context_search_stops_at_the_repository_root(tmp_path: Path) -> None:
     # The files exist only above the repository holding the Dockerfile: not its context.
     make(tmp_path, "src/Api/entrypoint.sh", ignore=".git\n")
-    make(tmp_path / "repo", ".git/")
+    make(tmp_path / "repo", ".git/", "src/Api/node_modules/")
     [message] = messages("DK208", tmp_path / "repo", FROM_ROOT, name="src/Api/Dockerfile")
     assert "the Dockerfile's folder" in message
 

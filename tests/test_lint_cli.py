@@ -606,6 +606,7 @@ def test_build_context_from_the_command_line_and_configuration(project: Path) ->
     write(project / "src" / "Api" / "Dockerfile", "FROM alpine:3.20\nCOPY . /app\n")
     # (a source beside it: a folder of Dockerfiles alone would be taken for the root's)
     write(project / "src" / "Api" / "Program.cs", "")
+    (project / "src" / "Api" / ".venv").mkdir()
     (project / ".git").mkdir()
     write(project / ".dockerignore", ".git\n")
     args = ("--select", "DK208", "src/Api/Dockerfile")
