@@ -197,7 +197,8 @@ class ChownAfterCopy(Rule):
                     not is_glob(hit.target)
                     and any(relation(hit.target, path) in _WITHIN for path in gone)
                 )
-                and not _all_gone(hit, gone + _removed_between(ctx, hit.copy, step, cwds))
+                and not _all_among(hit, gone + _removed_between(ctx, hit.copy, step, cwds))
+                and not _all_among(hit, fresh)
             ]
             if not hits:
                 continue
@@ -232,8 +233,9 @@ def _removed_between(ctx: LintContext, copy: Copy, step: Step, cwds: dict[int, s
     return out
 
 
-def _all_gone(hit: _Hit, gone: list[str]) -> bool:
-    """Every file of the copy that the command names was taken away before it runs on them."""
+def _all_among(hit: _Hit, gone: list[str]) -> bool:
+    """Every file of the copy that the command names is among ``gone``: taken away, or
+    written anew in this RUN's layer (``sed -i``), before the command runs on them."""
     if not gone:
         return False
     named = [w.path for w in hit.copy.written if relation(w.path, hit.target) in _WITHIN]

@@ -294,7 +294,8 @@ _GIT_CLONE_VALUES = frozenset(
 def written_by(step: Step, located: Located) -> list[str]:
     """Paths a command writes anew (redirects, ``cp``/``mv``/``ln``/``install`` targets,
     ``mkdir``, ``touch``, downloads, ``git clone``, ``pip download -d``, an archive unpacked
-    with ``tar -C``/``unzip -d``): files of this RUN's own layer, not copies of older ones."""
+    with ``tar -C``/``unzip -d``, files edited with ``sed -i``): files of this RUN's own
+    layer, not copies of older ones."""
     command = located.command
     name = program(command)
     words: list[str] = [r.target for r in command.redirects if r.operator in _WRITE_REDIRECTS]
@@ -309,7 +310,42 @@ def written_by(step: Step, located: Located) -> list[str]:
         words += _clone_target(command.args)
     elif name in _FOLDER_FLAGS and _fills_folder(name, command):
         words += _option_values(command.args, *_FOLDER_FLAGS[name])
+    elif name == "sed":
+        words += _edited_in_place(command)
     return path_args(step, located, words)
+
+
+def _edited_in_place(command: Command) -> list[str]:
+    """The files ``sed -i`` rewrites: it writes each anew (a new file, in this layer)."""
+    in_place = False
+    script_given = False
+    operands: list[str] = []
+    args = list(command.args)
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--in-place" or arg.startswith("--in-place="):
+            in_place = True
+        elif arg in ("-e", "-f", "--expression", "--file"):
+            script_given = True
+            index += 1  # its value
+        elif arg.startswith(("--expression=", "--file=")):
+            script_given = True
+        elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 1:
+            cluster = arg[1:]
+            head = cluster.split("i", 1)[0] if "i" in cluster else cluster
+            # After -e or -f the rest of the cluster is their value (`-es/a/b/`); after -i,
+            # its suffix (`-i.bak`).
+            in_place = in_place or ("i" in cluster and "e" not in head and "f" not in head)
+            if "e" in head or "f" in head:
+                script_given = True
+                index += cluster.endswith(("e", "f"))  # `-ne 's/a/b/'`: the script follows
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    if not in_place:
+        return []
+    return operands if script_given else operands[1:]
 
 
 def removed_by(step: Step, located: Located) -> list[str]:
