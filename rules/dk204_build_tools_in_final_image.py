@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -158,6 +160,28 @@ MANIFESTS = frozenset(
 )
 
 
+#: Folders whose Dockerfiles build images for development, tests or documentation, which
+#: are not shipped and often compile at run time (a fuzzing server, `make installcheck`).
+_DEVELOPMENT_FOLDERS = frozenset({".devcontainer", "dev", "test", "tests", "fuzz", "docs"})
+#: ``Dockerfile.dev``, ``dev.Dockerfile``, ``Dockerfile-test``...
+_DEVELOPMENT_NAME = LazyPattern(
+    r"(?:^|[.\-_])(?:dev|devel|development|devcontainer|test|tests)(?:[.\-_]|$)"
+)
+
+
+def _development_image(path: str) -> bool:
+    """The Dockerfile's folders (inside the working directory, or its last two: the folders
+    above a project, `/home/dev`, say nothing) or name mark an image not shipped."""
+    shown = path
+    if os.path.isabs(path):
+        with contextlib.suppress(ValueError):  # another drive, on Windows
+            shown = os.path.relpath(path)
+        if os.path.isabs(shown) or shown.startswith(".."):
+            shown = "/".join(path.replace("\\", "/").split("/")[-3:])
+    *folders, name = shown.replace("\\", "/").lower().split("/")
+    return bool(_DEVELOPMENT_FOLDERS.intersection(folders)) or bool(_DEVELOPMENT_NAME.search(name))
+
+
 def builds_application(ctx: LintContext) -> bool:
     """The image runs an application built from the context: it sets a `CMD` or
     `ENTRYPOINT`, and copies in the whole context, a source directory or a dependency
@@ -197,8 +221,11 @@ class BuildToolsInFinalImage(Rule):
     Only application images are checked: the Dockerfile sets a `CMD` or `ENTRYPOINT` and
     copies in the whole context (`COPY . .`), a source directory (`src/`, `app/`...), or a
     dependency manifest (`requirements.txt`, `package.json`, `go.mod`, `Gemfile`,
-    `pom.xml`...). Toolchain, CI and base images, and dev-container Dockerfiles (under
-    `.devcontainer/`), ship their tools on purpose and are skipped.
+    `pom.xml`...). Toolchain, CI and base images ship their tools on purpose and are
+    skipped; so are images for development, tests and documentation, which are not shipped
+    and often compile at run time: Dockerfiles under a `.devcontainer`, `dev`, `test`,
+    `tests`, `fuzz` or `docs` folder, or named for it (`Dockerfile.dev`, `dev.Dockerfile`,
+    `Dockerfile.test`).
 
     ## Why is this bad?
     A compiler and its headers are needed to build, not to run: `build-essential` alone adds
@@ -269,7 +296,7 @@ class BuildToolsInFinalImage(Rule):
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         if len(ctx.stages) != 1 or step.instruction.sub_cmd is not None:
             return
-        if ".devcontainer" in ctx.path.replace("\\", "/").split("/"):
+        if _development_image(ctx.path):
             return
         if self._application is None:
             self._application = builds_application(ctx)

@@ -62,6 +62,36 @@ def test_dk204_skips_dev_containers(tmp_path: Path) -> None:
     assert findings("DK204", tmp_path, APP_WITH_GCC, name=".devcontainer/Dockerfile") == []
 
 
+@pytest.mark.parametrize(
+    ("name", "skipped"),
+    [
+        # Precision round 13: a fuzzing server that runs `cmake && make` at run time.
+        ("lib/wamr/tests/fuzz/server/Dockerfile", True),
+        ("docker/Dockerfile.dev", True),
+        ("dev.Dockerfile", True),
+        ("docs/Dockerfile", True),
+        ("Dockerfile.devcontainer", True),
+        ("src/Api/Dockerfile", False),
+        ("Dockerfile.production", False),
+        ("devops/Dockerfile", False),
+    ],
+)
+def test_dk204_skips_development_test_and_docs_images(
+    tmp_path: Path, name: str, skipped: bool
+) -> None:
+    assert findings("DK204", tmp_path, APP_WITH_GCC, name=name) == ([] if skipped else [3])
+
+
+def test_dk204_folders_above_the_working_directory_do_not_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A project under /home/dev is not a development image.
+    project = tmp_path / "dev" / "tests" / "project"
+    project.mkdir(parents=True)
+    monkeypatch.chdir(project)
+    assert findings("DK204", project, APP_WITH_GCC) == [3]
+
+
 COPY_ALL = "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
 
 
