@@ -162,11 +162,7 @@ class Rule:
     @classmethod
     def identifiers(cls) -> Iterator[str]:
         """Every name that refers to this rule: code, name, aliases."""
-        yield cls.code
-        yield cls.name
-        yield from cls.aliases
-        if cls.buildkit_name:
-            yield cls.buildkit_name
+        return RuleSpec.of(cls).identifiers()
 
     @classmethod
     def option_fields(cls) -> tuple[dataclasses.Field[Any], ...]:
