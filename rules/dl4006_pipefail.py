@@ -73,8 +73,10 @@ class Pipefail(Rule):
     * exec form, `RUN ["bash", "-o", "pipefail", "-c", "a | b"]`, judged by its own flags
       (the `SHELL` does not apply to it);
     * a `SHELL` inherited from the stage it is built `FROM`;
-    * `yes | cmd`, whose status pipefail would make 141 (`yes` is killed by SIGPIPE when
-      `cmd` stops reading): the advice would fail the build;
+    * a pipeline whose commands before the last only write the text they are given (`echo`,
+      `printf`, `yes`): `echo "$SUM  app.tgz" | sha256sum -c -` can only fail in its last
+      command, and under pipefail `yes | cmd` fails with 141 (`yes` is killed by SIGPIPE when
+      `cmd` stops reading), so the advice would break the build;
     * `ksh` and `mksh` besides `bash`, `zsh` and `ash`, named by any path
       (`/usr/bin/bash`, `/usr/local/bin/zsh`): hadolint 2.15 accepts only `/bin/...`
       (fixed after that release).
@@ -205,7 +207,7 @@ def _find_first_pipeline(script: ShellScript) -> int | None:
     while stack:
         node = stack.pop()
         if node.type == "pipeline":
-            if _only_feeds_yes(node):
+            if _only_feeds_text(node):
                 stack.extend(node.children)
                 continue
             if first is None or node.start_byte < first:
@@ -217,13 +219,17 @@ def _find_first_pipeline(script: ShellScript) -> int | None:
     return first
 
 
-def _only_feeds_yes(pipeline: Any) -> bool:
-    """``yes | cmd``: pipefail does not help, it fails the build, since ``yes`` always ends
-    killed by SIGPIPE (status 141) once ``cmd`` stops reading."""
+#: Commands that only write text they are given: they cannot fail in a way pipefail would
+#: report (``yes`` is even made to fail by it: SIGPIPE, status 141, once the reader stops).
+_TEXT_WRITERS = frozenset({b"yes", b"echo", b"printf"})
+
+
+def _only_feeds_text(pipeline: Any) -> bool:
+    """``echo "$SUM  file" | sha256sum -c -``, ``yes | cmd``: only the last command can fail."""
     stages = [child for child in pipeline.children if child.is_named]
     return len(stages) > 1 and all(
         stage.type == "command"
         and (name := stage.child_by_field_name("name")) is not None
-        and name.text == b"yes"
+        and name.text in _TEXT_WRITERS
         for stage in stages[:-1]
     )
