@@ -401,6 +401,21 @@ def test_template_placeholders_are_plain_words(program: str) -> None:
     assert [f.code for f in found if "pkg" in marked(text, f)] == []
 
 
+def test_sc2086_not_on_a_package_list(program: str) -> None:
+    # Precision rounds 10-13: docker-library's `$savedAptMark`, `$PHPIZE_DEPS`, `$fetchDeps`.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN apt-get install -y $buildDeps && apt-mark manual $savedAptMark
+        RUN apk add --no-cache --virtual .build $PHPIZE_DEPS
+        RUN cp $SOURCE /tmp
+        RUN apt-get install -y kafka=$KAFKA_VERSION
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2086"]
+    assert [(f.line, marked(text, f)) for f in found] == [(4, "$SOURCE"), (5, "$KAFKA_VERSION")]
+
+
 def test_sc1010_not_on_mix_do(program: str) -> None:
     # Precision round 12: `do` is a subcommand of Elixir's mix.
     text = dockerfile(

@@ -22,7 +22,9 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   assigned) after an ``eval`` or a sourced file (``.``, ``source``), which may assign it;
   nor SC2291 (repeated spaces) made by joining a continuation line's indentation; nor SC2164
   (``cd`` without ``|| exit``) on a ``cd`` that ends the script outside any loop, whose failure
-  is the RUN's own; nor SC1010 on ``mix do ...`` (a subcommand, not the keyword); nor SC1075
+  is the RUN's own; nor SC2086 in a package manager's words (``apt-get install $buildDeps``,
+  ``apt-mark manual $savedAptMark``: splitting the list is the point); nor SC1010 on
+  ``mix do ...`` (a subcommand, not the keyword); nor SC1075
   (``else if``) where the ``else`` branch runs more than the nested ``if``; and template
   placeholders such as Maven's ``${pkg.name}``, which no shell expands, are read as plain words;
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
@@ -737,6 +739,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code == "SC2164" and _cd_ends_the_script(script, where[0], where[1]):
         return None
+    if code == "SC2086" and _package_list(script, where):
+        return None
     if code == "SC1010" and _do_is_a_subcommand(script, where[0], where[1]):
         return None
     if code == "SC1075" and _else_holds_more_than_the_if(script, where[0], where[1]):
@@ -821,6 +825,37 @@ def _cd_ends_the_script(script: Script, line: int, column: int) -> bool:
             return False
         node = node.parent
     return True
+
+
+#: Package tools outside the catalogue whose operands are package lists too.
+_PACKAGE_LIST_TOOLS = frozenset({"apt-mark", "dpkg", "rpm", "docker-php-ext-install", "pecl"})
+
+
+def _package_list(script: Script, where: tuple[int, int, int, int]) -> bool:
+    """SC2086 (unquoted expansion) on a whole word of a package manager's command: ``apt-get
+    install $buildDeps``, ``apt-mark manual $savedAptMark``, ``apk add $PHPIZE_DEPS``, a list
+    whose splitting into words is the point. An expansion inside a word (``kafka=$VERSION``)
+    is still reported."""
+    from dockerlens.semantics.managers import by_program
+
+    start = _offset(script, where[0], where[1])
+    end = _offset(script, where[2], where[3])
+    if start is None or end is None:
+        return False
+    data = script.text.encode()
+    before = data[start - 1 : start]
+    after = data[end : end + 1]
+    if before not in (b"", b" ", b"\t", b"\n") or after not in _WORD_ENDS:
+        return False
+    managers = by_program()
+    return any(
+        command.start_byte <= start < command.end_byte
+        and ((tool := program(command)) in managers or tool in _PACKAGE_LIST_TOOLS)
+        for command in _commands(script.text)
+    )
+
+
+_WORD_ENDS = frozenset({b"", b" ", b"\t", b"\n", b";", b"&", b"|", b")"})
 
 
 #: Programs with a subcommand named ``do``: ``mix do deps.get, compile`` (Elixir).
