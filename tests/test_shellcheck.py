@@ -416,6 +416,23 @@ def test_sc2086_not_on_a_package_list(program: str) -> None:
     assert [(f.line, marked(text, f)) for f in found] == [(4, "$SOURCE"), (5, "$KAFKA_VERSION")]
 
 
+def test_sc2046_not_on_a_command_that_prints_one_word(program: str) -> None:
+    # Precision rounds 11-13: `make -j$(nproc)`, `$(uname -m)`, `$(dpkg --print-architecture)`.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN make -j$(nproc) && cp x /opt/$(uname -m)/ && echo $(dpkg --print-architecture)
+        RUN echo $(uname -a) && echo $(uname -m | tr a b) && cp $(cat list) /tmp
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2046"]
+    assert [(f.line, marked(text, f)) for f in found] == [
+        (3, "$(uname -a)"),
+        (3, "$(uname -m | tr a b)"),
+        (3, "$(cat list)"),
+    ]
+
+
 def test_sc1010_not_on_mix_do(program: str) -> None:
     # Precision round 12: `do` is a subcommand of Elixir's mix.
     text = dockerfile(

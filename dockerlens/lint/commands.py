@@ -401,3 +401,28 @@ def verifies_download(command: Command) -> bool:
     if name in ("gpg", "gpg2"):
         return any(a in ("--verify", "--verify-files") for a in command.args)
     return name == "openssl" and any(a.startswith("-verify") for a in command.args)
+
+
+#: Commands whose output is one word (no blank, no glob character), by program; None: with any
+#: arguments, else only with one of these: ``$(nproc)``, ``$(uname -m)``, ``$(id -u)``.
+_ONE_WORD: dict[str, frozenset[str] | None] = {
+    "nproc": None,
+    "arch": None,
+    "whoami": None,
+    "pwd": None,
+    "mktemp": None,
+    "getconf": None,
+    "uname": frozenset({"-m", "-r", "-s", "-p", "-i", "-o", "-n"}),
+    "id": frozenset({"-u", "-g", "-un", "-gn", "-nu", "-ng"}),
+    "dpkg": frozenset({"--print-architecture"}),
+    "lsb_release": frozenset({"-cs", "-sc", "-rs", "-sr", "-is", "-si"}),
+}
+
+
+def prints_one_word(command: Command) -> bool:
+    """The command prints a single word, so an unquoted ``$(...)`` of it cannot split."""
+    name = basename(command.name)
+    if name not in _ONE_WORD or command.redirects:
+        return False
+    allowed = _ONE_WORD[name]
+    return allowed is None or (len(command.args) == 1 and command.args[0] in allowed)

@@ -22,7 +22,8 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   assigned) after an ``eval`` or a sourced file (``.``, ``source``), which may assign it;
   nor SC2291 (repeated spaces) made by joining a continuation line's indentation; nor SC2164
   (``cd`` without ``|| exit``) on a ``cd`` that ends the script outside any loop, whose failure
-  is the RUN's own; nor SC2086 in a package manager's words (``apt-get install $buildDeps``,
+  is the RUN's own; nor SC2046 on ``$(nproc)``, ``$(uname -m)`` and other commands that
+  print one word; nor SC2086 in a package manager's words (``apt-get install $buildDeps``,
   ``apt-mark manual $savedAptMark``: splitting the list is the point); nor SC1010 on
   ``mix do ...`` (a subcommand, not the keyword); nor SC1075
   (``else if``) where the ``else`` branch runs more than the nested ``if``; and template
@@ -52,7 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from dockerlens.lint import shellcheck_program
-from dockerlens.lint.commands import program
+from dockerlens.lint.commands import prints_one_word, program
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.engine import (
     DEFAULT_SHELLCHECK_TIMEOUT,
@@ -739,6 +740,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code == "SC2164" and _cd_ends_the_script(script, where[0], where[1]):
         return None
+    if code == "SC2046" and _substitutes_one_word(script, where):
+        return None
     if code == "SC2086" and _package_list(script, where):
         return None
     if code == "SC1010" and _do_is_a_subcommand(script, where[0], where[1]):
@@ -853,6 +856,17 @@ def _package_list(script: Script, where: tuple[int, int, int, int]) -> bool:
         and ((tool := program(command)) in managers or tool in _PACKAGE_LIST_TOOLS)
         for command in _commands(script.text)
     )
+
+
+def _substitutes_one_word(script: Script, where: tuple[int, int, int, int]) -> bool:
+    """SC2046 (unquoted command substitution) on ``$(nproc)``, ``$(uname -m)``: one command
+    that prints a single word, which cannot split."""
+    start = _offset(script, where[0], where[1])
+    end = _offset(script, where[2], where[3])
+    if start is None or end is None:
+        return False
+    inside = [c for c in _commands(script.text) if start < c.start_byte < end]
+    return len(inside) == 1 and prints_one_word(inside[0])
 
 
 _WORD_ENDS = frozenset({b"", b" ", b"\t", b"\n", b";", b"&", b"|", b")"})
