@@ -8,7 +8,7 @@ from dockerlens.lint.commands import commands, has_flag
 from dockerlens.lint.edits import append_command
 from dockerlens.lint.layers import context_file, resolve, workdirs
 from dockerlens.lint.packages import Invocation, at_command, cache_mounted, invocations, removes
-from dockerlens.semantics.managers import APT_LISTS
+from dockerlens.semantics.managers import APT, APT_LISTS
 
 LISTS = APT_LISTS
 
@@ -23,7 +23,7 @@ def _updates_lists(invocation: Invocation) -> bool:
 
 
 def _deletes_lists(invocation: Invocation) -> bool:
-    return removes(invocation, LISTS) or invocation.is_(
+    return removes(invocation, LISTS, entries=APT.caches[0].entries) or invocation.is_(
         ("apt-get", "apt"), "dist-clean", "distclean"
     )
 
@@ -74,7 +74,8 @@ class AptListsNotDeleted(Rule):
     - The deletion must come after the last update: `rm -rf /var/lib/apt/lists/* && apt-get
       update` leaves fresh lists behind. hadolint accepts any `rm` with `-rf` or that path,
       anywhere in the `RUN` (so `rm -rf /tmp/build` passes there).
-    - Any `rm` of the lists counts (`rm -rf /var/lib/apt/lists`, `rm -fr /var/lib/apt/*`), and
+    - Any `rm` of the lists counts (`rm -rf /var/lib/apt/lists`, `rm -fr /var/lib/apt/*`,
+      `rm -f /var/lib/apt/lists/*_*`, every list file being named `<source>_<path>`), and
       so does `apt-get dist-clean` (or `distclean`, apt 2.7.8+), which deletes them.
     - A cache or tmpfs mount on `/var/lib/apt` is enough; hadolint also wants one on
       `/var/cache/apt`, which does not hold the lists.

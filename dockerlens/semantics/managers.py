@@ -591,7 +591,9 @@ APT = Manager(
     APT_ARCHIVES.programs,
     lambda inv: inv.name in APT_ARCHIVES.programs and first_operand(inv, *_APT_INSTALLS),
     (
-        Cache("package lists", (APT_LISTS,)),
+        # Every list file is named for its source (`deb.debian.org_debian_dists_...`): an
+        # `rm /var/lib/apt/lists/*_*` deletes them all.
+        Cache("package lists", (APT_LISTS,), entries="*_*"),
         *APT_ARCHIVES.caches,
     ),
     clean_command=APT_ARCHIVES.clean_command,
