@@ -15,6 +15,7 @@ from dockerlens.lint.layers import (
     Written,
     context_shows_unwritten,
     copies_before,
+    expand_known,
     is_glob,
     located_commands,
     mark,
@@ -199,6 +200,7 @@ class ChownAfterCopy(Rule):
                 )
                 and not _all_among(hit, gone + _removed_between(ctx, hit.copy, step, cwds))
                 and not _all_among(hit, fresh)
+                and not _already_set(step, call, hit.copy)
             ]
             if not hits:
                 continue
@@ -231,6 +233,22 @@ def _removed_between(ctx: LintContext, copy: Copy, step: Step, cwds: dict[int, s
             for item in located_commands(between, cwds.get(between.index)):
                 out += removed_by(between, item)
     return out
+
+
+def _already_set(step: Step, call: _Call, copy: Copy) -> bool:
+    """The copy's own ``--chown``/``--chmod`` already gave what the command sets: it changes
+    nothing, and BuildKit stores no file whose owner and mode are unchanged."""
+    if call.spec is None:
+        return False
+    wanted = expand_known(step, call.spec)
+    if call.tool == "chmod":
+        return copy.step.flag("chmod") == wanted
+    owner = copy.step.flag("chown")
+    if not owner:
+        return False
+    if call.tool == "chgrp":
+        return owner.partition(":")[2] == wanted
+    return owner == wanted or (":" not in wanted and owner.partition(":")[0] == wanted)
 
 
 def _all_among(hit: _Hit, gone: list[str]) -> bool:
