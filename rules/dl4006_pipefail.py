@@ -73,6 +73,10 @@ class Pipefail(Rule):
     * exec form, `RUN ["bash", "-o", "pipefail", "-c", "a | b"]`, judged by its own flags
       (the `SHELL` does not apply to it);
     * a `SHELL` inherited from the stage it is built `FROM`;
+    * a pipeline that `pipefail` itself would make fail: its last command stops reading early
+      (`head`, `grep -q`, `grep -m`, `awk '{...; exit}'`, `sed q`), which kills the writer
+      with SIGPIPE (status 141), or a `find -exec CMD {} +` feeds it, whose status reports
+      CMD's expected failures (`ldd` on a script, in the official PHP images' cleanup);
     * a pipeline whose commands before the last only write the text they are given (`echo`,
       `printf`, `yes`): `echo "$SUM  app.tgz" | sha256sum -c -` can only fail in its last
       command, and under pipefail `yes | cmd` fails with 141 (`yes` is killed by SIGPIPE when
@@ -207,7 +211,7 @@ def _find_first_pipeline(script: ShellScript) -> int | None:
     while stack:
         node = stack.pop()
         if node.type == "pipeline":
-            if _only_feeds_text(node):
+            if _only_feeds_text(node) or _pipefail_would_fail(node):
                 stack.extend(node.children)
                 continue
             if first is None or node.start_byte < first:
@@ -233,3 +237,55 @@ def _only_feeds_text(pipeline: Any) -> bool:
         and name.text in _TEXT_WRITERS
         for stage in stages[:-1]
     )
+
+
+#: A sed script that quits: ``q``, ``1q``, ``/^$/q``, ``s/a/b/;q``.
+_SED_QUITS = LazyPattern(r"(?:.*;\s*)?(?:\d+|/[^/]*/)?q\d*")
+
+
+def _pipefail_would_fail(pipeline: Any) -> bool:
+    """Pipelines that ``pipefail`` itself would make fail: a last command that stops reading
+    early (``head``, ``grep -q``, ``awk '{...; exit}'``, ``sed q``) kills the writer with
+    SIGPIPE (status 141), and ``find -exec CMD {} +`` reports CMD's expected failures
+    (``ldd`` on a script); the shell without it judges by the last command, as intended."""
+    stages = [child for child in pipeline.children if child.is_named]
+    if len(stages) < 2:
+        return False
+    if any(_find_exec_batch(stage) for stage in stages[:-1]):
+        return True
+    return _stops_reading_early(stages[-1])
+
+
+def _words_of(stage: Any) -> list[str]:
+    if stage.type != "command":
+        return []
+    return [
+        (child.text or b"").decode(errors="replace").strip("'\"")
+        for child in stage.children
+        if child.type in ("command_name", "word", "raw_string", "string", "concatenation")
+    ]
+
+
+def _find_exec_batch(stage: Any) -> bool:
+    words = _words_of(stage)
+    return bool(words) and words[0] == "find" and "-exec" in words and words[-1] == "+"
+
+
+def _stops_reading_early(stage: Any) -> bool:
+    words = _words_of(stage)
+    if not words:
+        return False
+    name, args = words[0].rpartition("/")[2], words[1:]
+    if name == "head":
+        return True
+    if name in ("grep", "egrep", "fgrep"):
+        return any(
+            a.startswith(("--quiet", "--silent", "--max-count"))
+            or (a.startswith("-") and not a.startswith("--") and bool({"q", "m"} & set(a[1:])))
+            for a in args
+        )
+    if name in ("awk", "gawk", "mawk"):
+        return any("exit" in a for a in args)
+    if name == "sed":
+        return any(_SED_QUITS.fullmatch(a) for a in args)
+    return False
