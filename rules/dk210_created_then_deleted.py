@@ -10,6 +10,7 @@ from dockerlens.lint.layers import (
     located_commands,
     mark,
     path_args,
+    removed_by,
     workdirs,
     written_by,
 )
@@ -116,6 +117,11 @@ class CreatedThenDeleted(Rule):
                     m for m in self._made if not any(_removes(p, m.path) for p in deleted)
                 ]
                 made_here = [m for m in made_here if not any(_removes(p, m.path) for p in deleted)]
+            if program(item.command) == "mv":
+                # Moved away, not deleted: a later `rm` of the old folder misses it.
+                moved = removed_by(step, item)
+                self._made = [m for m in self._made if not any(_removes(p, m.path) for p in moved)]
+                made_here = [m for m in made_here if not any(_removes(p, m.path) for p in moved)]
             if program(item.command) in _NO_BYTES:
                 continue
             for path in written_by(step, item):
