@@ -392,6 +392,8 @@ def test_walks_leave_out_dockerfile_templates_with_template_markup(project: Path
     write(project / "Dockerfile", LATEST)
     write(project / "jq" / "Dockerfile.template", "FROM alpine:3.20\nENV V {{ .version }}\n")
     write(project / "balena" / "Dockerfile.template", "FROM balenalib/%%BALENA_ARCH%%-debian\n")
+    # Round 14: a generator script fills paradedb's @@PG_VERSION_MAJOR@@.
+    write(project / "gen" / "Dockerfile.template", "FROM postgres:@@PG_VERSION_MAJOR@@-trixie\n")
     assert sorted(set(_walked("."))) == ["Dockerfile", "balena/Dockerfile.template"]
     # A named file is linted all the same.
     assert set(_walked("jq/Dockerfile.template")) == {"jq/Dockerfile.template"}

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dockerlens.errors import UserError
+from dockerlens.lazyre import LazyPattern
 
 PATTERNS = (
     "Dockerfile",
@@ -129,8 +130,10 @@ _TEMPLATE_SNIFF_BYTES = 64 * 1024
 
 
 def _holds_template_markup(path: Path) -> bool:
-    """A ``Dockerfile.template`` with ``{{ }}`` markup (docker-library's jq templates) is not a
-    Dockerfile until rendered; balena's, with ``%%BALENA_MACHINE_NAME%%``, is linted."""
+    """A ``Dockerfile.template`` with ``{{ }}`` markup (docker-library's jq templates) or
+    ``@@NAME@@`` placeholders (filled by a generator script, paradedb's) is not a Dockerfile
+    until rendered; balena's, with ``%%BALENA_MACHINE_NAME%%``, which balena builds as it is,
+    is linted."""
     if not path.name.endswith(".template"):
         return False
     try:
@@ -138,7 +141,10 @@ def _holds_template_markup(path: Path) -> bool:
             head = stream.read(_TEMPLATE_SNIFF_BYTES)
     except OSError:
         return False
-    return b"{{" in head and b"}}" in head
+    return (b"{{" in head and b"}}" in head) or _AT_PLACEHOLDER.search(head) is not None
+
+
+_AT_PLACEHOLDER = LazyPattern(rb"@@[A-Za-z_][A-Za-z0-9_]*@@")
 
 
 #: A pattern that only names files (``*.orig``, ``Dockerfile~``): no folder part, negation,
