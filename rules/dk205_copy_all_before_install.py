@@ -72,6 +72,13 @@ def _go(inv: Invocation) -> bool:
     return words[:1] in (["build"], ["install"]) and not any("@" in w for w in words[1:])
 
 
+def _cargo(inv: Invocation) -> bool:
+    # `cargo chef cook` (cargo-chef) builds the dependencies from a recipe of the manifests.
+    return _is("cargo", "build", "b", "fetch", "install")(inv) or (
+        inv.name == "cargo" and _operands(inv)[:2] == ["chef", "cook"]
+    )
+
+
 def _is(name: str, *subcommands: str, bare: bool = False) -> Callable[[Invocation], bool]:
     def test(inv: Invocation) -> bool:
         if inv.name != name:
@@ -109,7 +116,7 @@ INSTALLERS: tuple[Installer, ...] = (
     Installer("go", _go, "go.mod go.sum", ("go-build", "pkg/mod"), needs="go.sum"),
     Installer(
         "cargo",
-        _is("cargo", "build", "b", "fetch", "install"),
+        _cargo,
         "Cargo.toml Cargo.lock",
         ("cargo", "registry", "target"),
         needs="Cargo.lock",
@@ -127,7 +134,8 @@ class CopyAllBeforeInstall(Rule):
     (without package names), `yarn`/`yarn install`, `pnpm install`/`fetch`,
     `pip install -r`, `poetry install`, `pipenv install`/`sync`, `uv sync`,
     `uv pip install -r`, `bundle install`, `composer install`, `go mod download`,
-    `go build`/`install`, `cargo build`/`fetch`/`install`.
+    `go build`/`install`, `cargo build`/`fetch`/`install` (and `cargo chef cook`, which builds
+    the dependencies from cargo-chef's recipe of the manifests).
 
     ## Why is this bad?
     BuildKit reuses a cached layer only while everything before it is unchanged, and a

@@ -435,3 +435,22 @@ def test_dk201_a_path_a_copied_folder_holds_is_reported(tmp_path: Path) -> None:
 def test_dk201_without_the_named_sources_the_context_proves_nothing(tmp_path: Path) -> None:
     # LICENSE could be a folder whose contents land in /app: judged as before.
     assert findings("DK201", tmp_path, DK201_INTO_APP) == [5]
+
+
+CARGO_CHEF = """FROM rust:1.82 AS builder
+WORKDIR /app
+COPY --from=planner /app/recipe.json recipe.json
+RUN cargo chef cook --release --recipe-path recipe.json
+COPY . .
+RUN cargo build --release
+"""
+
+
+def test_dk205_cargo_chef_cooks_the_dependencies_first(tmp_path: Path) -> None:
+    # Precision round 14: atuin's and svix's cargo-chef builds.
+    make(tmp_path, "Cargo.toml", "Cargo.lock")
+    assert findings("DK205", tmp_path, CARGO_CHEF) == []
+    without_chef = CARGO_CHEF.replace(
+        "RUN cargo chef cook --release --recipe-path recipe.json\n", ""
+    )
+    assert findings("DK205", tmp_path, without_chef) == [5]
