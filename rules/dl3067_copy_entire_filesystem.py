@@ -10,7 +10,9 @@ class CopyEntireFilesystem(Rule):
     """`COPY --from` copies the whole root filesystem of a stage or image over `/`.
 
     ## What it does
-    Flags a `COPY --from=...` with `/` among its sources and `/` as its destination.
+    Flags a `COPY --from=...` with `/` among its sources and `/` as its destination. Not
+    when the source is built `FROM scratch` in the same file, or is an image made to be
+    copied so (`tonistiigi/xx`, BuildKit's cross-compilation helpers).
 
     ## Why is this bad?
     The whole filesystem of the source, package databases, `/etc/passwd` and caches
@@ -71,7 +73,25 @@ class CopyEntireFilesystem(Rule):
             # A stage built FROM scratch holds only what its COPYs put there (an assembled
             # rootfs, as in "Use instead"): no second operating system comes with it.
             return
+        image = ctx.root_stage(source).base if source is not None else str(step.flag("from"))
+        if _repository(image) in SCRATCH_HELPERS:
+            return
         yield Problem(step)
+
+
+#: Images built FROM scratch to be copied whole into a build stage (`COPY --from=xx / /`):
+#: tonistiigi/xx, BuildKit's cross-compilation helpers, is used so by its documentation.
+SCRATCH_HELPERS = frozenset({"tonistiigi/xx"})
+
+
+def _repository(image: str) -> str:
+    """``docker.io/tonistiigi/xx:1.5.0@sha256:...`` -> ``tonistiigi/xx``."""
+    name = image.split("@", 1)[0]
+    head, _, tail = name.rpartition("/")
+    name = f"{head}/{tail.split(':', 1)[0]}" if head else tail.split(":", 1)[0]
+    for prefix in ("docker.io/", "index.docker.io/"):
+        name = name.removeprefix(prefix)
+    return name.lower()
 
 
 def _is_root(path: str) -> bool:
