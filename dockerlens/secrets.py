@@ -202,18 +202,34 @@ def _line(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-#: A dotenv line giving a secret-named variable a value (``APP_KEY=base64:...``).
-_ENV_SECRET_VALUE = LazyPattern(
-    rb"(?m)^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*"
-    rb"(?:TOKEN|SECRET|PASSWORD|PASSWD|PASS|KEY|CREDENTIALS?)[ \t]*=[ \t]*[\"']?([^\s\"'#]+)",
-    re.IGNORECASE,
+#: Any dotenv assignment: its name and value.
+_ENV_ASSIGNMENT_LINE = LazyPattern(
+    rb"(?m)^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*[\"']?([^\s\"'#]+)"
 )
+_SECRET_NAME = LazyPattern(rb"(?:TOKEN|SECRET|PASSWORD|PASSWD|PASS|KEY|CREDENTIALS?)$", re.I)
 
 
 def env_holds_secret(data: bytes) -> bool:
     """A dotenv text gives some secret-named variable a value that is not a placeholder (a
-    file that sets ``APP_KEY=`` and ``DB_HOST=db`` holds settings only)."""
-    return any(not _placeholder(m.group(1)) for m in _ENV_SECRET_VALUE.finditer(data))
+    file that sets ``APP_KEY=`` and ``DB_HOST=db`` holds settings only). Not secrets either:
+    a path or a framework reference (``JWT_SECRET_KEY=%kernel.project_dir%/config/jwt/...``,
+    a file the secret is in), and a development default that repeats a setting of the same
+    file (``DB_USER=koillection`` with ``DB_PASSWORD=koillection``, Symfony's committed
+    ``.env``)."""
+    secrets: list[bytes] = []
+    settings: set[bytes] = set()
+    for match in _ENV_ASSIGNMENT_LINE.finditer(data):
+        name, value = match.group(1), match.group(2)
+        if _SECRET_NAME.search(name):
+            secrets.append(value)
+        else:
+            settings.add(value)
+    return any(
+        not _placeholder(value)
+        and not value.startswith((b"/", b"./", b"%"))
+        and value not in settings
+        for value in secrets
+    )
 
 
 #: Secret files known by name that deployments render from ``{{ }}`` placeholders.

@@ -286,6 +286,26 @@ def test_dk209_context_secrets_kept_out_by_dockerignore(tmp_path: Path) -> None:
     assert messages("DK209", tmp_path, COPY_ALL) == []
 
 
+@pytest.mark.parametrize(
+    ("dotenv", "secret"),
+    [
+        # Precision round 14: koillection's committed Symfony .env.
+        (
+            "APP_SECRET=\nJWT_SECRET_KEY=%kernel.project_dir%/config/jwt/private.pem\n"
+            "DB_USER=koillection\nDB_PASSWORD=koillection\n",
+            False,
+        ),
+        ("DB_USER=app\nDB_PASSWORD=9fQ2xLr7Vd\n", True),
+        ("API_TOKEN=/run/secrets/token\n", False),
+        ("A_PASSWORD=9fQ2xLr7Vd\nB_PASSWORD=9fQ2xLr7Vd\n", True),
+    ],
+)
+def test_dk209_dotenv_defaults_are_settings(tmp_path: Path, dotenv: str, secret: bool) -> None:
+    make(tmp_path, ".env")
+    (tmp_path / ".env").write_text(dotenv, encoding="utf-8")
+    assert len(messages("DK209", tmp_path, COPY_ALL)) == (1 if secret else 0)
+
+
 def test_dk209_context_secrets_kept_out_by_copy_exclude(tmp_path: Path) -> None:
     make(tmp_path, ".env")
     text = "FROM node:22-slim\nCOPY --exclude=.env . /app\n"
