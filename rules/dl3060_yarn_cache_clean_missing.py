@@ -13,6 +13,7 @@ from dockerlens.lint.packages import (
     known_value,
     removes,
 )
+from dockerlens.semantics.managers import manager
 
 #: Where Yarn 1 and Yarn 2+ keep their global cache (as fragments of a path).
 _CACHE_FRAGMENTS = (".cache/yarn", ".yarn/berry/cache")
@@ -46,6 +47,9 @@ def _cleans(invocation: Invocation, folder: str | None) -> bool:
     if invocation.name != "rm":
         return False
     if folder and removes(invocation, folder):
+        return True
+    # The cache where Yarn keeps it by default, or a folder above it (`rm -rf ~/.cache`).
+    if any(removes(invocation, path, homes=True) for path in manager("yarn").caches[0].paths):
         return True
     return any(
         fragment in word.text for word in invocation.operands() for fragment in _CACHE_FRAGMENTS

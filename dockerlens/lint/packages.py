@@ -66,11 +66,39 @@ def removes(
     """An ``rm`` that deletes ``directory``, everything in it, or a directory above it
     (:func:`dockerlens.paths.covers`: with ``homes`` any home directory is ``~``; ``entries``
     is what the directory holds)."""
+    if invocation.name == "find":
+        return _find_removes(invocation, directory, homes=homes, entries=entries)
     if invocation.name != "rm":
         return False
     return any(
         covers(word.text, directory, homes=homes, entries=entries) for word in invocation.operands()
     )
+
+
+#: ``find`` tests that narrow what is deleted beyond one ``-name``: not followed.
+_FIND_NARROWING = frozenset({"-path", "-ipath", "-regex", "-iregex", "-wholename", "-o", "-or"})
+
+
+def _find_removes(invocation: Invocation, directory: str, *, homes: bool, entries: str) -> bool:
+    """``find ROOT [-type f] [-name GLOB] -delete`` (or ``-exec rm``) deletes every file under
+    ROOT that GLOB matches: ``directory`` is emptied when it is ROOT or below it and GLOB
+    matches whatever it holds (``entries``)."""
+    args = list(invocation.command.args)
+    deletes = "-delete" in args or any(
+        arg == "-exec" and index + 1 < len(args) and args[index + 1].rpartition("/")[2] == "rm"
+        for index, arg in enumerate(args)
+    )
+    if not deletes or _FIND_NARROWING.intersection(args):
+        return False
+    names = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("-name", "-iname")]
+    if len(names) > 1 or (names and names[0].strip("*") and names[0] != entries):
+        return False
+    roots = []
+    for arg in args:
+        if arg.startswith(("-", "(", "!")):
+            break
+        roots.append(arg)
+    return any(covers(root, directory, homes=homes) for root in roots)
 
 
 def cache_mounted(step: Step, directory: str, *fragments: str, homes: bool = False) -> bool:
