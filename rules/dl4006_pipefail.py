@@ -73,7 +73,7 @@ class Pipefail(Rule):
     * exec form, `RUN ["bash", "-o", "pipefail", "-c", "a | b"]`, judged by its own flags
       (the `SHELL` does not apply to it);
     * a `SHELL` inherited from the stage it is built `FROM`;
-    * a pipeline that `pipefail` itself would make fail: its last command stops reading early
+    * a pipeline that `pipefail` itself would make fail: a command after the first stops reading early
       (`head`, `grep -q`, `grep -m`, `awk '{...; exit}'`, `sed q`), which kills the writer
       with SIGPIPE (status 141), or a `find -exec CMD {} +` feeds it, whose status reports
       CMD's expected failures (`ldd` on a script, in the official PHP images' cleanup);
@@ -244,7 +244,7 @@ _SED_QUITS = LazyPattern(r"(?:.*;\s*)?(?:\d+|/[^/]*/)?q\d*")
 
 
 def _pipefail_would_fail(pipeline: Any) -> bool:
-    """Pipelines that ``pipefail`` itself would make fail: a last command that stops reading
+    """Pipelines that ``pipefail`` itself would make fail: a command that stops reading
     early (``head``, ``grep -q``, ``awk '{...; exit}'``, ``sed q``) kills the writer with
     SIGPIPE (status 141), and ``find -exec CMD {} +`` reports CMD's expected failures
     (``ldd`` on a script); the shell without it judges by the last command, as intended."""
@@ -253,7 +253,7 @@ def _pipefail_would_fail(pipeline: Any) -> bool:
         return False
     if any(_find_exec_batch(stage) for stage in stages[:-1]):
         return True
-    return _stops_reading_early(stages[-1])
+    return any(_stops_reading_early(stage) for stage in stages[1:])
 
 
 def _words_of(stage: Any) -> list[str]:
