@@ -73,10 +73,11 @@ class Pipefail(Rule):
     * exec form, `RUN ["bash", "-o", "pipefail", "-c", "a | b"]`, judged by its own flags
       (the `SHELL` does not apply to it);
     * a `SHELL` inherited from the stage it is built `FROM`;
-    * a pipeline that `pipefail` itself would make fail: a command after the first stops reading early
-      (`head`, `grep -q`, `grep -m`, `awk '{...; exit}'`, `sed q`), which kills the writer
-      with SIGPIPE (status 141), or a `find -exec CMD {} +` feeds it, whose status reports
-      CMD's expected failures (`ldd` on a script, in the official PHP images' cleanup);
+    * a pipeline that `pipefail` itself would make fail: a command after the first stops
+      reading early (`head`, `grep -q`, `grep -m`, `awk '{...; exit}'`, `sed q`), which
+      kills the writer with SIGPIPE (status 141), or a `find -exec CMD {} +` feeds it, whose
+      status reports CMD's expected failures (`ldd` on a script, in the official PHP images'
+      cleanup);
     * a pipeline whose commands before the last only write the text they are given (`echo`,
       `printf`, `yes`): `echo "$SUM  app.tgz" | sha256sum -c -` can only fail in its last
       command, and under pipefail `yes | cmd` fails with 141 (`yes` is killed by SIGPIPE when
