@@ -89,7 +89,9 @@ class CopyRelativeWithoutWorkdir(Rule):
         if stage is not None and _every_possible_base_sets_workdir(ctx, ctx.root_stage(stage)):
             return
         message = None if step.keyword == "COPY" else self.message.replace("COPY", "ADD")
-        yield Problem(step, message=message, at=raw)
+        # The destination is the last argument: its last appearance (`COPY x.patch .`).
+        at = raw if step.instruction.heredocs else ctx.locate(step, raw, -1) or raw
+        yield Problem(step, message=message, at=at)
 
 
 def _every_possible_base_sets_workdir(ctx: LintContext, stage: Stage) -> bool:

@@ -76,3 +76,14 @@ def test_parsed_scripts_are_shared_and_cannot_be_changed() -> None:
     assert first is again
     assert isinstance(first.commands, tuple)
     assert [c.name for c in first.commands] == ["apt-get", "apt-get"]
+
+
+def test_a_destination_is_marked_where_it_is_not_where_its_text_first_appears() -> None:
+    # Precision round 14: DL3045 marked the `.` of `pr_16956.patch`, not the `.` destination.
+    from dockerlens.lint.registry import load_registry
+    from dockerlens.lint.testing import lint_with
+
+    rule = load_registry().resolve("DL3045")
+    assert rule is not None
+    [finding] = lint_with(rule, "FROM debian:12\nCOPY pr_16956.patch .\n")
+    assert (finding.line, finding.column, finding.end_column) == (2, 21, 22)

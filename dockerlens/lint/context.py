@@ -187,10 +187,24 @@ class LintContext:
         self, step: Step, text: str, occurrence: int = 0
     ) -> tuple[int, int, int, int] | None:
         """(line, column, end_line, end_column) of ``text`` in the instruction: its first
-        appearance, or the one after ``occurrence`` others. Comment lines inside the
-        instruction (which the builder drops) are not looked in."""
+        appearance, or the one after ``occurrence`` others (-1: the last, where an
+        instruction's last argument is). Comment lines inside the instruction (which the
+        builder drops) are not looked in."""
         if not text:
             return None
+        start = step.instruction.start_line
+        found: tuple[int, int, int, int] | None = None
+        for offset, line in enumerate(self.source(step)):
+            if offset and line.lstrip().startswith("#"):
+                continue
+            column = line.find(text)
+            while column >= 0:
+                found = (start + offset, column + 1, start + offset, column + 1 + len(text))
+                if occurrence == 0:
+                    return found
+                occurrence -= 1
+                column = line.find(text, column + len(text))
+        return found if occurrence < 0 else None
         start = step.instruction.start_line
         for offset, line in enumerate(self.source(step)):
             if offset and line.lstrip().startswith("#"):
