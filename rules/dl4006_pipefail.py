@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import SHELLS, program
-from dockerlens.shell import ShellKind, ShellScript, parse_shell
+from dockerlens.lint.commands import SHELLS, program, reads_part_of_its_input
+from dockerlens.shell import Command, ShellKind, ShellScript, parse_shell
 
 #: Shells whose `-o pipefail` hadolint trusts (plus ksh and mksh, which have it too).
 PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ash", "ksh", "mksh"})
@@ -207,12 +206,14 @@ def _first_pipeline(script: ShellScript) -> int | None:
 
 
 def _find_first_pipeline(script: ShellScript) -> int | None:
+    by_start = {command.start_byte: command for command in script.commands}
     stack = [script.tree.root_node]
     first: int | None = None
     while stack:
         node = stack.pop()
         if node.type == "pipeline":
-            if _only_feeds_text(node) or _pipefail_would_fail(node):
+            stages = [by_start.get(child.start_byte) for child in node.children if child.is_named]
+            if _pipefail_changes_nothing_or_breaks(stages):
                 stack.extend(node.children)
                 continue
             if first is None or node.start_byte < first:
@@ -226,67 +227,23 @@ def _find_first_pipeline(script: ShellScript) -> int | None:
 
 #: Commands that only write text they are given: they cannot fail in a way pipefail would
 #: report (``yes`` is even made to fail by it: SIGPIPE, status 141, once the reader stops).
-_TEXT_WRITERS = frozenset({b"yes", b"echo", b"printf"})
+_TEXT_WRITERS = frozenset({"yes", "echo", "printf"})
 
 
-def _only_feeds_text(pipeline: Any) -> bool:
-    """``echo "$SUM  file" | sha256sum -c -``, ``yes | cmd``: only the last command can fail."""
-    stages = [child for child in pipeline.children if child.is_named]
-    return len(stages) > 1 and all(
-        stage.type == "command"
-        and (name := stage.child_by_field_name("name")) is not None
-        and name.text in _TEXT_WRITERS
-        for stage in stages[:-1]
-    )
-
-
-#: A sed script that quits: ``q``, ``1q``, ``/^$/q``, ``s/a/b/;q``.
-_SED_QUITS = LazyPattern(r"(?:.*;\s*)?(?:\d+|/[^/]*/)?q\d*")
-
-
-def _pipefail_would_fail(pipeline: Any) -> bool:
-    """Pipelines that ``pipefail`` itself would make fail: a command that stops reading
-    early (``head``, ``grep -q``, ``awk '{...; exit}'``, ``sed q``) kills the writer with
-    SIGPIPE (status 141), and ``find -exec CMD {} +`` reports CMD's expected failures
-    (``ldd`` on a script); the shell without it judges by the last command, as intended."""
-    stages = [child for child in pipeline.children if child.is_named]
+def _pipefail_changes_nothing_or_breaks(stages: list[Command | None]) -> bool:
+    """``echo "$SUM  file" | sha256sum -c -``: only the last command can fail. And pipelines
+    that ``pipefail`` itself would make fail: a command that stops reading early (``head``,
+    ``grep -q``, ``awk '{...; exit}'``) kills the writer with SIGPIPE (status 141), and
+    ``find -exec CMD {} +`` reports CMD's expected failures (``ldd`` on a script)."""
+    # None: a stage that is no simple command (a loop, a group).
     if len(stages) < 2:
         return False
-    if any(_find_exec_batch(stage) for stage in stages[:-1]):
+    writers = stages[:-1]
+    if all(c is not None and program(c) in _TEXT_WRITERS for c in writers):
         return True
-    return any(_stops_reading_early(stage) for stage in stages[1:])
-
-
-def _words_of(stage: Any) -> list[str]:
-    if stage.type != "command":
-        return []
-    return [
-        (child.text or b"").decode(errors="replace").strip("'\"")
-        for child in stage.children
-        if child.type in ("command_name", "word", "raw_string", "string", "concatenation")
-    ]
-
-
-def _find_exec_batch(stage: Any) -> bool:
-    words = _words_of(stage)
-    return bool(words) and words[0] == "find" and "-exec" in words and words[-1] == "+"
-
-
-def _stops_reading_early(stage: Any) -> bool:
-    words = _words_of(stage)
-    if not words:
-        return False
-    name, args = words[0].rpartition("/")[2], words[1:]
-    if name == "head":
+    if any(
+        c is not None and program(c) == "find" and "-exec" in c.args and c.args[-1:] == ("+",)
+        for c in writers
+    ):
         return True
-    if name in ("grep", "egrep", "fgrep"):
-        return any(
-            a.startswith(("--quiet", "--silent", "--max-count"))
-            or (a.startswith("-") and not a.startswith("--") and bool({"q", "m"} & set(a[1:])))
-            for a in args
-        )
-    if name in ("awk", "gawk", "mawk"):
-        return any("exit" in a for a in args)
-    if name == "sed":
-        return any(_SED_QUITS.fullmatch(a) for a in args)
-    return False
+    return any(c is not None and reads_part_of_its_input(c) for c in stages[1:])

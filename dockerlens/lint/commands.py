@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.model import Step
 from dockerlens.shell import Command, ShellKind, parse_shell
 
@@ -426,3 +427,27 @@ def prints_one_word(command: Command) -> bool:
         return False
     allowed = _ONE_WORD[name]
     return allowed is None or (len(command.args) == 1 and command.args[0] in allowed)
+
+
+#: A sed script that quits: ``q``, ``1q``, ``/^$/q``, ``s/a/b/;q``.
+_SED_QUITS = LazyPattern(r"(?:.*;\s*)?(?:\d+|/[^/]*/)?q\d*")
+
+
+def reads_part_of_its_input(command: Command) -> bool:
+    """The command may stop reading before its input ends (``head``, ``grep -q``, ``grep
+    -m1``, ``awk '{...; exit}'``, ``sed q``): a command writing into it may die of SIGPIPE."""
+    name = basename(command.name)
+    args = command.args
+    if name == "head":
+        return True
+    if name in ("grep", "egrep", "fgrep"):
+        return any(
+            a.startswith(("--quiet", "--silent", "--max-count"))
+            or (a.startswith("-") and not a.startswith("--") and bool({"q", "m"} & set(a[1:])))
+            for a in args
+        )
+    if name in ("awk", "gawk", "mawk"):
+        return any("exit" in a for a in args)
+    if name == "sed":
+        return any(_SED_QUITS.fullmatch(a) for a in args)
+    return False
