@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import importlib
 import signal
-import sys
 
 import click
 
@@ -100,8 +99,11 @@ def cli() -> None:
 
 
 def main() -> None:
-    # SIGTERM unwinds like an exception: ShellCheck's processes and temporary folders go too.
-    exit_on(signal.SIGTERM)
+    # Ctrl-C and SIGTERM unwind like an exception (ShellCheck's processes and temporary folders
+    # go too) and exit 130 / 143 as a shell reports them; a second signal during that clean-up
+    # is ignored. KeyboardInterrupt instead left the exit status to a race: click's "Aborted!"
+    # exit 1, or death by SIGINT when a second one arrived while unwinding.
+    exit_on(signal.SIGINT, signal.SIGTERM)
     # Start-up makes many objects that live as long as the process (modules, classes, rules),
     # which the cyclic collector would go over again and again: 32 collections while `lint`
     # checks one file. What is loaded by now (click) is frozen out of its reach, and young
@@ -109,7 +111,4 @@ def main() -> None:
     # bench/bench_lint.py), the same on 400 files.
     gc.freeze()
     gc.set_threshold(10_000)
-    try:
-        cli.main(prog_name="dockerlens")
-    except KeyboardInterrupt:
-        sys.exit(130)
+    cli.main(prog_name="dockerlens")
