@@ -92,6 +92,12 @@ _ENV_FILE = LazyPattern(
 _SAMPLE = LazyPattern(r"(example|sample|template|dist|default|tpl|test|dummy|fake)", re.IGNORECASE)
 
 
+def names_an_example(name: str) -> bool:
+    """``name`` says the file documents an example or a template (``.env.example``,
+    ``id_rsa.sample``, ``config.dist``): its values are not secrets, wherever it is copied."""
+    return _SAMPLE.search(name) is not None
+
+
 def secret_kind(source: str) -> str | None:
     """The copied name, when it looks like a secret (a private key, credentials, a dotenv
     file); None otherwise, and for globs, whose matches the text does not tell."""
@@ -99,7 +105,7 @@ def secret_kind(source: str) -> str | None:
     name = posixpath.basename(path)
     if not name or is_glob(name) or name.startswith("<<"):
         return None
-    if _SAMPLE.search(name):
+    if names_an_example(name):
         return None
     tail = "/".join(parts(path)[-2:])
     if name in _SECRET_NAMES or tail in _SECRET_TAILS:
@@ -386,7 +392,7 @@ def _settings_file(name: str, path: str, data: bytes) -> Secret | None:
 def _env_file(name: str, path: str, data: bytes) -> Secret | None:
     if not (name.startswith(".env") or name.endswith(".env") or secret_kind(path)):
         return None
-    if _SAMPLE.search(name):
+    if names_an_example(name):
         return None  # .env.example, .env.sample: values documented as examples
     for match in _ENV_ASSIGNMENT.finditer(data):
         if _random_looking(match.group(2)):

@@ -13,6 +13,7 @@ from dockerlens.lint.layers import (
     Located,
     Relation,
     Written,
+    context_shows_folder,
     context_shows_unwritten,
     copies_before,
     expand_known,
@@ -289,6 +290,8 @@ def _touches(ctx: LintContext, copy: Copy, target: str, is_recursive: bool) -> _
         elif found is Relation.INSIDE:
             if written.path == "/" or written.kind is Kind.FILE:
                 continue
+            if not is_recursive and context_shows_folder(ctx, copy, written, target):
+                continue  # a folder inside the copy: only its own entry changes
         elif not is_recursive:
             continue
         return _Hit(copy, written, target, found)

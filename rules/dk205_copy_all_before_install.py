@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import mounts
+from dockerlens.lint.layers import ignore_patterns, matcher_of
 from dockerlens.lint.packages import Invocation, at_command, invocations
 
 #: Sources that copy the whole build context.
@@ -97,6 +98,9 @@ class Installer(NamedTuple):
     cache_fragments: tuple[str, ...]
     #: Without this file in the context there is nothing to download (Go, Cargo).
     needs: str | None = None
+    #: With this file in the context (and not kept out by .dockerignore) the build reads
+    #: committed copies of the dependencies instead of downloading them (Go's vendor/).
+    vendored: str | None = None
 
 
 INSTALLERS: tuple[Installer, ...] = (
@@ -113,7 +117,14 @@ INSTALLERS: tuple[Installer, ...] = (
     Installer(
         "composer", _is("composer", "install", "i"), "composer.json composer.lock", ("composer",)
     ),
-    Installer("go", _go, "go.mod go.sum", ("go-build", "pkg/mod"), needs="go.sum"),
+    Installer(
+        "go",
+        _go,
+        "go.mod go.sum",
+        ("go-build", "pkg/mod"),
+        needs="go.sum",
+        vendored="vendor/modules.txt",
+    ),
     Installer(
         "cargo",
         _cargo,
@@ -184,6 +195,9 @@ class CopyAllBeforeInstall(Rule):
       then finds every download in the cache and costs little.
     - Go and Cargo builds when the context (the Dockerfile's directory) is known and has no
       `go.sum` / `Cargo.lock`: without dependencies there is nothing to download.
+    - `go build` / `go install` when the context has a committed `vendor/modules.txt` that
+      `.dockerignore` does not keep out: Go then builds from the vendored copies and downloads
+      nothing (unless `-mod=mod` or `-mod=readonly` says otherwise).
     - `ONBUILD` instructions, which run in other builds.
 
     This is a heuristic about build speed, hence severity info.
@@ -234,7 +248,11 @@ class CopyAllBeforeInstall(Rule):
             if found is None:
                 continue
             self._done.add(key)
-            if whole is None or self._cached(step, installer) or self._no_deps(ctx, installer):
+            if (
+                whole is None
+                or self._cached(step, installer)
+                or self._nothing_to_download(ctx, installer, found)
+            ):
                 continue
             message = (
                 f"`{installer.name}` installs dependencies after `{whole.keyword}` of the whole "
@@ -249,11 +267,29 @@ class CopyAllBeforeInstall(Rule):
             for mount in mounts(step)
         )
 
-    def _no_deps(self, ctx: LintContext, installer: Installer) -> bool:
-        if installer.needs is None:
-            return False
+    def _nothing_to_download(
+        self, ctx: LintContext, installer: Installer, found: Invocation
+    ) -> bool:
         folder = context_dir(ctx)
-        return folder is not None and not (folder / installer.needs).exists()
+        if folder is None:
+            return False
+        if installer.needs is not None and not (folder / installer.needs).exists():
+            return True
+        return installer.vendored is not None and _uses_vendored(ctx, folder, installer, found)
+
+
+def _uses_vendored(ctx: LintContext, folder: Path, installer: Installer, found: Invocation) -> bool:
+    """Go builds from a committed vendor/ by default; `go mod download` and `-mod=mod` or
+    `-mod=readonly` read the module cache instead."""
+    assert installer.vendored is not None
+    if _operands(found)[:1] == ["mod"] or any(
+        arg in ("-mod=mod", "-mod=readonly") for arg in found.args
+    ):
+        return False
+    if not (folder / installer.vendored).is_file():
+        return False
+    matcher = matcher_of(ignore_patterns(ctx, folder))
+    return matcher is None or not matcher.matches(installer.vendored)
 
 
 def context_dir(ctx: LintContext) -> Path | None:

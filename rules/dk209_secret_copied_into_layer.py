@@ -25,6 +25,7 @@ from dockerlens.secrets import (
     TEMPLATED_SECRET_FILES,
     env_holds_secret,
     holds_credential,
+    names_an_example,
     placeholders_only,
     secret_kind,
 )
@@ -137,7 +138,8 @@ class SecretCopiedIntoLayer(Rule):
       `secrets.yml` (`.yaml`, `.json`) whose secrets are `{{ }}` placeholders and that holds
       no value looking generated is a template.
 
-    The name is judged by the source and by the destination (`COPY npmrc /root/.npmrc`).
+    The name is judged by the source and by the destination (`COPY npmrc /root/.npmrc`), but
+    not by the destination when the source names a template (`COPY .env.example /app/.env`).
     When the Dockerfile's directory (the build context) is at hand, the files a directory,
     a glob or the whole context (`COPY . .`) would copy are looked at too (four levels deep),
     minus what `.dockerignore` and `COPY --exclude` keep out.
@@ -210,7 +212,13 @@ class SecretCopiedIntoLayer(Rule):
         for written in copy.written:
             source = written.source
             name = secret_kind(source) if not source.startswith("<<") else None
-            if name is None and written.kind is not Kind.DIR:
+            if (
+                name is None
+                and written.kind is not Kind.DIR
+                and not names_an_example(posixpath.basename(source.rstrip("/")))
+            ):
+                # Judged by the destination (`COPY npmrc /root/.npmrc`), unless the source is
+                # a template (`COPY .env.example /app/.env`): its values are examples.
                 name = secret_kind(written.path)
             if name is not None and self._settings_in_context(ctx, step, source):
                 name = None

@@ -57,7 +57,10 @@ KEY_KINDS = frozenset(
 NOT_SECRET = frozenset(
     {
         "dir",
+        "disabled",
         "enabled",
+        "expires",
+        "expiry",
         "endpoint",
         "file",
         "files",
@@ -69,12 +72,17 @@ NOT_SECRET = frozenset(
         "plugin",
         "public",
         "size",
+        "timeout",
+        "ttl",
         "type",
         "uri",
         "url",
         "version",
     }
 )
+#: Words that make ``auth`` or ``key`` on its own a setting: who is let in, not with what
+#: (``SQLPAD_AUTH_DISABLED_DEFAULT_ROLE=admin``, ``AUTH_PROVIDER=github``).
+WEAK_SETTINGS = frozenset({"provider", "providers", "realm", "role", "roles", "scope", "scopes"})
 #: Words that make a weak word public: keys named for verifying downloads.
 PUBLIC_KEY_WORDS = frozenset(
     {"fingerprint", "gnupg", "gpg", "id", "ids", "keyring", "keyserver", "pgp"}
@@ -132,7 +140,7 @@ def looks_secret(name: str, values: list[str]) -> bool:
             return True
     if not any(part in WEAK_WORDS for part in parts):
         return False
-    if any(part in PUBLIC_KEY_WORDS for part in parts):
+    if any(part in PUBLIC_KEY_WORDS or part in WEAK_SETTINGS for part in parts):
         return False
     if any(
         part == "key" and index > 0 and parts[index - 1].isdigit()
@@ -189,9 +197,10 @@ class SecretsInArgOrEnv(Rule):
     * or `key` follows a word naming a secret key: `api`, `access`, `secret`, `private`,
       `client`, `app`, `license`, `encryption`, `master`, `session`, `ssh`, `jwt`... (`API_KEY`);
     * or a word is `key` or `auth` on its own, unless the name also has `gpg`, `pgp`,
-      `gnupg`, `keyring`, `keyserver`, `fingerprint` or `id`, or is the key of a numbered
-      entry (`Filters__0__Key`), or the value (or the default of an `ARG` of that name) is a
-      list of key fingerprints or a file path: `GPG_KEY`,
+      `gnupg`, `keyring`, `keyserver`, `fingerprint` or `id`, or names a setting of who is
+      let in (`role`, `provider`, `realm`, `scope`: `AUTH_PROVIDER=github`), or is the key of
+      a numbered entry (`Filters__0__Key`), or the value (or the default of an `ARG` of that
+      name) is a list of key fingerprints or a file path: `GPG_KEY`,
       `SWIFT_SIGNING_KEY=8A7495662C3CD4AE...` and `SERVER_KEY=certs/server.key` name public
       keys and files, not secrets;
 
@@ -201,7 +210,8 @@ class SecretsInArgOrEnv(Rule):
 
     and no word says the variable is *about* a secret: `public`, `file`, `version` (BuildKit's
     allow-list), `path`, `dir`, `url`, `uri`, `endpoint`, `name`, `type`, `method`, `mode`,
-    `plugin`, `enabled`, `length`, `size`. `AWS_ACCESS_KEY_ID` is always reported;
+    `plugin`, `enabled`, `disabled`, `length`, `size`, `timeout`, `ttl`, `expiry`, `expires`.
+    `AWS_ACCESS_KEY_ID` is always reported;
     `APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE` (a switch apt-key reads) never is, nor is `pass`
     after `proxy`, `uwsgi`, `fastcgi`, `scgi`, `grpc` or `memcached` (nginx's `*_pass`
     directives name an upstream: `UWSGI_PASS=uwsgi_server`).

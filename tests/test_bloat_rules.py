@@ -40,6 +40,20 @@ def test_dk205_builds_without_dependencies_are_not_reported(tmp_path: Path, text
     assert findings("DK205", tmp_path, text) == []
 
 
+def test_dk205_go_builds_from_a_committed_vendor_folder(tmp_path: Path) -> None:
+    (tmp_path / "go.sum").write_text("", encoding="utf-8")
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "modules.txt").write_text("# example.com/x v1.0.0\n")
+    assert findings("DK205", tmp_path, GO_BUILD) == []
+    # The module cache instead of vendor/: downloads again.
+    assert findings("DK205", tmp_path, GO_BUILD.replace("build", "build -mod=mod")) == [4]
+    download = GO_BUILD.replace("go build -o /app .", "go mod download")
+    assert findings("DK205", tmp_path, download) == [4]
+    # vendor/ kept out of the context: the build downloads.
+    (tmp_path / ".dockerignore").write_text(".git\nvendor/\n")
+    assert findings("DK205", tmp_path, GO_BUILD) == [4]
+
+
 def test_dk205_without_a_context_assumes_dependencies() -> None:
     rule = REGISTRY.resolve("DK205")
     assert rule is not None
@@ -455,6 +469,20 @@ def test_dk201_a_path_a_copied_folder_holds_is_reported(tmp_path: Path) -> None:
 def test_dk201_without_the_named_sources_the_context_proves_nothing(tmp_path: Path) -> None:
     # LICENSE could be a folder whose contents land in /app: judged as before.
     assert findings("DK201", tmp_path, DK201_INTO_APP) == [5]
+
+
+@pytest.mark.parametrize("source", ["app/", "."])
+def test_dk201_a_plain_chown_of_a_folder_inside_a_copy_is_not_reported(
+    tmp_path: Path, source: str
+) -> None:
+    # whoogle-search: only the folder's own entry changes, not the files the copy wrote.
+    make(tmp_path, "app/static/build/.gitignore", "app/main.py")
+    text = f"FROM python:3.12\nWORKDIR /srv\nCOPY {source} app/\nRUN chown 1000 app/static/build\n"
+    if source == ".":
+        text = text.replace("app/\n", "./\n", 1)
+    assert findings("DK201", tmp_path, text) == []
+    assert findings("DK201", tmp_path, text.replace("chown 1000", "chown -R 1000")) == [4]
+    assert findings("DK201", tmp_path, text.replace("static/build", "main.py")) == [4]
 
 
 CARGO_CHEF = """FROM rust:1.82 AS builder

@@ -708,19 +708,8 @@ def context_shows_unwritten(ctx: LintContext, copy: Copy, written: Written, path
     inside what ``written`` names): its named source is a file, or a folder without that path.
     The whole context (``COPY . .``), a source the context does not hold, a glob, or a copy
     from another stage or image proves nothing."""
-    if copy.from_stage is not None or copy.step.keyword != "COPY" or is_glob(written.source):
-        return False
-    if written.kind is Kind.FILE or relation(path, written.path) is not Relation.INSIDE:
-        return False
-    if posixpath.normpath(written.source.strip("/") or ".") == ".":
-        # The whole context: that the guessed context is the real one is not shown by a named
-        # source found in it, so its absence of a path proves nothing.
-        return False
-    context = build_context(ctx)
-    if context is None:
-        return False
-    source = context / written.source.strip("/")
-    if not source.exists():
+    source = _named_source(ctx, copy, written, path)
+    if source is None:
         return False
     if source.is_file():
         # ``COPY LICENSE ./`` wrote one file into the folder, not the folder's contents.
@@ -729,6 +718,38 @@ def context_shows_unwritten(ctx: LintContext, copy: Copy, written: Written, path
         return False  # a folder's contents land in the destination itself, not under its name
     inside = path[len(written.path.rstrip("/")) :].lstrip("/")
     return not (source / inside).exists() and not (source / inside).is_symlink()
+
+
+def context_shows_folder(ctx: LintContext, copy: Copy, written: Written, path: str) -> bool:
+    """The build context, when at hand, shows that ``copy`` put a folder at ``path`` (absolute,
+    inside the folder ``written`` names). Unlike an absence, a folder found in the guessed
+    context is evidence even for a copy of the whole context."""
+    source = _named_source(ctx, copy, written, path, whole=True)
+    if source is None or not source.is_dir() or written.path != copy.dest:
+        return False
+    inside = source / path[len(written.path.rstrip("/")) :].lstrip("/")
+    return inside.is_dir() and not inside.is_symlink()
+
+
+def _named_source(
+    ctx: LintContext, copy: Copy, written: Written, path: str, *, whole: bool = False
+) -> Path | None:
+    """The context's copy of the source ``written`` names, when ``path`` is inside what it
+    wrote and the source is a named one (not a glob or another stage; the whole context only
+    with ``whole``)."""
+    if copy.from_stage is not None or copy.step.keyword != "COPY" or is_glob(written.source):
+        return None
+    if written.kind is Kind.FILE or relation(path, written.path) is not Relation.INSIDE:
+        return None
+    if not whole and posixpath.normpath(written.source.strip("/") or ".") == ".":
+        # The whole context: that the guessed context is the real one is not shown by a named
+        # source found in it, so its absence of a path proves nothing.
+        return None
+    context = build_context(ctx)
+    if context is None:
+        return None
+    source = context / written.source.strip("/")
+    return source if source.exists() else None
 
 
 def inferred_context(ctx: LintContext, folder: Path) -> Path:
