@@ -203,6 +203,7 @@ class ChownAfterCopy(Rule):
                 and not _all_among(hit, fresh)
                 and not _already_set(step, call, hit.copy)
             ]
+            hits = _closest(hits)
             if not hits:
                 continue
             first = hits[0]
@@ -274,8 +275,30 @@ def _hits(step: Step, ctx: LintContext, call: _Call, copies: list[Copy]) -> list
             hit = _touches(ctx, copy, target, call.recursive)
             if hit is not None:
                 hits.append(hit)
-                break
     return hits
+
+
+def _closest(hits: list[_Hit]) -> list[_Hit]:
+    """One hit per target (``hits`` come latest copy first): the copy that names the path most
+    closely, the latest of equals. `COPY --from=build /app/assets ./assets/` wrote
+    /app/assets/x, rather than a later copy of a binary of unknown kind into /app (which
+    might be a folder of anything); for a glob or a target above the copies, the latest."""
+    best: dict[str, _Hit] = {}
+    for hit in hits:
+        held = best.get(hit.target)
+        if held is None or _closeness(hit) > _closeness(held):
+            best[hit.target] = hit
+    return list(best.values())
+
+
+def _closeness(hit: _Hit) -> int:
+    """How much of the target's path the copy's path shares: all of it for a copy into or
+    below the target, the copy's own path for a copy of a folder above it."""
+    if is_glob(hit.target):
+        return 0
+    if hit.relation in (Relation.SAME, Relation.INSIDE):
+        return len(hit.written.path.rstrip("/"))
+    return len(hit.target.rstrip("/"))
 
 
 def _touches(ctx: LintContext, copy: Copy, target: str, is_recursive: bool) -> _Hit | None:

@@ -485,6 +485,19 @@ def test_dk201_a_plain_chown_of_a_folder_inside_a_copy_is_not_reported(
     assert findings("DK201", tmp_path, text.replace("static/build", "main.py")) == [4]
 
 
+def test_dk201_cites_the_copy_that_names_the_path(tmp_path: Path) -> None:
+    # invidious: the later copy of a binary of unknown kind into the folder above is not it.
+    text = (
+        "FROM alpine:3.20 AS builder\nRUN mkdir -p /src/assets && touch /src/app\n"
+        "FROM alpine:3.20\nWORKDIR /srv\n"
+        "COPY --from=builder /src/assets ./assets/\n"
+        "COPY --from=builder /src/app .\n"
+        "RUN chmod -R o+rX ./assets\n"
+    )
+    [message] = messages("DK201", tmp_path, text)
+    assert "`COPY` wrote at line 5" in message
+
+
 CARGO_CHEF = """FROM rust:1.82 AS builder
 WORKDIR /app
 COPY --from=planner /app/recipe.json recipe.json
