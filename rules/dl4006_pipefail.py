@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import SHELLS, program, reads_part_of_its_input
 from dockerlens.shell import Command, ShellKind, ShellScript, parse_shell
+
+if TYPE_CHECKING:
+    import tree_sitter
 
 #: Shells whose `-o pipefail` hadolint trusts (plus ksh and mksh, which have it too).
 PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ash", "ksh", "mksh"})
@@ -81,6 +85,9 @@ class Pipefail(Rule):
       `printf`, `yes`): `echo "$SUM  app.tgz" | sha256sum -c -` can only fail in its last
       command, and under pipefail `yes | cmd` fails with 141 (`yes` is killed by SIGPIPE when
       `cmd` stops reading), so the advice would break the build;
+    * a pipeline inside a command substitution whose status no command takes: an argument
+      (`go mod edit -go=$(grep '^go ' go.mod | cut -f2 -d' ')`), a test's operand, or an
+      assignment before a command or in `export` (a bare `x=$(a | b)` is still judged);
     * `ksh` and `mksh` besides `bash`, `zsh` and `ash`, named by any path
       (`/usr/bin/bash`, `/usr/local/bin/zsh`): hadolint 2.15 accepts only `/bin/...`
       (fixed after that release).
@@ -221,8 +228,30 @@ def _find_first_pipeline(script: ShellScript) -> int | None:
             continue
         if node.type == "heredoc_body":
             continue
+        if node.type == "command_substitution" and _status_unused(node):
+            continue
         stack.extend(node.children)
     return first
+
+
+#: Nodes a substitution's text passes through on its way into a word or an assignment.
+_WORD_PARTS = frozenset(
+    {"string", "concatenation", "variable_assignment", "binary_expression", "array"}
+)
+
+
+def _status_unused(substitution: tree_sitter.Node) -> bool:
+    """The substitution's exit status is no command's: it is an argument (``go mod edit
+    -go=$(grep ... | cut ...)``), a test's operand, or an assignment that prefixes a command
+    or ``export``. A bare ``x=$(a | b)`` takes the status of its pipeline, so it is used."""
+    parent = substitution.parent
+    while parent is not None:
+        if parent.type in ("command", "declaration_command", "test_command"):
+            return True
+        if parent.type not in _WORD_PARTS:
+            return False
+        parent = parent.parent
+    return False
 
 
 #: Commands that only write text they are given: they cannot fail in a way pipefail would
