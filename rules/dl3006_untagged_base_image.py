@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.layers import NO_CONTEXT
+from dockerlens.lint.named_contexts import named_contexts
 from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
 
 
@@ -46,9 +48,15 @@ class UntaggedBaseImage(Rule):
     depends on the platform being built;
     `FROM ${REGISTRY}/python` still fails, since the image name carries no tag whatever the
     registry is.
+
+    Nor is a name that a `docker-bake.hcl` (`.json`, `.override.*`) gives a build context
+    (`contexts = { php-base = "docker-image://php:8.4-zts" }`), or a Compose file its
+    `additional_contexts`, in the Dockerfile's folder or a folder above it up to the
+    repository root: `FROM php-base` then names that context, and a tag would break the match.
     """
 
     code = "DL3006"
+    reads_build_context = True
     name = "untagged-base-image"
     severity = Severity.WARNING
     category = Category.CORRECTNESS
@@ -67,6 +75,8 @@ class UntaggedBaseImage(Rule):
         last = base.rsplit("/", 1)[-1]
         if "$" in last or ":" in last:
             return  # a tag (or what may become one) is there
+        if ctx.path not in NO_CONTEXT and base in named_contexts(ctx.path):
+            return  # bake's `contexts` or Compose's `additional_contexts` says what it is
         message = None
         if base != stage.base_text:
             message = f"{self.message} (`{stage.base_text}` is `{base}`)"

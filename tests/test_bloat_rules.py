@@ -498,6 +498,25 @@ def test_dk201_cites_the_copy_that_names_the_path(tmp_path: Path) -> None:
     assert "`COPY` wrote at line 5" in message
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("docker-bake.hcl", 'target "x" {\n  contexts = {\n    "base" = "target:b"\n  }\n}\n'),
+        ("docker-bake.json", '{"target": {"x": {"contexts": {"base": "docker-image://a:${V}"}}}}'),
+        (
+            "compose.yaml",
+            "services:\n  x:\n    build:\n      additional_contexts:\n        - base=../b\n",
+        ),
+    ],
+)
+def test_dl3006_a_named_build_context_is_no_image(tmp_path: Path, name: str, text: str) -> None:
+    dockerfile = "FROM base\nFROM alpine\n"
+    assert findings("DL3006", tmp_path, dockerfile, name="app/Dockerfile") == [1, 2]
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    assert findings("DL3006", tmp_path, dockerfile, name="app/Dockerfile") == [2]
+
+
 CARGO_CHEF = """FROM rust:1.82 AS builder
 WORKDIR /app
 COPY --from=planner /app/recipe.json recipe.json

@@ -438,3 +438,26 @@ def test_a_named_pipe_is_never_opened_by_the_cache(folder: Path, tmp_path: Path)
         found = {(f["path"], f["code"]) for f in json.loads(run.stdout)}
         assert found == {("Dockerfile", "DL3007"), ("pipe.Dockerfile", "DK900")}
     assert len(entries(folder)) == 1  # the readable file, stored once
+
+
+def test_a_bake_file_naming_a_context_above_the_dockerfile_is_part_of_the_key(
+    folder: Path, tmp_path: Path
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text("FROM php-base\n", encoding="utf-8")
+
+    def dl3006() -> int:
+        report = json.loads(lint("--no-shellcheck", "docker/Dockerfile")[1])
+        return sum(f["code"] == "DL3006" for f in report)
+
+    assert dl3006() == 1
+    bake = tmp_path / "docker-bake.hcl"
+    bake.write_text(
+        'target "app" {\n  dockerfile = "docker/Dockerfile"\n'
+        '  contexts = {\n    php-base = "docker-image://php:${PHP}-zts"\n  }\n}\n',
+        encoding="utf-8",
+    )
+    assert dl3006() == 0
+    bake.write_text('target "app" {\n  dockerfile = "docker/Dockerfile"\n}\n', encoding="utf-8")
+    assert dl3006() == 1

@@ -287,7 +287,13 @@ class ResultCache:
         parts = [self._environment.code(), fingerprint, shown, text]
         if settings.shellcheck:
             parts.append(self._environment.shellcheck())
-        contexts = _context_folders(settings) if _COPIES.search(text) else []
+        reads_context = _context_folders(settings)
+        if reads_context and path not in ("-", "<stdin>", ""):
+            from dockerlens.lint import named_contexts
+
+            # Bake and Compose files above that name build contexts (DL3006 reads them).
+            parts += named_contexts.stamp(Path(path).parent)
+        contexts = reads_context if _COPIES.search(text) else []
         if contexts:
             where = (Path(path).parent, tuple(contexts), self.folder(folder_setting))
             if where not in self._context_stamps:
