@@ -162,10 +162,13 @@ MANIFESTS = frozenset(
 
 #: Folders whose Dockerfiles build images for development, tests or documentation, which
 #: are not shipped and often compile at run time (a fuzzing server, `make installcheck`).
-_DEVELOPMENT_FOLDERS = frozenset({".devcontainer", "dev", "test", "tests", "fuzz", "docs"})
-#: ``Dockerfile.dev``, ``dev.Dockerfile``, ``Dockerfile-test``...
+_DEVELOPMENT_FOLDERS = frozenset(
+    {".devcontainer", "dev", "test", "tests", "testing", "e2e", "fuzz", "docs"}
+)
+#: ``Dockerfile.dev``, ``dev.Dockerfile``, ``Dockerfile-test``, ``Dockerfile.proptests``...
 _DEVELOPMENT_NAME = LazyPattern(
-    r"(?:^|[.\-_])(?:dev|devel|development|devcontainer|test|tests)(?:[.\-_]|$)"
+    r"(?:^|[.\-_])(?:dev|devel|development|devcontainer"
+    r"|(?:unit|prop|integration|smoke|e2e)?tests?|testing|e2e|fuzz|fuzzing)(?:[.\-_]|$)"
 )
 
 
@@ -224,8 +227,8 @@ class BuildToolsInFinalImage(Rule):
     `pom.xml`...). Toolchain, CI and base images ship their tools on purpose and are
     skipped; so are images for development, tests and documentation, which are not shipped
     and often compile at run time: Dockerfiles under a `.devcontainer`, `dev`, `test`,
-    `tests`, `fuzz` or `docs` folder, or named for it (`Dockerfile.dev`, `dev.Dockerfile`,
-    `Dockerfile.test`).
+    `tests`, `testing`, `e2e`, `fuzz` or `docs` folder, or named for it (`Dockerfile.dev`,
+    `dev.Dockerfile`, `Dockerfile.test`, `Dockerfile.proptests`, `fuzz.Dockerfile`).
 
     ## Why is this bad?
     A compiler and its headers are needed to build, not to run: `build-essential` alone adds

@@ -85,6 +85,11 @@ def test_dk204_skips_dev_containers(tmp_path: Path) -> None:
         ("dev.Dockerfile", True),
         ("docs/Dockerfile", True),
         ("Dockerfile.devcontainer", True),
+        # Round 14: a property-test harness image.
+        ("Dockerfile.proptests", True),
+        ("ci/e2e/Dockerfile", True),
+        ("Dockerfile.latest", False),
+        ("contest/Dockerfile", False),
         ("src/Api/Dockerfile", False),
         ("Dockerfile.production", False),
         ("devops/Dockerfile", False),
