@@ -394,6 +394,12 @@ def test_walks_leave_out_dockerfile_templates_with_template_markup(project: Path
     write(project / "balena" / "Dockerfile.template", "FROM balenalib/%%BALENA_ARCH%%-debian\n")
     # Round 14: a generator script fills paradedb's @@PG_VERSION_MAJOR@@.
     write(project / "gen" / "Dockerfile.template", "FROM postgres:@@PG_VERSION_MAJOR@@-trixie\n")
+    # Round 16: docker-postgis's update.sh fills %%PG_MAJOR%% (balena's own names only: linted).
+    write(project / "pg" / "Dockerfile.template", "FROM postgres:%%PG_MAJOR%%-alpine\n")
+    write(
+        project / "mixed" / "Dockerfile.template",
+        "FROM balenalib/%%BALENA_ARCH%%-debian:%%DEBIAN%%\n",
+    )
     assert sorted(set(_walked("."))) == ["Dockerfile", "balena/Dockerfile.template"]
     # A named file is linted all the same.
     assert set(_walked("jq/Dockerfile.template")) == {"jq/Dockerfile.template"}

@@ -130,10 +130,11 @@ _TEMPLATE_SNIFF_BYTES = 64 * 1024
 
 
 def _holds_template_markup(path: Path) -> bool:
-    """A ``Dockerfile.template`` with ``{{ }}`` markup (docker-library's jq templates) or
-    ``@@NAME@@`` placeholders (filled by a generator script, paradedb's) is not a Dockerfile
-    until rendered; balena's, with ``%%BALENA_MACHINE_NAME%%``, which balena builds as it is,
-    is linted."""
+    """A ``Dockerfile.template`` with ``{{ }}`` markup (docker-library's jq templates), or
+    ``@@NAME@@`` or ``%%NAME%%`` placeholders (filled by a generator script: paradedb's,
+    docker-postgis's ``%%PG_MAJOR%%``) is not a Dockerfile until rendered; balena's, whose
+    placeholders are all balena's own (``%%BALENA_MACHINE_NAME%%``, ``%%RESIN_ARCH%%``) and
+    which balena builds as it is, is linted."""
     if not path.name.endswith(".template"):
         return False
     try:
@@ -141,10 +142,15 @@ def _holds_template_markup(path: Path) -> bool:
             head = stream.read(_TEMPLATE_SNIFF_BYTES)
     except OSError:
         return False
-    return (b"{{" in head and b"}}" in head) or _AT_PLACEHOLDER.search(head) is not None
+    if (b"{{" in head and b"}}" in head) or _AT_PLACEHOLDER.search(head) is not None:
+        return True
+    return any(not name.startswith(_BALENA_PREFIXES) for name in _PERCENT_PLACEHOLDER.findall(head))
 
 
 _AT_PLACEHOLDER = LazyPattern(rb"@@[A-Za-z_][A-Za-z0-9_]*@@")
+_PERCENT_PLACEHOLDER = LazyPattern(rb"%%([A-Za-z_][A-Za-z0-9_]*)%%")
+#: The placeholders balena fills in when it builds a ``Dockerfile.template`` itself.
+_BALENA_PREFIXES = (b"BALENA_", b"RESIN_")
 
 
 #: A pattern that only names files (``*.orig``, ``Dockerfile~``): no folder part, negation,
