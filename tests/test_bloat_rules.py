@@ -522,6 +522,19 @@ def test_dl3006_a_named_build_context_is_no_image(tmp_path: Path, name: str, tex
     assert findings("DL3006", tmp_path, dockerfile, name="app/Dockerfile") == [2]
 
 
+def test_dk201_a_path_the_ignore_file_keeps_out_was_not_copied(tmp_path: Path) -> None:
+    # dawarich: `.dockerignore` has /tmp, the RUNs make tmp/; `../` sources are the context's.
+    make(tmp_path, "Gemfile", "vendor/javascript/x.js", "tmp/cache/x", ignore="/tmp\n.git\n")
+    text = (
+        "FROM ruby:3.4\nWORKDIR /app\nCOPY ../Gemfile ../vendor ./\nCOPY ../. ./\n"
+        "RUN mkdir -p tmp/pids && chmod -R 777 tmp\n"
+    )
+    assert findings("DK201", tmp_path, text) == []
+    # An exception brings files under tmp/ back into the context: they were copied.
+    (tmp_path / ".dockerignore").write_text("/tmp\n!/tmp/cache\n", encoding="utf-8")
+    assert findings("DK201", tmp_path, text) == [5]
+
+
 CARGO_CHEF = """FROM rust:1.82 AS builder
 WORKDIR /app
 COPY --from=planner /app/recipe.json recipe.json

@@ -693,10 +693,10 @@ def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
         for written in copy.written:
             found = relation(path, written.path)
             if found is Relation.SAME and written.kind is not Kind.DIR:
-                candidate = context / written.source.strip("/")
+                candidate = context / in_context(written.source)
             elif found is Relation.INSIDE and written.kind is not Kind.FILE:
                 inside = path[len(written.path.rstrip("/")) :].lstrip("/")
-                candidate = context / written.source.strip("/") / inside
+                candidate = context / in_context(written.source) / inside
             else:
                 continue
             return candidate if candidate.is_file() else None
@@ -706,8 +706,11 @@ def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
 def context_shows_unwritten(ctx: LintContext, copy: Copy, written: Written, path: str) -> bool:
     """The build context, when at hand, shows that ``copy`` put nothing at ``path`` (absolute,
     inside what ``written`` names): its named source is a file, or a folder without that path.
-    The whole context (``COPY . .``), a source the context does not hold, a glob, or a copy
-    from another stage or image proves nothing."""
+    Or the ignore file keeps that path out (``/tmp`` in ``.dockerignore``, for any copy of
+    the context, the whole one too). Otherwise the whole context (``COPY . .``), a source the
+    context does not hold, a glob, or a copy from another stage or image proves nothing."""
+    if _ignored_inside(ctx, copy, written, path):
+        return True
     source = _named_source(ctx, copy, written, path)
     if source is None:
         return False
@@ -718,6 +721,29 @@ def context_shows_unwritten(ctx: LintContext, copy: Copy, written: Written, path
         return False  # a folder's contents land in the destination itself, not under its name
     inside = path[len(written.path.rstrip("/")) :].lstrip("/")
     return not (source / inside).exists() and not (source / inside).is_symlink()
+
+
+def _ignored_inside(ctx: LintContext, copy: Copy, written: Written, path: str) -> bool:
+    """The ignore file keeps out of the context the path the copy would have put at ``path``
+    (and no ``!`` exception brings anything under it back)."""
+    if copy.from_stage is not None or copy.step.keyword != "COPY" or is_glob(written.source):
+        return False
+    if written.kind is Kind.FILE or written.path != copy.dest:
+        return False
+    if relation(path, written.path) is not Relation.INSIDE:
+        return False
+    context = build_context(ctx)
+    matcher = matcher_of(ignore_patterns(ctx, context))
+    if matcher is None:
+        return False
+    inside = path[len(written.path.rstrip("/")) :].lstrip("/")
+    relative = posixpath.normpath(posixpath.join(in_context(written.source), inside))
+    if not matcher.matches(relative):
+        return False
+    return not any(
+        pattern.exclusion and (str(pattern) + "/").startswith(relative.split("/")[0] + "/")
+        for pattern in matcher.patterns
+    )
 
 
 def context_shows_folder(ctx: LintContext, copy: Copy, written: Written, path: str) -> bool:
@@ -741,15 +767,21 @@ def _named_source(
         return None
     if written.kind is Kind.FILE or relation(path, written.path) is not Relation.INSIDE:
         return None
-    if not whole and posixpath.normpath(written.source.strip("/") or ".") == ".":
+    if not whole and in_context(written.source) == ".":
         # The whole context: that the guessed context is the real one is not shown by a named
         # source found in it, so its absence of a path proves nothing.
         return None
     context = build_context(ctx)
     if context is None:
         return None
-    source = context / written.source.strip("/")
+    source = context / in_context(written.source)
     return source if source.exists() else None
+
+
+def in_context(source: str) -> str:
+    """A COPY source as a path relative to the build context's root: BuildKit resolves it
+    from the root and no ``..`` climbs out (``COPY ../vendor ./`` copies ``vendor``)."""
+    return posixpath.normpath("/" + source).lstrip("/") or "."
 
 
 def inferred_context(ctx: LintContext, folder: Path) -> Path:
