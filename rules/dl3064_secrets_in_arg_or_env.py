@@ -57,7 +57,9 @@ KEY_KINDS = frozenset(
 NOT_SECRET = frozenset(
     {
         "dir",
+        "disable",
         "disabled",
+        "enable",
         "enabled",
         "expires",
         "expiry",
@@ -72,11 +74,13 @@ NOT_SECRET = frozenset(
         "plugin",
         "public",
         "size",
+        "skip",
         "timeout",
         "ttl",
         "type",
         "uri",
         "url",
+        "use",
         "version",
     }
 )
@@ -210,7 +214,8 @@ class SecretsInArgOrEnv(Rule):
 
     and no word says the variable is *about* a secret: `public`, `file`, `version` (BuildKit's
     allow-list), `path`, `dir`, `url`, `uri`, `endpoint`, `name`, `type`, `method`, `mode`,
-    `plugin`, `enabled`, `disabled`, `length`, `size`, `timeout`, `ttl`, `expiry`, `expires`.
+    `plugin`, `enabled`, `disabled`, `enable`, `disable`, `use`, `skip` (switches:
+    `AUTH_PROVIDER_USE_ID_TOKEN`), `length`, `size`, `timeout`, `ttl`, `expiry`, `expires`.
     `AWS_ACCESS_KEY_ID` is always reported;
     `APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE` (a switch apt-key reads) never is, nor is `pass`
     after `proxy`, `uwsgi`, `fastcgi`, `scgi`, `grpc` or `memcached` (nginx's `*_pass`

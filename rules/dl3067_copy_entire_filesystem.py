@@ -12,7 +12,9 @@ class CopyEntireFilesystem(Rule):
     ## What it does
     Flags a `COPY --from=...` with `/` among its sources and `/` as its destination. Not
     when the source is built `FROM scratch` in the same file, or is an image made to be
-    copied so (`tonistiigi/xx`, BuildKit's cross-compilation helpers).
+    copied so (`tonistiigi/xx`, BuildKit's cross-compilation helpers; Docker's binaries
+    images `docker/buildx-bin`, `docker/compose-bin`, `gloursdocker/docker`, which hold the
+    programs alone).
 
     ## Why is this bad?
     The whole filesystem of the source, package databases, `/etc/passwd` and caches
@@ -80,8 +82,18 @@ class CopyEntireFilesystem(Rule):
 
 
 #: Images built FROM scratch to be copied whole into a build stage (`COPY --from=xx / /`):
-#: tonistiigi/xx, BuildKit's cross-compilation helpers, is used so by its documentation.
-SCRATCH_HELPERS = frozenset({"tonistiigi/xx"})
+#: tonistiigi/xx, BuildKit's cross-compilation helpers, is used so by its documentation; Docker's
+#: binaries images (the CLI, Compose, Buildx: docker/awesome-compose copies gloursdocker/docker
+#: into its dev-envs stages) hold the programs alone.
+SCRATCH_HELPERS = frozenset(
+    {
+        "tonistiigi/xx",
+        "gloursdocker/docker",
+        "gloursdocker/docker-binaries",
+        "docker/buildx-bin",
+        "docker/compose-bin",
+    }
+)
 
 
 def _repository(image: str) -> str:

@@ -458,6 +458,20 @@ def test_sc1075_only_where_elif_would_mean_the_same(program: str) -> None:
     assert [f.line for f in check(text, program) if f.code == "SC1075"] == [3]
 
 
+def test_sc2071_not_where_the_comparison_is_with_text(program: str) -> None:
+    # Precision round 16 (neon): PG_VERSION is v14...v17, compared as text on purpose.
+    text = dockerfile(
+        """
+        FROM debian:12
+        ARG PG_VERSION
+        SHELL ["/bin/bash", "-c"]
+        RUN if [[ "${PG_VERSION:?}" < "v17" ]]; then echo old; fi
+        RUN if [[ "${PG_VERSION:?}" < 17 ]]; then echo old; fi
+        """
+    )
+    assert [f.line for f in check(text, program) if f.code == "SC2071"] == [5]
+
+
 def test_fixes_map_back_to_the_dockerfile(program: str) -> None:
     text = dockerfile(
         """

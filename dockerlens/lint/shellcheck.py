@@ -26,7 +26,9 @@ shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
   print one word; nor SC2086 in a package manager's words (``apt-get install $buildDeps``,
   ``apt-mark manual $savedAptMark``: splitting the list is the point); nor SC1010 on
   ``mix do ...`` (a subcommand, not the keyword); nor SC1075
-  (``else if``) where the ``else`` branch runs more than the nested ``if``; and template
+  (``else if``) where the ``else`` branch runs more than the nested ``if``; nor SC2071 where
+  ``<``/``>`` compares with text (``[[ "$PG_VERSION" < "v17" ]]``: the ``NAME=1`` declaration
+  made ShellCheck take the variable for a number); and template
   placeholders such as Maven's ``${pkg.name}``, which no shell expands, are read as plain words;
 * the scripts of the whole run (every file) are deduplicated and checked by as few ShellCheck
   processes as there are cores, each given a share of similar size.
@@ -748,6 +750,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code == "SC1075" and _else_holds_more_than_the_if(script, where[0], where[1]):
         return None
+    if code == "SC2071" and _compares_with_text(script, where[0], where[1]):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -886,6 +890,29 @@ def _do_is_a_subcommand(script: Script, line: int, column: int) -> bool:
         and command.args[:1] == ("do",)
         for command in _commands(script.text)
     )
+
+
+def _compares_with_text(script: Script, line: int, column: int) -> bool:
+    """SC2071 (``<`` is for strings, use ``-lt``) where the other side is text, not a number
+    (``[[ "$PG_VERSION" < "v17" ]]``): a string comparison is meant. ShellCheck took the
+    variable for a number only because the script declares each ARG as ``NAME=1``."""
+    offset = _offset(script, line, column)
+    if offset is None:
+        return False
+    node = parse_shell(script.text).tree.root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type != "binary_expression":
+        node = node.parent
+    if node is None:
+        return False
+    for operand in node.named_children:
+        if operand.type not in ("word", "string", "raw_string"):
+            continue
+        if any(child.is_named and child.type != "string_content" for child in operand.children):
+            continue  # holds an expansion: its value is not written here
+        text = (operand.text or b"").decode("utf-8", "replace").strip("\"'")
+        if text and not text.lstrip("-").isdigit():
+            return True
+    return False
 
 
 def _else_holds_more_than_the_if(script: Script, line: int, column: int) -> bool:
