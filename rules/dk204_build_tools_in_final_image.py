@@ -4,6 +4,7 @@ import contextlib
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 from dockerlens.lazyre import LazyPattern
@@ -185,6 +186,19 @@ def _development_image(path: str) -> bool:
     return bool(_DEVELOPMENT_FOLDERS.intersection(folders)) or bool(_DEVELOPMENT_NAME.search(name))
 
 
+#: Suffixes of a production variant beside a Dockerfile (``Dockerfile.server.production``).
+_PRODUCTION_SUFFIXES = (".production", ".prod", "-production", "-prod", "_production", "_prod")
+
+
+def _has_production_variant(path: str) -> bool:
+    """A production variant lies beside the Dockerfile (``Dockerfile.server`` and
+    ``Dockerfile.server.production``): this one is the development image."""
+    if path in ("", "-", "<stdin>"):
+        return False
+    here = Path(path)
+    return any(here.with_name(here.name + suffix).is_file() for suffix in _PRODUCTION_SUFFIXES)
+
+
 def builds_application(ctx: LintContext) -> bool:
     """The image runs an application built from the context: it sets a `CMD` or
     `ENTRYPOINT`, and copies in the whole context, a source directory or a dependency
@@ -228,7 +242,9 @@ class BuildToolsInFinalImage(Rule):
     skipped; so are images for development, tests and documentation, which are not shipped
     and often compile at run time: Dockerfiles under a `.devcontainer`, `dev`, `test`,
     `tests`, `testing`, `e2e`, `fuzz` or `docs` folder, or named for it (`Dockerfile.dev`,
-    `dev.Dockerfile`, `Dockerfile.test`, `Dockerfile.proptests`, `fuzz.Dockerfile`).
+    `dev.Dockerfile`, `Dockerfile.test`, `Dockerfile.proptests`, `fuzz.Dockerfile`), or
+    with a production variant beside them (`Dockerfile.server` next to
+    `Dockerfile.server.production`).
 
     ## Why is this bad?
     A compiler and its headers are needed to build, not to run: `build-essential` alone adds
@@ -299,7 +315,7 @@ class BuildToolsInFinalImage(Rule):
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         if len(ctx.stages) != 1 or step.instruction.sub_cmd is not None:
             return
-        if _development_image(ctx.path):
+        if _development_image(ctx.path) or _has_production_variant(ctx.path):
             return
         if self._application is None:
             self._application = builds_application(ctx)

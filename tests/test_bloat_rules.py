@@ -101,6 +101,13 @@ def test_dk204_skips_development_test_and_docs_images(
     assert findings("DK204", tmp_path, APP_WITH_GCC, name=name) == ([] if skipped else [3])
 
 
+def test_dk204_skips_an_image_with_a_production_variant_beside_it(tmp_path: Path) -> None:
+    # Round 16 (your_spotify): Dockerfile.server is the dev image, .production ships.
+    assert findings("DK204", tmp_path, APP_WITH_GCC, name="Dockerfile.server") == [3]
+    (tmp_path / "Dockerfile.server.production").write_text(APP_WITH_GCC, encoding="utf-8")
+    assert findings("DK204", tmp_path, APP_WITH_GCC, name="Dockerfile.server") == []
+
+
 def test_dk204_folders_above_the_working_directory_do_not_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
