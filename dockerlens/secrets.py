@@ -163,6 +163,21 @@ _PRIVATE_KEY = LazyPattern(
     rb"-----BEGIN (RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----"
     rb"[\r\n]+(?:[A-Za-z0-9-]+: [^\r\n]*[\r\n]+)*[A-Za-z0-9+/=]{20}"
 )
+_PEM_BLOCK = LazyPattern(rb"-----BEGIN ([A-Z0-9 ]+)-----")
+#: PEM blocks anyone may hold: keys to verify with, certificates, revocation lists, DH groups.
+_PUBLIC_PEM = frozenset(
+    {b"PUBLIC KEY", b"RSA PUBLIC KEY", b"CERTIFICATE", b"TRUSTED CERTIFICATE", b"X509 CRL",
+     b"DH PARAMETERS", b"PGP PUBLIC KEY BLOCK", b"CERTIFICATE REQUEST"}
+)  # fmt: skip
+
+
+def public_pem_only(data: bytes) -> bool:
+    """``data`` holds PEM blocks and every one is public (``BEGIN PUBLIC KEY``, a
+    certificate): a ``homebrew-1.pem`` that verifies signatures is no secret."""
+    blocks = _PEM_BLOCK.findall(data)
+    return bool(blocks) and all(block in _PUBLIC_PEM for block in blocks)
+
+
 _PUTTY = LazyPattern(rb"^PuTTY-User-Key-File-\d: ", re.MULTILINE)
 #: (kind, literals, pattern) of tokens known by their shape. Each pattern needs enough random
 #: characters that a word or an identifier cannot match; it runs only on data that holds one of

@@ -27,6 +27,7 @@ from dockerlens.secrets import (
     holds_credential,
     names_an_example,
     placeholders_only,
+    public_pem_only,
     secret_kind,
 )
 
@@ -35,6 +36,8 @@ _PRUNE = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".to
 _MAX_DEPTH = 4
 _MAX_ENTRIES = 5000
 _MAX_SETTINGS_BYTES = 64 * 1024
+#: Key files whose PEM blocks tell a public key or a certificate from a private key.
+_PEM_SUFFIXES = (".pem", ".key", ".crt", ".cer")
 
 
 def context_secrets(
@@ -95,17 +98,20 @@ def context_secrets(
 def settings_only(path: Path) -> bool:
     """``path`` is an ``.npmrc``, ``.pypirc`` or ``.netrc`` that can be read and holds no
     credential, a dotenv file giving no secret-named variable a value, or a ``secrets.yml``
-    whose secrets are ``{{ }}`` placeholders (a file that cannot be read is judged by its
-    name)."""
+    whose secrets are ``{{ }}`` placeholders, or a ``.pem``/``.key`` whose PEM blocks are all
+    public (a public key, a certificate) (a file that cannot be read is judged by its name)."""
     dotenv = path.name.startswith(".env") or path.name.endswith(".env")
     templated = path.name in TEMPLATED_SECRET_FILES
-    if path.name not in SETTINGS_FILES and not dotenv and not templated:
+    pem = path.name.endswith(_PEM_SUFFIXES)
+    if path.name not in SETTINGS_FILES and not dotenv and not templated and not pem:
         return False
     try:
         with path.open("rb") as stream:
             data = stream.read(_MAX_SETTINGS_BYTES)
     except OSError:
         return False
+    if pem:
+        return public_pem_only(data)
     if dotenv:
         return not env_holds_secret(data)
     if templated:
@@ -126,7 +132,8 @@ class SecretCopiedIntoLayer(Rule):
 
     - private keys: `id_rsa`, `id_ed25519`..., `*.key`, `*.p12`/`*.pfx`/`*.jks` key stores,
       and `*.pem` files unless the name says certificate (`cert.pem`, `ca.pem`,
-      `fullchain.pem`, `truststore.jks`);
+      `fullchain.pem`, `truststore.jks`) or, in the build context at hand, every PEM block
+      of the file is public (`BEGIN PUBLIC KEY`, `BEGIN CERTIFICATE`);
     - credentials: `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`, `.aws/credentials`,
       `.docker/config.json`, `.pgpass`, `kubeconfig`, `.ssh`, `credentials.json`,
       `service-account.json`, `secrets.yaml`...;

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.layers import NO_CONTEXT
 from dockerlens.lint.named_contexts import named_contexts
 from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
+
+#: Image names a build argument's default gives to say "pass one" (VictoriaMetrics's
+#: ``ARG root_image=non-existing``): no build pulls them.
+_PLACEHOLDER = LazyPattern(
+    r"^(?:non-?exist(?:ing|ent)|not-?set|unset|undefined|required|must-be-set|missing"
+    r"|placeholder|change-?me|to-?be-?set|override-?me|none|null)$",
+    re.IGNORECASE,
+)
 
 
 class UntaggedBaseImage(Rule):
@@ -49,7 +59,9 @@ class UntaggedBaseImage(Rule):
     `FROM ${REGISTRY}/python` still fails, since the image name carries no tag whatever the
     registry is.
 
-    Nor is a name that a `docker-bake.hcl` (`.json`, `.override.*`) gives a build context
+    Nor is a build argument's default that says "pass one" (`ARG root_image=non-existing`,
+    `=unset`, `=required`, `=placeholder`...): no build pulls it. Nor is a name that a
+    `docker-bake.hcl` (`.json`, `.override.*`) gives a build context
     (`contexts = { php-base = "docker-image://php:8.4-zts" }`), or a Compose file its
     `additional_contexts`, in the Dockerfile's folder or a folder above it up to the
     repository root: `FROM php-base` then names that context, and a tag would break the match.
@@ -75,6 +87,8 @@ class UntaggedBaseImage(Rule):
         last = base.rsplit("/", 1)[-1]
         if "$" in last or ":" in last:
             return  # a tag (or what may become one) is there
+        if base != stage.base_text and _PLACEHOLDER.search(last):
+            return  # `ARG root_image=non-existing`: a default that says "pass one"
         if ctx.path not in NO_CONTEXT and base in named_contexts(ctx.path):
             return  # bake's `contexts` or Compose's `additional_contexts` says what it is
         message = None

@@ -542,6 +542,21 @@ def test_dk201_a_path_the_ignore_file_keeps_out_was_not_copied(tmp_path: Path) -
     assert findings("DK201", tmp_path, text) == [5]
 
 
+def test_dk209_a_pem_holding_only_a_public_key_is_no_secret(tmp_path: Path) -> None:
+    # Round 16 (Homebrew): api/homebrew-1.pem verifies the API's signatures.
+    pem = tmp_path / "api" / "homebrew-1.pem"
+    pem.parent.mkdir()
+    pem.write_text(
+        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOC\n-----END PUBLIC KEY-----\n"
+    )
+    text = "FROM debian:12\nCOPY api/homebrew-1.pem /opt/\n"
+    assert findings("DK209", tmp_path, text) == []
+    pem.write_text(
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
+    )
+    assert findings("DK209", tmp_path, text) == [2]
+
+
 CARGO_CHEF = """FROM rust:1.82 AS builder
 WORKDIR /app
 COPY --from=planner /app/recipe.json recipe.json

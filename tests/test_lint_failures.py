@@ -375,6 +375,8 @@ EXCLUDED_BY_DEFAULT = [
     "Dockerfile.swp",
     "app.Dockerfile.tmpl",
     "Dockerfile.erb",
+    # Round 16 (growthbook): a fragment a workflow appends with `cat`.
+    "preview/Dockerfile.append",
     "vendor/github.com/acme/tool/Dockerfile",
     "third/vendor/Dockerfile",
 ]

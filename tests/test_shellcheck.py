@@ -363,6 +363,22 @@ def test_sc2291_not_on_the_indentation_of_continuation_lines(program: str) -> No
     assert [(f.line, marked(text, f)) for f in found] == [(4, "echo a    b")]
 
 
+def test_sc2291_spaces_inside_quotes_do_not_count(program: str) -> None:
+    # Round 16 (ejabberd): `echo -e \` then an indented quoted script with its own indentation.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN echo -e \\
+                "#!/bin/sh \\
+                \\n    if true \\
+                \\n    then echo x; fi" > /run.sh \\
+         && echo a    "b  c"
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2291"]
+    assert [f.line for f in found] == [6]
+
+
 def test_sc2164_not_on_a_cd_that_ends_the_script(program: str) -> None:
     # Seen in the held-out precision sample of round 8 (docs/lint.md): `&& cd /tools` last in
     # the RUN; its failure is the RUN's exit status and nothing runs after it.

@@ -42,6 +42,8 @@ DEFAULT_EXCLUDE = (
     "*.tmpl",
     "*.tpl",
     "*.erb",
+    "*.append",
+    "*.prepend",
     "*.orig",
     "*.rej",
     "*.bak",

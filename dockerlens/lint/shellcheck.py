@@ -945,7 +945,33 @@ def _spaces_from_continuations(script: Script, where: tuple[int, int, int, int])
     seams = [segment.column for segment in script.lines[body_line][1:]]
     text = script.text.split("\n")[line - 1][column - 1 : end_column - 1]
     runs = [(column - 1 + m.start(), column - 1 + m.end()) for m in _REPEATED_SPACES.finditer(text)]
+    # Spaces inside quotes are kept as written: ShellCheck does not mean them.
+    quoted = _quoted_ranges(script.text)
+    whole_line = script.text.split("\n")[line - 1]
+    line_start = _offset(script, line, 1) or 0
+
+    def byte(index: int) -> int:
+        return line_start + len(whole_line[:index].encode())
+
+    runs = [
+        (a, b)
+        for a, b in runs
+        if not any(start <= byte(a) and byte(b) <= end for start, end in quoted)
+    ]
     return bool(runs) and all(any(a < seam < b for seam in seams) for a, b in runs)
+
+
+def _quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """Byte ranges of the script's quoted strings (``"..."``, ``'...'``)."""
+    found = []
+    stack = [parse_shell(text).tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in ("string", "raw_string", "ansi_c_string"):
+            found.append((node.start_byte, node.end_byte))
+            continue
+        stack.extend(node.children)
+    return found
 
 
 def _written_for_a_later_shell(script: Script, line: int, column: int) -> bool:
