@@ -73,6 +73,8 @@ from dockerlens.shell import Command, parse_shell
 if TYPE_CHECKING:
     import subprocess
 
+    import tree_sitter
+
 
 class ScriptMemo(Protocol):
     """ShellCheck's comments per script text, kept by the caller between runs (the language
@@ -892,16 +894,23 @@ def _do_is_a_subcommand(script: Script, line: int, column: int) -> bool:
     )
 
 
+def _enclosing(script: Script, line: int, column: int, kind: str) -> tree_sitter.Node | None:
+    """The innermost syntax node of type ``kind`` around ShellCheck's line and column."""
+    offset = _offset(script, line, column)
+    if offset is None:
+        return None
+    root = parse_shell(script.text).tree.root_node
+    node: tree_sitter.Node | None = root.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type != kind:
+        node = node.parent
+    return node
+
+
 def _compares_with_text(script: Script, line: int, column: int) -> bool:
     """SC2071 (``<`` is for strings, use ``-lt``) where the other side is text, not a number
     (``[[ "$PG_VERSION" < "v17" ]]``): a string comparison is meant. ShellCheck took the
     variable for a number only because the script declares each ARG as ``NAME=1``."""
-    offset = _offset(script, line, column)
-    if offset is None:
-        return False
-    node = parse_shell(script.text).tree.root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type != "binary_expression":
-        node = node.parent
+    node = _enclosing(script, line, column, "binary_expression")
     if node is None:
         return False
     for operand in node.named_children:
@@ -919,12 +928,7 @@ def _else_holds_more_than_the_if(script: Script, line: int, column: int) -> bool
     """SC1075 (``else if`` should be ``elif``) where the ``else`` branch runs more than the
     nested ``if`` (``else if ...; fi && make; fi``): the nesting is meant, and ``elif`` would
     change what runs."""
-    offset = _offset(script, line, column)
-    if offset is None:
-        return False
-    node = parse_shell(script.text).tree.root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type != "else_clause":
-        node = node.parent
+    node = _enclosing(script, line, column, "else_clause")
     if node is None:
         return False
     body = [child for child in node.children if child.is_named and child.type != "comment"]
