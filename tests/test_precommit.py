@@ -18,12 +18,16 @@ tests are never skipped: pre-commit is in the ``test`` extra.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
+
+from dockerlens.lint.discover import NOT_DOCKERFILE_SUFFIXES, is_dockerfile_name
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The first run installs the checkout and its dependencies: minutes on a slow machine.
@@ -136,6 +140,7 @@ def test_hook_fails_on_a_problem_and_names_the_rule(
             # Not Dockerfiles: left alone.
             "Dockerfile.dockerignore": "FROM debian:latest\n",
             "notes.txt": "FROM debian:latest\n",
+            "man/Dockerfile.5.md": "FROM debian:latest\n",
         },
         env,
     )
@@ -148,6 +153,16 @@ def test_hook_fails_on_a_problem_and_names_the_rule(
         assert name in output, f"{name} not linted\n{_show(result)}"
     assert "Dockerfile.dockerignore" not in output, _show(result)
     assert "notes.txt" not in output, _show(result)
+    assert "Dockerfile.5.md" not in output, _show(result)
+
+
+def test_the_hook_leaves_out_the_suffixes_folder_walks_leave_out() -> None:
+    hook = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))[0]
+    exclude = re.compile(hook["exclude"])
+    for suffix in NOT_DOCKERFILE_SUFFIXES:
+        assert exclude.search(f"docs/Dockerfile.{suffix}"), suffix
+        assert not is_dockerfile_name(f"Dockerfile.{suffix}"), suffix
+    assert not exclude.search("Dockerfile.dev") and is_dockerfile_name("Dockerfile.dev")
 
 
 def test_hook_passes_on_a_clean_dockerfile(

@@ -56,9 +56,20 @@ DEFAULT_EXCLUDE = (
 Excluded = Callable[[Path, bool], bool]
 
 
+#: Suffixes of documents, data and other languages: ``Dockerfile.5.md`` (docker/cli's man
+#: page for the format) is no Dockerfile, nor is ``Dockerfile.dockerignore`` (BuildKit's
+#: per-Dockerfile ignore file).
+NOT_DOCKERFILE_SUFFIXES = frozenset(
+    {
+        "dockerignore", "md", "markdown", "rst", "txt", "adoc", "asciidoc", "html", "htm",
+        "pdf", "png", "jpg", "jpeg", "gif", "svg", "json", "yaml", "yml", "toml", "xml",
+        "go", "py", "rs", "js", "ts", "rb", "java", "sh", "ps1", "bat", "diff", "patch", "log",
+    }
+)  # fmt: skip
+
+
 def is_dockerfile_name(name: str) -> bool:
-    # Dockerfile.dockerignore is BuildKit's per-Dockerfile ignore file, not a Dockerfile.
-    if name.endswith(".dockerignore"):
+    if "." in name and name.rsplit(".", 1)[1].lower() in NOT_DOCKERFILE_SUFFIXES:
         return False
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in PATTERNS)
 

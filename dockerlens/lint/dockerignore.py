@@ -22,7 +22,7 @@ The public API::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from dockerlens.paths import clean
@@ -284,12 +284,25 @@ def ignore_file_above(context: Path) -> Path | None:
     """The nearest folder above ``context``, up to the repository root (a folder holding
     ``.git``) or the working directory, that holds a ``.dockerignore``: a sign the Dockerfile
     may be built from there instead."""
-    here = Path.cwd().resolve()
-    for level, parent in enumerate(context.resolve().parents):
-        if level >= CONTEXT_LEVELS:
-            break
+    for parent in folders_above(context):
         if (parent / ".dockerignore").is_file():
             return parent
-        if (parent / ".git").exists() or parent == here:
-            break
     return None
+
+
+def folders_above(folder: Path, *, include_self: bool = False) -> Iterator[Path]:
+    """The folders above ``folder`` (and ``folder`` first, with ``include_self``) a build of a
+    Dockerfile in it may start from: up to :data:`CONTEXT_LEVELS` of them, ending at the
+    repository root (a folder holding ``.git``) or the working directory."""
+    here = Path.cwd().resolve()
+    start = folder.resolve()
+    if include_self:
+        yield start
+        if (start / ".git").exists() or start == here:
+            return
+    for level, parent in enumerate(start.parents):
+        if level >= CONTEXT_LEVELS:
+            return
+        yield parent
+        if (parent / ".git").exists() or parent == here:
+            return

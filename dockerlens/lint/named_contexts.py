@@ -14,7 +14,8 @@ import os
 import re
 from pathlib import Path
 
-from dockerlens.lint.dockerignore import CONTEXT_LEVELS
+from dockerlens.lazyre import LazyPattern
+from dockerlens.lint.dockerignore import folders_above
 
 BAKE_FILES = (
     "docker-bake.hcl",
@@ -27,32 +28,27 @@ COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-co
 _MAX_BYTES = 512 * 1024
 
 #: ``contexts = { php-base = "docker-image://..." }`` in HCL, ``"contexts": {...}`` in JSON.
-_BAKE_BLOCK = re.compile(r"""["']?\bcontexts["']?\s*[=:]\s*\{""")
+_BAKE_BLOCK = LazyPattern(r"""["']?\bcontexts["']?\s*[=:]\s*\{""")
 #: One ``name = value`` (HCL) or ``"name": value`` (JSON) entry of the block.
-_BAKE_ENTRY = re.compile(
+_BAKE_ENTRY = LazyPattern(
     r"""[\s,]*(?:"([^"]+)"|([A-Za-z0-9][\w.-]*))\s*[=:]\s*(?:"(?:[^"\\]|\\.)*"|[^,\n]*)"""
 )
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_STRING = LazyPattern(r'"(?:[^"\\]|\\.)*"')
 #: Compose: ``additional_contexts:`` then ``name: value`` lines or ``- name=value`` items.
-_COMPOSE_BLOCK = re.compile(r"^([ \t]*)additional_contexts:[ \t]*\n((?:\1[ \t]+\S.*\n?)+)", re.M)
-_COMPOSE_KEY = re.compile(r"""^[ \t]+(?:-[ \t]*)?["']?([A-Za-z0-9][\w.-]*)["']?[ \t]*[:=]""", re.M)
+_COMPOSE_BLOCK = LazyPattern(r"^([ \t]*)additional_contexts:[ \t]*\n((?:\1[ \t]+\S.*\n?)+)", re.M)
+_COMPOSE_KEY = LazyPattern(r"""^[ \t]+(?:-[ \t]*)?["']?([A-Za-z0-9][\w.-]*)["']?[ \t]*[:=]""", re.M)
 
 
 def files_above(folder: Path) -> list[Path]:
     """The bake and Compose files in ``folder`` (a Dockerfile's) and above it that a build of
     the Dockerfile may be started from."""
-    here = Path.cwd().resolve()
     found: list[Path] = []
-    current = folder.resolve()
-    for _ in range(CONTEXT_LEVELS + 1):
+    for current in folders_above(folder, include_self=True):
         try:
             names = set(os.listdir(current))
         except OSError:
-            names = set()
+            continue
         found += [current / name for name in (*BAKE_FILES, *COMPOSE_FILES) if name in names]
-        if ".git" in names or current == here or current.parent == current:
-            break
-        current = current.parent
     return found
 
 
