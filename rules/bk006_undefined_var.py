@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
-from dockerlens.lint.stages import possible_ancestors, possible_bases
+from dockerlens.lint.stages import inherited_names, possible_bases
 from dockerlens.lint.suggest import suggest
 from dockerlens.model import Variable, expand_word
 from dockerlens.syntax.lexer import Lexer, LexError
@@ -27,8 +27,10 @@ class UndefinedVar(Rule):
 
     Stages built on an image inherit that image's environment, which dockerlens does not see.
     There, it reports only the names it can tell are mistakes: a global `ARG` that the stage
-    did not declare again, a name that the stage defines only later (or earlier in the same
-    `ENV`, whose pairs all see the environment from before the instruction), and a likely typo
+    did not declare again, a name that the stage defines only later (unless this `ENV` extends
+    it with its own inherited value, `LD_LIBRARY_PATH=/opt/lib:${LD_LIBRARY_PATH}`; or one
+    defined earlier in the same `ENV`, whose pairs all see the environment from before the
+    instruction), and a likely typo
     of a defined name (`$DIR_ASSET` for `DIR_ASSETS`, but not `$GOPATH` for `PATH`). The
     `strict` option reports every name, as BuildKit would for an image that sets no such
     variable.
@@ -122,12 +124,15 @@ class UndefinedVar(Rule):
         scope = dict(step.variables)
         inherited = self._inherited.get(stage.index)
         if inherited is None:
-            inherited = self._inherited[stage.index] = _inherited_args(ctx, stage)
+            inherited = self._inherited[stage.index] = inherited_names(ctx, stage)
         for name in inherited:
             scope.setdefault(name, Variable(name, None, None, "arg"))
         found: list[str] = []
         #: Names this very instruction defines before using them (``ENV A=1 B=$A``).
         too_early: set[str] = set()
+        #: Names an ``ENV`` pair extends with its own earlier value (``X=/opt/lib:${X}``): it
+        #: means the value the base image set, so a later definition is no evidence.
+        extended: set[str] = set()
 
         def expand(word: str) -> set[str]:
             _, _, unmatched = expand_word(word, scope, step.escape)
@@ -139,9 +144,11 @@ class UndefinedVar(Rule):
         if keyword in ("ENV", "LABEL"):
             keys: set[str] = set()
             for key, value, _sep in instruction.pairs:
-                too_early.update((expand(key) | expand(value)) & keys)
+                used = expand(key) | expand(value)
+                too_early.update(used & keys)
                 if keyword == "ENV":
                     keys.add(key)
+                    extended.update(used & {key})
         elif keyword == "ARG":
             for word in instruction.value:
                 name, has_default, default = word.partition("=")
@@ -188,8 +195,9 @@ class UndefinedVar(Rule):
             # On an image, `$GOPATH` next to a defined `PATH` is more likely the image's own
             # variable than a typo: a name that merely extends a defined one is no evidence.
             typo = bool(match) and match not in name
+            defined_later = name in later and name not in extended
             if not known and not (
-                typo or name in later or name in too_early or name in ctx.dockerfile.global_args
+                typo or defined_later or name in too_early or name in ctx.dockerfile.global_args
             ):
                 continue
             message = f"Usage of undefined variable '${name}'"
@@ -201,20 +209,6 @@ class UndefinedVar(Rule):
 
 def _is_heredoc(word: str) -> bool:
     return _HEREDOC_WORD.match(word) is not None
-
-
-def _inherited_args(ctx: LintContext, stage: Stage) -> list[str]:
-    """ARGs of the stages this one is built FROM: BuildKit carries them over."""
-    names: list[str] = []
-    for ancestor in possible_ancestors(ctx, stage):
-        for step in ctx.stage_steps(ancestor):
-            if step.instruction.sub_cmd is not None:
-                continue
-            if step.keyword == "ARG":
-                names += [w.partition("=")[0] for w in step.instruction.value]
-            elif step.keyword == "ENV" and stage.base_stage is None:
-                names += [key for key, _value, _sep in step.instruction.pairs]
-    return names
 
 
 def _env_is_known(ctx: LintContext, stage: Stage) -> bool:

@@ -99,12 +99,12 @@ def test_arg_and_env_names_are_declared(program: str) -> None:
         """
     )
     found = check(text, program)
-    # ENV is inherited by a stage built FROM another, ARG is not; a global ARG must be declared
-    # again inside the stage to be seen by RUN (BuildKit's scoping).
+    # ENV is inherited by a stage built FROM another, and so are its ARGs under BuildKit (their
+    # values are in the build state's environment, which the stage starts from: precision round
+    # 17); a global ARG must be declared again inside the stage to be seen by RUN.
     assert sorted((f.line, f.message.split()[0]) for f in found if f.code == "SC2154") == [
         (5, "global_only"),
         (5, "nobody"),
-        (7, "version"),
     ]
 
 
@@ -486,6 +486,22 @@ def test_sc2071_not_where_the_comparison_is_with_text(program: str) -> None:
         """
     )
     assert [f.line for f in check(text, program) if f.code == "SC2071"] == [5]
+
+
+def test_args_of_the_stages_a_variable_base_may_be_are_declared(program: str) -> None:
+    # Precision round 17 (lightning): FROM base-${TARGETARCH}; each candidate declares the ARG.
+    text = dockerfile(
+        """
+        FROM debian:12 AS base-amd64
+        ARG target_arch=x86_64
+        FROM debian:12 AS base-arm64
+        ARG target_arch=aarch64
+        FROM base-${TARGETARCH} AS builder
+        RUN echo "$target_arch" "$undefined_here"
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2154"]
+    assert ["undefined_here" in f.message for f in found] == [True]
 
 
 def test_fixes_map_back_to_the_dockerfile(program: str) -> None:

@@ -2,8 +2,10 @@
 
 What is checked follows hadolint: every shell-form ``RUN`` (``ONBUILD RUN`` and heredoc bodies
 included; exec form never), as a script made of a shebang for the shell the RUN runs in, one
-``export NAME=1`` line per ARG/ENV visible to it (and the proxy variables), then the text the
-shell runs. SC1090, SC1091 and SC2187 are excluded. Unlike hadolint:
+``export NAME=1`` line per ARG/ENV visible to it (and the proxy variables; and, as BuildKit
+carries them into the build state, the ARGs of every stage it may be built FROM, ``FROM
+base-${TARGETARCH}`` included), then the text the shell runs. SC1090, SC1091 and SC2187 are
+excluded. Unlike hadolint:
 
 * SC2016 (no expansion in single quotes) is opt-in (``OPT_IN_SHELLCHECK_CODES``): reported only
   when a selector names it (``--extend-select SC2016``, ``SC20``, ``SC``);
@@ -67,6 +69,7 @@ from dockerlens.lint.engine import (
 from dockerlens.lint.findings import SHELLCHECK_TIMEOUT, Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
 from dockerlens.lint.shellcheck_program import EXCLUDED as EXCLUDED
+from dockerlens.lint.stages import inherited_names
 from dockerlens.model import Step
 from dockerlens.shell import Command, parse_shell
 
@@ -478,11 +481,19 @@ def scripts_of(result: FileResult, *, declare_all: bool = False) -> list[Script]
 
 
 def _scripts(context: LintContext, declare_all: bool) -> list[Script]:
-    return [
-        script
-        for step in context.steps
-        if (script := build_script(step, context.lines, declare_all=declare_all)) is not None
-    ]
+    inherited: dict[int, frozenset[str]] = {}
+    scripts = []
+    for step in context.steps:
+        stage = context.stage_of(step)
+        names: frozenset[str] = frozenset()
+        if stage is not None and step.instruction.effective_keyword == "RUN":
+            if stage.index not in inherited:
+                inherited[stage.index] = frozenset(inherited_names(context, stage))
+            names = inherited[stage.index]
+        script = build_script(step, context.lines, declare_all=declare_all, inherited=names)
+        if script is not None:
+            scripts.append(script)
+    return scripts
 
 
 # --- building the scripts -----------------------------------------------------------------
@@ -513,7 +524,9 @@ def _shebang_line_shell(line: str) -> str | None:
     return shebang_for(line[2:].split())
 
 
-def declarations(step: Step, body: str, *, every: bool = False) -> list[str]:
+def declarations(
+    step: Step, body: str, *, every: bool = False, inherited: frozenset[str] = frozenset()
+) -> list[str]:
     """``export NAME=1`` for the ARG/ENV names the RUN sees and the proxy variables.
 
     ShellCheck's time grows quickly with each line (a dozen exports cost more than a short
@@ -523,7 +536,7 @@ def declarations(step: Step, body: str, *, every: bool = False) -> list[str]:
     than 3 characters).
     """
     names = set(PROXY_VARIABLES)
-    names.update(name for name in step.variables if _NAME.fullmatch(name))
+    names.update(name for name in (*step.variables, *inherited) if _NAME.fullmatch(name))
     if not every:
         index = _index(frozenset(names))
         kept = set()
@@ -577,8 +590,16 @@ def _near(word: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def build_script(step: Step, lines: list[str], *, declare_all: bool = False) -> Script | None:
-    """The script ShellCheck reads for a shell-form RUN, or None when it is not checked."""
+def build_script(
+    step: Step,
+    lines: list[str],
+    *,
+    declare_all: bool = False,
+    inherited: frozenset[str] = frozenset(),
+) -> Script | None:
+    """The script ShellCheck reads for a shell-form RUN, or None when it is not checked.
+    ``inherited``: names the stages it may be built FROM define (``FROM base-${TARGETARCH}``,
+    which the model's own variables do not follow)."""
     instruction = step.instruction
     if instruction.effective_keyword != "RUN" or instruction.json or not instruction.value:
         return None
@@ -617,7 +638,7 @@ def build_script(step: Step, lines: list[str], *, declare_all: bool = False) -> 
     if "${" in script:
         # A word of the same length keeps every column where the source has it.
         script = _TEMPLATE_PLACEHOLDER.sub(lambda m: "_" * len(m[0]), script)
-    header = [shebang, *declarations(step, script, every=declare_all)]
+    header = [shebang, *declarations(step, script, every=declare_all, inherited=inherited)]
     text = "\n".join(header) + "\n" + script
     return Script(step, text, len(header), mapping)
 

@@ -62,6 +62,22 @@ def possible_ancestors(ctx: LintContext, stage: Stage) -> list[Stage]:
     return out
 
 
+def inherited_names(ctx: LintContext, stage: Stage) -> list[str]:
+    """The ARG names of the stages this one may be built FROM (BuildKit carries them over),
+    and their ENV names too when the base is named by a variable (``FROM
+    base-${TARGETARCH}``, whose stages the model does not follow)."""
+    names: list[str] = []
+    for ancestor in possible_ancestors(ctx, stage):
+        for step in ctx.stage_steps(ancestor):
+            if step.instruction.sub_cmd is not None:
+                continue
+            if step.keyword == "ARG":
+                names += [w.partition("=")[0] for w in step.instruction.value]
+            elif step.keyword == "ENV" and stage.base_stage is None:
+                names += [key for key, _value, _sep in step.instruction.pairs]
+    return names
+
+
 def inherited(ctx: LintContext, stage: Stage, own: Callable[[Stage], set[str]]) -> set[str]:
     """What a stage has, counting what it inherits: its own, plus what every stage it may be
     built FROM has (what all of them have, when there are several candidates)."""
