@@ -10,6 +10,7 @@ from typing import NamedTuple
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
+from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.packages import Invocation, at_command, invocations, pick_at
 from dockerlens.semantics.managers import SYSTEM_MANAGERS, by_program
 
@@ -193,7 +194,7 @@ _PRODUCTION_SUFFIXES = (".production", ".prod", "-production", "-prod", "_produc
 def _has_production_variant(path: str) -> bool:
     """A production variant lies beside the Dockerfile (``Dockerfile.server`` and
     ``Dockerfile.server.production``): this one is the development image."""
-    if path in ("", "-", "<stdin>"):
+    if path in NO_CONTEXT:
         return False
     here = Path(path)
     return any(here.with_name(here.name + suffix).is_file() for suffix in _PRODUCTION_SUFFIXES)

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import mounts
+from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.layers import ignore_patterns, matcher_of
 from dockerlens.lint.packages import Invocation, at_command, invocations
 
@@ -294,7 +295,7 @@ def _uses_vendored(ctx: LintContext, folder: Path, installer: Installer, found: 
 
 def context_dir(ctx: LintContext) -> Path | None:
     """The build context, taken as the Dockerfile's directory; None without a file."""
-    if ctx.path in ("-", "<stdin>", ""):
+    if ctx.path in NO_CONTEXT:
         return None
     folder = Path(ctx.path).parent
     return folder if folder.is_dir() else None

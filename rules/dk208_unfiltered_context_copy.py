@@ -9,9 +9,9 @@ from typing import Any, ClassVar, NamedTuple
 
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.dockerignore import PatternMatcher, ignore_file_above
 from dockerlens.lint.layers import (
-    NO_CONTEXT,
     BuildContextOptions,
     build_context,
     ignore_patterns,

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.layers import NO_CONTEXT
+from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.named_contexts import named_contexts
 from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dockerlens import __version__
+from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.engine import EnabledRule, LintSettings
 from dockerlens.lint.findings import Finding
 from dockerlens.lint.rule import Edit, Fix, Severity
@@ -288,7 +289,7 @@ class ResultCache:
         if settings.shellcheck:
             parts.append(self._environment.shellcheck())
         reads_context = _context_folders(settings)
-        if reads_context and path not in ("-", "<stdin>", ""):
+        if reads_context and path not in NO_CONTEXT:
             from dockerlens.lint import named_contexts
 
             # Bake and Compose files above that name build contexts (DL3006 reads them).

@@ -10,6 +10,9 @@ from dockerlens.model import Dockerfile, Stage, Step
 from dockerlens.semantics.facts import FileFacts
 from dockerlens.shell import DEFAULT_WINDOWS_SHELL
 
+#: Paths meaning "no file": the Dockerfile came on standard input and has no context.
+NO_CONTEXT = frozenset({"", "-", "<stdin>"})
+
 
 class LintContext:
     """The shared state of one linted file. The engine builds it; rules only read it."""

@@ -33,7 +33,7 @@ from dockerlens.lint.commands import (
     is_url,
     program,
 )
-from dockerlens.lint.context import LintContext
+from dockerlens.lint.context import NO_CONTEXT, LintContext
 from dockerlens.lint.dockerignore import CONTEXT_LEVELS
 from dockerlens.model import Stage, Step
 from dockerlens.paths import UNKNOWABLE as _UNKNOWABLE
@@ -631,9 +631,6 @@ def extracted_later(ctx: LintContext, copy: Copy, written: Written, until: Step)
 
 
 # --- the build context --------------------------------------------------------------------
-
-#: Paths meaning "no file": the Dockerfile came on standard input and has no context.
-NO_CONTEXT = frozenset({"", "-", "<stdin>"})
 
 
 @dataclass(frozen=True)
