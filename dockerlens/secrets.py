@@ -163,6 +163,8 @@ _PRIVATE_KEY = LazyPattern(
     rb"-----BEGIN (RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----"
     rb"[\r\n]+(?:[A-Za-z0-9-]+: [^\r\n]*[\r\n]+)*[A-Za-z0-9+/=]{20}"
 )
+#: Key files written as PEM text, whose blocks tell a public key or a certificate from a key.
+PEM_SUFFIXES = (".pem", ".key", ".crt", ".cer")
 _PEM_BLOCK = LazyPattern(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 #: PEM blocks anyone may hold: keys to verify with, certificates, revocation lists, DH groups.
 _PUBLIC_PEM = frozenset(

@@ -21,6 +21,7 @@ from dockerlens.lint.layers import (
     workdirs,
 )
 from dockerlens.secrets import (
+    PEM_SUFFIXES,
     SETTINGS_FILES,
     TEMPLATED_SECRET_FILES,
     env_holds_secret,
@@ -36,8 +37,6 @@ _PRUNE = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".to
 _MAX_DEPTH = 4
 _MAX_ENTRIES = 5000
 _MAX_SETTINGS_BYTES = 64 * 1024
-#: Key files whose PEM blocks tell a public key or a certificate from a private key.
-_PEM_SUFFIXES = (".pem", ".key", ".crt", ".cer")
 
 
 def context_secrets(
@@ -102,7 +101,7 @@ def settings_only(path: Path) -> bool:
     public (a public key, a certificate) (a file that cannot be read is judged by its name)."""
     dotenv = path.name.startswith(".env") or path.name.endswith(".env")
     templated = path.name in TEMPLATED_SECRET_FILES
-    pem = path.name.endswith(_PEM_SUFFIXES)
+    pem = path.name.endswith(PEM_SUFFIXES)
     if path.name not in SETTINGS_FILES and not dotenv and not templated and not pem:
         return False
     try:
