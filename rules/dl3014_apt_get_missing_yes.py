@@ -17,8 +17,8 @@ _ASSUME_YES_CONFIG = LazyPattern(r"(?i)APT::Get::Assume-?Yes\s+\\?\"?(1|true|yes
 
 def _answers_yes(invocation: Invocation) -> bool:
     command = invocation.command
-    if has_flag(command, *APT.assume_yes):
-        return True
+    if has_flag(command, *APT.assume_yes, *APT.dry_run):
+        return True  # a simulation asks nothing
     # apt-get: a quiet level of 2 or more implies -y.
     found = flags(command)
     if found.count("q") >= 2 or found.count("quiet") >= 2:
@@ -64,6 +64,8 @@ class AptGetMissingYes(Rule):
     - Any quiet level of 2 or more counts (`-qqq`, `-q=3`); hadolint wants exactly 2.
     - `-o APT::Get::Assume-Yes=true`, and `APT::Get::Assume-Yes "true";` written to apt's
       configuration by a `RUN` of this stage or of a stage it is built `FROM`, count as `-y`.
+    - A simulation (`apt-get install -s`, `--simulate`, `--dry-run`...) asks nothing and is
+      not reported (`if apt-get install -s pkg >/dev/null; then ...` tests for a package).
     - `apt-get` is found behind wrappers such as `sudo`, in `sh -c` scripts and by path.
     """
 

@@ -4,7 +4,15 @@ import posixpath
 from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.layers import copies_before
+from dockerlens.lint.commands import mounts
+from dockerlens.lint.layers import (
+    Relation,
+    build_context,
+    copies_before,
+    in_context,
+    normalize,
+    relation,
+)
 from dockerlens.lint.packages import Invocation, Word, at_word, find, unpinned
 from dockerlens.semantics.managers import manager
 
@@ -61,9 +69,13 @@ class GoUnpinned(Rule):
     - The values of build flags (`-tags netgo`, `-ldflags "..."`, `-o bin`) are not taken for
       packages, `.go` files are local, and a path whose first element has no dot (`std`,
       `cmd/go`, a main module named without a domain) is not a download and is not judged.
-    - After a `COPY` of a `go.mod`, `go install` and `go run` of a package named without
-      `@version` build the version that `go.mod` requires, and are not reported (`@latest`
-      still is, and so is `go get`, which moves `go.mod` to the newest release).
+    - After a `COPY` of a `go.mod`, or in a `RUN` that bind-mounts a build-context folder
+      holding one (`--mount=type=bind,target=.`), `go install` and `go run` of a package
+      named without `@version` build the version that `go.mod` requires, and are not
+      reported (`@latest` still is, and so is `go get`, which moves `go.mod` to the newest
+      release).
+    - A package an earlier `COPY` put under `$GOPATH/src` (`COPY . /go/src/example.com/app`)
+      is local in GOPATH mode: `go get -d example.com/app` downloads nothing of it.
     - Variables whose value is known are expanded (`gopls@$GOPLS_VERSION`), a word that is
       only a variable of unknown value is not judged; `go` is found by path
       (`/usr/local/go/bin/go`), behind wrappers and in `sh -c` scripts.
@@ -79,6 +91,7 @@ class GoUnpinned(Rule):
     on = frozenset({"RUN"})
     run_mentions = frozenset({"go"})
     onbuild = True
+    reads_build_context = True  # whether a bind-mounted folder holds a go.mod
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
         for invocation in find(step, "go", "install", "get", "run"):
@@ -89,20 +102,47 @@ class GoUnpinned(Rule):
                 packages = operands[1:2]
             else:
                 packages = [w for w in operands[1:] if w.text != "tool"]
-            if operands[0].text != "get" and _go_mod_copied(ctx, step):
+            if operands[0].text != "get" and _in_module(ctx, step):
                 # Inside a module, a package named without @version is built at the version
                 # go.mod requires (`go get` still moves go.mod to the newest release).
                 packages = [w for w in packages if "@" in w.text]
+            packages = [w for w in packages if not _copied_into_gopath(ctx, step, w.text)]
             word = unpinned(packages, _pinned)
             if word is not None:
                 yield Problem(step, at=at_word(ctx, step, word, invocation))
                 return
 
 
-def _go_mod_copied(ctx: LintContext, step: Step) -> bool:
-    """An earlier COPY or ADD of the image put a ``go.mod`` in it."""
-    return any(
+def _in_module(ctx: LintContext, step: Step) -> bool:
+    """An earlier COPY or ADD of the image put a ``go.mod`` in it, or the RUN bind-mounts a
+    build-context folder that holds one."""
+    if any(
         posixpath.basename(source.rstrip("/")) == "go.mod"
         for copy in copies_before(ctx, step)
         for source in copy.sources
+    ):
+        return True
+    context = build_context(ctx)
+    if context is None:
+        return False
+    return any(
+        (context / in_context(mount.options.get("source") or mount.options.get("src") or "."))
+        .joinpath("go.mod")
+        .is_file()
+        for mount in mounts(step)
+        if mount.type == "bind" and "from" not in mount.options
+    )
+
+
+def _copied_into_gopath(ctx: LintContext, step: Step, package: str) -> bool:
+    """An earlier COPY or ADD put ``package`` under ``$GOPATH/src`` (``/go`` in the golang
+    images), where GOPATH mode finds it instead of downloading it."""
+    if "@" in package or "." not in package.partition("/")[0]:
+        return False
+    gopath = step.value_of("GOPATH") or "/go"
+    source = normalize(f"{gopath.split(':')[0]}/src/{package.removesuffix('/...')}")
+    return any(
+        relation(source, written.path) in (Relation.SAME, Relation.INSIDE)
+        for copy in copies_before(ctx, step)
+        for written in copy.written
     )

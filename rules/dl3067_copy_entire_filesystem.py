@@ -13,8 +13,8 @@ class CopyEntireFilesystem(Rule):
     Flags a `COPY --from=...` with `/` among its sources and `/` as its destination. Not
     when the source is built `FROM scratch` in the same file, or is an image made to be
     copied so (`tonistiigi/xx`, BuildKit's cross-compilation helpers; Docker's binaries
-    images `docker/buildx-bin`, `docker/compose-bin`, `gloursdocker/docker`, which hold the
-    programs alone).
+    images `docker/buildx-bin`, `docker/compose-bin`, `gloursdocker/docker`, and
+    `crazymax/yasu`, which hold the programs alone).
 
     ## Why is this bad?
     The whole filesystem of the source, package databases, `/etc/passwd` and caches
@@ -84,7 +84,7 @@ class CopyEntireFilesystem(Rule):
 #: Images built FROM scratch to be copied whole into a build stage (`COPY --from=xx / /`):
 #: tonistiigi/xx, BuildKit's cross-compilation helpers, is used so by its documentation; Docker's
 #: binaries images (the CLI, Compose, Buildx: docker/awesome-compose copies gloursdocker/docker
-#: into its dev-envs stages) hold the programs alone.
+#: into its dev-envs stages) hold the programs alone; crazymax/yasu holds its one binary.
 SCRATCH_HELPERS = frozenset(
     {
         "tonistiigi/xx",
@@ -92,6 +92,7 @@ SCRATCH_HELPERS = frozenset(
         "gloursdocker/docker-binaries",
         "docker/buildx-bin",
         "docker/compose-bin",
+        "crazymax/yasu",
     }
 )
 

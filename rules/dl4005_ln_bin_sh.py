@@ -14,7 +14,10 @@ class LnBinSh(Rule):
     unless a `SHELL` instruction earlier in the stage (or in the stage it is built `FROM`)
     already chose the shell: the link is then for programs that call `/bin/sh` at run time
     (`SHELL ["/busybox/sh", "-c"]` then `RUN ln -s /busybox/sh /bin/sh` in a distroless
-    debug image), not a way to change the shell of the `RUN`s.
+    debug image), not a way to change the shell of the `RUN`s. Nor is a `RUN` in exec form
+    (`RUN ["/busybox/ln", "-s", "/busybox/sh", "/bin/sh"]`) reported: it runs without a shell,
+    as in a stage built on an image that has none, where the link gives programs a `/bin/sh`
+    rather than replacing one.
 
     ## Why is this bad?
     Relinking `/bin/sh` changes the shell of every script in the image, system scripts and
@@ -49,6 +52,8 @@ class LnBinSh(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
+        if step.instruction.json:
+            return
         for command in effective_commands(step):
             if program(command) == "ln" and "/bin/sh" in command.args:
                 if ctx.ran_before(step, "SHELL"):

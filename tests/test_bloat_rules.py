@@ -574,3 +574,23 @@ def test_dk205_cargo_chef_cooks_the_dependencies_first(tmp_path: Path) -> None:
         "RUN cargo chef cook --release --recipe-path recipe.json\n", ""
     )
     assert findings("DK205", tmp_path, without_chef) == [5]
+
+
+GO_TOOLS = (
+    "FROM golang:1.24\n"
+    "WORKDIR /src\n"
+    "RUN --mount=type=bind,target=.,rw go install tool \\\n"
+    "    google.golang.org/protobuf/cmd/protoc-gen-go\n"
+)
+
+
+def test_dl3062_bind_mounted_module_pins_tools(tmp_path: Path) -> None:
+    """A RUN that bind-mounts a context holding go.mod builds the versions go.mod requires
+    (round 18: diun's `go install tool ...`)."""
+    make(tmp_path, "go.mod")
+    assert findings("DL3062", tmp_path, GO_TOOLS) == []
+
+
+def test_dl3062_bind_mount_without_go_mod_is_reported(tmp_path: Path) -> None:
+    make(tmp_path, "main.go")
+    assert findings("DL3062", tmp_path, GO_TOOLS) == [4]  # the package's line

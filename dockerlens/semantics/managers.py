@@ -109,6 +109,9 @@ class Manager(NamedTuple):
     #: Options whose value is the version of the packages named (``gem install rails -v 7.2``),
     #: as :func:`has_flag` names them: the other half of the pin syntax.
     version_options: tuple[str, ...] = ()
+    #: Options that make the install only report what it would do (``apt-get install -s``):
+    #: it asks nothing and changes nothing.
+    dry_run: tuple[str, ...] = ()
 
 
 def _npm_installs(invocation: Invocation) -> bool:
@@ -478,7 +481,8 @@ MANAGERS: tuple[Manager, ...] = (
                 ),
             ),
         ),
-        no_cache_flags=("no-cache", "n"),
+        # `--no-cache-dir`: uv's hidden alias, for pip's spelling (astral-sh/uv#1380).
+        no_cache_flags=("no-cache", "n", "no-cache-dir"),
         no_cache_env=("UV_NO_CACHE",),
         advice="pass `--no-cache` (or `ENV UV_NO_CACHE=1`), or mount a cache: "
         "`RUN --mount=type=cache,target=/root/.cache/uv`",
@@ -599,6 +603,7 @@ APT = Manager(
     clean_command=APT_ARCHIVES.clean_command,
     install_verbs=("install",),
     assume_yes=("y", "yes", "assume-yes"),
+    dry_run=("s", "simulate", "just-print", "dry-run", "recon", "no-act"),
     value_options=frozenset(
         ("t", "target-release", "o", "option", "c", "config-file", "a", "host-architecture")
     ),
