@@ -69,8 +69,10 @@ class InvalidDefaultArgInFrom(Rule):
     ```
 
     ## Differences from BuildKit
-    The predefined platform arguments take the values of a `linux/amd64` build. Image
-    references are checked with dockerlens's reference parser, which does not validate the
+    A `FROM` that names no build argument (`FROM %%BASE_IMAGE%%`, `FROM REPLACE-ME`: a template's
+    placeholder that a generator fills in) is not reported: no argument passed or left out
+    changes it. The predefined platform arguments take the values of a `linux/amd64` build.
+    Image references are checked with dockerlens's reference parser, which does not validate the
     registry host name or the 255-character limit. A `# check=skip=InvalidDefaultArgInFrom`
     comment directly above a `FROM` silences it for that line; BuildKit honours only the
     file-wide directive for this check.
@@ -105,6 +107,8 @@ class InvalidDefaultArgInFrom(Rule):
             return
         for stage in stages:
             step = ctx.steps[stage.steps[0]]
+            if "$" not in stage.base_text:
+                continue  # no argument could make it valid: a template's placeholder
             try:
                 base = lexer.process_word(stage.base_text, env).result
             except LexError:

@@ -26,6 +26,8 @@ from dockerlens.lint.layers import (
     workdirs,
     written_by,
 )
+from dockerlens.semantics.invocations import invocations
+from dockerlens.semantics.managers import SYSTEM_MANAGERS, by_program
 
 _TOOLS = ("chown", "chmod", "chgrp")
 #: Flags that do not change which files are touched.
@@ -39,6 +41,9 @@ _WITHIN = (Relation.SAME, Relation.INSIDE)
 #: Directories whose entries are files (a name there without an extension is a program).
 _FILE_DIRS = frozenset({"bin", "sbin", "libexec"})
 _RECURSIVE = LazyPattern(r"^-[A-Za-z]*R[A-Za-z]*$")
+_SYSTEM_PACKAGES = by_program(tuple(m for m in SYSTEM_MANAGERS if m.name != "pip"))
+#: Where system packages put their files (not /usr/local, which is the administrator's).
+_PACKAGE_FOLDERS = ("/bin", "/sbin", "/lib", "/lib64", "/etc", "/usr")
 
 
 class _Call(NamedTuple):
@@ -104,7 +109,10 @@ class ChownAfterCopy(Rule):
     against the `WORKDIR` and any `cd` before the command. Only stages whose layers ship are
     checked: the final stage and the stages it is built `FROM`.
 
-    Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download);
+    Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download,
+    and a file in the system's folders (`/usr/bin/nmap`) when the `RUN` installs system
+    packages and the copy put only files of unknown names there: `COPY --from=build
+    /out/bin/* /usr/bin/`); a path an earlier `RUN` wrote after the copy;
     a path the same `RUN` deletes afterwards (it should not be copied at all: DK202); and a
     plain (not `-R`) change of a copied directory, which rewrites only the directory entry;
     and a path the build context shows no copy put there (`COPY LICENSE ./` copies a file, not
@@ -183,6 +191,8 @@ class ChownAfterCopy(Rule):
         cwds = workdirs(ctx)
         located = list(located_commands(step, cwds.get(step.index)))
         fresh: list[str] = []
+        installs = _installs_packages(step)
+        written_since = _written_between(ctx, step, cwds)
         for item in located:
             call = _call(item)
             if call is None:
@@ -202,6 +212,8 @@ class ChownAfterCopy(Rule):
                 and not _all_among(hit, gone + _removed_between(ctx, hit.copy, step, cwds))
                 and not _all_among(hit, fresh)
                 and not _already_set(step, call, hit.copy)
+                and not (installs and _unnamed_in_package_folder(hit))
+                and not (not call.recursive and _written_since_copy(hit, written_since))
             ]
             hits = _closest(hits)
             if not hits:
@@ -216,6 +228,49 @@ class ChownAfterCopy(Rule):
             fix = _fix(step, ctx, call, hits, single=len(located) == 1)
             where = mark(ctx, step, call.located.command, words=1)
             yield Problem(step, message=message, at=where or call.tool, fix=fix)
+
+
+def _installs_packages(step: Step) -> bool:
+    """The RUN installs system packages, which put files in the system's folders."""
+    return any(
+        (record := _SYSTEM_PACKAGES.get(invocation.name)) is not None
+        and record.installs(invocation)
+        for invocation in invocations(step)
+    )
+
+
+def _unnamed_in_package_folder(hit: _Hit) -> bool:
+    """The target is in a folder system packages fill, and the copy did not name it: it put
+    there files of names only a glob or a folder's contents tell."""
+    if not hit.target.startswith(tuple(f"{folder}/" for folder in _PACKAGE_FOLDERS)):
+        return False
+    if hit.target.startswith("/usr/local/"):
+        return False
+    return is_glob(hit.written.path) or (
+        hit.relation is Relation.INSIDE and hit.written.kind is not Kind.FILE
+    )
+
+
+def _written_between(ctx: LintContext, step: Step, cwds: dict[int, str]) -> list[tuple[int, str]]:
+    """Paths the RUNs of the stage before ``step`` write, with the index of the RUN."""
+    out: list[tuple[int, str]] = []
+    for before in ctx.steps_before(step):
+        if before.keyword == "RUN":
+            for item in located_commands(before, cwds.get(before.index)):
+                out += [(before.index, path) for path in written_by(before, item)]
+    return out
+
+
+def _written_since_copy(hit: _Hit, written: list[tuple[int, str]]) -> bool:
+    """A RUN after the copy wrote the target anew: a plain change of it re-stores that RUN's
+    file, not the copy's (``RUN echo ... > /dist/wrapper.sh`` after ``COPY --from=build /dist
+    /dist``)."""
+    if is_glob(hit.target):
+        return False
+    return any(
+        index > hit.copy.step.index and relation(hit.target, path) is Relation.SAME
+        for index, path in written
+    )
 
 
 def _removed_after(step: Step, located: list[Located], index: int) -> list[str]:

@@ -27,8 +27,10 @@ _INDEX = {"apt": APT_LISTS, "apk": APK_INDEX.caches[0].paths[0]}
 
 
 def _runs_script(invocation: Invocation) -> bool:
-    """Runs a script file (``./install.sh``, ``bash /tmp/setup.sh``)."""
-    if invocation.name.endswith(".sh"):
+    """Runs a script file (``./install.sh``, ``bash /tmp/setup.sh``) or an image's own
+    installing helper (gitpod's ``install-packages``, bitnami's ``install_packages``)."""
+    name = invocation.name.rpartition("/")[2]
+    if name.endswith(".sh") or (name != "install" and "install" in name):
         return True
     if invocation.name in _SHELLS:
         words = [w.text for w in invocation.operands()]
@@ -62,12 +64,13 @@ class PackageIndexUpdateAlone(Rule):
     """`apt-get update` runs in a `RUN` of its own, so later installs use a stale cached index.
 
     ## What it does
-    Flags a `RUN` that refreshes the package index (`apt-get update`, `apt update`,
-    `aptitude update`, `apk update`) but runs no other package operation (install, upgrade,
-    removal, `dpkg`) in the same `RUN`. A `RUN` that also runs a script file
-    (`bash /tmp/setup.sh`) is left alone: the script may do the installing. So is one that
-    deletes the index after the update (`rm -rf /var/lib/apt/lists/*`): a tool that installs
-    packages itself (`playwright install --with-deps`) used it, and nothing stays.
+    Flags a `RUN` that refreshes the package index (`apt-get update`, `apt update`, `aptitude
+    update`, `apk update`) but runs no other package operation (install, upgrade, removal,
+    `dpkg`) in the same `RUN`. A `RUN` that also runs a script file (`bash /tmp/setup.sh`) or a
+    program named for installing (`install-packages`, `install_packages`: helpers base images
+    ship) is left alone: it may do the installing. So is one that deletes the index after the
+    update (`rm -rf /var/lib/apt/lists/*`): a tool that installs packages itself (`playwright
+    install --with-deps`) used it, and nothing stays.
 
     ## Why is this bad?
     BuildKit caches each `RUN` by its text. The layer of a lone `apt-get update` is reused

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from dockerlens.lazyre import LazyPattern
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step, yarn
 from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.dockerignore import PatternMatcher, ignore_file_above
 from dockerlens.lint.layers import (
@@ -43,7 +43,9 @@ def expected_exclusions(context: Path) -> list[str]:
     found: list[str] = []
     if (context / ".git").exists():
         found.append(".git")
-    if (context / "node_modules").exists() or any((context / m).is_file() for m in _NODE_MANIFESTS):
+    if (context / "node_modules").exists() or (
+        any((context / m).is_file() for m in _NODE_MANIFESTS) and not _plug_n_play(context)
+    ):
         found.append("node_modules")
     try:
         entries = sorted(p for p in context.iterdir() if p.is_dir())
@@ -53,6 +55,12 @@ def expected_exclusions(context: Path) -> list[str]:
         if entry.name in _VENV_NAMES or (entry / "pyvenv.cfg").is_file():
             found.append(entry.name)
     return found
+
+
+def _plug_n_play(context: Path) -> bool:
+    """A Yarn project installing with Plug'n'Play, which makes no ``node_modules``."""
+    settings = yarn.project_settings(context)
+    return settings is not None and yarn.plug_n_play(settings)
 
 
 #: ``git`` as a command or a package name (``apk add git``, ``git describe``, ``git=1:2.39``).
@@ -96,7 +104,8 @@ class UnfilteredContextCopy(Rule):
     the context), or has one that does not exclude what it holds among:
 
     - `.git`, when the context has one;
-    - `node_modules`, when it exists or a `package.json` says it will;
+    - `node_modules`, when it exists or a `package.json` says it will (not in a Yarn project
+      whose `.yarnrc.yml` installs with Plug'n'Play, which makes none);
     - virtualenvs: `.venv`, `venv`, or any directory holding a `pyvenv.cfg`;
     - every path listed in the `must-exclude` option, whether it exists or not.
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dockerlens.imageref import split_image_ref
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.context import NO_CONTEXT
@@ -65,6 +66,8 @@ class UntaggedBaseImage(Rule):
     (`contexts = { php-base = "docker-image://php:8.4-zts" }`), or a Compose file its
     `additional_contexts`, in the Dockerfile's folder or a folder above it up to the
     repository root: `FROM php-base` then names that context, and a tag would break the match.
+    Nor is a name that is no image reference at all (`FROM REPLACE-ME`: a template's
+    placeholder, which the build would reject).
     """
 
     code = "DL3006"
@@ -89,6 +92,8 @@ class UntaggedBaseImage(Rule):
             return  # a tag (or what may become one) is there
         if base != stage.base_text and _PLACEHOLDER.search(last):
             return  # `ARG root_image=non-existing`: a default that says "pass one"
+        if "$" not in stage.base_text and split_image_ref(base) is None:
+            return  # no image at all (`FROM REPLACE-ME`, a template's placeholder)
         if ctx.path not in NO_CONTEXT and base in named_contexts(ctx.path):
             return  # bake's `contexts` or Compose's `additional_contexts` says what it is
         message = None

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step, yarn
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.edits import append_command
+from dockerlens.lint.layers import build_context
 from dockerlens.lint.packages import (
     Invocation,
     at_command,
@@ -56,6 +57,12 @@ def _cleans(invocation: Invocation, folder: str | None) -> bool:
     )
 
 
+def _loads_from_project_cache(ctx: LintContext) -> bool:
+    context = build_context(ctx)
+    settings = yarn.project_settings(context) if context is not None else None
+    return settings is not None and yarn.plug_n_play(settings) and yarn.cache_in_project(settings)
+
+
 class YarnCacheCleanMissing(Rule):
     """`yarn install` leaves Yarn's cache in the image: no `yarn cache clean` after it.
 
@@ -102,12 +109,17 @@ class YarnCacheCleanMissing(Rule):
     - Removing the cache directory counts, and so does a mount over a cache folder set with
       `--cache-folder` or `YARN_CACHE_FOLDER`, or over Yarn 2's `~/.yarn/berry/cache`.
     - `yarn` is found behind wrappers such as `sudo`, in `sh -c`/`su -c` scripts and by path.
+    - Not reported in a Yarn project whose `.yarnrc.yml` (the nearest at or above the build
+      context) installs with Plug'n'Play and keeps the cache in the project
+      (`enableGlobalCache: false`): `.yarn/cache` then holds the packages the application
+      loads at run time, and `yarn cache clean` would break it.
     """
 
     code = "DL3060"
     name = "yarn-cache-clean-missing"
     severity = Severity.INFO
     category = Category.BLOAT
+    reads_build_context = True  # whether the Yarn project keeps its packages in .yarn/cache
     message = "`yarn cache clean` missing after `yarn install` was run."
     on = frozenset({"RUN"})
     run_mentions = frozenset({"yarn"})
@@ -127,6 +139,8 @@ class YarnCacheCleanMissing(Rule):
         if any(cache_mounted(step, "/root/.cache/yarn", f) for f in _CACHE_FRAGMENTS):
             return
         if folder and cache_mounted(step, folder):
+            return
+        if _loads_from_project_cache(ctx):
             return
         yield Problem(step, at=at_command(ctx, step, last, "install"), fix=_fix(ctx, step))
 

@@ -100,6 +100,8 @@ KNOWN_SWITCHES = frozenset({"APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE"})
 PASS_TO = frozenset({"fastcgi", "grpc", "memcached", "proxy", "scgi", "uwsgi"})
 _FINGERPRINTS = LazyPattern(r"^(?:(?:0x)?[0-9A-Fa-f]{16,40}[\s,]*)+$")
 _PATH = LazyPattern(r"^[\w.~-]*/[\w./~-]*$|\.(?:key|pem|crt|p12|pfx|jks|asc|gpg)$")
+#: A URL with no user, password or query in it: where something is, which is no secret.
+_PLAIN_URL = LazyPattern(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@?#\s]+(?:/[^?#@\s]*)?$")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -130,7 +132,7 @@ def looks_secret(name: str, values: list[str]) -> bool:
     if name.upper() in KNOWN_SWITCHES:
         return False
     # Where a credential file lives is no secret: GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/k.
-    if values and all(_PATH.search(value) for value in values):
+    if values and all(_PATH.search(value) or _PLAIN_URL.match(value) for value in values):
         return False
     parts = words(name)
     if any(part in NOT_SECRET for part in parts):
@@ -208,9 +210,10 @@ class SecretsInArgOrEnv(Rule):
       `SWIFT_SIGNING_KEY=8A7495662C3CD4AE...` and `SERVER_KEY=certs/server.key` name public
       keys and files, not secrets;
 
-    and the value (or every default an `ARG` of that name has) is not a file path: a path says
-    where a credential lives (`GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/key.json`), which
-    is no secret;
+    and the value (or every default an `ARG` of that name has) is not a file path, nor a URL
+    with no user, password or query in it: a path says where a credential lives
+    (`GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/key.json`), a URL where a public key is
+    fetched from (`SERVER_KEY=https://download.example.com`), neither is a secret;
 
     and no word says the variable is *about* a secret: `public`, `file`, `version` (BuildKit's
     allow-list), `path`, `dir`, `url`, `uri`, `endpoint`, `name`, `type`, `method`, `mode`,

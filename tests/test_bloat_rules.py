@@ -594,3 +594,41 @@ def test_dl3062_bind_mounted_module_pins_tools(tmp_path: Path) -> None:
 def test_dl3062_bind_mount_without_go_mod_is_reported(tmp_path: Path) -> None:
     make(tmp_path, "main.go")
     assert findings("DL3062", tmp_path, GO_TOOLS) == [4]  # the package's line
+
+
+def test_dk208_no_node_modules_in_a_plug_n_play_project(tmp_path: Path) -> None:
+    """Round 18 (standardnotes/server): Yarn's Plug'n'Play makes no node_modules."""
+    make(tmp_path, "package.json", ".pnp.cjs")
+    (tmp_path / ".yarnrc.yml").write_text("enableGlobalCache: false\n", encoding="utf-8")
+    assert messages("DK208", tmp_path, COPY_ALL) == []
+
+
+def test_dk208_node_modules_linker_still_expects_node_modules(tmp_path: Path) -> None:
+    make(tmp_path, "package.json")
+    (tmp_path / ".yarnrc.yml").write_text("nodeLinker: node-modules\n", encoding="utf-8")
+    [message] = messages("DK208", tmp_path, COPY_ALL)
+    assert "node_modules" in message
+
+
+YARN_INSTALL = "FROM node:20-alpine\nWORKDIR /workspace\nCOPY ./ ./\nRUN yarn install --immutable\n"
+
+
+@pytest.mark.parametrize(
+    ("yarnrc", "lines"),
+    [
+        ("enableGlobalCache: false\nyarnPath: .yarn/releases/yarn-4.0.2.cjs\n", []),
+        ("enableGlobalCache: false\nnodeLinker: node-modules\n", [4]),
+        ("nodeLinker: pnp\n", [4]),
+        (None, [4]),
+    ],
+    ids=["pnp-project-cache", "node-modules-linker", "global-cache", "yarn-1"],
+)
+def test_dl3060_plug_n_play_loads_from_the_project_cache(
+    tmp_path: Path, yarnrc: str | None, lines: list[int]
+) -> None:
+    """Round 18 (standardnotes/server): `yarn cache clean` would delete what .pnp.cjs loads.
+    The nearest .yarnrc.yml above the context counts, as Yarn finds its project."""
+    make(tmp_path, "package.json", "packages/api/package.json")
+    if yarnrc is not None:
+        (tmp_path / ".yarnrc.yml").write_text(yarnrc, encoding="utf-8")
+    assert findings("DL3060", tmp_path / "packages/api", YARN_INSTALL) == lines

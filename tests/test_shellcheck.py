@@ -720,3 +720,16 @@ def test_a_failed_check_is_not_remembered(tmp_path: Path) -> None:
     [note] = pipeline.finish([result])
     assert note.startswith("ShellCheck failed (exit 3): broken")
     assert memo.comments == {}
+
+
+def test_an_assignment_seen_by_a_later_assignment_of_the_command(program: str) -> None:
+    # Precision round 18 (rudder-server): sh, dash, bash and busybox assign left to right.
+    text = dockerfile(
+        """
+        FROM golang:1.23-alpine
+        RUN BUILD_DATE=$(date) LDFLAGS="-X main.date=$BUILD_DATE" make build
+        RUN name=World echo "Hello $name"
+        """
+    )
+    found = [(f.code, f.line) for f in check(text, program) if f.code in ("SC2097", "SC2098")]
+    assert found == [("SC2097", 3), ("SC2098", 3)]

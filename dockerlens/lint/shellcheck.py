@@ -775,6 +775,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code == "SC2071" and _compares_with_text(script, where[0], where[1]):
         return None
+    if code in ("SC2097", "SC2098") and _seen_by_later_assignments(script, where[0], where[1]):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -943,6 +945,27 @@ def _compares_with_text(script: Script, line: int, column: int) -> bool:
         if text and not text.lstrip("-").isdigit():
             return True
     return False
+
+
+def _seen_by_later_assignments(script: Script, line: int, column: int) -> bool:
+    """SC2097 (an assignment only the command sees) and SC2098 (an expansion that does not
+    see it) where the expansion is in a later assignment of the same command
+    (``DATE=$(date) LDFLAGS="-X main.date=$DATE" make``): sh, dash, bash and busybox assign
+    from left to right, and each assignment sees the ones before it."""
+    node = _enclosing(script, line, column, "variable_assignment")
+    command = node.parent if node is not None else None
+    if node is None or command is None or command.type != "command":
+        return False
+    if _offset(script, line, column) == node.start_byte:  # SC2097: on the assignment itself
+        name = node.child_by_field_name("name")
+        if name is None or name.text is None:
+            return False
+        pattern = re.compile(rb"\$\{?" + re.escape(name.text) + rb"(?![A-Za-z0-9_])")
+        return not any(
+            child.type != "variable_assignment" and pattern.search(child.text or b"")
+            for child in command.named_children
+        )
+    return True  # SC2098: the expansion is in an assignment, which sees the earlier ones
 
 
 def _else_holds_more_than_the_if(script: Script, line: int, column: int) -> bool:
