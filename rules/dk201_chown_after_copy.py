@@ -110,9 +110,10 @@ class ChownAfterCopy(Rule):
     checked: the final stage and the stages it is built `FROM`.
 
     Not reported: a path the same `RUN` wrote first (a redirect, `cp`, `mkdir`, a download,
-    and a file in the system's folders (`/usr/bin/nmap`) when the `RUN` installs system
-    packages and the copy put only files of unknown names there: `COPY --from=build
-    /out/bin/* /usr/bin/`); a path an earlier `RUN` wrote after the copy;
+    and a file in the system's folders changed without `-R` (`chgrp zabbix /usr/bin/nmap`)
+    when the `RUN` installs system packages and the copy put only files of unknown names
+    there: `COPY --from=build /out/bin/* /usr/bin/`); a file an earlier `RUN` wrote after the
+    copy, changed without `-R`;
     a path the same `RUN` deletes afterwards (it should not be copied at all: DK202); and a
     plain (not `-R`) change of a copied directory, which rewrites only the directory entry;
     and a path the build context shows no copy put there (`COPY LICENSE ./` copies a file, not
@@ -212,7 +213,7 @@ class ChownAfterCopy(Rule):
                 and not _all_among(hit, gone + _removed_between(ctx, hit.copy, step, cwds))
                 and not _all_among(hit, fresh)
                 and not _already_set(step, call, hit.copy)
-                and not (installs and _unnamed_in_package_folder(hit))
+                and not (installs and not call.recursive and _unnamed_in_package_folder(hit))
                 and not (not call.recursive and _written_since_copy(hit, written_since))
             ]
             hits = _closest(hits)

@@ -94,7 +94,8 @@ class UnfilteredContextCopy(Rule):
     ## What it does
     Flags the first `COPY .` (or `ADD .`, `COPY *`) of the whole build context when the build
     context (the Dockerfile's directory unless `lint --context DIR`, the `build-context`
-    setting or the `context` option says otherwise, or unless files the Dockerfile copies are
+    setting or the `context` option says otherwise, or a `docker-bake.hcl` target or a Compose
+    service around it builds it with another `context`, or unless files the Dockerfile copies are
     missing there and all found in a folder above it, up to the repository root: then that
     folder, as for `docker build -f src/Api/Dockerfile .`; a folder holding nothing but
     Dockerfiles is taken for one built from the repository root; the message names the one
@@ -250,6 +251,11 @@ class UnfilteredContextCopy(Rule):
         shown = shown if shown.endswith("/") else shown + "/"
         if self.options.context:
             return f"build context: {shown}"
+        declared_by = ctx.facts.declared_by
+        if declared_by is not None:
+            with contextlib.suppress(ValueError):
+                declared_by = Path(os.path.relpath(declared_by))
+            return f"build context: {shown}, as {declared_by} declares; `--context` sets another"
         if context.resolve() != Path(ctx.path).parent.resolve():
             return (
                 f"build context assumed: {shown}, the folder holding the files the Dockerfile "

@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockerlens.imageref import split_image_ref
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.context import NO_CONTEXT
@@ -17,6 +16,11 @@ _PLACEHOLDER = LazyPattern(
     r"|placeholder|change-?me|to-?be-?set|override-?me|none|null)$",
     re.IGNORECASE,
 )
+
+#: A base written as a placeholder alone, which a generator replaces with a whole image
+#: reference (devcontainers' ``FROM REPLACE-ME``, ``FROM %%BASE_IMAGE%%``). Upper case is no
+#: image name; one in part (``balenalib/%%BALENA_ARCH%%-debian``) still names the image.
+_WHOLE_PLACEHOLDER = LazyPattern(r"^(?:%%\w+%%|@@\w+@@|[A-Z][A-Z0-9_-]*)$")
 
 
 class UntaggedBaseImage(Rule):
@@ -66,8 +70,8 @@ class UntaggedBaseImage(Rule):
     (`contexts = { php-base = "docker-image://php:8.4-zts" }`), or a Compose file its
     `additional_contexts`, in the Dockerfile's folder or a folder above it up to the
     repository root: `FROM php-base` then names that context, and a tag would break the match.
-    Nor is a name that is no image reference at all (`FROM REPLACE-ME`: a template's
-    placeholder, which the build would reject).
+    Nor is a placeholder that stands for the whole reference (`FROM REPLACE-ME`,
+    `FROM %%BASE_IMAGE%%`: a template's, which a generator replaces with a tagged image).
     """
 
     code = "DL3006"
@@ -92,7 +96,7 @@ class UntaggedBaseImage(Rule):
             return  # a tag (or what may become one) is there
         if base != stage.base_text and _PLACEHOLDER.search(last):
             return  # `ARG root_image=non-existing`: a default that says "pass one"
-        if "$" not in stage.base_text and split_image_ref(base) is None:
+        if _WHOLE_PLACEHOLDER.match(base):
             return  # no image at all (`FROM REPLACE-ME`, a template's placeholder)
         if ctx.path not in NO_CONTEXT and base in named_contexts(ctx.path):
             return  # bake's `contexts` or Compose's `additional_contexts` says what it is

@@ -632,3 +632,44 @@ def test_dl3060_plug_n_play_loads_from_the_project_cache(
     if yarnrc is not None:
         (tmp_path / ".yarnrc.yml").write_text(yarnrc, encoding="utf-8")
     assert findings("DL3060", tmp_path / "packages/api", YARN_INSTALL) == lines
+
+
+DIUN_GEN = (
+    "FROM golang:1.24\n"
+    "WORKDIR /src\n"
+    "RUN --mount=type=bind,target=.,rw go install tool \\\n"
+    "    google.golang.org/protobuf/cmd/protoc-gen-go\n"
+)
+
+
+def test_a_bake_target_declares_the_build_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Round 18 (diun): `dockerfile = "./hack/gen.Dockerfile"` with bake's default context
+    `.`: the repository root, which holds go.mod, is the context, not hack/."""
+    (tmp_path / ".git").mkdir()
+    make(tmp_path, "go.mod", "hack/lint.sh")
+    monkeypatch.chdir(tmp_path)
+    assert findings("DL3062", tmp_path / "hack", DIUN_GEN, name="gen.Dockerfile") == [4]
+    (tmp_path / "docker-bake.hcl").write_text(
+        'target "_common" {\n  args = { GO_VERSION = "1.24" }\n}\n'
+        'target "gen" {\n  inherits = ["_common"]\n  dockerfile = "./hack/gen.Dockerfile"\n'
+        '  target = "update"\n}\n',
+        encoding="utf-8",
+    )
+    assert findings("DL3062", tmp_path / "hack", DIUN_GEN, name="gen.Dockerfile") == []
+
+
+def test_a_compose_service_declares_the_build_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    make(tmp_path, "package.json", "services/api/main.js")
+    (tmp_path / "services" / "compose.yaml").write_text(
+        "services:\n  api:\n    build:\n      context: ..\n"
+        "      dockerfile: services/api/Dockerfile\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    [message] = messages("DK208", tmp_path / "services" / "api", COPY_ALL)
+    assert "build context: ./, as services/compose.yaml declares" in message

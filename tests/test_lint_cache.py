@@ -461,3 +461,24 @@ def test_a_bake_file_naming_a_context_above_the_dockerfile_is_part_of_the_key(
     assert dl3006() == 0
     bake.write_text('target "app" {\n  dockerfile = "docker/Dockerfile"\n}\n', encoding="utf-8")
     assert dl3006() == 1
+
+
+def test_a_yarnrc_above_the_dockerfile_is_part_of_the_key(folder: Path, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "package.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "Dockerfile").write_text(
+        "FROM node:20-alpine\nWORKDIR /w\nCOPY ./ ./\nRUN yarn install --immutable\n",
+        encoding="utf-8",
+    )
+
+    def dl3060() -> int:
+        report = json.loads(lint("--no-shellcheck", "api/Dockerfile")[1])
+        return sum(f["code"] == "DL3060" for f in report)
+
+    assert dl3060() == 1
+    yarnrc = tmp_path / ".yarnrc.yml"
+    yarnrc.write_text("enableGlobalCache: false\n", encoding="utf-8")
+    assert dl3060() == 0
+    yarnrc.write_text("enableGlobalCache: true\n", encoding="utf-8")
+    assert dl3060() == 1

@@ -290,10 +290,12 @@ class ResultCache:
             parts.append(self._environment.shellcheck())
         reads_context = _context_folders(settings)
         if reads_context and path not in NO_CONTEXT:
-            from dockerlens.lint import named_contexts
+            from dockerlens.lint import named_contexts, yarn
 
-            # Bake and Compose files above that name build contexts (DL3006 reads them).
+            # Bake and Compose files above that name build contexts (DL3006 reads them) or say
+            # which context a Dockerfile is built with; Yarn's settings (DK208, DL3060).
             parts += named_contexts.stamp(Path(path).parent)
+            parts += yarn.stamp(Path(path).parent)
         contexts = reads_context if _COPIES.search(text) else []
         if contexts:
             where = (Path(path).parent, tuple(contexts), self.folder(folder_setting))

@@ -35,6 +35,7 @@ from dockerlens.lint.commands import (
 )
 from dockerlens.lint.context import NO_CONTEXT, LintContext
 from dockerlens.lint.dockerignore import CONTEXT_LEVELS
+from dockerlens.lint.named_contexts import declared_context
 from dockerlens.model import Stage, Step
 from dockerlens.paths import UNKNOWABLE as _UNKNOWABLE
 from dockerlens.paths import Relation as Relation
@@ -662,6 +663,7 @@ class BuildContextOptions(BuildContextOption):
 
 def build_context(ctx: LintContext, relative: str = "") -> Path | None:
     """The build context: the directory ``relative`` to the Dockerfile's when given, else the
+    one a bake or Compose file around it builds it with (:func:`declared_context`), else the
     one :func:`inferred_context` finds; None when the Dockerfile has no file (standard input)
     or the directory does not exist."""
     if ctx.path in NO_CONTEXT:
@@ -671,7 +673,12 @@ def build_context(ctx: LintContext, relative: str = "") -> Path | None:
         folder = folder / relative
         return folder if folder.is_dir() else None
     if ctx.facts.build_context is None:
-        context = inferred_context(ctx, folder) if folder.is_dir() else None
+        declared = declared_context(ctx.path) if folder.is_dir() else None
+        if declared is not None and declared[0].is_dir():
+            context: Path | None = declared[0]
+            ctx.facts.declared_by = declared[1]
+        else:
+            context = inferred_context(ctx, folder) if folder.is_dir() else None
         if context is not None and context != folder:
             ctx.facts.inferred_context = context
         ctx.facts.build_context = (context,)

@@ -51,3 +51,17 @@ def cache_in_project(settings: dict[str, str]) -> bool:
     """The package cache is the project's own ``.yarn/cache``: with Plug'n'Play, what the
     application loads at run time, so cleaning it breaks the image."""
     return settings.get("enableGlobalCache") == "false"
+
+
+def stamp(folder: Path) -> list[str]:
+    """What the lint cache keys on: the path, size and modification time of each
+    ``.yarnrc.yml`` in ``folder`` (a Dockerfile's) and the folders above it."""
+    out = []
+    for current in folders_above(folder, include_self=True):
+        path = current / ".yarnrc.yml"
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        out.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return out

@@ -52,12 +52,14 @@ class StepFacts:
 class FileFacts:
     """One linted file's views (:attr:`dockerlens.lint.context.LintContext.facts`)."""
 
-    __slots__ = ("build_context", "inferred_context", "stage_copies", "workdirs")
+    __slots__ = ("build_context", "declared_by", "inferred_context", "stage_copies", "workdirs")
 
     def __init__(self) -> None:
         #: :func:`dockerlens.lint.layers.build_context`: the folder above the Dockerfile's
         #: taken for its build context, once inferred (the result cache checks that folder).
         self.inferred_context: Path | None = None
+        #: The bake or Compose file that declares the build context, when one does.
+        self.declared_by: Path | None = None
         #: :func:`dockerlens.lint.layers.build_context` once worked out, in a 1-tuple (its
         #: answer may be None): the search stats the folders above the Dockerfile's.
         self.build_context: tuple[Path | None] | None = None
