@@ -113,7 +113,9 @@ class ChownAfterCopy(Rule):
     and a file in the system's folders changed without `-R` (`chgrp zabbix /usr/bin/nmap`)
     when the `RUN` installs system packages and the copy put only files of unknown names
     there: `COPY --from=build /out/bin/* /usr/bin/`); a file an earlier `RUN` wrote after the
-    copy, changed without `-R`;
+    copy, changed without `-R`; files of the copy the same `RUN` deleted before the change
+    (`COPY install.sh /opt/app` into the `WORKDIR`'s folder, run, removed, then `chown -R`
+    of the folder);
     a path the same `RUN` deletes afterwards (it should not be copied at all: DK202); and a
     plain (not `-R`) change of a copied directory, which rewrites only the directory entry;
     and a path the build context shows no copy put there (`COPY LICENSE ./` copies a file, not
@@ -192,12 +194,14 @@ class ChownAfterCopy(Rule):
         cwds = workdirs(ctx)
         located = list(located_commands(step, cwds.get(step.index)))
         fresh: list[str] = []
+        removed: list[str] = []  # by the commands of the RUN before the one at hand
         installs = _installs_packages(step)
         written_since = _written_between(ctx, step, cwds)
         for item in located:
             call = _call(item)
             if call is None:
                 fresh += written_by(step, item)
+                removed += removed_by(step, item)
                 continue
             # Deleted or moved away later in the RUN: pointless to copy there at all, which
             # DK202 reports.
@@ -210,7 +214,9 @@ class ChownAfterCopy(Rule):
                     not is_glob(hit.target)
                     and any(relation(hit.target, path) in _WITHIN for path in gone)
                 )
-                and not _all_among(hit, gone + _removed_between(ctx, hit.copy, step, cwds))
+                and not _all_among(
+                    hit, removed + gone + _removed_between(ctx, hit.copy, step, cwds)
+                )
                 and not _all_among(hit, fresh)
                 and not _already_set(step, call, hit.copy)
                 and not (installs and not call.recursive and _unnamed_in_package_folder(hit))

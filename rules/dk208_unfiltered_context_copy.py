@@ -77,6 +77,26 @@ def _runs_git(ctx: LintContext, step: Step) -> bool:
     )
 
 
+#: A Node package manager named in a RUN (`npm ci`, `yarn install`, `corepack pnpm i`).
+_NODE_INSTALLER = LazyPattern(r"(?<![\w./-])(?:npm|yarn|pnpm|bun)(?=$|[\s;&|)\"'])")
+#: Node itself, or a package's program run from ``node_modules`` (`npx cypress install`).
+_NODE_RUNNER = LazyPattern(r"(?<![\w./-])(?:node|npx)(?=$|[\s;&|)\"'])")
+
+
+def _runs_copied_node_modules(ctx: LintContext) -> bool:
+    """The file runs Node (a RUN, CMD or ENTRYPOINT with ``node`` or ``npx``) and no RUN runs
+    a Node package manager: the image runs with the ``node_modules`` the context holds
+    (installed before the build), which an ignore file must then let through."""
+    texts = [
+        (step.keyword, " ".join(step.instruction.value))
+        for step in ctx.steps
+        if step.keyword in ("RUN", "CMD", "ENTRYPOINT")
+    ]
+    return any(_NODE_RUNNER.search(text) for _, text in texts) and not any(
+        keyword == "RUN" and _NODE_INSTALLER.search(text) for keyword, text in texts
+    )
+
+
 class _Ignore(NamedTuple):
     #: The ignore file's patterns; None when there is no ignore file.
     matcher: PatternMatcher | None
@@ -112,7 +132,9 @@ class UnfilteredContextCopy(Rule):
 
     A context with no ignore file is reported only when it holds one of these. `.git` is left
     out when the stage installs or runs `git`: the build may read it (`git describe` for a
-    version stamp), so excluding it would break the build.
+    version stamp), so excluding it would break the build. `node_modules` is left out when the
+    file runs Node (`node`, `npx`) and no `RUN` runs a Node package manager (`npm`, `yarn`,
+    `pnpm`, `bun`): the image then runs with the modules installed before the build.
 
     When the context is assumed (no `--context`) and has no ignore file, but a folder above it
     (up to the repository root) has a `.dockerignore`, nothing is reported: such a Dockerfile
@@ -199,6 +221,8 @@ class UnfilteredContextCopy(Rule):
         present = ignore.present
         if ".git" in present and _runs_git(ctx, step):
             present = [path for path in present if path != ".git"]  # a version from `git describe`
+        if "node_modules" in present and _runs_copied_node_modules(ctx):
+            present = [path for path in present if path != "node_modules"]
         wanted = [*self.options.must_exclude, *present]
         if ignore.matcher is None and not self.options.patterns:
             if ctx.path in NO_CONTEXT or ignore.uncertain or not wanted:

@@ -673,3 +673,15 @@ def test_a_compose_service_declares_the_build_context(
     monkeypatch.chdir(tmp_path)
     [message] = messages("DK208", tmp_path / "services" / "api", COPY_ALL)
     assert "build context: ./, as services/compose.yaml declares" in message
+
+
+def test_dk208_node_modules_the_image_runs_with(tmp_path: Path) -> None:
+    """Round 19 (cypress-docker-images): no RUN installs Node packages, so the image runs with
+    the node_modules installed before the build; keeping them out would break it."""
+    make(tmp_path, "package.json", "node_modules/cypress/package.json")
+    copy_and_run = (
+        'FROM cypress/factory:5\nWORKDIR /opt/app\nCOPY . /opt/app\nCMD ["npx", "cypress", "run"]\n'
+    )
+    assert messages("DK208", tmp_path, copy_and_run) == []
+    [message] = messages("DK208", tmp_path, COPY_ALL)
+    assert "node_modules" in message

@@ -733,3 +733,18 @@ def test_an_assignment_seen_by_a_later_assignment_of_the_command(program: str) -
     )
     found = [(f.code, f.line) for f in check(text, program) if f.code in ("SC2097", "SC2098")]
     assert found == [("SC2097", 3), ("SC2098", 3)]
+
+
+def test_sc2291_spaces_after_the_command_name_do_not_count(program: str) -> None:
+    # Round 19 (cypress-docker-images): `echo  " a" \` then indented strings; ShellCheck
+    # compares the arguments' positions only, so the double space after `echo` is no run.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN echo  " node version:    $(node -v) \\n" \\
+            "npm version:     $(npm -v) \\n" \\
+         && echo  a    b
+        """
+    )
+    found = [f for f in check(text, program) if f.code == "SC2291"]
+    assert [f.line for f in found] == [4]

@@ -152,6 +152,8 @@ def _copy_of(step: Step, cwd: str | None) -> Copy | None:
         or dest_word in (".", "..")
         or len(sources) > 1
         or any(is_glob(s) for s in sources)
+        # The WORKDIR made the folder: `COPY install.sh /app` there writes /app/install.sh.
+        or (cwd is not None and dest == normalize(cwd))
     )
     is_add = step.keyword == "ADD"
     written: list[Written] = []

@@ -983,9 +983,9 @@ _REPEATED_SPACES = re.compile(r"[ \t]{2,}")
 
 
 def _spaces_from_continuations(script: Script, where: tuple[int, int, int, int]) -> bool:
-    """Every run of repeated spaces in SC2291's range is where the RUN's lines were joined:
-    the indentation of a continuation line (``echo "a" \\`` then ``    "b"``), which the shell
-    never sees as repeated spaces between words."""
+    """Every run of repeated spaces between the arguments in SC2291's range is where the RUN's
+    lines were joined: the indentation of a continuation line (``echo "a" \\`` then
+    ``    "b"``), which the shell never sees as repeated spaces between words."""
     line, column, end_line, end_column = where
     body_line = line - script.header - 1
     if line != end_line or script.lines is None or not 0 <= body_line < len(script.lines):
@@ -993,6 +993,11 @@ def _spaces_from_continuations(script: Script, where: tuple[int, int, int, int])
     seams = [segment.column for segment in script.lines[body_line][1:]]
     text = script.text.split("\n")[line - 1][column - 1 : end_column - 1]
     runs = [(column - 1 + m.start(), column - 1 + m.end()) for m in _REPEATED_SPACES.finditer(text)]
+    # ShellCheck compares the arguments' positions only: spaces between `echo` and its first
+    # argument (`echo  " a" \`) collapse into nothing anyone sees.
+    name = re.match(r"\S+", text)
+    if name is not None:
+        runs = [(a, b) for a, b in runs if a != column - 1 + name.end()]
     # Spaces inside quotes are kept as written: ShellCheck does not mean them.
     quoted = _quoted_ranges(script.text)
     whole_line = script.text.split("\n")[line - 1]
