@@ -196,7 +196,7 @@ class ChownAfterCopy(Rule):
         fresh: list[str] = []
         removed: list[str] = []  # by the commands of the RUN before the one at hand
         installs = _installs_packages(step)
-        written_since = _written_between(ctx, step, cwds)
+        written_since: list[tuple[int, str]] | None = None  # read when a hit needs it
         for item in located:
             call = _call(item)
             if call is None:
@@ -220,8 +220,11 @@ class ChownAfterCopy(Rule):
                 and not _all_among(hit, fresh)
                 and not _already_set(step, call, hit.copy)
                 and not (installs and not call.recursive and _unnamed_in_package_folder(hit))
-                and not (not call.recursive and _written_since_copy(hit, written_since))
             ]
+            if hits and not call.recursive:
+                if written_since is None:
+                    written_since = _written_between(ctx, step, cwds)
+                hits = [hit for hit in hits if not _written_since_copy(hit, written_since)]
             hits = _closest(hits)
             if not hits:
                 continue

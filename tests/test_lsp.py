@@ -391,7 +391,9 @@ def agreement_project(folder: Path) -> list[Path]:
     )
     web = folder / "web"
     web.mkdir()
-    (web / "Dockerfile").write_text("FROM node:22\nWORKDIR /app\nCOPY . .\nCMD node app.js\n")
+    (web / "Dockerfile").write_text(
+        "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD node app.js\n"
+    )
     (web / "package.json").write_text("{}\n")  # node_modules to keep out
     (folder / "Containerfile").write_bytes(  # CRLF, a latest tag the hadolint config ignores
         b"FROM alpine:latest\r\nRUN apk add curl && echo $HOME\r\nEXPOSE 80000\r\n"

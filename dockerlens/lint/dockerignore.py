@@ -306,3 +306,16 @@ def folders_above(folder: Path, *, include_self: bool = False) -> Iterator[Path]
         yield parent
         if (parent / ".git").exists() or parent == here:
             return
+
+
+def file_stamps(paths: Iterable[Path]) -> list[str]:
+    """The path, size and modification time of each existing file among ``paths``: what the
+    lint cache keys on for files around a Dockerfile that rules read."""
+    out = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        out.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return out

@@ -13,14 +13,13 @@ most :data:`dockerlens.lint.dockerignore.CONTEXT_LEVELS` levels.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import posixpath
 import re
 from pathlib import Path
 
 from dockerlens.lazyre import LazyPattern
-from dockerlens.lint.dockerignore import folders_above
+from dockerlens.lint.dockerignore import file_stamps, folders_above
 
 BAKE_FILES = (
     "docker-bake.hcl",
@@ -148,6 +147,8 @@ _STRING_VALUE = LazyPattern(r'"([^"]*)"')
 
 
 def _bake_json(text: str) -> tuple[tuple[str, str], ...]:
+    import json  # only for a bake file written in JSON
+
     try:
         targets = json.loads(text).get("target", {})
     except (ValueError, AttributeError):
@@ -240,11 +241,4 @@ def _body(text: str, start: int) -> str:
 def stamp(folder: Path) -> list[str]:
     """What the lint cache keys on: the path, size and modification time of each such file
     around the Dockerfiles of ``folder``."""
-    out = []
-    for path in files_above(folder):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        out.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
-    return out
+    return file_stamps(files_above(folder))

@@ -7,9 +7,10 @@ repository root) is the one an install in the image reads.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from dockerlens.lint.dockerignore import folders_above
+from dockerlens.lint.dockerignore import file_stamps, folders_above
 
 #: Larger files are not read (a .yarnrc.yml is a few lines).
 _MAX_BYTES = 64 * 1024
@@ -20,17 +21,22 @@ def project_settings(context: Path) -> dict[str, str] | None:
     when there is none (Yarn 1, npm, or no Node project)."""
     for folder in folders_above(context, include_self=True):
         path = folder / ".yarnrc.yml"
-        if path.is_file():
-            return _settings(path)
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        return dict(_settings(str(path), stat.st_size, stat.st_mtime_ns))
     return None
 
 
-def _settings(path: Path) -> dict[str, str]:
+@functools.lru_cache(maxsize=64)
+def _settings(path: str, size: int, mtime: int) -> tuple[tuple[str, str], ...]:
+    """(Kept per size and modification time: an editor's server sees an edited file.)"""
     try:
-        with path.open("rb") as stream:
+        with open(path, "rb") as stream:
             text = stream.read(_MAX_BYTES).decode("utf-8", "replace")
     except OSError:
-        return {}
+        return ()
     settings: dict[str, str] = {}
     for line in text.splitlines():
         if not line or line[0] in " \t#-":
@@ -38,7 +44,7 @@ def _settings(path: Path) -> dict[str, str]:
         key, colon, value = line.partition(":")
         if colon:
             settings[key.strip()] = value.split(" #", 1)[0].strip().strip("\"'")
-    return settings
+    return tuple(settings.items())
 
 
 def plug_n_play(settings: dict[str, str]) -> bool:
@@ -54,14 +60,6 @@ def cache_in_project(settings: dict[str, str]) -> bool:
 
 
 def stamp(folder: Path) -> list[str]:
-    """What the lint cache keys on: the path, size and modification time of each
-    ``.yarnrc.yml`` in ``folder`` (a Dockerfile's) and the folders above it."""
-    out = []
-    for current in folders_above(folder, include_self=True):
-        path = current / ".yarnrc.yml"
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        out.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
-    return out
+    """What the lint cache keys on: each ``.yarnrc.yml`` in ``folder`` (a Dockerfile's) and
+    the folders above it."""
+    return file_stamps(f / ".yarnrc.yml" for f in folders_above(folder, include_self=True))
