@@ -19,7 +19,6 @@ from dockerlens.lint.packages import (
     removes,
     run_text,
 )
-from dockerlens.semantics.expansion import is_truthy
 from dockerlens.semantics.managers import (
     APK_INDEX,
     APT_ARCHIVES,
@@ -267,7 +266,8 @@ class PackageCacheLeft(Rule):
             return []
         scope = ScriptScope(step)
         environment = scope.environment(installs[0].command)
-        if any(is_truthy(cache_setting(environment, name)) for name in manager.no_cache_env):
+        values = [cache_setting(environment, name) for name in manager.no_cache_env]
+        if any(manager.no_cache_value(value) for value in values):
             return []
         last = max(c.position for c in installs)
         left = []

@@ -17,7 +17,6 @@ from dockerlens.lint.packages import (
     removes,
 )
 from dockerlens.lint.rule import Edit
-from dockerlens.semantics.expansion import is_truthy
 from dockerlens.semantics.invocations import Invocation
 from dockerlens.semantics.managers import PIP
 from dockerlens.semantics.scope import ScriptScope
@@ -29,8 +28,9 @@ class PipCacheNotDisabled(Rule):
     ## What it does
     Flags a `RUN` whose `pip install` (also `pip3` and `python -m pip`) has no `--no-cache-dir`
     (nor an abbreviation pip takes for it, `--no-cache`), unless the cache is turned off
-    otherwise: `PIP_NO_CACHE_DIR` set to a true value (`1`, `true`, `on`, `yes`) by an `ENV` or
-    `ARG` the `RUN` sees or in the `RUN` itself, or a BuildKit cache or tmpfs mount over pip's
+    otherwise: `PIP_NO_CACHE_DIR` set to a boolean by an `ENV` or `ARG` the `RUN` sees or in
+    the `RUN` itself (pip turns the cache off for any boolean, false ones such as `off` or `0`
+    too), or a BuildKit cache or tmpfs mount over pip's
     cache (`/root/.cache/pip`, or the folder `--cache-dir` or `PIP_CACHE_DIR` moves it to;
     `/dev/null` counts too), or a later command of the same `RUN` that deletes that cache (`rm
     -rf /root/.cache/pip`, `rm -rf ~/.cache`, the `--cache-dir` folder) or empties it (`pip
@@ -72,6 +72,8 @@ class PipCacheNotDisabled(Rule):
     - `PIP_NO_CACHE_DIR` is read from the variables the `RUN` sees: an `ARG` counts too (build
       arguments are in the environment of `RUN`), the value is read case-insensitively, and an
       `ENV` set before an `ONBUILD RUN` counts (hadolint only sees an `ONBUILD ENV` there).
+    - A false `PIP_NO_CACHE_DIR` (`off`, `0`, `false`, `no`) counts as pip reads it: any boolean
+      turns the cache off, a quirk pip keeps for compatibility. hadolint wants a true value.
     - A cache mount over `/root/.cache` or `/root` counts, as well as any target containing
       `.cache/pip` (hadolint's test).
     - `python -m pip` is found whatever comes between `pip` and `install`; pip is found by
@@ -102,7 +104,8 @@ class PipCacheNotDisabled(Rule):
             if call.name.startswith("pipx") or has_flag(call.command, *PIP.no_cache_flags):
                 continue
             environment = scope.environment(invocation.command)
-            if any(is_truthy(cache_setting(environment, name)) for name in PIP.no_cache_env):
+            values = [cache_setting(environment, name) for name in PIP.no_cache_env]
+            if any(PIP.no_cache_value(value) for value in values):
                 continue
             places = [p for cache in PIP.caches for p in cache_places(scope, cache, PIP, [call])]
             if UNKNOWN_PLACE in places:

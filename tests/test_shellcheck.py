@@ -488,6 +488,19 @@ def test_sc2071_not_where_the_comparison_is_with_text(program: str) -> None:
     assert [f.line for f in check(text, program) if f.code == "SC2071"] == [5]
 
 
+def test_sc2021_not_where_tr_strips_a_printed_list(program: str) -> None:
+    # Precision round 19 (feast): print(ui.__path__) prints ['/path']; tr deletes [ ' ].
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN chmod g+w $(python -c "import a; print(a.__path__)" | tr -d "[']")/x
+        RUN echo "$X" | tr -d '[abc]'
+        RUN echo "$X" | tr -d '[", ]'
+        """
+    )
+    assert [f.line for f in check(text, program) if f.code == "SC2021"] == [3]
+
+
 def test_args_of_the_stages_a_variable_base_may_be_are_declared(program: str) -> None:
     # Precision round 17 (lightning): FROM base-${TARGETARCH}; each candidate declares the ARG.
     text = dockerfile(

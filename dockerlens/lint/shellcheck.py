@@ -777,6 +777,8 @@ def to_finding(result: FileResult, script: Script, comment: dict[str, Any]) -> F
         return None
     if code in ("SC2097", "SC2098") and _seen_by_later_assignments(script, where[0], where[1]):
         return None
+    if code == "SC2021" and _strips_a_list_repr(script, where):
+        return None
     step = script.step
     line, column, end_line, end_column = _map_range(script, where, _lines(result))
     return Finding(
@@ -945,6 +947,29 @@ def _compares_with_text(script: Script, line: int, column: int) -> bool:
         if text and not text.lstrip("-").isdigit():
             return True
     return False
+
+
+#: The characters, besides its brackets, of a printed list (``['/usr/lib', "a"]``).
+_LIST_REPR_PUNCTUATION = frozenset("'\", ")
+
+
+def _strips_a_list_repr(script: Script, where: tuple[int, int, int, int]) -> bool:
+    """SC2021 (brackets around a ``tr`` set are literal) on a set of only brackets, quotes,
+    commas and spaces (``print(ui.__path__) | tr -d "[']"``): the literal brackets are what
+    it deletes, the brackets and quotes of a printed list."""
+    start, end = _offset(script, where[0], where[1]), _offset(script, where[2], where[3])
+    if start is None or end is None:
+        return False
+    word = script.text.encode()[start:end].decode("utf-8", "replace")
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "'\"":
+        word = word[1:-1]
+    inside = word[1:-1]
+    return (
+        word.startswith("[")
+        and word.endswith("]")
+        and bool(inside)
+        and set(inside) <= _LIST_REPR_PUNCTUATION
+    )
 
 
 def _seen_by_later_assignments(script: Script, line: int, column: int) -> bool:

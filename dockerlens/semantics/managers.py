@@ -18,12 +18,24 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from dockerlens.lint.commands import has_flag
+from dockerlens.semantics.expansion import TRUTHY, is_truthy
 from dockerlens.semantics.invocations import Invocation, stand_in
 
 
 def _names(text: str) -> frozenset[str]:
     """The space-separated words of ``text`` (option tables)."""
     return frozenset(text.split())
+
+
+#: The values Python's ``strtobool`` reads, lower case.
+_BOOLEANS = TRUTHY | frozenset({"y", "t", "0", "false", "off", "no", "n", "f"})
+
+
+def _any_boolean(value: str | None) -> bool:
+    """pip turns its cache off for any boolean ``PIP_NO_CACHE_DIR``, ``off`` and ``0`` too:
+    a false value once disabled it by mistake, and pip kept that for compatibility
+    (``_handle_no_cache_dir`` in pip's ``cmdoptions``)."""
+    return value is not None and value.lower() in _BOOLEANS
 
 
 def operands(invocation: Invocation) -> list[str]:
@@ -85,6 +97,8 @@ class Manager(NamedTuple):
     no_cache_flags: tuple[str, ...] = ()
     #: Variables whose true value keeps the cache out (``UV_NO_CACHE=1``).
     no_cache_env: tuple[str, ...] = ()
+    #: Which values of ``no_cache_env`` keep the cache out.
+    no_cache_value: Callable[[str | None], bool] = is_truthy
     #: Option of the install command that moves the cache (``npm --cache DIR``).
     cache_option: str | None = None
     #: The manager's own command that empties its caches, appended by the fix
@@ -500,6 +514,7 @@ MANAGERS: tuple[Manager, ...] = (
         ),
         no_cache_flags=("clear",),
         no_cache_env=("PIP_NO_CACHE_DIR",),
+        no_cache_value=_any_boolean,
         advice="set `ENV PIP_NO_CACHE_DIR=1`, or mount a cache: "
         "`RUN --mount=type=cache,target=/root/.cache`",
     ),
@@ -729,6 +744,7 @@ PIP = Manager(
         "no-ca",
     ),
     no_cache_env=("PIP_NO_CACHE_DIR",),
+    no_cache_value=_any_boolean,
     cache_option="cache-dir",
     install_verbs=("install",),
     value_options=_PIP_VALUE_OPTIONS,
