@@ -17,7 +17,6 @@ import functools
 import importlib
 import importlib.util
 import os
-import pkgutil
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -167,6 +166,8 @@ def rules_in(module: ModuleType) -> list[type[Rule]]:
         return list(get_rules())
     modules = [module]
     if hasattr(module, "__path__"):
+        import pkgutil  # only for a plugin package (the built-in rules come from their index)
+
         for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda m: m.name):
             if not info.name.startswith("_"):
                 modules.append(importlib.import_module(f"{module.__name__}.{info.name}"))
