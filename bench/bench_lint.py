@@ -577,9 +577,9 @@ _PHASES = """
 import sys, time, io
 t = [("start", time.perf_counter())]
 import dockerlens.cli
-t.append(("import dockerlens.cli (click)", time.perf_counter()))
+t.append(("import dockerlens.cli", time.perf_counter()))
 import dockerlens.commands.lint_cmd
-t.append(("import the lint command (engine, parser, config)", time.perf_counter()))
+t.append(("import the lint command (options, engine, parser, config)", time.perf_counter()))
 from dockerlens.lint.registry import load_registry
 load_registry()
 t.append(("load the rules (entry points, rule modules)", time.perf_counter()))
