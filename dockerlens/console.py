@@ -3,11 +3,12 @@ streams keep their order when they share a pipe or a terminal."""
 
 from __future__ import annotations
 
-import re
 import sys
 
+from dockerlens.lazyre import LazyPattern
+
 #: A terminal's control sequence (ESC [ ... letter): colours, cursor moves, screen clears.
-_CONTROL_SEQUENCE = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
+_CONTROL_SEQUENCE = LazyPattern(r"\033\[[;?0-9]*[a-zA-Z]")
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:

@@ -24,13 +24,14 @@ from pathlib import Path
 from types import ModuleType
 
 from dockerlens.errors import UserError
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint.findings import ENGINE_CODES, EngineCode
 from dockerlens.lint.rule import Category, Rule, RuleSpec, Severity
 
 ENTRY_POINT_GROUP = "dockerlens.rules"
 BUILTIN_ENTRY_POINT = "builtin"
 BUILTIN_PACKAGE = "dockerlens.rules"
-_CODE = re.compile(r"^[A-Z][A-Za-z]*[0-9]+$")
+_CODE = LazyPattern(r"^[A-Z][A-Za-z]*[0-9]+$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
