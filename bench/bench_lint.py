@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/bench_lint.py [FILE] [--runs N]
+    python bench/bench_lint.py [FILE] [--runs N] [--baseline OTHER_VENV/bin]
     python bench/bench_lint.py --corpus DIR [--manifest TSV] [--files N] [--runs N]
     python bench/bench_lint.py --importtime [--top N]
 
@@ -15,8 +15,12 @@ folder the warm-up filled),
 interleaved (the order alternates each round), after one uncounted warm-up each; it prints the
 median and p90 wall time, the peak RSS, and the ratio. ``python -c pass`` (the same interpreter)
 runs alongside as the floor no Python tool gets under. Without FILE a 32-line, two-stage
-Dockerfile written to a temporary folder is linted. Both tools print their default report (text /
-tty) to a pipe; while dockerlens's text reporter does not exist yet, its json reporter stands in
+Dockerfile written to a temporary folder is linted. ``--baseline DIR`` adds the ``dockerlens``
+of another install (DIR is its ``bin`` folder: say, main's) to the same interleaved rounds,
+with and without ShellCheck, and prints this one's median over it: on a machine whose speed
+moves by half from one hour to the next, the one fair comparison of two versions.
+Both tools print their default report (text / tty) to a pipe; while dockerlens's text
+reporter does not exist yet, its json reporter stands in
 (said in the output).
 
 Corpus (``--corpus DIR``): N Dockerfiles under DIR, spread evenly over their sorted paths (the
@@ -214,6 +218,10 @@ def single(args: argparse.Namespace, workdir: str) -> None:
     # The file's findings from the result cache (filled by the warm-up run).
     cache_dir = str(Path(workdir) / "cache")
     commands["dockerlens, cached"] = [dockerlens, "lint", "--cache-dir", cache_dir, str(target)]
+    if args.baseline is not None:  # another install, as it compares with this one
+        baseline = str(args.baseline / "dockerlens")
+        for name in ("dockerlens", "dockerlens --no-shellcheck"):
+            commands[f"baseline: {name}"] = [baseline, *commands[name][1:]]
     if find_tool("shellcheck") is None:
         print("note: no `shellcheck` binary: dockerlens runs no ShellCheck either way")
     if hadolint is None:
@@ -253,6 +261,11 @@ def single(args: argparse.Namespace, workdir: str) -> None:
     for limit in (0.250, 0.100):
         verdict = "within" if ours <= limit else "OVER"
         print(f"  median wall time <= {limit * 1000:.0f} ms: {verdict}")
+    if args.baseline is not None:
+        for name in ("dockerlens", "dockerlens --no-shellcheck"):
+            mine = statistics.median(times[name])
+            before = statistics.median(times[f"baseline: {name}"])
+            print(f"  {name} / baseline = {mine / before:.2f} ({(mine - before) * 1000:+.1f} ms)")
     for peer in ("hadolint", "tally"):
         if peer not in times:
             continue
@@ -564,9 +577,9 @@ _PHASES = """
 import sys, time, io
 t = [("start", time.perf_counter())]
 import dockerlens.cli
-t.append(("import dockerlens.cli (click)", time.perf_counter()))
+t.append(("import dockerlens.cli", time.perf_counter()))
 import dockerlens.commands.lint_cmd
-t.append(("import the lint command (engine, parser, config)", time.perf_counter()))
+t.append(("import the lint command (options, engine, parser, config)", time.perf_counter()))
 from dockerlens.lint.registry import load_registry
 load_registry()
 t.append(("load the rules (entry points, rule modules)", time.perf_counter()))
@@ -677,6 +690,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--start-methods", help="with --corpus: compare worker start methods (fork,spawn)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="one file: also time the dockerlens in this folder (another install's bin/), "
+        "in the same interleaved rounds",
     )
     parser.add_argument("--importtime", action="store_true", help="where start-up time goes")
     parser.add_argument("--top", type=int, default=15, help="rows per --importtime table")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import click
 
-
-class UserError(click.ClickException):
+class UserError(Exception):
     """Bad input (file, option, config, engine): printed as ``dockerlens: error: ...``, exit 2."""
 
     exit_code = 2
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
     def format_message(self) -> str:
         return self.message
-
-    def show(self, file: object = None) -> None:
-        click.echo(f"dockerlens: error: {self.format_message()}", err=True)

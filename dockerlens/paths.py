@@ -12,6 +12,8 @@ import enum
 import fnmatch
 import re
 
+from dockerlens.lazyre import LazyPattern
+
 _GLOB = re.compile(r"[*?\[]")
 #: Words a path taken from a shell command must not contain to be judged.
 UNKNOWABLE = ("$(", "`", "<(", ">(")
@@ -97,7 +99,7 @@ def relation(a: str, b: str) -> Relation | None:
 
 
 _BRACED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_HOME = re.compile(r"^(?:~|\$HOME|/root|/home/[^/]+)(?=/|$)")
+_HOME = LazyPattern(r"^(?:~|\$HOME|/root|/home/[^/]+)(?=/|$)")
 
 
 def home_relative(path: str) -> str:

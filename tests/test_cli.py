@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
+from tests.cli_runner import CliRunner
 
 from .conftest import FIXTURES
 
@@ -140,3 +140,73 @@ def test_graph_build_order_from_project_config(tmp_path: Path, monkeypatch) -> N
     (tmp_path / "pyproject.toml").write_text("[tool.dockerlens]\nimages = 3\n")
     code, _, err = run("graph", "app.Dockerfile")
     assert code == 2 and "tool.dockerlens.images must be a table" in err
+
+
+def test_options_may_follow_the_paths_and_a_double_dash_ends_them(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "-odd.Dockerfile"
+    dockerfile.write_text("FROM debian:12\nUSER 1000\n", encoding="utf-8")
+    code, out, err = run("parse", EXAMPLE, "--format", "json")
+    assert code == 0 and json.loads(out)[0]["path"] == EXAMPLE, err
+    code, out, err = run("parse", "--format", "json", "--", str(dockerfile))
+    assert code == 0 and json.loads(out)[0]["path"] == str(dockerfile), err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["parse", "--format"], "Option '--format' requires an argument"),
+        (["lint", "--fix=yes", "x"], "Option '--fix' does not take a value"),
+        (["lint", "--formt", "json"], "No such option '--formt'. Did you mean --format?"),
+        (["lint", "--shellcheck-timeout", "soon"], "'soon' is not a valid float"),
+        (["lint", "--failure-threshold", "loud"], "'loud' is not one of 'error', 'warning'"),
+        (["lint", "--context", "/nonexistent/dir"], "Directory '/nonexistent/dir' does not"),
+        (["analyze", "--jobs", "0", "x"], "'-j' / '--jobs': 0 is not in the range 1<=x<=64"),
+        (["analyze", "--tls-verify=maybe", "x"], "'maybe' is not a valid boolean"),
+        (["diff", "a"], "Missing argument 'TO' (see 'dockerlens diff --help')"),
+        (["diff", "a", "b", "c", "d"], "Got unexpected extra arguments (c d)"),
+        (["lsp", "extra"], "Got unexpected extra argument (extra) (see 'dockerlens lsp --help')"),
+    ],
+)
+def test_usage_errors_say_what_is_wrong_in_one_line(args: list[str], message: str) -> None:
+    code, out, err = run(*args)
+    assert code == 2 and out == "", (out, err)
+    assert err.startswith("dockerlens: error: ") and err.count("\n") == 1, err
+    assert message in err, err
+
+
+def test_choices_given_in_another_case_where_the_option_allows_it(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nUSER 1000\n", encoding="utf-8")
+    code, _, err = run("lint", "--no-config", "--failure-threshold", "ERROR", str(tmp_path))
+    assert code == 0, err
+    code, _, err = run("lint", "--format", "JSON", str(tmp_path))
+    assert code == 2 and "'JSON' is not one of" in err
+
+
+def test_the_version_and_each_commands_help() -> None:
+    code, out, _ = run("-V")
+    assert code == 0 and out.startswith("dockerlens, version ")
+    code, out, _ = run("lint", "-h")
+    assert code == 0 and out.startswith("Usage: dockerlens lint [OPTIONS] [PATH|DIR|-]...")
+    words = " ".join(out.split())  # as wrapped to the terminal's width
+    assert "--shellcheck / --no-shellcheck" in words and "[env var: DOCKERLENS_CACHE_DIR]" in words
+    assert "[default: text]" in words and "Show this message and exit." in words
+    code, out, _ = run("analyze", "--help")  # help before the missing IMAGE is noticed
+    assert code == 0 and "Usage: dockerlens analyze [OPTIONS] IMAGE..." in out
+    assert "[default: 8; 1<=x<=64]" in " ".join(out.split())
+    code, out, _ = run("--help")
+    assert code == 0 and "Commands:\n  analyze " in out and "  lint     Lint Dockerfiles." in out
+
+
+def test_the_cache_folder_from_the_environment_unless_empty(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nUSER 1000\n", encoding="utf-8")
+    folder = tmp_path / "cache"
+    result = CliRunner().invoke(
+        cli,
+        ["lint", "--no-config", "--no-shellcheck", str(tmp_path / "Dockerfile")],
+        env={"DOCKERLENS_CACHE_DIR": str(folder)},
+    )
+    assert result.exit_code == 0 and folder.is_dir(), result.output
+    result = CliRunner().invoke(
+        cli, ["lint", "--no-config", str(tmp_path / "Dockerfile")], env={"DOCKERLENS_CACHE_DIR": ""}
+    )
+    assert result.exit_code == 0, result.output

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli_runner import CliRunner
 from tests.conftest import FIXTURES, ROOT
 from tests.image.conftest import ArchiveWriter, layer_tar
 
@@ -259,8 +260,6 @@ def test_precommit_snippet_names_a_hook_and_installs_shellcheck() -> None:
 def test_removed_hadolint_codes_behave_as_docs_lint_md_says(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from click.testing import CliRunner
-
     from dockerlens.cli import cli
     from dockerlens.lint.registry import REMOVED_HADOLINT_CODES
 
@@ -322,20 +321,17 @@ _INLINE = re.compile(r"`dockerlens ([^`]+)`")
 def test_commands_mentioned_in_the_prose_name_real_commands_and_options() -> None:
     """Inline mentions are often synopses (`PATH...`, `[--target STAGE]`) and are not run, but
     the command and every option they name must exist."""
-    import click
+    from dockerlens.cli import load_command
 
-    from dockerlens.cli import cli
-
-    context = click.Context(cli)
     checked = 0
     for doc in DOCS:
         for mention in _INLINE.findall(doc.read_text(encoding="utf-8")):
             name, *words = mention.split()
             if name == "COMMAND":  # `dockerlens COMMAND --help`
                 continue
-            command = cli.get_command(context, name)
+            command = load_command(name)
             assert command is not None, f"{doc.name}: `dockerlens {mention}`: no command {name}"
-            known = {o for p in command.params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
+            known = command.option_names()
             for word in words:
                 option = word.strip("[]").split("=", 1)[0]
                 if option.startswith("-") and option != "-":

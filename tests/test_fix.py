@@ -9,7 +9,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from dockerlens.lint.findings import Finding
 from dockerlens.lint.fix import apply_fixes, apply_pass, fix_text, parse_problem
 from dockerlens.lint.rule import Edit, Fix, Severity
 from tests import test_lint_cli
+from tests.cli_runner import CliRunner
 
 BOM = "\ufeff"
 #: An empty project folder as the current directory (the fixture of the lint CLI tests).

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from dockerlens import graph as graphs
 from dockerlens.cli import cli
@@ -13,6 +12,7 @@ from dockerlens.lint.registry import load_registry
 from dockerlens.lint.testing import load_cases
 from dockerlens.model import build_model
 from dockerlens.syntax.parser import parse
+from tests.cli_runner import CliRunner, Result
 from tests.conftest import FIXTURES
 
 MULTI = (

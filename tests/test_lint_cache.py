@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
 from dockerlens.lint import cache, shellcheck_program
 from dockerlens.lint.docs import read_doc
 from dockerlens.lint.registry import load_registry
+from tests.cli_runner import CliRunner
 from tests.conftest import IN_CI
 
 EVERYTHING = ("--select", "D,B,SC")  # every rule and engine code, and ShellCheck's

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
+from tests.cli_runner import CliRunner
 from tests.test_lint_cli import CLEAN, LATEST, codes, imported_by_lint, lint, project, write
 from tests.test_reporters import sarif_validator
 

@@ -10,10 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
 from dockerlens.syntax.parser import source_lines
+from tests.cli_runner import CliRunner
 from tests.conftest import IN_CI
 
 if not IN_CI:  # in CI the test extra's pygls must be there: without it these tests fail

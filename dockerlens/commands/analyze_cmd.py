@@ -1,4 +1,4 @@
-"""``dockerlens analyze``: the click command and its orchestration. Everything heavy is imported
+"""``dockerlens analyze``: the command and its orchestration. Everything heavy is imported
 when it runs."""
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import click
-from click.core import ParameterSource
-
+from dockerlens import arguments
+from dockerlens.console import echo
 from dockerlens.errors import UserError
 from dockerlens.image.lens_options import dockerfile_options
 from dockerlens.image.registry_options import registry_options, registry_settings
@@ -31,12 +30,12 @@ _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 def _threshold_option(name: str, help_text: str) -> Callable[[_Command], _Command]:
-    return click.option(name, metavar="VALUE", default=None, help=help_text)
+    return arguments.option(name, metavar="VALUE", default=None, help=help_text)
 
 
-def _html_file(context: click.Context, parameter: click.Parameter, value: str | None) -> Any:
+def _html_file(value: str | None) -> Any:
     if value == "-":  # not a file named "-": standard output already holds the report
-        raise click.BadParameter(
+        raise arguments.BadParameter(
             "- is not a file name here: standard output holds the report; give a file"
         )
     return value
@@ -44,10 +43,10 @@ def _html_file(context: click.Context, parameter: click.Parameter, value: str | 
 
 def html_option(what: str) -> Callable[[_Command], _Command]:
     """``--html FILE``, whose help says what the page shows."""
-    return click.option(
+    return arguments.option(
         "--html",
         "html_file",
-        type=click.Path(dir_okay=False),
+        type=arguments.Path(dir_okay=False),
         default=None,
         callback=_html_file,
         help=f"Also write the report as one self-contained HTML file ({what}; opens offline, "
@@ -55,12 +54,9 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
     )
 
 
-@click.command(
-    "analyze",
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
-@click.argument("images", nargs=-1, metavar="IMAGE...")
-@click.option(
+@arguments.command("analyze")
+@arguments.argument("images", nargs=-1, metavar="IMAGE...")
+@arguments.option(
     "--from-file",
     "from_file",
     metavar="FILE",
@@ -68,45 +64,45 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
     help="Read more IMAGE sources from FILE, one per line (blank lines and # comments skipped; "
     "-: standard input).",
 )
-@click.option(
+@arguments.option(
     "-j",
     "--jobs",
-    type=click.IntRange(min=1, max=64),
+    type=arguments.IntRange(min=1, max=64),
     default=8,
     show_default=True,
     help="Sources whose metadata is read at once with --layers-only (and tag lists of a catalog).",
 )
-@click.option(
+@arguments.option(
     "-f",
     "--format",
     "output_format",
-    type=click.Choice(FORMATS),
+    type=arguments.Choice(FORMATS),
     default="text",
     show_default=True,
     help="Report format. text and json are the full report; sarif, github, gitlab, junit and "
     "checkstyle give the crossed thresholds as findings located at the image.",
 )
-@click.option(
+@arguments.option(
     "--graph",
     "graph_format",
-    type=click.Choice(["dot", "mermaid", "json"]),
+    type=arguments.Choice(["dot", "mermaid", "json"]),
     default=None,
     help="Print the graph of shared bases instead of the report (not with --format).",
 )
-@click.option(
+@arguments.option(
     "--layers-only",
     is_flag=True,
     help="Sizes and sharing from image metadata alone, without reading layer content.",
 )
-@click.option(
+@arguments.option(
     "--top",
-    type=click.IntRange(min=0),
+    type=arguments.IntRange(min=0),
     default=20,
     show_default=True,
     help="Wasted and largest files to list per image (0: all); a cut list says how many it "
     "left out.",
 )
-@click.option(
+@arguments.option(
     "--platform",
     default=None,
     help="os/arch[/variant] to pick from a multi-platform index, a comma list of them, or "
@@ -114,7 +110,7 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
     "An error when no image of a source is for it.",
 )
 @html_option("charts of the layers and of the file system, sortable tables")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@arguments.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_threshold_option("--lowest-efficiency", "dive's lowestEfficiency: fail below this score (0-1).")
 @_threshold_option("--highest-wasted-bytes", "dive's highestWastedBytes: fail above (20MB, 1GiB).")
 @_threshold_option(
@@ -123,7 +119,7 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
 @_threshold_option("--max-image-size", "Fail when an image is larger (20MB, 1GiB).")
 @_threshold_option("--max-layer-size", "Fail when a layer is larger.")
 @_threshold_option("--max-wasted-bytes", "Fail when an image wastes more (exact bytes).")
-@click.option(
+@arguments.option(
     "--secrets/--no-secrets",
     "secrets",
     default=None,
@@ -134,23 +130,23 @@ def html_option(what: str) -> Callable[[_Command], _Command]:
     "--max-secrets",
     "Fail when an image holds more secrets (default 0; disabled: report without failing).",
 )
-@click.option(
+@arguments.option(
     "--dive-ci",
     "dive_ci",
-    type=click.Path(dir_okay=False),
+    type=arguments.Path(dir_okay=False),
     default=None,
     help="dive's CI rules file (default: ./.dive-ci when it exists).",
 )
-@click.option("--no-dive-ci", is_flag=True, help="Ignore ./.dive-ci.")
-@click.option(
+@arguments.option("--no-dive-ci", is_flag=True, help="Ignore ./.dive-ci.")
+@arguments.option(
     "--max-layer-bytes",
     default="1TiB",
     show_default=True,
     help="Refuse a layer that expands past this (decompression bombs).",
 )
-@click.option(
+@arguments.option(
     "--max-entries",
-    type=click.IntRange(min=1),
+    type=arguments.IntRange(min=1),
     default=20_000_000,
     show_default=True,
     help="Refuse a layer with more tar entries.",
@@ -223,9 +219,7 @@ def analyze(
     """
     from dockerlens.image.errors import ImageInputError
 
-    context = click.get_current_context()
-    format_given = context.get_parameter_source("output_format") != ParameterSource.DEFAULT
-    if graph_format is not None and format_given and output_format != "text":
+    if graph_format is not None and output_format != "text":  # text: the default
         raise UserError(
             f"--graph {graph_format} prints the graph instead of the report: drop "
             f"--format {output_format} (--graph json is the graph as JSON)"
@@ -234,8 +228,7 @@ def analyze(
         raise UserError("--secrets reads layer content: not with --layers-only")
     check_platform_option(platform)
     if from_file is None and not images:
-        argument = next(param for param in context.command.params if param.name == "images")
-        raise click.MissingParameter(ctx=context, param=argument)
+        raise arguments.UsageError("Missing argument 'IMAGE...'.")
     origins: dict[str, str] = {}  # a source of --from-file -> LIST:LINE
     if from_file is not None:
         from dockerlens.image.fleet import read_source_list
@@ -428,7 +421,7 @@ def _run(
 
         for rule in failures:
             message = visible(f"{rule.image}: {rule.message}")
-            click.echo(f"dockerlens: threshold crossed: {message}", err=True)
+            echo(f"dockerlens: threshold crossed: {message}", err=True)
         sys.exit(1)
 
 
@@ -445,7 +438,7 @@ def _print(
     if graph_format is not None:
         from dockerlens.image.sharing import export_graph, sharing_graph
 
-        click.echo(export_graph(sharing_graph(results), graph_format), nl=False)
+        echo(export_graph(sharing_graph(results), graph_format), nl=False)
     elif output_format == "json":
         from dockerlens.image.lens import annotate_report
         from dockerlens.image.platforms import comparisons_json
@@ -456,7 +449,7 @@ def _print(
         annotate_report(document, results, attributions)
         # Last: a secret takes the dockerfile key the lens gave its layer.
         secrets_with_dockerfile_lines(document)
-        click.echo(json.dumps(document, indent=2))
+        echo(json.dumps(document, indent=2))
     elif output_format == "text":
         from dockerlens.image.lens import render_lenses
         from dockerlens.image.render import make_console, render_report

@@ -1,4 +1,4 @@
-"""``dockerlens diff FROM TO``: the click command and its orchestration. Everything heavy is
+"""``dockerlens diff FROM TO``: the command and its orchestration. Everything heavy is
 imported when it runs."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
+from dockerlens import arguments
 from dockerlens.commands.analyze_cmd import check_platform_option, html_option
 from dockerlens.commands.options import cache_options
+from dockerlens.console import echo
 from dockerlens.errors import UserError
 from dockerlens.image.registry_options import registry_options, registry_settings
 from dockerlens.lint.report import FORMATS as LINT_FORMATS
@@ -25,38 +25,35 @@ if TYPE_CHECKING:
     from dockerlens.image.registry_auth import RegistryOptions
 
 
-@click.command(
-    "diff",
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
-@click.argument("source_from", metavar="FROM")
-@click.argument("source_to", metavar="TO")
-@click.option(
+@arguments.command("diff")
+@arguments.argument("source_from", metavar="FROM")
+@arguments.argument("source_to", metavar="TO")
+@arguments.option(
     "-f",
     "--format",
     "output_format",
-    type=click.Choice(tuple(LINT_FORMATS)),
+    type=arguments.Choice(tuple(LINT_FORMATS)),
     default="text",
     show_default=True,
     help="Report format. text and json are the full report; sarif, github, gitlab, junit and "
     "checkstyle give a crossed --max-growth as a DK508 finding located at TO.",
 )
-@click.option(
+@arguments.option(
     "--top",
-    type=click.IntRange(min=0),
+    type=arguments.IntRange(min=0),
     default=20,
     show_default=True,
     help="Files (and directories) to list, largest change first (0: all); JSON's files list "
     "too, with files_omitted saying how many it left out.",
 )
-@click.option(
+@arguments.option(
     "--max-growth",
     metavar="SIZE",
     default=None,
     help="Exit 1 when TO's final file system is larger than FROM's by more than SIZE (20MB, "
     "1.5GiB, 0): a CI gate on image growth.",
 )
-@click.option(
+@arguments.option(
     "--platform",
     default=None,
     help="os/arch[/variant] to pick from a multi-platform index (both images).",
@@ -71,7 +68,7 @@ if TYPE_CHECKING:
     "~/.cache/dockerlens on Linux). Entries are keyed by layer diff_id: a layer read once is "
     "not read again, and a registry's is not downloaded again.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@arguments.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @registry_options
 def diff(
     source_from: str,
@@ -144,7 +141,7 @@ def diff(
     if growth is not None and not growth["passed"]:
         from dockerlens.display import visible
 
-        click.echo(f"dockerlens: threshold crossed: {visible(growth['message'])}", err=True)
+        echo(f"dockerlens: threshold crossed: {visible(growth['message'])}", err=True)
         sys.exit(1)
 
 
@@ -238,7 +235,7 @@ def _print(result: ImageDiff, output_format: str, top: int, growth: dict[str, An
     if output_format == "json":
         from dockerlens.image.diff_report import diff_json
 
-        click.echo(json.dumps(diff_json(result, top, growth), indent=2))
+        echo(json.dumps(diff_json(result, top, growth), indent=2))
         return
     from dockerlens.image.diff_report import render_diff
     from dockerlens.image.render import make_console

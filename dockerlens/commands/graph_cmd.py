@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import json
 
-import click
-
+from dockerlens import arguments
+from dockerlens.console import echo
 from dockerlens.errors import UserError
 
 
-@click.command(name="graph")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option(
+@arguments.command("graph")
+@arguments.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@arguments.option(
     "--format",
     "output_format",
-    type=click.Choice(["dot", "mermaid", "json"]),
+    type=arguments.Choice(["dot", "mermaid", "json"]),
     default="dot",
     show_default=True,
     help="dot (Graphviz), mermaid (flowchart), or json (networkx node-link data plus a summary).",
 )
-@click.option("--target", help="The stage to build (name or index); default: the last stage.")
-@click.option(
+@arguments.option("--target", help="The stage to build (name or index); default: the last stage.")
+@arguments.option(
     "--image",
     "images",
     multiple=True,
@@ -29,14 +29,14 @@ from dockerlens.errors import UserError
     "and a build order. Repeatable; adds to `images` in [tool.dockerlens] of pyproject.toml "
     "or .dockerlens.toml (found from the current directory upward).",
 )
-@click.option(
+@arguments.option(
     "--stages",
     "stages_view",
     is_flag=True,
     help="Only stages and images: which stage is built FROM, or copies or mounts from, which "
     "(no instructions, no variables).",
 )
-@click.option(
+@arguments.option(
     "--build-arg",
     "build_args",
     multiple=True,
@@ -124,13 +124,13 @@ def graph(
         data = json.loads(graphs.to_json(combined))
         data["files"] = summaries
         data["build_order"] = order
-        click.echo(json.dumps(data, indent=2))
+        echo(json.dumps(data, indent=2))
     elif output_format == "mermaid":
-        click.echo(graphs.to_mermaid(combined), nl=False)
+        echo(graphs.to_mermaid(combined), nl=False)
     else:
-        click.echo(graphs.to_dot(combined), nl=False)
+        echo(graphs.to_dot(combined), nl=False)
     for error in errors:
-        click.echo(error, err=True)
+        echo(error, err=True)
     if errors:
         raise SystemExit(1)
 

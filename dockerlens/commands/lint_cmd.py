@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-import click
-
-from dockerlens import __version__
+from dockerlens import __version__, arguments
 from dockerlens.commands.options import cache_options
+from dockerlens.console import echo
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine
 from dockerlens.lint.discover import DEFAULT_EXCLUDE
@@ -26,89 +25,91 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
-@click.command(name="lint")
-@click.argument("paths", nargs=-1, metavar="[PATH|DIR|-]...")
-@click.option(
+@arguments.command("lint")
+@arguments.argument("paths", nargs=-1, metavar="[PATH|DIR|-]...")
+@arguments.option(
     "--format",
     "output_format",
-    type=click.Choice(list(FORMATS)),
+    type=arguments.Choice(list(FORMATS)),
     default="text",
     show_default=True,
     help="text for people; json (a list of findings); sarif (GitHub code scanning); github "
     "(workflow annotations); gitlab (Code Quality); checkstyle; junit.",
 )
-@click.option(
+@arguments.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=arguments.Path(path_type=Path),
     metavar="FILE",
     help="Write the report to FILE instead of standard output (- is standard output), whole "
     "or not at all; never to a file the run reads (a Dockerfile linted, a configuration "
     "file, the --image archive).",
 )
-@click.option(
+@arguments.option(
     "--select",
     multiple=True,
     metavar="RULES",
     help="Only these rules (codes, names or code prefixes such as DL30; comma-separated or "
     "repeated). Replaces the configured selection.",
 )
-@click.option(
+@arguments.option(
     "--extend-select",
     multiple=True,
     metavar="RULES",
     help="Add rules to the selection (e.g. rules that are off by default, like DL3057).",
 )
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (or SC codes).")
-@click.option(
+@arguments.option(
+    "--ignore", multiple=True, metavar="RULES", help="Skip these rules (or SC codes)."
+)
+@arguments.option(
     "--failure-threshold",
-    type=click.Choice(SEVERITIES, case_sensitive=False),
+    type=arguments.Choice(SEVERITIES, case_sensitive=False),
     help="Exit 1 only for findings at this severity or above (default: info).",
 )
-@click.option(
+@arguments.option(
     "--exit-zero",
     is_flag=True,
     help="Exit 0 even when there are findings, parse errors (DL1000) and failed rules (DK999) "
     "included; a file that cannot be read (DK900) still exits 2.",
 )
-@click.option(
+@arguments.option(
     "--config",
-    type=click.Path(path_type=Path),  # checked when read: one-line errors, exit 2
+    type=arguments.Path(path_type=Path),  # checked when read: one-line errors, exit 2
     help="Use this configuration file (.dockerlens.toml, pyproject.toml or a hadolint YAML) "
     "for every file instead of looking for one.",
 )
-@click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
-@click.option(
+@arguments.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@arguments.option(
     "--color",
-    type=click.Choice(["auto", "always", "never"]),
+    type=arguments.Choice(["auto", "always", "never"]),
     default="auto",
     show_default=True,
     help="auto: when writing to a terminal and NO_COLOR is not set.",
 )
-@click.option("--statistics", is_flag=True, help="Count findings per rule.")
-@click.option(
+@arguments.option("--statistics", is_flag=True, help="Count findings per rule.")
+@arguments.option(
     "--stdin-filename",
     metavar="PATH",
     help="The path of the file read from standard input, for reports and configuration.",
 )
-@click.option(
+@arguments.option(
     "--report-unused-pragmas",
     is_flag=True,
     help="Report ignore pragmas that suppress nothing (DK100).",
 )
-@click.option(
+@arguments.option(
     "--disable-ignore-pragma", is_flag=True, help="Do not honour ignore pragmas in Dockerfiles."
 )
-@click.option(
+@arguments.option(
     "--context",
     "build_context",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    type=arguments.Path(path_type=Path, exists=True, file_okay=False),
     metavar="DIR",
     help="The build context of every Dockerfile linted (the last argument of `docker build`), "
     "for the rules that read it (.dockerignore, files a COPY takes). Default: the "
     "`build-context` setting, else each Dockerfile's folder.",
 )
-@click.option(
+@arguments.option(
     "--exclude",
     multiple=True,
     metavar="PATTERN",
@@ -116,56 +117,56 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     "syntax, relative to the current directory; repeatable). Adds to the configuration's "
     "`exclude` / `extend-exclude` and to the defaults: " + ", ".join(DEFAULT_EXCLUDE) + ".",
 )
-@click.option(
+@arguments.option(
     "--force-exclude",
     is_flag=True,
     help="Apply the exclude patterns to the files and folders named on the command line too, "
     "and to standard input by its --stdin-filename (for pre-commit and editors, which name "
     "every file).",
 )
-@click.option(
+@arguments.option(
     "--shellcheck/--no-shellcheck",
     default=None,
     help="Check RUN scripts with ShellCheck (SC codes) when it is installed (default: on).",
 )
-@click.option(
+@arguments.option(
     "--shellcheck-timeout",
     type=float,
     metavar="SECONDS",
     help="Stop a ShellCheck process that runs longer than this; each RUN it was checking is "
     "reported as DK901 (default: 120).",
 )
-@click.option(
+@arguments.option(
     "--fix",
     is_flag=True,
     help="Apply the safe fixes and write the files back (a file without any is left alone; "
     "with -, the fixed text goes to standard output and the report to standard error). The "
     "report lists what is left.",
 )
-@click.option(
+@arguments.option(
     "--unsafe-fixes",
     is_flag=True,
     help="With --fix or --diff, also apply fixes that may change what the image does.",
 )
-@click.option(
+@arguments.option(
     "--diff",
     is_flag=True,
     help="Print a unified diff of what --fix would change (to -o FILE if given) instead of "
     "the report, and change no file; exit 1 when there is any change, 0 when there is none.",
 )
-@click.option(
+@arguments.option(
     "--image",
     metavar="IMAGE",
     help="The image built from the Dockerfile (any analyze IMAGE source): price findings in "
     "bytes measured in its layers (measured_bytes) and report waste no rule saw (DK601, "
     "DK602). Needs exactly one Dockerfile.",
 )
-@click.option(
+@arguments.option(
     "--target",
     metavar="STAGE",
     help="With --image: the stage the image was built for (default: the last).",
 )
-@click.option(
+@arguments.option(
     "--build-arg",
     "build_args",
     multiple=True,
@@ -289,12 +290,12 @@ def lint(
             write_fixes(outcome)
             summary = outcome.run.fixed_summary()
             if output_format != "text" and summary:
-                click.echo(summary, err=True)
+                echo(summary, err=True)
         _report(outcome, output, output_format, color, statistics, "-" in paths and fix)
         status = outcome.exit_code
     for finding in outcome.unreadable:
         where = f"{finding.path}:{finding.line}" if finding.line > 1 else finding.path
-        click.echo(f"dockerlens: error: {where}: {finding.message}", err=True)
+        echo(f"dockerlens: error: {where}: {finding.message}", err=True)
     sys.exit(2 if outcome.unreadable else status)
 
 

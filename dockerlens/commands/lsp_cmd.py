@@ -4,34 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
+from dockerlens import arguments
 from dockerlens.errors import UserError
 from dockerlens.lint.config import CommandLine, ConfigResolver
 
 
-@click.command(name="lsp")
-@click.option(
+@arguments.command("lsp")
+@arguments.option(
     "--stdio",
     is_flag=True,
     help="Talk over standard input and output (the default and only transport; accepted "
     "because editors pass it).",
 )
-@click.option(
+@arguments.option(
     "--config",
-    type=click.Path(path_type=Path),
+    type=arguments.Path(path_type=Path),
     help="Use this configuration file for every document instead of looking for one.",
 )
-@click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
-@click.option(
+@arguments.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@arguments.option(
     "--shellcheck/--no-shellcheck",
     default=None,
     help="Check RUN scripts with ShellCheck (SC codes) when it is installed (default: on, "
     "unless the configuration turns it off).",
 )
-@click.option(
+@arguments.option(
     "--debounce",
-    type=click.IntRange(min=0, max=10_000),
+    type=arguments.IntRange(min=0, max=10_000),
     default=0,
     show_default=True,
     metavar="MS",

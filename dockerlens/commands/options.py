@@ -6,19 +6,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import click
+from dockerlens import arguments
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
-def _folder(context: click.Context, parameter: click.Parameter, value: str | None) -> Path | None:
+def _folder(value: str | None) -> Path | None:
     """An empty ``--cache-dir ""`` (an unset variable in a script) is an error: as a path it
     is the current folder, and the cache would land in the project (DOCKERLENS_CACHE_DIR set
-    empty is unset, as click reads it)."""
+    empty is unset)."""
     if value is None:
         return None
     if not value:
-        raise click.BadParameter("an empty path (the cache is never kept in the current folder)")
+        raise arguments.BadParameter(
+            "an empty path (the cache is never kept in the current folder)"
+        )
     return Path(value)
 
 
@@ -27,14 +29,13 @@ def cache_options(no_cache_help: str, cache_dir_help: str) -> Callable[[_Command
     that keeps a cache explains them."""
 
     def decorate(command: _Command) -> _Command:
-        with_dir = click.option(
+        with_dir = arguments.option(
             "--cache-dir",
-            type=click.Path(file_okay=False),
+            type=arguments.Path(file_okay=False),
             envvar="DOCKERLENS_CACHE_DIR",
-            show_envvar=True,
             callback=_folder,
             help=cache_dir_help,
         )(command)
-        return click.option("--no-cache", is_flag=True, help=no_cache_help)(with_dir)
+        return arguments.option("--no-cache", is_flag=True, help=no_cache_help)(with_dir)
 
     return decorate

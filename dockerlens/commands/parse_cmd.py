@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import json
 
-import click
-
+from dockerlens import arguments
+from dockerlens.console import echo
 from dockerlens.sources import read_source
 from dockerlens.syntax.parser import Dialect, ParseResult
 from dockerlens.syntax.parser import parse as parse_text
 
 
-@click.command(name="parse")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option(
+@arguments.command("parse")
+@arguments.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@arguments.option(
     "--format",
     "output_format",
-    type=click.Choice(["json", "text"]),
+    type=arguments.Choice(["json", "text"]),
     default="text",
     show_default=True,
     help="json: one object per file with BuildKit's node fields; text: one line per instruction.",
 )
-@click.option(
+@arguments.option(
     "--dialect",
-    type=click.Choice([d.value for d in Dialect]),
+    type=arguments.Choice([d.value for d in Dialect]),
     default=Dialect.CURRENT.value,
     show_default=True,
     help="BuildKit release to follow where releases differ (0.12 is what the `dockerfile` "
@@ -44,7 +44,7 @@ def parse(paths: tuple[str, ...], output_format: str, dialect: str) -> None:
     sources = [read_source(path) for path in paths]
     results = [(s.path, parse_text(s.text, dialect=Dialect(dialect))) for s in sources]
     if output_format == "json":
-        click.echo(json.dumps([_as_json(path, result) for path, result in results], indent=2))
+        echo(json.dumps([_as_json(path, result) for path, result in results], indent=2))
     else:
         for path, result in results:
             for instruction in result.instructions:
@@ -55,12 +55,12 @@ def parse(paths: tuple[str, ...], output_format: str, dialect: str) -> None:
                 shown = json.dumps(list(instruction.value), ensure_ascii=False)
                 form = "json" if instruction.json else "shell"
                 extra = f" heredocs={len(instruction.heredocs)}" if instruction.heredocs else ""
-                click.echo(
+                echo(
                     f"{path}:{instruction.start_line}-{instruction.end_line}: {keyword}"
                     f"{' ' + flags if flags else ''} {shown} ({form}){extra}"
                 )
             if result.error is not None:
-                click.echo(f"{path}:{result.error.line}: parse error: {result.error.message}")
+                echo(f"{path}:{result.error.line}: parse error: {result.error.message}")
     if any(result.error is not None for _, result in results):
         raise SystemExit(1)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import click
-
+from dockerlens import arguments
+from dockerlens.console import echo
 from dockerlens.errors import UserError
 from dockerlens.lint.config import registry_for
 from dockerlens.lint.docs import DocError, read_doc, render_engine_markdown, render_markdown
@@ -16,12 +16,12 @@ from dockerlens.lint.rule import Rule
 from dockerlens.project_config import find_config
 
 
-@click.command(name="rules")
-@click.argument("codes", nargs=-1, metavar="[RULE]...")
-@click.option(
+@arguments.command("rules")
+@arguments.argument("codes", nargs=-1, metavar="[RULE]...")
+@arguments.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=arguments.Choice(["text", "json", "markdown"]),
     default="text",
     show_default=True,
     help="text: a table (or one rule's page); json: the rules' metadata; markdown: the pages.",
@@ -48,10 +48,10 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
         if engine_pages and output_format != "json":
             # The engine's own codes (DL1000, DK100, DK999) have a page, not rule metadata.
             pages = [*engine_pages, *(_page(rule, registry) for rule in chosen)]
-            click.echo("\n".join(pages), nl=False)
+            echo("\n".join(pages), nl=False)
             return
     if output_format == "json":
-        click.echo(
+        echo(
             json.dumps(
                 [
                     {
@@ -71,21 +71,21 @@ def rules(codes: tuple[str, ...], output_format: str) -> None:
             )
         )
     elif output_format == "markdown" or codes:
-        click.echo("\n".join(_page(rule, registry) for rule in chosen), nl=False)
+        echo("\n".join(_page(rule, registry) for rule in chosen), nl=False)
     else:
         width = max([len(r.name) for r in chosen] + [len(e.name) for e in ENGINE_CODES])
         for rule in chosen:
             flag = " " if rule.default_enabled else "*"
-            click.echo(
+            echo(
                 f"{rule.code:<7} {rule.name:<{width}} {rule.severity.value:<7}{flag} "
                 f"{_summary(rule)}"
             )
         for engine in ENGINE_CODES:
-            click.echo(
+            echo(
                 f"{engine.code:<7} {engine.name:<{width}} {engine.severity.value:<7}  "
                 f"{engine.summary}"
             )
-        click.echo("\n* off by default: enable with --extend-select or extend-select in config.")
+        echo("\n* off by default: enable with --extend-select or extend-select in config.")
 
 
 def _summary(rule: type[Rule]) -> str:

@@ -1,5 +1,5 @@
-"""The options that say how to reach a registry: credentials and TLS (click only: command modules
-import this at start-up)."""
+"""The options that say how to reach a registry: credentials and TLS (declarations only: command
+modules import this at start-up)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import click
-
+from dockerlens import arguments
 from dockerlens.errors import UserError
 
 if TYPE_CHECKING:
@@ -19,40 +18,40 @@ _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 def registry_options(command: _Command) -> _Command:
     """``--creds``, ``--creds-file``, ``--authfile``, ``--cert-dir``, ``--tls-verify``."""
-    command = click.option(
+    command = arguments.option(
         "--tls-verify",
         "tls_verify",
-        type=click.BOOL,
+        type=arguments.BOOL,
         default=True,
         show_default=True,
         metavar="BOOL",
         help="Verify registries' TLS certificates; --tls-verify=false only for a registry you "
         "trust on a network you trust.",
     )(command)
-    command = click.option(
+    command = arguments.option(
         "--cert-dir",
-        type=click.Path(file_okay=False),
+        type=arguments.Path(file_okay=False),
         default=None,
         help="A registry's private CA (*.crt) and client certificate (*.cert + *.key); default: "
         "/etc/docker/certs.d/HOST:PORT, /etc/containers/certs.d/HOST:PORT. A loopback registry "
         "is spoken to over HTTPS when it has one, plain HTTP otherwise.",
     )(command)
-    command = click.option(
+    command = arguments.option(
         "--authfile",
-        type=click.Path(dir_okay=False),
+        type=arguments.Path(dir_okay=False),
         default=None,
         help="Registry credentials file (auth.json or config.json); default: $REGISTRY_AUTH_FILE, "
         "then ${XDG_RUNTIME_DIR}/containers/auth.json, then $DOCKER_CONFIG/config.json with its "
         "credsStore / credHelpers.",
     )(command)
-    command = click.option(
+    command = arguments.option(
         "--creds-file",
-        type=click.Path(dir_okay=False),
+        type=arguments.Path(dir_okay=False),
         default=None,
         help="A file whose first line is USER:PASSWORD for the registry (keeps it off the "
         "command line).",
     )(command)
-    command = click.option(
+    command = arguments.option(
         "--creds",
         metavar="USER:PASSWORD",
         default=None,

@@ -28,13 +28,13 @@ import enum
 import functools
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from dockerlens import __version__
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.engine import EnabledRule, LintSettings
 from dockerlens.lint.findings import Finding
@@ -56,7 +56,7 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# dockerlens's result cache
 
 #: The build-context rules read the context for COPY and ADD only: a file whose text has
 #: neither word (in any case, anywhere) does not depend on it.
-_COPIES = re.compile("(?i)copy|add")
+_COPIES = LazyPattern("(?i)copy|add")
 
 
 def _hash_function() -> Callable[..., Any]:

@@ -19,20 +19,20 @@ instruction (at the top of the file the same text is the file-wide ``check`` dir
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.syntax.parser import Instruction
 
-_HADOLINT = re.compile(
+_HADOLINT = LazyPattern(
     r"^\s*#\s*hadolint\s+(?:(?P<scope>global|stage)\s+)?ignore\s*=\s*"
     r"(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*(?:#.*)?$"
 )
-_HADOLINT_SHELL = re.compile(r"^\s*#\s*hadolint\s+shell\s*=\s*(?P<shell>\S+)\s*$")
-_BUILDKIT = re.compile(
+_HADOLINT_SHELL = LazyPattern(r"^\s*#\s*hadolint\s+shell\s*=\s*(?P<shell>\S+)\s*$")
+_BUILDKIT = LazyPattern(
     r"^\s*#\s*check\s*=\s*skip\s*=\s*(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)(?:\s.*)?$"
 )
-_DOCKERLENS = re.compile(
+_DOCKERLENS = LazyPattern(
     r"^\s*#\s*dockerlens:\s*(?P<kind>ignore|ignore-stage|ignore-file)\s*=\s*"
     r"(?P<codes>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*(?:--.*)?$"
 )

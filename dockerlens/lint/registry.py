@@ -17,7 +17,6 @@ import functools
 import importlib
 import importlib.util
 import os
-import pkgutil
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -25,13 +24,14 @@ from pathlib import Path
 from types import ModuleType
 
 from dockerlens.errors import UserError
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint.findings import ENGINE_CODES, EngineCode
 from dockerlens.lint.rule import Category, Rule, RuleSpec, Severity
 
 ENTRY_POINT_GROUP = "dockerlens.rules"
 BUILTIN_ENTRY_POINT = "builtin"
 BUILTIN_PACKAGE = "dockerlens.rules"
-_CODE = re.compile(r"^[A-Z][A-Za-z]*[0-9]+$")
+_CODE = LazyPattern(r"^[A-Z][A-Za-z]*[0-9]+$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -167,6 +167,8 @@ def rules_in(module: ModuleType) -> list[type[Rule]]:
         return list(get_rules())
     modules = [module]
     if hasattr(module, "__path__"):
+        import pkgutil  # only for a plugin package (the built-in rules come from their index)
+
         for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda m: m.name):
             if not info.name.startswith("_"):
                 modules.append(importlib.import_module(f"{module.__name__}.{info.name}"))

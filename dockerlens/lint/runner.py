@@ -18,7 +18,6 @@ import functools
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -286,6 +285,7 @@ def start_method() -> str:
     while no other thread runs (a fork copies one thread of a threaded process, with whatever
     locks the others held); else spawn, as on macOS and Windows."""
     import multiprocessing
+    import threading  # here, not at start-up: one file is linted without either
 
     available = multiprocessing.get_all_start_methods()
     chosen = os.environ.get(START_METHOD_VARIABLE, "").strip().lower()

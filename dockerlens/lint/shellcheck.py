@@ -56,6 +56,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import shellcheck_program
 from dockerlens.lint.commands import prints_one_word, program
 from dockerlens.lint.context import LintContext
@@ -150,7 +151,7 @@ MAX_PER_PROCESS = 2000
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WORD = _NAME
-_HEREDOC_ONLY = re.compile(r"^\s*(\d*<<-?\s*\S+)\s*$")
+_HEREDOC_ONLY = LazyPattern(r"^\s*(\d*<<-?\s*\S+)\s*$")
 #: ``${pkg.name}``: no shell expands a dotted name; it is a template placeholder (Maven
 #: resource filtering, Gradle) that is replaced before the build.
 _TEMPLATE_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][\w-]*(?:\.[\w-]+)+\}")

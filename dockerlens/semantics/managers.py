@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint.commands import has_flag
 from dockerlens.semantics.expansion import TRUTHY, is_truthy
 from dockerlens.semantics.invocations import Invocation, stand_in
@@ -198,7 +199,7 @@ _NPM_VALUE_OPTIONS = _names(
 )
 _NPM_GIT = ("git://", "git+ssh://", "git+http://", "git+https://", "git+file://")
 _NPM_HOSTED = ("github:", "gitlab:", "bitbucket:", "gist:")
-_NPM_SHORTHAND = re.compile(r"[\w.-]+/[\w.-]+(#.*)?")
+_NPM_SHORTHAND = LazyPattern(r"[\w.-]+/[\w.-]+(#.*)?")
 _NPM_TARBALLS = (".tar", ".tar.gz", ".tgz")
 _NPM_FOLDERS = ("/", "./", "../", "~/", "file:")
 
@@ -705,7 +706,7 @@ _PIP_VALUE_OPTIONS = _names(
     "global-option pip-args suffix"
 )
 _PIP_VERSION_SYMBOLS = ("==", ">=", "<=", ">", "<", "!=", "~=")
-_PIP_VCS = re.compile(r"(git|hg|svn|bzr)(\+[a-z-]+)?://")
+_PIP_VCS = LazyPattern(r"(git|hg|svn|bzr)(\+[a-z-]+)?://")
 _PIP_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
 
 

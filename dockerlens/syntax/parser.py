@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.syntax.golike import (
     GO_SPACE_CHARS,
     from_latin1_view,
@@ -155,8 +156,8 @@ class _NotStringArray(Exception):
 _HEREDOC_INSTRUCTIONS = frozenset({"add", "copy", "run"})
 _DIRECTIVE_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z")
 _HEREDOC_WORD = {
-    Dialect.CURRENT: re.compile(r"^(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z"),
-    Dialect.V0_12: re.compile(r"^(\d*)<<(-?)([^<]*)\Z"),
+    Dialect.CURRENT: LazyPattern(r"^(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z"),
+    Dialect.V0_12: LazyPattern(r"^(\d*)<<(-?)([^<]*)\Z"),
 }
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from dockerlens.cli import cli
 from dockerlens.image.engine import EMPTY_LAYER_DIFF_ID, pair_history
+from tests.cli_runner import CliRunner, Result
 from tests.test_reporters import sarif_validator
 
 HOSTILE_COMMAND = "/bin/sh -c echo [bold]loud[/bold] :smile: \x1b[31mred\ttab"

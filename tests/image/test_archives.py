@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
+from tests.cli_runner import CliRunner
 
 
 def analyze(*args: str) -> dict[str, Any]:

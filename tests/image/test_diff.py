@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 import dockerlens.image.model
 from dockerlens.cli import cli
 from dockerlens.image.layerscan import LayerScan
+from tests.cli_runner import CliRunner, Result
 
 JSON_FILE_KEYS = {"path", "change", "from_size", "to_size", "to_layer", "added_by"}
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 import dockerlens.image.registry_http
 from dockerlens.cli import cli
+from tests.cli_runner import CliRunner
 from tests.image.conftest import sha256
 from tests.image.test_diff import BASE, content_layer
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
 from dockerlens.image.dive_compat import dive_figures
 from dockerlens.image.layerscan import Entry, Kind, LayerScan
+from tests.cli_runner import CliRunner
 
 
 def scan(*entries: Entry) -> LayerScan:

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
 from dockerlens.image.html_report import SIZE_COLOUR, WASTE_COLOUR
+from tests.cli_runner import CliRunner
 from tests.image.browser import load, screenshot
 from tests.image.conftest import ArchiveWriter, layer_tar
 from tests.secret_samples import samples

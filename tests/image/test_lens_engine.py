@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
+from tests.cli_runner import CliRunner
 from tests.image.conftest import buildkit_client, measured_bytes
 
 pytestmark = pytest.mark.docker

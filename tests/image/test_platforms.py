@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
+from tests.cli_runner import CliRunner
 from tests.image.conftest import ArchiveWriter, layer_tar, running_registry
 from tests.image.registry_servers import flaky_proxy
 

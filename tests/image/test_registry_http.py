@@ -20,9 +20,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
+from tests.cli_runner import CliRunner
 from tests.image.conftest import image_config, layer_tar, sha256
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"

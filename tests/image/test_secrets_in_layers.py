@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from dockerlens.cli import cli
+from tests.cli_runner import CliRunner, Result
 from tests.image.test_thresholds import invoke
 from tests.secret_samples import samples
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from dockerlens.cli import cli
 from dockerlens.image.errors import ImageInputError
 from dockerlens.image.units import human_size, parse_bytes
+from tests.cli_runner import CliRunner
 
 
 @pytest.mark.parametrize(
