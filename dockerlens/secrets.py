@@ -67,14 +67,17 @@ _PUBLIC_WORDS = LazyPattern(
 #: Signing keys published for package repositories (``nodesource.gpg.key``, ``repo.asc.key``,
 #: ``archive-keyring.key``) and public halves (``id_rsa.pub.pem``): public by their name.
 _PUBLIC_KEY = LazyPattern(r"([-_.](gpg|pgp|asc|pub)([-_.]|$)|keyring|^gpg|^pgp)", re.IGNORECASE)
-#: Lines of ``.npmrc`` / ``.pypirc`` / ``.netrc`` that carry a credential rather than a setting.
+#: Lines of ``.npmrc`` / ``.pypirc`` / ``.netrc`` / ``.boto`` that carry a credential rather
+#: than a setting (boto's ``gs_secret_access_key``, ``gs_oauth2_refresh_token``; its
+#: ``gs_service_key_file`` names a file, it is no credential).
 _CREDENTIAL_LINE = LazyPattern(
     r"(^|[\s:])(_authToken|_auth|_password|password|passwd|token)\s*[=:]"
-    r"|(^|\s)(password|passwd)\s+[^\s=:]",
+    r"|(^|\s)(password|passwd)\s+[^\s=:]"
+    r"|^\s*\w*(secret_access_key|refresh_token|client_secret|private_key_password)\s*[=:]",
     re.IGNORECASE | re.MULTILINE,
 )
 #: Files that are secrets only when they hold a credential: otherwise they are settings.
-SETTINGS_FILES = frozenset({".npmrc", ".pypirc", ".netrc", "_netrc"})
+SETTINGS_FILES = frozenset({".npmrc", ".pypirc", ".netrc", "_netrc", ".boto"})
 
 
 def holds_credential(text: str) -> bool:

@@ -26,6 +26,7 @@ from dockerlens.semantics.managers import (
     Cache,
     Manager,
     operands,
+    removes_packages,
 )
 from dockerlens.semantics.scope import ScriptScope
 
@@ -176,7 +177,9 @@ class PackageCacheLeft(Rule):
     For npm, yarn, composer, conda (mamba, micromamba) and apt's `.deb` files, the manager's
     own clean command is appended to the `RUN` (`&& npm cache clean --force`, `&& conda clean
     --all --yes`...), when the `RUN` is in shell form without heredocs and does not end in a
-    comment. Safe: what was installed stays; only the download cache goes. The other
+    comment, and no later command of the `RUN` removes system packages (`apk del`, `apt-get
+    purge`: the manager itself may be among them). Safe: what was installed stays; only the
+    download cache goes. The other
     managers need a cache mount or a separate stage, which is left to you.
     """
 
@@ -223,7 +226,8 @@ class PackageCacheLeft(Rule):
                 advice = _for_user(manager.advice, ctx.user_at(step), step.value_of("HOME"))
                 message = f"`{manager.name}` leaves its {what} in this layer: {advice}"
                 at = at_command(ctx, step, first, *operands(first)[:1])
-                yield Problem(step, message=message, at=at, fix=_fix(ctx, step, manager, first))
+                fix = _fix(ctx, step, manager, first, calls)
+                yield Problem(step, message=message, at=at, fix=fix)
 
     def _debs_kept(self, ctx: LintContext, step: Step, text: str) -> bool:
         if _KEEPS_DEBS.search(text):
@@ -313,9 +317,13 @@ def _for_user(advice: str, user: str | None, home: str | None) -> str:
     return _CACHE_MOUNT.sub(mount, advice)
 
 
-def _fix(ctx: LintContext, step: Step, manager: Manager, first: Invocation) -> Fix | None:
+def _fix(
+    ctx: LintContext, step: Step, manager: Manager, first: Invocation, calls: list[Invocation]
+) -> Fix | None:
     if manager.clean_command is None:
         return None
+    if any(removes_packages(c) for c in calls if c.position > first.position):
+        return None  # the manager may be one of the packages removed: nothing left to run
     command = manager.clean_command.format(program=first.name)
     edit = append_command(ctx, step, command)
     return Fix(f"Append `{command}`", (edit,)) if edit else None

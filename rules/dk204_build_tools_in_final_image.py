@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import has_flag
 from dockerlens.lint.context import NO_CONTEXT
+from dockerlens.lint.layers import context_file, workdirs
 from dockerlens.lint.packages import Invocation, at_command, invocations, pick_at
 from dockerlens.semantics.managers import SYSTEM_MANAGERS, by_program
 
@@ -226,6 +228,41 @@ def builds_application(ctx: LintContext) -> bool:
     return False
 
 
+#: A command of a start script that builds or installs from source: the image compiles when
+#: it starts (``pip install -e .``, ``make``), so it needs its build tools.
+_BUILDS = LazyPattern(
+    r"(?:^|[;&|]|\bthen\b|\bdo\b)\s*(?:sudo\s+)?(?:pip3?\s+install|python3?\s+-m\s+pip\s+install"
+    r"|python3?\s+setup\.py\s+(?:build|develop|install)|make(?:\s|$)|cmake\s|gcc\s|g\+\+\s"
+    r"|cargo\s+build|go\s+build|npm\s+(?:ci|install)|bundle\s+install)",
+    re.MULTILINE,
+)
+_MAX_SCRIPT_BYTES = 64 * 1024
+
+
+def compiles_at_start(ctx: LintContext) -> bool:
+    """The `CMD` or `ENTRYPOINT` runs a script of the build context that builds or installs
+    (`pip install -e .`, `make`): the image compiles when it starts."""
+    cwds = workdirs(ctx)
+    for step in ctx.steps:
+        if step.keyword not in ("CMD", "ENTRYPOINT") or step.instruction.sub_cmd is not None:
+            continue
+        for word in " ".join(step.expanded).split():
+            if "/" not in word and not word.endswith(".sh"):
+                continue
+            path = posixpath.normpath(posixpath.join(cwds.get(step.index, "/"), word))
+            found = context_file(ctx, step, path)
+            if found is None:
+                continue
+            try:
+                with found.open("rb") as stream:
+                    text = stream.read(_MAX_SCRIPT_BYTES).decode("utf-8", "replace")
+            except OSError:
+                continue
+            if _BUILDS.search(text):
+                return True
+    return False
+
+
 class BuildToolsInFinalImage(Rule):
     """A single-stage image installs compilers or `-dev` packages and ships them.
 
@@ -245,7 +282,9 @@ class BuildToolsInFinalImage(Rule):
     `tests`, `testing`, `e2e`, `fuzz` or `docs` folder, or named for it (`Dockerfile.dev`,
     `dev.Dockerfile`, `Dockerfile.test`, `Dockerfile.proptests`, `fuzz.Dockerfile`), or
     with a production variant beside them (`Dockerfile.server` next to
-    `Dockerfile.server.production`).
+    `Dockerfile.server.production`); and images whose `CMD` or `ENTRYPOINT` runs a script of
+    the build context that builds or installs at start (`pip install -e .`, `make`), which
+    need their tools when they run.
 
     ## Why is this bad?
     A compiler and its headers are needed to build, not to run: `build-essential` alone adds
@@ -307,6 +346,7 @@ class BuildToolsInFinalImage(Rule):
     category = Category.BLOAT
     message = "Build tools installed in the only stage ship with the image: use a build stage"
     on = frozenset({"RUN"})
+    reads_build_context = True
     run_mentions = frozenset(_INSTALLERS)
 
     def __init__(self, options: object = None) -> None:
@@ -319,7 +359,7 @@ class BuildToolsInFinalImage(Rule):
         if _development_image(ctx.path) or _has_production_variant(ctx.path):
             return
         if self._application is None:
-            self._application = builds_application(ctx)
+            self._application = builds_application(ctx) and not compiles_at_start(ctx)
         if not self._application:
             return
         calls = invocations(step)

@@ -18,6 +18,7 @@ from dockerlens.lint.layers import (
     ignore_patterns,
     is_glob,
     matcher_of,
+    stage_context_file,
     workdirs,
 )
 from dockerlens.secrets import (
@@ -94,15 +95,18 @@ def context_secrets(
     return found
 
 
-def settings_only(path: Path) -> bool:
+def settings_only(path: Path, name: str | None = None) -> bool:
     """``path`` is an ``.npmrc``, ``.pypirc`` or ``.netrc`` that can be read and holds no
     credential, a dotenv file giving no secret-named variable a value, or a ``secrets.yml``
     whose secrets are ``{{ }}`` placeholders, or a ``.pem``/``.key`` whose PEM blocks are all
-    public (a public key, a certificate) (a file that cannot be read is judged by its name)."""
-    dotenv = path.name.startswith(".env") or path.name.endswith(".env")
-    templated = path.name in TEMPLATED_SECRET_FILES
-    pem = path.name.endswith(PEM_SUFFIXES)
-    if path.name not in SETTINGS_FILES and not dotenv and not templated and not pem:
+    public (a public key, a certificate) (a file that cannot be read is judged by its name).
+    ``name``: the name it is judged as (its copy's, ``COPY etc/boto /app/.boto``), if not its
+    own."""
+    name = name or path.name
+    dotenv = name.startswith(".env") or name.endswith(".env")
+    templated = name in TEMPLATED_SECRET_FILES
+    pem = name.endswith(PEM_SUFFIXES)
+    if name not in SETTINGS_FILES and not dotenv and not templated and not pem:
         return False
     try:
         with path.open("rb") as stream:
@@ -135,7 +139,11 @@ class SecretCopiedIntoLayer(Rule):
       of the file is public (`BEGIN PUBLIC KEY`, `BEGIN CERTIFICATE`);
     - credentials: `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`, `.aws/credentials`,
       `.docker/config.json`, `.pgpass`, `kubeconfig`, `.ssh`, `credentials.json`,
-      `service-account.json`, `secrets.yaml`...;
+      `service-account.json`, `secrets.yaml`...; an `.npmrc`, `.pypirc`, `.netrc` or `.boto`
+      in the build context at hand only when it holds a token, a password or a secret key
+      (registry settings, a key file's path are settings), judged under the name it is
+      copied to (`COPY etc/boto /app/.boto`) and through a stage that copied it from the
+      context (`COPY --from=base /app/.npmrc .`);
     - dotenv files: `.env`, `.env.production`, and `<deployment>.env` such as `prod.env`
       or `secrets.env` (not `meta.env`, nor `.env.example`, `.sample`, `.template` and
       the like); one in the build context at hand is a secret only when it gives a
@@ -226,7 +234,7 @@ class SecretCopiedIntoLayer(Rule):
                 # Judged by the destination (`COPY npmrc /root/.npmrc`), unless the source is
                 # a template (`COPY .env.example /app/.env`): its values are examples.
                 name = secret_kind(written.path)
-            if name is not None and self._settings_in_context(ctx, step, source):
+            if name is not None and self._settings_in_context(ctx, step, source, name):
                 name = None
             if name is not None:
                 message = (
@@ -254,14 +262,19 @@ class SecretCopiedIntoLayer(Rule):
             self._matcher = matcher_of(patterns)
         return self._context
 
-    def _settings_in_context(self, ctx: LintContext, step: Step, source: str) -> bool:
-        """The copied file is a settings file of the build context that holds no credential."""
-        if step.flag("from") is not None or step.instruction.sub_cmd is not None:
+    def _settings_in_context(self, ctx: LintContext, step: Step, source: str, name: str) -> bool:
+        """The copied file is a settings file of the build context that holds no credential
+        (copied from the context, or from a stage that copied it from the context)."""
+        if step.instruction.sub_cmd is not None:
             return False
         if source.startswith("<<") or "$" in source or ".." in source.split("/"):
             return False
+        stage = step.flag("from")
+        if stage is not None:
+            found = stage_context_file(ctx, stage, posixpath.join("/", source))
+            return found is not None and settings_only(found, name)
         context = self._load_context(ctx)
-        return context is not None and settings_only(context / source.strip("/"))
+        return context is not None and settings_only(context / source.strip("/"), name)
 
     def _in_context(self, ctx: LintContext, step: Step, sources: tuple[str, ...]) -> list[str]:
         if step.flag("from") is not None or step.instruction.sub_cmd is not None:

@@ -119,7 +119,8 @@ class UnverifiedRemoteScript(Rule):
     - a script downloaded (`curl -o`, `curl -O`, `wget`) and then run (`sh install.sh`,
       `python3 get-pip.py`, `./install.sh`) in the same `RUN`, when nothing in that `RUN`
       checks a checksum or a signature (`sha256sum -c`, `shasum`, `gpg --verify`,
-      `cosign`, `minisign`...).
+      `cosign`, `minisign`, or a digest computed in inline code such as Composer's
+      `php -r "... hash_file('sha384', ...) ..."`).
 
     ## Why is this bad?
     The script is whatever the server sends at build time. A compromised or hijacked

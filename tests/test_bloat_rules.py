@@ -108,6 +108,20 @@ def test_dk204_skips_an_image_with_a_production_variant_beside_it(tmp_path: Path
     assert findings("DK204", tmp_path, APP_WITH_GCC, name="Dockerfile.server") == []
 
 
+def test_dk204_skips_an_image_whose_start_script_builds(tmp_path: Path) -> None:
+    # Precision round 20 (coqui TTS): runtime.sh runs `pip install -e .` when the image starts.
+    text = (
+        "FROM ubuntu:22.04\nADD requirements.txt /a/\n"
+        "RUN apt -y install --no-install-recommends gcc libpython3.10-dev\n"
+        "ADD runtime.sh /a/\nWORKDIR /a/TTS/\nCMD /a/runtime.sh\n"
+    )
+    make(tmp_path, "requirements.txt", "runtime.sh")
+    (tmp_path / "runtime.sh").write_text("#!/bin/bash\ncd /a/TTS\necho make sure\nbash\n")
+    assert findings("DK204", tmp_path, text) == [3]
+    (tmp_path / "runtime.sh").write_text("#!/bin/bash\ncd /a/TTS\npip install -e .[all]\n")
+    assert findings("DK204", tmp_path, text) == []
+
+
 def test_dk204_folders_above_the_working_directory_do_not_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -403,6 +417,34 @@ def test_dk209_settings_files_without_credentials(
     assert len(messages("DK209", tmp_path, copy_file)) == 1
     [message] = messages("DK209", tmp_path, COPY_ALL)
     assert name in message
+
+
+def test_dk209_a_settings_file_judged_by_the_name_it_is_copied_to(tmp_path: Path) -> None:
+    # Precision round 20 (hexpm/bob): etc/boto names a key file, it holds no credential.
+    make(tmp_path, "etc/boto")
+    (tmp_path / "etc/boto").write_text("[Credentials]\ngs_service_key_file = /boto/key.json\n")
+    text = "FROM debian:12\nCOPY etc/boto /app/.boto\n"
+    assert messages("DK209", tmp_path, text) == []
+    (tmp_path / "etc/boto").write_text("[Credentials]\ngs_secret_access_key = abc123\n")
+    assert findings("DK209", tmp_path, text) == [2]
+
+
+def test_dk209_a_settings_file_copied_from_a_stage_that_copied_it_from_the_context(
+    tmp_path: Path,
+) -> None:
+    # Precision round 20 (heyform): the stage's .npmrc came from the context, settings only.
+    make(tmp_path, "packages/server/.npmrc", "packages/server/package.json")
+    (tmp_path / "packages/server/.npmrc").write_text("enable-pre-post-scripts=true\n")
+    text = (
+        "FROM node:22-alpine AS base\nARG APP_PATH=/app\nWORKDIR $APP_PATH\n"
+        "COPY packages/server $APP_PATH/packages/server\nRUN npm ci\n"
+        "FROM node:22-alpine\nWORKDIR /app\n"
+        "COPY --from=base /app/packages/server/.npmrc ./.npmrc\n"
+        "COPY --from=0 /app/packages/server/.npmrc ./again/.npmrc\n"
+    )
+    assert messages("DK209", tmp_path, text) == []
+    (tmp_path / "packages/server/.npmrc").write_text("//registry.npmjs.org/:_authToken=abc\n")
+    assert findings("DK209", tmp_path, text) == [8, 9]
 
 
 def test_dl3009_a_copied_cleanup_script_that_deletes_the_lists(tmp_path: Path) -> None:

@@ -393,15 +393,35 @@ _CHECKERS = frozenset(
 )
 
 
+#: The option that runs inline code, per interpreter (its name without a version).
+_INLINE_CODE = {
+    "php": "-r",
+    "python": "-c",
+    "node": "-e",
+    "nodejs": "-e",
+    "ruby": "-e",
+    "perl": "-e",
+}
+#: A digest computed in inline code: PHP's ``hash_file('sha384', ...)`` (Composer's documented
+#: installer check), Python's ``hashlib``, Node's ``createHash``, Ruby's and Perl's ``Digest``.
+_DIGEST_CALL = LazyPattern(r"\bhash(?:_file)?\s*\(|\bhashlib\b|\bcreateHash\s*\(|\bDigest::")
+
+
 def verifies_download(command: Command) -> bool:
     """The command checks a checksum or a signature (``sha256sum -c``, ``gpg --verify``,
-    ``cosign verify-blob``...)."""
+    ``cosign verify-blob``, ``php -r "...hash_file('sha384', ...)..."``...)."""
     name = basename(command.name)
     if name in _CHECKERS:
         return True
     if name in ("gpg", "gpg2"):
         return any(a in ("--verify", "--verify-files") for a in command.args)
-    return name == "openssl" and any(a.startswith("-verify") for a in command.args)
+    if name == "openssl":
+        return any(a.startswith("-verify") for a in command.args)
+    option = _INLINE_CODE.get(name.rstrip("0123456789."))
+    if option is None or option not in command.args[:-1]:
+        return False
+    code = command.args[command.args.index(option) + 1]
+    return _DIGEST_CALL.search(code) is not None
 
 
 #: Commands whose output is one word (no blank, no glob character), by program; None: with any

@@ -690,13 +690,39 @@ def build_context(ctx: LintContext, relative: str = "") -> Path | None:
 def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
     """The build-context file an earlier COPY or ADD of the stage put at ``path`` (absolute),
     when the context is at hand and the file is there."""
+    return _context_file(ctx, copies_before(ctx, step), path)
+
+
+def stage_context_file(ctx: LintContext, stage_name: str, path: str) -> Path | None:
+    """The build-context file that the stage ``stage_name`` (a name or a number) holds at
+    ``path`` (absolute) when it ends, put there by one of its copies: what ``COPY
+    --from=stage_name path`` takes, when it came from the context."""
+    stages = ctx.stages
+    stage = ctx.dockerfile.stage_by_name(stage_name)
+    if stage is None and stage_name.isdigit() and int(stage_name) < len(stages):
+        stage = stages[int(stage_name)]
+    if stage is None or not stage.steps:
+        return None
+    last = ctx.dockerfile.steps[stage.steps[-1]]
+    copies = copies_before(ctx, last)
+    last_copy = copy_of(last, workdirs(ctx).get(last.index))
+    if last_copy is not None and last.instruction.sub_cmd is None:
+        copies.append(last_copy)
+    return _context_file(ctx, copies, path)
+
+
+def _context_file(ctx: LintContext, copies: list[Copy], path: str) -> Path | None:
     context = build_context(ctx)
     if context is None:
         return None
-    for copy in reversed(copies_before(ctx, step)):
-        if copy.from_stage is not None or copy.step.keyword != "COPY":
+    for copy in reversed(copies):
+        if copy.from_stage is not None or copy.step.keyword not in ("COPY", "ADD"):
             continue
         for written in copy.written:
+            if copy.step.keyword == "ADD" and (
+                any_archive(written.source) or "://" in written.source
+            ):
+                continue  # extracted, or downloaded: not the context's file as it is
             found = relation(path, written.path)
             if found is Relation.SAME and written.kind is not Kind.DIR:
                 candidate = context / in_context(written.source)

@@ -11,10 +11,14 @@ PROTOCOLS = frozenset({"", "tcp", "udp", "sctp"})
 
 
 def expose_ports(step: Step) -> Iterator[tuple[str, str]]:
-    """(word as written, port spec) for each port an EXPOSE declares, variables expanded."""
+    """(word as written, port spec) for each port an EXPOSE declares, variables expanded.
+
+    A port that still holds a reference (``${PORT:-8000}`` of an ARG only the build sets) is
+    left out: its value is the build's to know."""
     for written, expanded in zip(step.instruction.value, step.expanded, strict=False):
         for port in expanded.split():
-            yield written, port
+            if "$" not in port:
+                yield written, port
 
 
 def container_part(port: str) -> str:

@@ -579,8 +579,9 @@ _RPM_VERSION_PART = re.compile(r"[A-Za-z0-9.~^_:+]*")
 def rpm_pinned(package: str) -> bool:
     """``name-version[-release]``: after the first ``-``, every ``-``-separated part is made of
     version characters and one starts with a digit; ``.rpm`` files carry their version. An
-    unknown value stands in for a version (``pkg-${VERSION}``)."""
-    if package.endswith(".rpm"):
+    unknown value stands in for a version (``pkg-${VERSION}``). A path (``/tmp/pkg/$ARTIFACT``)
+    names a local package file, which carries its version too."""
+    if package.endswith(".rpm") or package.startswith(("/", "./", "../")):
         return True
     parts = stand_in(package, "0").split("-")[1:]
     return (
@@ -768,6 +769,15 @@ def value_options(*names: str) -> frozenset[str]:
     """The options taking a value of the named managers together (all, without names)."""
     records = [manager(name) for name in names] if names else CATALOGUE
     return frozenset().union(*(record.value_options for record in records))
+
+
+def removes_packages(invocation: Invocation) -> bool:
+    """A system package manager's remove (``apk del``, ``apt-get purge``, ``dnf remove``...)."""
+    return any(
+        invocation.name in record.programs and first_operand(invocation, *record.remove_verbs)
+        for record in SYSTEM_MANAGERS
+        if record.remove_verbs
+    )
 
 
 def by_program(records: tuple[Manager, ...] = CATALOGUE) -> dict[str, Manager]:
