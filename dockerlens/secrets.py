@@ -73,7 +73,7 @@ _PUBLIC_KEY = LazyPattern(r"([-_.](gpg|pgp|asc|pub)([-_.]|$)|keyring|^gpg|^pgp)"
 _CREDENTIAL_LINE = LazyPattern(
     r"(^|[\s:])(_authToken|_auth|_password|password|passwd|token)\s*[=:]"
     r"|(^|\s)(password|passwd)\s+[^\s=:]"
-    r"|^\s*\w*(secret_access_key|refresh_token|client_secret|private_key_password)\s*[=:]",
+    r"|^\s*\w*(secret_access_key|refresh_token|client_secret|password|_pass)\s*[=:]",
     re.IGNORECASE | re.MULTILINE,
 )
 #: Files that are secrets only when they hold a credential: otherwise they are settings.

@@ -12,7 +12,9 @@ class ExposeInvalidFormat(Rule):
     ## What it does
     Flags `EXPOSE 127.0.0.1:80:80`, `EXPOSE [::1]:8080:8080` and `EXPOSE 5000:5000`: an
     address or a `host:container` mapping in a port that `EXPOSE` declares, as BuildKit's
-    `ExposeInvalidFormat` build check does. Ports are read after variables are expanded.
+    `ExposeInvalidFormat` build check does. Ports are read after variables are expanded; a
+    variable only the build sets (an `ARG` without a value, `${APP_PORT:-8000}`) is judged by
+    what is written around it (`8080:${P}` maps a host port whatever `P` is).
 
     ## Why is this bad?
     `EXPOSE` only documents the ports the container listens on; it cannot publish a port or

@@ -239,6 +239,25 @@ _BUILDS = LazyPattern(
 _MAX_SCRIPT_BYTES = 64 * 1024
 
 
+#: Shells that run the script named by their first operand.
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+
+
+def _started_scripts(words: list[str]) -> list[str]:
+    """The shell script a start command runs: the program itself (``/a/runtime.sh``,
+    ``./start``), or the first operand of a shell (``bash start.sh``)."""
+    if not words:
+        return []
+    program = words[0]
+    if posixpath.basename(program) in _SHELLS:
+        operands = [w for w in words[1:] if not w.startswith("-")]
+        return operands[:1] if operands and operands[0].endswith(".sh") else []
+    name = posixpath.basename(program)
+    if name.endswith(".sh") or ("/" in program and "." not in name):
+        return [program]
+    return []
+
+
 def compiles_at_start(ctx: LintContext) -> bool:
     """The `CMD` or `ENTRYPOINT` runs a script of the build context that builds or installs
     (`pip install -e .`, `make`): the image compiles when it starts."""
@@ -246,9 +265,7 @@ def compiles_at_start(ctx: LintContext) -> bool:
     for step in ctx.steps:
         if step.keyword not in ("CMD", "ENTRYPOINT") or step.instruction.sub_cmd is not None:
             continue
-        for word in " ".join(step.expanded).split():
-            if "/" not in word and not word.endswith(".sh"):
-                continue
+        for word in _started_scripts(" ".join(step.expanded).split()):
             path = posixpath.normpath(posixpath.join(cwds.get(step.index, "/"), word))
             found = context_file(ctx, step, path)
             if found is None:

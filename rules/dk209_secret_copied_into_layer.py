@@ -96,7 +96,7 @@ def context_secrets(
 
 
 def settings_only(path: Path, name: str | None = None) -> bool:
-    """``path`` is an ``.npmrc``, ``.pypirc`` or ``.netrc`` that can be read and holds no
+    """``path`` is an ``.npmrc``, ``.pypirc``, ``.netrc`` or ``.boto`` that can be read and holds no
     credential, a dotenv file giving no secret-named variable a value, or a ``secrets.yml``
     whose secrets are ``{{ }}`` placeholders, or a ``.pem``/``.key`` whose PEM blocks are all
     public (a public key, a certificate) (a file that cannot be read is judged by its name).
@@ -108,6 +108,8 @@ def settings_only(path: Path, name: str | None = None) -> bool:
     pem = name.endswith(PEM_SUFFIXES)
     if name not in SETTINGS_FILES and not dotenv and not templated and not pem:
         return False
+    if not path.is_file():
+        return False  # a folder, a pipe: judged by its name
     try:
         with path.open("rb") as stream:
             data = stream.read(_MAX_SETTINGS_BYTES)
@@ -271,7 +273,9 @@ class SecretCopiedIntoLayer(Rule):
             return False
         stage = step.flag("from")
         if stage is not None:
-            found = stage_context_file(ctx, stage, posixpath.join("/", source))
+            found = stage_context_file(
+                ctx, stage, posixpath.join("/", source), self.options.context
+            )
             return found is not None and settings_only(found, name)
         context = self._load_context(ctx)
         return context is not None and settings_only(context / source.strip("/"), name)

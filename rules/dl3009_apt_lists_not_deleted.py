@@ -36,7 +36,8 @@ class AptListsNotDeleted(Rule):
     `add-apt-repository`) without deleting `/var/lib/apt/lists` afterwards in the same `RUN`.
     A BuildKit cache or tmpfs mount over the lists directory keeps them out of the layer and
     is fine too, and so is a script file the `RUN` runs afterwards (`/scripts/cleanup.sh`)
-    when an earlier `COPY` took it from the build context at hand and it deletes the lists.
+    when an earlier `COPY` (or `ADD` of a plain file) took it from the build context at hand
+    and it deletes the lists.
     Only stages whose layers end up in an image are checked: the final stage and
     stages other stages are built `FROM` (and every `ONBUILD RUN`, which runs in a child
     image).

@@ -41,8 +41,8 @@ class DnfUnpinned(Rule):
       defines is empty, as in hadolint: `httpd-${VERSION}` with `VERSION` set only in another
       stage is unpinned. hadolint passes any word with `${X}` when `X` is a declared `ARG` or
       `ENV`, and fails every other `$`.
-    - A `.rpm` file without a `-` in its name passes, and so does a path (`/tmp/pkg/$FILE`): a
-      local package file.
+    - A `.rpm` file without a `-` in its name passes, and so does a path whose file name is a
+      variable only the build knows (`/tmp/pkg/${FILE}`): a local package file.
     - The values of `--enablerepo`, `--setopt`, `-x` and other options are not taken for
       packages.
     - `dnf` is found behind wrappers such as `sudo`, in `sh -c` scripts and by path.

@@ -3,6 +3,7 @@ context): they cannot be YAML cases, which lint text alone."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,11 @@ def test_dk204_skips_an_image_whose_start_script_builds(tmp_path: Path) -> None:
     assert findings("DK204", tmp_path, text) == [3]
     (tmp_path / "runtime.sh").write_text("#!/bin/bash\ncd /a/TTS\npip install -e .[all]\n")
     assert findings("DK204", tmp_path, text) == []
+    # A Python program is no start script, whatever its docstring says.
+    make(tmp_path, "main.py")
+    (tmp_path / "main.py").write_text('"""Set up:\n    pip install -r requirements.txt\n"""\n')
+    python = text.replace("CMD /a/runtime.sh", 'ADD main.py /a/\nCMD ["python", "/a/main.py"]')
+    assert findings("DK204", tmp_path, python) == [3]
 
 
 def test_dk204_folders_above_the_working_directory_do_not_count(
@@ -427,6 +433,8 @@ def test_dk209_a_settings_file_judged_by_the_name_it_is_copied_to(tmp_path: Path
     assert messages("DK209", tmp_path, text) == []
     (tmp_path / "etc/boto").write_text("[Credentials]\ngs_secret_access_key = abc123\n")
     assert findings("DK209", tmp_path, text) == [2]
+    (tmp_path / "etc/boto").write_text("[Boto]\nproxy_pass = hunter2\n")
+    assert findings("DK209", tmp_path, text) == [2]
 
 
 def test_dk209_a_settings_file_copied_from_a_stage_that_copied_it_from_the_context(
@@ -445,6 +453,50 @@ def test_dk209_a_settings_file_copied_from_a_stage_that_copied_it_from_the_conte
     assert messages("DK209", tmp_path, text) == []
     (tmp_path / "packages/server/.npmrc").write_text("//registry.npmjs.org/:_authToken=abc\n")
     assert findings("DK209", tmp_path, text) == [8, 9]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        # A RUN of the stage adds a token after the copy.
+        'RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" >> /app/.npmrc\n',
+        # A later copy from another stage, or a download, puts another file there.
+        "COPY --from=creds /npmrc /app/.npmrc\n",
+        "ADD https://internal.example.com/ci/npmrc /app/.npmrc\n",
+    ],
+)
+def test_dk209_a_stage_file_changed_after_its_copy_is_judged_by_its_name(
+    tmp_path: Path, changed: str
+) -> None:
+    make(tmp_path, ".npmrc")
+    (tmp_path / ".npmrc").write_text("registry=https://registry.npmjs.org/\n")
+    text = (
+        "FROM alpine:3.20 AS creds\nRUN echo token > /npmrc\n"
+        "FROM node:22-alpine AS base\nARG NPM_TOKEN\nCOPY .npmrc /app/.npmrc\n"
+        f"{changed}"
+        "FROM node:22-alpine\nCOPY --from=base /app/.npmrc /srv/.npmrc\n"
+    )
+    assert findings("DK209", tmp_path, text) == [8]
+
+
+def test_dk209_a_stage_file_is_read_from_the_context_option(tmp_path: Path) -> None:
+    make(tmp_path, ".npmrc", "docker/.npmrc")
+    (tmp_path / ".npmrc").write_text("//registry.npmjs.org/:_authToken=abc\n")
+    (tmp_path / "docker/.npmrc").write_text("registry=https://registry.npmjs.org/\n")
+    text = (
+        "FROM node:22 AS base\nCOPY .npmrc /app/\nFROM node:22\n"
+        "COPY .npmrc /direct/.npmrc\nCOPY --from=base /app/.npmrc /staged/.npmrc\n"
+    )
+    found = messages("DK209", tmp_path, text, name="docker/Dockerfile", context="..")
+    assert len(found) == 2
+    (tmp_path / ".npmrc").write_text("registry=https://registry.npmjs.org/\n")
+    (tmp_path / "docker/.npmrc").write_text("//registry.npmjs.org/:_authToken=abc\n")
+    assert messages("DK209", tmp_path, text, name="docker/Dockerfile", context="..") == []
+
+
+def test_dk209_a_pipe_named_like_a_settings_file_is_judged_by_its_name(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "npmrc-pipe")
+    assert findings("DK209", tmp_path, "FROM debian:12\nCOPY npmrc-pipe /root/.npmrc\n") == [2]
 
 
 def test_dl3009_a_copied_cleanup_script_that_deletes_the_lists(tmp_path: Path) -> None:

@@ -496,9 +496,10 @@ def test_sc2021_not_where_tr_strips_a_printed_list(program: str) -> None:
         RUN chmod g+w $(python -c "import a; print(a.__path__)" | tr -d "[']")/x
         RUN echo "$X" | tr -d '[abc]'
         RUN echo "$X" | tr -d '[", ]'
+        RUN echo "$X" | tr "[,]" "_"
         """
     )
-    assert [f.line for f in check(text, program) if f.code == "SC2021"] == [3]
+    assert [f.line for f in check(text, program) if f.code == "SC2021"] == [3, 5]
 
 
 def test_args_of_the_stages_a_variable_base_may_be_are_declared(program: str) -> None:

@@ -393,18 +393,19 @@ _CHECKERS = frozenset(
 )
 
 
-#: The option that runs inline code, per interpreter (its name without a version).
-_INLINE_CODE = {
-    "php": "-r",
-    "python": "-c",
-    "node": "-e",
-    "nodejs": "-e",
-    "ruby": "-e",
-    "perl": "-e",
+#: Per interpreter (its name without a version): the option that runs inline code, and a
+#: digest computed in it: PHP's ``hash_file('sha384', ...)`` (Composer's documented installer
+#: check), Python's ``hashlib``, Node's ``createHash``, Ruby's and Perl's ``Digest``.
+_INLINE_DIGEST = {
+    "php": ("-r", LazyPattern(r"\bhash(?:_file)?\s*\(")),
+    "python": ("-c", LazyPattern(r"\bhashlib\b")),
+    "node": ("-e", LazyPattern(r"\bcreateHash\s*\(")),
+    "nodejs": ("-e", LazyPattern(r"\bcreateHash\s*\(")),
+    "ruby": ("-e", LazyPattern(r"\bDigest::")),
+    "perl": ("-e", LazyPattern(r"\bDigest::")),
 }
-#: A digest computed in inline code: PHP's ``hash_file('sha384', ...)`` (Composer's documented
-#: installer check), Python's ``hashlib``, Node's ``createHash``, Ruby's and Perl's ``Digest``.
-_DIGEST_CALL = LazyPattern(r"\bhash(?:_file)?\s*\(|\bhashlib\b|\bcreateHash\s*\(|\bDigest::")
+#: The digest is compared with something (``===``, ``!=``, ``hash_equals``, ``assert``).
+_COMPARES = LazyPattern(r"[=!]==?|\bhash_equals\b|\bassert\b")
 
 
 def verifies_download(command: Command) -> bool:
@@ -417,11 +418,11 @@ def verifies_download(command: Command) -> bool:
         return any(a in ("--verify", "--verify-files") for a in command.args)
     if name == "openssl":
         return any(a.startswith("-verify") for a in command.args)
-    option = _INLINE_CODE.get(name.rstrip("0123456789."))
-    if option is None or option not in command.args[:-1]:
+    inline = _INLINE_DIGEST.get(name.rstrip("0123456789."))
+    if inline is None or inline[0] not in command.args[:-1]:
         return False
-    code = command.args[command.args.index(option) + 1]
-    return _DIGEST_CALL.search(code) is not None
+    code = command.args[command.args.index(inline[0]) + 1]
+    return inline[1].search(code) is not None and _COMPARES.search(code) is not None
 
 
 #: Commands whose output is one word (no blank, no glob character), by program; None: with any

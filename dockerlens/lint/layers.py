@@ -690,13 +690,17 @@ def build_context(ctx: LintContext, relative: str = "") -> Path | None:
 def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
     """The build-context file an earlier COPY or ADD of the stage put at ``path`` (absolute),
     when the context is at hand and the file is there."""
-    return _context_file(ctx, copies_before(ctx, step), path)
+    return _context_file(build_context(ctx), copies_before(ctx, step), path)
 
 
-def stage_context_file(ctx: LintContext, stage_name: str, path: str) -> Path | None:
+def stage_context_file(
+    ctx: LintContext, stage_name: str, path: str, relative: str = ""
+) -> Path | None:
     """The build-context file that the stage ``stage_name`` (a name or a number) holds at
     ``path`` (absolute) when it ends, put there by one of its copies: what ``COPY
-    --from=stage_name path`` takes, when it came from the context."""
+    --from=stage_name path`` takes, when it came from the context. None when a ``RUN`` after
+    that copy names the file: it may have changed it. ``relative``: the context option, as
+    :func:`build_context` takes it."""
     stages = ctx.stages
     stage = ctx.dockerfile.stage_by_name(stage_name)
     if stage is None and stage_name.isdigit() and int(stage_name) < len(stages):
@@ -708,22 +712,40 @@ def stage_context_file(ctx: LintContext, stage_name: str, path: str) -> Path | N
     last_copy = copy_of(last, workdirs(ctx).get(last.index))
     if last_copy is not None and last.instruction.sub_cmd is None:
         copies.append(last_copy)
-    return _context_file(ctx, copies, path)
+    found = _context_file(build_context(ctx, relative), copies, path)
+    if found is None:
+        return None
+    name = posixpath.basename(path)
+    writer = max(
+        (
+            c.step.index
+            for c in copies
+            if any(relation(path, w.path) in (Relation.SAME, Relation.INSIDE) for w in c.written)
+        ),
+        default=-1,
+    )
+    for member in ctx.lineage(stage):
+        for step in ctx.stage_steps(member):
+            if step.keyword == "RUN" and step.index > writer and name in step.instruction.original:
+                return None
+    return found
 
 
-def _context_file(ctx: LintContext, copies: list[Copy], path: str) -> Path | None:
-    context = build_context(ctx)
+def _context_file(context: Path | None, copies: list[Copy], path: str) -> Path | None:
     if context is None:
         return None
     for copy in reversed(copies):
-        if copy.from_stage is not None or copy.step.keyword not in ("COPY", "ADD"):
+        if copy.step.keyword not in ("COPY", "ADD"):
             continue
         for written in copy.written:
-            if copy.step.keyword == "ADD" and (
-                any_archive(written.source) or "://" in written.source
-            ):
-                continue  # extracted, or downloaded: not the context's file as it is
             found = relation(path, written.path)
+            if found not in (Relation.SAME, Relation.INSIDE):
+                continue
+            if copy.from_stage is not None or (
+                copy.step.keyword == "ADD"
+                and (any_archive(written.source) or "://" in written.source)
+            ):
+                return None  # the last writer is another stage, an archive or a download
             if found is Relation.SAME and written.kind is not Kind.DIR:
                 candidate = context / in_context(written.source)
             elif found is Relation.INSIDE and written.kind is not Kind.FILE:

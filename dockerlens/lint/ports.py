@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.model import Step
+from dockerlens.semantics.invocations import stand_in
 
 #: The protocols BuildKit accepts (any case), "" for none written.
 PROTOCOLS = frozenset({"", "tcp", "udp", "sctp"})
@@ -13,12 +14,12 @@ PROTOCOLS = frozenset({"", "tcp", "udp", "sctp"})
 def expose_ports(step: Step) -> Iterator[tuple[str, str]]:
     """(word as written, port spec) for each port an EXPOSE declares, variables expanded.
 
-    A port that still holds a reference (``${PORT:-8000}`` of an ARG only the build sets) is
-    left out: its value is the build's to know."""
+    A reference still left (``${PORT:-8000}`` of an ARG only the build sets) stands as ``0``:
+    its ``:-`` is no host part, and the parts written around it are still judged
+    (``8080:${P}`` maps a host port whatever ``P`` is)."""
     for written, expanded in zip(step.instruction.value, step.expanded, strict=False):
         for port in expanded.split():
-            if "$" not in port:
-                yield written, port
+            yield written, stand_in(port, "0")
 
 
 def container_part(port: str) -> str:

@@ -955,12 +955,19 @@ _LIST_REPR_PUNCTUATION = frozenset("'\", ")
 
 
 def _strips_a_list_repr(script: Script, where: tuple[int, int, int, int]) -> bool:
-    """SC2021 (brackets around a ``tr`` set are literal) on a set of only brackets, quotes,
-    commas and spaces (``print(ui.__path__) | tr -d "[']"``): the literal brackets are what
-    it deletes, the brackets and quotes of a printed list."""
+    """SC2021 (brackets around a ``tr`` set are literal) on a ``tr -d`` set of only brackets,
+    quotes, commas and spaces (``print(ui.__path__) | tr -d "[']"``): the literal brackets
+    are what it deletes, the brackets and quotes of a printed list."""
     start, end = _offset(script, where[0], where[1]), _offset(script, where[2], where[3])
-    if start is None or end is None:
+    command = _enclosing(script, where[0], where[1], "command")
+    if start is None or end is None or command is None:
         return False
+    deletes = any(
+        arg.type == "word" and (arg.text or b"").startswith(b"-") and b"d" in (arg.text or b"")
+        for arg in command.children_by_field_name("argument")
+    )
+    if not deletes:
+        return False  # translated, the brackets become other characters: worth the warning
     word = script.text.encode()[start:end].decode("utf-8", "replace")
     if len(word) >= 2 and word[0] == word[-1] and word[0] in "'\"":
         word = word[1:-1]

@@ -579,10 +579,14 @@ _RPM_VERSION_PART = re.compile(r"[A-Za-z0-9.~^_:+]*")
 def rpm_pinned(package: str) -> bool:
     """``name-version[-release]``: after the first ``-``, every ``-``-separated part is made of
     version characters and one starts with a digit; ``.rpm`` files carry their version. An
-    unknown value stands in for a version (``pkg-${VERSION}``). A path (``/tmp/pkg/$ARTIFACT``)
-    names a local package file, which carries its version too."""
-    if package.endswith(".rpm") or package.startswith(("/", "./", "../")):
+    unknown value stands in for a version (``pkg-${VERSION}``), and a path ending in one
+    (``/tmp/pkg/${ARTIFACT}``) for a local package file. A plain path (``/usr/sbin/semanage``)
+    names the package that provides that file, at any version."""
+    if package.endswith(".rpm"):
         return True
+    if package.startswith(("/", "./", "../")):
+        name = package.rsplit("/", 1)[-1]
+        return stand_in(name, "") != name
     parts = stand_in(package, "0").split("-")[1:]
     return (
         bool(parts)
