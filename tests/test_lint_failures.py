@@ -402,7 +402,25 @@ def test_walks_leave_out_dockerfile_templates_with_template_markup(project: Path
         project / "mixed" / "Dockerfile.template",
         "FROM balenalib/%%BALENA_ARCH%%-debian:%%DEBIAN%%\n",
     )
-    assert sorted(set(_walked("."))) == ["Dockerfile", "balena/Dockerfile.template"]
+    # Round 21: orbit renders thecodingmachine's Dockerfile.slim.blueprint.
+    write(
+        project / "utils" / "Dockerfile.slim.blueprint",
+        "FROM php:8.3\nENV IMAGE_VARIANT={{ .Orbit.variant }}\n",
+    )
+    write(project / "plain" / "Dockerfile.blueprint", "FROM php\n")
+    # Round 21: PowerDNS's builder renders @INCLUDE/@IF directives, whatever the name.
+    write(
+        project / "pdns" / "Dockerfile.target.el-9",
+        "FROM oraclelinux:9 AS dist-base\n@INCLUDE Dockerfile.rpmbuild\n",
+    )
+    write(
+        project / "jinja" / "Dockerfile", "FROM {{ base }}\n{% if dev %}\nRUN make\n{% endif %}\n"
+    )
+    assert sorted(set(_walked("."))) == [
+        "Dockerfile",
+        "balena/Dockerfile.template",
+        "plain/Dockerfile.blueprint",
+    ]
     # A named file is linted all the same.
     assert set(_walked("jq/Dockerfile.template")) == {"jq/Dockerfile.template"}
 

@@ -140,6 +140,9 @@ def _walk(root: Path, excluded: Excluded | None) -> list[str]:
 
 #: How much of a ``*.template`` file is read to tell a template from a Dockerfile.
 _TEMPLATE_SNIFF_BYTES = 64 * 1024
+#: Names of files that may be templates: ``Dockerfile.template``, and orbit's
+#: ``Dockerfile.slim.blueprint`` (thecodingmachine's PHP images, ``{{ .Orbit.variant }}``).
+_TEMPLATE_SUFFIXES = (".template", ".blueprint")
 
 
 def _holds_template_markup(path: Path) -> bool:
@@ -147,13 +150,17 @@ def _holds_template_markup(path: Path) -> bool:
     ``@@NAME@@`` or ``%%NAME%%`` placeholders (filled by a generator script: paradedb's,
     docker-postgis's ``%%PG_MAJOR%%``) is not a Dockerfile until rendered; balena's, whose
     placeholders are all balena's own (``%%BALENA_MACHINE_NAME%%``, ``%%RESIN_ARCH%%``) and
-    which balena builds as it is, is linted."""
-    if not path.name.endswith(".template"):
-        return False
+    which balena builds as it is, is linted. So is a ``*.blueprint`` with such markup. Any
+    name with a preprocessor's directive lines (``@INCLUDE``, ``@IF``: PowerDNS's builder;
+    ``{% if %}``: Jinja), which no Dockerfile line starts with, is a template too."""
     try:
         with path.open("rb") as stream:
             head = stream.read(_TEMPLATE_SNIFF_BYTES)
     except OSError:
+        return False
+    if _DIRECTIVE_LINE.search(head) is not None:
+        return True
+    if not path.name.endswith(_TEMPLATE_SUFFIXES):
         return False
     if (b"{{" in head and b"}}" in head) or _AT_PLACEHOLDER.search(head) is not None:
         return True
@@ -161,6 +168,10 @@ def _holds_template_markup(path: Path) -> bool:
 
 
 _AT_PLACEHOLDER = LazyPattern(rb"@@[A-Za-z_][A-Za-z0-9_]*@@")
+_DIRECTIVE_LINE = LazyPattern(
+    rb"^(?:@(?:INCLUDE|IF|ELSE|ENDIF|EVAL|EXEC)\b|\{%-?\s*(?:if|for|include|block|extends)\b)",
+    re.MULTILINE,
+)
 _PERCENT_PLACEHOLDER = LazyPattern(rb"%%([A-Za-z_][A-Za-z0-9_]*)%%")
 #: The placeholders balena fills in when it builds a ``Dockerfile.template`` itself.
 _BALENA_PREFIXES = (b"BALENA_", b"RESIN_")
