@@ -218,7 +218,9 @@ def builds_application(ctx: LintContext) -> bool:
         if step.flag("from") is not None:
             continue
         for source in step.expanded[:-1]:
-            name = source.rstrip("/").rsplit("/", 1)[-1]
+            folder, _, name = source.rstrip("/").rpartition("/")
+            if name == "*" and folder not in ("", "."):
+                name = folder.rsplit("/", 1)[-1]  # `scripts/build/*`: what the folder holds
             if source.startswith(("http://", "https://", "git@", "<<")):
                 continue
             if name in ("", ".", "*", "src", "app", "lib", "cmd") or name in MANIFESTS:
@@ -233,7 +235,8 @@ def builds_application(ctx: LintContext) -> bool:
 _BUILDS = LazyPattern(
     r"(?:^|[;&|]|\bthen\b|\bdo\b)\s*(?:sudo\s+)?(?:pip3?\s+install|python3?\s+-m\s+pip\s+install"
     r"|python3?\s+setup\.py\s+(?:build|develop|install)|make(?:\s|$)|cmake\s|gcc\s|g\+\+\s"
-    r"|cargo\s+build|go\s+build|npm\s+(?:ci|install)|bundle\s+install)",
+    r"|cargo\s+build|go\s+build|npm\s+(?:ci|install)|bundle\s+install"
+    r"|(?:\./)?(?:mvnw?|gradlew?)\s|ant\s|sbt\s|dotnet\s+(?:build|publish))",
     re.MULTILINE,
 )
 _MAX_SCRIPT_BYTES = 64 * 1024

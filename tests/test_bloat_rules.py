@@ -128,6 +128,30 @@ def test_dk204_skips_an_image_whose_start_script_builds(tmp_path: Path) -> None:
     assert findings("DK204", tmp_path, python) == [3]
 
 
+def test_dk204_a_folder_of_scripts_is_no_application_source(tmp_path: Path) -> None:
+    # Precision round 21 (apache/ranger): the build image copies only scripts/build/*.
+    text = (
+        "FROM ubuntu:22.04\nRUN apt-get install -y gcc maven\n"
+        "COPY ./scripts/build/* /opt/scripts/\nENTRYPOINT [\"/opt/scripts/build.sh\"]\n"
+    )
+    assert findings("DK204", tmp_path, text) == []
+    assert findings("DK204", tmp_path, text.replace("scripts/build/*", "src/*")) == [2]
+
+
+def test_dk204_skips_a_build_image_whose_entrypoint_runs_maven(tmp_path: Path) -> None:
+    # Precision round 21 (apache/ranger): scripts/build/* copied by a glob, ENTRYPOINT runs mvn.
+    make(tmp_path, "scripts/build/ranger-build.sh", "pom.xml")
+    (tmp_path / "scripts/build/ranger-build.sh").write_text("#!/bin/bash\nmvn clean package\n")
+    text = (
+        "FROM ubuntu:22.04\nRUN apt-get install -y gcc maven\nCOPY pom.xml /src/\n"
+        "COPY ./scripts/build/* /home/ranger/scripts/\n"
+        'ENTRYPOINT [ "/home/ranger/scripts/ranger-build.sh" ]\n'
+    )
+    assert findings("DK204", tmp_path, text) == []
+    (tmp_path / "scripts/build/ranger-build.sh").write_text("#!/bin/bash\nexec java -jar x\n")
+    assert findings("DK204", tmp_path, text) == [2]
+
+
 def test_dk204_folders_above_the_working_directory_do_not_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

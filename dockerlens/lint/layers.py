@@ -15,6 +15,7 @@ stage a stage is built ``FROM``. Globs (``*``, ``?``, ``[...]``) match one path 
 from __future__ import annotations
 
 import enum
+import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
@@ -746,7 +747,19 @@ def _context_file(context: Path | None, copies: list[Copy], path: str) -> Path |
                 and (any_archive(written.source) or "://" in written.source)
             ):
                 return None  # the last writer is another stage, an archive or a download
-            if found is Relation.SAME and written.kind is not Kind.DIR:
+            source_name = posixpath.basename(written.source.rstrip("/"))
+            if (
+                found is Relation.INSIDE
+                and is_glob(source_name)
+                and posixpath.dirname(path.rstrip("/")) == written.path.rstrip("/")
+            ):
+                # `COPY scripts/* /opt/` put /opt/run.sh there if scripts/run.sh matches.
+                name = posixpath.basename(path)
+                if not fnmatch.fnmatchcase(name, source_name):
+                    continue
+                folder = posixpath.dirname(in_context(written.source))
+                candidate = context / folder / name
+            elif found is Relation.SAME and written.kind is not Kind.DIR:
                 candidate = context / in_context(written.source)
             elif found is Relation.INSIDE and written.kind is not Kind.FILE:
                 inside = path[len(written.path.rstrip("/")) :].lstrip("/")
