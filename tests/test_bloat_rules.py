@@ -132,7 +132,7 @@ def test_dk204_a_folder_of_scripts_is_no_application_source(tmp_path: Path) -> N
     # Precision round 21 (apache/ranger): the build image copies only scripts/build/*.
     text = (
         "FROM ubuntu:22.04\nRUN apt-get install -y gcc maven\n"
-        "COPY ./scripts/build/* /opt/scripts/\nENTRYPOINT [\"/opt/scripts/build.sh\"]\n"
+        'COPY ./scripts/build/* /opt/scripts/\nENTRYPOINT ["/opt/scripts/build.sh"]\n'
     )
     assert findings("DK204", tmp_path, text) == []
     assert findings("DK204", tmp_path, text.replace("scripts/build/*", "src/*")) == [2]
