@@ -142,7 +142,7 @@ def _walk(root: Path, excluded: Excluded | None) -> list[str]:
 _TEMPLATE_SNIFF_BYTES = 64 * 1024
 #: Names of files that may be templates: ``Dockerfile.template``, and orbit's
 #: ``Dockerfile.slim.blueprint`` (thecodingmachine's PHP images, ``{{ .Orbit.variant }}``).
-_TEMPLATE_SUFFIXES = (".template", ".blueprint")
+_TEMPLATE_SUFFIXES = (".template", ".blueprint", ".in")
 
 
 def _holds_template_markup(path: Path) -> bool:
@@ -164,10 +164,13 @@ def _holds_template_markup(path: Path) -> bool:
         return False
     if (b"{{" in head and b"}}" in head) or _AT_PLACEHOLDER.search(head) is not None:
         return True
+    if path.name.endswith(".in") and _CONFIGURE_PLACEHOLDER.search(head) is not None:
+        return True  # autoconf's and CMake's configure_file fill `@BASE_IMAGE@`
     return any(not name.startswith(_BALENA_PREFIXES) for name in _PERCENT_PLACEHOLDER.findall(head))
 
 
 _AT_PLACEHOLDER = LazyPattern(rb"@@[A-Za-z_][A-Za-z0-9_]*@@")
+_CONFIGURE_PLACEHOLDER = LazyPattern(rb"@[A-Za-z_][A-Za-z0-9_]*@")
 _DIRECTIVE_LINE = LazyPattern(
     rb"^(?:@(?:INCLUDE|IF|ELSE|ENDIF|EVAL|EXEC)\b|\{%-?\s*(?:if|for|include|block|extends)\b)",
     re.MULTILINE,
