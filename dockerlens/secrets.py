@@ -53,7 +53,7 @@ _SECRET_NAMES = frozenset(
 )
 #: Secrets known by their directory: ``.aws/credentials``, ``.docker/config.json``.
 _SECRET_TAILS = frozenset(
-    {".aws/credentials", ".docker/config.json", ".kube/config", ".ssh/config", ".aws/config"}
+    {".aws/credentials", ".docker/config.json", ".kube/config", ".aws/config"}
 )
 #: Private keys and key stores.
 _KEY_SUFFIXES = (".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8")

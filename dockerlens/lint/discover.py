@@ -64,6 +64,8 @@ NOT_DOCKERFILE_SUFFIXES = frozenset(
         "dockerignore", "md", "markdown", "rst", "txt", "adoc", "asciidoc", "html", "htm",
         "pdf", "png", "jpg", "jpeg", "gif", "svg", "json", "yaml", "yml", "toml", "xml",
         "go", "py", "rs", "js", "ts", "rb", "java", "sh", "ps1", "bat", "diff", "patch", "log",
+        "ncl", "cue", "jsonnet", "libsonnet", "nix", "dhall", "pkl", "bzl", "hcl", "tf", "lua",
+        "pl", "php", "kt", "kts", "swift", "mjs", "cjs", "jsx", "tsx", "mustache", "hbs",
     }
 )  # fmt: skip
 

@@ -708,7 +708,7 @@ _PIP_VALUE_OPTIONS = _names(
     "no-binary only-binary platform prefix progress-bar proxy python python-version "
     "root root-user-action src t target trusted-host upgrade-strategy cache-dir log "
     "timeout retries exists-action cert client-cert report C config-settings "
-    "global-option pip-args suffix"
+    "global-option pip-args suffix group"
 )
 _PIP_VERSION_SYMBOLS = ("==", ">=", "<=", ">", "<", "!=", "~=")
 _PIP_VCS = LazyPattern(r"(git|hg|svn|bzr)(\+[a-z-]+)?://")
