@@ -26,7 +26,9 @@ class AddUrlWithoutChecksum(Rule):
     (`https://host/repo.git#ref`, `git@host:repo`) is flagged unless it names a full commit
     (`#` and 40 hex digits) or has `--checksum`. A URL whose file a later `RUN` of the
     stage verifies is not reported: a checksum or signature check (`sha256sum -c`,
-    `gpg --verify`, `cosign verify-blob`...) that names the file or its signature.
+    `gpg --verify`, `cosign verify-blob`...) that names the file or its signature. Nor is a
+    URL added to invalidate the build cache, whose answer changes by design (random.org, a
+    branch's ref or commits from GitHub's API, a time or UUID service): no checksum fits it.
 
     ## Why is this bad?
     The file at a URL can change: a re-published release, a compromised server, a moving
@@ -86,7 +88,7 @@ class AddUrlWithoutChecksum(Rule):
                 yield Problem(step, message=message, at=written)
                 return
             if is_url(source):
-                if _verified_later(ctx, step, source):
+                if _verified_later(ctx, step, source) or _CACHE_BUST.search(source):
                     continue
                 message = (
                     "`ADD` of a URL without `--checksum`: whatever the server sends is used; "
@@ -94,6 +96,16 @@ class AddUrlWithoutChecksum(Rule):
                 )
                 yield Problem(step, message=message, at=written)
                 return
+
+
+#: Answers that change on every request, or whenever a branch moves: added to invalidate the
+#: build cache (`ADD https://www.random.org/cgi-bin/randbyte?nbytes=10 skipcache`, a
+#: branch's ref from GitHub's API). No checksum can fit them; that is their point.
+_CACHE_BUST = LazyPattern(
+    r"^https?://(?:www\.)?random\.org/|^https?://(?:www\.)?uuidgenerator\.net/api/"
+    r"|^https?://worldtimeapi\.org/api/|^https?://timeapi\.io/api/"
+    r"|^https?://api\.github\.com/repos/[^/]+/[^/]+/(?:git/refs|commits|branches)/"
+)
 
 
 def _verified_later(ctx: LintContext, step: Step, url: str) -> bool:

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import effective_commands, program
+from dockerlens.shell import Command
 
 #: hadolint's list (its message also names ifconfig, which it does not check).
 POINTLESS = frozenset({"free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim"})
@@ -14,7 +15,9 @@ class PointlessCommand(Rule):
 
     ## What it does
     Flags a `RUN` (or `ONBUILD RUN`) that runs `ssh`, `vim`, `shutdown`, `service`, `ps`,
-    `free`, `top`, `kill` or `mount`.
+    `free`, `top`, `kill` or `mount`. A `service NAME start` followed by other commands of the
+    same `RUN` is left alone: the service is started for them (`service mysql start && mysql
+    -e "CREATE USER ..."` initialises a database at build time).
 
     ## Why is this bad?
     A build step runs once, without a terminal, in a container with no init system and no
@@ -64,5 +67,16 @@ class PointlessCommand(Rule):
     onbuild = True
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:
-        if any(program(c) in POINTLESS for c in effective_commands(step)):
+        commands = effective_commands(step)
+        for index, command in enumerate(commands):
+            name = program(command)
+            if name not in POINTLESS:
+                continue
+            if name == "service" and _starts(command) and index < len(commands) - 1:
+                continue  # started for the commands after it (`service mysql start && mysql`)
             yield Problem(step)
+            return
+
+
+def _starts(command: Command) -> bool:
+    return any(arg in ("start", "restart") for arg in command.args)
