@@ -83,7 +83,7 @@ class PackageCacheLeft(Rule):
       `/var/cache/apt/archives` once Debian's `docker-clean` hook is off; kept out by
       `apt-get clean`.
     - apk: `apk update` writes the index to `/var/cache/apk`, even when every `apk add` has
-      `--no-cache`.
+      `--no-cache` (`apk update --no-cache` writes nothing).
 
     The home directory is matched however it is written (`~`, `$HOME`, `/root`,
     `/home/<user>`), a variable the stage sets (`ENV GOCACHE=...`) moves the cache, and a

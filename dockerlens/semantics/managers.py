@@ -543,7 +543,10 @@ APT_ARCHIVES = Manager(
 APK_INDEX = Manager(
     "apk",
     frozenset(["apk"]),
-    lambda inv: inv.name == "apk" and first_operand(inv, "update"),
+    # `apk update --no-cache` fetches the indexes without storing them (apk-tools 2.10 on).
+    lambda inv: (
+        inv.name == "apk" and first_operand(inv, "update") and not has_flag(inv.command, "no-cache")
+    ),
     (
         Cache(
             "package index",
