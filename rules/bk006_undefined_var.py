@@ -8,6 +8,7 @@ from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stag
 from dockerlens.lint.stages import inherited_names, possible_bases
 from dockerlens.lint.suggest import suggest
 from dockerlens.model import Variable, expand_word
+from dockerlens.semantics.official_images import image_environment
 from dockerlens.syntax.lexer import Lexer, LexError
 
 _HEREDOC_WORD = LazyPattern(r"^\d*<<-?\S")
@@ -82,7 +83,9 @@ class UndefinedVar(Rule):
     - BuildKit reads the base image's environment from the registry; dockerlens does not (see
       above and the `strict` option). Every stage is assumed to have `PATH`. A global `ARG`
       used in a stage that did not declare it again is reported even on an image that might
-      set a variable of that name (BuildKit would then silently use the image's value).
+      set a variable of that name (BuildKit would then silently use the image's value),
+      unless the image is an official one known to set it (`ARG JAVA_HOME` on `tomcat`,
+      `ARG PYTHON_VERSION` on `python`: `dockerlens.semantics.official_images`).
     - A name is reported once per instruction, where BuildKit may repeat it for each word.
     - Build arguments given on the command line are not consulted for `ARG` defaults.
     - Proxy variables (`HTTP_PROXY`...) count as defined.
@@ -189,6 +192,7 @@ class UndefinedVar(Rule):
             return
         known = self.options.strict or _env_is_known(ctx, stage)
         later = _defined_later(ctx, stage, step)
+        from_image = _image_environment(ctx, stage) if not known else frozenset()
         options = list(scope)
         for name in found:
             match = suggest(name, options)
@@ -196,9 +200,8 @@ class UndefinedVar(Rule):
             # variable than a typo: a name that merely extends a defined one is no evidence.
             typo = bool(match) and match not in name
             defined_later = name in later and name not in extended
-            if not known and not (
-                typo or defined_later or name in too_early or name in ctx.dockerfile.global_args
-            ):
+            global_arg = name in ctx.dockerfile.global_args and name not in from_image
+            if not known and not (typo or defined_later or name in too_early or global_arg):
                 continue
             message = f"Usage of undefined variable '${name}'"
             if match:
@@ -217,6 +220,13 @@ def _env_is_known(ctx: LintContext, stage: Stage) -> bool:
     if not bases:
         return stage.base_stage is None and stage.is_scratch
     return all(_env_is_known(ctx, base) for base in bases)
+
+
+def _image_environment(ctx: LintContext, stage: Stage) -> frozenset[str]:
+    """What the official image the stage is built on (through its stages) sets in its
+    environment, as far as the catalogue knows."""
+    root = ctx.lineage(stage)[-1] if ctx.lineage(stage) else stage
+    return image_environment(root.base_ref)
 
 
 def _defined_later(ctx: LintContext, stage: Stage, step: Step) -> set[str]:
