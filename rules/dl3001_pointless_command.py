@@ -15,9 +15,10 @@ class PointlessCommand(Rule):
 
     ## What it does
     Flags a `RUN` (or `ONBUILD RUN`) that runs `ssh`, `vim`, `shutdown`, `service`, `ps`,
-    `free`, `top`, `kill` or `mount`. A `service NAME start` followed by other commands of the
-    same `RUN` is left alone: the service is started for them (`service mysql start && mysql
-    -e "CREATE USER ..."` initialises a database at build time).
+    `free`, `top`, `kill` or `mount`. A `service NAME start` followed in the same `RUN` by a
+    command that uses it (a database client, or a command naming the service) is left alone:
+    the service is started for it (`service mysql start && mysql -e "CREATE USER ..."`
+    initialises a database at build time).
 
     ## Why is this bad?
     A build step runs once, without a terminal, in a container with no init system and no
@@ -72,11 +73,27 @@ class PointlessCommand(Rule):
             name = program(command)
             if name not in POINTLESS:
                 continue
-            if name == "service" and _starts(command) and index < len(commands) - 1:
+            if name == "service" and _used_later(command, commands[index + 1 :]):
                 continue  # started for the commands after it (`service mysql start && mysql`)
             yield Problem(step)
             return
 
 
-def _starts(command: Command) -> bool:
-    return any(arg in ("start", "restart") for arg in command.args)
+#: Clients that talk to a database or directory server started in the same RUN.
+_CLIENTS = frozenset(
+    {"mysql", "mariadb", "mysqladmin", "psql", "createdb", "createuser", "pg_restore",
+     "redis-cli", "mongo", "mongosh", "mongorestore", "ldapadd", "ldapmodify", "cqlsh"}
+)  # fmt: skip
+
+
+def _used_later(command: Command, later: list[Command]) -> bool:
+    """``service NAME start`` followed by a command that uses it: a client of a database, or
+    one that names the service (``su postgres -c ...`` after ``service postgresql start``)."""
+    args = [a for a in command.args if not a.startswith("-")]
+    if len(args) < 2 or args[1] not in ("start", "restart"):
+        return False
+    stem = args[0][:5]
+    return any(
+        program(other) in _CLIENTS or any(stem in arg for arg in (other.name, *other.args))
+        for other in later
+    )
