@@ -408,6 +408,8 @@ def test_walks_leave_out_dockerfile_templates_with_template_markup(project: Path
         "FROM php:8.3\nENV IMAGE_VARIANT={{ .Orbit.variant }}\n",
     )
     write(project / "plain" / "Dockerfile.blueprint", "FROM php\n")
+    # Round 23: gocd's FreeMarker templates (Dockerfile.agent.ftl), a default exclude.
+    write(project / "gocd" / "Dockerfile.agent.ftl", "FROM alpine\n<#if x>\nRUN a\n</#if>\n")
     # A configure_file / autoconf input: `@BASE_IMAGE@` is filled in by the build system.
     write(project / "cmake" / "Dockerfile.in", "FROM @BASE_IMAGE@\nRUN make\n")
     # Round 21: PowerDNS's builder renders @INCLUDE/@IF directives, whatever the name.

@@ -42,6 +42,15 @@ DEFAULT_EXCLUDE = (
     "*.tmpl",
     "*.tpl",
     "*.erb",
+    "*.ftl",
+    "*.tt",
+    "*.mustache",
+    "*.hbs",
+    "*.njk",
+    "*.liquid",
+    "*.twig",
+    "*.gotmpl",
+    "*.ejs",
     "*.append",
     "*.prepend",
     "*.orig",
@@ -65,7 +74,7 @@ NOT_DOCKERFILE_SUFFIXES = frozenset(
         "pdf", "png", "jpg", "jpeg", "gif", "svg", "json", "yaml", "yml", "toml", "xml",
         "go", "py", "rs", "js", "ts", "rb", "java", "sh", "ps1", "bat", "diff", "patch", "log",
         "ncl", "cue", "jsonnet", "libsonnet", "nix", "dhall", "pkl", "bzl", "hcl", "tf", "lua",
-        "pl", "php", "kt", "kts", "swift", "mjs", "cjs", "jsx", "tsx", "mustache", "hbs",
+        "pl", "php", "kt", "kts", "swift", "mjs", "cjs", "jsx", "tsx",
     }
 )  # fmt: skip
 
