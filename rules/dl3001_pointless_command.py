@@ -18,7 +18,8 @@ class PointlessCommand(Rule):
     `free`, `top`, `kill` or `mount`. A `service NAME start` followed in the same `RUN` by a
     command that uses it (a database client, or a command naming the service) is left alone:
     the service is started for it (`service mysql start && mysql -e "CREATE USER ..."`
-    initialises a database at build time).
+    initialises a database at build time); so is a `service NAME stop` after the same `RUN`
+    started a service or installed packages, which stops them before the layer is written.
 
     ## Why is this bad?
     A build step runs once, without a terminal, in a container with no init system and no
@@ -75,6 +76,8 @@ class PointlessCommand(Rule):
                 continue
             if name == "service" and _used_later(command, commands[index + 1 :]):
                 continue  # started for the commands after it (`service mysql start && mysql`)
+            if name == "service" and _stops_what_started(command, commands[:index]):
+                continue  # stopped cleanly before the layer is written
             yield Problem(step)
             return
 
@@ -84,6 +87,23 @@ _CLIENTS = frozenset(
     {"mysql", "mariadb", "mysqladmin", "psql", "createdb", "createuser", "pg_restore",
      "redis-cli", "mongo", "mongosh", "mongorestore", "ldapadd", "ldapmodify", "cqlsh"}
 )  # fmt: skip
+
+
+#: Programs whose install may start the services of the packages it installs.
+_INSTALLERS = frozenset({"apt-get", "apt", "aptitude", "dpkg", "yum", "dnf", "zypper", "apk"})
+
+
+def _stops_what_started(command: Command, earlier: list[Command]) -> bool:
+    """``service NAME stop`` after the same RUN started a service or installed packages (whose
+    scripts may start theirs): the build stops them before its layer is written."""
+    args = [a for a in command.args if not a.startswith("-")]
+    if len(args) < 2 or args[1] != "stop":
+        return False
+    return any(
+        (program(other) == "service" and ("start" in other.args or "restart" in other.args))
+        or (program(other) in _INSTALLERS and {"install", "add", "-i"} & set(other.args))
+        for other in earlier
+    )
 
 
 def _used_later(command: Command, later: list[Command]) -> bool:

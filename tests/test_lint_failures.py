@@ -420,6 +420,9 @@ def test_walks_leave_out_dockerfile_templates_with_template_markup(project: Path
     write(
         project / "jinja" / "Dockerfile", "FROM {{ base }}\n{% if dev %}\nRUN make\n{% endif %}\n"
     )
+    # Round 23: docker-library/mysql's jq template, xwiki's Groovy template.
+    write(project / "jq" / "Dockerfile.oracle", "{{\n\tdef x: 1;\n-}}\nFROM oraclelinux\n")
+    write(project / "groovy" / "Dockerfile", "FROM tomcat\n<%\nprintln 'RUN x'\n%>\n")
     assert sorted(set(_walked("."))) == [
         "Dockerfile",
         "balena/Dockerfile.template",

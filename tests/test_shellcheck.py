@@ -502,6 +502,22 @@ def test_sc2021_not_where_tr_strips_a_printed_list(program: str) -> None:
     assert [f.line for f in check(text, program) if f.code == "SC2021"] == [3, 5]
 
 
+def test_a_shell_with_errexit_tells_shellcheck(program: str) -> None:
+    # Precision round 23 (Icinga): SHELL ["/bin/bash", "-exo", "pipefail", "-c"]; a failing cd
+    # stops the RUN, so SC2164 does not apply.
+    text = dockerfile(
+        """
+        FROM debian:12
+        RUN cd /tmp; make
+        SHELL ["/bin/bash", "-exo", "pipefail", "-c"]
+        RUN cd /tmp; make
+        SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+        RUN cd /tmp; make
+        """
+    )
+    assert [f.line for f in check(text, program) if f.code == "SC2164"] == [2, 6]
+
+
 def test_args_of_the_stages_a_variable_base_may_be_are_declared(program: str) -> None:
     # Precision round 17 (lightning): FROM base-${TARGETARCH}; each candidate declares the ARG.
     text = dockerfile(

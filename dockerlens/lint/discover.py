@@ -163,7 +163,9 @@ def _holds_template_markup(path: Path) -> bool:
     placeholders are all balena's own (``%%BALENA_MACHINE_NAME%%``, ``%%RESIN_ARCH%%``) and
     which balena builds as it is, is linted. So is a ``*.blueprint`` with such markup. Any
     name with a preprocessor's directive lines (``@INCLUDE``, ``@IF``: PowerDNS's builder;
-    ``{% if %}``: Jinja), which no Dockerfile line starts with, is a template too."""
+    ``{% if %}``: Jinja; ``{{ if }}``, ``{{ def }}``: Go and docker-library's jq templates;
+    ``<#if>``: FreeMarker; a ``<%`` scriptlet: Groovy, ERB), which no Dockerfile line starts
+    with, is a template too."""
     try:
         with path.open("rb") as stream:
             head = stream.read(_TEMPLATE_SNIFF_BYTES)
@@ -183,7 +185,9 @@ def _holds_template_markup(path: Path) -> bool:
 _AT_PLACEHOLDER = LazyPattern(rb"@@[A-Za-z_][A-Za-z0-9_]*@@")
 _CONFIGURE_PLACEHOLDER = LazyPattern(rb"@[A-Za-z_][A-Za-z0-9_]*@")
 _DIRECTIVE_LINE = LazyPattern(
-    rb"^(?:@(?:INCLUDE|IF|ELSE|ENDIF|EVAL|EXEC)\b|\{%-?\s*(?:if|for|include|block|extends)\b)",
+    rb"^(?:@(?:INCLUDE|IF|ELSE|ENDIF|EVAL|EXEC)\b|\{%-?\s*(?:if|for|include|block|extends)\b"
+    rb"|\{\{-?\s*(?:if|else|end|def|range|with|define|template|block|include)\b"
+    rb"|</?#(?:if|else|list|assign|include|macro)\b|<%[^>]*$)",
     re.MULTILINE,
 )
 _PERCENT_PLACEHOLDER = LazyPattern(rb"%%([A-Za-z_][A-Za-z0-9_]*)%%")

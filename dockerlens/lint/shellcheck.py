@@ -515,6 +515,17 @@ def shebang_for(shell: Sequence[str]) -> str | None:
     return SHEBANGS.get(program)
 
 
+def _errexit(shell: Sequence[str]) -> bool:
+    """The SHELL's options turn on ``errexit`` (``["/bin/bash", "-exo", "pipefail", "-c"]``)."""
+    words = list(shell[1:])
+    for index, word in enumerate(words):
+        if word == "-o" and index + 1 < len(words) and words[index + 1] == "errexit":
+            return True
+        if word.startswith("-") and not word.startswith("--") and "e" in word[1:]:
+            return True
+    return False
+
+
 def _basename(word: str) -> str:
     return word.replace("\\", "/").rsplit("/", 1)[-1].lower().removesuffix(".exe")
 
@@ -640,6 +651,8 @@ def build_script(
         # A word of the same length keeps every column where the source has it.
         script = _TEMPLATE_PLACEHOLDER.sub(lambda m: "_" * len(m[0]), script)
     header = [shebang, *declarations(step, script, every=declare_all, inherited=inherited)]
+    if shebang == shebang_for(step.shell) and _errexit(step.shell):
+        header.insert(1, "set -e")  # as the SHELL runs it: ShellCheck then knows a failure stops
     text = "\n".join(header) + "\n" + script
     return Script(step, text, len(header), mapping)
 
