@@ -225,8 +225,7 @@ def _env_is_known(ctx: LintContext, stage: Stage) -> bool:
 def _image_environment(ctx: LintContext, stage: Stage) -> frozenset[str]:
     """What the official image the stage is built on (through its stages) sets in its
     environment, as far as the catalogue knows."""
-    root = ctx.lineage(stage)[-1] if ctx.lineage(stage) else stage
-    return image_environment(root.base_ref)
+    return image_environment(ctx.lineage(stage)[-1].base_ref)
 
 
 def _defined_later(ctx: LintContext, stage: Stage, step: Step) -> set[str]:

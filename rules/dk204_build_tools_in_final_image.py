@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import has_flag
+from dockerlens.lint.commands import SHELLS, has_flag
 from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.layers import context_file, workdirs
 from dockerlens.lint.packages import Invocation, at_command, invocations, pick_at
@@ -242,17 +242,13 @@ _BUILDS = LazyPattern(
 _MAX_SCRIPT_BYTES = 64 * 1024
 
 
-#: Shells that run the script named by their first operand.
-_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
-
-
 def _started_scripts(words: list[str]) -> list[str]:
     """The shell script a start command runs: the program itself (``/a/runtime.sh``,
     ``./start``), or the first operand of a shell (``bash start.sh``)."""
     if not words:
         return []
     program = words[0]
-    if posixpath.basename(program) in _SHELLS:
+    if posixpath.basename(program) in SHELLS:
         operands = [w for w in words[1:] if not w.startswith("-")]
         return operands[:1] if operands and operands[0].endswith(".sh") else []
     name = posixpath.basename(program)

@@ -271,11 +271,9 @@ class SecretCopiedIntoLayer(Rule):
             return False
         if source.startswith("<<") or "$" in source or ".." in source.split("/"):
             return False
-        stage = step.flag("from")
-        if stage is not None:
-            found = stage_context_file(
-                ctx, stage, posixpath.join("/", source), self.options.context
-            )
+        if step.flag("from") is not None:
+            path = posixpath.join("/", source)
+            found = stage_context_file(ctx, step, path, self.options.context)
             return found is not None and settings_only(found, name)
         context = self._load_context(ctx)
         return context is not None and settings_only(context / source.strip("/"), name)

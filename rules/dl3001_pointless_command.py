@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import effective_commands, program
+from dockerlens.semantics.managers import SYSTEM_MANAGERS, by_program
 from dockerlens.shell import Command
 
 #: hadolint's list (its message also names ifconfig, which it does not check).
@@ -74,10 +75,10 @@ class PointlessCommand(Rule):
             name = program(command)
             if name not in POINTLESS:
                 continue
-            if name == "service" and _used_later(command, commands[index + 1 :]):
-                continue  # started for the commands after it (`service mysql start && mysql`)
-            if name == "service" and _stops_what_started(command, commands[:index]):
-                continue  # stopped cleanly before the layer is written
+            if name == "service" and _serves_the_run(
+                command, commands[:index], commands[index + 1 :]
+            ):
+                continue
             yield Problem(step)
             return
 
@@ -87,33 +88,31 @@ _CLIENTS = frozenset(
     {"mysql", "mariadb", "mysqladmin", "psql", "createdb", "createuser", "pg_restore",
      "redis-cli", "mongo", "mongosh", "mongorestore", "ldapadd", "ldapmodify", "cqlsh"}
 )  # fmt: skip
+#: The system package managers' install subcommands, by program (their installs may start
+#: the services of the packages installed).
+_INSTALL_VERBS = {
+    name: frozenset(record.install_verbs) for name, record in by_program(SYSTEM_MANAGERS).items()
+}
 
 
-#: Programs whose install may start the services of the packages it installs.
-_INSTALLERS = frozenset({"apt-get", "apt", "aptitude", "dpkg", "yum", "dnf", "zypper", "apk"})
-
-
-def _stops_what_started(command: Command, earlier: list[Command]) -> bool:
-    """``service NAME stop`` after the same RUN started a service or installed packages (whose
-    scripts may start theirs): the build stops them before its layer is written."""
+def _serves_the_run(command: Command, earlier: list[Command], later: list[Command]) -> bool:
+    """``service NAME start`` followed by a command that uses it (a database client, or one
+    that names the service: ``su postgres -c ...`` after ``service postgresql start``), or
+    ``service NAME stop`` after the RUN started a service or installed packages."""
     args = [a for a in command.args if not a.startswith("-")]
-    if len(args) < 2 or args[1] != "stop":
+    if len(args) < 2:
         return False
-    return any(
-        (program(other) == "service" and ("start" in other.args or "restart" in other.args))
-        or (program(other) in _INSTALLERS and {"install", "add", "-i"} & set(other.args))
-        for other in earlier
-    )
-
-
-def _used_later(command: Command, later: list[Command]) -> bool:
-    """``service NAME start`` followed by a command that uses it: a client of a database, or
-    one that names the service (``su postgres -c ...`` after ``service postgresql start``)."""
-    args = [a for a in command.args if not a.startswith("-")]
-    if len(args) < 2 or args[1] not in ("start", "restart"):
-        return False
-    stem = args[0][:5]
-    return any(
-        program(other) in _CLIENTS or any(stem in arg for arg in (other.name, *other.args))
-        for other in later
-    )
+    service, action = args[0], args[1]
+    if action in ("start", "restart"):
+        stem = service[:5]
+        return any(
+            program(other) in _CLIENTS or any(stem in arg for arg in (other.name, *other.args))
+            for other in later
+        )
+    if action == "stop":
+        return any(
+            (program(other) == "service" and {"start", "restart"} & set(other.args))
+            or bool(_INSTALL_VERBS.get(program(other), frozenset()) & set(other.args))
+            for other in earlier
+        )
+    return False

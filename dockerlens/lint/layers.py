@@ -195,15 +195,19 @@ def _copy_of(step: Step, cwd: str | None) -> Copy | None:
 
 
 def copies_before(ctx: LintContext, step: Step) -> list[Copy]:
-    """The copies (:func:`stage_copies`) whose layers are below ``step``; the stage's list is
-    worked out once per file."""
+    """The copies (:func:`stage_copies`) whose layers are below ``step``."""
     stage = ctx.stage_of(step)
     if stage is None:
         return []
+    return [copy for copy in _copies_of(ctx, stage) if copy.step.index < step.index]
+
+
+def _copies_of(ctx: LintContext, stage: Stage) -> list[Copy]:
+    """:func:`stage_copies` of ``stage``, worked out once per file."""
     copies = ctx.facts.stage_copies.get(stage.index)
     if copies is None:
         copies = ctx.facts.stage_copies[stage.index] = stage_copies(ctx, stage, workdirs(ctx))
-    return [copy for copy in copies if copy.step.index < step.index]
+    return copies
 
 
 def stage_copies(ctx: LintContext, stage: Stage, cwds: dict[int, str]) -> list[Copy]:
@@ -691,48 +695,36 @@ def build_context(ctx: LintContext, relative: str = "") -> Path | None:
 def context_file(ctx: LintContext, step: Step, path: str) -> Path | None:
     """The build-context file an earlier COPY or ADD of the stage put at ``path`` (absolute),
     when the context is at hand and the file is there."""
-    return _context_file(build_context(ctx), copies_before(ctx, step), path)
+    found = _context_file(build_context(ctx), copies_before(ctx, step), path)
+    return found[0] if found is not None else None
 
 
-def stage_context_file(
-    ctx: LintContext, stage_name: str, path: str, relative: str = ""
-) -> Path | None:
-    """The build-context file that the stage ``stage_name`` (a name or a number) holds at
-    ``path`` (absolute) when it ends, put there by one of its copies: what ``COPY
-    --from=stage_name path`` takes, when it came from the context. None when a ``RUN`` after
-    that copy names the file: it may have changed it. ``relative``: the context option, as
-    :func:`build_context` takes it."""
-    stages = ctx.stages
-    stage = ctx.dockerfile.stage_by_name(stage_name)
-    if stage is None and stage_name.isdigit() and int(stage_name) < len(stages):
-        stage = stages[int(stage_name)]
-    if stage is None or not stage.steps:
+def stage_context_file(ctx: LintContext, step: Step, path: str, relative: str = "") -> Path | None:
+    """The build-context file at ``path`` (absolute) in the stage that ``step``'s ``--from``
+    names, put there by one of its copies: what ``COPY --from=stage path`` takes, when it came
+    from the context. None when a ``RUN`` of the stage after that copy names the file: it may
+    have changed it. ``relative``: the context option, as :func:`build_context` takes it."""
+    here = ctx.stage_of(step)
+    name = step.flag("from")
+    stage = ctx.dockerfile.resolve_stage(name, here.index) if name and here else None
+    if stage is None:
         return None
-    last = ctx.dockerfile.steps[stage.steps[-1]]
-    copies = copies_before(ctx, last)
-    last_copy = copy_of(last, workdirs(ctx).get(last.index))
-    if last_copy is not None and last.instruction.sub_cmd is None:
-        copies.append(last_copy)
-    found = _context_file(build_context(ctx, relative), copies, path)
+    found = _context_file(build_context(ctx, relative), _copies_of(ctx, stage), path)
     if found is None:
         return None
-    name = posixpath.basename(path)
-    writer = max(
-        (
-            c.step.index
-            for c in copies
-            if any(relation(path, w.path) in (Relation.SAME, Relation.INSIDE) for w in c.written)
-        ),
-        default=-1,
+    file, writer = found
+    base = posixpath.basename(path)
+    changers = (
+        later
+        for member in ctx.lineage(stage)
+        for later in ctx.stage_steps(member)
+        if later.keyword == "RUN" and later.index > writer.step.index
     )
-    for member in ctx.lineage(stage):
-        for step in ctx.stage_steps(member):
-            if step.keyword == "RUN" and step.index > writer and name in step.instruction.original:
-                return None
-    return found
+    return None if any(base in run.instruction.original for run in changers) else file
 
 
-def _context_file(context: Path | None, copies: list[Copy], path: str) -> Path | None:
+def _context_file(context: Path | None, copies: list[Copy], path: str) -> tuple[Path, Copy] | None:
+    """The context file the last of ``copies`` to write ``path`` took, and that copy."""
     if context is None:
         return None
     for copy in reversed(copies):
@@ -766,7 +758,7 @@ def _context_file(context: Path | None, copies: list[Copy], path: str) -> Path |
                 candidate = context / in_context(written.source) / inside
             else:
                 continue
-            return candidate if candidate.is_file() else None
+            return (candidate, copy) if candidate.is_file() else None
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockerlens.model import Step
-from dockerlens.semantics.invocations import stand_in
+from dockerlens.semantics.expansion import stand_in
 
 #: The protocols BuildKit accepts (any case), "" for none written.
 PROTOCOLS = frozenset({"", "tcp", "udp", "sctp"})

@@ -22,12 +22,21 @@ if TYPE_CHECKING:
 
 #: A ``$NAME`` or ``${NAME}`` reference (group 1 or 2: the name).
 SIMPLE_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+#: A reference to a variable or the output of a command, as it appears in a word.
+REFERENCE = re.compile(
+    r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`"
+)
 #: Values a boolean setting (``PIP_NO_CACHE_DIR``, ``UV_NO_CACHE``) counts as true, lower case.
 TRUTHY = frozenset({"1", "true", "on", "yes"})
 
 _LEXERS = {
     (escape, keep): Lexer(escape, skip_unset_env=keep) for escape in "\\`" for keep in (False, True)
 }
+
+
+def stand_in(text: str, value: str) -> str:
+    """``text`` with every unknown value replaced by ``value`` (``pkg-${V}`` -> ``pkg-0``)."""
+    return REFERENCE.sub(value, text)
 
 
 def is_truthy(value: str | None) -> bool:

@@ -21,7 +21,9 @@ from typing import NamedTuple
 
 from dockerlens.lint.commands import basename, effective_commands, unwrapped
 from dockerlens.model import Step, shell_text
-from dockerlens.semantics.scope import REFERENCE, ScriptScope, split_word
+from dockerlens.semantics.expansion import REFERENCE
+from dockerlens.semantics.expansion import stand_in as stand_in
+from dockerlens.semantics.scope import ScriptScope, split_word
 from dockerlens.shell import Command, ShellKind, parse_shell
 
 
@@ -89,11 +91,6 @@ class Word(NamedTuple):
 
 def _is_references(text: str) -> bool:
     return not REFERENCE.sub("", text).strip() and bool(REFERENCE.search(text))
-
-
-def stand_in(text: str, value: str) -> str:
-    """``text`` with every unknown value replaced by ``value`` (``pkg-${V}`` -> ``pkg-0``)."""
-    return REFERENCE.sub(value, text)
 
 
 def _operands(

@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint.commands import has_flag
-from dockerlens.semantics.expansion import TRUTHY, is_truthy
-from dockerlens.semantics.invocations import Invocation, stand_in
+from dockerlens.semantics.expansion import TRUTHY, is_truthy, stand_in
+from dockerlens.semantics.invocations import Invocation
 
 
 def _names(text: str) -> frozenset[str]:

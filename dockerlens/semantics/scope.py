@@ -15,13 +15,10 @@ import re
 from typing import Any, NamedTuple
 
 from dockerlens.model import Step, Variable
+from dockerlens.semantics.expansion import REFERENCE as REFERENCE
 from dockerlens.semantics.expansion import expand_word
 from dockerlens.shell import Command, ShellScript, word_value
 
-#: A reference to a variable or the output of a command, as it appears in a word.
-REFERENCE = re.compile(
-    r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`"
-)
 #: A word that is one variable and nothing else (``$PKGS``, ``${PKGS}``).
 WHOLE_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
 
