@@ -6,6 +6,7 @@ each cost a fifth of a second to import, and a pre-commit hook pays start-up on 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import importlib
@@ -169,4 +170,37 @@ def main() -> None:
     # the same on 400 files.
     gc.freeze()
     gc.set_threshold(10_000)
-    cli(sys.argv[1:])
+    try:
+        cli(sys.argv[1:])
+    except SystemExit as done:
+        if sys.getprofile() is not None or sys.gettrace() is not None:
+            raise  # a profiler or coverage writes its data at the interpreter's own exit
+        exit_now(done.code)
+
+
+def exit_now(code: object) -> NoReturn:
+    """End the process with ``code`` as :func:`sys.exit` would, without the interpreter's
+    clean-up: tearing down some 200 modules and the objects they hold takes 15 ms, a tenth of
+    a lint run's start-up, to free memory the operating system takes back anyway (mypy ends
+    the same way). What that clean-up does that matters is done here: the exit handlers run
+    and standard output and error are flushed. Only for a run of the command line, after
+    every ``finally`` block and context manager of the command has run; the pools the
+    commands use are shut down by then."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): the message on standard error, status 1
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    atexit._run_exitfuncs()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away after the last write (`| head`)
+        status = status or 1
+    except OSError:
+        status = 120  # what the interpreter's own flush failure exits with
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
+    os._exit(status)

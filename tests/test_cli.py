@@ -117,13 +117,52 @@ def test_help_explains() -> None:
 
 def test_console_script_runs_without_importing_networkx() -> None:
     probe = (
-        "import sys; from dockerlens.cli import main\n"
-        f"sys.argv = ['dockerlens', 'parse', {EXAMPLE!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import sys; from dockerlens.cli import cli\n"
+        f"try:\n    cli(['parse', {EXAMPLE!r}])\nexcept SystemExit:\n    pass\n"
         "assert 'networkx' not in sys.modules, 'parse imported networkx'\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _main(*setup: str) -> subprocess.CompletedProcess[str]:
+    """``dockerlens.cli.main`` in a process of its own, after ``setup`` lines of Python."""
+    probe = "\n".join(["import sys", "from dockerlens import cli", *setup, "cli.main()"])
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+
+
+def test_the_console_script_exits_with_the_commands_status_and_all_its_output(
+    tmp_path: Path,
+) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian\n" + "MAINTAINER someone\n" * 2000, encoding="utf-8")
+    args = ["dockerlens", "lint", "--no-config", "--no-cache", "--format", "json", str(dockerfile)]
+    done = _main(
+        "import atexit",
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr))",
+        f"sys.argv = {args!r}",
+    )
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)  # more than a pipe holds: flushed whole before the exit
+    assert len(findings) > 2000
+    assert done.stderr.endswith("exit handler ran\n")
+    done = _main(f"sys.argv = ['dockerlens', 'lint', {str(tmp_path / 'missing')!r}]")
+    assert done.returncode == 2 and "no such file" in done.stderr
+    done = _main("cli.cli = lambda args: sys.exit('it broke')")
+    assert done.returncode == 1 and done.stderr == "it broke\n"
+    done = _main("sys.argv = ['dockerlens', '--version']")
+    assert done.returncode == 0 and done.stdout.startswith("dockerlens, version")
+
+
+def test_a_profiled_run_ends_the_ordinary_way_so_the_profile_is_written(tmp_path: Path) -> None:
+    profile = tmp_path / "run.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "dockerlens", "--version"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert profile.stat().st_size > 0
 
 
 def test_graph_build_order_from_project_config(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

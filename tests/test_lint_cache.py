@@ -318,7 +318,9 @@ def test_a_changed_plugin_rule_file_is_a_miss(folder: Path, tmp_path: Path) -> N
 def test_without_shellcheck_nothing_is_kept_and_the_note_stays(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(shellcheck_program, "default_search_path", lambda: str(tmp_path / "empty"))
+    monkeypatch.setattr(
+        shellcheck_program, "default_search_paths", lambda: iter([str(tmp_path / "empty")])
+    )
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN echo $1\n", encoding="utf-8")
     for _ in range(2):
         result = CliRunner().invoke(cli, ["lint", "--no-config", "Dockerfile"])

@@ -660,7 +660,7 @@ def test_batches_are_balanced_and_capped() -> None:
 def test_without_shellcheck_lint_runs_and_says_so_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(shellcheck_program, "default_search_path", lambda: str(tmp_path))
+    monkeypatch.setattr(shellcheck_program, "default_search_paths", lambda: iter([str(tmp_path)]))
     assert shellcheck_program.find_shellcheck() is None
     results = results_of(["FROM debian:12\nRUN echo $x\n", "FROM debian:12\nRUN cd /x; ls\n"])
     before = [list(r.findings) for r in results]
