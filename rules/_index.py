@@ -19,6 +19,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk001_stage_name_casing",
         qualname="StageNameCasing",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK002",
@@ -36,6 +37,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk002_from_as_casing",
         qualname="FromAsCasing",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK003",
@@ -53,6 +55,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk003_no_empty_continuation",
         qualname="NoEmptyContinuation",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK004",
@@ -70,6 +73,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk004_consistent_instruction_casing",
         qualname="ConsistentInstructionCasing",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK005",
@@ -87,6 +91,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk005_undefined_arg_in_from",
         qualname="UndefinedArgInFrom",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK006",
@@ -117,6 +122,7 @@ SPECS = (
         option_names=("strict",),
         module="dockerlens.rules.bk006_undefined_var",
         qualname="UndefinedVar",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK007",
@@ -134,6 +140,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk007_legacy_key_value_format",
         qualname="LegacyKeyValueFormat",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK008",
@@ -151,6 +158,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk008_invalid_default_arg_in_from",
         qualname="InvalidDefaultArgInFrom",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK009",
@@ -168,6 +176,7 @@ SPECS = (
         option_names=("context", "patterns"),
         module="dockerlens.rules.bk009_copy_ignored_file",
         qualname="CopyIgnoredFile",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK010",
@@ -185,6 +194,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk010_invalid_definition_description",
         qualname="InvalidDefinitionDescription",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK011",
@@ -202,6 +212,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk011_expose_proto_casing",
         qualname="ExposeProtoCasing",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK012",
@@ -219,6 +230,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk012_expose_invalid_format",
         qualname="ExposeInvalidFormat",
+        inert_unless=(),
     ),
     RuleSpec(
         code="BK013",
@@ -236,6 +248,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.bk013_invalid_base_image_platform",
         qualname="InvalidBaseImagePlatform",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK201",
@@ -253,6 +266,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk201_chown_after_copy",
         qualname="ChownAfterCopy",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK202",
@@ -270,6 +284,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk202_copied_then_deleted",
         qualname="CopiedThenDeleted",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK203",
@@ -308,6 +323,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk203_package_cache_left",
         qualname="PackageCacheLeft",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK204",
@@ -337,6 +353,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk204_build_tools_in_final_image",
         qualname="BuildToolsInFinalImage",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK205",
@@ -367,6 +384,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk205_copy_all_before_install",
         qualname="CopyAllBeforeInstall",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK206",
@@ -384,6 +402,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk206_package_index_update_alone",
         qualname="PackageIndexUpdateAlone",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK207",
@@ -401,6 +420,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk207_archive_copied_then_extracted",
         qualname="ArchiveCopiedThenExtracted",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK208",
@@ -418,6 +438,7 @@ SPECS = (
         option_names=("context", "patterns", "must_exclude"),
         module="dockerlens.rules.dk208_unfiltered_context_copy",
         qualname="UnfilteredContextCopy",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK209",
@@ -435,6 +456,7 @@ SPECS = (
         option_names=("context",),
         module="dockerlens.rules.dk209_secret_copied_into_layer",
         qualname="SecretCopiedIntoLayer",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK210",
@@ -452,6 +474,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk210_created_then_deleted",
         qualname="CreatedThenDeleted",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK301",
@@ -469,6 +492,7 @@ SPECS = (
         option_names=("nonroot_images",),
         module="dockerlens.rules.dk301_missing_user",
         qualname="MissingUser",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK302",
@@ -486,6 +510,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk302_unverified_remote_script",
         qualname="UnverifiedRemoteScript",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK303",
@@ -503,6 +528,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk303_add_url_without_checksum",
         qualname="AddUrlWithoutChecksum",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DK304",
@@ -520,6 +546,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dk304_run_security_insecure",
         qualname="RunSecurityInsecure",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL1001",
@@ -537,6 +564,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl1001_inline_ignore_pragma",
         qualname="InlineIgnorePragma",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3000",
@@ -554,6 +582,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3000_workdir_relative_path",
         qualname="WorkdirRelativePath",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3001",
@@ -583,6 +612,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3001_pointless_command",
         qualname="PointlessCommand",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3002",
@@ -600,6 +630,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3002_last_user_root",
         qualname="LastUserRoot",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3003",
@@ -617,6 +648,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3003_cd_instead_of_workdir",
         qualname="CdInsteadOfWorkdir",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3004",
@@ -634,6 +666,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3004_sudo",
         qualname="Sudo",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3006",
@@ -651,6 +684,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3006_untagged_base_image",
         qualname="UntaggedBaseImage",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3007",
@@ -668,6 +702,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3007_latest_base_image",
         qualname="LatestBaseImage",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3008",
@@ -685,6 +720,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3008_apt_get_unpinned",
         qualname="AptGetUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3009",
@@ -702,6 +738,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3009_apt_lists_not_deleted",
         qualname="AptListsNotDeleted",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3010",
@@ -719,6 +756,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3010_copy_then_extract",
         qualname="CopyThenExtract",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3011",
@@ -736,6 +774,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3011_invalid_port",
         qualname="InvalidPort",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3012",
@@ -753,6 +792,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3012_multiple_healthchecks",
         qualname="MultipleHealthchecks",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3013",
@@ -770,6 +810,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3013_pip_unpinned",
         qualname="PipUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3014",
@@ -787,6 +828,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3014_apt_get_missing_yes",
         qualname="AptGetMissingYes",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3015",
@@ -804,6 +846,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3015_apt_get_install_recommends",
         qualname="AptGetInstallRecommends",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3016",
@@ -821,6 +864,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3016_npm_unpinned",
         qualname="NpmUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3018",
@@ -838,6 +882,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3018_apk_unpinned",
         qualname="ApkUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3019",
@@ -855,6 +900,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3019_apk_add_without_no_cache",
         qualname="ApkAddWithoutNoCache",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3020",
@@ -872,6 +918,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3020_add_instead_of_copy",
         qualname="AddInsteadOfCopy",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3021",
@@ -889,6 +936,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3021_copy_multiple_sources_dir",
         qualname="CopyMultipleSourcesDir",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3022",
@@ -906,6 +954,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3022_copy_from_unknown_stage",
         qualname="CopyFromUnknownStage",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3023",
@@ -923,6 +972,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3023_copy_from_own_stage",
         qualname="CopyFromOwnStage",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3024",
@@ -940,6 +990,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3024_duplicate_stage_name",
         qualname="DuplicateStageName",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3025",
@@ -957,6 +1008,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3025_json_args_recommended",
         qualname="JsonArgsRecommended",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3026",
@@ -974,6 +1026,7 @@ SPECS = (
         option_names=("trusted_registries",),
         module="dockerlens.rules.dl3026_untrusted_registry",
         qualname="UntrustedRegistry",
+        inert_unless=("trusted_registries",),
     ),
     RuleSpec(
         code="DL3027",
@@ -991,6 +1044,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3027_apt_instead_of_apt_get",
         qualname="AptInsteadOfAptGet",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3028",
@@ -1008,6 +1062,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3028_gem_unpinned",
         qualname="GemUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3029",
@@ -1025,6 +1080,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3029_from_platform_constant",
         qualname="FromPlatformConstant",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3030",
@@ -1042,6 +1098,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3030_yum_missing_yes",
         qualname="YumMissingYes",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3032",
@@ -1059,6 +1116,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3032_yum_clean_missing",
         qualname="YumCleanMissing",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3033",
@@ -1076,6 +1134,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3033_yum_unpinned",
         qualname="YumUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3034",
@@ -1093,6 +1152,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3034_zypper_missing_non_interactive",
         qualname="ZypperMissingNonInteractive",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3035",
@@ -1110,6 +1170,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3035_zypper_dist_upgrade",
         qualname="ZypperDistUpgrade",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3036",
@@ -1127,6 +1188,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3036_zypper_clean_missing",
         qualname="ZypperCleanMissing",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3037",
@@ -1144,6 +1206,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3037_zypper_unpinned",
         qualname="ZypperUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3038",
@@ -1161,6 +1224,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3038_dnf_missing_yes",
         qualname="DnfMissingYes",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3040",
@@ -1178,6 +1242,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3040_dnf_clean_missing",
         qualname="DnfCleanMissing",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3041",
@@ -1195,6 +1260,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3041_dnf_unpinned",
         qualname="DnfUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3042",
@@ -1212,6 +1278,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3042_pip_cache_not_disabled",
         qualname="PipCacheNotDisabled",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3043",
@@ -1229,6 +1296,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3043_onbuild_forbidden_trigger",
         qualname="OnbuildForbiddenTrigger",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3044",
@@ -1246,6 +1314,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3044_env_self_reference",
         qualname="EnvSelfReference",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3045",
@@ -1263,6 +1332,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3045_copy_relative_without_workdir",
         qualname="CopyRelativeWithoutWorkdir",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3046",
@@ -1280,6 +1350,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3046_useradd_high_uid",
         qualname="UseraddHighUid",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3047",
@@ -1297,6 +1368,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3047_wget_without_progress",
         qualname="WgetWithoutProgress",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3048",
@@ -1314,6 +1386,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3048_invalid_label_key",
         qualname="InvalidLabelKey",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3049",
@@ -1331,6 +1404,7 @@ SPECS = (
         option_names=("label_schema",),
         module="dockerlens.rules.dl3049_missing_label",
         qualname="MissingLabel",
+        inert_unless=("label_schema",),
     ),
     RuleSpec(
         code="DL3050",
@@ -1348,6 +1422,7 @@ SPECS = (
         option_names=("label_schema", "strict_labels"),
         module="dockerlens.rules.dl3050_superfluous_label",
         qualname="SuperfluousLabel",
+        inert_unless=("strict_labels",),
     ),
     RuleSpec(
         code="DL3051",
@@ -1365,6 +1440,7 @@ SPECS = (
         option_names=("label_schema",),
         module="dockerlens.rules.dl3051_empty_label",
         qualname="EmptyLabel",
+        inert_unless=("label_schema",),
     ),
     RuleSpec(
         code="DL3052",
@@ -1382,6 +1458,7 @@ SPECS = (
         option_names=("label_schema",),
         module="dockerlens.rules.dl3052_label_not_url",
         qualname="LabelNotUrl",
+        inert_unless=("label_schema",),
     ),
     RuleSpec(
         code="DL3053",
@@ -1399,6 +1476,7 @@ SPECS = (
         option_names=("label_schema",),
         module="dockerlens.rules.dl3053_label_not_rfc3339",
         qualname="LabelNotRfc3339",
+        inert_unless=("label_schema",),
     ),
     RuleSpec(
         code="DL3054",
@@ -1416,6 +1494,7 @@ SPECS = (
         option_names=("label_schema",),
         module="dockerlens.rules.dl3054_label_not_spdx",
         qualname="LabelNotSpdx",
+        inert_unless=("label_schema",),
     ),
     RuleSpec(
         code="DL3055",
@@ -1433,6 +1512,7 @@ SPECS = (
         option_names=("label_schema",),
         module="dockerlens.rules.dl3055_label_not_git_hash",
         qualname="LabelNotGitHash",
+        inert_unless=("label_schema",),
     ),
     RuleSpec(
         code="DL3056",
@@ -1450,6 +1530,7 @@ SPECS = (
         option_names=("label_schema",),
         module="dockerlens.rules.dl3056_label_not_semver",
         qualname="LabelNotSemver",
+        inert_unless=("label_schema",),
     ),
     RuleSpec(
         code="DL3057",
@@ -1467,6 +1548,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3057_missing_healthcheck",
         qualname="MissingHealthcheck",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3058",
@@ -1484,6 +1566,7 @@ SPECS = (
         option_names=("label_schema",),
         module="dockerlens.rules.dl3058_label_not_email",
         qualname="LabelNotEmail",
+        inert_unless=("label_schema",),
     ),
     RuleSpec(
         code="DL3059",
@@ -1501,6 +1584,7 @@ SPECS = (
         option_names=("max_commands",),
         module="dockerlens.rules.dl3059_consecutive_run",
         qualname="ConsecutiveRun",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3060",
@@ -1518,6 +1602,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3060_yarn_cache_clean_missing",
         qualname="YarnCacheCleanMissing",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3061",
@@ -1535,6 +1620,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3061_instruction_before_from",
         qualname="InstructionBeforeFrom",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3062",
@@ -1552,6 +1638,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3062_go_unpinned",
         qualname="GoUnpinned",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3063",
@@ -1569,6 +1656,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3063_reserved_stage_name",
         qualname="ReservedStageName",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3064",
@@ -1586,6 +1674,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3064_secrets_in_arg_or_env",
         qualname="SecretsInArgOrEnv",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3065",
@@ -1603,6 +1692,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3065_redundant_target_platform",
         qualname="RedundantTargetPlatform",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3066",
@@ -1620,6 +1710,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3066_non_numeric_user",
         qualname="NonNumericUser",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL3067",
@@ -1637,6 +1728,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl3067_copy_entire_filesystem",
         qualname="CopyEntireFilesystem",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL4000",
@@ -1654,6 +1746,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl4000_maintainer_deprecated",
         qualname="MaintainerDeprecated",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL4001",
@@ -1671,6 +1764,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl4001_wget_and_curl",
         qualname="WgetAndCurl",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL4003",
@@ -1688,6 +1782,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl4003_multiple_cmds",
         qualname="MultipleCmds",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL4004",
@@ -1705,6 +1800,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl4004_multiple_entrypoints",
         qualname="MultipleEntrypoints",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL4005",
@@ -1722,6 +1818,7 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl4005_ln_bin_sh",
         qualname="LnBinSh",
+        inert_unless=(),
     ),
     RuleSpec(
         code="DL4006",
@@ -1739,5 +1836,6 @@ SPECS = (
         option_names=(),
         module="dockerlens.rules.dl4006_pipefail",
         qualname="Pipefail",
+        inert_unless=(),
     ),
 )

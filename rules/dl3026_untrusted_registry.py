@@ -61,6 +61,7 @@ class UntrustedRegistry(Rule):
     category = Category.SECURITY
     message = "Use only an allowed registry in the FROM image"
     on = frozenset()
+    inert_unless = ("trusted_registries",)
     example_options: ClassVar[dict[str, Any]] = {
         "trusted-registries": ["docker.io", "*.example.com"]
     }

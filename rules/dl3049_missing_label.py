@@ -61,6 +61,7 @@ class MissingLabel(Rule):
     category = Category.MAINTAINABILITY
     message = "Label is missing."
     Options = SchemaOptions
+    inert_unless = ("label_schema",)
     example_options: ClassVar[dict[str, Any]] = {
         "label-schema": {
             "org.opencontainers.image.source": "url",

@@ -54,6 +54,7 @@ class SuperfluousLabel(Rule):
     message = "Superfluous label(s) present."
     on = frozenset({"LABEL"})
     Options = Options
+    inert_unless = ("strict_labels",)
     example_options: ClassVar[dict[str, Any]] = {
         "label-schema": {"org.opencontainers.image.licenses": "spdx"},
         "strict-labels": True,

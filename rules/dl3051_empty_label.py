@@ -42,6 +42,7 @@ class EmptyLabel(Rule):
     message = "Label is empty."
     on = frozenset({"LABEL"})
     Options = SchemaOptions
+    inert_unless = ("label_schema",)
     example_options: ClassVar[dict[str, Any]] = {
         "label-schema": {"org.opencontainers.image.vendor": "text"}
     }

@@ -91,6 +91,7 @@ class LabelNotUrl(Rule):
     message = "Label is not a valid URL."
     on = frozenset({"LABEL"})
     Options = SchemaOptions
+    inert_unless = ("label_schema",)
     example_options: ClassVar[dict[str, Any]] = {
         "label-schema": {"org.opencontainers.image.source": "url"}
     }

@@ -73,6 +73,7 @@ class LabelNotRfc3339(Rule):
     message = "Label is not a valid time format - must conform to RFC3339."
     on = frozenset({"LABEL"})
     Options = SchemaOptions
+    inert_unless = ("label_schema",)
     example_options: ClassVar[dict[str, Any]] = {
         "label-schema": {"org.opencontainers.image.created": "rfc3339"}
     }

@@ -169,6 +169,7 @@ class LabelNotSpdx(Rule):
     message = "Label is not a valid SPDX identifier."
     on = frozenset({"LABEL"})
     Options = SchemaOptions
+    inert_unless = ("label_schema",)
     example_options: ClassVar[dict[str, Any]] = {
         "label-schema": {"org.opencontainers.image.licenses": "spdx"}
     }

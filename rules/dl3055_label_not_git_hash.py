@@ -60,6 +60,7 @@ class LabelNotGitHash(Rule):
     message = "Label is not a valid git hash."
     on = frozenset({"LABEL"})
     Options = SchemaOptions
+    inert_unless = ("label_schema",)
     example_options: ClassVar[dict[str, Any]] = {
         "label-schema": {"org.opencontainers.image.revision": "hash"}
     }

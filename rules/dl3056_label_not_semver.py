@@ -63,6 +63,7 @@ class LabelNotSemver(Rule):
     message = "Label does not conform to semantic versioning."
     on = frozenset({"LABEL"})
     Options = SchemaOptions
+    inert_unless = ("label_schema",)
     example_options: ClassVar[dict[str, Any]] = {
         "label-schema": {"org.opencontainers.image.version": "semver"}
     }

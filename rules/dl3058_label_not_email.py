@@ -57,6 +57,7 @@ class LabelNotEmail(Rule):
     message = "Label is not a valid email format - must conform to RFC5322."
     on = frozenset({"LABEL"})
     Options = SchemaOptions
+    inert_unless = ("label_schema",)
     example_options: ClassVar[dict[str, Any]] = {"label-schema": {"com.example.contact": "email"}}
 
     def check(self, step: Step, ctx: LintContext) -> Iterator[Problem]:

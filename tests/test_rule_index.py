@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -62,7 +64,11 @@ import json, sys
 from dockerlens.lint.config import settings_from_layers
 from dockerlens.lint.engine import lint_text
 from dockerlens.lint.registry import load_registry
-settings = settings_from_layers(load_registry(), []).settings
+from pathlib import Path
+from dockerlens.lint.config import read_hadolint
+registry = load_registry()
+layers = [read_hadolint(Path(sys.argv[1]), registry)] if len(sys.argv) > 1 else []
+settings = settings_from_layers(registry, layers).settings
 findings = lint_text(sys.stdin.read(), "-", settings)
 loaded = sorted(m.rsplit(".", 1)[1].split("_")[0].upper() for m in sys.modules
                 if m.startswith("dockerlens.rules.") and m != "dockerlens.rules._index")
@@ -70,9 +76,13 @@ print(json.dumps({"codes": sorted({f.code for f in findings}), "loaded": loaded}
 """
 
 
-def _probe(text: str) -> dict[str, list[str]]:
+def _probe(text: str, config: Path | None = None) -> dict[str, list[str]]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], input=text, capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE, *([str(config)] if config else [])],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result: dict[str, list[str]] = json.loads(done.stdout)
     return result
@@ -120,3 +130,26 @@ def test_skipping_the_rules_a_file_does_not_need_changes_no_finding(
     monkeypatch.setattr(RuleSpec, "needed_by", lambda *_: True)
     assert findings() == lazy
     assert sum(map(len, lazy)) > 500
+    inert = [e.rule.code for e in settings.rules if e.rule.inert_unless]
+    assert len(inert) >= 10
+    settings = dataclasses.replace(
+        settings,
+        rules=tuple(e._replace(rule=e.rule._replace(inert_unless=())) for e in settings.rules),
+    )
+    assert findings() == lazy  # the rules the engine leaves out as inert run, and find nothing
+
+
+def test_inert_rules_are_left_out_until_their_option_is_set(tmp_path: Path) -> None:
+    for spec in builtin_specs():
+        defaults = spec.load().Options()
+        for name in spec.inert_unless:
+            assert not getattr(defaults, name), f"{spec.code}: {name} defaults to a value"
+    text = 'FROM debian:12\nLABEL org.opencontainers.image.source="github.com/x/y"\n'
+    plain = _probe(text)
+    assert "DL3048" in plain["loaded"]  # the label rules that need no schema
+    assert not {"DL3049", "DL3052", "DL3026"} & set(plain["loaded"])
+    config = tmp_path / ".hadolint.yaml"
+    config.write_text("label-schema:\n  org.opencontainers.image.source: url\n", encoding="utf-8")
+    configured = _probe(text, config)
+    assert {"DL3049", "DL3052"} <= set(configured["loaded"])
+    assert "DL3052" in configured["codes"]

@@ -187,6 +187,8 @@ def lint_file(
     for enabled in rules:
         if not enabled.rule.needed_by(keywords, mentioned):
             continue
+        if enabled.options is None and enabled.rule.inert_unless:
+            continue  # its defaults leave it nothing to report
         try:
             instances.append((enabled, enabled.rule.load()(enabled.options)))
         except Exception as err:  # a plugin's module or constructor: the other rules still run

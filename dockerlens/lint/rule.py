@@ -138,6 +138,10 @@ class Rule:
     buildkit_name: ClassVar[str | None] = None
     #: False: off unless selected by code or name (or through the configuration).
     default_enabled: ClassVar[bool] = True
+    #: Options at least one of which must be set (not empty, not false) for the rule to report
+    #: anything, such as a label schema: with all of them left at their defaults, the engine
+    #: neither imports nor runs the rule.
+    inert_unless: ClassVar[tuple[str, ...]] = ()
     #: A dataclass: each field is an option, with its type and default.
     Options: ClassVar[type[Any]] = NoOptions
     #: Options the docstring examples run with (a rule that does nothing unconfigured).
@@ -196,6 +200,8 @@ class RuleSpec(NamedTuple):
     #: Where the class is: its module and its name there.
     module: str
     qualname: str
+    #: The options without which the rule reports nothing (:attr:`Rule.inert_unless`).
+    inert_unless: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, rule: type[Rule]) -> RuleSpec:
@@ -215,6 +221,7 @@ class RuleSpec(NamedTuple):
             tuple(field.name for field in rule.option_fields()),
             rule.__module__,
             rule.__qualname__,
+            tuple(rule.inert_unless),
         )
         _LOADED[spec.module, spec.qualname] = rule
         return spec
