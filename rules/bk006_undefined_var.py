@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from dockerlens.lazyre import LazyPattern
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Stage, Step
+from dockerlens.lint import (
+    Category,
+    LintContext,
+    Problem,
+    Rule,
+    RuleOptions,
+    Severity,
+    Stage,
+    Step,
+    option,
+)
 from dockerlens.lint.stages import inherited_names, possible_bases
 from dockerlens.lint.suggest import suggest
 from dockerlens.model import Variable, expand_word
@@ -104,15 +113,14 @@ class UndefinedVar(Rule):
     )
     buildkit_name = "UndefinedVar"
 
-    @dataclass(frozen=True)
-    class Options:
-        strict: bool = field(
-            default=False,
-            metadata={
-                "doc": "Also report names in stages built on an image, whose environment "
+    class Options(RuleOptions):
+        strict: bool = option(
+            False,
+            doc=(
+                "Also report names in stages built on an image, whose environment "
                 "dockerlens cannot see (BuildKit reads it from the registry and stays silent "
                 "for the variables the image sets)."
-            },
+            ),
         )
 
     def __init__(self, options: object = None) -> None:

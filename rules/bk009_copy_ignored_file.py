@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dockerlens.lazyre import LazyPattern
@@ -82,7 +81,6 @@ class CopyIgnoredFile(Rule):
     buildkit_name = "CopyIgnoredFile"
     example_options: ClassVar[dict[str, Any]] = {"patterns": ["*.md", "tests/"]}
 
-    @dataclass(frozen=True)
     class Options(BuildContextOptions):
         pass
 

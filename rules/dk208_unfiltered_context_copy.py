@@ -3,12 +3,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from dockerlens.lazyre import LazyPattern
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step, yarn
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step, option, yarn
 from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.dockerignore import PatternMatcher, ignore_file_above
 from dockerlens.lint.layers import (
@@ -194,14 +193,13 @@ class UnfilteredContextCopy(Rule):
     on = frozenset({"COPY", "ADD"})
     example_options: ClassVar[dict[str, Any]] = {"patterns": ["*.md"], "must_exclude": [".git"]}
 
-    @dataclass(frozen=True)
     class Options(BuildContextOptions):
-        must_exclude: list[str] = field(
-            default_factory=list,
-            metadata={
-                "doc": "Paths (relative to the context) the ignore file must exclude even when "
+        must_exclude: list[str] = option(
+            [],
+            doc=(
+                "Paths (relative to the context) the ignore file must exclude even when "
                 "they do not exist at lint time, such as build output (`dist`, `target`)."
-            },
+            ),
         )
 
     def __init__(self, options: Any = None) -> None:

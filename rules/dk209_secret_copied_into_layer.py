@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +203,6 @@ class SecretCopiedIntoLayer(Rule):
     on = frozenset({"COPY", "ADD"})
     onbuild = True
 
-    @dataclass(frozen=True)
     class Options(BuildContextOption):
         pass
 

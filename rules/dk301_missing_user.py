@@ -3,11 +3,19 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockerlens.lazyre import LazyPattern
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import (
+    Category,
+    LintContext,
+    Problem,
+    Rule,
+    RuleOptions,
+    Severity,
+    Step,
+    option,
+)
 from dockerlens.lint.layers import build_context
 
 #: Images known to run as a non-root user by default (fnmatch patterns on the image name
@@ -127,14 +135,13 @@ class MissingUser(Rule):
     on = frozenset()
     default_enabled = False
 
-    @dataclass(frozen=True)
-    class Options:
-        nonroot_images: list[str] = field(
-            default_factory=lambda: list(NONROOT_IMAGES),
-            metadata={
-                "doc": "Base images known to run as a non-root user: fnmatch patterns on the "
+    class Options(RuleOptions):
+        nonroot_images: list[str] = option(
+            list(NONROOT_IMAGES),
+            doc=(
+                "Base images known to run as a non-root user: fnmatch patterns on the "
                 "image as written after `FROM` (ARGs expanded, digest left out)."
-            },
+            ),
         )
 
     def finish(self, ctx: LintContext) -> Iterator[Problem]:

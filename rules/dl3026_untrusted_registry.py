@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from dockerlens.imageref import DEFAULT_DOMAIN
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity
+from dockerlens.lint import Category, LintContext, Problem, Rule, RuleOptions, Severity, option
 from dockerlens.model import AUTOMATIC_PLATFORM_ARGS
 
 _PLATFORM_ARGS = frozenset(AUTOMATIC_PLATFORM_ARGS)
@@ -66,14 +65,13 @@ class UntrustedRegistry(Rule):
         "trusted-registries": ["docker.io", "*.example.com"]
     }
 
-    @dataclass(frozen=True)
-    class Options:
-        trusted_registries: list[str] = field(
-            default_factory=list,
-            metadata={
-                "doc": "Registries images may come from (`*`, `*.suffix`, `prefix.*`); "
+    class Options(RuleOptions):
+        trusted_registries: list[str] = option(
+            [],
+            doc=(
+                "Registries images may come from (`*`, `*.suffix`, `prefix.*`); "
                 "empty turns the rule off (hadolint's `trustedRegistries`)"
-            },
+            ),
         )
 
     def finish(self, ctx: LintContext) -> Iterator[Problem]:

@@ -1,21 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step, option
 from dockerlens.lint.labels import SchemaOptions, labels
 
 
-@dataclass
 class Options(SchemaOptions):
-    strict_labels: bool = field(
-        default=False,
-        metadata={
-            "doc": "Report labels the schema does not list (hadolint's `strict-labels`; set "
+    strict_labels: bool = option(
+        False,
+        doc=(
+            "Report labels the schema does not list (hadolint's `strict-labels`; set "
             "once at the top of the configuration)."
-        },
+        ),
     )
 
 

@@ -1,22 +1,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from dockerlens.lazyre import LazyPattern
-from dockerlens.lint import Category, Edit, Fix, LintContext, Problem, Rule, Severity, Step
+from dockerlens.lint import (
+    Category,
+    Edit,
+    Fix,
+    LintContext,
+    Problem,
+    Rule,
+    RuleOptions,
+    Severity,
+    Step,
+    option,
+)
 from dockerlens.model import shell_text
 from dockerlens.shell import ShellKind, ShellScript, parse_shell
 
 
-@dataclass
-class Options:
-    max_commands: int = field(
-        default=1,
-        metadata={
-            "doc": "A `RUN` running more simple commands than this (or following one that "
+class Options(RuleOptions):
+    max_commands: int = option(
+        1,
+        doc=(
+            "A `RUN` running more simple commands than this (or following one that "
             "does) is taken as kept apart on purpose."
-        },
+        ),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import re
@@ -136,7 +135,7 @@ def test_json_is_the_json_modules_indented_text() -> None:
     """The json reporter's own writer gives ``json.dumps(..., indent=2)``'s text byte for byte:
     hostile text, a fix (nested objects and lists), a measured size, no findings."""
     run = sample_run()
-    sized = dataclasses.replace(run.findings[1], measured_bytes=1_048_576)
+    sized = run.findings[1].replace(measured_bytes=1_048_576)
     run.findings.append(sized)
     expected = json.dumps([f.to_dict() for f in run.findings], indent=2) + "\n"
     assert '"edits": [' in expected and "\\u65e5" in expected and "1048576" in expected

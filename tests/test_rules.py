@@ -242,3 +242,72 @@ def test_a_failing_case_without_lines_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "DL3020.yaml").write_text(passing, encoding="utf-8")
     with pytest.raises(ValueError, match="a pass case states none"):
         load_cases(tmp_path / "DL3020.yaml")
+
+
+def test_rule_options_read_only_with_fresh_mutable_defaults_and_validated() -> None:
+    from dockerlens.lint import RuleOptions, option
+
+    class Base(RuleOptions):
+        names: list[str] = option([], doc="Names.")
+
+    class Options(Base):
+        limit: int = option(3, doc="A limit.")
+
+        def validate(self) -> None:
+            if self.limit < 0:
+                raise ValueError("limit must not be negative")
+
+    first, second = Options(), Options(limit=5)
+    assert (first.names, first.limit, second.limit) == ([], 3, 5)
+    assert first.names is not second.names  # a default list is not shared
+    assert first == Options() and first != second and hash(first) == hash(Options())
+    assert repr(second).endswith(".Options(names=[], limit=5)")
+    with pytest.raises(AttributeError):
+        first.limit = 4  # type: ignore[misc]
+    with pytest.raises(TypeError, match="no option 'limt'"):
+        Options(limt=4)
+    with pytest.raises(ValueError, match="negative"):
+        Options(limit=-1)
+    import pickle
+
+    from dockerlens.rules.dl3059_consecutive_run import Options as Dl3059Options
+
+    configured = Dl3059Options(max_commands=2)  # options travel to worker processes
+    assert pickle.loads(pickle.dumps(configured)) == configured
+
+
+def test_a_plugin_rule_may_keep_dataclass_options() -> None:
+    """The configuration, the documentation and the result cache read a dataclass's fields as
+    they read RuleOptions' options."""
+    from dataclasses import dataclass, field
+
+    from dockerlens.lint import Category, Rule, Severity
+    from dockerlens.lint.cache import _stable
+    from dockerlens.lint.docs import options_table
+    from dockerlens.lint.testing import rule_options
+
+    @dataclass(frozen=True)
+    class Options:
+        allowed: list[str] = field(default_factory=list, metadata={"doc": "Allowed images."})
+        strict: bool = False
+
+    class Plugin(Rule):
+        code = "ACME002"
+        name = "acme-two"
+        severity = Severity.INFO
+        category = Category.STYLE
+
+    Plugin.Options = Options
+    assert [(f.name, f.default, f.doc) for f in Plugin.option_fields()] == [
+        ("allowed", [], "Allowed images."),
+        ("strict", False, ""),
+    ]
+    assert rule_options(Plugin, {"allowed": ["a"], "strict": True}, "test") == {
+        "allowed": ["a"],
+        "strict": True,
+    }
+    assert options_table(Plugin) == [
+        ("allowed", "list[str]", "[]", "Allowed images."),
+        ("strict", "bool", "false", ""),
+    ]
+    assert _stable(Options(["a"]))[1] == {"allowed": ["a"], "strict": False}

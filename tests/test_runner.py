@@ -4,7 +4,6 @@ read included; a worker that cannot read its share is an error, never a stalled 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import multiprocessing
 import os
@@ -131,7 +130,7 @@ def with_extra_rule(monkeypatch: pytest.MonkeyPatch, rule: type[Rule]) -> None:
     def for_file(self: ConfigResolver, path: Path) -> FileSettings:
         found = original(self, path)
         rules = (*found.settings.rules, EnabledRule.of(rule, None, Severity.INFO))
-        return found._replace(settings=dataclasses.replace(found.settings, rules=rules))
+        return found._replace(settings=found.settings.replace(rules=rules))
 
     monkeypatch.setattr(ConfigResolver, "for_file", for_file)
 

@@ -7,7 +7,6 @@ absence fails instead of skipping.
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from pathlib import Path
 
@@ -572,8 +571,7 @@ def test_ignored_and_overridden_codes_from_settings(program: str) -> None:
         RUN echo $x
         """
     )
-    settings = dataclasses.replace(
-        SETTINGS,
+    settings = SETTINGS.replace(
         ignored_external=frozenset({"SC2086"}),
         external_severity={"SC2154": Severity.ERROR},
     )
@@ -609,7 +607,7 @@ def test_sc2016_is_reported_only_when_selected(
 
 def test_files_that_turn_shellcheck_off_are_not_checked(program: str) -> None:
     text = "FROM debian:12\nRUN echo $x\n"
-    off = dataclasses.replace(SETTINGS, shellcheck=False)
+    off = SETTINGS.replace(shellcheck=False)
     assert check(text, program, off) == []
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from dockerlens.errors import UserError
@@ -49,7 +48,7 @@ def price_run(
     # DK601/DK602 are engine codes: on unless ignored, with the configured severity.
     levels = settings.settings.engine_codes
     extra = [
-        replace(finding, path=shown, severity=levels[finding.code])
+        finding.replace(path=shown, severity=levels[finding.code])
         for finding in found
         if finding.code in levels
     ]

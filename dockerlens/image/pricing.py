@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from dockerlens.image.analysis import ImageFigures, WastedFile, analyze_layers
 from dockerlens.image.archive import ImageInput
@@ -180,8 +180,7 @@ def measure(finding: Finding, evidence: ImageEvidence) -> int | None:
 def _with_cost(finding: Finding, measured: int | None, where: str) -> Finding:
     if measured is None:
         return finding
-    return replace(
-        finding,
+    return finding.replace(
         measured_bytes=measured,
         message=f"{finding.message} [measured in {where}: {_bytes(measured)}]",
     )
@@ -303,4 +302,4 @@ def price(
 
 
 def _with_cost_message(finding: Finding, where: str) -> Finding:
-    return replace(finding, message=f"{finding.message} [measured in {where}]")
+    return finding.replace(message=f"{finding.message} [measured in {where}]")

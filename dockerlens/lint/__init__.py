@@ -3,10 +3,11 @@
 Rule authors need only what this module exports::
 
     from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
+    from dockerlens.lint import RuleOptions, option  # a rule with options
 """
 
 from dockerlens.lint.context import LintContext
-from dockerlens.lint.rule import Category, Edit, Fix, Problem, Rule, Severity
+from dockerlens.lint.rule import Category, Edit, Fix, Problem, Rule, RuleOptions, Severity, option
 from dockerlens.model import Stage, Step
 
 __all__ = [
@@ -16,7 +17,9 @@ __all__ = [
     "LintContext",
     "Problem",
     "Rule",
+    "RuleOptions",
     "Severity",
     "Stage",
     "Step",
+    "option",
 ]

@@ -23,7 +23,6 @@ user's cache folder (``$XDG_CACHE_HOME/dockerlens``, ``~/Library/Caches/dockerle
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import enum
 import functools
 import json
@@ -38,7 +37,7 @@ from dockerlens.lazyre import LazyPattern
 from dockerlens.lint.context import NO_CONTEXT
 from dockerlens.lint.engine import EnabledRule, LintSettings
 from dockerlens.lint.findings import Finding
-from dockerlens.lint.rule import Edit, Fix, Severity
+from dockerlens.lint.rule import Edit, Fix, RuleOptions, Severity
 
 ENV_VAR = "DOCKERLENS_CACHE_DIR"
 #: Bumped when an entry's layout changes: older entries are then never read.
@@ -359,12 +358,15 @@ def _stable(value: Any) -> Any:
     if isinstance(value, type):
         return f"{value.__module__}:{value.__qualname__}"
     if isinstance(value, LintSettings):
-        return {f.name: _stable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _stable(getattr(value, name)) for name in LintSettings.FIELDS}
     if isinstance(value, EnabledRule):
         spec = value.rule
         where = f"{spec.module}:{spec.qualname}"
         return [where, _stable(value.options), _stable(value.severity)]
-    if dataclasses.is_dataclass(value):
+    if isinstance(value, RuleOptions):
+        return [_stable(type(value)), {k: _stable(v) for k, v in value.values().items()}]
+    dataclasses = sys.modules.get("dataclasses")  # not imported: nothing is a dataclass
+    if dataclasses is not None and dataclasses.is_dataclass(value):
         fields = {f.name: _stable(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return [_stable(type(value)), fields]
     if isinstance(value, (list, tuple)):

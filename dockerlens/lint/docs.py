@@ -19,11 +19,11 @@ The options table is generated from the rule's ``Options`` dataclass, never writ
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import re
 import typing
 from dataclasses import dataclass
+from typing import Any
 
 from dockerlens.lint.findings import UNHIDEABLE_CODES, EngineCode
 from dockerlens.lint.rule import Rule, option_key
@@ -120,16 +120,8 @@ def options_table(rule: type[Rule]) -> list[tuple[str, str, str, str]]:
     rows = []
     hints = typing.get_type_hints(rule.Options) if rule.option_fields() else {}
     for option in rule.option_fields():
-        default: object
-        if option.default is not dataclasses.MISSING:
-            default = option.default
-        elif option.default_factory is not dataclasses.MISSING:
-            default = option.default_factory()
-        else:
-            default = None
-        type_name = _type_name(hints.get(option.name, option.type))
-        description = str(option.metadata.get("doc", ""))
-        rows.append((option_key(option.name), type_name, _toml(default), description))
+        type_name = _type_name(hints.get(option.name, Any))
+        rows.append((option_key(option.name), type_name, _toml(option.default), option.doc))
     return rows
 
 

@@ -8,11 +8,9 @@ Pragmas and BuildKit's ``# check=skip=`` directive are applied here, once, for e
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from dockerlens.lint import pragmas as pragma_scan
@@ -61,28 +59,93 @@ class EnabledRule(NamedTuple):
         return cls(RuleSpec.of(rule), options, severity or rule.severity)
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity: built once per config
 class LintSettings:
+    """What a file is linted with: the rules on and how the engine reports. Read-only, and
+    compared and hashed by identity: built once per configuration. A plain class: a dataclass
+    costs about a millisecond to make, at every start."""
+
+    #: The settings' names, in the order they are passed without names.
+    FIELDS = (
+        "rules",
+        "engine_codes",
+        "honour_pragmas",
+        "build_args",
+        "ignored_external",
+        "selected_external",
+        "external_severity",
+        "shellcheck",
+        "shellcheck_timeout",
+        "experimental",
+        "known_codes",
+    )
+    __slots__ = FIELDS
+
     rules: tuple[EnabledRule, ...]
     #: Engine codes (parse error, unused pragma...) that are on, with their severity.
-    engine_codes: dict[str, Severity] = field(default_factory=dict)
-    honour_pragmas: bool = True
-    build_args: dict[str, str] = field(default_factory=dict)
+    engine_codes: dict[str, Severity]
+    honour_pragmas: bool
+    build_args: dict[str, str]
     #: Codes of checks outside the rule pass (ShellCheck's SCxxxx) that are ignored, and
     #: severity overrides for them.
-    ignored_external: frozenset[str] = frozenset()
+    ignored_external: frozenset[str]
     #: When a selection replaced the defaults: the SC codes or prefixes it names (None: all).
-    selected_external: frozenset[str] | None = None
-    external_severity: dict[str, Severity] = field(default_factory=dict)
+    selected_external: frozenset[str] | None
+    external_severity: dict[str, Severity]
     #: Run ShellCheck over RUN scripts (when it is installed).
-    shellcheck: bool = True
+    shellcheck: bool
     #: Seconds a ShellCheck process may run; the RUNs of one that runs longer get DK901.
-    shellcheck_timeout: float = DEFAULT_SHELLCHECK_TIMEOUT
+    shellcheck_timeout: float
     #: Off-by-default BuildKit checks a file may switch on with ``# check=experimental=``.
-    experimental: tuple[EnabledRule, ...] = ()
+    experimental: tuple[EnabledRule, ...]
     #: Every code and name (lower case) a pragma may name: the installed rules' and the
     #: engine's. Empty: pragmas' codes are not judged.
-    known_codes: frozenset[str] = frozenset()
+    known_codes: frozenset[str]
+
+    def __init__(
+        self,
+        rules: tuple[EnabledRule, ...],
+        engine_codes: dict[str, Severity] | None = None,
+        honour_pragmas: bool = True,
+        build_args: dict[str, str] | None = None,
+        ignored_external: frozenset[str] = frozenset(),
+        selected_external: frozenset[str] | None = None,
+        external_severity: dict[str, Severity] | None = None,
+        shellcheck: bool = True,
+        shellcheck_timeout: float = DEFAULT_SHELLCHECK_TIMEOUT,
+        experimental: tuple[EnabledRule, ...] = (),
+        known_codes: frozenset[str] = frozenset(),
+    ) -> None:
+        values = (
+            rules,
+            {} if engine_codes is None else engine_codes,
+            honour_pragmas,
+            {} if build_args is None else build_args,
+            ignored_external,
+            selected_external,
+            {} if external_severity is None else external_severity,
+            shellcheck,
+            shellcheck_timeout,
+            experimental,
+            known_codes,
+        )
+        for name, value in zip(self.FIELDS, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def replace(self, **changes: Any) -> LintSettings:
+        """A copy with ``changes``."""
+        values = {name: getattr(self, name) for name in self.FIELDS}
+        values.update(changes)
+        return LintSettings(**values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("LintSettings is read-only")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LintSettings, tuple(getattr(self, name) for name in self.FIELDS))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
+        return f"LintSettings({shown})"
 
 
 class FileResult:
@@ -251,7 +314,7 @@ def add_external(result: FileResult, findings: list[Finding]) -> None:
         named = [p for p in settings.external_severity if code.startswith(p)]
         severity = settings.external_severity[max(named, key=len)] if named else None
         if severity is not None:
-            finding = dataclasses.replace(finding, severity=severity)
+            finding = finding.replace(severity=severity)
         kept.append(finding)
     if settings.honour_pragmas and result.pragmas is not None:
         kept = _suppress(kept, result.pragmas.ignores, settings)
@@ -426,7 +489,7 @@ def _unused(
             )
             if finding:
                 fix = _drop_code(lines, pragma, code, running)
-                out.append(finding if fix is None else dataclasses.replace(finding, fix=fix))
+                out.append(finding if fix is None else finding.replace(fix=fix))
     return out
 
 
@@ -505,4 +568,4 @@ def _skip_checks(
 
 
 def _replace_severity(finding: Finding, severity: Severity) -> Finding:
-    return dataclasses.replace(finding, severity=severity)
+    return finding.replace(severity=severity)

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from dockerlens.lint.rule import Fix, Severity
 
 DOCS_URL = "https://github.com/dockerlens/dockerlens/blob/main/docs/rules/{code}.md"
 
 
-@dataclass(frozen=True)
 class Finding:
+    """One problem found in a file. Read-only; equal when all but ``instruction_line`` and
+    ``measured_bytes`` are. A plain class: a dataclass costs about a millisecond to make, at
+    every start."""
+
+    #: The fields, in the order they are passed without names.
+    FIELDS = (
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "code",
+        "name",
+        "severity",
+        "message",
+        "url",
+        "fix",
+        "instruction_line",
+        "measured_bytes",
+    )
+    __slots__ = FIELDS
+
     path: str
     line: int
     column: int
@@ -22,12 +42,62 @@ class Finding:
     severity: Severity
     message: str
     url: str
-    fix: Fix | None = None
+    fix: Fix | None
     #: The first line of the instruction at fault (0 for a file-wide finding): what an ignore
     #: pragma above that instruction suppresses.
-    instruction_line: int = field(default=0, compare=False)
+    instruction_line: int
     #: What the finding costs in a built image (``lint --image``), None when nothing measured.
-    measured_bytes: int | None = field(default=None, compare=False)
+    measured_bytes: int | None
+
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        column: int,
+        end_line: int,
+        end_column: int,
+        code: str,
+        name: str,
+        severity: Severity,
+        message: str,
+        url: str,
+        fix: Fix | None = None,
+        instruction_line: int = 0,
+        measured_bytes: int | None = None,
+    ) -> None:
+        values = (path, line, column, end_line, end_column, code, name, severity, message, url)
+        for field, value in zip(self.FIELDS, values, strict=False):
+            object.__setattr__(self, field, value)
+        object.__setattr__(self, "fix", fix)
+        object.__setattr__(self, "instruction_line", instruction_line)
+        object.__setattr__(self, "measured_bytes", measured_bytes)
+
+    def replace(self, **changes: Any) -> Finding:
+        """A copy with ``changes``."""
+        values = {field: getattr(self, field) for field in self.FIELDS}
+        values.update(changes)
+        return Finding(**values)
+
+    def _compared(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, field) for field in self.FIELDS[:-2])
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Finding:
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Finding is read-only")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Finding, tuple(getattr(self, field) for field in self.FIELDS))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{field}={getattr(self, field)!r}" for field in self.FIELDS)
+        return f"Finding({shown})"
 
     def to_dict(self) -> dict[str, object]:
         return {

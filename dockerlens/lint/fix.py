@@ -228,10 +228,8 @@ def _say_why(text: str, finding: Finding, rejected: dict[tuple[object, ...], str
     reason = rejected.get(_key(text, finding))
     if reason is None:
         return finding
-    import dataclasses
-
     message = f"{finding.message} (fix not applied: {reason})"
-    return dataclasses.replace(finding, message=message)
+    return finding.replace(message=message)
 
 
 def _overlap(one: tuple[int, int, str], other: tuple[int, int, str]) -> bool:

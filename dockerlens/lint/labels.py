@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from dockerlens.lint.rule import Problem
+from dockerlens.lint.rule import Problem, RuleOptions, option
 from dockerlens.model import Step, expand_word
 
 #: The value types hadolint's ``label-schema`` knows.
@@ -51,20 +50,19 @@ def _known(step: Step, word: str, args: bool = False) -> str | None:
 # --- the schema ------------------------------------------------------------------------------
 
 
-@dataclass
-class SchemaOptions:
+class SchemaOptions(RuleOptions):
     """The options of the rules that read the label schema."""
 
-    label_schema: dict[str, str] = field(
-        default_factory=dict,
-        metadata={
-            "doc": "Labels every image should carry, each with the type of its value: "
+    label_schema: dict[str, str] = option(
+        {},
+        doc=(
+            "Labels every image should carry, each with the type of its value: "
             + ", ".join(LABEL_TYPES)
             + " (hadolint's `label-schema`; set once at the top of the configuration)."
-        },
+        ),
     )
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         check_schema(self.label_schema)
 
 

@@ -19,7 +19,6 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +36,7 @@ from dockerlens.lint.commands import (
 from dockerlens.lint.context import NO_CONTEXT, LintContext
 from dockerlens.lint.dockerignore import CONTEXT_LEVELS
 from dockerlens.lint.named_contexts import declared_context
+from dockerlens.lint.rule import RuleOptions, option
 from dockerlens.model import Stage, Step
 from dockerlens.paths import UNKNOWABLE as _UNKNOWABLE
 from dockerlens.paths import Relation as Relation
@@ -641,30 +641,28 @@ def extracted_later(ctx: LintContext, copy: Copy, written: Written, until: Step)
 # --- the build context --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BuildContextOption:
+class BuildContextOption(RuleOptions):
     """The option of the rules that read the build context."""
 
-    context: str = field(
-        default="",
-        metadata={
-            "doc": "The build context directory, relative to the Dockerfile's directory "
+    context: str = option(
+        "",
+        doc=(
+            "The build context directory, relative to the Dockerfile's directory "
             '(`docker build -f docker/Dockerfile .` is `context = ".."`); empty: the '
             "Dockerfile's directory."
-        },
+        ),
     )
 
 
-@dataclass(frozen=True)
 class BuildContextOptions(BuildContextOption):
     """The options of the rules that read the build context's ignore file."""
 
-    patterns: list[str] = field(
-        default_factory=list,
-        metadata={
-            "doc": "Ignore patterns to use instead of reading the ignore file "
+    patterns: list[str] = option(
+        [],
+        doc=(
+            "Ignore patterns to use instead of reading the ignore file "
             "(`<Dockerfile>.dockerignore` or `.dockerignore`), written as its lines."
-        },
+        ),
     )
 
 

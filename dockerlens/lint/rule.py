@@ -9,11 +9,11 @@ shell syntax tree of each RUN) lives in the model the engine hands over.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import importlib
+import sys
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, cast
 
 if TYPE_CHECKING:
     from dockerlens.lint.context import LintContext
@@ -103,8 +103,117 @@ class Problem(NamedTuple):
     fix: Fix | None = None
 
 
-class NoOptions:
+T = TypeVar("T")
+
+
+class Option:
+    """One option of a rule's :class:`RuleOptions`, as :func:`option` declares it."""
+
+    __slots__ = ("default", "doc", "name")
+
+    def __init__(self, default: Any, doc: str) -> None:
+        self.default = default
+        self.doc = doc
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        # Reached only through the class: an instance holds every value of its own.
+        return self if instance is None else self.default
+
+
+def option(default: T, *, doc: str = "") -> T:
+    """Declare an option of a rule's :class:`RuleOptions`: its default (a list, dict or set is
+    copied for each instance) and one line for the documentation's options table."""
+    return cast(T, Option(default, doc))
+
+
+class RuleOptions:
+    """A rule's options, read-only: subclass it and declare each with :func:`option` under its
+    type. A plain class, not a dataclass: making a dataclass costs about a millisecond, at
+    every start, for each rule that has options (a dataclass still works as a plugin's
+    ``Options``)."""
+
+    __options__: ClassVar[tuple[Option, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared: dict[str, Option] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, Option):
+                    declared[name] = value
+        cls.__options__ = tuple(declared.values())
+
+    def __init__(self, **values: Any) -> None:
+        names = {each.name for each in self.__options__}
+        unknown = [name for name in values if name not in names]
+        if unknown:
+            raise TypeError(f"{type(self).__qualname__} has no option {unknown[0]!r}")
+        state = self.__dict__
+        for each in self.__options__:
+            if each.name in values:
+                state[each.name] = values[each.name]
+            else:
+                default = each.default
+                mutable = isinstance(default, (list, dict, set))
+                state[each.name] = default.copy() if mutable else default
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError for values that make no sense (the configuration reader names the
+        file)."""
+
+    def values(self) -> dict[str, Any]:
+        return {each.name: self.__dict__[each.name] for each in self.__options__}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__qualname__} is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__qualname__} is read-only")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.values() == other.values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), repr(sorted(self.values().items()))))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in self.values().items())
+        return f"{type(self).__qualname__}({shown})"
+
+
+class NoOptions(RuleOptions):
     """The options of a rule that has none."""
+
+
+class OptionField(NamedTuple):
+    """What the configuration and the documentation know of one option."""
+
+    name: str
+    default: Any
+    doc: str
+
+
+def option_fields(options: type[Any]) -> tuple[OptionField, ...]:
+    """The options an ``Options`` class declares: a :class:`RuleOptions` subclass, or a
+    dataclass (each field an option, ``metadata={"doc": ...}`` its documentation)."""
+    if isinstance(options, type) and issubclass(options, RuleOptions):
+        return tuple(OptionField(o.name, o.default, o.doc) for o in options.__options__)
+    dataclasses = sys.modules.get("dataclasses")  # not imported: no class is a dataclass
+    if dataclasses is None or not dataclasses.is_dataclass(options):
+        return ()
+    fields = []
+    for each in dataclasses.fields(options):
+        default = each.default
+        if default is dataclasses.MISSING:
+            factory = each.default_factory
+            default = None if factory is dataclasses.MISSING else factory()
+        fields.append(OptionField(each.name, default, str(each.metadata.get("doc", ""))))
+    return tuple(fields)
 
 
 class Rule:
@@ -142,7 +251,7 @@ class Rule:
     #: anything, such as a label schema: with all of them left at their defaults, the engine
     #: neither imports nor runs the rule.
     inert_unless: ClassVar[tuple[str, ...]] = ()
-    #: A dataclass: each field is an option, with its type and default.
+    #: A :class:`RuleOptions` subclass (or a dataclass): each option with its type and default.
     Options: ClassVar[type[Any]] = NoOptions
     #: Options the docstring examples run with (a rule that does nothing unconfigured).
     example_options: ClassVar[dict[str, Any]] = {}
@@ -169,10 +278,8 @@ class Rule:
         return RuleSpec.of(cls).identifiers()
 
     @classmethod
-    def option_fields(cls) -> tuple[dataclasses.Field[Any], ...]:
-        if not dataclasses.is_dataclass(cls.Options):
-            return ()
-        return dataclasses.fields(cls.Options)
+    def option_fields(cls) -> tuple[OptionField, ...]:
+        return option_fields(cls.Options)
 
 
 class RuleSpec(NamedTuple):
