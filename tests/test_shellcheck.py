@@ -7,6 +7,7 @@ absence fails instead of skipping.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -776,3 +777,19 @@ def test_sc2291_spaces_after_the_command_name_do_not_count(program: str) -> None
     )
     found = [f for f in check(text, program) if f.code == "SC2291"]
     assert [f.line for f in found] == [4]
+
+
+def test_which_finds_an_executable_file_as_shutil_does(tmp_path: Path) -> None:
+    import shutil
+
+    for name, mode in (("plain", 0o644), ("runnable", 0o755)):
+        (tmp_path / "bin").mkdir(exist_ok=True)
+        (tmp_path / "bin" / name).write_text("#!/bin/sh\n", encoding="utf-8")
+        (tmp_path / "bin" / name).chmod(mode)
+    (tmp_path / "bin" / "folder").mkdir()
+    path = os.pathsep.join(["", str(tmp_path / "nowhere"), str(tmp_path / "bin")])
+    for name in ("plain", "runnable", "folder", "absent"):
+        assert shellcheck_program.which(name, path) == shutil.which(
+            name, path=path.lstrip(os.pathsep)
+        )
+    assert shellcheck_program.which("runnable", path) == str(tmp_path / "bin" / "runnable")

@@ -38,6 +38,7 @@ def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This test's own temporary folder, where ShellCheck's folders go (other runs share /tmp)."""
     folder = tmp_path / "tmp"
     folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
     monkeypatch.setattr("tempfile.tempdir", str(folder))
     return folder
 
@@ -338,4 +339,19 @@ def test_run_lint_in_process_leaves_no_folder(
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN cd /x; ls\n")
     outcome = run_lint(["Dockerfile"], CommandLine(no_config=True))
     assert [f.code for f in outcome.run.findings if f.code.startswith("SC")] == ["SC2164"]
+    assert leftovers(temp) == []
+
+
+def test_the_scripts_folder_is_private_and_falls_back_where_tmpdir_is_unusable(
+    tmp_path: Path, temp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with shellcheck.Pipeline(executable="/bin/true") as pipeline:
+        folder = Path(pipeline.folder)
+        assert folder.parent == temp and folder.name.startswith("dockerlens-sc-")
+        assert folder.stat().st_mode & 0o777 == 0o700
+        (folder / "0.sh").write_text("echo\n", encoding="utf-8")
+    assert not folder.exists()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))  # tempfile's choice: its tempdir
+    with shellcheck.Pipeline(executable="/bin/true") as pipeline:
+        assert Path(pipeline.folder).parent == temp
     assert leftovers(temp) == []
