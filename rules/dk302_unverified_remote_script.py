@@ -53,6 +53,43 @@ def _interpreter(command: Command) -> bool:
     return program in INTERPRETERS or re.fullmatch(r"python\d(\.\d+)?", program) is not None
 
 
+_SHELLS = frozenset({"sh", "bash", "zsh", "ash", "dash", "ksh"})
+#: The option letters by which an interpreter takes its program on the command line (what a
+#: pipe gives it is then data: `gpg --dearmor | sh -c 'cat > key.gpg'`).
+_INLINE_PROGRAM = {"perl": "eE", "ruby": "e", "node": "ep", "php": "r"}
+#: Options whose value is the next word (not a script file).
+_VALUED = frozenset({"-o", "+o", "-O", "+O", "-W", "-X", "-I", "-r"})
+
+
+def _reads_program_from_pipe(command: Command) -> bool:
+    """Whether an interpreter runs what it reads on standard input: it has no inline program
+    (`-c`, `-e`, `python -m`) and no script file, or it is told to read standard input
+    (`sh -s`, `python -`)."""
+    program, args = _program(command)
+    inline = _INLINE_PROGRAM.get(program, "c" if program in _SHELLS else "cm")
+    waiting = False
+    for arg in args:
+        if waiting:
+            waiting = False
+            continue
+        if arg == "-":
+            return True
+        if arg.startswith("--"):
+            if arg in ("--eval", "--print", "--command"):
+                return False
+            continue
+        if arg.startswith(("-", "+")) and len(arg) > 1:
+            letters = arg[1:]
+            if program in _SHELLS and "s" in letters:
+                return True
+            if any(letter in letters for letter in inline):
+                return False
+            waiting = arg in _VALUED
+            continue
+        return False  # a script file: the pipe is its input
+    return True
+
+
 def _downloads_to(command: Command) -> list[str]:
     """Files a downloader writes (``curl -o F``, ``curl -O URL``, ``wget URL``)."""
     name = _name(command)
@@ -196,7 +233,11 @@ class UnverifiedRemoteScript(Rule):
         for command in cmds:
             if command.joined_by != "|":
                 downloader = None
-            if downloader is not None and _interpreter(command):
+            if (
+                downloader is not None
+                and _interpreter(command)
+                and _reads_program_from_pipe(command)
+            ):
                 program, _ = _program(command)
                 return downloader, f"`{_name(downloader)} … | {program}` runs a download"
             if _name(command) in DOWNLOADERS:

@@ -423,9 +423,16 @@ def test_walks_leave_out_dockerfile_templates_with_template_markup(project: Path
     # Round 23: docker-library/mysql's jq template, xwiki's Groovy template.
     write(project / "jq" / "Dockerfile.oracle", "{{\n\tdef x: 1;\n-}}\nFROM oraclelinux\n")
     write(project / "groovy" / "Dockerfile", "FROM tomcat\n<%\nprintln 'RUN x'\n%>\n")
+    # Round 24: redpanda's Dockerfile.ignore holds ignore patterns, no instruction. A file
+    # named plain Dockerfile is linted whatever it holds (and says what is wrong with it).
+    write(project / "ignore" / "Dockerfile.ignore", "**\n!install-dependencies.sh\n")
+    write(project / "empty" / "Dockerfile", "# nothing yet\n")
+    write(project / "lower" / "app.dockerfile", "# syntax=docker/dockerfile:1\nfrom alpine\n")
     assert sorted(set(_walked("."))) == [
         "Dockerfile",
         "balena/Dockerfile.template",
+        "empty/Dockerfile",
+        "lower/app.dockerfile",
         "plain/Dockerfile.blueprint",
     ]
     # A named file is linted all the same.

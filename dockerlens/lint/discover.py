@@ -165,7 +165,8 @@ def _holds_template_markup(path: Path) -> bool:
     name with a preprocessor's directive lines (``@INCLUDE``, ``@IF``: PowerDNS's builder;
     ``{% if %}``: Jinja; ``{{ if }}``, ``{{ def }}``: Go and docker-library's jq templates;
     ``<#if>``: FreeMarker; a ``<%`` scriptlet: Groovy, ERB), which no Dockerfile line starts
-    with, is a template too."""
+    with, is a template too. And a ``Dockerfile.*`` or ``*.dockerfile`` without a single
+    instruction is something else (redpanda's ``Dockerfile.ignore`` of ignore patterns)."""
     try:
         with path.open("rb") as stream:
             head = stream.read(_TEMPLATE_SNIFF_BYTES)
@@ -173,6 +174,8 @@ def _holds_template_markup(path: Path) -> bool:
         return False
     if _DIRECTIVE_LINE.search(head) is not None:
         return True
+    if path.name not in _PLAIN_NAMES and _INSTRUCTION_LINE.search(head) is None:
+        return True  # `Dockerfile.ignore` holding ignore patterns: no instruction at all
     if not path.name.endswith(_TEMPLATE_SUFFIXES):
         return False
     if (b"{{" in head and b"}}" in head) or _AT_PLACEHOLDER.search(head) is not None:
@@ -182,6 +185,13 @@ def _holds_template_markup(path: Path) -> bool:
     return any(not name.startswith(_BALENA_PREFIXES) for name in _PERCENT_PLACEHOLDER.findall(head))
 
 
+#: Names that are a Dockerfile whatever they hold: one without any instruction is reported.
+_PLAIN_NAMES = frozenset({"Dockerfile", "Containerfile"})
+_INSTRUCTION_LINE = LazyPattern(
+    rb"^[ \t]*(?i:from|run|cmd|label|maintainer|expose|env|add|copy|entrypoint|volume|user"
+    rb"|workdir|arg|onbuild|stopsignal|healthcheck|shell)(?:[ \t]|$)",
+    re.MULTILINE,
+)
 _AT_PLACEHOLDER = LazyPattern(rb"@@[A-Za-z_][A-Za-z0-9_]*@@")
 _CONFIGURE_PLACEHOLDER = LazyPattern(rb"@[A-Za-z_][A-Za-z0-9_]*@")
 _DIRECTIVE_LINE = LazyPattern(

@@ -22,7 +22,7 @@ from dockerlens.lint.commands import mounts
 from dockerlens.lint.context import LintContext
 from dockerlens.lint.layers import normalize
 from dockerlens.model import Step, Variable
-from dockerlens.paths import covers
+from dockerlens.paths import covers, is_glob
 from dockerlens.semantics.expansion import expand_known
 from dockerlens.semantics.invocations import Invocation as Invocation
 from dockerlens.semantics.invocations import Word as Word
@@ -90,7 +90,16 @@ def _find_removes(invocation: Invocation, directory: str, *, homes: bool, entrie
     )
     if not deletes or _FIND_NARROWING.intersection(args):
         return False
-    names = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("-name", "-iname")]
+    names = []
+    for index, arg in enumerate(args[:-1]):
+        if arg not in ("-name", "-iname"):
+            continue
+        name = args[index + 1]
+        if index and args[index - 1] in ("-not", "!"):
+            if is_glob(name):
+                return False  # `! -name '*.list'` keeps a kind of file
+            continue  # `-not -name lock` keeps one file (apt's lock): the rest goes
+        names.append(name)
     if len(names) > 1 or (names and names[0].strip("*") and names[0] != entries):
         return False
     roots = []
