@@ -20,7 +20,9 @@ class PointlessCommand(Rule):
     command that uses it (a database client, or a command naming the service) is left alone:
     the service is started for it (`service mysql start && mysql -e "CREATE USER ..."`
     initialises a database at build time); so is a `service NAME stop` after the same `RUN`
-    started a service or installed packages, which stops them before the layer is written.
+    started a service or installed packages, which stops them before the layer is written,
+    and an action of the service's own script that does its work at build time
+    (`service hadoop-hdfs-namenode init` formats the file system).
 
     ## Why is this bad?
     A build step runs once, without a terminal, in a container with no init system and no
@@ -95,14 +97,26 @@ _INSTALL_VERBS = {
 }
 
 
+#: The actions of an init script that act on a running service. Others are the script's own
+#: (Bigtop's `service hadoop-hdfs-namenode init` formats the file system) and do their work at
+#: build time.
+_RUNTIME_ACTIONS = frozenset(
+    {"start", "stop", "restart", "reload", "force-reload", "status", "try-restart",
+     "condrestart", "force-stop"}
+)  # fmt: skip
+
+
 def _serves_the_run(command: Command, earlier: list[Command], later: list[Command]) -> bool:
     """``service NAME start`` followed by a command that uses it (a database client, or one
-    that names the service: ``su postgres -c ...`` after ``service postgresql start``), or
-    ``service NAME stop`` after the RUN started a service or installed packages."""
+    that names the service: ``su postgres -c ...`` after ``service postgresql start``),
+    ``service NAME stop`` after the RUN started a service or installed packages, or an action
+    of the init script's own (``init``, ``initdb``)."""
     args = [a for a in command.args if not a.startswith("-")]
     if len(args) < 2:
         return False
     service, action = args[0], args[1]
+    if action not in _RUNTIME_ACTIONS and not action.startswith("$"):
+        return True
     if action in ("start", "restart"):
         stem = service[:5]
         return any(

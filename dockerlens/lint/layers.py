@@ -316,6 +316,9 @@ def written_by(step: Step, located: Located) -> list[str]:
         words += _option_values(command.args, *_OUTPUT_FLAGS[name])
     elif name == "git":
         words += _clone_target(command.args)
+    elif name == "unzip" and (members := _unzip_members(command)) is not None:
+        folders = _option_values(command.args, *_FOLDER_FLAGS[name]) or ["."]
+        words += [posixpath.join(folder, member) for folder in folders for member in members]
     elif name in _FOLDER_FLAGS and _fills_folder(name, command):
         words += _option_values(command.args, *_FOLDER_FLAGS[name])
     elif name == "sed":
@@ -370,6 +373,31 @@ def removed_by(step: Step, located: Located) -> list[str]:
     else:
         return []
     return path_args(step, located, words)
+
+
+def _unzip_members(command: Command) -> list[str] | None:
+    """The members ``unzip ARCHIVE MEMBER... [-d FOLDER]`` extracts, as they land in the
+    folder (``-j`` drops their folders); None when it extracts the whole archive, or members
+    by pattern or by exclusion (``-x``)."""
+    args = list(command.args)
+    operands: list[str] = []
+    junk_paths = False
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-d", "--exdir", "-P"):
+            index += 1  # their value
+        elif arg == "-x":
+            return None
+        elif arg.startswith("-") and len(arg) > 1:
+            junk_paths = junk_paths or "j" in arg[1:]
+        else:
+            operands.append(arg)
+    members = operands[1:]
+    if not members or any(is_glob(member) for member in members):
+        return None
+    return [posixpath.basename(m) if junk_paths else m for m in members]
 
 
 def _fills_folder(name: str, command: Command) -> bool:
