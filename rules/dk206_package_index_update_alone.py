@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.packages import Invocation, at_command, invocations, removes, run_text
 from dockerlens.semantics.managers import APK, APK_INDEX, APT, APT_LISTS, value_options
@@ -16,10 +16,10 @@ _APK_USES = APK.index_users
 
 
 _USES = {
-    "apt": re.compile(
+    "apt": LazyPattern(
         r"\b(?:apt-get|apt|aptitude)(?:\s+-\S+)*\s+(?:" + "|".join(_APT_USES) + r")\b"
     ),
-    "apk": re.compile(r"\bapk(?:\s+-\S+)*\s+(?:" + "|".join(_APK_USES) + r")\b"),
+    "apk": LazyPattern(r"\bapk(?:\s+-\S+)*\s+(?:" + "|".join(_APK_USES) + r")\b"),
 }
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 #: Where each manager keeps its index: a RUN that deletes it has used the update itself.

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, Fix, LintContext, Problem, Rule, Severity, Step
 from dockerlens.lint.commands import commands, has_flag
 from dockerlens.lint.edits import append_command
@@ -121,7 +122,7 @@ def _fix(ctx: LintContext, step: Step) -> Fix | None:
 
 
 #: A line of a shell script deleting the lists (``rm -rf /var/lib/apt/lists/*``).
-_DELETES_IN_SCRIPT = re.compile(r"^[^#\n]*\brm\b[^\n]*/var/lib/apt/lists", re.MULTILINE)
+_DELETES_IN_SCRIPT = LazyPattern(r"^[^#\n]*\brm\b[^\n]*/var/lib/apt/lists", re.MULTILINE)
 _MAX_SCRIPT_BYTES = 256 * 1024
 
 

@@ -20,7 +20,6 @@ with ``-`` is a flag; ``--name=value`` is the flag ``name``; ``-abc`` is the fla
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -164,7 +163,7 @@ _WRAPPERS: dict[str, _Wrapper] = {
 }
 #: Wrappers and nested scripts are followed this many levels deep.
 _MAX_DEPTH = 4
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_ASSIGNMENT = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def unwrap(words: Sequence[str]) -> list[str] | None:

@@ -32,7 +32,7 @@ ENTRY_POINT_GROUP = "dockerlens.rules"
 BUILTIN_ENTRY_POINT = "builtin"
 BUILTIN_PACKAGE = "dockerlens.rules"
 _CODE = LazyPattern(r"^[A-Z][A-Za-z]*[0-9]+$")
-_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_NAME = LazyPattern(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 class RegistryError(UserError):

@@ -153,7 +153,7 @@ _WORD = _NAME
 _HEREDOC_ONLY = LazyPattern(r"^\s*(\d*<<-?\s*\S+)\s*$")
 #: ``${pkg.name}``: no shell expands a dotted name; it is a template placeholder (Maven
 #: resource filtering, Gradle) that is replaced before the build.
-_TEMPLATE_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][\w-]*(?:\.[\w-]+)+\}")
+_TEMPLATE_PLACEHOLDER = LazyPattern(r"\$\{[A-Za-z_][\w-]*(?:\.[\w-]+)+\}")
 
 
 # A named tuple and a plain class, not dataclasses: a dataclass costs about a millisecond to
@@ -1055,7 +1055,7 @@ def _else_holds_more_than_the_if(script: Script, line: int, column: int) -> bool
     return len(body) != 1 or body[0].type != "if_statement"
 
 
-_REPEATED_SPACES = re.compile(r"[ \t]{2,}")
+_REPEATED_SPACES = LazyPattern(r"[ \t]{2,}")
 
 
 def _spaces_from_continuations(script: Script, where: tuple[int, int, int, int]) -> bool:
@@ -1129,7 +1129,7 @@ def _written_for_a_later_shell(script: Script, line: int, column: int) -> bool:
 
 
 #: After a group's closing brace or parenthesis: its output goes to a file or to tee.
-_TO_FILE = re.compile(r"\s*(?:>>?(?!&)|>\||\|\s*tee\b)")
+_TO_FILE = LazyPattern(r"\s*(?:>>?(?!&)|>\||\|\s*tee\b)")
 
 
 def _group_sent_to_a_file(rest: str) -> bool:

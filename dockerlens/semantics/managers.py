@@ -13,7 +13,6 @@ facts from here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -576,7 +575,7 @@ def _zypper_pinned(package: str) -> bool:
     return any(sign in package for sign in "=<>") or package.endswith(".rpm")
 
 
-_RPM_VERSION_PART = re.compile(r"[A-Za-z0-9.~^_:+]*")
+_RPM_VERSION_PART = LazyPattern(r"[A-Za-z0-9.~^_:+]*")
 
 
 def rpm_pinned(package: str) -> bool:
