@@ -13,6 +13,7 @@ import importlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
@@ -175,6 +176,8 @@ def main() -> None:
     except SystemExit as done:
         if sys.getprofile() is not None or sys.gettrace() is not None:
             raise  # a profiler or coverage writes its data at the interpreter's own exit
+        if threading.active_count() > 1:
+            raise  # a pool's thread still working (the language server's): let it finish
         exit_now(done.code)
 
 

@@ -57,34 +57,46 @@ _SHELLS = frozenset({"sh", "bash", "zsh", "ash", "dash", "ksh"})
 #: The option letters by which an interpreter takes its program on the command line (what a
 #: pipe gives it is then data: `gpg --dearmor | sh -c 'cat > key.gpg'`).
 _INLINE_PROGRAM = {"perl": "eE", "ruby": "e", "node": "ep", "php": "r"}
-#: Options whose value is the next word (not a script file).
-_VALUED = frozenset({"-o", "+o", "-O", "+O", "-W", "-X", "-I", "-r"})
+#: Option letters whose value follows, attached or as the next word, by program.
+_VALUED_LETTERS = {"perl": "MmIx", "ruby": "IrECF", "node": "r", "php": "dcz", "python": "WXQ"}
+#: Long options whose value is the next word.
+_VALUED_LONG = frozenset({"--rcfile", "--init-file", "--require", "--import"})
+#: Names of the standard input as a file: a script read from there is the pipe.
+_STDIN_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 def _reads_program_from_pipe(command: Command) -> bool:
     """Whether an interpreter runs what it reads on standard input: it has no inline program
     (`-c`, `-e`, `python -m`) and no script file, or it is told to read standard input
-    (`sh -s`, `python -`)."""
+    (`sh -s`, `python -`, `bash /dev/stdin`)."""
     program, args = _program(command)
-    inline = _INLINE_PROGRAM.get(program, "c" if program in _SHELLS else "cm")
+    family = "python" if program.startswith("python") else program
+    inline = _INLINE_PROGRAM.get(family, "c" if program in _SHELLS else "cm")
+    valued = "oO" if program in _SHELLS else _VALUED_LETTERS.get(family, "")
     waiting = False
     for arg in args:
         if waiting:
             waiting = False
             continue
-        if arg == "-":
+        if arg in _STDIN_FILES:
             return True
+        if arg == "--":
+            continue
         if arg.startswith("--"):
             if arg in ("--eval", "--print", "--command"):
                 return False
+            waiting = arg in _VALUED_LONG
             continue
         if arg.startswith(("-", "+")) and len(arg) > 1:
             letters = arg[1:]
-            if program in _SHELLS and "s" in letters:
-                return True
-            if any(letter in letters for letter in inline):
-                return False
-            waiting = arg in _VALUED
+            for position, letter in enumerate(letters):
+                if program in _SHELLS and letter == "s":
+                    return True
+                if letter in inline:
+                    return False
+                if letter in valued:  # its value: the rest of the word, or the next one
+                    waiting = position == len(letters) - 1
+                    break
             continue
         return False  # a script file: the pipe is its input
     return True

@@ -97,25 +97,21 @@ _INSTALL_VERBS = {
 }
 
 
-#: The actions of an init script that act on a running service. Others are the script's own
-#: (Bigtop's `service hadoop-hdfs-namenode init` formats the file system) and do their work at
-#: build time.
-_RUNTIME_ACTIONS = frozenset(
-    {"start", "stop", "restart", "reload", "force-reload", "status", "try-restart",
-     "condrestart", "force-stop"}
-)  # fmt: skip
+#: Actions of an init script that do their work at build time rather than on a running
+#: service (Bigtop's `service hadoop-hdfs-namenode init` formats the file system).
+_BUILD_TIME_ACTIONS = frozenset({"init", "initdb", "init-db", "setup", "format", "bootstrap"})
 
 
 def _serves_the_run(command: Command, earlier: list[Command], later: list[Command]) -> bool:
     """``service NAME start`` followed by a command that uses it (a database client, or one
     that names the service: ``su postgres -c ...`` after ``service postgresql start``),
     ``service NAME stop`` after the RUN started a service or installed packages, or an action
-    of the init script's own (``init``, ``initdb``)."""
+    of the init script's own that works at build time (``init``, ``initdb``)."""
     args = [a for a in command.args if not a.startswith("-")]
     if len(args) < 2:
         return False
     service, action = args[0], args[1]
-    if action not in _RUNTIME_ACTIONS and not action.startswith("$"):
+    if action in _BUILD_TIME_ACTIONS:
         return True
     if action in ("start", "restart"):
         stem = service[:5]

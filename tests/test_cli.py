@@ -249,3 +249,15 @@ def test_the_cache_folder_from_the_environment_unless_empty(tmp_path: Path) -> N
         cli, ["lint", "--no-config", str(tmp_path / "Dockerfile")], env={"DOCKERLENS_CACHE_DIR": ""}
     )
     assert result.exit_code == 0, result.output
+
+
+def test_a_thread_still_working_at_the_end_is_let_finish(tmp_path: Path) -> None:
+    done_file = tmp_path / "done"
+    done = _main(
+        "import threading, time",
+        f"late = lambda: (time.sleep(0.3), open({str(done_file)!r}, 'w'))",
+        "threading.Thread(target=late).start()",
+        "sys.argv = ['dockerlens', '--version']",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done_file.exists()

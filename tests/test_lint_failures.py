@@ -428,12 +428,18 @@ def test_walks_leave_out_dockerfile_templates_with_template_markup(project: Path
     write(project / "ignore" / "Dockerfile.ignore", "**\n!install-dependencies.sh\n")
     write(project / "empty" / "Dockerfile", "# nothing yet\n")
     write(project / "lower" / "app.dockerfile", "# syntax=docker/dockerfile:1\nfrom alpine\n")
+    write(project / "bom" / "Dockerfile.dev", "\ufeffFROM alpine\n")
+    write(project / "split" / "Dockerfile.x", "FROM\\\n  alpine\n")
+    write(project / "typo" / "Dockerfile.prod", "FORM ubuntu\n")  # linted: DL1000 says why
     assert sorted(set(_walked("."))) == [
         "Dockerfile",
         "balena/Dockerfile.template",
+        "bom/Dockerfile.dev",
         "empty/Dockerfile",
         "lower/app.dockerfile",
         "plain/Dockerfile.blueprint",
+        "split/Dockerfile.x",
+        "typo/Dockerfile.prod",
     ]
     # A named file is linted all the same.
     assert set(_walked("jq/Dockerfile.template")) == {"jq/Dockerfile.template"}

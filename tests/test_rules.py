@@ -311,3 +311,36 @@ def test_a_plugin_rule_may_keep_dataclass_options() -> None:
         ("strict", "bool", "false", ""),
     ]
     assert _stable(Options(["a"]))[1] == {"allowed": ["a"], "strict": False}
+
+
+def test_an_option_needs_a_type_and_read_only_classes_refuse_del() -> None:
+    from dockerlens.lint import RuleOptions, option
+    from dockerlens.lint.findings import Finding
+    from dockerlens.lint.rule import Severity
+
+    with pytest.raises(TypeError, match="option 'allowed' has no type"):
+
+        class Options(RuleOptions):
+            allowed = option([], doc="Untyped.")
+
+    finding = Finding("Dockerfile", 1, 1, 1, 2, "DL3000", "x", Severity.INFO, "m", "u")
+    with pytest.raises(AttributeError):
+        del finding.path  # type: ignore[misc]
+
+
+def test_a_subclass_with_a_default_schema_is_not_inert() -> None:
+    from dockerlens.rules.dl3049_missing_label import MissingLabel
+
+    from dockerlens.lint import option
+    from dockerlens.lint.labels import SchemaOptions
+    from dockerlens.lint.rule import RuleSpec
+
+    class HouseOptions(SchemaOptions):
+        label_schema: dict[str, str] = option({"org.opencontainers.image.source": "url"})
+
+    class HouseLabels(MissingLabel):
+        code = "ACME049"
+        Options = HouseOptions
+
+    assert RuleSpec.of(MissingLabel).inert_unless == ("label_schema",)
+    assert RuleSpec.of(HouseLabels).inert_unless == ()

@@ -165,8 +165,9 @@ def _holds_template_markup(path: Path) -> bool:
     name with a preprocessor's directive lines (``@INCLUDE``, ``@IF``: PowerDNS's builder;
     ``{% if %}``: Jinja; ``{{ if }}``, ``{{ def }}``: Go and docker-library's jq templates;
     ``<#if>``: FreeMarker; a ``<%`` scriptlet: Groovy, ERB), which no Dockerfile line starts
-    with, is a template too. And a ``Dockerfile.*`` or ``*.dockerfile`` without a single
-    instruction is something else (redpanda's ``Dockerfile.ignore`` of ignore patterns)."""
+    with, is a template too. And a file of any other name than ``Dockerfile`` or
+    ``Containerfile`` without a single line like an instruction (a word and its arguments) is
+    something else (redpanda's ``Dockerfile.ignore`` of ignore patterns)."""
     try:
         with path.open("rb") as stream:
             head = stream.read(_TEMPLATE_SNIFF_BYTES)
@@ -175,7 +176,7 @@ def _holds_template_markup(path: Path) -> bool:
     if _DIRECTIVE_LINE.search(head) is not None:
         return True
     if path.name not in _PLAIN_NAMES and _INSTRUCTION_LINE.search(head) is None:
-        return True  # `Dockerfile.ignore` holding ignore patterns: no instruction at all
+        return True  # `Dockerfile.ignore` holding ignore patterns: no line like an instruction
     if not path.name.endswith(_TEMPLATE_SUFFIXES):
         return False
     if (b"{{" in head and b"}}" in head) or _AT_PLACEHOLDER.search(head) is not None:
@@ -187,9 +188,11 @@ def _holds_template_markup(path: Path) -> bool:
 
 #: Names that are a Dockerfile whatever they hold: one without any instruction is reported.
 _PLAIN_NAMES = frozenset({"Dockerfile", "Containerfile"})
+#: A line that reads like an instruction: a word, then its arguments or a line continuation
+#: (`FROM alpine`, `FROM \\`, a misspelled `FORM ubuntu`, which linting reports). Ignore
+#: patterns (`**`, `!install.sh`, `node_modules`) never do.
 _INSTRUCTION_LINE = LazyPattern(
-    rb"^[ \t]*(?i:from|run|cmd|label|maintainer|expose|env|add|copy|entrypoint|volume|user"
-    rb"|workdir|arg|onbuild|stopsignal|healthcheck|shell)(?:[ \t]|$)",
+    rb"^(?:\xef\xbb\xbf)?[ \t]*[A-Za-z]+(?:[ \t]+[^ \t\r\n#]|[ \t]*\\|[ \t]*`)",
     re.MULTILINE,
 )
 _AT_PLACEHOLDER = LazyPattern(rb"@@[A-Za-z_][A-Za-z0-9_]*@@")

@@ -140,6 +140,9 @@ class LintSettings:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("LintSettings is read-only")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("LintSettings is read-only")
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (LintSettings, tuple(getattr(self, name) for name in self.FIELDS))
 

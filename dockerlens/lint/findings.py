@@ -92,6 +92,9 @@ class Finding:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Finding is read-only")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Finding is read-only")
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (Finding, tuple(getattr(self, field) for field in self.FIELDS))
 

@@ -386,16 +386,21 @@ def _unzip_members(command: Command) -> list[str] | None:
     while index < len(args):
         arg = args[index]
         index += 1
-        if arg in ("-d", "--exdir", "-P"):
-            index += 1  # their value
-        elif arg == "-x":
-            return None
+        if arg == "--exdir":
+            index += 1
         elif arg.startswith("-") and len(arg) > 1:
-            junk_paths = junk_paths or "j" in arg[1:]
+            letters = arg[1:]
+            for position, letter in enumerate(letters):
+                if letter == "x":
+                    return None  # members left out by pattern: whatever else it holds
+                if letter in "dPOI":  # options with a value: the rest, or the next word
+                    index += position == len(letters) - 1
+                    break
+                junk_paths = junk_paths or letter == "j"
         else:
             operands.append(arg)
-    members = operands[1:]
-    if not members or any(is_glob(member) for member in members):
+    members = [member.lstrip("/") for member in operands[1:]]
+    if not members or any(not member or is_glob(member) for member in members):
         return None
     return [posixpath.basename(m) if junk_paths else m for m in members]
 

@@ -141,10 +141,15 @@ class RuleOptions:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         declared: dict[str, Option] = {}
+        annotated: set[str] = set()
         for klass in reversed(cls.__mro__):
+            annotated.update(vars(klass).get("__annotations__", {}))
             for name, value in vars(klass).items():
                 if isinstance(value, Option):
                     declared[name] = value
+        untyped = [name for name in declared if name not in annotated]
+        if untyped:  # the configuration checks each value against the option's type
+            raise TypeError(f"{cls.__qualname__}: option {untyped[0]!r} has no type")
         cls.__options__ = tuple(declared.values())
 
     def __init__(self, **values: Any) -> None:
@@ -179,7 +184,7 @@ class RuleOptions:
         return type(other) is type(self) and self.values() == other.values()
 
     def __hash__(self) -> int:
-        return hash((type(self), repr(sorted(self.values().items()))))
+        return hash(type(self))  # values may be lists and dicts; equal options share a type
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={value!r}" for name, value in self.values().items())
@@ -328,7 +333,7 @@ class RuleSpec(NamedTuple):
             tuple(field.name for field in rule.option_fields()),
             rule.__module__,
             rule.__qualname__,
-            tuple(rule.inert_unless),
+            _inert_unless(rule),
         )
         _LOADED[spec.module, spec.qualname] = rule
         return spec
@@ -371,6 +376,15 @@ class RuleSpec(NamedTuple):
         if self.run_mentions and present <= {"RUN", "ONBUILD RUN"} and mentioned is not None:
             return not self.run_mentions.isdisjoint(mentioned)
         return True
+
+
+def _inert_unless(rule: type[Rule]) -> tuple[str, ...]:
+    """The rule's ``inert_unless``, when each of those options defaults to an empty or false
+    value (a subclass with a default schema reports without configuration)."""
+    defaults = {field.name: field.default for field in rule.option_fields()}
+    if any(defaults.get(name) for name in rule.inert_unless):
+        return ()
+    return tuple(rule.inert_unless)
 
 
 #: Rule classes by (module, qualname), as loaded.
