@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dockerlens.lazyre import LazyPattern
 from dockerlens.lint import Category, LintContext, Problem, Rule, Severity, Step
-from dockerlens.lint.commands import commands, verifies_download
+from dockerlens.lint.commands import SHELLS, commands, verifies_download
 from dockerlens.lint.layers import mark
 from dockerlens.shell import Command
 
@@ -53,7 +53,6 @@ def _interpreter(command: Command) -> bool:
     return program in INTERPRETERS or re.fullmatch(r"python\d(\.\d+)?", program) is not None
 
 
-_SHELLS = frozenset({"sh", "bash", "zsh", "ash", "dash", "ksh"})
 #: The option letters by which an interpreter takes its program on the command line (what a
 #: pipe gives it is then data: `gpg --dearmor | sh -c 'cat > key.gpg'`).
 _INLINE_PROGRAM = {"perl": "eE", "ruby": "e", "node": "ep", "php": "r"}
@@ -71,8 +70,8 @@ def _reads_program_from_pipe(command: Command) -> bool:
     (`sh -s`, `python -`, `bash /dev/stdin`)."""
     program, args = _program(command)
     family = "python" if program.startswith("python") else program
-    inline = _INLINE_PROGRAM.get(family, "c" if program in _SHELLS else "cm")
-    valued = "oO" if program in _SHELLS else _VALUED_LETTERS.get(family, "")
+    inline = _INLINE_PROGRAM.get(family, "c" if program in SHELLS else "cm")
+    valued = "oO" if program in SHELLS else _VALUED_LETTERS.get(family, "")
     waiting = False
     for arg in args:
         if waiting:
@@ -90,7 +89,7 @@ def _reads_program_from_pipe(command: Command) -> bool:
         if arg.startswith(("-", "+")) and len(arg) > 1:
             letters = arg[1:]
             for position, letter in enumerate(letters):
-                if program in _SHELLS and letter == "s":
+                if program in SHELLS and letter == "s":
                     return True
                 if letter in inline:
                     return False
@@ -147,7 +146,7 @@ def _runs_file(command: Command, files: list[str]) -> str | None:
     if program in names and program.endswith(_SCRIPTS):
         return names[program]
     if _interpreter(command):
-        if program in ("sh", "bash", "dash", "ash", "zsh", "ksh") and "-n" in args:
+        if program in SHELLS and "-n" in args:
             return None  # a syntax check runs nothing
         operands = [a for a in args if not a.startswith("-")]
         if operands and posixpath.basename(operands[0]) in names:
